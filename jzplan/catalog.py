@@ -1,0 +1,238 @@
+"""The catalog: org units and indicators, read from ``data/catalog/*.yaml``."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+Measure = Literal["flow", "stock", "per_capita", "rate"]
+Direction = Literal["higher", "lower"]
+Aggregation = Literal["sum", "weighted_mean", "recompute", "none"]
+
+MEASURES: tuple[str, ...] = ("flow", "stock", "per_capita", "rate")
+AGGREGATIONS: tuple[str, ...] = ("sum", "weighted_mean", "recompute", "none")
+
+# unit -> (dimension, factor to the dimension's base unit)
+UNIT_FACTORS: dict[str, tuple[str, float]] = {
+    "元": ("cny", 1.0),
+    "万元": ("cny", 1e4),
+    "亿元": ("cny", 1e8),
+    "美元": ("usd", 1.0),
+    "万美元": ("usd", 1e4),
+    "亿美元": ("usd", 1e8),
+    "人": ("people", 1.0),
+    "万人": ("people", 1e4),
+    "%": ("percent", 1.0),
+    "‰": ("permille", 1.0),
+    "亩": ("mu", 1.0),
+    "万亩": ("mu", 1e4),
+    "公里": ("km", 1.0),
+    "千米": ("km", 1.0),
+    "米": ("km", 1e-3),
+    "平方米": ("m2", 1.0),
+    "万平方米": ("m2", 1e4),
+    "个": ("count_ge", 1.0),
+    "家": ("count_jia", 1.0),
+    "所": ("count_suo", 1.0),
+    "条": ("count_tiao", 1.0),
+    "位": ("rank", 1.0),
+    "名": ("rank", 1.0),
+}
+
+
+class CatalogError(ValueError):
+    """The catalog files are inconsistent."""
+
+
+class UnitError(ValueError):
+    """A value's unit cannot be converted to the indicator's canonical unit."""
+
+
+def normalize_unit(unit: str) -> str:
+    """Fold full-width forms and spaces: ``（万元）`` → ``万元``, ``％`` → ``%``."""
+    text = unicodedata.normalize("NFKC", unit).strip()
+    return text.strip("()[] ").replace(" ", "")
+
+
+def convert(value: float, from_unit: str, to_unit: str) -> float:
+    """Convert ``value`` between units of the same dimension, e.g. 6780 万元 → 0.678 亿元."""
+    src, dst = normalize_unit(from_unit), normalize_unit(to_unit)
+    if src == dst:
+        return value
+    try:
+        src_dim, src_factor = UNIT_FACTORS[src]
+        dst_dim, dst_factor = UNIT_FACTORS[dst]
+    except KeyError as exc:
+        raise UnitError(f"未知计量单位：{exc.args[0]}") from None
+    if src_dim != dst_dim:
+        raise UnitError(f"计量单位“{from_unit}”不能换算为“{to_unit}”")
+    return value * src_factor / dst_factor
+
+
+def normalize_name(name: str) -> str:
+    """Key for matching indicator names: NFKC, no whitespace, no brackets' spacing."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+@dataclass(frozen=True, slots=True)
+class OrgUnit:
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+    reports: tuple[str, ...] = ()
+
+    @property
+    def is_area(self) -> bool:
+        return self.parent is None
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    code: str
+    name: str
+    unit: str
+    measure: Measure
+    group: str
+    direction: Direction = "higher"
+    aggregation: Aggregation = "sum"
+    weight: str | None = None
+    formula: str | None = None
+    allows_negative: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def accumulates(self) -> bool:
+        """Reported as a year-to-date total (累计), so linear pace is a share of the target."""
+        return self.measure in ("flow", "per_capita")
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        """Indicator codes a recomputed indicator's formula reads."""
+        if not self.formula:
+            return ()
+        return tuple(dict.fromkeys(re.findall(r"[a-z_][a-z0-9_]*", self.formula)))
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    area: OrgUnit
+    units: tuple[OrgUnit, ...]
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+
+    @property
+    def org_units(self) -> dict[str, OrgUnit]:
+        return {u.code: u for u in (self.area, *self.units)}
+
+    @property
+    def townships(self) -> tuple[OrgUnit, ...]:
+        return tuple(u for u in self.units if u.kind in ("乡", "镇", "街道"))
+
+    def unit(self, code: str) -> OrgUnit:
+        try:
+            return self.org_units[code]
+        except KeyError:
+            raise KeyError(f"unknown org unit {code!r}") from None
+
+    def unit_by_name(self, name: str) -> OrgUnit | None:
+        key = normalize_name(name)
+        for u in (self.area, *self.units):
+            if normalize_name(u.name) == key:
+                return u
+        return None
+
+    def indicator(self, code: str) -> Indicator:
+        try:
+            return self.indicators[code]
+        except KeyError:
+            raise KeyError(f"unknown indicator {code!r}") from None
+
+    def name_index(self) -> dict[str, str]:
+        """Normalised Chinese name or alias → indicator code."""
+        index: dict[str, str] = {}
+        for ind in self.indicators.values():
+            for name in (ind.name, *ind.aliases):
+                index[normalize_name(name)] = ind.code
+        return index
+
+    def reporters_of(self, indicator_code: str) -> tuple[OrgUnit, ...]:
+        """Units whose monthly form includes the indicator (N in a total's coverage n/N)."""
+        return tuple(u for u in self.units if indicator_code in u.reports)
+
+
+def _flatten(items: list[Any]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, list):
+            out.extend(_flatten(item))
+        else:
+            out.append(str(item))
+    return out
+
+
+def _parse_indicator(raw: dict[str, Any]) -> Indicator:
+    known = {
+        "code", "name", "unit", "measure", "group", "direction", "aggregation",
+        "weight", "formula", "allows_negative", "aliases",
+    }  # fmt: skip
+    extra = set(raw) - known
+    if extra:
+        raise CatalogError(f"indicator {raw.get('code')!r}: unknown keys {sorted(extra)}")
+    data = dict(raw)
+    data["aliases"] = tuple(data.get("aliases", ()))
+    data["unit"] = normalize_unit(str(data["unit"]))
+    return Indicator(**data)
+
+
+def load_catalog(catalog_dir: Path) -> Catalog:
+    """Read and cross-check ``org_units.yaml`` and ``indicators.yaml``."""
+    org = yaml.safe_load((catalog_dir / "org_units.yaml").read_text(encoding="utf-8"))
+    raw_inds = yaml.safe_load((catalog_dir / "indicators.yaml").read_text(encoding="utf-8"))
+
+    indicators: dict[str, Indicator] = {}
+    for raw in raw_inds:
+        ind = _parse_indicator(raw)
+        if ind.code in indicators:
+            raise CatalogError(f"duplicate indicator code {ind.code!r}")
+        if ind.unit not in UNIT_FACTORS:
+            raise CatalogError(f"indicator {ind.code}: unknown unit {ind.unit!r}")
+        if ind.measure not in MEASURES:
+            raise CatalogError(f"indicator {ind.code}: unknown measure {ind.measure!r}")
+        if ind.aggregation not in AGGREGATIONS:
+            raise CatalogError(f"indicator {ind.code}: unknown aggregation {ind.aggregation!r}")
+        indicators[ind.code] = ind
+
+    for ind in indicators.values():
+        if ind.aggregation == "weighted_mean" and ind.weight not in indicators:
+            raise CatalogError(f"indicator {ind.code}: weight {ind.weight!r} is not an indicator")
+        if ind.aggregation == "recompute":
+            missing = [c for c in ind.components if c not in indicators]
+            if not ind.formula or missing:
+                raise CatalogError(f"indicator {ind.code}: formula needs unknown {missing}")
+
+    names: dict[str, str] = {}
+    for ind in indicators.values():
+        for name in (ind.name, *ind.aliases):
+            key = normalize_name(name)
+            if names.get(key, ind.code) != ind.code:
+                raise CatalogError(f"name {name!r} is used by {names[key]} and {ind.code}")
+            names[key] = ind.code
+
+    a = org["area"]
+    area = OrgUnit(code=a["code"], name=a["name"], kind=a["kind"], parent=None)
+    units: list[OrgUnit] = []
+    for u in org["units"]:
+        reports = tuple(dict.fromkeys(_flatten(u.get("reports", []))))
+        unknown = [c for c in reports if c not in indicators]
+        if unknown:
+            raise CatalogError(f"org unit {u['code']}: reports unknown indicators {unknown}")
+        units.append(OrgUnit(u["code"], u["name"], u["kind"], area.code, reports))
+    codes = [area.code, *(u.code for u in units)]
+    if len(set(codes)) != len(codes):
+        raise CatalogError("duplicate org unit code")
+    return Catalog(area=area, units=tuple(units), indicators=indicators)

@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy models, migrations and the reads and writes of each stage."""

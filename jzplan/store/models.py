@@ -1,0 +1,183 @@
+"""SQLAlchemy 2 typed models. Every table the monthly flow reads or writes.
+
+Rows that a rerun recomputes carry no wall-clock timestamps, so running the same month
+twice leaves the database identical; time is recorded as reporting periods instead.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class OrgUnitRow(Base):
+    __tablename__ = "org_unit"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("org_unit.code"))
+
+
+class IndicatorRow(Base):
+    __tablename__ = "indicator"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(16))
+    measure: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(8))
+    aggregation: Mapped[str] = mapped_column(String(16))
+    weight_code: Mapped[str | None] = mapped_column(String(64))
+    formula: Mapped[str | None] = mapped_column(String(256))
+    group_name: Mapped[str] = mapped_column(String(16))
+
+
+class TargetRow(Base):
+    __tablename__ = "target"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    group_name: Mapped[str] = mapped_column(String(32))
+    scope_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
+    indicator_code: Mapped[str | None] = mapped_column(ForeignKey("indicator.code"))
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(128))
+    value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(16))
+    comparison: Mapped[str] = mapped_column(String(2))
+    baseline: Mapped[float | None] = mapped_column(Float)
+    growth_pct: Mapped[float | None] = mapped_column(Float)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)
+
+
+class SubmissionRow(Base):
+    """One received file. Never deleted: rejected and superseded files stay, with reasons."""
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    archive_path: Mapped[str] = mapped_column(String(512))
+    # Identity read from the file's contents; null when the file could not be parsed that far
+    org_unit_code: Mapped[str | None] = mapped_column(ForeignKey("org_unit.code"))
+    period: Mapped[str | None] = mapped_column(String(7))
+    # The batch (inbox folder) the file arrived with; later than `period` when it came late
+    arrival_period: Mapped[str] = mapped_column(String(7))
+    filed_on: Mapped[date | None] = mapped_column(Date)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # received|rejected|accepted|superseded
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class ObservationRow(Base):
+    """One figure of one submission, in the indicator's canonical unit (long format)."""
+
+    __tablename__ = "observation"
+    __table_args__ = (UniqueConstraint("submission_id", "indicator_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    org_unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    value: Mapped[float] = mapped_column(Float)
+    value_month: Mapped[float | None] = mapped_column(Float)
+    source_row: Mapped[int | None] = mapped_column(Integer)
+
+
+class ValidationResultRow(Base):
+    __tablename__ = "validation_result"
+    __table_args__ = (UniqueConstraint("submission_id", "rule"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(128))  # stable English code
+    severity: Mapped[str] = mapped_column(String(8))  # error|warning
+    success: Mapped[bool] = mapped_column(Boolean)
+    checked: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    details: Mapped[Any] = mapped_column(JSON)
+
+
+class AggregateRow(Base):
+    """A total for the area, or a rate derived for one unit, with its coverage n of N."""
+
+    __tablename__ = "aggregate"
+    __table_args__ = (UniqueConstraint("org_unit_code", "period", "indicator_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    value: Mapped[float | None] = mapped_column(Float)
+    n_reported: Mapped[int] = mapped_column(Integer)
+    n_expected: Mapped[int] = mapped_column(Integer)
+    provisional: Mapped[bool] = mapped_column(Boolean)
+
+
+class TargetProgressRow(Base):
+    __tablename__ = "target_progress"
+    __table_args__ = (UniqueConstraint("target_id", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    target_id: Mapped[str] = mapped_column(ForeignKey("target.id"))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    actual: Mapped[float | None] = mapped_column(Float)
+    expected: Mapped[float | None] = mapped_column(Float)
+    target_value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(16))
+    completion_pct: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))  # stable code, see jzplan.progress.STATUS_LABELS
+    provisional: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertRow(Base):
+    """Alert state, one row per cause (dedup_key); first/last seen as periods for idempotent reruns."""
+
+    __tablename__ = "alert"
+    __table_args__ = (UniqueConstraint("dedup_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedup_key: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))  # target_status|missing_submission|validation
+    severity: Mapped[str] = mapped_column(String(8))  # warning|critical
+    org_unit_code: Mapped[str | None] = mapped_column(ForeignKey("org_unit.code"))
+    target_id: Mapped[str | None] = mapped_column(ForeignKey("target.id"))
+    message: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[str] = mapped_column(String(7))
+    last_seen: Mapped[str] = mapped_column(String(7))
+    resolved: Mapped[str | None] = mapped_column(String(7))
