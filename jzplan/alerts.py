@@ -1,4 +1,4 @@
-"""Alerts a month's evaluation raises; their state (first/last seen, resolved) lives in the store."""
+"""Alerts raised by a month's evaluation; their state (first, last seen, resolved) is stored."""
 
 from __future__ import annotations
 
