@@ -1,0 +1,209 @@
+"""The stages of a monthly run as plain functions; every dependency is an argument.
+
+``tasks/`` wraps these for Prefect (retries, names, artifacts); tests call them directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import stat
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from jzplan.aggregate import Fact, FactKey, aggregate_period, collect_facts
+from jzplan.alerts import (
+    ALERT_KINDS,
+    as_records,
+    missing_submission_alerts,
+    rejected_submission_alerts,
+    target_alerts,
+)
+from jzplan.catalog import Catalog
+from jzplan.forms import parse_submission
+from jzplan.periods import Period
+from jzplan.plan import Plan
+from jzplan.progress import History, Thresholds, evaluate_targets
+from jzplan.store import repo
+from jzplan.validation import SubmissionValidator
+
+SUBMISSION_SUFFIXES = (".xlsx",)
+
+
+def discover_submissions(inbox_dir: Path, arrival: Period) -> list[Path]:
+    """Files that arrived with the batch of ``arrival``: ``<inbox>/<YYYY-MM>/*``, by name."""
+    folder = inbox_dir / str(arrival)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in SUBMISSION_SUFFIXES and not p.name.startswith("~$")
+    )
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def archive_file(path: Path, archive_dir: Path, sha256: str) -> Path:
+    """Keep an immutable copy by content hash before anything else happens to the file."""
+    target = archive_dir / sha256[:2] / f"{sha256}{path.suffix.lower()}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(target.suffix + ".part")
+        shutil.copyfile(path, tmp)
+        tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        tmp.replace(target)
+    return target
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """What happened to one file: accepted, rejected or duplicate (seen before, byte for byte)."""
+
+    file: str
+    sha256: str
+    submission_id: int
+    status: str
+    org_unit: str | None
+    period: str | None
+    errors: int = 0
+    warnings: int = 0
+    messages: tuple[str, ...] = ()
+    rules_checked: int = 0
+    rules_failed: int = 0
+    inserted: int = 0
+    updated: int = 0
+    superseded: int = 0
+    unchanged: int = 0
+
+
+def ingest_file(
+    path: Path,
+    *,
+    engine: Engine,
+    catalog: Catalog,
+    validator: SubmissionValidator,
+    archive_dir: Path,
+    arrival: Period,
+    received_at: datetime,
+) -> IngestOutcome:
+    """Archive, parse, validate and load (or reject) one file. A file seen before is a no-op."""
+    sha = sha256_of(path)
+    seen = repo.find_submission_by_sha(engine, sha)
+    if seen is not None:
+        return IngestOutcome(path.name, sha, seen.id, "duplicate", seen.org_unit_code, seen.period)
+    archived = archive_file(path, archive_dir, sha)
+    parsed = parse_submission(path, catalog)
+    submission_id = repo.record_submission(
+        engine,
+        sha256=sha,
+        file_name=path.name,
+        archive_path=str(archived),
+        arrival_period=str(arrival),
+        received_at=received_at,
+        org_unit=parsed.org_unit,
+        period=parsed.period,
+        filed_on=parsed.filed_on,
+    )
+    issues = list(parsed.issues)
+    results: list[dict[str, object]] = []
+    if parsed.ok:
+        report = validator.validate(parsed)
+        issues.extend(report.issues)
+        results = [r.as_row() for r in report.results]
+    errors = [i for i in issues if i.severity == "error"]
+    warnings = [i for i in issues if i.severity == "warning"]
+    common = {
+        "file": path.name,
+        "sha256": sha,
+        "submission_id": submission_id,
+        "org_unit": parsed.org_unit,
+        "period": parsed.period,
+        "errors": len(errors),
+        "warnings": len(warnings),
+        "messages": tuple(str(i) for i in issues),
+        "rules_checked": len(results),
+        "rules_failed": sum(1 for r in results if not r["success"]),
+    }
+    if errors:
+        repo.reject_submission(engine, submission_id, issues)
+        return IngestOutcome(status="rejected", **common)  # type: ignore[arg-type]
+    loaded = repo.load_submission(engine, submission_id, parsed.frame, results)
+    return IngestOutcome(
+        status="accepted",
+        inserted=loaded.inserted,
+        updated=loaded.updated,
+        superseded=loaded.superseded,
+        unchanged=loaded.unchanged,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def load_history(engine: Engine, period: Period) -> History:
+    """Facts of ``period``, of the same month last year and of last December."""
+    keys = [period, period.same_month_last_year(), Period(period.year - 1, 12)]
+    names = [str(p) for p in keys]
+    obs = repo.current_observations(engine, names)
+    agg = repo.read_aggregates(engine, names)
+
+    def facts(p: Period) -> dict[FactKey, Fact]:
+        return collect_facts(obs[obs["period"] == str(p)], agg[agg["period"] == str(p)])
+
+    return History(
+        now=facts(keys[0]),
+        same_month_last_year=facts(keys[1]),
+        last_december=facts(keys[2]),
+    )
+
+
+@dataclass(slots=True)
+class PeriodOutcome:
+    period: str
+    aggregates: dict[str, int]
+    progress: dict[str, int] = field(default_factory=dict)
+    alerts: dict[str, int] = field(default_factory=dict)
+    missing_units: list[str] = field(default_factory=list)
+    progress_frame: pd.DataFrame | None = None
+
+
+def refresh_period(
+    engine: Engine,
+    *,
+    catalog: Catalog,
+    plan: Plan | None,
+    period: Period,
+    thresholds: Thresholds,
+) -> PeriodOutcome:
+    """Recompute a period from the current submissions: totals, target progress, alerts."""
+    p = str(period)
+    obs = repo.current_observations(engine, [p])
+    aggregates = aggregate_period(obs, catalog)
+    outcome = PeriodOutcome(p, repo.write_aggregates(engine, p, aggregates))
+
+    submitted = repo.submitted_units(engine, p)
+    reporting = [u.code for u in catalog.units if u.reports]
+    outcome.missing_units = [u for u in reporting if u not in submitted]
+    active = missing_submission_alerts(p, reporting, submitted, catalog)
+    active += rejected_submission_alerts(
+        p, repo.rejected_submissions(engine, p), submitted, catalog
+    )
+    if plan is not None and period.year == plan.year:
+        progress = evaluate_targets(plan, catalog, period, load_history(engine, period), thresholds)
+        outcome.progress = repo.write_progress(engine, p, progress)
+        outcome.progress_frame = progress
+        active += target_alerts(progress, plan, catalog)
+    suffix = f":{p}"
+    outcome.alerts = repo.sync_alerts(
+        engine,
+        p,
+        as_records(active),
+        scope_kinds=set(ALERT_KINDS),
+        in_scope=lambda key: key.startswith("target:") or key.endswith(suffix),
+    )
+    return outcome

@@ -1,0 +1,49 @@
+"""Everything a run needs, built once at the start of a run from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from jzplan.catalog import Catalog, load_catalog
+from jzplan.plan import Plan, load_plan
+from jzplan.progress import Thresholds
+from jzplan.settings import Settings
+from jzplan.store import repo
+from jzplan.store.db import make_engine, migrate
+from jzplan.validation import SubmissionValidator
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    engine: Engine
+    catalog: Catalog
+    plan: Plan
+
+    @cached_property
+    def validator(self) -> SubmissionValidator:
+        # Built on first use: importing Great Expectations costs about 2.5 s.
+        return SubmissionValidator(self.settings.expectations_dir, self.catalog)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(
+            at_risk_ratio=self.settings.at_risk_ratio,
+            growth_at_risk_points=self.settings.growth_at_risk_points,
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_resources(settings: Settings) -> Resources:
+    """Connect, migrate the store to the current schema and sync the catalog and plan into it."""
+    catalog = load_catalog(settings.catalog_dir)
+    plan = load_plan(settings.plan_file(), catalog)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    repo.sync_reference(engine, catalog, plan)
+    return Resources(settings=settings, engine=engine, catalog=catalog, plan=plan)

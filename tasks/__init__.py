@@ -1,0 +1,1 @@
+"""Prefect tasks: thin wrappers adding retries, names, logging and artifacts to jzplan."""

@@ -1,0 +1,37 @@
+"""Recompute a period from the store: totals, target progress and alerts."""
+
+from __future__ import annotations
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from jzplan.periods import Period
+from jzplan.pipeline import PeriodOutcome, refresh_period
+from jzplan.resources import Resources
+
+
+# Retried because it writes to the database; the computation itself is deterministic.
+@task(
+    name="refresh-period",
+    task_run_name="refresh-{period}",
+    retries=2,
+    retry_delay_seconds=2,
+    cache_policy=NO_CACHE,
+)
+def refresh(resources: Resources, period: Period) -> PeriodOutcome:
+    outcome = refresh_period(
+        resources.engine,
+        catalog=resources.catalog,
+        plan=resources.plan,
+        period=period,
+        thresholds=resources.thresholds,
+    )
+    get_run_logger().info(
+        "%s：汇总 %s；目标进度 %s；预警 %s；未报送 %s",
+        period,
+        outcome.aggregates,
+        outcome.progress,
+        outcome.alerts,
+        outcome.missing_units or "无",
+    )
+    return outcome
