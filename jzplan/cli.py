@@ -1,0 +1,56 @@
+"""Command line: ``jzplan run|backfill|progress``. Flows are imported only when needed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from jzplan.settings import Settings
+
+
+def _progress(period: str) -> int:
+    from jzplan.report import progress_table
+    from jzplan.resources import open_resources
+    from jzplan.store import repo
+
+    resources = open_resources(Settings())
+    try:
+        frame = repo.read_progress(resources.engine, period)
+        if frame.empty:
+            print(f"{period} 尚无目标进度：先运行该月的 monthly-progress", file=sys.stderr)
+            return 1
+        print(f"# 焦作新区目标进度（{period}）\n")
+        print(progress_table(resources.plan, resources.catalog, frame))
+        return 0
+    finally:
+        resources.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="jzplan", description="焦作新区年度目标月度跟踪")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="运行一个月的 monthly-progress 流程")
+    run.add_argument("--period", help="报告期 YYYY-MM，默认上个月")
+    back = sub.add_parser("backfill", help="按月依次运行一个区间")
+    back.add_argument("--start", required=True)
+    back.add_argument("--end", required=True)
+    prog = sub.add_parser("progress", help="打印某月的目标进度表")
+    prog.add_argument("--period", required=True)
+    args = parser.parse_args(argv)
+
+    if args.command == "progress":
+        return _progress(args.period)
+    if args.command == "run":
+        from flows.monthly import monthly_progress
+
+        print(monthly_progress(period=args.period))
+        return 0
+    from flows.backfill import backfill
+
+    for summary in backfill(start=args.start, end=args.end):
+        print(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
