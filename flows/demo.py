@@ -46,15 +46,14 @@ def main() -> None:
         alerts = repo.read_alerts(resources.engine)
     finally:
         resources.close()
-    print(
-        f"共 {len(december)} 项目标；预警 {len(alerts)} 条（未解除 {alerts['resolved'].isna().sum()}）"
-    )
+    still_open = int(alerts["resolved"].isna().sum())
+    print(f"共 {len(december)} 项目标；预警 {len(alerts)} 条（未解除 {still_open}）")
     print(f"用时 {time.perf_counter() - started:.1f} 秒")
     print(f"月度报告：{settings.report_dir}/progress-2013-12.md（每月一份）")
     print(f"原始文件存档：{settings.archive_dir}")
     print(
-        "在 Prefect 界面查看运行记录与 artifacts：PREFECT_HOME=var/prefect .venv/bin/prefect server start，"
-        "然后打开 http://127.0.0.1:4200"
+        "在 Prefect 界面查看运行记录与 artifacts："
+        "PREFECT_HOME=var/prefect .venv/bin/prefect server start，然后打开 http://127.0.0.1:4200"
     )
 
 
