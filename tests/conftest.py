@@ -1,0 +1,73 @@
+"""Shared fixtures: a migrated database on each backend, the catalog, small frames.
+
+No Prefect here; flow tests have their own conftest in tests/flows/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+
+from jzplan.catalog import Catalog, load_catalog
+from jzplan.store.db import migrate
+from jzplan.submissions import OBSERVATION_COLUMNS
+from tests.dbutil import BACKENDS, backend_engine
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(params=BACKENDS)
+def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database (no tables) on SQLite (a file under tmp_path) or PostgreSQL."""
+    with backend_engine(request.param, tmp_path) as engine:
+        yield engine
+
+
+@pytest.fixture
+def engine(bare_engine: Engine) -> Engine:
+    """A database migrated to head, on each backend."""
+    migrate(bare_engine)
+    return bare_engine
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog(REPO_ROOT / "data" / "catalog")
+
+
+def observation_frame(
+    org_unit: str,
+    period: str,
+    values: Mapping[str, float | tuple[float, float | None]],
+    units: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A parsed-submission frame: indicator → value, or (value, value_month)."""
+    rows = []
+    for i, (indicator, v) in enumerate(values.items()):
+        value, month = v if isinstance(v, tuple) else (v, None)
+        unit = (units or {}).get(indicator, "万元")
+        rows.append(
+            {
+                "org_unit": org_unit,
+                "period": period,
+                "indicator": indicator,
+                "value": float(value),
+                "value_month": float("nan") if month is None else float(month),
+                "unit": unit,
+                "raw_unit": unit,
+                "sheet": "月报",
+                "row": 5 + i,
+                "column": "C",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS))
+
+
+@pytest.fixture
+def make_observations() -> Callable[..., pd.DataFrame]:
+    """The ``observation_frame`` helper as a fixture."""
+    return observation_frame
