@@ -31,6 +31,9 @@ ALERTING: dict[str, str] = {
     "overdue": "critical",
 }
 
+# Tolerance for float noise: 120 / 100 - 1 is not exactly 0.2
+_EPS = 1e-9
+
 PROGRESS_COLUMNS = [
     "target_id",
     "actual",
@@ -89,15 +92,15 @@ def _pace_status(
 ) -> str:
     if lower_is_better:
         if final:
-            return "achieved" if actual <= target else "missed"
-        if actual <= expected:
+            return "achieved" if actual <= target + _EPS else "missed"
+        if actual <= expected + _EPS:
             return "on_track"
         return "at_risk" if expected > 0 and actual * th.at_risk_ratio <= expected else "behind"
-    if actual >= target:
+    if actual >= target - _EPS:
         return "achieved"
     if final:
         return "missed"
-    if actual >= expected:
+    if actual >= expected - _EPS:
         return "on_track"
     return "at_risk" if actual >= expected * th.at_risk_ratio else "behind"
 
@@ -142,7 +145,7 @@ def evaluate_target(
             )  # fmt: skip
         growth = (actual / last.value - 1) * 100
         expected = last.value * (1 + g / 100)
-        if growth >= g:
+        if growth >= g - _EPS:
             status = "achieved" if final else "on_track"
         elif final:
             status = "missed"
