@@ -61,6 +61,7 @@ __all__ = [
     "read_progress",
     "record_submission",
     "reject_submission",
+    "rejected_submissions",
     "submitted_units",
     "sync_alerts",
     "sync_reference",
@@ -604,6 +605,24 @@ def submitted_units(bind: Bind, period: str) -> set[str]:
     )
     with connect(bind) as conn:
         return {str(code) for code in conn.scalars(query) if code is not None}
+
+
+def rejected_submissions(bind: Bind, period: str) -> list[tuple[str, str, str]]:
+    """(org unit, file name, first located message) of the period's rejected files."""
+    query = (
+        select(_submission.c.org_unit_code, _submission.c.file_name, _submission.c.message)
+        .where(
+            _submission.c.period == period,
+            _submission.c.status == "rejected",
+            _submission.c.org_unit_code.is_not(None),
+        )
+        .order_by(_submission.c.id)
+    )
+    with connect(bind) as conn:
+        return [
+            (str(unit), str(name), (message or "").split("\n")[0])
+            for unit, name, message in conn.execute(query)
+        ]
 
 
 # --- results ---------------------------------------------------------------------------------
