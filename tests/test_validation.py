@@ -41,7 +41,7 @@ def good_rows() -> list[dict[str, object]]:
             "sheet": "月报",
             "row": 6 + i,
             "column": "E",
-        }  # fmt: skip
+        }
         for i, (code, v, m) in enumerate(rows)
     ]
 

@@ -160,13 +160,15 @@ class TargetProgressRow(Base):
     target_value: Mapped[float | None] = mapped_column(Float)
     unit: Mapped[str | None] = mapped_column(String(16))
     completion_pct: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(16))  # stable code, see jzplan.progress.STATUS_LABELS
+    # stable code, see jzplan.progress.STATUS_LABELS
+    status: Mapped[str] = mapped_column(String(16))
     provisional: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(Text)
 
 
 class AlertRow(Base):
-    """Alert state, one row per cause (dedup_key); first/last seen as periods for idempotent reruns."""
+    """Alert state, one row per cause (dedup_key); first and last seen are periods, so a rerun
+    of a month changes nothing."""
 
     __tablename__ = "alert"
     __table_args__ = (UniqueConstraint("dedup_key"),)
