@@ -11,7 +11,7 @@ import pandas as pd
 from jzplan.aggregate import Fact, FactKey
 from jzplan.catalog import Catalog, convert
 from jzplan.periods import Period
-from jzplan.plan import Plan, Target
+from jzplan.plan import Plan, Target, target_value_canonical
 
 STATUS_LABELS: dict[str, str] = {
     "achieved": "已完成",
@@ -133,11 +133,11 @@ def evaluate_target(
         assert target.value is not None
         g = target.value
         last = history.same_month_last_year.get(key)
+        # The plan's own baseline first; else last December as stored.
+        target_value = target_value_canonical(target, catalog)
         dec = history.last_december.get(key)
-        base = dec.value if dec else None
-        if base is None and target.baseline is not None and target.unit not in (None, "%"):
-            base = convert(target.baseline, target.unit, unit)
-        target_value = base * (1 + g / 100) if base is not None else None
+        if target_value is None and dec is not None:
+            target_value = dec.value * (1 + g / 100)
         if actual is None or last is None or not last.value:
             return TargetProgress(
                 target.id, actual, None, target_value, unit, None, "no_data", provisional,
@@ -157,8 +157,11 @@ def evaluate_target(
             status, provisional, note,
         )  # fmt: skip
 
-    assert target.value is not None and target.unit is not None
-    target_value = convert(target.value, target.unit, unit)
+    # A ranking's value is a position (第N名), not a quantity to convert.
+    target_value = (
+        target.value if target.kind == "ranking" else target_value_canonical(target, catalog)
+    )
+    assert target_value is not None
     if actual is None:
         return TargetProgress(
             target.id, None, None, target_value, unit, None, "no_data", False, "本期无数据"
