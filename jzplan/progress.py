@@ -182,7 +182,7 @@ def evaluate_target(
     else:
         dec = history.last_december.get(key)
         start = dec.value if dec else None
-        if start is None and target.baseline is not None:
+        if start is None and target.baseline is not None and target.unit is not None:
             start = convert(target.baseline, target.unit, unit)
         expected = (
             start + (target_value - start) * period.year_fraction
