@@ -125,7 +125,8 @@ def write_form(
         unit = overrides.get(ind.code, ind.unit)
 
         def shown(value: float | None, unit: str = unit, canonical: str = ind.unit) -> float | None:
-            return None if value is None else convert(value, canonical, unit)
+            # round off float noise from the conversion (0.572648 亿元, not 0.57264799…)
+            return None if value is None else round(convert(value, canonical, unit), 10)
 
         ytd = shown(form_row.ytd)
         values: list[object] = [
@@ -679,21 +680,19 @@ def parse_submission(path: Path, catalog: Catalog) -> ParsedSubmission:
     try:
         sheets = read_sheets(path)
     except UnsupportedFormatError:
-        result = _unreadable(path, digest, f"暂不支持“{path.suffix}”格式，请报送 .xlsx 文件")
-        result.issues[0] = SubmissionIssue(
-            code="unsupported_format", message=result.issues[0].message, file=path.name
-        )
-        return result
-    except Exception as exc:  # any reader failure means the file is damaged or not a workbook
-        return _unreadable(
-            path, digest, f"文件无法打开，可能已损坏或不是 Excel 文件（{type(exc).__name__}）"
-        )
+        message = f"暂不支持“{path.suffix}”格式，请报送 .xlsx 文件"
+        return _unreadable(path, digest, message, code="unsupported_format")
+    except Exception as exc:  # any reader failure: the file is damaged or not a workbook
+        message = f"文件无法打开，可能已损坏或不是 Excel 文件（{type(exc).__name__}）"
+        return _unreadable(path, digest, message)
     result = interpret_sheets(sheets, path, catalog)
     result.sha256 = digest
     return result
 
 
-def _unreadable(path: Path, digest: str, message: str) -> ParsedSubmission:
+def _unreadable(
+    path: Path, digest: str, message: str, code: str = "unreadable_file"
+) -> ParsedSubmission:
     result = ParsedSubmission(path=path, sha256=digest, org_unit=None, period=None)
-    result.issues.append(SubmissionIssue(code="unreadable_file", message=message, file=path.name))
+    result.issues.append(SubmissionIssue(code=code, message=message, file=path.name))
     return result
