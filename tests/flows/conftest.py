@@ -1,0 +1,87 @@
+"""Flow tests: one real Prefect test server per session, and a database per test on each backend."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.settings import (
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    PREFECT_HOME,
+    PREFECT_LOGGING_TO_API_ENABLED,
+    PREFECT_RESULTS_LOCAL_STORAGE_PATH,
+    PREFECT_SERVER_ANALYTICS_ENABLED,
+    PREFECT_SERVER_LOGGING_LEVEL,
+    temporary_settings,
+)
+from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from jzplan.store.db import make_engine
+from tests.dbutil import BACKENDS, _unavailable, pg_test_url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    os.environ["DO_NOT_TRACK"] = "1"
+    home = tmp_path_factory.mktemp("prefect-home")
+    with (
+        temporary_settings(
+            {
+                PREFECT_HOME: home,
+                PREFECT_RESULTS_LOCAL_STORAGE_PATH: home / "results",
+                PREFECT_SERVER_LOGGING_LEVEL: "CRITICAL",
+                PREFECT_LOGGING_TO_API_ENABLED: False,
+                PREFECT_SERVER_ANALYTICS_ENABLED: False,
+                # about 1 s less per flow run
+                PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+            }
+        ),
+        prefect_test_harness(server_startup_timeout=60),
+    ):
+        yield
+
+
+def _pg_schema_url() -> Iterator[str]:
+    url = pg_test_url()
+    admin = make_engine(url, connect_args={"connect_timeout": 3})
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except SQLAlchemyError as exc:
+        admin.dispose()
+        _unavailable(url, str(getattr(exc, "orig", exc)).strip().splitlines()[0])
+        raise
+    try:
+        yield (
+            make_url(url)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL the flow itself connects to: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'jzplan.db'}"
+    else:
+        yield from _pg_schema_url()
+
+
+@pytest.fixture
+def flow_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the flow's settings at this test's database and output folders."""
+    monkeypatch.setenv("JZPLAN_DATABASE_URL", database_url)
+    monkeypatch.setenv("JZPLAN_ARCHIVE_DIR", str(tmp_path / "archive"))
+    monkeypatch.setenv("JZPLAN_REPORT_DIR", str(tmp_path / "reports"))
+    return tmp_path

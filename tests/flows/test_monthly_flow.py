@@ -1,0 +1,87 @@
+"""The real monthly flow on the bundled submissions, under a Prefect test server, per backend."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from flows.backfill import backfill
+from flows.monthly import monthly_progress
+from jzplan.catalog import load_catalog
+from jzplan.plan import load_plan
+from jzplan.store import repo
+from jzplan.store.db import make_engine
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.flow
+
+
+def test_month_end_to_end_late_file_and_rerun(flow_env: Path) -> None:
+    # History for growth targets, then the month LWJ misses and the batch its late file comes with.
+    backfill(start="2012-12", end="2013-01")
+    may = monthly_progress(period="2013-05")
+    assert may["missing_units"] == ["LWJ"]
+    assert may["accepted"] == 6 and may["rejected"] == 0
+
+    engine = make_engine(os.environ["JZPLAN_DATABASE_URL"])
+    try:
+        agg = repo.read_aggregates(engine, ["2013-05"])
+        fai = agg[(agg["org_unit"] == "JZXQ") & (agg["indicator"] == "fai")].iloc[0]
+        assert fai["provisional"] and fai["n_reported"] == fai["n_expected"] - 1
+        open_alerts = repo.read_alerts(engine, open_only=True)
+        assert "missing:LWJ:2013-05" in set(open_alerts["dedup_key"])
+
+        june = monthly_progress(period="2013-06")
+        assert june["recomputed"] == ["2013-05", "2013-06"]
+        assert june["missing_units"] == []
+        agg = repo.read_aggregates(engine, ["2013-05"])
+        fai = agg[(agg["org_unit"] == "JZXQ") & (agg["indicator"] == "fai")].iloc[0]
+        assert not fai["provisional"]
+        alerts = repo.read_alerts(engine).set_index("dedup_key")
+        assert alerts.loc["missing:LWJ:2013-05", "resolved"] == "2013-05"
+
+        # Every target of the plan has a row for June, with a status.
+        catalog = load_catalog(REPO_ROOT / "data" / "catalog")
+        plan = load_plan(REPO_ROOT / "data" / "targets" / "2013.yaml", catalog)
+        progress = repo.read_progress(engine, "2013-06")
+        assert set(progress["target_id"]) == {t.id for t in plan.targets}
+        assert progress["status"].notna().all()
+        report = Path(june["report"])
+        assert report.is_file() and "2013年1-6月" in report.read_text(encoding="utf-8")
+
+        # Running the same month again changes nothing in the database.
+        before = repo.dump_tables(engine)
+        again = monthly_progress(period="2013-06")
+        assert again["duplicates"] == again["files"] and again["accepted"] == 0
+        assert repo.dump_tables(engine) == before
+    finally:
+        engine.dispose()
+
+
+def test_defective_file_is_rejected_kept_and_corrected(flow_env: Path) -> None:
+    summary = monthly_progress(period="2013-08")
+    assert summary["rejected"] == 1 and summary["accepted"] == 7
+    engine = make_engine(os.environ["JZPLAN_DATABASE_URL"])
+    try:
+        subs = {s.file_name: s for s in _submissions(engine)}
+        bad = subs["宁郭镇_2013年08月_月报.xlsx"]
+        assert bad.status == "rejected" and bad.message and "not_a_number" in bad.message
+        assert Path(bad.archive_path).is_file()  # the raw file is kept
+        assert subs["宁郭镇_2013年08月_月报(更正).xlsx"].status == "accepted"
+        assert "NGZ" in repo.submitted_units(engine, "2013-08")
+    finally:
+        engine.dispose()
+
+
+def _submissions(engine):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from jzplan.store.models import SubmissionRow
+
+    with Session(engine) as session:
+        rows = list(session.scalars(select(SubmissionRow)))
+        session.expunge_all()
+        return rows
