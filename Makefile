@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
+# The temporary server's first boot creates its database: allow it more than the default 20 s.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 .PHONY: demo test lint typecheck unit install clean demo-data
 
@@ -20,6 +22,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
+	mkdir -p "$(PREFECT_HOME)"
 	$(BIN)/python -m flows.demo
 
 test: $(STAMP) lint typecheck
