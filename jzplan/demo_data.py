@@ -63,6 +63,7 @@ SCENARIO: dict[str, Outcome] = {
     "I02b": Outcome(1.0),  # 计划总投资569.66亿
     "I02c": Outcome(0.65, "late"),  # 计划完成投资127.13亿: behind, like fixed assets
     "I02d": Outcome(1.0),  # 续建项目57个
+    "I02e": Outcome(1.0),  # 续建项目总投资266.9亿
     "I02f": Outcome(1.0),  # 新开工项目112个
     "I02g": Outcome(1.0),  # 新开工项目总投资302.76亿
     "I03a": Outcome(0.8),  # 引进10亿元以上项目10个: behind
