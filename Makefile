@@ -23,7 +23,8 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	mkdir -p "$(PREFECT_HOME)"
-	$(BIN)/python -m flows.demo
+	# Run logs go to the Prefect server (see the UI); the console shows one line per month.
+	PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=WARNING $(BIN)/python -m flows.demo
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest

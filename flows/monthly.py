@@ -57,7 +57,7 @@ def monthly_progress(period: str | None = None, inbox_dir: str | None = None) ->
         }
         summary: dict[str, Any] = {"period": str(arrival), "files": len(files)}
         for p in sorted(affected):
-            outcome = refresh(resources, p)
+            outcome = refresh(resources, p, arrival)
             if p == arrival:
                 report = publish(resources, p, outcome, outcomes)
                 summary["report"] = str(report) if report else None

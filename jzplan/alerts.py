@@ -11,8 +11,6 @@ from jzplan.catalog import Catalog
 from jzplan.plan import Plan
 from jzplan.progress import ALERTING, STATUS_LABELS
 
-ALERT_KINDS = ("target_status", "missing_submission", "rejected_submission")
-
 
 @dataclass(frozen=True, slots=True)
 class Alert:

@@ -17,7 +17,6 @@ from sqlalchemy import Engine
 
 from jzplan.aggregate import Fact, FactKey, aggregate_period, collect_facts
 from jzplan.alerts import (
-    ALERT_KINDS,
     as_records,
     missing_submission_alerts,
     rejected_submission_alerts,
@@ -179,8 +178,13 @@ def refresh_period(
     plan: Plan | None,
     period: Period,
     thresholds: Thresholds,
+    as_of: Period | None = None,
 ) -> PeriodOutcome:
-    """Recompute a period from the current submissions: totals, target progress, alerts."""
+    """Recompute a period from the current submissions: totals, target progress, alerts.
+
+    ``as_of`` is the batch being processed: a missing or rejected submission of ``period``
+    that a later batch brings is resolved at that batch, not at ``period``.
+    """
     p = str(period)
     obs = repo.current_observations(engine, [p])
     aggregates = aggregate_period(obs, catalog)
@@ -189,21 +193,28 @@ def refresh_period(
     submitted = repo.submitted_units(engine, p)
     reporting = [u.code for u in catalog.units if u.reports]
     outcome.missing_units = [u for u in reporting if u not in submitted]
-    active = missing_submission_alerts(p, reporting, submitted, catalog)
-    active += rejected_submission_alerts(
+    on_time = missing_submission_alerts(p, reporting, submitted, catalog)
+    on_time += rejected_submission_alerts(
         p, repo.rejected_submissions(engine, p), submitted, catalog
+    )
+    suffix = f":{p}"
+    counts = repo.sync_alerts(
+        engine,
+        str(max(as_of or period, period)),
+        as_records(on_time),
+        scope_kinds={"missing_submission", "rejected_submission"},
+        in_scope=lambda key: key.endswith(suffix),
     )
     if plan is not None and period.year == plan.year:
         progress = evaluate_targets(plan, catalog, period, load_history(engine, period), thresholds)
         outcome.progress = repo.write_progress(engine, p, progress)
         outcome.progress_frame = progress
-        active += target_alerts(progress, plan, catalog)
-    suffix = f":{p}"
-    outcome.alerts = repo.sync_alerts(
-        engine,
-        p,
-        as_records(active),
-        scope_kinds=set(ALERT_KINDS),
-        in_scope=lambda key: key.startswith("target:") or key.endswith(suffix),
-    )
+        status_counts = repo.sync_alerts(
+            engine,
+            p,
+            as_records(target_alerts(progress, plan, catalog)),
+            scope_kinds={"target_status"},
+        )
+        counts = {k: counts[k] + status_counts[k] for k in counts}
+    outcome.alerts = counts
     return outcome

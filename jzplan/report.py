@@ -77,7 +77,8 @@ def progress_table(
             pct = row.get("completion_pct")
             pct_text = "—" if pct is None or pd.isna(pct) else f"{float(pct):.1f}%"
             status = STATUS_LABELS.get(str(row.get("status")), "—")
-            note = str(row.get("note") or "").replace("|", "/")
+            raw_note = row.get("note")
+            note = "" if raw_note is None or pd.isna(raw_note) else str(raw_note).replace("|", "/")
             out.append(
                 f"| {t.id} | {t.label} | {catalog.unit(t.scope).name} | {_target_text(t)} "
                 f"| {actual} | {_fmt(row.get('expected'), canonical, unit)} | {pct_text} "

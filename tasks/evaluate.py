@@ -18,13 +18,14 @@ from jzplan.resources import Resources
     retry_delay_seconds=2,
     cache_policy=NO_CACHE,
 )
-def refresh(resources: Resources, period: Period) -> PeriodOutcome:
+def refresh(resources: Resources, period: Period, as_of: Period) -> PeriodOutcome:
     outcome = refresh_period(
         resources.engine,
         catalog=resources.catalog,
         plan=resources.plan,
         period=period,
         thresholds=resources.thresholds,
+        as_of=as_of,
     )
     get_run_logger().info(
         "%s：汇总 %s；目标进度 %s；预警 %s；未报送 %s",
