@@ -140,7 +140,7 @@ FILE_UNITS: dict[tuple[str, str], str] = {
     ("WCJ", "profit_tax"): "亿元",
 }
 LATE = ("LWJ", Period(2013, 5), date(2013, 6, 12))  # lands in the next month's folder
-DEFECT = ("NGZ", Period(2013, 8), "project_input", "约1200")
+DEFECT = ("NGZ", Period(2013, 8), "project_input", "约1300")
 DEFECT_FILED = (date(2013, 9, 3), date(2013, 9, 6))  # defective, then the correction
 
 # Plausible 2012 levels (canonical units) where the seed gives none: (low, high)
