@@ -27,6 +27,7 @@ demo: $(STAMP)
 	PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=WARNING $(BIN)/python -m flows.demo
 
 test: $(STAMP) lint typecheck
+	mkdir -p "$(PREFECT_HOME)"
 	$(BIN)/pytest
 
 lint: $(STAMP)

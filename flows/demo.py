@@ -8,12 +8,11 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 
 from flows.monthly import monthly_progress
 from jzplan.periods import Period, period_range
+from jzplan.progress import STATUS_LABELS
 from jzplan.report import progress_table
 from jzplan.resources import open_resources
 from jzplan.settings import Settings
 from jzplan.store import repo
-
-STATUS_ORDER = ("已完成", "正常", "预警", "滞后", "未完成", "已逾期", "待报送", "无数据")
 
 
 def main() -> None:
@@ -27,7 +26,7 @@ def main() -> None:
             t0 = time.perf_counter()
             s = monthly_progress(period=str(period))
             counts = s.get("status_counts") or {}
-            status = "，".join(f"{k} {v}" for k, v in counts.items())
+            status = "，".join(f"{STATUS_LABELS[k]} {v}" for k, v in counts.items())
             missing = "、".join(s.get("missing_units") or []) or "无"
             print(
                 f"monthly-{period}：文件 {s['files']}，接收 {s['accepted']}，退回 {s['rejected']}，"
