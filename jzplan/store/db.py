@@ -59,8 +59,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the schema to ``revision`` in one transaction on ``engine``.
+def migrate(engine: Engine, revision: str = "heads") -> None:
+    """Upgrade the schema to ``revision`` (every branch head by default) in one transaction.
 
     For PostgreSQL the tables go to the connection's first search_path schema.
     """
