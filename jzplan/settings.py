@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,21 @@ class Settings(BaseSettings):
     at_risk_ratio: float = 0.95  # below pace but at least this → 预警; below it → 滞后
     # For growth targets: percentage points below the target growth that still count as 预警
     growth_at_risk_points: float = 3.0
+
+    # --- tracking and alerts (issue 5) ---
+    # Which expected-to-date decides a status: the indicator's own monthly profile of last
+    # year (seasonal; linear where there is no profile) or 时间过半、任务过半 (linear)
+    pace_model: Literal["seasonal", "linear"] = "seasonal"
+    # A ranking at most this many places worse than the target is 预警, beyond it 滞后
+    ranking_at_risk_places: int = 2
+    # Year-end forecast range: ± this share of the forecast per unit of the year still to come
+    forecast_band: float = 0.15
+    # Submission deadline: this day of the next month at this hour, in `timezone`
+    submission_deadline_day: int = Field(default=5, ge=1, le=28)
+    submission_deadline_hour: int = Field(default=17, ge=0, le=23)
+    timezone: str = "Asia/Shanghai"
+    # Notification channels (webhook, DingTalk, WeCom, email); secrets are named, never stored
+    alert_channels_file: Path = PROJECT_ROOT / "data" / "alerting" / "channels.yaml"
 
     @property
     def catalog_dir(self) -> Path:

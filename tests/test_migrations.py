@@ -21,10 +21,19 @@ def _diffs(engine: Engine) -> list[object]:
         return list(compare_metadata(context, Base.metadata))
 
 
+def _heads_applied(engine: Engine) -> bool:
+    """The database is at every head of the migration scripts (branches are allowed)."""
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as conn:
+        applied = set(MigrationContext.configure(conn).get_current_heads())
+    return applied == set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
 def test_migrate_matches_models(bare_engine: Engine) -> None:
     assert current_revision(bare_engine) is None
     migrate(bare_engine)
-    assert current_revision(bare_engine) == "0001_initial"
+    assert _heads_applied(bare_engine)
     assert _diffs(bare_engine) == []
     tables = set(inspect(bare_engine).get_table_names())
     assert tables == set(Base.metadata.tables) | {"alembic_version"}
@@ -33,7 +42,7 @@ def test_migrate_matches_models(bare_engine: Engine) -> None:
 def test_migrate_twice_is_a_no_op(bare_engine: Engine) -> None:
     migrate(bare_engine)
     migrate(bare_engine)
-    assert current_revision(bare_engine) == "0001_initial"
+    assert _heads_applied(bare_engine)
     assert _diffs(bare_engine) == []
 
 

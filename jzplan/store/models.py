@@ -164,6 +164,13 @@ class TargetProgressRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     provisional: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(Text)
+    # issue 5 (migration 0004_tracking): seasonal pace, year-end forecast, pace still needed
+    expected_seasonal: Mapped[float | None] = mapped_column(Float)
+    forecast: Mapped[float | None] = mapped_column(Float)
+    forecast_low: Mapped[float | None] = mapped_column(Float)
+    forecast_high: Mapped[float | None] = mapped_column(Float)
+    required_monthly: Mapped[float | None] = mapped_column(Float)
+    pace_model: Mapped[str | None] = mapped_column(String(8))  # linear|seasonal: set the status
 
 
 class AlertRow(Base):
@@ -183,3 +190,59 @@ class AlertRow(Base):
     first_seen: Mapped[str] = mapped_column(String(7))
     last_seen: Mapped[str] = mapped_column(String(7))
     resolved: Mapped[str | None] = mapped_column(String(7))
+
+
+class StatusReportRow(Base):
+    """A milestone's or qualitative target's status as its responsible office reported it
+    for a month (重点工作进展), with the evidence text."""
+
+    __tablename__ = "status_report"
+    __table_args__ = (UniqueConstraint("target_id", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    target_id: Mapped[str] = mapped_column(ForeignKey("target.id"))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # jzplan.status_reports.REPORT_STATUSES
+    evidence: Mapped[str | None] = mapped_column(Text)
+    reported_by: Mapped[str | None] = mapped_column(String(64))
+    reported_on: Mapped[date | None] = mapped_column(Date)
+    source_file: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class RankingRow(Base):
+    """A published position (第N位) of a unit on a ranking indicator, from a ranking file."""
+
+    __tablename__ = "ranking"
+    __table_args__ = (UniqueConstraint("org_unit_code", "indicator_code", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    out_of: Mapped[int | None] = mapped_column(Integer)
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    published_on: Mapped[date | None] = mapped_column(Date)
+    source_file: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class AlertEventRow(Base):
+    """Outbox of alert transitions (opened/resolved), one row per transition and period, so a
+    rerun adds nothing and an undelivered transition is retried by the next delivery."""
+
+    __tablename__ = "alert_event"
+    __table_args__ = (UniqueConstraint("dedup_key", "action", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedup_key: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(16))  # opened|resolved
+    period: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(8))
+    org_unit_code: Mapped[str | None] = mapped_column(String(16))
+    target_id: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    emitted: Mapped[bool] = mapped_column(Boolean, default=False)  # Prefect event sent
+    notified: Mapped[bool] = mapped_column(Boolean, default=False)  # channels notified
