@@ -6,14 +6,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import stat
+import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine
 
 from jzplan.aggregate import Fact, FactKey, aggregate_period, collect_facts
 from jzplan.alerts import (
@@ -28,6 +30,8 @@ from jzplan.periods import Period
 from jzplan.plan import Plan
 from jzplan.progress import History, Thresholds, evaluate_targets
 from jzplan.store import repo
+from jzplan.store.db import Bind, transaction
+from jzplan.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.validation import SubmissionValidator
 
 SUBMISSION_SUFFIXES = (".xlsx",)
@@ -54,7 +58,11 @@ def archive_file(path: Path, archive_dir: Path, sha256: str) -> Path:
     target = archive_dir / sha256[:2] / f"{sha256}{path.suffix.lower()}"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".part")
+        # A private temporary name: two runs archiving the same file never share a half copy,
+        # and a run killed mid-copy leaves at most a stray *.part, never a truncated target.
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f"{sha256}.", suffix=".part")
+        os.close(fd)
+        tmp = Path(name)
         shutil.copyfile(path, tmp)
         tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         tmp.replace(target)
@@ -82,69 +90,128 @@ class IngestOutcome:
     unchanged: int = 0
 
 
-def ingest_file(
+@dataclass(frozen=True, slots=True)
+class PreparedFile:
+    """A file archived, parsed and validated, not yet written to the store.
+
+    Preparing touches no database, so files can be prepared in parallel (threads or a Dask
+    cluster) and then loaded one after another in the month's transaction.
+    """
+
+    path: Path
+    sha256: str
+    archive_path: Path | None = None
+    parsed: ParsedSubmission | None = None
+    issues: tuple[SubmissionIssue, ...] = ()
+    results: tuple[dict[str, object], ...] = ()
+
+
+def prepare_file(
     path: Path,
     *,
-    engine: Engine,
     catalog: Catalog,
     validator: SubmissionValidator,
     archive_dir: Path,
-    arrival: Period,
-    received_at: datetime,
-) -> IngestOutcome:
-    """Archive, parse, validate and load (or reject) one file. A file seen before is a no-op."""
+    known: Collection[str] = (),
+) -> PreparedFile:
+    """Archive, parse and validate one file; a file whose sha256 is in ``known`` is only hashed."""
     sha = sha256_of(path)
-    seen = repo.find_submission_by_sha(engine, sha)
-    if seen is not None:
-        return IngestOutcome(path.name, sha, seen.id, "duplicate", seen.org_unit_code, seen.period)
+    if sha in known:
+        return PreparedFile(path, sha)
     archived = archive_file(path, archive_dir, sha)
     parsed = parse_submission(path, catalog)
-    submission_id = repo.record_submission(
-        engine,
-        sha256=sha,
-        file_name=path.name,
-        archive_path=str(archived),
-        arrival_period=str(arrival),
-        received_at=received_at,
-        org_unit=parsed.org_unit,
-        period=parsed.period,
-        filed_on=parsed.filed_on,
-    )
     issues = list(parsed.issues)
     results: list[dict[str, object]] = []
     if parsed.ok:
         report = validator.validate(parsed)
         issues.extend(report.issues)
         results = [r.as_row() for r in report.results]
-    errors = [i for i in issues if i.severity == "error"]
-    warnings = [i for i in issues if i.severity == "warning"]
-    common = {
-        "file": path.name,
-        "sha256": sha,
-        "submission_id": submission_id,
-        "org_unit": parsed.org_unit,
-        "period": parsed.period,
-        "errors": len(errors),
-        "warnings": len(warnings),
-        "messages": tuple(str(i) for i in issues),
-        "rules_checked": len(results),
-        "rules_failed": sum(1 for r in results if not r["success"]),
-    }
-    if errors:
-        repo.reject_submission(engine, submission_id, issues)
-        return IngestOutcome(status="rejected", **common)  # type: ignore[arg-type]
-    loaded = repo.load_submission(engine, submission_id, parsed.frame, results)
-    return IngestOutcome(
-        status="accepted",
-        inserted=loaded.inserted,
-        updated=loaded.updated,
-        superseded=loaded.superseded,
-        unchanged=loaded.unchanged,
-        **common,  # type: ignore[arg-type]
+    return PreparedFile(path, sha, archived, parsed, tuple(issues), tuple(results))
+
+
+def load_prepared(
+    prepared: PreparedFile,
+    *,
+    bind: Bind,
+    arrival: Period,
+    received_at: datetime,
+) -> IngestOutcome:
+    """Record and load (or reject) a prepared file in one transaction (the caller's when
+    ``bind`` is a Connection in one). A file seen before, by sha256, is a no-op."""
+    path, sha = prepared.path, prepared.sha256
+    with transaction(bind) as conn:
+        seen = repo.find_submission_by_sha(conn, sha)
+        if seen is not None:
+            return IngestOutcome(
+                path.name, sha, seen.id, "duplicate", seen.org_unit_code, seen.period
+            )
+        parsed = prepared.parsed
+        if parsed is None:
+            raise RuntimeError(f"{path.name}: prepared as already stored, but the store lacks it")
+        submission_id = repo.record_submission(
+            conn,
+            sha256=sha,
+            file_name=path.name,
+            archive_path=str(prepared.archive_path),
+            arrival_period=str(arrival),
+            received_at=received_at,
+            org_unit=parsed.org_unit,
+            period=parsed.period,
+            filed_on=parsed.filed_on,
+        )
+        issues = list(prepared.issues)
+        results = list(prepared.results)
+        errors = [i for i in issues if i.severity == "error"]
+        warnings = [i for i in issues if i.severity == "warning"]
+        common = {
+            "file": path.name,
+            "sha256": sha,
+            "submission_id": submission_id,
+            "org_unit": parsed.org_unit,
+            "period": parsed.period,
+            "errors": len(errors),
+            "warnings": len(warnings),
+            "messages": tuple(str(i) for i in issues),
+            "rules_checked": len(results),
+            "rules_failed": sum(1 for r in results if not r["success"]),
+        }
+        if errors:
+            repo.reject_submission(conn, submission_id, issues)
+            return IngestOutcome(status="rejected", **common)  # type: ignore[arg-type]
+        loaded = repo.load_submission(conn, submission_id, parsed.frame, results)
+        return IngestOutcome(
+            status="accepted",
+            inserted=loaded.inserted,
+            updated=loaded.updated,
+            superseded=loaded.superseded,
+            unchanged=loaded.unchanged,
+            **common,  # type: ignore[arg-type]
+        )
+
+
+def ingest_file(
+    path: Path,
+    *,
+    engine: Bind,
+    catalog: Catalog,
+    validator: SubmissionValidator,
+    archive_dir: Path,
+    arrival: Period,
+    received_at: datetime,
+) -> IngestOutcome:
+    """Archive, parse, validate and load (or reject) one file in one transaction.
+
+    A file seen before is a no-op.
+    """
+    sha = sha256_of(path)
+    known = {sha} if repo.find_submission_by_sha(engine, sha) is not None else set()
+    prepared = prepare_file(
+        path, catalog=catalog, validator=validator, archive_dir=archive_dir, known=known
     )
+    return load_prepared(prepared, bind=engine, arrival=arrival, received_at=received_at)
 
 
-def load_history(engine: Engine, period: Period) -> History:
+def load_history(engine: Bind, period: Period) -> History:
     """Facts of ``period``, of the same month last year and of last December."""
     keys = [period, period.same_month_last_year(), Period(period.year - 1, 12)]
     names = [str(p) for p in keys]
@@ -172,7 +239,7 @@ class PeriodOutcome:
 
 
 def refresh_period(
-    engine: Engine,
+    engine: Bind,
     *,
     catalog: Catalog,
     plan: Plan | None,
