@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     # Notification channels (webhook, DingTalk, WeCom, email); secrets are named, never stored
     alert_channels_file: Path = PROJECT_ROOT / "data" / "alerting" / "channels.yaml"
 
+    # --- operations (issue 6) ---
+    # Where the per-submission tasks (archive, parse, validate) run: threads of the flow's
+    # process, or a Dask cluster through prefect-dask (loading stays serial, in one transaction)
+    task_runner: Literal["thread", "dask"] = "thread"
+    # An existing Dask scheduler (tcp://host:8786); empty: a temporary local cluster per run
+    dask_address: str | None = None
+    dask_workers: int = Field(default=2, ge=1)
+    # Local cluster workers as processes (real parallelism) or threads of this process
+    dask_processes: bool = True
+    # How long a run waits for another run of the same store to finish its transaction
+    lock_timeout_seconds: float = Field(default=600.0, gt=0)
+
     @property
     def catalog_dir(self) -> Path:
         return self.data_dir / "catalog"
