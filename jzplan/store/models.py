@@ -16,11 +16,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -246,3 +248,16 @@ class AlertEventRow(Base):
     message: Mapped[str] = mapped_column(Text)
     emitted: Mapped[bool] = mapped_column(Boolean, default=False)  # Prefect event sent
     notified: Mapped[bool] = mapped_column(Boolean, default=False)  # channels notified
+
+
+# At most one accepted submission per (org unit, period): two runs loading the same month at
+# once cannot both make a file current (issue 6; the store lock is the first line of defence).
+ACCEPTED_SUBMISSION = "status = 'accepted'"
+Index(
+    "uq_submission_accepted_org_unit_code_period",
+    SubmissionRow.org_unit_code,
+    SubmissionRow.period,
+    unique=True,
+    sqlite_where=text(ACCEPTED_SUBMISSION),
+    postgresql_where=text(ACCEPTED_SUBMISSION),
+)
