@@ -1,9 +1,11 @@
-"""Where every target stands at the end of a month: actual to date vs linear pace (时间进度)."""
+"""Where every target stands at the end of a month, where it should stand under two pacing
+models (linear 时间进度 and seasonal: last year's own monthly profile), where it will end (a
+year-end forecast with a range) and what is still needed per month (剩余月均需完成)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -12,6 +14,7 @@ from jzplan.aggregate import Fact, FactKey
 from jzplan.catalog import Catalog, convert
 from jzplan.periods import Period
 from jzplan.plan import Plan, Target, target_value_canonical
+from jzplan.status_reports import REPORT_LABELS, StatusReport
 
 STATUS_LABELS: dict[str, str] = {
     "achieved": "已完成",
@@ -44,18 +47,39 @@ PROGRESS_COLUMNS = [
     "status",
     "provisional",
     "note",
+    "expected_seasonal",
+    "forecast",
+    "forecast_low",
+    "forecast_high",
+    "required_monthly",
+    "pace_model",
 ]
+FLOAT_COLUMNS = (
+    "actual", "expected", "target_value", "completion_pct", "expected_seasonal", "forecast",
+    "forecast_low", "forecast_high", "required_monthly",
+)  # fmt: skip
+PACE_MODELS = ("seasonal", "linear")
+
+Profile = Mapping[int, float]  # month (1-12; 0 = the December before) → month-end value
 
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     at_risk_ratio: float = 0.95  # actual/expected at or above this (but below 1) → 预警
     growth_at_risk_points: float = 3.0  # growth short of target by at most this → 预警
+    pace_model: str = "seasonal"  # which expected-to-date sets the status (linear fallback)
+    ranking_at_risk_places: int = 2  # at most this many places worse than the target → 预警
+    forecast_band: float = 0.15  # forecast range ± band × share of the year still to come
 
 
 @dataclass(frozen=True, slots=True)
 class TargetProgress:
-    """One target at one month-end, all values in the indicator's canonical unit."""
+    """One target at one month-end, all values in the indicator's canonical unit.
+
+    ``expected`` is the linear pace, ``expected_seasonal`` the seasonal one; ``pace_model``
+    says what set the status (linear, seasonal, yoy for growth against the same period last
+    year, report for a status reported by the responsible office).
+    """
 
     target_id: str
     actual: float | None
@@ -66,15 +90,24 @@ class TargetProgress:
     status: str
     provisional: bool
     note: str | None = None
+    expected_seasonal: float | None = None
+    forecast: float | None = None
+    forecast_low: float | None = None
+    forecast_high: float | None = None
+    required_monthly: float | None = None
+    pace_model: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """Facts of the evaluated month, the same month last year and last December."""
+    """Facts of the evaluated month, the same month last year and last December; last year's
+    month-end values per fact (the seasonal profile); the latest status report per target."""
 
     now: Mapping[FactKey, Fact]
     same_month_last_year: Mapping[FactKey, Fact]
     last_december: Mapping[FactKey, Fact]
+    last_year: Mapping[FactKey, Profile] = field(default_factory=dict)
+    reports: Mapping[str, StatusReport] = field(default_factory=dict)
 
 
 def _month_end(period: Period) -> date:
@@ -111,16 +144,82 @@ def _completion(actual: float | None, target: float | None) -> float | None:
     return actual / target * 100
 
 
+def seasonal_share(profile: Profile | None, month: int, *, stock: bool = False) -> float | None:
+    """Share of last year's annual result (flows: YTD; stocks: change since the December
+    before) reached by the end of ``month``; None without a usable profile."""
+    if not profile or month not in profile or 12 not in profile:
+        return None
+    if stock:
+        if 0 not in profile or profile[12] == profile[0]:
+            return None
+        share = (profile[month] - profile[0]) / (profile[12] - profile[0])
+    else:
+        if profile[12] <= 0 or profile[month] < 0:
+            return None
+        share = profile[month] / profile[12]
+    return min(max(share, 0.0), 1.0)
+
+
+def forecast_range(
+    point: float, share: float, band: float, other: float | None = None
+) -> tuple[float, float]:
+    """± ``band`` × (1 - share) around ``point``, widened to include the other model's
+    projection: the range closes as the year runs out and is a single value in December."""
+    width = abs(point) * band * (1 - share)
+    low, high = point - width, point + width
+    if other is not None and share < 1:
+        low, high = min(low, other), max(high, other)
+    return low, high
+
+
+def required_monthly(
+    actual: float, target: float, month: int, lower_is_better: bool
+) -> float | None:
+    """剩余月均需完成: what each remaining month must add to reach the target (ceilings: the
+    most each month may add); None in December."""
+    if month >= 12:
+        return None
+    left = target - actual
+    if not lower_is_better:
+        left = max(left, 0.0)
+    return left / (12 - month)
+
+
+def _report_status(target: Target, period: Period, report: StatusReport | None) -> TargetProgress:
+    """Milestones and qualitative targets: the office's latest report, and the deadline."""
+    final = period.month == 12
+    due = target.deadline is not None and target.deadline <= _month_end(period)
+    parts: list[str] = []
+    if target.deadline is not None:
+        parts.append(f"截止 {target.deadline.isoformat()}")
+    if report is not None:
+        when = f"（{report.period}）" if report.period != str(period) else ""
+        parts.append(f"{REPORT_LABELS[report.status]}{when}：{report.evidence or '—'}")
+    code = report.status if report is not None else None
+    if code == "done":
+        status = "achieved"
+    elif target.kind == "milestone" and due:
+        status = "overdue"
+    elif final and target.kind == "qualitative":
+        status = "missed" if code is not None else "pending"
+    elif code is None or code == "not_started":
+        status = "pending"
+    else:
+        status = {"on_track": "on_track", "slow": "at_risk", "behind": "behind"}[code]
+    return TargetProgress(
+        target.id, None, None, None, None, None, status, False, "；".join(parts) or None,
+        pace_model="report" if report is not None else None,
+    )  # fmt: skip
+
+
 def evaluate_target(
     target: Target, catalog: Catalog, period: Period, history: History, th: Thresholds
 ) -> TargetProgress:
     """Evaluate one target; pure, so each kind is tested with hand-computed figures."""
     final = period.month == 12
+    f = period.year_fraction
     if target.kind in ("milestone", "qualitative") or target.indicator is None:
-        overdue = target.deadline is not None and _month_end(period) > target.deadline
-        status = "overdue" if target.kind == "milestone" and overdue else "pending"
-        note = f"截止 {target.deadline.isoformat()}" if target.deadline else None
-        return TargetProgress(target.id, None, None, None, None, None, status, False, note)
+        return _report_status(target, period, history.reports.get(target.id))
 
     ind = catalog.indicator(target.indicator)
     key = (target.scope, ind.code)
@@ -128,6 +227,9 @@ def evaluate_target(
     unit = ind.unit
     provisional = bool(fact and fact.provisional)
     actual = fact.value if fact else None
+    accumulates = ind.accumulates or ind.measure == "rate"
+    profile = history.last_year.get(key)
+    dec = history.last_december.get(key)
 
     if target.kind == "growth":
         assert target.value is not None
@@ -135,7 +237,6 @@ def evaluate_target(
         last = history.same_month_last_year.get(key)
         # The plan's own baseline first; else last December as stored.
         target_value = target_value_canonical(target, catalog)
-        dec = history.last_december.get(key)
         if target_value is None and dec is not None:
             target_value = dec.value * (1 + g / 100)
         if actual is None or last is None or not last.value:
@@ -144,17 +245,34 @@ def evaluate_target(
                 "缺少本期或去年同期数据",
             )  # fmt: skip
         growth = (actual / last.value - 1) * 100
-        expected = last.value * (1 + g / 100)
+        seasonal = last.value * (1 + g / 100)
+        linear = None
+        if target_value is not None:
+            start = dec.value if dec is not None and not accumulates else 0.0
+            linear = start + (target_value - start) * f
         if growth >= g - _EPS:
             status = "achieved" if final else "on_track"
         elif final:
             status = "missed"
         else:
             status = "at_risk" if growth >= g - th.growth_at_risk_points else "behind"
+        forecast = low = high = None
+        if dec is not None and dec.value:
+            # last year's December grown at this year's rate so far
+            forecast = dec.value * actual / last.value
+            share = min(max(last.value / dec.value, 0.0), 1.0) if accumulates else f
+            low, high = forecast_range(forecast, share, th.forecast_band)
         note = f"同比增长 {growth:.1f}%（目标 {g:g}%）"
+        if forecast is not None and dec is not None and not final:
+            note += f"，预计全年增长 {(forecast / dec.value - 1) * 100:.1f}%"
+        needed = (
+            required_monthly(actual, target_value, period.month, False)
+            if target_value is not None and accumulates
+            else None
+        )
         return TargetProgress(
-            target.id, actual, expected, target_value, unit, _completion(actual, target_value),
-            status, provisional, note,
+            target.id, actual, linear, target_value, unit, _completion(actual, target_value),
+            status, provisional, note, seasonal, forecast, low, high, needed, "yoy",
         )  # fmt: skip
 
     # A ranking's value is a position (第N名), not a quantity to convert.
@@ -168,34 +286,51 @@ def evaluate_target(
         )
 
     if target.kind == "ranking":
-        status = "achieved" if actual <= target_value else ("missed" if final else "behind")
-        if status == "achieved" and not final:
-            status = "on_track"
+        if actual <= target_value:
+            status = "achieved" if final else "on_track"
+        elif final:
+            status = "missed"
+        else:
+            near = actual <= target_value + th.ranking_at_risk_places
+            status = "at_risk" if near else "behind"
         return TargetProgress(
-            target.id, actual, target_value, target_value, unit, None, status, provisional
-        )
+            target.id, actual, target_value, target_value, unit, None, status, provisional,
+            f"最新位次 第{actual:g}位（目标 前{target_value:g}位）", target_value, actual,
+            actual, actual, None, "report",
+        )  # fmt: skip
 
     lower_is_better = target.comparison == "<="
-    if ind.accumulates or ind.measure == "rate":
+    if accumulates:
         # Year-to-date figures: on pace when a month-share of the annual target is done.
-        expected = target_value * period.year_fraction
+        start = 0.0
+        share = seasonal_share(profile, period.month)
     else:
-        dec = history.last_december.get(key)
-        start = dec.value if dec else None
-        if start is None and target.baseline is not None and target.unit is not None:
-            start = convert(target.baseline, target.unit, unit)
-        expected = (
-            start + (target_value - start) * period.year_fraction
-            if start is not None
-            else target_value * period.year_fraction
-        )
+        start_or_none = dec.value if dec else None
+        if start_or_none is None and target.baseline is not None and target.unit is not None:
+            start_or_none = convert(target.baseline, target.unit, unit)
+        start = start_or_none if start_or_none is not None else 0.0
+        share = seasonal_share(profile, period.month, stock=True)
+    linear = start + (target_value - start) * f
+    seasonal = start + (target_value - start) * share if share is not None else None
+    use_seasonal = th.pace_model == "seasonal" and seasonal is not None
+    expected = seasonal if use_seasonal and seasonal is not None else linear
     status = _pace_status(actual, expected, target_value, lower_is_better, final, th)
+
+    used = share if use_seasonal and share is not None else f
+    forecast = low = high = None
+    if used > 0:
+        forecast = start + (actual - start) / used
+        other_share = f if use_seasonal else share
+        other = start + (actual - start) / other_share if other_share else None
+        low, high = forecast_range(forecast, used, th.forecast_band, other)
     note = None
     if target.growth_pct is not None:
         note = f"目标同比增长 {target.growth_pct:g}%"
     return TargetProgress(
-        target.id, actual, expected, target_value, unit, _completion(actual, target_value),
-        status, provisional, note,
+        target.id, actual, linear, target_value, unit, _completion(actual, target_value),
+        status, provisional, note, seasonal, forecast, low, high,
+        required_monthly(actual, target_value, period.month, lower_is_better),
+        "seasonal" if use_seasonal else "linear",
     )  # fmt: skip
 
 
@@ -205,6 +340,31 @@ def evaluate_targets(
     """Every target of the plan at ``period``, as a frame with PROGRESS_COLUMNS."""
     rows = [asdict(evaluate_target(t, catalog, period, history, th)) for t in plan.targets]
     frame = pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
-    for col in ("actual", "expected", "target_value", "completion_pct"):
+    for col in FLOAT_COLUMNS:
         frame[col] = frame[col].astype("float64")
     return frame
+
+
+CONTRIBUTION_COLUMNS = ["target_id", "org_unit", "value", "share_pct"]
+
+
+def contributions(plan: Plan, catalog: Catalog, now: Mapping[FactKey, Fact]) -> pd.DataFrame:
+    """Each reporting unit's part of an area target's total (summed indicators only)."""
+    rows: list[dict[str, object]] = []
+    for t in plan.targets:
+        if t.scope != catalog.area.code or t.indicator is None or t.kind == "ranking":
+            continue
+        ind = catalog.indicator(t.indicator)
+        total = now.get((t.scope, ind.code))
+        if ind.aggregation != "sum" or total is None:
+            continue
+        for u in catalog.reporters_of(ind.code):
+            part = now.get((u.code, ind.code))
+            if part is None:
+                continue
+            share = part.value / total.value * 100 if total.value else None
+            rows.append(
+                {"target_id": t.id, "org_unit": u.code, "value": part.value, "share_pct": share}
+            )
+    frame = pd.DataFrame(rows, columns=CONTRIBUTION_COLUMNS)
+    return frame.astype({"value": "float64", "share_pct": "float64"})

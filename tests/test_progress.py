@@ -1,4 +1,5 @@
-"""Target evaluation under linear pace, one table of hand-computed cases per target kind."""
+"""Target evaluation under linear pace, one table of hand-computed cases per target kind
+(seasonal pace, forecasts and reported statuses: tests/tracking/)."""
 
 from __future__ import annotations
 
@@ -95,7 +96,8 @@ def test_growth_against_same_period_last_year(
         TH,
     )
     assert p.status == status
-    assert p.expected == pytest.approx(last * 1.2)
+    assert p.expected_seasonal == pytest.approx(last * 1.2)  # same period last year + 20 %
+    assert p.expected == pytest.approx(240.0 * month / 12)  # linear share of the year's level
     assert p.target_value == pytest.approx(240.0)  # last December 200 × 1.2
 
 
@@ -142,7 +144,7 @@ def test_stock_paced_from_last_december(catalog: Catalog) -> None:
     ("month", "deadline", "status"),
     [
         (5, date(2013, 6, 30), "pending"),
-        (6, date(2013, 6, 30), "pending"),
+        (6, date(2013, 6, 30), "overdue"),  # the deadline passed at the end of June, not done
         (7, date(2013, 6, 30), "overdue"),
     ],
 )
@@ -158,7 +160,13 @@ def test_qualitative_is_pending_without_report(catalog: Catalog) -> None:
 
 @pytest.mark.parametrize(
     ("month", "rank", "status"),
-    [(6, 8.0, "on_track"), (6, 12.0, "behind"), (12, 12.0, "missed"), (12, 10.0, "achieved")],
+    [
+        (6, 8.0, "on_track"),
+        (6, 12.0, "at_risk"),  # two places short: within ranking_at_risk_places
+        (6, 13.0, "behind"),
+        (12, 12.0, "missed"),
+        (12, 10.0, "achieved"),
+    ],
 )
 def test_ranking(catalog: Catalog, month: int, rank: float, status: str) -> None:
     t = target(

@@ -88,6 +88,11 @@ PROGRESS_COLUMNS = (
     "target_id", "actual", "expected", "target_value", "unit", "completion_pct", "status",
     "provisional", "note",
 )  # fmt: skip
+# Optional in a written frame (seasonal pace, forecast, pace still needed: issue 5)
+PROGRESS_EXTRA_FLOATS = (
+    "expected_seasonal", "forecast", "forecast_low", "forecast_high", "required_monthly",
+)  # fmt: skip
+_PROGRESS_EXTRA = (*PROGRESS_EXTRA_FLOATS, "pace_model")
 ALERT_COLUMNS = (
     "dedup_key", "kind", "severity", "org_unit", "target_id", "message", "first_seen",
     "last_seen", "resolved",
@@ -700,8 +705,12 @@ def write_progress(bind: Bind, period: str, frame: pd.DataFrame) -> dict[str, in
             "status": str(r["status"]),
             "provisional": bool(r["provisional"]),
             "note": _opt_str(r["note"]),
+            **{c: _opt_float(r.get(c)) for c in PROGRESS_EXTRA_FLOATS},
+            "pace_model": _opt_str(r.get("pace_model")),
         }
-        for r in _records(frame, PROGRESS_COLUMNS)
+        for r in _records(
+            frame, [*PROGRESS_COLUMNS, *(c for c in _PROGRESS_EXTRA if c in frame.columns)]
+        )
     ]
     with transaction(bind) as conn:
         return _upsert_changed(
@@ -716,7 +725,7 @@ def write_progress(bind: Bind, period: str, frame: pd.DataFrame) -> dict[str, in
 
 def read_progress(bind: Bind, period: str) -> pd.DataFrame:
     """target_id, period and the columns of ``write_progress``, ordered by target id."""
-    columns = [c for c in PROGRESS_COLUMNS if c != "target_id"]
+    columns = [c for c in (*PROGRESS_COLUMNS, *_PROGRESS_EXTRA) if c != "target_id"]
     query = (
         select(_progress.c.target_id, _progress.c.period, *(_progress.c[c] for c in columns))
         .where(_progress.c.period == period)
@@ -732,6 +741,7 @@ def read_progress(bind: Bind, period: str) -> pd.DataFrame:
             "target_value": "float64",
             "completion_pct": "float64",
             "provisional": "bool",
+            **dict.fromkeys(PROGRESS_EXTRA_FLOATS, "float64"),
         }
     )
 
