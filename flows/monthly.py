@@ -9,12 +9,18 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import unmapped
+from sqlalchemy import Connection
 
+from flows.runner import task_runner
+from jzplan.locks import run_locked
 from jzplan.periods import Period
+from jzplan.pipeline import IngestOutcome, PeriodOutcome, PreparedFile
 from jzplan.resources import open_resources
+from jzplan.runs import affected_periods, stored_shas
 from jzplan.settings import Settings
 from tasks.evaluate import refresh
-from tasks.ingest import discover, ingest
+from tasks.ingest import discover, load, prepare
 from tasks.report import publish
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -51,13 +57,46 @@ def monthly_progress(period: str | None = None, inbox_dir: str | None = None) ->
     resources = open_resources(settings)
     try:
         files = discover(inbox, arrival)
-        outcomes = [ingest(path, resources, arrival) for path in files]
-        affected = {arrival} | {
-            Period.parse(o.period) for o in outcomes if o.status == "accepted" and o.period
-        }
+        # 1. Archive, parse and validate every file on the task runner (threads or Dask):
+        #    no database writes, so any number at once, and a killed run leaves nothing half done.
+        prepared: list[PreparedFile] = []
+        if files:
+            with task_runner(settings) as runner:
+                futures = runner.map(
+                    prepare,  # type: ignore[arg-type]  # a sync task; the stub expects either
+                    {
+                        "path": files,
+                        "catalog": unmapped(resources.catalog),
+                        "expectations_dir": unmapped(settings.expectations_dir),
+                        "archive_dir": unmapped(settings.archive_dir),
+                        "known": unmapped(stored_shas(resources.engine)),
+                    },
+                )
+                prepared = [f.result() for f in futures]
+
+        # 2. Load the files in name order and recompute every affected month in ONE
+        #    transaction holding the store's write lock: a second run of the month waits and
+        #    then finds every file stored; a killed run rolls back. Retried as a whole.
+        def load_month(conn: Connection) -> tuple[list[IngestOutcome], dict[Period, PeriodOutcome]]:
+            loaded = [load(p, conn, resources, arrival) for p in prepared]
+            refreshed = {
+                p: refresh.with_options(retries=0)(resources, p, arrival, bind=conn)
+                for p in affected_periods(arrival, loaded)
+            }
+            return loaded, refreshed
+
+        outcomes, refreshed = run_locked(
+            resources.engine,
+            load_month,
+            timeout=settings.lock_timeout_seconds,
+            on_retry=lambda n, exc: logger.warning(
+                "%s：第 %d 次入库失败，整体重试：%s", arrival, n, exc
+            ),
+        )
+        affected = list(refreshed)
         summary: dict[str, Any] = {"period": str(arrival), "files": len(files)}
-        for p in sorted(affected):
-            outcome = refresh(resources, p, arrival)
+        # 3. Publish after the commit: reports and artifacts show only what is stored.
+        for p, outcome in refreshed.items():
             if p == arrival:
                 report = publish(resources, p, outcome, outcomes)
                 summary["report"] = str(report) if report else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from sqlalchemy import Connection
 
 from jzplan.periods import Period
 from jzplan.pipeline import PeriodOutcome, refresh_period
@@ -18,9 +19,12 @@ from jzplan.resources import Resources
     retry_delay_seconds=2,
     cache_policy=NO_CACHE,
 )
-def refresh(resources: Resources, period: Period, as_of: Period) -> PeriodOutcome:
+def refresh(
+    resources: Resources, period: Period, as_of: Period, bind: Connection | None = None
+) -> PeriodOutcome:
+    """With ``bind`` (a Connection in the month's transaction) the writes join that transaction."""
     outcome = refresh_period(
-        resources.engine,
+        bind if bind is not None else resources.engine,
         catalog=resources.catalog,
         plan=resources.plan,
         period=period,

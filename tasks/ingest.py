@@ -1,16 +1,40 @@
-"""One task per submission file: archive, parse, validate, load or reject."""
+"""Per-submission tasks: prepare (archive, parse, validate) anywhere, load in the month's
+transaction.
+
+Preparing touches no database, so it runs on the flow's task runner (threads, or a Dask
+cluster with ``JZPLAN_TASK_RUNNER=dask``); loading runs in the flow, one file after another,
+inside the store's locked transaction (see ``jzplan.locks``).
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import task_run
+from sqlalchemy import Connection
 
+from jzplan.catalog import Catalog
+from jzplan.forms import identity_from_filename
 from jzplan.periods import Period
-from jzplan.pipeline import IngestOutcome, discover_submissions, ingest_file
+from jzplan.pipeline import (
+    IngestOutcome,
+    PreparedFile,
+    discover_submissions,
+    ingest_file,
+    load_prepared,
+    prepare_file,
+)
 from jzplan.resources import Resources
+from jzplan.submissions import ParsedSubmission
+from jzplan.validation import SubmissionValidator, ValidationReport
+
+STATUS_LABELS = {"accepted": "已接收", "rejected": "已退回", "duplicate": "重复文件，已忽略"}
 
 
 @task(name="discover-submissions", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -20,14 +44,113 @@ def discover(inbox_dir: Path, arrival: Period) -> list[Path]:
     return files
 
 
+def file_label(path: Path, catalog: Catalog | None) -> str:
+    """``NGZ-2013-03`` from the unit and period the file name claims, else the file's stem."""
+    if catalog is not None:
+        unit, period = identity_from_filename(path.name, catalog)
+        if unit is not None and period is not None:
+            return f"{unit.code}-{period}"
+    return path.stem
+
+
+def _run_name(verb: str) -> str:
+    params: dict[str, Any] = task_run.parameters
+    path = params.get("path")
+    prepared = params.get("prepared")
+    if path is None and isinstance(prepared, PreparedFile):
+        path = prepared.path
+    catalog = params.get("catalog")
+    if catalog is None and isinstance(params.get("resources"), Resources):
+        catalog = params["resources"].catalog
+    label = file_label(Path(path), catalog) if path is not None else "?"
+    return f"{verb}-{label}"
+
+
+class _LockedValidator:
+    """One Great Expectations context per process, validating one frame at a time: a GE
+    context is not known to be thread-safe, and parsing (the larger part) stays parallel."""
+
+    def __init__(self, validator: SubmissionValidator) -> None:
+        self._validator = validator
+        self._lock = threading.Lock()
+
+    def validate(self, parsed: ParsedSubmission) -> ValidationReport:
+        with self._lock:
+            return self._validator.validate(parsed)
+
+
+_VALIDATORS: dict[tuple[str, int], _LockedValidator] = {}
+_VALIDATORS_LOCK = threading.Lock()
+
+
+def shared_validator(expectations_dir: Path, catalog: Catalog) -> SubmissionValidator:
+    """The validator of this process (thread or Dask worker) for these suites and catalog."""
+    key = (str(expectations_dir), hash(repr(catalog)))
+    with _VALIDATORS_LOCK:
+        if key not in _VALIDATORS:
+            _VALIDATORS[key] = _LockedValidator(SubmissionValidator(expectations_dir, catalog))
+        return _VALIDATORS[key]  # type: ignore[return-value]
+
+
+# Retried: it reads the inbox and writes the archive. Parsing and validation are pure.
 @task(
     name="ingest-submission",
-    task_run_name="ingest-{path.stem}",
+    task_run_name=lambda: _run_name("ingest"),
+    retries=2,
+    retry_delay_seconds=2,
+    cache_policy=NO_CACHE,
+)
+def prepare(
+    path: Path,
+    catalog: Catalog,
+    expectations_dir: Path,
+    archive_dir: Path,
+    known: Collection[str] = (),
+) -> PreparedFile:
+    """Archive, parse and validate one file (no database): runs on any worker."""
+    prepared = prepare_file(
+        path,
+        catalog=catalog,
+        validator=shared_validator(expectations_dir, catalog),
+        archive_dir=archive_dir,
+        known=known,
+    )
+    logger = get_run_logger()
+    if prepared.parsed is None:
+        logger.info("%s：已入库的文件（sha256 %s…）", path.name, prepared.sha256[:12])
+    else:
+        errors = sum(1 for i in prepared.issues if i.severity == "error")
+        logger.info(
+            "%s：解析与校验完成（单位 %s，报告期 %s，错误 %d，规则 %d）",
+            path.name,
+            prepared.parsed.org_unit,
+            prepared.parsed.period,
+            errors,
+            len(prepared.results),
+        )
+    return prepared
+
+
+# No retries: it runs inside the month's transaction, which is retried as a whole.
+@task(name="load-submission", task_run_name=lambda: _run_name("load"), cache_policy=NO_CACHE)
+def load(
+    prepared: PreparedFile, conn: Connection, resources: Resources, arrival: Period
+) -> IngestOutcome:
+    """Record and load (or reject) a prepared file in the caller's transaction."""
+    outcome = load_prepared(prepared, bind=conn, arrival=arrival, received_at=datetime.now(UTC))
+    _log_outcome(outcome)
+    return outcome
+
+
+@task(
+    name="ingest-submission",
+    task_run_name=lambda: _run_name("ingest"),
     retries=2,
     retry_delay_seconds=2,
     cache_policy=NO_CACHE,
 )
 def ingest(path: Path, resources: Resources, arrival: Period) -> IngestOutcome:
+    """Prepare and load one file in a transaction of its own (a file outside a month's run)."""
     outcome = ingest_file(
         path,
         engine=resources.engine,
@@ -37,6 +160,11 @@ def ingest(path: Path, resources: Resources, arrival: Period) -> IngestOutcome:
         arrival=arrival,
         received_at=datetime.now(UTC),
     )
+    _log_outcome(outcome)
+    return outcome
+
+
+def _log_outcome(outcome: IngestOutcome) -> None:
     logger = get_run_logger()
     if outcome.status == "rejected":
         for message in outcome.messages:
@@ -44,12 +172,9 @@ def ingest(path: Path, resources: Resources, arrival: Period) -> IngestOutcome:
     logger.info(
         "%s：%s（单位 %s，报告期 %s，错误 %d，警告 %d）",
         outcome.file,
-        {"accepted": "已接收", "rejected": "已退回", "duplicate": "重复文件，已忽略"}[
-            outcome.status
-        ],
+        STATUS_LABELS[outcome.status],
         outcome.org_unit,
         outcome.period,
         outcome.errors,
         outcome.warnings,
     )
-    return outcome

@@ -1,0 +1,32 @@
+"""The task runner of a run, chosen by settings: threads (default) or a Dask cluster.
+
+Chosen when the flow runs, not at import: ``JZPLAN_TASK_RUNNER=dask`` with
+``JZPLAN_DASK_ADDRESS=tcp://scheduler:8786`` uses an existing cluster; without an address a
+temporary local cluster of ``JZPLAN_DASK_WORKERS`` workers lives for the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+from jzplan.settings import Settings
+
+
+def task_runner(settings: Settings) -> TaskRunner[Any]:
+    """A new, unstarted task runner for the per-submission tasks (use it as a context)."""
+    if settings.task_runner == "dask":
+        from prefect_dask.task_runners import DaskTaskRunner
+
+        if settings.dask_address:
+            return DaskTaskRunner(address=settings.dask_address)
+        return DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": settings.dask_workers,
+                "threads_per_worker": 1,
+                "processes": settings.dask_processes,
+                "dashboard_address": None,
+            }
+        )
+    return ThreadPoolTaskRunner()
