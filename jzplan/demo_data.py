@@ -585,7 +585,28 @@ def build_series(catalog: Catalog, plan: Plan, seed: int = SEED) -> DemoSeries:
                 path = _flow_path(ind, target, shape, rng)
             for month, value in enumerate(path, start=1):
                 out[(unit_code, code, Period(year, month))] = value
+        _split_monthly_taxes(out, annual[year], year)
     return DemoSeries(out)
+
+
+def _split_monthly_taxes(
+    out: dict[tuple[str, str, Period], float], annual: dict[Key, float], year: int
+) -> None:
+    """地方财政收入 = 国税 + 地税 every month, not only in December: split the total's path by
+    the year's shares (December keeps the annual figures)."""
+    for unit, nat, loc, tot in {
+        (u, "national_tax", "local_tax", "local_fiscal_revenue")
+        for (u, code) in annual
+        if code == "local_fiscal_revenue"
+    }:
+        if (unit, nat) not in annual or (unit, loc) not in annual:
+            continue
+        share = annual[(unit, nat)] / (annual[(unit, nat)] + annual[(unit, loc)])
+        for month in range(1, 12):
+            p = Period(year, month)
+            total = out[(unit, tot, p)]
+            out[(unit, nat, p)] = round(total * share, 2)
+            out[(unit, loc, p)] = round(total - out[(unit, nat, p)], 2)
 
 
 def _flow_path(ind: Indicator, annual: float, shape: str, rng: np.random.Generator) -> list[float]:
