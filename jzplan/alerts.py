@@ -24,7 +24,8 @@ class Alert:
 
 def target_alerts(progress: pd.DataFrame, plan: Plan, catalog: Catalog) -> list[Alert]:
     """One alert per target whose status needs attention; the key holds the status, so a
-    target that stays 滞后 month after month is one alert, and a change of status is a new one."""
+    target that stays 滞后 month after month is one alert, and a change of status is a new one.
+    An overdue milestone is its own kind (``milestone_overdue``)."""
     out: list[Alert] = []
     for target_id, status in progress[["target_id", "status"]].itertuples(index=False):
         if status not in ALERTING:
@@ -34,7 +35,7 @@ def target_alerts(progress: pd.DataFrame, plan: Plan, catalog: Catalog) -> list[
         out.append(
             Alert(
                 dedup_key=f"target:{t.id}:{status}",
-                kind="target_status",
+                kind="milestone_overdue" if status == "overdue" else "target_status",
                 severity=ALERTING[str(status)],
                 org_unit=t.scope,
                 target_id=t.id,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from jzplan.aggregate import Fact, FactKey, aggregate_period, collect_facts
+from jzplan.aggregate import aggregate_period
 from jzplan.alerts import (
     as_records,
     missing_submission_alerts,
@@ -28,10 +28,11 @@ from jzplan.catalog import Catalog
 from jzplan.forms import parse_submission
 from jzplan.periods import Period
 from jzplan.plan import Plan
-from jzplan.progress import History, Thresholds, evaluate_targets
+from jzplan.progress import Thresholds, evaluate_targets
 from jzplan.store import repo
 from jzplan.store.db import Bind, transaction
 from jzplan.submissions import ParsedSubmission, SubmissionIssue
+from jzplan.tracking import load_history  # evaluation inputs; re-exported for callers
 from jzplan.validation import SubmissionValidator
 
 SUBMISSION_SUFFIXES = (".xlsx",)
@@ -211,23 +212,6 @@ def ingest_file(
     return load_prepared(prepared, bind=engine, arrival=arrival, received_at=received_at)
 
 
-def load_history(engine: Bind, period: Period) -> History:
-    """Facts of ``period``, of the same month last year and of last December."""
-    keys = [period, period.same_month_last_year(), Period(period.year - 1, 12)]
-    names = [str(p) for p in keys]
-    obs = repo.current_observations(engine, names)
-    agg = repo.read_aggregates(engine, names)
-
-    def facts(p: Period) -> dict[FactKey, Fact]:
-        return collect_facts(obs[obs["period"] == str(p)], agg[agg["period"] == str(p)])
-
-    return History(
-        now=facts(keys[0]),
-        same_month_last_year=facts(keys[1]),
-        last_december=facts(keys[2]),
-    )
-
-
 @dataclass(slots=True)
 class PeriodOutcome:
     period: str
@@ -280,7 +264,7 @@ def refresh_period(
             engine,
             p,
             as_records(target_alerts(progress, plan, catalog)),
-            scope_kinds={"target_status"},
+            scope_kinds={"target_status", "milestone_overdue"},
         )
         counts = {k: counts[k] + status_counts[k] for k in counts}
     outcome.alerts = counts

@@ -1,0 +1,88 @@
+"""What target evaluation reads from the store, and the loading of status and ranking files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jzplan.aggregate import Fact, FactKey, collect_facts
+from jzplan.catalog import Catalog
+from jzplan.periods import Period
+from jzplan.plan import Plan
+from jzplan.progress import History, Profile
+from jzplan.status_reports import (
+    discover_status_files,
+    latest_rankings,
+    latest_reports,
+    parse_ranking_file,
+    parse_status_file,
+)
+from jzplan.store import repo, tracking
+from jzplan.store.db import Bind
+
+
+def load_history(bind: Bind, period: Period) -> History:
+    """Facts of ``period``, of the same month last year and of last December; last year's
+    month-end values (and the December before) as each fact's seasonal profile; the latest
+    status report per target and the latest ranking positions of the year so far."""
+    last_year = [Period(period.year - 1, m) for m in range(1, 13)]
+    keys = [period, Period(period.year - 2, 12), *last_year]
+    names = sorted({str(p) for p in keys})
+    obs = repo.current_observations(bind, names)
+    agg = repo.read_aggregates(bind, names)
+
+    def facts(p: Period) -> dict[FactKey, Fact]:
+        return collect_facts(obs[obs["period"] == str(p)], agg[agg["period"] == str(p)])
+
+    profiles: dict[FactKey, dict[int, float]] = {}
+    for month, p in [(0, Period(period.year - 2, 12)), *enumerate(last_year, start=1)]:
+        for key, fact in facts(p).items():
+            profiles.setdefault(key, {})[month] = fact.value
+    now = facts(period)
+    for (unit, indicator), r in latest_rankings(
+        tracking.read_rankings(bind, period.year), period
+    ).items():
+        now[(unit, indicator)] = Fact(float(r.rank))
+    reports = latest_reports(tracking.read_status_reports(bind, period.year), period)
+    last_profiles: dict[FactKey, Profile] = dict(profiles)
+    return History(
+        now=now,
+        same_month_last_year={k: Fact(v[period.month]) for k, v in profiles.items()
+                              if period.month in v},
+        last_december={k: Fact(v[12]) for k, v in profiles.items() if 12 in v},
+        last_year=last_profiles,
+        reports=reports,
+    )  # fmt: skip
+
+
+@dataclass(slots=True)
+class StatusLoad:
+    """What the month's status and ranking files brought: counts and located errors."""
+
+    files: list[str] = field(default_factory=list)
+    reports: dict[str, int] = field(default_factory=dict)
+    rankings: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def load_status_submissions(
+    bind: Bind, inbox_dir: Path, period: Period, *, plan: Plan, catalog: Catalog
+) -> StatusLoad:
+    """Load ``<inbox>/<period>/重点工作进展.csv`` and ``排名.csv`` when they arrived.
+
+    Rows with errors are left out (their messages come back); the rest replace the month's
+    reports, so a corrected file sent again simply takes their place.
+    """
+    out = StatusLoad()
+    status_path, ranking_path = discover_status_files(inbox_dir, period)
+    if status_path is not None:
+        parsed = parse_status_file(status_path, period, plan)
+        out.files.append(status_path.name)
+        out.errors += parsed.errors
+        out.reports = tracking.write_status_reports(bind, parsed)
+    if ranking_path is not None:
+        parsed = parse_ranking_file(ranking_path, period, catalog)
+        out.files.append(ranking_path.name)
+        out.errors += parsed.errors
+        out.rankings = tracking.write_rankings(bind, parsed)
+    return out
