@@ -621,7 +621,7 @@ def read_identity(
         if ident.period is None:
             ctx.at(
                 "bad_period",
-                f"报告期“{found.raw}”无法识别：应写作“2013年5月”或“2013年1-5月”（从1月起累计）",
+                f"报告期“{found.value}”无法识别：应写作“2013年5月”或“2013年1-5月”（从1月起累计）",
                 found,
             )
 
@@ -732,9 +732,6 @@ def interpret_table(
     def cell(row: Sequence[object], col: int | None) -> object:
         return row[col] if col is not None and col < len(row) else None
 
-    def where(sheet_row: int, letter: str) -> str:
-        return f"工作表“{ctx.sheet}”第 {sheet_row} 行 {letter} 列"
-
     for i in range(header.first_data_row, len(rows)):
         row = rows[i]
         sheet_row = i + 1
@@ -752,7 +749,7 @@ def interpret_table(
             tip = f"，最接近的指标：{'、'.join(hint)}" if hint else ""
             ctx.add(
                 "unknown_indicator",
-                f"{where(sheet_row, name_letter)}的指标“{raw_name}”不在指标目录中{tip}",
+                f"指标“{raw_name}”不在指标目录中{tip}",
                 row=sheet_row,
                 column=name_letter,
             )
@@ -782,8 +779,7 @@ def interpret_table(
                 )
                 ctx.add(
                     "bad_unit",
-                    f"{where(sheet_row, unit_letter or value_letter)}（{ind.name}）的计量单位"
-                    f"“{raw_unit_value}”{reason}",
+                    f"指标“{ind.name}”的计量单位“{raw_unit_value}”{reason}",
                     row=sheet_row,
                     column=unit_letter,
                 )
@@ -810,7 +806,7 @@ def interpret_table(
             except NotANumberError:
                 ctx.add(
                     "not_a_number",
-                    f"{where(sheet_row, letter)}（{ind.name}{label}）的内容“{raw}”不是数字",
+                    f"指标“{ind.name}”{label}的内容“{raw}”不是数字（只能填数字或“—”）",
                     row=sheet_row,
                     column=letter,
                 )
@@ -824,8 +820,7 @@ def interpret_table(
             except UnitError as exc:
                 ctx.add(
                     "bad_unit",
-                    f"{where(sheet_row, letter)}（{ind.name}{label}）的“{raw}”无法换算为"
-                    f"“{ind.unit}”：{exc}",
+                    f"指标“{ind.name}”{label}的“{raw}”无法换算为“{ind.unit}”：{exc}",
                     row=sheet_row,
                     column=letter,
                 )
@@ -837,7 +832,7 @@ def interpret_table(
         if value is None:
             ctx.add(
                 "missing_value",
-                f"指标“{ind.name}”未填报数值（{where(sheet_row, value_letter)}）",
+                f"指标“{ind.name}”未填报数值",
                 row=sheet_row,
                 column=value_letter,
                 severity="warning",
