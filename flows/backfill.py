@@ -7,12 +7,22 @@ from typing import Any
 from prefect import flow
 
 from flows.monthly import monthly_progress
+from flows.params import Month
 from jzplan.periods import Period, period_range
 
 
 @flow(name="backfill", flow_run_name="backfill-{start}-{end}")
-def backfill(start: str, end: str, inbox_dir: str | None = None) -> list[dict[str, Any]]:
-    """Each month from ``start`` to ``end`` (YYYY-MM), as its own monthly-progress run."""
+def backfill(start: Month, end: Month, inbox_dir: str | None = None) -> list[dict[str, Any]]:
+    """Each month from ``start`` to ``end`` (YYYY-MM), as its own monthly-progress run.
+
+    Each month commits on its own: a backfill killed midway keeps the months it finished,
+    and running it again skips their files (sha256) and recomputes them unchanged.
+
+    Args:
+        start: 起始报告期，YYYY-MM
+        end: 结束报告期（含），YYYY-MM
+        inbox_dir: 收件箱目录；留空则用 JZPLAN_INBOX_DIR
+    """
     return [
         monthly_progress(period=str(p), inbox_dir=inbox_dir)
         for p in period_range(Period.parse(start), Period.parse(end))

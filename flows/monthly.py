@@ -12,6 +12,7 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import unmapped
 from sqlalchemy import Connection
 
+from flows.params import Month
 from flows.runner import task_runner
 from jzplan.locks import run_locked
 from jzplan.periods import Period
@@ -44,11 +45,15 @@ def _run_name() -> str:
 
 
 @flow(name="monthly-progress", flow_run_name=_run_name, log_prints=True)
-def monthly_progress(period: str | None = None, inbox_dir: str | None = None) -> dict[str, Any]:
+def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) -> dict[str, Any]:
     """Process the batch of submissions for ``period`` (default: last month) end to end.
 
     Files are found in ``<inbox>/<period>/``; a late file for an earlier month that arrives
     with this batch is loaded too, and its month is recomputed before this one.
+
+    Args:
+        period: 报告期（批次），YYYY-MM；留空则为计划运行时间（北京时间）的上一个月
+        inbox_dir: 收件箱目录，其下每月一个 YYYY-MM 文件夹；留空则用 JZPLAN_INBOX_DIR
     """
     settings = Settings()
     arrival = Period.parse(period) if period else default_period()

@@ -1,0 +1,160 @@
+"""prefect.yaml builds real deployments whose schedules fall on the configured local day.
+
+``prefect --no-prompt deploy --all`` runs against the session's Prefect test server; the server
+then schedules runs, and each run's start, read in the schedule's timezone, must match the
+cron of prefect.yaml, and the monthly run must default to the month before it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.sorting import FlowRunSort
+from prefect.settings import PREFECT_API_URL
+from prefect.workers.process import ProcessWorker
+
+from flows.monthly import default_period
+from jzplan.periods import Period
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.flow
+
+CONFIG = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+RUNS = 4
+
+
+def _pools() -> set[str]:
+    return {d["work_pool"]["name"] for d in CONFIG["deployments"]}
+
+
+async def _create_pools() -> None:
+    template = ProcessWorker.get_default_base_job_template()
+    async with get_client() as client:
+        for name in _pools():
+            await client.create_work_pool(
+                WorkPoolCreate(name=name, type="process", base_job_template=template),
+                overwrite=True,
+            )
+
+
+async def _deployments() -> dict[str, Any]:
+    async with get_client() as client:
+        found = {}
+        for d in CONFIG["deployments"]:
+            flow_name = _flow_name(d["entrypoint"])
+            found[d["name"]] = await client.read_deployment_by_name(f"{flow_name}/{d['name']}")
+        return found
+
+
+async def _scheduled_starts(deployment_id: Any, runs: int) -> list[datetime]:
+    async with get_client() as client:
+        response = await client._client.post(
+            f"/deployments/{deployment_id}/schedule", json={"min_runs": runs}
+        )
+        response.raise_for_status()
+        flow_runs = await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+            ),
+            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+        )
+    return [r.expected_start_time for r in flow_runs if r.expected_start_time is not None]
+
+
+def _flow_name(entrypoint: str) -> str:
+    import importlib
+
+    path, attr = entrypoint.split(":")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    return str(getattr(module, attr).name)
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every deployment of prefect.yaml, registered by the real CLI on the test server."""
+    import asyncio
+
+    asyncio.run(_create_pools())
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+        "PREFECT_HOME": str(tmp_path_factory.mktemp("deploy-home")),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    prefect = Path(sys.executable).with_name("prefect")
+    done = subprocess.run(
+        [str(prefect), "--no-prompt", "deploy", "--all"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return asyncio.run(_deployments())
+
+
+def test_every_deployment_is_registered_as_configured(deployed: dict[str, Any]) -> None:
+    for config in CONFIG["deployments"]:
+        d = deployed[config["name"]]
+        assert d.entrypoint == config["entrypoint"]
+        assert d.work_pool_name == config["work_pool"]["name"]
+        assert set(config["tags"]) <= set(d.tags)
+        assert d.description and d.description.strip()
+        assert d.parameters == (config.get("parameters") or {})
+        # typed parameters: the schema carries the YYYY-MM pattern of flows.params.Month
+        assert "pattern" in str(d.parameter_openapi_schema)
+        assert bool(d.schedules) == bool(config.get("schedules"))
+
+
+@pytest.mark.parametrize(
+    "config",
+    [d for d in CONFIG["deployments"] if d.get("schedules")],
+    ids=lambda d: d["name"],
+)
+def test_next_runs_fall_on_the_configured_local_day(
+    deployed: dict[str, Any], config: dict[str, Any]
+) -> None:
+    import asyncio
+
+    (schedule,) = config["schedules"]
+    tz = ZoneInfo(schedule["timezone"])
+    minute, hour, day, _month, weekday = schedule["cron"].split()
+    starts = asyncio.run(_scheduled_starts(deployed[config["name"]].id, RUNS))
+    assert len(starts) >= RUNS
+    now = datetime.now(UTC)
+    for start in starts:
+        local = start.astimezone(tz)
+        assert start > now
+        assert (local.minute, local.hour) == (int(minute), int(hour)), local
+        if day != "*":
+            assert local.day == int(day), local
+        if weekday != "*":
+            assert local.isoweekday() % 7 == int(weekday) % 7, local
+    if config["name"] == "monthly-progress":
+        # one run a month, each processing the month before its scheduled local start
+        months = [Period(s.astimezone(tz).year, s.astimezone(tz).month) for s in starts]
+        assert all(b == a.next() for a, b in itertools.pairwise(months)), months
+        for start, month in zip(starts, months, strict=True):
+            assert default_period(start) == month.previous()
