@@ -102,6 +102,10 @@ class SubmissionRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
+    # Metadata of the received file (migration 0002_ingest_lifecycle); null on older rows
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    source_path: Mapped[str | None] = mapped_column(String(512))  # e.g. 2013-06/x.xlsx
+    file_format: Mapped[str | None] = mapped_column(String(8))  # xlsx|xls|csv, from content
 
 
 class ObservationRow(Base):
@@ -261,3 +265,22 @@ Index(
     sqlite_where=text(ACCEPTED_SUBMISSION),
     postgresql_where=text(ACCEPTED_SUBMISSION),
 )
+
+
+class SubmissionChangeRow(Base):
+    """Audit of a corrected resubmission: each figure that differs from the submission it
+    superseded (None: the figure was not in that submission). Written with the load."""
+
+    __tablename__ = "submission_change"
+    __table_args__ = (UniqueConstraint("new_submission_id", "indicator_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    old_submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
+    new_submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    old_value: Mapped[float | None] = mapped_column(Float)
+    new_value: Mapped[float | None] = mapped_column(Float)
+    old_value_month: Mapped[float | None] = mapped_column(Float)
+    new_value_month: Mapped[float | None] = mapped_column(Float)
