@@ -338,6 +338,9 @@ def record_submission(
     status: str = "received",
     error_count: int = 0,
     message: str | None = None,
+    size_bytes: int | None = None,
+    source_path: str | None = None,
+    file_format: str | None = None,
 ) -> int:
     """Insert a received (or rejected) file and return its id.
 
@@ -359,6 +362,9 @@ def record_submission(
         "version": 1,
         "error_count": error_count,
         "message": message,
+        "size_bytes": size_bytes,
+        "source_path": source_path,
+        "file_format": file_format,
     }
     by_sha = select(_submission.c.id).where(_submission.c.sha256 == sha256)
     with transaction(bind) as conn:
