@@ -11,7 +11,15 @@ export DO_NOT_TRACK ?= 1
 # The temporary server's first boot creates its database: allow it more than the default 20 s.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test lint typecheck unit install clean demo-data
+.PHONY: demo test lint typecheck unit install clean demo-data ui ui-stop
+
+# `make ui`: a local Prefect server (history in $(PREFECT_HOME)), the process work pool, the
+# deployments of prefect.yaml and a worker, all in the background; `make ui-stop` ends them.
+UI_HOST ?= 127.0.0.1
+UI_PORT ?= 4200
+UI_POOL ?= jzplan
+UI_API := http://$(UI_HOST):$(UI_PORT)/api
+UI_LOG := var/log
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +44,21 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy jzplan flows tasks
+
+ui: $(STAMP)
+	mkdir -p "$(PREFECT_HOME)" $(UI_LOG)
+	$(BIN)/prefect server start --host $(UI_HOST) --port $(UI_PORT) --background
+	PREFECT_API_URL=$(UI_API) $(BIN)/prefect server status --wait --timeout 180
+	PREFECT_API_URL=$(UI_API) $(BIN)/prefect work-pool create $(UI_POOL) --type process --overwrite
+	PREFECT_API_URL=$(UI_API) $(BIN)/prefect --no-prompt deploy --all
+	# The worker runs scheduled and manual runs; flow runs inherit this shell's JZPLAN_* variables.
+	PREFECT_API_URL=$(UI_API) nohup $(BIN)/prefect worker start --pool $(UI_POOL) \
+		> $(UI_LOG)/worker.log 2>&1 & echo $$! > "$(PREFECT_HOME)/worker.pid"
+	@echo "Prefect UI: http://$(UI_HOST):$(UI_PORT)  (worker log: $(UI_LOG)/worker.log; stop: make ui-stop)"
+
+ui-stop:
+	-[ -f "$(PREFECT_HOME)/worker.pid" ] && kill $$(cat "$(PREFECT_HOME)/worker.pid") && rm -f "$(PREFECT_HOME)/worker.pid"
+	-$(BIN)/prefect server stop
 
 # Regenerate the bundled demo submissions in data/inbox (byte-identical for the same code).
 demo-data: $(STAMP)
