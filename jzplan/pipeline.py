@@ -260,10 +260,11 @@ def refresh_period(
         progress = evaluate_targets(plan, catalog, period, load_history(engine, period), thresholds)
         outcome.progress = repo.write_progress(engine, p, progress)
         outcome.progress_frame = progress
+        assessed = period.month >= thresholds.alert_from_month
         status_counts = repo.sync_alerts(
             engine,
             p,
-            as_records(target_alerts(progress, plan, catalog)),
+            as_records(target_alerts(progress, plan, catalog) if assessed else []),
             scope_kinds={"target_status", "milestone_overdue"},
         )
         counts = {k: counts[k] + status_counts[k] for k in counts}

@@ -4,6 +4,7 @@ year-end forecast with a range) and what is still needed per month (剩余月均
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -70,6 +71,11 @@ class Thresholds:
     pace_model: str = "seasonal"  # which expected-to-date sets the status (linear fallback)
     ranking_at_risk_places: int = 2  # at most this many places worse than the target → 预警
     forecast_band: float = 0.15  # forecast range ± band × share of the year still to come
+    # Deadband: a target leaves 滞后/预警 for a better status only when it clears the boundary
+    # by this share of pace (growth: hysteresis × 100 / 3 points), so noise does not flap
+    hysteresis: float = 0.03
+    # 1-2月 are judged together (the Spring Festival): no target alerts before this month
+    alert_from_month: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,7 @@ class History:
     last_december: Mapping[FactKey, Fact]
     last_year: Mapping[FactKey, Profile] = field(default_factory=dict)
     reports: Mapping[str, StatusReport] = field(default_factory=dict)
+    previous: Mapping[str, str] = field(default_factory=dict)  # last month's status per target
 
 
 def _month_end(period: Period) -> date:
@@ -136,6 +143,18 @@ def _pace_status(
     if actual >= expected - _EPS:
         return "on_track"
     return "at_risk" if actual >= expected * th.at_risk_ratio else "behind"
+
+
+_RANK = {"on_track": 0, "at_risk": 1, "behind": 2}
+
+
+def _sticky(raw: str, shifted: str, previous: str | None) -> str:
+    """Hysteresis: from a worse previous status, improve only as far as the shifted
+    evaluation allows (never worse than ``raw``, never better than ``raw``)."""
+    if previous not in _RANK or raw not in _RANK or _RANK[previous] <= _RANK[raw]:
+        return raw
+    held = min(_RANK[previous], _RANK.get(shifted, 0))  # shifted "achieved" counts as 0
+    return raw if held <= _RANK[raw] else next(k for k, v in _RANK.items() if v == held)
 
 
 def _completion(actual: float | None, target: float | None) -> float | None:
@@ -245,23 +264,30 @@ def evaluate_target(
                 "缺少本期或去年同期数据",
             )  # fmt: skip
         growth = (actual / last.value - 1) * 100
-        seasonal = last.value * (1 + g / 100)
+        same_period = last.value * (1 + g / 100)
         linear = None
         if target_value is not None:
             start = dec.value if dec is not None and not accumulates else 0.0
             linear = start + (target_value - start) * f
-        if growth >= g - _EPS:
-            status = "achieved" if final else "on_track"
-        elif final:
-            status = "missed"
+        if final:
+            status = "achieved" if growth >= g - _EPS else "missed"
         else:
-            status = "at_risk" if growth >= g - th.growth_at_risk_points else "behind"
-        forecast = low = high = None
+            points = th.hysteresis * 100 / 3
+
+            def grade(shift: float) -> str:
+                if growth - shift >= g - _EPS:
+                    return "on_track"
+                return "at_risk" if growth - shift >= g - th.growth_at_risk_points else "behind"
+
+            status = _sticky(grade(0.0), grade(points), history.previous.get(target.id))
+        forecast: float | None = None
+        low: float | None = None
+        high: float | None = None
         if dec is not None and dec.value:
             # last year's December grown at this year's rate so far
             forecast = dec.value * actual / last.value
-            share = min(max(last.value / dec.value, 0.0), 1.0) if accumulates else f
-            low, high = forecast_range(forecast, share, th.forecast_band)
+            done = min(max(last.value / dec.value, 0.0), 1.0) if accumulates else f
+            low, high = forecast_range(forecast, done, th.forecast_band)
         note = f"同比增长 {growth:.1f}%（目标 {g:g}%）"
         if forecast is not None and dec is not None and not final:
             note += f"，预计全年增长 {(forecast / dec.value - 1) * 100:.1f}%"
@@ -272,7 +298,7 @@ def evaluate_target(
         )
         return TargetProgress(
             target.id, actual, linear, target_value, unit, _completion(actual, target_value),
-            status, provisional, note, seasonal, forecast, low, high, needed, "yoy",
+            status, provisional, note, same_period, forecast, low, high, needed, "yoy",
         )  # fmt: skip
 
     # A ranking's value is a position (第N名), not a quantity to convert.
@@ -300,6 +326,7 @@ def evaluate_target(
         )  # fmt: skip
 
     lower_is_better = target.comparison == "<="
+    share: float | None
     if accumulates:
         # Year-to-date figures: on pace when a month-share of the annual target is done.
         start = 0.0
@@ -312,9 +339,21 @@ def evaluate_target(
         share = seasonal_share(profile, period.month, stock=True)
     linear = start + (target_value - start) * f
     seasonal = start + (target_value - start) * share if share is not None else None
+    if target.kind == "count":
+        # Whole things (projects, schools): by June half of 5 clinics means 2, not 2.5
+        linear = math.floor(linear + _EPS)
+        seasonal = math.floor(seasonal + _EPS) if seasonal is not None else None
     use_seasonal = th.pace_model == "seasonal" and seasonal is not None
     expected = seasonal if use_seasonal and seasonal is not None else linear
     status = _pace_status(actual, expected, target_value, lower_is_better, final, th)
+    if status in _RANK and expected:
+        # the same evaluation with the target's progress shifted against it by the deadband
+        shifted = actual * (1 + th.hysteresis) if lower_is_better else actual * (1 - th.hysteresis)
+        status = _sticky(
+            status,
+            _pace_status(shifted, expected, target_value, lower_is_better, final, th),
+            history.previous.get(target.id),
+        )
 
     used = share if use_seasonal and share is not None else f
     forecast = low = high = None
@@ -323,12 +362,10 @@ def evaluate_target(
         other_share = f if use_seasonal else share
         other = start + (actual - start) / other_share if other_share else None
         low, high = forecast_range(forecast, used, th.forecast_band, other)
-    note = None
-    if target.growth_pct is not None:
-        note = f"目标同比增长 {target.growth_pct:g}%"
+    level_note = f"目标同比增长 {target.growth_pct:g}%" if target.growth_pct is not None else None
     return TargetProgress(
         target.id, actual, linear, target_value, unit, _completion(actual, target_value),
-        status, provisional, note, seasonal, forecast, low, high,
+        status, provisional, level_note, seasonal, forecast, low, high,
         required_monthly(actual, target_value, period.month, lower_is_better),
         "seasonal" if use_seasonal else "linear",
     )  # fmt: skip

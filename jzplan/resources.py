@@ -33,6 +33,11 @@ class Resources:
         return Thresholds(
             at_risk_ratio=self.settings.at_risk_ratio,
             growth_at_risk_points=self.settings.growth_at_risk_points,
+            pace_model=self.settings.pace_model,
+            ranking_at_risk_places=self.settings.ranking_at_risk_places,
+            forecast_band=self.settings.forecast_band,
+            hysteresis=self.settings.status_hysteresis,
+            alert_from_month=self.settings.alert_from_month,
         )
 
     def close(self) -> None:

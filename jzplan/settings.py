@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     ranking_at_risk_places: int = 2
     # Year-end forecast range: ± this share of the forecast per unit of the year still to come
     forecast_band: float = 0.15
+    # Deadband against flapping: leaving 滞后/预警 needs this share of pace beyond the boundary
+    status_hysteresis: float = 0.03
+    # 1-2月 are judged together (Spring Festival): target alerts start with this month
+    alert_from_month: int = Field(default=2, ge=1, le=12)
     # Submission deadline: this day of the next month at this hour, in `timezone`
     submission_deadline_day: int = Field(default=5, ge=1, le=28)
     submission_deadline_hour: int = Field(default=17, ge=0, le=23)

@@ -44,6 +44,10 @@ def load_history(bind: Bind, period: Period) -> History:
     ).items():
         now[(unit, indicator)] = Fact(float(r.rank))
     reports = latest_reports(tracking.read_status_reports(bind, period.year), period)
+    previous: dict[str, str] = {}
+    if period.month > 1:
+        before = repo.read_progress(bind, str(period.previous()))
+        previous = dict(zip(before["target_id"], before["status"], strict=True))
     last_profiles: dict[FactKey, Profile] = dict(profiles)
     return History(
         now=now,
@@ -52,6 +56,7 @@ def load_history(bind: Bind, period: Period) -> History:
         last_december={k: Fact(v[12]) for k, v in profiles.items() if 12 in v},
         last_year=last_profiles,
         reports=reports,
+        previous=previous,
     )  # fmt: skip
 
 
