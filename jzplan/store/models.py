@@ -284,3 +284,36 @@ class SubmissionChangeRow(Base):
     new_value: Mapped[float | None] = mapped_column(Float)
     old_value_month: Mapped[float | None] = mapped_column(Float)
     new_value_month: Mapped[float | None] = mapped_column(Float)
+
+
+class ValidationDocumentRow(Base):
+    """Great Expectations' own validation result (JSON) of one suite on one submission: what
+    the Data Docs render (issue 4)."""
+
+    __tablename__ = "validation_document"
+    __table_args__ = (UniqueConstraint("submission_id", "suite"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    suite: Mapped[str] = mapped_column(String(64))
+    success: Mapped[bool] = mapped_column(Boolean)
+    document: Mapped[Any] = mapped_column(JSON)
+
+
+class ValidationExplanationRow(Base):
+    """An office's explanation (上报说明) of a warning on one figure of its submission; it holds
+    for that figure only: a resubmission that changes the figure asks for it again (issue 4)."""
+
+    __tablename__ = "validation_explanation"
+    __table_args__ = (UniqueConstraint("submission_id", "rule", "indicator_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    org_unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    rule: Mapped[str] = mapped_column(String(128))
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    value: Mapped[float | None] = mapped_column(Float)  # the figure explained
+    text: Mapped[str] = mapped_column(Text)
+    explained_by: Mapped[str | None] = mapped_column(String(64))
+    explained_on: Mapped[date] = mapped_column(Date)
