@@ -22,7 +22,9 @@ from jzplan.runs import affected_periods, stored_shas
 from jzplan.settings import Settings
 from tasks.evaluate import refresh
 from tasks.ingest import discover, load, prepare
+from tasks.notify import deliver_alerts, load_status
 from tasks.report import publish
+from tasks.track import publish_tracking
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -84,6 +86,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         #    then finds every file stored; a killed run rolls back. Retried as a whole.
         def load_month(conn: Connection) -> tuple[list[IngestOutcome], dict[Period, PeriodOutcome]]:
             loaded = [load(p, conn, resources, arrival) for p in prepared]
+            load_status(resources, inbox, arrival, bind=conn)  # 重点工作进展, 排名
             refreshed = {
                 p: refresh.with_options(retries=0)(resources, p, arrival, bind=conn)
                 for p in affected_periods(arrival, loaded)
@@ -110,6 +113,11 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
                     summary["status_counts"] = (
                         outcome.progress_frame["status"].value_counts().to_dict()
                     )
+                    summary["overall_progress"] = publish_tracking(
+                        resources, p, outcome.progress_frame
+                    )
+        # New and resolved alerts of this run (any month, any kind): Prefect events, channels
+        summary["alerts_delivered"] = deliver_alerts(resources)
         summary["recomputed"] = [str(p) for p in sorted(affected)]
         summary["accepted"] = sum(o.status == "accepted" for o in outcomes)
         summary["rejected"] = sum(o.status == "rejected" for o in outcomes)

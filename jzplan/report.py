@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -61,31 +62,102 @@ def progress_table(
         targets = [t for t in plan.targets if t.group == group]
         if not targets:
             continue
-        out += [
-            f"### {group}",
-            "",
-            "| 编号 | 目标 | 范围 | 目标值 | 累计完成 | 进度要求 | 完成率 | 状态 | 说明 |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
+        header = " | ".join(TABLE_COLUMNS)
+        out += [f"### {group}", "", f"| {header} |", "|" + "---|" * len(TABLE_COLUMNS)]
         for t in targets:
-            row = by_id.get(t.id, {})
-            unit = _display_unit(t, catalog)
-            canonical = row.get("unit")
-            actual = _fmt(row.get("actual"), canonical, unit)
-            if row.get("provisional"):
-                actual += "（暂）"
-            pct = row.get("completion_pct")
-            pct_text = "—" if pct is None or pd.isna(pct) else f"{float(pct):.1f}%"
-            status = STATUS_LABELS.get(str(row.get("status")), "—")
-            raw_note = row.get("note")
-            note = "" if raw_note is None or pd.isna(raw_note) else str(raw_note).replace("|", "/")
-            out.append(
-                f"| {t.id} | {t.label} | {catalog.unit(t.scope).name} | {_target_text(t)} "
-                f"| {actual} | {_fmt(row.get('expected'), canonical, unit)} | {pct_text} "
-                f"| {status} | {note} |"
-            )
+            cells = row_cells(t, catalog, by_id.get(t.id, {}))
+            out.append("| " + " | ".join(cells[c].replace("|", "/") for c in TABLE_COLUMNS) + " |")
         out.append("")
     return "\n".join(out)
+
+
+TABLE_COLUMNS = (
+    "编号", "目标", "范围", "目标值", "累计完成", "进度要求", "季节进度", "完成率", "年末预计",
+    "剩余月均需完成", "状态", "说明",
+)  # fmt: skip
+
+
+def row_cells(t: Target, catalog: Catalog, row: Mapping[Any, Any]) -> dict[str, str]:
+    """One target's cells in the plan's own units: 进度要求 is the linear pace (时间进度),
+    季节进度 the seasonal one, 年末预计 the forecast with its range."""
+    unit = _display_unit(t, catalog)
+    canonical = row.get("unit")
+
+    def fmt(column: str) -> str:
+        return _fmt(row.get(column), canonical, unit)
+
+    actual = fmt("actual")
+    if row.get("provisional"):
+        actual += "（暂）"
+    pct = row.get("completion_pct")
+    forecast = fmt("forecast")
+    low, high = row.get("forecast_low"), row.get("forecast_high")
+    if forecast != "—" and _present(low) and _present(high) and low != high:
+        forecast += f"（{fmt('forecast_low')}～{fmt('forecast_high')}）"
+    raw_note = row.get("note")
+    return {
+        "编号": t.id,
+        "目标": t.label,
+        "范围": catalog.unit(t.scope).name,
+        "目标值": _target_text(t),
+        "累计完成": actual,
+        "进度要求": fmt("expected"),
+        "季节进度": fmt("expected_seasonal"),
+        "完成率": f"{float(pct):.1f}%" if pct is not None and _present(pct) else "—",
+        "年末预计": forecast,
+        "剩余月均需完成": fmt("required_monthly"),
+        "状态": STATUS_LABELS.get(str(row.get("status")), "—"),
+        "说明": str(raw_note) if _present(raw_note) else "",
+    }
+
+
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def group_rows(
+    plan: Plan, catalog: Catalog, progress: pd.DataFrame
+) -> dict[str, list[dict[str, str]]]:
+    """Per target group, the rows of its table (for table artifacts)."""
+    by_id = {str(r["target_id"]): r for r in progress.to_dict("records")}
+    out: dict[str, list[dict[str, str]]] = {}
+    for t in plan.targets:
+        out.setdefault(t.group, []).append(row_cells(t, catalog, by_id.get(t.id, {})))
+    return out
+
+
+def overall_progress(progress: pd.DataFrame) -> float:
+    """Share (%) of targets achieved or on track: the leadership's one number."""
+    if progress.empty:
+        return 0.0
+    good = progress["status"].isin(["achieved", "on_track"]).sum()
+    return float(good) / len(progress) * 100
+
+
+def contribution_table(
+    plan: Plan, catalog: Catalog, contributions: pd.DataFrame, progress: pd.DataFrame
+) -> str:
+    """Area targets on summed figures: each reporting unit's share of the area total."""
+    if contributions.empty:
+        return ""
+    units = [u for u in catalog.units if u.code in set(contributions["org_unit"])]
+    names = [u.name for u in units]
+    lines = [
+        "| 编号 | 目标 | 合计 | " + " | ".join(names) + " |",
+        "|---|---|---|" + "---|" * len(units),
+    ]
+    totals = {str(r["target_id"]): r for r in progress.to_dict("records")}
+    for target_id, part in contributions.groupby("target_id", sort=False):
+        t = plan.target(str(target_id))
+        unit = _display_unit(t, catalog)
+        row = totals.get(t.id, {})
+        shares = {str(r["org_unit"]): r["share_pct"] for r in part.to_dict("records")}
+        cells = [
+            f"{float(shares[u.code]):.1f}%" if _present(shares.get(u.code)) else "—" for u in units
+        ]
+        total = _fmt(row.get("actual"), row.get("unit"), unit)
+        lines.append(f"| {t.id} | {t.label} | {total} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def status_counts(progress: pd.DataFrame) -> dict[str, int]:
@@ -108,7 +180,8 @@ def monthly_report(
     lines = [
         f"# 焦作新区 {plan.year} 年目标进度（{period.label}）",
         "",
-        f"- 时间进度：{period.year_fraction * 100:.1f}%（线性，时间过半、任务过半）",
+        f"- 时间进度：{period.year_fraction * 100:.1f}%（线性，时间过半、任务过半）；"
+        "季节进度按上年同月累计占全年比重",
         f"- 目标 {len(progress)} 项：{summary}",
         f"- 未按期报送：{missing}",
         f"- 未解除预警：{len(open_alerts)} 条",

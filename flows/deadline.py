@@ -1,0 +1,58 @@
+"""The deadline check: at the submission deadline (17:00 on the 5th, Asia/Shanghai, by
+default) alert on every reporting unit whose form for last month has not arrived."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from jzplan.deadlines import Deadline
+from jzplan.periods import Period
+from jzplan.resources import open_resources
+from jzplan.settings import Settings
+from tasks.notify import check_submissions, deliver_alerts
+
+
+def due_period(settings: Settings, now: datetime | None = None) -> Period:
+    """The month whose deadline has just passed at the (scheduled) start; a retry of the
+    same scheduled run checks the same month."""
+    if now is None:
+        scheduled = flow_run.scheduled_start_time
+        now = scheduled if scheduled is not None else datetime.now(UTC)
+    deadline = Deadline(
+        settings.submission_deadline_day, settings.submission_deadline_hour, settings.timezone
+    )
+    return deadline.period_due(now)
+
+
+def _run_name() -> str:
+    period = flow_run.parameters.get("period") or str(due_period(Settings()))
+    return f"deadline-{period}"
+
+
+@flow(name="deadline-check", flow_run_name=_run_name, log_prints=True)
+def deadline_check(period: str | None = None, inbox_dir: str | None = None) -> dict[str, Any]:
+    """Alert on missing submissions of ``period`` (default: the month just due) and deliver
+    the alerts; works when nothing arrived at all."""
+    settings = Settings()
+    p = Period.parse(period) if period else due_period(settings)
+    inbox = Path(inbox_dir) if inbox_dir else settings.inbox_dir
+    resources = open_resources(settings)
+    try:
+        outcome = check_submissions(resources, inbox, p)
+        delivered = deliver_alerts(resources)
+        summary = {
+            "period": str(p),
+            "due": outcome.due.isoformat(),
+            "missing_units": outcome.missing_units,
+            "alerts": outcome.alerts,
+            "delivered": delivered,
+        }
+        get_run_logger().info("%s 截止检查完成：%s", p, summary)
+        return summary
+    finally:
+        resources.close()

@@ -1,0 +1,120 @@
+"""Tasks of target tracking: status submissions, the deadline check, and alert delivery."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import Connection
+
+from jzplan.deadlines import Deadline, DeadlineOutcome, arrived_units, check_deadline
+from jzplan.delivery import (
+    DeliveryError,
+    Resolver,
+    SecretRef,
+    emit_events,
+    load_channels,
+    notify,
+)
+from jzplan.periods import Period
+from jzplan.resources import Resources
+from jzplan.store import tracking
+from jzplan.tracking import StatusLoad, load_status_submissions
+
+
+def deadline_of(resources: Resources) -> Deadline:
+    s = resources.settings
+    return Deadline(s.submission_deadline_day, s.submission_deadline_hour, s.timezone)
+
+
+@task(name="load-status-submissions", task_run_name="status-{period}", retries=2,
+      retry_delay_seconds=2, cache_policy=NO_CACHE)  # fmt: skip
+def load_status(
+    resources: Resources, inbox_dir: Path, period: Period, bind: Connection | None = None
+) -> StatusLoad:
+    """With ``bind`` (the month's transaction) the rows join that transaction."""
+    loaded = load_status_submissions(
+        bind if bind is not None else resources.engine,
+        inbox_dir,
+        period,
+        plan=resources.plan,
+        catalog=resources.catalog,
+    )
+    logger = get_run_logger()
+    for message in loaded.errors:
+        logger.warning(message)
+    logger.info(
+        "%s：重点工作进展与排名 %s；进展 %s；排名 %s",
+        period, loaded.files or "未收到", loaded.reports, loaded.rankings,
+    )  # fmt: skip
+    return loaded
+
+
+@task(name="check-deadline", task_run_name="deadline-{period}", retries=2,
+      retry_delay_seconds=2, cache_policy=NO_CACHE)  # fmt: skip
+def check_submissions(resources: Resources, inbox_dir: Path, period: Period) -> DeadlineOutcome:
+    due = deadline_of(resources).of(period)
+    outcome = check_deadline(
+        resources.engine,
+        catalog=resources.catalog,
+        period=period,
+        arrived=arrived_units(inbox_dir, period, resources.catalog),
+        due=due,
+    )
+    names = "、".join(resources.catalog.unit(u).name for u in outcome.missing_units) or "无"
+    get_run_logger().info(
+        "%s 月报截止 %s：未报送 %s；预警 %s", period, due.isoformat(), names, outcome.alerts
+    )
+    return outcome
+
+
+def secret_resolver(environ: dict[str, str] | None = None) -> Resolver:
+    """An env var first, then a Prefect Secret block of that name."""
+    env = os.environ if environ is None else environ
+
+    def resolve(ref: SecretRef) -> str | None:
+        if ref.env and env.get(ref.env):
+            return env[ref.env]
+        if ref.block:
+            from prefect.blocks.system import Secret
+
+            try:
+                return str(Secret.load(ref.block).get())  # type: ignore[union-attr]
+            except ValueError:
+                return None
+        return None
+
+    return resolve
+
+
+def prefect_emitter(*, event: str, resource: dict[str, str], payload: dict[str, Any]) -> object:
+    from prefect.events import emit_event
+
+    return emit_event(event=event, resource=resource, payload=payload)
+
+
+# Retried: it talks to the Prefect API and to the channels. Transitions are kept in the
+# outbox until delivered, so a retry (or the next run) sends what did not go out.
+@task(name="deliver-alerts", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def deliver_alerts(resources: Resources) -> dict[str, Any]:
+    logger = get_run_logger()
+    engine = resources.engine
+    recorded = tracking.record_alert_events(engine)
+    to_emit = tracking.pending_alert_events(engine, "emitted")
+    emitted = tracking.mark_alert_events(engine, emit_events(to_emit, prefect_emitter), "emitted")
+    to_notify = tracking.pending_alert_events(engine, "notified")
+    channels = load_channels(resources.settings.alert_channels_file)
+    results = notify(to_notify, channels, secret_resolver()) if to_notify else []
+    for r in results:
+        logger.info("通知渠道 %s：%s（%d 条）%s", r.channel, r.status, r.alerts, r.detail)
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        raise DeliveryError("；".join(f"{r.channel}: {r.detail}" for r in failed))
+    notified = tracking.mark_alert_events(engine, [e.id for e in to_notify], "notified")
+    summary = {"recorded": recorded, "emitted": emitted, "notified": notified,
+               "channels": {r.channel: r.status for r in results}}  # fmt: skip
+    logger.info("预警推送：%s", summary)
+    return summary
