@@ -1,4 +1,6 @@
-"""Command line: ``jzplan run|backfill|progress``. Flows are imported only when needed."""
+"""Command line: ``jzplan run|backfill|progress|alerts|deadline|automations``.
+
+Flows are imported only when needed."""
 
 from __future__ import annotations
 
@@ -21,6 +23,11 @@ def _progress(period: str) -> int:
             return 1
         print(f"# 焦作新区目标进度（{period}）\n")
         print(progress_table(resources.plan, resources.catalog, frame))
+        from jzplan.report import contributions_text
+
+        print(
+            contributions_text(resources.engine, resources.plan, resources.catalog, period, frame)
+        )
         return 0
     finally:
         resources.close()
@@ -36,10 +43,35 @@ def main(argv: list[str] | None = None) -> int:
     back.add_argument("--end", required=True)
     prog = sub.add_parser("progress", help="打印某月的目标进度表")
     prog.add_argument("--period", required=True)
+    alerts = sub.add_parser("alerts", help="打印预警记录（新增、解除），可按报告期筛选")
+    alerts.add_argument("--period", help="只看某月 YYYY-MM 的变化")
+    dl = sub.add_parser("deadline", help="运行月报截止检查 deadline-check")
+    dl.add_argument("--period", help="报告期 YYYY-MM，默认刚到截止时间的月份")
+    sub.add_parser("automations", help="创建或更新 Prefect 通知自动化（幂等）")
     args = parser.parse_args(argv)
 
     if args.command == "progress":
         return _progress(args.period)
+    if args.command == "alerts":
+        from jzplan.report import alert_history_text
+        from jzplan.resources import open_resources
+
+        resources = open_resources(Settings())
+        try:
+            print(alert_history_text(resources.engine, args.period))
+        finally:
+            resources.close()
+        return 0
+    if args.command == "deadline":
+        from flows.deadline import deadline_check
+
+        print(deadline_check(period=args.period))
+        return 0
+    if args.command == "automations":
+        from flows.automations import main as automations_main
+
+        automations_main()
+        return 0
     if args.command == "run":
         from flows.monthly import monthly_progress
 

@@ -12,6 +12,7 @@ from jzplan.catalog import Catalog, convert
 from jzplan.periods import Period
 from jzplan.plan import Plan, Target
 from jzplan.progress import STATUS_LABELS
+from jzplan.store.db import Bind
 
 GROUP_ORDER = ("主要预期目标", "十个方面", "十大创新提升计划", "市政府工作报告要求", "乡镇街道目标")
 
@@ -196,3 +197,31 @@ def monthly_report(
         lines.append("")
     lines += ["## 目标进度", "", progress_table(plan, catalog, progress)]
     return "\n".join(lines)
+
+
+def contributions_text(
+    bind: Bind, plan: Plan, catalog: Catalog, period: str, progress: pd.DataFrame
+) -> str:
+    """The contribution table of a stored month, with its heading (empty without data)."""
+    from jzplan.progress import contributions
+    from jzplan.tracking import load_history
+
+    parts = contributions(plan, catalog, load_history(bind, Period.parse(period)).now)
+    table = contribution_table(plan, catalog, parts, progress)
+    return f"### 各单位对新区目标的贡献\n\n{table}" if table else ""
+
+
+def alert_history_text(bind: Bind, period: str | None = None) -> str:
+    """Every alert transition (opened / resolved) in order, one line each."""
+    from jzplan.store.tracking import read_alert_events
+
+    events = read_alert_events(bind, [period] if period else None)
+    lines = [
+        f"{e.period}  {'新增' if e.action == 'opened' else '解除'}  "
+        f"{SEVERITY_TEXT.get(e.severity, e.severity)}  {e.message.removeprefix('已解除：')}"
+        for e in events
+    ]
+    return "\n".join(lines) if lines else "无预警记录"
+
+
+SEVERITY_TEXT = {"warning": "一般", "critical": "严重"}
