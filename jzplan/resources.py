@@ -8,6 +8,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from jzplan.catalog import Catalog, load_catalog
+from jzplan.history_checks import outlier_settings
 from jzplan.plan import Plan, load_plan
 from jzplan.progress import Thresholds
 from jzplan.settings import Settings
@@ -26,7 +27,11 @@ class Resources:
     @cached_property
     def validator(self) -> SubmissionValidator:
         # Built on first use: importing Great Expectations costs about 2.5 s.
-        return SubmissionValidator(self.settings.expectations_dir, self.catalog)
+        return SubmissionValidator(
+            self.settings.expectations_dir,
+            self.catalog,
+            outlier=outlier_settings(self.settings),
+        )
 
     @property
     def thresholds(self) -> Thresholds:

@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     # How long a run waits for another run of the same store to finish its transaction
     lock_timeout_seconds: float = Field(default=600.0, gt=0)
 
+    # --- validation (issue 4) ---
+    # Great Expectations' static Data Docs, one site per monthly run: <dir>/<YYYY-MM>/index.html
+    data_docs_dir: Path = PROJECT_ROOT / "var" / "data_docs"
+    # History bounds (jzplan.history_checks): median ± k·MAD of the unit's own changes ...
+    outlier_k: float = Field(default=5.0, gt=0)
+    # ... learned from at least this many past changes (fewer: no check)
+    outlier_min_history: int = Field(default=6, ge=2)
+    # ... and never narrower than this factor either way (month over month, year over year)
+    outlier_mom_min_factor: float = Field(default=2.0, gt=1)
+    outlier_yoy_min_factor: float = Field(default=1.5, gt=1)
+
     @property
     def catalog_dir(self) -> Path:
         return self.data_dir / "catalog"

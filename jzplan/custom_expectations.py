@@ -1,0 +1,99 @@
+"""Two row-wise Great Expectations our suites use that GE does not ship.
+
+Importing this module registers them (GE registers an expectation class when it is defined);
+``jzplan.validation`` imports it before loading any suite, because GE silently drops unknown
+expectation types from a loaded suite. Import it only where GE may be imported (about 2.5 s).
+
+- ``expect_column_values_to_equal_column_sum``: ``column_list[0]`` equals the sum of the other
+  columns within ``rel_tol`` (of the larger side) plus ``abs_tol``. Used for parts that sum to
+  a whole (国税 + 地税 = 地方财政收入) and for 1-N月累计 = 上月累计 + 本月.
+- ``expect_column_values_to_be_between_columns``: ``column_list[0]`` lies within the row's own
+  bounds ``column_list[1]`` .. ``column_list[2]`` (inclusive). Used for per-indicator plausible
+  ranges and for the bounds learned from a unit's own history.
+
+Rows with a missing value in any listed column are skipped (``ignore_row_if``), so a bound or
+a previous month that does not exist is no failure.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
+from great_expectations.expectations.expectation import MulticolumnMapExpectation
+from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (  # noqa: E501
+    multicolumn_condition_partial,
+)
+from great_expectations.expectations.metrics.map_metric_provider.multicolumn_map_metric_provider import (  # noqa: E501
+    MulticolumnMapMetricProvider,
+)
+
+_DOMAIN_KEYS = (
+    "batch_id",
+    "table",
+    "column_list",
+    "row_condition",
+    "condition_parser",
+    "ignore_row_if",
+)
+
+
+class MulticolumnValuesEqualColumnSum(MulticolumnMapMetricProvider):
+    condition_metric_name = "multicolumn_values.equal_column_sum"
+    condition_domain_keys = _DOMAIN_KEYS
+    condition_value_keys = ("rel_tol", "abs_tol")
+
+    @multicolumn_condition_partial(engine=PandasExecutionEngine)  # type: ignore[untyped-decorator]
+    def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> pd.Series:
+        rel_tol = float(kwargs.get("rel_tol") or 0.0)
+        abs_tol = float(kwargs.get("abs_tol") or 0.0)
+        total = column_list.iloc[:, 0].astype("float64")
+        parts = column_list.iloc[:, 1:].astype("float64")
+        summed = parts.sum(axis=1, skipna=False)
+        scale = np.maximum(total.abs(), parts.abs().sum(axis=1))
+        return (total - summed).abs() <= rel_tol * scale + abs_tol
+
+
+class ExpectColumnValuesToEqualColumnSum(MulticolumnMapExpectation):
+    """The first column equals the sum of the others, within a tolerance."""
+
+    rel_tol: float = 0.0
+    abs_tol: float = 0.0
+    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = (
+        "any_value_is_missing"
+    )
+
+    map_metric: ClassVar[str] = "multicolumn_values.equal_column_sum"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "rel_tol", "abs_tol")
+    args_keys: ClassVar[tuple[str, ...]] = ("column_list", "rel_tol", "abs_tol")
+
+
+class MulticolumnValuesBetweenColumns(MulticolumnMapMetricProvider):
+    condition_metric_name = "multicolumn_values.between_columns"
+    condition_domain_keys = _DOMAIN_KEYS
+    condition_value_keys = ()
+
+    @multicolumn_condition_partial(engine=PandasExecutionEngine)  # type: ignore[untyped-decorator]
+    def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> pd.Series:
+        value, low, high = (column_list.iloc[:, i].astype("float64") for i in range(3))
+        return (value >= low) & (value <= high)
+
+
+class ExpectColumnValuesToBeBetweenColumns(MulticolumnMapExpectation):
+    """The first column lies between the second (low) and the third (high), inclusive."""
+
+    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = (
+        "any_value_is_missing"
+    )
+
+    map_metric: ClassVar[str] = "multicolumn_values.between_columns"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly",)
+    args_keys: ClassVar[tuple[str, ...]] = ("column_list",)
+
+
+CUSTOM_TYPES: tuple[str, ...] = (
+    "expect_column_values_to_equal_column_sum",
+    "expect_column_values_to_be_between_columns",
+)
