@@ -12,7 +12,7 @@ import stat
 import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -25,17 +25,25 @@ from jzplan.alerts import (
     target_alerts,
 )
 from jzplan.catalog import Catalog
+from jzplan.explanations import sync_validation_alerts
 from jzplan.forms import parse_submission
+from jzplan.history_checks import OutlierSettings
+from jzplan.lifecycle import FileMetadata, accept_submission, source_path_of, write_metadata
 from jzplan.periods import Period
 from jzplan.plan import Plan
 from jzplan.progress import Thresholds, evaluate_targets
+from jzplan.readers import ReadError, detect_format
+from jzplan.status_reports import RANKING_FILE, STATUS_FILE
 from jzplan.store import repo
 from jzplan.store.db import Bind, transaction
 from jzplan.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.tracking import load_history  # evaluation inputs; re-exported for callers
 from jzplan.validation import SubmissionValidator
+from jzplan.validation_store import validate_against_store, write_validation_documents
 
-SUBMISSION_SUFFIXES = (".xlsx",)
+SUBMISSION_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+# Other files a batch folder may hold, read by their own loaders (jzplan.status_reports)
+NOT_SUBMISSIONS = frozenset({STATUS_FILE, RANKING_FILE})
 
 
 def discover_submissions(inbox_dir: Path, arrival: Period) -> list[Path]:
@@ -46,7 +54,10 @@ def discover_submissions(inbox_dir: Path, arrival: Period) -> list[Path]:
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in SUBMISSION_SUFFIXES and not p.name.startswith("~$")
+        if p.is_file()
+        and p.suffix.lower() in SUBMISSION_SUFFIXES
+        and not p.name.startswith(("~$", "."))
+        and p.name not in NOT_SUBMISSIONS
     )
 
 
@@ -89,6 +100,8 @@ class IngestOutcome:
     updated: int = 0
     superseded: int = 0
     unchanged: int = 0
+    changes: int = 0  # figures a correction changed (rows written to submission_change)
+    supersedes: int | None = None  # the accepted submission this one replaced
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +118,10 @@ class PreparedFile:
     parsed: ParsedSubmission | None = None
     issues: tuple[SubmissionIssue, ...] = ()
     results: tuple[dict[str, object], ...] = ()
+    size_bytes: int | None = None
+    file_format: str | None = None
+    # Great Expectations' result documents of the file suites, stored with the submission
+    documents: tuple[dict[str, object], ...] = ()
 
 
 def prepare_file(
@@ -114,20 +131,48 @@ def prepare_file(
     validator: SubmissionValidator,
     archive_dir: Path,
     known: Collection[str] = (),
+    arrival: Period | None = None,
 ) -> PreparedFile:
-    """Archive, parse and validate one file; a file whose sha256 is in ``known`` is only hashed."""
-    sha = sha256_of(path)
+    """Archive (with a metadata sidecar), parse and validate one file; a file whose sha256 is
+    in ``known`` is only hashed. ``arrival`` defaults to the file's YYYY-MM folder."""
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
     if sha in known:
         return PreparedFile(path, sha)
     archived = archive_file(path, archive_dir, sha)
-    parsed = parse_submission(path, catalog)
+    try:
+        file_format: str | None = detect_format(data, path.suffix)
+    except ReadError:
+        file_format = None
+    meta = FileMetadata(
+        sha256=sha,
+        size_bytes=len(data),
+        original_name=path.name,
+        source_path=source_path_of(path),
+        file_format=file_format,
+        archived_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    write_metadata(archived, meta)
+    parsed = parse_submission(path, catalog, arrival=arrival, data=data)
     issues = list(parsed.issues)
     results: list[dict[str, object]] = []
+    documents: tuple[dict[str, object], ...] = ()
     if parsed.ok:
         report = validator.validate(parsed)
         issues.extend(report.issues)
         results = [r.as_row() for r in report.results]
-    return PreparedFile(path, sha, archived, parsed, tuple(issues), tuple(results))
+        documents = report.documents
+    return PreparedFile(
+        path,
+        sha,
+        archived,
+        parsed,
+        tuple(issues),
+        tuple(results),
+        len(data),
+        file_format,
+        documents=documents,
+    )
 
 
 def load_prepared(
@@ -136,9 +181,14 @@ def load_prepared(
     bind: Bind,
     arrival: Period,
     received_at: datetime,
+    validator: SubmissionValidator | None = None,
+    outlier: OutlierSettings | None = None,
 ) -> IngestOutcome:
     """Record and load (or reject) a prepared file in one transaction (the caller's when
-    ``bind`` is a Connection in one). A file seen before, by sha256, is a no-op."""
+    ``bind`` is a Connection in one). A file seen before, by sha256, is a no-op.
+
+    With ``validator``, the history suite runs here, against the store as it is inside this
+    transaction (a late or corrected earlier month loaded just before is already there)."""
     path, sha = prepared.path, prepared.sha256
     with transaction(bind) as conn:
         seen = repo.find_submission_by_sha(conn, sha)
@@ -159,9 +209,19 @@ def load_prepared(
             org_unit=parsed.org_unit,
             period=parsed.period,
             filed_on=parsed.filed_on,
+            size_bytes=prepared.size_bytes,
+            source_path=source_path_of(path),
+            file_format=prepared.file_format,
         )
         issues = list(prepared.issues)
         results = list(prepared.results)
+        documents = list(prepared.documents)
+        if validator is not None and not any(i.severity == "error" for i in issues):
+            against_store = validate_against_store(conn, parsed, validator, outlier)
+            issues.extend(against_store.issues)
+            results.extend(r.as_row() for r in against_store.results)
+            documents.extend(against_store.documents)
+        write_validation_documents(conn, submission_id, documents)
         errors = [i for i in issues if i.severity == "error"]
         warnings = [i for i in issues if i.severity == "warning"]
         common = {
@@ -178,14 +238,18 @@ def load_prepared(
         }
         if errors:
             repo.reject_submission(conn, submission_id, issues)
+            repo.write_validation_results(conn, submission_id, results)  # the passed rules too
             return IngestOutcome(status="rejected", **common)  # type: ignore[arg-type]
-        loaded = repo.load_submission(conn, submission_id, parsed.frame, results)
+        accepted = accept_submission(conn, submission_id, parsed.frame, results)
+        loaded = accepted.load
         return IngestOutcome(
             status="accepted",
             inserted=loaded.inserted,
             updated=loaded.updated,
             superseded=loaded.superseded,
             unchanged=loaded.unchanged,
+            changes=len(accepted.changes),
+            supersedes=accepted.superseded_id,
             **common,  # type: ignore[arg-type]
         )
 
@@ -207,9 +271,16 @@ def ingest_file(
     sha = sha256_of(path)
     known = {sha} if repo.find_submission_by_sha(engine, sha) is not None else set()
     prepared = prepare_file(
-        path, catalog=catalog, validator=validator, archive_dir=archive_dir, known=known
+        path,
+        catalog=catalog,
+        validator=validator,
+        archive_dir=archive_dir,
+        known=known,
+        arrival=arrival,
     )
-    return load_prepared(prepared, bind=engine, arrival=arrival, received_at=received_at)
+    return load_prepared(
+        prepared, bind=engine, arrival=arrival, received_at=received_at, validator=validator
+    )
 
 
 @dataclass(slots=True)
@@ -256,6 +327,10 @@ def refresh_period(
         scope_kinds={"missing_submission", "rejected_submission"},
         in_scope=lambda key: key.endswith(suffix),
     )
+    warned = sync_validation_alerts(
+        engine, catalog=catalog, period=p, as_of=str(max(as_of or period, period))
+    )
+    counts = {k: counts[k] + warned[k] for k in counts}
     if plan is not None and period.year == plan.year:
         progress = evaluate_targets(plan, catalog, period, load_history(engine, period), thresholds)
         outcome.progress = repo.write_progress(engine, p, progress)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
@@ -21,6 +22,7 @@ from sqlalchemy import Connection
 
 from jzplan.catalog import Catalog
 from jzplan.forms import identity_from_filename
+from jzplan.history_checks import OutlierSettings, outlier_settings
 from jzplan.periods import Period
 from jzplan.pipeline import (
     IngestOutcome,
@@ -74,9 +76,24 @@ class _LockedValidator:
         self._validator = validator
         self._lock = threading.Lock()
 
-    def validate(self, parsed: ParsedSubmission) -> ValidationReport:
+    def validate(
+        self, parsed: ParsedSubmission, *, history: pd.DataFrame | None = None
+    ) -> ValidationReport:
         with self._lock:
-            return self._validator.validate(parsed)
+            return self._validator.validate(parsed, history=history)
+
+    def validate_history(
+        self,
+        parsed: ParsedSubmission,
+        history: pd.DataFrame,
+        outlier: OutlierSettings | None = None,
+    ) -> ValidationReport:
+        with self._lock:
+            return self._validator.validate_history(parsed, history, outlier)
+
+    @property
+    def outlier(self) -> OutlierSettings:
+        return self._validator.outlier
 
 
 _VALIDATORS: dict[tuple[str, int], _LockedValidator] = {}
@@ -137,7 +154,15 @@ def load(
     prepared: PreparedFile, conn: Connection, resources: Resources, arrival: Period
 ) -> IngestOutcome:
     """Record and load (or reject) a prepared file in the caller's transaction."""
-    outcome = load_prepared(prepared, bind=conn, arrival=arrival, received_at=datetime.now(UTC))
+    outcome = load_prepared(
+        prepared,
+        bind=conn,
+        arrival=arrival,
+        received_at=datetime.now(UTC),
+        # the history suite runs here, against the store inside the month's transaction
+        validator=shared_validator(resources.settings.expectations_dir, resources.catalog),
+        outlier=outlier_settings(resources.settings),
+    )
     _log_outcome(outcome)
     return outcome
 
@@ -178,3 +203,10 @@ def _log_outcome(outcome: IngestOutcome) -> None:
         outcome.errors,
         outcome.warnings,
     )
+    if outcome.supersedes is not None:
+        logger.info(
+            "%s：更正报送，替代第 %d 号提交，%d 项数字有变动（见 submission_change）",
+            outcome.file,
+            outcome.supersedes,
+            outcome.changes,
+        )
