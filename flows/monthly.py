@@ -25,6 +25,7 @@ from tasks.ingest import discover, load, prepare
 from tasks.notify import deliver_alerts, load_status
 from tasks.report import publish
 from tasks.track import publish_tracking
+from tasks.validation import publish_validation
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -116,6 +117,9 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
                     summary["overall_progress"] = publish_tracking(
                         resources, p, outcome.progress_frame
                     )
+        # Validation: per-rule table, Data Docs (linked in the artifact and here), plan check
+        summary["validation"] = publish_validation(resources, arrival, outcomes)
+        summary["data_docs"] = summary["validation"].get("data_docs")
         # New and resolved alerts of this run (any month, any kind): Prefect events, channels
         summary["alerts_delivered"] = deliver_alerts(resources)
         summary["recomputed"] = [str(p) for p in sorted(affected)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from jzplan import validation_cli
 from jzplan.settings import Settings
 
 
@@ -48,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     dl = sub.add_parser("deadline", help="运行月报截止检查 deadline-check")
     dl.add_argument("--period", help="报告期 YYYY-MM，默认刚到截止时间的月份")
     sub.add_parser("automations", help="创建或更新 Prefect 通知自动化（幂等）")
+    validation_cli.add_parsers(sub)  # check-plan, warnings, explain
     args = parser.parse_args(argv)
+
+    if args.command in validation_cli.COMMANDS:
+        return validation_cli.dispatch(args)
 
     if args.command == "progress":
         return _progress(args.period)

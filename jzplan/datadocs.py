@@ -1,0 +1,78 @@
+"""Great Expectations' static HTML Data Docs for a batch, built from the stored results.
+
+Every suite run's result document is stored with its submission (``validation_document``),
+wherever the file was validated (a thread, a Dask worker, the loading transaction), so the
+docs are built once per run from the store: the suites' pages plus one validation page per
+submission and suite, under ``<folder>/index.html``. GE is imported here (about 2.5 s); call
+it only from the run, never at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jzplan.store.db import Bind
+from jzplan.validation import SUITES, load_suite_dict
+from jzplan.validation_store import read_validation_documents
+
+SITE = "jzplan"
+_RESULT_KEYS = ("success", "results", "suite_name", "suite_parameters", "statistics", "meta", "id")
+
+
+def build_data_docs(
+    bind: Bind,
+    submission_ids: Sequence[int],
+    folder: Path,
+    expectations_dir: Path,
+    *,
+    run_name: str,
+    labels: dict[int, str] | None = None,
+) -> Path:
+    """Write the Data Docs site of these submissions' validations to ``folder`` (replaced)
+    and return its ``index.html``."""
+    import great_expectations as gx
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResult,
+    )
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    import jzplan.custom_expectations  # noqa: F401  (registers the custom types)
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    ctx = gx.get_context(mode="ephemeral")
+    site: Any = {
+        "class_name": "SiteBuilder",
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(folder),
+        },
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    ctx.add_data_docs_site(SITE, site)
+    for name in SUITES:
+        ctx.suites.add(gx.ExpectationSuite(**load_suite_dict(expectations_dir, name)))
+    for doc in read_validation_documents(bind, submission_ids):
+        raw = doc["document"]
+        result = ExpectationSuiteValidationResult(**{k: raw[k] for k in _RESULT_KEYS if k in raw})
+        sub_id = int(doc["submission_id"])
+        batch = (labels or {}).get(sub_id) or f"submission-{sub_id}"
+        run_time = (raw.get("meta") or {}).get("validation_time")
+        key = ValidationResultIdentifier(
+            ExpectationSuiteIdentifier(str(doc["suite"])),
+            RunIdentifier(run_name=run_name, run_time=run_time),
+            batch,
+        )
+        ctx.validation_results_store.set(key, result)
+    ctx.build_data_docs(site_names=[SITE])
+    return folder / "index.html"

@@ -1,0 +1,95 @@
+"""Publish a batch's validation: per-rule summary table, Data Docs, plan consistency."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from jzplan.datadocs import build_data_docs
+from jzplan.explanations import open_warnings
+from jzplan.periods import Period
+from jzplan.pipeline import IngestOutcome
+from jzplan.plan_check import check_plan, plan_check_markdown, plan_check_table
+from jzplan.resources import Resources
+from jzplan.validation import load_rules
+from jzplan.validation_store import read_validation_results, summarise_results
+
+
+# Retried: it writes the Data Docs folder and reads the store.
+@task(
+    name="publish-validation", task_run_name="validation-{period}", retries=1, cache_policy=NO_CACHE
+)
+def publish_validation(
+    resources: Resources, period: Period, outcomes: Sequence[IngestOutcome]
+) -> dict[str, Any]:
+    """Table artifact ``validation-<period>`` (every rule over the batch's files), the batch's
+    Data Docs (``<data_docs_dir>/<period>/index.html``, linked from ``validation-docs-<period>``)
+    and the plan-consistency artifact ``plan-check-<year>``."""
+    logger = get_run_logger()
+    ids = [o.submission_id for o in outcomes if o.status != "duplicate"]
+    results = read_validation_results(resources.engine, ids)
+    rows = summarise_results(results)
+    if rows:
+        create_table_artifact(
+            key=f"validation-{period}",
+            table=rows,
+            description=f"{period} 批次月报校验：每条规则的检查与未通过数",
+        )
+    out: dict[str, Any] = {
+        "rules": len(rows),
+        "rules_failed": sum(1 for r in rows if r["未通过文件"]),
+    }
+    docs = None
+    if ids:
+        labels = {
+            o.submission_id: f"{o.org_unit or 'unknown'}-{o.period or 'unknown'}-{o.submission_id}"
+            for o in outcomes
+        }
+        folder = resources.settings.data_docs_dir / str(period)
+        docs = build_data_docs(
+            resources.engine,
+            ids,
+            folder,
+            resources.settings.expectations_dir,
+            run_name=f"monthly-{period}",
+            labels=labels,
+        )
+        out["data_docs"] = str(docs)
+        logger.info("Data Docs：%s", docs.as_uri())
+    waiting = open_warnings(resources.engine, str(period), resources.catalog)
+    out["warnings_open"] = len(waiting)
+    lines = [f"# {period} 批次校验", ""]
+    if docs is not None:
+        lines.append(f"Great Expectations Data Docs：[{docs}]({docs.as_uri()})")
+        lines.append("")
+    lines.append(f"规则 {len(rows)} 条，未通过的规则 {out['rules_failed']} 条。")
+    if waiting:
+        lines += ["", "## 待报送情况说明", ""] + [f"- {w['message']}" for w in waiting]
+    create_markdown_artifact(
+        markdown="\n".join(lines) + "\n",
+        key=f"validation-docs-{period}",
+        description=f"{period} 校验结果与 Data Docs 链接",
+    )
+
+    plan = check_plan(
+        resources.plan,
+        resources.catalog,
+        load_rules(resources.settings.expectations_dir, resources.catalog),
+    )
+    create_markdown_artifact(
+        markdown=plan_check_markdown(plan),
+        key=f"plan-check-{plan.year}",
+        description=f"{plan.year} 年计划一致性检查（{len(plan.problems)} 处不一致）",
+    )
+    if plan.findings:
+        create_table_artifact(
+            key=f"plan-check-table-{plan.year}",
+            table=plan_check_table(plan),
+            description=f"{plan.year} 年计划一致性检查：每处发现及涉及的数字",
+        )
+    out["plan_findings"] = len(plan.problems)
+    return out
