@@ -877,7 +877,7 @@ def _check_identity(
     if file_org is not None and ident.org is not None and file_org.code != ident.org.code:
         assert ident.org_at is not None
         ctx.at(
-            "unit_mismatch",
+            "org_unit_mismatch",
             f"表内填报单位“{ident.org.name}”与文件名中的单位“{file_org.name}”不一致",
             ident.org_at,
         )

@@ -192,11 +192,11 @@ CASES = [
         "F",
     ),
     (
-        "unit_mismatch",
+        "org_unit_mismatch",
         "苏家作乡_2013年05月_月报.xlsx",
         None,
         None,
-        "unit_mismatch",
+        "org_unit_mismatch",
         "error",
         2,
         "A",

@@ -35,22 +35,28 @@ def file_name(
     return f"{catalog.unit(unit).name}_{period.year}年{period.month:02d}月_月报.{ext}"
 
 
+# Plausible figures (canonical units) that satisfy the validation suites' ranges and
+# relations (地方财政收入 = 国税 + 地税, 增加值 ≤ 总产值, 农业人口 ≤ 户籍人口 …).
+LEVELS: dict[str, float] = {
+    "gdp": 4.35, "ind_output": 25600.5, "ind_va": 6120.5, "fai": 2.15, "project_input": 8650.0,
+    "external_funds": 3.2, "investment_attracted": 12450.0, "projects_introduced_100m": 2.0,
+    "retail_sales": 1.35, "local_fiscal_revenue": 230.5, "national_tax": 120.25,
+    "local_tax": 110.25, "rural_net_income": 3560.0, "rural_population": 21500.0,
+    "registered_population": 32800.0, "births": 152.0, "deaths": 98.0, "new_urban_jobs": 310.0,
+    "rural_communities_started": 1.0, "ind_profit_above": 0.85, "ind_output_above": 12.5,
+    "ind_va_above": 3.1, "profit_tax": 1850.0, "fai_5m_plus": 1.9, "operating_revenue": 30500.0,
+    "investment_attracted_out_of_province": 5600.0, "fiscal_revenue": 95.0,
+}  # fmt: skip
+
+
 def figures(catalog: Catalog, unit: str = UNIT) -> dict[str, tuple[float, float | None]]:
     """Indicator → (year-to-date or level, month or None) in canonical units: what every
     valid variant must load to."""
     out: dict[str, tuple[float, float | None]] = {}
-    for i, code in enumerate(catalog.unit(unit).reports):
-        ind = catalog.indicator(code)
-        if ind.unit in ("亿元", "万美元"):
-            ytd = round(3.45 + 0.25 * i, 2)
-        elif ind.unit == "万元":
-            ytd = round(1234.5 + 111 * i, 1)
-        elif ind.unit == "元":
-            ytd = 3560.0 + 10 * i
-        else:
-            ytd = float(30 + 7 * i) if ind.measure == "flow" else float(12000 + 100 * i)
-        month = None if ind.measure == "stock" else round(ytd / 5, 4)
-        out[code] = (ytd, month)
+    for code in catalog.unit(unit).reports:
+        ytd = LEVELS[code]
+        stock = catalog.indicator(code).measure == "stock"
+        out[code] = (ytd, None if stock else round(ytd / 5, 4))
     return out
 
 

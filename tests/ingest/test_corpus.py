@@ -306,8 +306,8 @@ DEFECTS: list[tuple[str, Builder, str, str | None, int | None, str | None]] = [
      "period_mismatch", "月报", 2, "F"),
     ("period_mismatch_csv", _form(ext="csv", name="宁郭镇_2013年1-4月_月报.csv"),
      "period_mismatch", "CSV", 2, "F"),
-    ("unit_mismatch_name", _form(name="苏家作乡_2013年05月_月报.xlsx"),
-     "unit_mismatch", "月报", 2, "A"),
+    ("org_unit_mismatch_name", _form(name="苏家作乡_2013年05月_月报.xlsx"),
+     "org_unit_mismatch", "月报", 2, "A"),
     ("period_after_arrival", lambda c, d: write(
         standard(c, period=JULY), d / "2013-05" / _name(c, period=JULY)),
      "period_after_arrival", "月报", 2, "F"),
