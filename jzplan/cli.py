@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from jzplan import validation_cli
+from jzplan import template, validation_cli
 from jzplan.settings import Settings
 
 
@@ -50,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     dl.add_argument("--period", help="报告期 YYYY-MM，默认刚到截止时间的月份")
     sub.add_parser("automations", help="创建或更新 Prefect 通知自动化（幂等）")
     validation_cli.add_parsers(sub)  # check-plan, warnings, explain
+    template.add_parser(sub)  # the blank 月报 form of a unit and month
     args = parser.parse_args(argv)
+
+    if args.command == "template":
+        return template.run_command(args, Settings())
 
     if args.command in validation_cli.COMMANDS:
         return validation_cli.dispatch(args)
