@@ -10,6 +10,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+from flows.params import Month
 from jzplan.deadlines import Deadline
 from jzplan.periods import Period
 from jzplan.resources import open_resources
@@ -35,9 +36,14 @@ def _run_name() -> str:
 
 
 @flow(name="deadline-check", flow_run_name=_run_name, log_prints=True)
-def deadline_check(period: str | None = None, inbox_dir: str | None = None) -> dict[str, Any]:
+def deadline_check(period: Month | None = None, inbox_dir: str | None = None) -> dict[str, Any]:
     """Alert on missing submissions of ``period`` (default: the month just due) and deliver
-    the alerts; works when nothing arrived at all."""
+    the alerts; works when nothing arrived at all.
+
+    Args:
+        period: 报告期 YYYY-MM；留空则为刚到报送截止时间的月份
+        inbox_dir: 收件箱目录，其下每月一个 YYYY-MM 文件夹；留空则用 JZPLAN_INBOX_DIR
+    """
     settings = Settings()
     p = Period.parse(period) if period else due_period(settings)
     inbox = Path(inbox_dir) if inbox_dir else settings.inbox_dir
