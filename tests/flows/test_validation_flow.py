@@ -1,0 +1,45 @@
+"""The monthly flow publishes validation: Data Docs, the per-rule table, the plan check."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+from flows.monthly import monthly_progress
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.flow
+
+
+def test_monthly_run_builds_data_docs_and_artifacts(
+    flow_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = flow_env / "inbox" / "2013-01"
+    inbox.mkdir(parents=True)
+    for name in ("宁郭镇_2013年01月_月报.xlsx", "新区直报_2013年01月_月报.xlsx"):
+        shutil.copy(REPO_ROOT / "data" / "inbox" / "2013-01" / name, inbox / name)
+    monkeypatch.setenv("JZPLAN_DATA_DOCS_DIR", str(flow_env / "docs"))
+
+    summary = monthly_progress(period="2013-01", inbox_dir=str(flow_env / "inbox"))
+
+    assert summary["accepted"] == 2
+    docs = Path(summary["data_docs"])
+    assert docs == flow_env / "docs" / "2013-01" / "index.html" and docs.is_file()
+    assert len(list((docs.parent / "validations").rglob("*.html"))) == 6  # 2 files x 3 suites
+    validation = summary["validation"]
+    assert validation["rules"] == 18 and validation["rules_failed"] == 0
+    assert validation["plan_findings"] == 9
+
+    keys = ["validation-2013-01", "validation-docs-2013-01", "plan-check-2013"]
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys))
+        )
+    by_key = {a.key: a for a in sorted(found, key=lambda a: a.created)}  # this run's last
+    assert set(by_key) == set(keys)
+    assert docs.as_uri() in str(by_key["validation-docs-2013-01"].data)
+    assert "58.62×1.503=88.1059" in str(by_key["plan-check-2013"].data)
