@@ -1,0 +1,173 @@
+"""A run killed at a random point and run again leaves the same store as one clean run.
+
+Every run here is a real process (``tests/ops/child.py``: the backfill flow; June 2013 brings
+LWJ's late May file, so both months are recomputed). The first runs to the end on SQLite:
+the clean store, and its length T. Each seed's run (SQLite or PostgreSQL) is sent SIGKILL
+after a seeded random delay in (0.05 T, 0.95 T), then the same flow runs again in this
+process. Stores are compared on natural keys (tests/ops/natural.py): surrogate ids and
+wall-clock times may differ, nothing else, across backends too.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect.settings import PREFECT_API_URL
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from flows.backfill import backfill
+from jzplan.store.db import make_engine
+from jzplan.store.models import SubmissionRow
+from tests.conftest import REPO_ROOT
+from tests.flows.conftest import _pg_schema_url
+from tests.ops.natural import differences, natural_dump
+
+pytestmark = pytest.mark.flow
+
+START, END = "2013-06", "2013-06"
+
+
+@contextmanager
+def _store(backend: str, folder: Path) -> Iterator[dict[str, str]]:
+    """The JZPLAN_* variables of a fresh store (SQLite file or PostgreSQL schema)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dirs = {
+        "JZPLAN_ARCHIVE_DIR": str(folder / "archive"),
+        "JZPLAN_REPORT_DIR": str(folder / "reports"),
+    }
+    if backend == "sqlite":
+        yield {"JZPLAN_DATABASE_URL": f"sqlite:///{folder / 'jzplan.db'}", **dirs}
+    else:
+        urls = _pg_schema_url()
+        try:
+            yield {"JZPLAN_DATABASE_URL": next(urls), **dirs}
+        finally:
+            urls.close()
+
+
+class Child:
+    """``python -m tests.ops.child`` on one store; ready once its imports are done."""
+
+    def __init__(self, env: dict[str, str], folder: Path) -> None:
+        self.env = env
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.ops.child"],
+            cwd=REPO_ROOT,
+            env={
+                **os.environ,
+                **env,
+                "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+                "PREFECT_HOME": str(folder / "prefect-home"),
+                "PREFECT_LOGGING_TO_API_ENABLED": "false",
+                "PREFECT_LOGGING_LEVEL": "WARNING",
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "DO_NOT_TRACK": "1",
+            },
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=(folder / "child.log").open("w"),
+            text=True,
+        )
+
+    def go(self) -> float:
+        """Wait until ready, start the run; returns when it started (perf_counter)."""
+        assert self.proc.stdout is not None and self.proc.stdin is not None
+        assert self.proc.stdout.readline().strip() == "ready"
+        self.proc.stdin.write(f"{START} {END}\n")
+        self.proc.stdin.flush()
+        return time.perf_counter()
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        return self.proc.wait(timeout=30)
+
+
+def _archived(env: dict[str, str]) -> set[str]:
+    root = Path(env["JZPLAN_ARCHIVE_DIR"])
+    return {p.name for p in root.rglob("*") if p.is_file() and not p.name.endswith(".part")}
+
+
+def _dump(env: dict[str, str]) -> dict[str, Any]:
+    engine = make_engine(env["JZPLAN_DATABASE_URL"])
+    try:
+        return natural_dump(engine)
+    finally:
+        engine.dispose()
+
+
+def _committed(env: dict[str, str]) -> int | None:
+    engine = make_engine(env["JZPLAN_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(SubmissionRow)) or 0)
+    except SQLAlchemyError:  # killed before the schema was created
+        return None
+    finally:
+        engine.dispose()
+
+
+_clean: dict[str, Any] = {}
+
+
+def _clean_run(folder: Path) -> tuple[dict[str, Any], set[str], float]:
+    """One uninterrupted run in a process of its own (SQLite): the reference and its length."""
+    if not _clean:
+        with _store("sqlite", folder) as env:
+            child = Child(env, folder)
+            started = child.go()
+            assert child.proc.stdout is not None
+            assert child.proc.stdout.readline().strip() == "done", (
+                folder / "child.log"
+            ).read_text()
+            length = time.perf_counter() - started
+            assert child.proc.wait(timeout=60) == 0
+            _clean.update(dump=_dump(env), files=_archived(env), length=length)
+    return _clean["dump"], _clean["files"], _clean["length"]
+
+
+@pytest.mark.parametrize(
+    ("backend", "seed"),
+    [("sqlite", 11), ("sqlite", 22), pytest.param("postgres", 33, marks=pytest.mark.postgres)],
+)
+def test_killed_run_then_rerun_equals_a_clean_run(
+    backend: str,
+    seed: int,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with _store(backend, tmp_path / "killed") as env:
+        child = Child(env, tmp_path)  # its imports overlap the clean run
+        try:
+            clean, clean_files, length = _clean_run(tmp_path_factory.mktemp("clean"))
+            delay = random.Random(seed).uniform(0.05, 0.95) * length
+            started = child.go()
+            time.sleep(max(0.0, started + delay - time.perf_counter()))
+            child.proc.send_signal(signal.SIGKILL)
+        finally:
+            returncode = child.stop()
+        assert returncode == -signal.SIGKILL, "the run ended before the kill: nothing tested"
+        print(
+            f"{backend} seed {seed}: killed {delay:.2f} s into a {length:.2f} s run,"
+            f" {_committed(env)} files committed"
+        )
+
+        with monkeypatch.context() as m:
+            for key, value in env.items():
+                m.setenv(key, value)
+            backfill(start=START, end=END)
+        diff = differences(clean, _dump(env))
+        assert diff == {}, diff
+        assert _archived(env) == clean_files
