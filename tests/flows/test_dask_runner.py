@@ -1,0 +1,77 @@
+"""JZPLAN_TASK_RUNNER=dask runs the per-submission tasks on a local Dask cluster (prefect-dask)
+and the month ends exactly as with the default thread runner.
+
+August 2013 has a defective file and its correction: rejection, acceptance and the order of
+loading (serial, by file name, in the month's transaction) must all come out the same.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from distributed import LocalCluster
+
+from flows.monthly import monthly_progress
+from jzplan.store.db import make_engine
+from tests.ops.natural import differences, natural_dump
+
+pytestmark = pytest.mark.flow
+
+PERIOD = "2013-08"
+_reference: dict[str, Any] = {}
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> tuple[dict[str, Any], Any]:
+    with monkeypatch.context() as m:
+        for key, value in env.items():
+            m.setenv(key, value)
+        summary = monthly_progress(period=PERIOD)
+        engine = make_engine(os.environ["JZPLAN_DATABASE_URL"])
+        try:
+            return summary, natural_dump(engine)
+        finally:
+            engine.dispose()
+
+
+def _default_runner(folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], Any]:
+    if not _reference:
+        summary, dump = _run(
+            monkeypatch,
+            {
+                "JZPLAN_DATABASE_URL": f"sqlite:///{folder / 'reference.db'}",
+                "JZPLAN_ARCHIVE_DIR": str(folder / "archive"),
+                "JZPLAN_REPORT_DIR": str(folder / "reports"),
+                "JZPLAN_TASK_RUNNER": "thread",
+            },
+        )
+        _reference.update(summary=summary, dump=dump)
+    return _reference["summary"], _reference["dump"]
+
+
+def test_dask_cluster_gives_the_default_runners_results(
+    flow_env: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary, dump = _default_runner(tmp_path_factory.mktemp("thread-runner"), monkeypatch)
+    assert summary["rejected"] == 1 and summary["accepted"] == 7
+
+    # Two workers as threads of this process: a process cluster costs ~5 s of imports a worker.
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        dask_summary, dask_dump = _run(
+            monkeypatch,
+            {"JZPLAN_TASK_RUNNER": "dask", "JZPLAN_DASK_ADDRESS": cluster.scheduler_address},
+        )
+        # keys of the tasks the cluster computed (key, start, finish, ...)
+        computed = {
+            str(t[0])
+            for t in cluster.scheduler.transition_log
+            if t[2] == "memory" and str(t[0]).startswith("prepare")
+        }
+    assert len(computed) == summary["files"], computed  # every file went through the cluster
+    assert differences(dump, dask_dump) == {}
+    for key in ("files", "accepted", "rejected", "duplicates", "recomputed", "missing_units"):
+        assert dask_summary[key] == summary[key], key
