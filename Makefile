@@ -56,8 +56,12 @@ ui: $(STAMP)
 		> $(UI_LOG)/worker.log 2>&1 & echo $$! > "$(PREFECT_HOME)/worker.pid"
 	@echo "Prefect UI: http://$(UI_HOST):$(UI_PORT)  (worker log: $(UI_LOG)/worker.log; stop: make ui-stop)"
 
+# The worker is asked to stop (SIGTERM) and killed after 10 s if it has not; then the server.
 ui-stop:
-	-[ -f "$(PREFECT_HOME)/worker.pid" ] && kill $$(cat "$(PREFECT_HOME)/worker.pid") && rm -f "$(PREFECT_HOME)/worker.pid"
+	-@pid=$$(cat "$(PREFECT_HOME)/worker.pid" 2>/dev/null); if [ -n "$$pid" ]; then \
+		kill $$pid 2>/dev/null; \
+		for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $$pid 2>/dev/null || break; sleep 1; done; \
+		kill -9 $$pid 2>/dev/null; rm -f "$(PREFECT_HOME)/worker.pid"; echo "worker $$pid stopped"; fi
 	-$(BIN)/prefect server stop
 
 # Regenerate the bundled demo submissions in data/inbox (byte-identical for the same code).
