@@ -73,9 +73,7 @@ def upgrade() -> None:
             name=op.f("uq_validation_explanation_submission_id_rule_indicator_code"),
         ),
     )
-    op.create_index(
-        op.f("ix_validation_explanation_period"), "validation_explanation", ["period"]
-    )
+    op.create_index(op.f("ix_validation_explanation_period"), "validation_explanation", ["period"])
 
 
 def downgrade() -> None:

@@ -40,9 +40,7 @@ def upgrade() -> None:
         sa.Column("source_file", sa.String(255), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_status_report")),
-        sa.UniqueConstraint(
-            "target_id", "period", name=op.f("uq_status_report_target_id_period")
-        ),
+        sa.UniqueConstraint("target_id", "period", name=op.f("uq_status_report_target_id_period")),
         sa.ForeignKeyConstraint(
             ["target_id"], ["target.id"], name=op.f("fk_status_report_target_id_target")
         ),
