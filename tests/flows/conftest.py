@@ -84,4 +84,5 @@ def flow_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("JZPLAN_DATABASE_URL", database_url)
     monkeypatch.setenv("JZPLAN_ARCHIVE_DIR", str(tmp_path / "archive"))
     monkeypatch.setenv("JZPLAN_REPORT_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("JZPLAN_DATA_DOCS_DIR", str(tmp_path / "data_docs"))
     return tmp_path
