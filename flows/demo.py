@@ -1,4 +1,8 @@
-"""`make demo`: 2012 as history, then every month of 2013, on the embedded defaults."""
+"""`make demo`: 2012 as history, then every month of 2013, on the embedded defaults.
+
+Each 2013 month runs as it would on schedule: the deadline check (17:00 on the 5th of the
+next month), then the monthly run (09:00 on the 6th).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import time
 
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
+from flows.deadline import deadline_check
 from flows.monthly import monthly_progress
 from jzplan.periods import Period, period_range
 from jzplan.progress import STATUS_LABELS
@@ -24,6 +29,10 @@ def main() -> None:
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         for period in period_range(Period(2012, 1), Period(2013, 12)):
             t0 = time.perf_counter()
+            if period.year == settings.plan_year:
+                due = deadline_check(period=str(period))
+                late = "、".join(due["missing_units"]) or "无"
+                print(f"deadline-{period}：截止 {due['due']}，未报送 {late}")
             s = monthly_progress(period=str(period))
             counts = s.get("status_counts") or {}
             status = "，".join(f"{STATUS_LABELS[k]} {v}" for k, v in counts.items())
@@ -48,6 +57,7 @@ def main() -> None:
     still_open = int(alerts["resolved"].isna().sum())
     print(f"共 {len(december)} 项目标；预警 {len(alerts)} 条（未解除 {still_open}）")
     print(f"用时 {time.perf_counter() - started:.1f} 秒")
+    print("预警历史：.venv/bin/jzplan alerts")
     print(f"月度报告：{settings.report_dir}/progress-2013-12.md（每月一份）")
     print(f"原始文件存档：{settings.archive_dir}")
     print(
