@@ -28,7 +28,6 @@ from jzplan.pipeline import (
     IngestOutcome,
     PreparedFile,
     discover_submissions,
-    ingest_file,
     load_prepared,
     prepare_file,
 )
@@ -162,28 +161,6 @@ def load(
         # the history suite runs here, against the store inside the month's transaction
         validator=shared_validator(resources.settings.expectations_dir, resources.catalog),
         outlier=outlier_settings(resources.settings),
-    )
-    _log_outcome(outcome)
-    return outcome
-
-
-@task(
-    name="ingest-submission",
-    task_run_name=lambda: _run_name("ingest"),
-    retries=2,
-    retry_delay_seconds=2,
-    cache_policy=NO_CACHE,
-)
-def ingest(path: Path, resources: Resources, arrival: Period) -> IngestOutcome:
-    """Prepare and load one file in a transaction of its own (a file outside a month's run)."""
-    outcome = ingest_file(
-        path,
-        engine=resources.engine,
-        catalog=resources.catalog,
-        validator=resources.validator,
-        archive_dir=resources.settings.archive_dir,
-        arrival=arrival,
-        received_at=datetime.now(UTC),
     )
     _log_outcome(outcome)
     return outcome

@@ -35,8 +35,8 @@ def _unavailable(url: str, reason: str) -> None:
 
 
 @contextmanager
-def pg_schema_engine(url: str | None = None) -> Iterator[Engine]:
-    """An engine whose search_path is a new schema ``t_<hex>``, dropped (CASCADE) afterwards.
+def pg_schema(url: str | None = None) -> Iterator[str]:
+    """A new schema ``t_<hex>`` on the test server, dropped (CASCADE) afterwards.
 
     Skips the test when the server is unreachable, or fails it if JZPLAN_REQUIRE_POSTGRES=1.
     """
@@ -50,14 +50,33 @@ def pg_schema_engine(url: str | None = None) -> Iterator[Engine]:
         admin.dispose()
         _unavailable(url, str(getattr(exc, "orig", exc)).strip().splitlines()[0])
         raise  # unreachable: skip/fail raise
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        yield engine
+        yield schema
     finally:
-        engine.dispose()
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def pg_schema_engine(url: str | None = None) -> Iterator[Engine]:
+    """An engine whose search_path is a new schema, dropped afterwards (see ``pg_schema``)."""
+    url = url or pg_test_url()
+    with pg_schema(url) as schema:
+        engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def pg_schema_url(schema: str, url: str | None = None) -> str:
+    """The test server's URL with ``schema`` as search_path, for code that connects itself."""
+    return (
+        make_url(url or pg_test_url())
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import RowMapping, Table, insert, select, update
 
 from jzplan.status_reports import ParsedStatusFile, Ranking, StatusReport
 from jzplan.store.db import Bind, connect, transaction
@@ -132,6 +132,20 @@ class AlertEvent:
     message: str
 
 
+def _alert_event(r: RowMapping) -> AlertEvent:
+    return AlertEvent(
+        int(r["id"]),
+        r["dedup_key"],
+        r["action"],
+        r["period"],
+        r["kind"],
+        r["severity"],
+        r["org_unit_code"],
+        r["target_id"],
+        r["message"],
+    )
+
+
 def record_alert_events(bind: Bind) -> dict[str, int]:
     """Add an outbox row for every alert transition not recorded yet, whoever synced it.
 
@@ -187,20 +201,7 @@ def pending_alert_events(bind: Bind, flag: str) -> list[AlertEvent]:
         raise ValueError(f"unknown delivery flag {flag!r}")
     query = select(_event).where(_event.c[flag].is_(False)).order_by(_event.c.id)
     with connect(bind) as conn:
-        return [
-            AlertEvent(
-                int(r["id"]),
-                r["dedup_key"],
-                r["action"],
-                r["period"],
-                r["kind"],
-                r["severity"],
-                r["org_unit_code"],
-                r["target_id"],
-                r["message"],
-            )
-            for r in conn.execute(query).mappings()
-        ]
+        return [_alert_event(r) for r in conn.execute(query).mappings()]
 
 
 def mark_alert_events(bind: Bind, ids: Iterable[int], flag: str) -> int:
@@ -220,17 +221,4 @@ def read_alert_events(bind: Bind, periods: Sequence[str] | None = None) -> list[
     if periods is not None:
         query = query.where(_event.c.period.in_(list(periods)))
     with connect(bind) as conn:
-        return [
-            AlertEvent(
-                int(r["id"]),
-                r["dedup_key"],
-                r["action"],
-                r["period"],
-                r["kind"],
-                r["severity"],
-                r["org_unit_code"],
-                r["target_id"],
-                r["message"],
-            )
-            for r in conn.execute(query).mappings()
-        ]
+        return [_alert_event(r) for r in conn.execute(query).mappings()]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +17,8 @@ from prefect.settings import (
     temporary_settings,
 )
 from prefect.testing.utilities import prefect_test_harness
-from sqlalchemy import make_url, text
-from sqlalchemy.exc import SQLAlchemyError
 
-from jzplan.store.db import make_engine
-from tests.dbutil import BACKENDS, _unavailable, pg_test_url
+from tests.dbutil import BACKENDS, pg_schema, pg_schema_url
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -46,36 +42,14 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
-def _pg_schema_url() -> Iterator[str]:
-    url = pg_test_url()
-    admin = make_engine(url, connect_args={"connect_timeout": 3})
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except SQLAlchemyError as exc:
-        admin.dispose()
-        _unavailable(url, str(getattr(exc, "orig", exc)).strip().splitlines()[0])
-        raise
-    try:
-        yield (
-            make_url(url)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database URL the flow itself connects to: a SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'jzplan.db'}"
     else:
-        yield from _pg_schema_url()
+        with pg_schema() as schema:
+            yield pg_schema_url(schema)
 
 
 @pytest.fixture

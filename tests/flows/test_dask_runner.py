@@ -44,6 +44,7 @@ def _default_runner(folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict
                 "JZPLAN_DATABASE_URL": f"sqlite:///{folder / 'reference.db'}",
                 "JZPLAN_ARCHIVE_DIR": str(folder / "archive"),
                 "JZPLAN_REPORT_DIR": str(folder / "reports"),
+                "JZPLAN_DATA_DOCS_DIR": str(folder / "data_docs"),
                 "JZPLAN_TASK_RUNNER": "thread",
             },
         )

@@ -30,7 +30,7 @@ from flows.backfill import backfill
 from jzplan.store.db import make_engine
 from jzplan.store.models import SubmissionRow
 from tests.conftest import REPO_ROOT
-from tests.flows.conftest import _pg_schema_url
+from tests.dbutil import pg_schema, pg_schema_url
 from tests.ops.natural import differences, natural_dump
 
 pytestmark = pytest.mark.flow
@@ -45,15 +45,13 @@ def _store(backend: str, folder: Path) -> Iterator[dict[str, str]]:
     dirs = {
         "JZPLAN_ARCHIVE_DIR": str(folder / "archive"),
         "JZPLAN_REPORT_DIR": str(folder / "reports"),
+        "JZPLAN_DATA_DOCS_DIR": str(folder / "data_docs"),
     }
     if backend == "sqlite":
         yield {"JZPLAN_DATABASE_URL": f"sqlite:///{folder / 'jzplan.db'}", **dirs}
     else:
-        urls = _pg_schema_url()
-        try:
-            yield {"JZPLAN_DATABASE_URL": next(urls), **dirs}
-        finally:
-            urls.close()
+        with pg_schema() as schema:
+            yield {"JZPLAN_DATABASE_URL": pg_schema_url(schema), **dirs}
 
 
 class Child:
