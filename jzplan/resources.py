@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from jzplan.catalog import Catalog, load_catalog
 from jzplan.history_checks import outlier_settings
+from jzplan.locks import locked_transaction
 from jzplan.plan import Plan, load_plan
 from jzplan.progress import Thresholds
 from jzplan.settings import Settings
@@ -54,6 +55,8 @@ def open_resources(settings: Settings) -> Resources:
     catalog = load_catalog(settings.catalog_dir)
     plan = load_plan(settings.plan_file(), catalog)
     engine = make_engine(settings.database_url)
-    migrate(engine)
-    repo.sync_reference(engine, catalog, plan)
+    # Under the store lock, so two first runs on an empty store do not both create the schema.
+    with locked_transaction(engine, timeout=settings.lock_timeout_seconds) as conn:
+        migrate(conn)
+        repo.sync_reference(conn, catalog, plan)
     return Resources(settings=settings, engine=engine, catalog=catalog, plan=plan)

@@ -59,21 +59,28 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def migrate(engine: Engine, revision: str = "heads") -> None:
-    """Upgrade the schema to ``revision`` (every branch head by default) in one transaction.
-
-    For PostgreSQL the tables go to the connection's first search_path schema.
+def migrate(bind: Bind, revision: str = "heads") -> None:
+    """Upgrade the schema to ``revision`` (every branch head by default) in one transaction:
+    the engine's own, or the caller's when ``bind`` is a Connection (e.g. one holding the
+    store lock). For PostgreSQL the tables go to the connection's first search_path schema.
     """
-    with engine.begin() as connection:
+    with transaction(bind) as connection:
         command.upgrade(alembic_config(connection), revision)
 
 
-def current_revision(bind: Bind) -> str | None:
-    """The Alembic revision the database is at, or None before the first migration."""
+def current_heads(bind: Bind) -> set[str]:
+    """The Alembic revisions the database is at (one per branch); empty before migrating."""
     from alembic.runtime.migration import MigrationContext
 
     with connect(bind) as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def script_heads() -> set[str]:
+    """The head revision of every branch of the migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 @contextmanager
