@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from jzplan.aggregate import AGGREGATE_COLUMNS
 from jzplan.catalog import Catalog
 from jzplan.plan import Plan
 from jzplan.store.db import Bind, connect, transaction
@@ -82,8 +83,6 @@ _aggregate: Table = AggregateRow.__table__  # type: ignore[assignment]
 _progress: Table = TargetProgressRow.__table__  # type: ignore[assignment]
 _alert: Table = AlertRow.__table__  # type: ignore[assignment]
 
-SUBMISSION_STATUSES = ("received", "rejected", "accepted", "superseded")
-AGGREGATE_COLUMNS = ("org_unit", "indicator", "value", "n_reported", "n_expected", "provisional")
 PROGRESS_COLUMNS = (
     "target_id", "actual", "expected", "target_value", "unit", "completion_pct", "status",
     "provisional", "note",
