@@ -87,10 +87,6 @@ class OrgUnit:
     parent: str | None
     reports: tuple[str, ...] = ()
 
-    @property
-    def is_area(self) -> bool:
-        return self.parent is None
-
 
 @dataclass(frozen=True, slots=True)
 class Indicator:

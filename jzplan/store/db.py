@@ -11,7 +11,6 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -107,11 +106,3 @@ def connect(bind: Bind) -> Iterator[Connection]:
             yield connection
     else:
         yield bind
-
-
-@contextmanager
-def session_scope(bind: Bind) -> Iterator[Session]:
-    """An ORM session in one transaction: commit on success, roll back on error."""
-    with transaction(bind) as connection, Session(connection) as session:
-        yield session
-        session.flush()

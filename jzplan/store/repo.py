@@ -313,16 +313,6 @@ def find_submission_by_sha(bind: Bind, sha256: str) -> SubmissionRow | None:
         return row
 
 
-def get_submission(bind: Bind, submission_id: int) -> SubmissionRow:
-    """One submission by id, detached; KeyError when there is none."""
-    with connect(bind) as conn, Session(conn) as session:
-        row = session.get(SubmissionRow, submission_id)
-        if row is None:
-            raise KeyError(f"no submission {submission_id}")
-        session.expunge(row)
-        return row
-
-
 def record_submission(
     bind: Bind,
     *,
