@@ -227,15 +227,6 @@ def _normalize_zip(data: bytes, replace: Mapping[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-# --------------------------------------------------------------------------- reading
-
-
-def read_sheets(path: Path) -> list[SheetRows]:
-    """Every sheet of a submitted file (.xlsx, .xls or .csv, format by content)."""
-    path = Path(path)
-    return read_workbook(path.read_bytes(), path.suffix).sheets
-
-
 # --------------------------------------------------------------------------- interpreting
 
 # Labels of the lines around the table; a value cell stops where the next label starts.
@@ -325,9 +316,6 @@ def _norm(value: object) -> str:
     if value is None:
         return ""
     return normalize_name(str(value))
-
-
-_text = _norm
 
 
 def _cut_at_label(text: str, own: str) -> str:
