@@ -15,7 +15,6 @@ import hashlib
 import io
 import math
 import re
-import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -449,7 +448,7 @@ def parse_quantity(value: object) -> tuple[float | None, str | None]:
         return number, None
     if not isinstance(value, str):
         raise NotANumberError(value)
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+    text = _norm(value)
     if text in _EMPTY_MARKERS:
         return None, None
     sign = ""
