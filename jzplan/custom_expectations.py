@@ -91,9 +91,3 @@ class ExpectColumnValuesToBeBetweenColumns(MulticolumnMapExpectation):
     map_metric: ClassVar[str] = "multicolumn_values.between_columns"
     success_keys: ClassVar[tuple[str, ...]] = ("mostly",)
     args_keys: ClassVar[tuple[str, ...]] = ("column_list",)
-
-
-CUSTOM_TYPES: tuple[str, ...] = (
-    "expect_column_values_to_equal_column_sum",
-    "expect_column_values_to_be_between_columns",
-)

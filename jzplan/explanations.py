@@ -11,7 +11,6 @@ that changes the figure and still trips the rule reopens the alert ("asked for a
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -241,13 +240,3 @@ def open_warnings(bind: Bind, period: str, catalog: Catalog) -> list[dict[str, A
         {"key": a.dedup_key, "unit": a.org_unit, "message": a.message}
         for a in validation_alerts(bind, period, catalog)
     ]
-
-
-def explanation_rows(bind: Bind, submission_ids: Sequence[int]) -> list[dict[str, Any]]:
-    query = (
-        select(_explanation)
-        .where(_explanation.c.submission_id.in_(list(submission_ids)))
-        .order_by(_explanation.c.id)
-    )
-    with connect(bind) as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]

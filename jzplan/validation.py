@@ -37,7 +37,6 @@ from jzplan.catalog import Catalog
 from jzplan.history_checks import OutlierSettings, history_columns
 from jzplan.submissions import ParsedSubmission, SubmissionIssue
 
-SUITE_FILE = "township_monthly.json"
 STRUCTURE_SUITE = "township_monthly"
 CROSS_FIELD_SUITE = "township_cross_field"
 HISTORY_SUITE = "township_history"
@@ -170,10 +169,9 @@ def load_rules(expectations_dir: Path, catalog: Catalog) -> Rules:
     return Rules(sums=sums, bounds=bounds, ranges=ranges)
 
 
-def load_suite_dict(expectations_dir: Path, name: str = SUITE_FILE) -> dict[str, Any]:
-    if not name.endswith(".json"):
-        name = f"{name}.json"
-    data: dict[str, Any] = json.loads((expectations_dir / name).read_text(encoding="utf-8"))
+def load_suite_dict(expectations_dir: Path, name: str) -> dict[str, Any]:
+    path = expectations_dir / f"{name}.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
 
@@ -306,7 +304,7 @@ class SubmissionValidator:
         self, parsed: ParsedSubmission, *, history: pd.DataFrame | None = None
     ) -> ValidationReport:
         """The file suites; with ``history`` (the unit's accepted earlier figures, see
-        ``history_frame``) the history suite too."""
+        ``jzplan.validation_store.read_unit_history``) the history suite too."""
         frame = validation_frame(parsed, self.catalog, self.rules)
         report = self._run(parsed, frame, FILE_SUITES)
         if history is not None:
