@@ -552,14 +552,7 @@ def _resolve_unit(text: str, catalog: Catalog) -> OrgUnit | None:
     """The org unit named in 填报单位: exact, or the longest unit name the text contains
     (宁郭镇人民政府, 宁郭镇统计站)."""
     exact = catalog.unit_by_name(text)
-    if exact is not None:
-        return exact
-    best: tuple[int, OrgUnit] | None = None
-    for unit in catalog.units:
-        for key in _unit_name_keys(unit):
-            if key in text and (best is None or len(key) > best[0]):
-                best = (len(key), unit)
-    return best[1] if best else None
+    return exact if exact is not None else _longest_unit_in(text, catalog)
 
 
 @dataclass(slots=True)
@@ -641,19 +634,24 @@ def _unit_name_keys(unit: OrgUnit) -> list[str]:
     return sorted((k for k in keys if len(k) >= 2), key=len, reverse=True)
 
 
-def identity_from_filename(name: str, catalog: Catalog) -> tuple[OrgUnit | None, str | None]:
-    """The unit and period a file name claims, e.g. ``宁郭镇_2013年05月_月报.xlsx``."""
-    stem = normalize_name(Path(name).stem)
+def _longest_unit_in(text: str, catalog: Catalog) -> OrgUnit | None:
+    """The reporting unit whose name or short form is the longest one ``text`` contains."""
     best: tuple[int, OrgUnit] | None = None
     for unit in catalog.units:
         for key in _unit_name_keys(unit):
-            if key in stem and (best is None or len(key) > best[0]):
+            if key in text and (best is None or len(key) > best[0]):
                 best = (len(key), unit)
+    return best[1] if best else None
+
+
+def identity_from_filename(name: str, catalog: Catalog) -> tuple[OrgUnit | None, str | None]:
+    """The unit and period a file name claims, e.g. ``宁郭镇_2013年05月_月报.xlsx``."""
+    stem = normalize_name(Path(name).stem)
     period: str | None = None
     m = _FILE_PERIOD_RE.search(stem)
     if m:
         period = _make_period(int(m.group(1)), int(m.group(2) or m.group(3)))
-    return (best[1] if best else None), period
+    return _longest_unit_in(stem, catalog), period
 
 
 def arrival_from_folder(path: Path) -> Period | None:
