@@ -81,7 +81,9 @@ def is_continuous(unit: str) -> bool:
 
 
 def _index(period: str) -> int:
-    return int(period[:4]) * 12 + int(period[5:7]) - 1
+    """Months since year 0: consecutive months differ by one."""
+    p = Period.parse(period)
+    return p.year * 12 + p.month - 1
 
 
 def robust_bounds(
