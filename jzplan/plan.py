@@ -99,10 +99,13 @@ def default_comparison(kind: str) -> Comparison:
     return "<=" if kind in ("ceiling", "ranking") else ">="
 
 
+def _growth_only_unit(unit: str, canonical: str) -> bool:
+    return normalize_unit(unit) == GROWTH_UNIT and canonical != GROWTH_UNIT
+
+
 def is_growth_only(baseline: Baseline, catalog: Catalog) -> bool:
     """A past fact the seed states only as a growth: value is the percent, unit "%"."""
-    canonical = catalog.indicator(baseline.indicator).unit
-    return normalize_unit(baseline.unit) == GROWTH_UNIT and canonical != GROWTH_UNIT
+    return _growth_only_unit(baseline.unit, catalog.indicator(baseline.indicator).unit)
 
 
 def baseline_canonical(baseline: Baseline, catalog: Catalog) -> float | None:
@@ -264,7 +267,7 @@ def _parse_baseline(entry: _Entry, catalog: Catalog) -> Baseline:
     unit = entry.text("unit")
     value = entry.number("value")
     growth_pct = entry.optional_number("growth_pct")
-    if normalize_unit(unit) == GROWTH_UNIT and canonical != GROWTH_UNIT:
+    if _growth_only_unit(unit, canonical):
         # growth-only fact: the value is the growth itself
         if growth_pct is None or not math.isclose(growth_pct, value):
             raise entry.error(
