@@ -49,7 +49,9 @@ _ZIP_DATE_TIME = (2013, 1, 1, 0, 0, 0)
 
 _HEADERS = ("序号", "指标名称", "计量单位", "本期数", "", "去年同期累计", "同比增长(%)")
 _WIDTHS = (6, 34, 10, 14, 16, 16, 12)
-_INTEGER_UNITS = frozenset({"人", "个", "家", "所", "条", "位", "名"})
+FIRST_DATA_ROW = 6  # below the title, 填报单位/报告期, 金额单位 and the two header rows
+# Units of counts: whole numbers (number format here, data validation in jzplan.template)
+WHOLE_UNITS = frozenset({"人", "个", "家", "所", "条", "位", "名"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,12 @@ def _growth_pct(current: float | None, previous: float | None) -> float | None:
 
 
 def _number_format(unit: str) -> str:
-    return "#,##0" if unit in _INTEGER_UNITS else "#,##0.00##"
+    return "#,##0" if unit in WHOLE_UNITS else "#,##0.00##"
+
+
+def ytd_span(period: Period) -> str:
+    """The months the 累计 column covers: ``1-3月`` (``1月`` in January)."""
+    return period.label.removeprefix(f"{period.year}年")
 
 
 def write_form(
@@ -110,7 +117,7 @@ def build_form(
     filed_on: date | None,
     units: Mapping[str, str] | None = None,
 ) -> openpyxl.Workbook:
-    """The form as an openpyxl workbook (first data row 6, 累计 in column E)."""
+    """The form as an openpyxl workbook (first data row ``FIRST_DATA_ROW``, 累计 in column E)."""
     org = catalog.unit(unit_code)
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -139,7 +146,7 @@ def build_form(
         if text:
             ws.cell(row=4, column=idx, value=text)
     ws.cell(row=5, column=4, value="本月")
-    ws.cell(row=5, column=5, value=f"{period.label.removeprefix(f'{period.year}年')}累计")
+    ws.cell(row=5, column=5, value=f"{ytd_span(period)}累计")
     for col in ("A", "B", "C", "F", "G"):
         ws.merge_cells(f"{col}4:{col}5")
     ws.merge_cells("D4:E4")
@@ -151,7 +158,7 @@ def build_form(
             cell.border = box
 
     overrides = dict(units or {})
-    r = 6
+    r = FIRST_DATA_ROW
     for seq, form_row in enumerate(rows, start=1):
         ind = catalog.indicator(form_row.indicator)
         unit = overrides.get(ind.code, ind.unit)

@@ -15,14 +15,20 @@ from typing import Any
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from jzplan.catalog import Catalog, OrgUnit, load_catalog
-from jzplan.forms import SHEET_NAME, FormRow, build_form, save_workbook
+from jzplan.forms import (
+    FIRST_DATA_ROW,
+    SHEET_NAME,
+    WHOLE_UNITS,
+    FormRow,
+    build_form,
+    save_workbook,
+    ytd_span,
+)
 from jzplan.periods import Period
 from jzplan.settings import Settings
 
-FIRST_DATA_ROW = 6
 NUMBER_COLUMNS = ("D", "E", "F")  # 本月, 1-N月累计, 去年同期累计
 GROWTH_COLUMN = "G"
-_WHOLE_UNITS = frozenset({"人", "个", "家", "所", "条", "位", "名"})
 
 
 class TemplateError(ValueError):
@@ -63,11 +69,11 @@ def write_template(path: Path, *, catalog: Catalog, unit: str, period: Period) -
         filed_on=None,
     )
     ws = wb[SHEET_NAME]
-    span = period.label.removeprefix(f"{period.year}年")
+    span = ytd_span(period)
     for i, code in enumerate(org.reports):
         r = FIRST_DATA_ROW + i
         ind = catalog.indicator(code)
-        whole = ind.unit in _WHOLE_UNITS
+        whole = ind.unit in WHOLE_UNITS
         rule = DataValidation(
             type="custom",
             formula1=_rule(NUMBER_COLUMNS[0], r, negative=ind.allows_negative, whole=whole),
