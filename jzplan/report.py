@@ -11,8 +11,9 @@ import pandas as pd
 from jzplan.catalog import Catalog, convert
 from jzplan.periods import Period
 from jzplan.plan import Plan, Target
-from jzplan.progress import STATUS_LABELS
+from jzplan.progress import STATUS_LABELS, contributions
 from jzplan.store.db import Bind
+from jzplan.tracking import month_facts
 
 GROUP_ORDER = ("主要预期目标", "十个方面", "十大创新提升计划", "市政府工作报告要求", "乡镇街道目标")
 
@@ -199,15 +200,19 @@ def monthly_report(
     return "\n".join(lines)
 
 
+def stored_contribution_table(
+    bind: Bind, plan: Plan, catalog: Catalog, period: Period, progress: pd.DataFrame
+) -> str:
+    """The contribution table of a stored month (empty without data)."""
+    parts = contributions(plan, catalog, month_facts(bind, period))
+    return contribution_table(plan, catalog, parts, progress)
+
+
 def contributions_text(
     bind: Bind, plan: Plan, catalog: Catalog, period: str, progress: pd.DataFrame
 ) -> str:
     """The contribution table of a stored month, with its heading (empty without data)."""
-    from jzplan.progress import contributions
-    from jzplan.tracking import load_history
-
-    parts = contributions(plan, catalog, load_history(bind, Period.parse(period)).now)
-    table = contribution_table(plan, catalog, parts, progress)
+    table = stored_contribution_table(bind, plan, catalog, Period.parse(period), progress)
     return f"### 各单位对新区目标的贡献\n\n{table}" if table else ""
 
 

@@ -60,6 +60,13 @@ def load_history(bind: Bind, period: Period) -> History:
     )  # fmt: skip
 
 
+def month_facts(bind: Bind, period: Period) -> dict[FactKey, Fact]:
+    """The stored figures of one month: each unit's own and the totals (no ranking positions,
+    no history: what a contribution table reads, without the whole of ``load_history``)."""
+    names = [str(period)]
+    return collect_facts(repo.current_observations(bind, names), repo.read_aggregates(bind, names))
+
+
 @dataclass(slots=True)
 class StatusLoad:
     """What the month's status and ranking files brought: counts and located errors."""

@@ -13,10 +13,8 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 
 from jzplan.periods import Period
-from jzplan.progress import contributions
-from jzplan.report import contribution_table, group_rows, overall_progress
+from jzplan.report import group_rows, overall_progress, stored_contribution_table
 from jzplan.resources import Resources
-from jzplan.tracking import load_history
 
 # Artifact keys are lowercase ASCII: one per target group
 GROUP_KEYS = {
@@ -46,8 +44,7 @@ def publish_tracking(resources: Resources, period: Period, progress: pd.DataFram
         key=f"overall-progress-{period}",
         description=f"{period.label} 已完成或进度正常的目标占比",
     )
-    parts = contributions(plan, catalog, load_history(resources.engine, period).now)
-    table = contribution_table(plan, catalog, parts, progress)
+    table = stored_contribution_table(resources.engine, plan, catalog, period, progress)
     if table:
         create_markdown_artifact(
             markdown=f"# {period.label} 各单位对新区目标的贡献\n\n{table}",
