@@ -218,15 +218,13 @@ def contributions_text(
 
 def alert_history_text(bind: Bind, period: str | None = None) -> str:
     """Every alert transition (opened / resolved) in order, one line each."""
+    from jzplan.delivery import SEVERITY_LABELS
     from jzplan.store.tracking import read_alert_events
 
     events = read_alert_events(bind, [period] if period else None)
     lines = [
         f"{e.period}  {'新增' if e.action == 'opened' else '解除'}  "
-        f"{SEVERITY_TEXT.get(e.severity, e.severity)}  {e.message.removeprefix('已解除：')}"
+        f"{SEVERITY_LABELS.get(e.severity, e.severity)}  {e.message.removeprefix('已解除：')}"
         for e in events
     ]
     return "\n".join(lines) if lines else "无预警记录"
-
-
-SEVERITY_TEXT = {"warning": "一般", "critical": "严重"}
