@@ -32,7 +32,7 @@ from jzplan.lifecycle import FileMetadata, accept_submission, source_path_of, wr
 from jzplan.periods import Period
 from jzplan.plan import Plan
 from jzplan.progress import Thresholds, evaluate_targets
-from jzplan.readers import ReadError, detect_format
+from jzplan.readers import SUPPORTED_SUFFIXES, ReadError, detect_format
 from jzplan.status_reports import RANKING_FILE, STATUS_FILE
 from jzplan.store import repo
 from jzplan.store.db import Bind, transaction
@@ -41,7 +41,6 @@ from jzplan.tracking import load_history  # evaluation inputs; re-exported for c
 from jzplan.validation import SubmissionValidator
 from jzplan.validation_store import validate_against_store, write_validation_documents
 
-SUBMISSION_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 # Other files a batch folder may hold, read by their own loaders (jzplan.status_reports)
 NOT_SUBMISSIONS = frozenset({STATUS_FILE, RANKING_FILE})
 
@@ -55,7 +54,7 @@ def discover_submissions(inbox_dir: Path, arrival: Period) -> list[Path]:
         p
         for p in folder.iterdir()
         if p.is_file()
-        and p.suffix.lower() in SUBMISSION_SUFFIXES
+        and p.suffix.lower() in SUPPORTED_SUFFIXES
         and not p.name.startswith(("~$", "."))
         and p.name not in NOT_SUBMISSIONS
     )
