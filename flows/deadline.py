@@ -11,11 +11,10 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from flows.params import Month
-from jzplan.deadlines import Deadline
 from jzplan.periods import Period
 from jzplan.resources import open_resources
 from jzplan.settings import Settings
-from tasks.notify import check_submissions, deliver_alerts
+from tasks.notify import check_submissions, deadline_of, deliver_alerts
 
 
 def due_period(settings: Settings, now: datetime | None = None) -> Period:
@@ -24,10 +23,7 @@ def due_period(settings: Settings, now: datetime | None = None) -> Period:
     if now is None:
         scheduled = flow_run.scheduled_start_time
         now = scheduled if scheduled is not None else datetime.now(UTC)
-    deadline = Deadline(
-        settings.submission_deadline_day, settings.submission_deadline_hour, settings.timezone
-    )
-    return deadline.period_due(now)
+    return deadline_of(settings).period_due(now)
 
 
 def _run_name() -> str:

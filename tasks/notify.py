@@ -21,12 +21,12 @@ from jzplan.delivery import (
 )
 from jzplan.periods import Period
 from jzplan.resources import Resources
+from jzplan.settings import Settings
 from jzplan.store import tracking
 from jzplan.tracking import StatusLoad, load_status_submissions
 
 
-def deadline_of(resources: Resources) -> Deadline:
-    s = resources.settings
+def deadline_of(s: Settings) -> Deadline:
     return Deadline(s.submission_deadline_day, s.submission_deadline_hour, s.timezone)
 
 
@@ -56,7 +56,7 @@ def load_status(
 @task(name="check-deadline", task_run_name="deadline-{period}", retries=2,
       retry_delay_seconds=2, cache_policy=NO_CACHE)  # fmt: skip
 def check_submissions(resources: Resources, inbox_dir: Path, period: Period) -> DeadlineOutcome:
-    due = deadline_of(resources).of(period)
+    due = deadline_of(resources.settings).of(period)
     outcome = check_deadline(
         resources.engine,
         catalog=resources.catalog,
