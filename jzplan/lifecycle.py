@@ -25,8 +25,8 @@ from jzplan.store import repo
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import ObservationRow, SubmissionChangeRow, SubmissionRow
 
-STATUSES = ("received", "rejected", "accepted", "superseded")
-# Allowed moves; staying put is always allowed (a rerun repeats the same decision).
+# Every status and its allowed moves; staying put is always allowed (a rerun repeats the
+# same decision).
 TRANSITIONS: dict[str, frozenset[str]] = {
     "received": frozenset({"rejected", "accepted"}),
     "rejected": frozenset(),
@@ -208,16 +208,6 @@ def accept_submission(
                     ],
                 )
         return Acceptance(load, None if previous is None else int(previous), tuple(changes))
-
-
-def reject_submission(bind: Bind, submission_id: int, issues: Sequence[Any]) -> None:
-    """Mark a received submission rejected with its located reasons (never an accepted one)."""
-    with transaction(bind) as conn:
-        status = conn.scalar(select(_submission.c.status).where(_submission.c.id == submission_id))
-        if status is None:
-            raise KeyError(f"no submission {submission_id}")
-        check_transition(str(status), "rejected")
-        repo.reject_submission(conn, submission_id, issues)
 
 
 def read_changes(
