@@ -11,9 +11,9 @@ from sqlalchemy import Table, insert, select
 
 from jzplan.history_checks import OutlierSettings, history_periods
 from jzplan.periods import Period
+from jzplan.store import repo
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import (
-    ObservationRow,
     SubmissionRow,
     ValidationDocumentRow,
     ValidationResultRow,
@@ -21,7 +21,6 @@ from jzplan.store.models import (
 from jzplan.submissions import ParsedSubmission
 from jzplan.validation import SubmissionValidator, ValidationReport
 
-_observation: Table = ObservationRow.__table__  # type: ignore[assignment]
 _submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
 _document: Table = ValidationDocumentRow.__table__  # type: ignore[assignment]
 _result: Table = ValidationResultRow.__table__  # type: ignore[assignment]
@@ -35,20 +34,10 @@ def read_unit_history(
     """The unit's accepted figures of the months the history checks read (period, indicator,
     value), oldest first."""
     periods = history_periods(Period.parse(period), settings or OutlierSettings())
-    query = (
-        select(_observation.c.period, _observation.c.indicator_code, _observation.c.value)
-        .join(_submission, _submission.c.id == _observation.c.submission_id)
-        .where(
-            _submission.c.status == "accepted",
-            _observation.c.org_unit_code == org_unit,
-            _observation.c.period.in_(periods),
-        )
-        .order_by(_observation.c.period, _observation.c.indicator_code)
+    frame = repo.current_observations(bind, periods, org_unit=org_unit)
+    return frame[list(HISTORY_FRAME_COLUMNS)].sort_values(
+        ["period", "indicator"], ignore_index=True
     )
-    with connect(bind) as conn:
-        rows = [tuple(r) for r in conn.execute(query)]
-    frame = pd.DataFrame(rows, columns=list(HISTORY_FRAME_COLUMNS))
-    return frame.astype({"value": "float64"})
 
 
 def validate_against_store(

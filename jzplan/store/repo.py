@@ -571,9 +571,11 @@ def reject_submission(bind: Bind, submission_id: int, issues: Sequence[Submissio
             write_validation_results(conn, submission_id, validation)
 
 
-def current_observations(bind: Bind, periods: Sequence[str]) -> pd.DataFrame:
-    """Figures of accepted submissions only: org_unit, period, indicator, value, value_month,
-    submission_id."""
+def current_observations(
+    bind: Bind, periods: Sequence[str], org_unit: str | None = None
+) -> pd.DataFrame:
+    """Figures of accepted submissions only (of one unit, if given): org_unit, period,
+    indicator, value, value_month, submission_id."""
     query = (
         select(
             _observation.c.org_unit_code.label("org_unit"),
@@ -589,6 +591,8 @@ def current_observations(bind: Bind, periods: Sequence[str]) -> pd.DataFrame:
             _observation.c.org_unit_code, _observation.c.period, _observation.c.indicator_code
         )
     )
+    if org_unit is not None:
+        query = query.where(_observation.c.org_unit_code == org_unit)
     with connect(bind) as conn:
         rows = conn.execute(query).all()
     frame = pd.DataFrame(
