@@ -704,7 +704,7 @@ RANKING_PUBLISHERS = {
 }
 
 
-def _status_story(plan: Plan, target: Target, index: int) -> tuple[tuple[int, str, str], ...]:
+def _status_story(target: Target, index: int) -> tuple[tuple[int, str, str], ...]:
     if target.id in STATUS_STORY:
         return STATUS_STORY[target.id]
     if target.kind == "milestone":
@@ -726,7 +726,7 @@ def status_rows(plan: Plan, catalog: Catalog, period: Period) -> list[tuple[str,
     reported_on = period.next()
     targets = [t for t in plan.targets if t.kind in ("milestone", "qualitative")]
     for index, t in enumerate(targets):
-        story = [s for s in _status_story(plan, t, index) if s[0] <= period.month]
+        story = [s for s in _status_story(t, index) if s[0] <= period.month]
         if not story:
             continue
         _, label, evidence = story[-1]
