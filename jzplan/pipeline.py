@@ -37,7 +37,7 @@ from jzplan.status_reports import RANKING_FILE, STATUS_FILE
 from jzplan.store import repo
 from jzplan.store.db import Bind, transaction
 from jzplan.submissions import ParsedSubmission, SubmissionIssue
-from jzplan.tracking import load_history  # evaluation inputs; re-exported for callers
+from jzplan.tracking import load_history
 from jzplan.validation import SubmissionValidator
 from jzplan.validation_store import validate_against_store, write_validation_documents
 
