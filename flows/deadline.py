@@ -3,14 +3,14 @@ default) alert on every reporting unit whose form for last month has not arrived
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows.params import Month
+from flows.params import Month, scheduled_start
 from jzplan.periods import Period
 from jzplan.resources import open_resources
 from jzplan.settings import Settings
@@ -20,10 +20,7 @@ from tasks.notify import check_submissions, deadline_of, deliver_alerts
 def due_period(settings: Settings, now: datetime | None = None) -> Period:
     """The month whose deadline has just passed at the (scheduled) start; a retry of the
     same scheduled run checks the same month."""
-    if now is None:
-        scheduled = flow_run.scheduled_start_time
-        now = scheduled if scheduled is not None else datetime.now(UTC)
-    return deadline_of(settings).period_due(now)
+    return deadline_of(settings).period_due(scheduled_start() if now is None else now)
 
 
 def _run_name() -> str:

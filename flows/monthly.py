@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +12,7 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import unmapped
 from sqlalchemy import Connection
 
-from flows.params import Month
+from flows.params import Month, scheduled_start
 from flows.runner import task_runner
 from jzplan.locks import run_locked
 from jzplan.periods import Period
@@ -35,10 +35,7 @@ def default_period(now: datetime | None = None) -> Period:
 
     Taken from the scheduled start time, so a retry of the same scheduled run does the same month.
     """
-    if now is None:
-        scheduled = flow_run.scheduled_start_time
-        now = scheduled if scheduled is not None else datetime.now(UTC)
-    local = now.astimezone(SHANGHAI)
+    local = (scheduled_start() if now is None else now).astimezone(SHANGHAI)
     return Period(local.year, local.month).previous()
 
 
