@@ -74,18 +74,20 @@ def _date(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def _rows(path: Path, header: tuple[str, ...]) -> tuple[list[dict[str, str]], list[str]]:
-    text = path.read_bytes().decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
+def _rows(path: Path, header: tuple[str, ...]) -> tuple[list[dict[str, str]], list[str], str]:
+    """The file's rows (values stripped), its errors and the sha256 of the bytes read."""
+    data = path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
     missing = [h for h in header if h not in (reader.fieldnames or [])]
     if missing:
-        return [], [f"{path.name}：缺少列 {'、'.join(missing)}"]
-    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader], []
+        return [], [f"{path.name}：缺少列 {'、'.join(missing)}"], sha256
+    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader], [], sha256
 
 
 def parse_status_file(path: Path, period: Period, plan: Plan) -> ParsedStatusFile:
     """重点工作进展.csv of ``period``: one row per milestone or qualitative target."""
-    rows, errors = _rows(path, STATUS_HEADER)
+    rows, errors, sha256 = _rows(path, STATUS_HEADER)
     kinds = {t.id: t.kind for t in plan.targets}
     reports: list[StatusReport] = []
     for line, row in enumerate(rows, start=2):
@@ -113,12 +115,12 @@ def parse_status_file(path: Path, period: Period, plan: Plan) -> ParsedStatusFil
                 reported_on,
             )
         )
-    return ParsedStatusFile(path, _sha256(path), str(period), reports=reports, errors=errors)
+    return ParsedStatusFile(path, sha256, str(period), reports=reports, errors=errors)
 
 
 def parse_ranking_file(path: Path, period: Period, catalog: Catalog) -> ParsedStatusFile:
     """排名.csv of ``period``: positions of org units on ranking indicators."""
-    rows, errors = _rows(path, RANKING_HEADER)
+    rows, errors, sha256 = _rows(path, RANKING_HEADER)
     by_name = {i.name: i.code for i in catalog.indicators.values() if i.group == "排名"}
     rankings: list[Ranking] = []
     for line, row in enumerate(rows, start=2):
@@ -148,11 +150,7 @@ def parse_ranking_file(path: Path, period: Period, catalog: Catalog) -> ParsedSt
                 unit.code, code, str(period), rank, out_of, row["发布单位"] or None, published_on
             )
         )
-    return ParsedStatusFile(path, _sha256(path), str(period), rankings=rankings, errors=errors)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return ParsedStatusFile(path, sha256, str(period), rankings=rankings, errors=errors)
 
 
 def discover_status_files(inbox_dir: Path, period: Period) -> tuple[Path | None, Path | None]:
