@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from jzplan.catalog import Catalog
 from jzplan.periods import Period
@@ -160,21 +161,23 @@ def discover_status_files(inbox_dir: Path, period: Period) -> tuple[Path | None,
     return (status if status.is_file() else None, ranking if ranking.is_file() else None)
 
 
+_Row = TypeVar("_Row", StatusReport, Ranking)
+
+
+def _year_to_date(rows: list[_Row], period: Period) -> list[_Row]:
+    """The rows of ``period``'s year up to ``period``, oldest first."""
+    return [
+        r
+        for r in sorted(rows, key=lambda r: r.period)
+        if (p := Period.parse(r.period)).year == period.year and p <= period
+    ]
+
+
 def latest_reports(reports: list[StatusReport], period: Period) -> dict[str, StatusReport]:
     """Per target, the latest report of ``period``'s year up to ``period``."""
-    out: dict[str, StatusReport] = {}
-    for r in sorted(reports, key=lambda r: r.period):
-        p = Period.parse(r.period)
-        if p.year == period.year and p <= period:
-            out[r.target_id] = r
-    return out
+    return {r.target_id: r for r in _year_to_date(reports, period)}
 
 
 def latest_rankings(rankings: list[Ranking], period: Period) -> dict[tuple[str, str], Ranking]:
     """Per (unit, indicator), the latest published position of the year up to ``period``."""
-    out: dict[tuple[str, str], Ranking] = {}
-    for r in sorted(rankings, key=lambda r: r.period):
-        p = Period.parse(r.period)
-        if p.year == period.year and p <= period:
-            out[(r.org_unit, r.indicator)] = r
-    return out
+    return {(r.org_unit, r.indicator): r for r in _year_to_date(rankings, period)}
