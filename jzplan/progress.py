@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
 import pandas as pd
@@ -38,23 +38,6 @@ ALERTING: dict[str, str] = {
 # Tolerance for float noise: 120 / 100 - 1 is not exactly 0.2
 _EPS = 1e-9
 
-PROGRESS_COLUMNS = [
-    "target_id",
-    "actual",
-    "expected",
-    "target_value",
-    "unit",
-    "completion_pct",
-    "status",
-    "provisional",
-    "note",
-    "expected_seasonal",
-    "forecast",
-    "forecast_low",
-    "forecast_high",
-    "required_monthly",
-    "pace_model",
-]
 FLOAT_COLUMNS = (
     "actual", "expected", "target_value", "completion_pct", "expected_seasonal", "forecast",
     "forecast_low", "forecast_high", "required_monthly",
@@ -102,6 +85,9 @@ class TargetProgress:
     forecast_high: float | None = None
     required_monthly: float | None = None
     pace_model: str | None = None
+
+
+PROGRESS_COLUMNS = [f.name for f in fields(TargetProgress)]
 
 
 @dataclass(frozen=True, slots=True)
