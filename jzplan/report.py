@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -54,20 +54,16 @@ def _target_text(t: Target) -> str:
     return f"{sign}{_number(t.value or 0)}{t.unit or ''}"
 
 
-def progress_table(
-    plan: Plan, catalog: Catalog, progress: pd.DataFrame, groups: Iterable[str] = GROUP_ORDER
-) -> str:
+def progress_table(plan: Plan, catalog: Catalog, progress: pd.DataFrame) -> str:
     """One Markdown table per target group, every target of the plan in plan order."""
-    by_id = {str(r["target_id"]): r for r in progress.to_dict("records")}
+    by_group = group_rows(plan, catalog, progress)
+    header = " | ".join(TABLE_COLUMNS)
     out: list[str] = []
-    for group in groups:
-        targets = [t for t in plan.targets if t.group == group]
-        if not targets:
+    for group in GROUP_ORDER:
+        if group not in by_group:
             continue
-        header = " | ".join(TABLE_COLUMNS)
         out += [f"### {group}", "", f"| {header} |", "|" + "---|" * len(TABLE_COLUMNS)]
-        for t in targets:
-            cells = row_cells(t, catalog, by_id.get(t.id, {}))
+        for cells in by_group[group]:
             out.append("| " + " | ".join(cells[c].replace("|", "/") for c in TABLE_COLUMNS) + " |")
         out.append("")
     return "\n".join(out)
