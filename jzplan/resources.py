@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from sqlalchemy import Engine
 
 from jzplan.catalog import Catalog, load_catalog
-from jzplan.history_checks import outlier_settings
 from jzplan.locks import locked_transaction
 from jzplan.plan import Plan, load_plan
 from jzplan.progress import Thresholds
 from jzplan.settings import Settings
 from jzplan.store import repo
 from jzplan.store.db import make_engine, migrate
-from jzplan.validation import SubmissionValidator
 
 
 @dataclass
@@ -24,15 +21,6 @@ class Resources:
     engine: Engine
     catalog: Catalog
     plan: Plan
-
-    @cached_property
-    def validator(self) -> SubmissionValidator:
-        # Built on first use: importing Great Expectations costs about 2.5 s.
-        return SubmissionValidator(
-            self.settings.expectations_dir,
-            self.catalog,
-            outlier=outlier_settings(self.settings),
-        )
 
     @property
     def thresholds(self) -> Thresholds:
