@@ -181,7 +181,7 @@ def webhook_payload(title: str, body: str, events: Sequence[AlertEvent]) -> dict
         "source": "jzplan",
         "title": title,
         "text": body,
-        "alerts": [{k: v for k, v in event_spec(e)[2].items()} for e in events],
+        "alerts": [event_spec(e)[2] for e in events],
     }
 
 

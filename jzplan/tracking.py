@@ -9,7 +9,7 @@ from jzplan.aggregate import Fact, FactKey, collect_facts
 from jzplan.catalog import Catalog
 from jzplan.periods import Period
 from jzplan.plan import Plan
-from jzplan.progress import History, Profile
+from jzplan.progress import History
 from jzplan.status_reports import (
     discover_status_files,
     latest_rankings,
@@ -48,13 +48,12 @@ def load_history(bind: Bind, period: Period) -> History:
     if period.month > 1:
         before = repo.read_progress(bind, str(period.previous()))
         previous = dict(zip(before["target_id"], before["status"], strict=True))
-    last_profiles: dict[FactKey, Profile] = dict(profiles)
     return History(
         now=now,
         same_month_last_year={k: Fact(v[period.month]) for k, v in profiles.items()
                               if period.month in v},
         last_december={k: Fact(v[12]) for k, v in profiles.items() if 12 in v},
-        last_year=last_profiles,
+        last_year=profiles,
         reports=reports,
         previous=previous,
     )  # fmt: skip
