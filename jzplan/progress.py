@@ -42,7 +42,6 @@ FLOAT_COLUMNS = (
     "actual", "expected", "target_value", "completion_pct", "expected_seasonal", "forecast",
     "forecast_low", "forecast_high", "required_monthly",
 )  # fmt: skip
-PACE_MODELS = ("seasonal", "linear")
 
 Profile = Mapping[int, float]  # month (1-12; 0 = the December before) → month-end value
 

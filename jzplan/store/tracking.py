@@ -21,8 +21,6 @@ _ranking: Table = RankingRow.__table__  # type: ignore[assignment]
 _alert: Table = AlertRow.__table__  # type: ignore[assignment]
 _event: Table = AlertEventRow.__table__  # type: ignore[assignment]
 
-EVENT_ACTIONS = ("opened", "resolved")
-
 
 def write_status_reports(bind: Bind, parsed: ParsedStatusFile) -> dict[str, int]:
     """The month's 重点工作进展 replaces that month's reports (rows it no longer has go)."""
