@@ -389,7 +389,7 @@ def _parse_target(entry: _Entry, catalog: Catalog, year: int) -> Target:
     )
 
 
-def _target_baseline_canonical(target: Target, catalog: Catalog) -> float | None:
+def target_baseline_canonical(target: Target, catalog: Catalog) -> float | None:
     """The target's `baseline` in canonical units (growth targets store it that way)."""
     if target.baseline is None or target.indicator is None or target.unit is None:
         return None
@@ -402,7 +402,7 @@ def _check_target_baseline(
     entry: _Entry, target: Target, baselines: tuple[Baseline, ...], catalog: Catalog
 ) -> None:
     """A target's `baseline` must agree with the plan's baseline of the previous year."""
-    mine = _target_baseline_canonical(target, catalog)
+    mine = target_baseline_canonical(target, catalog)
     if mine is None or target.indicator is None:
         return
     for b in baselines:

@@ -12,9 +12,9 @@ from datetime import date
 import pandas as pd
 
 from jzplan.aggregate import Fact, FactKey
-from jzplan.catalog import Catalog, convert
+from jzplan.catalog import Catalog
 from jzplan.periods import Period
-from jzplan.plan import Plan, Target, target_value_canonical
+from jzplan.plan import Plan, Target, target_baseline_canonical, target_value_canonical
 from jzplan.status_reports import REPORT_LABELS, StatusReport
 
 STATUS_LABELS: dict[str, str] = {
@@ -317,9 +317,7 @@ def evaluate_target(
         start = 0.0
         share = seasonal_share(profile, period.month)
     else:
-        start_or_none = dec.value if dec else None
-        if start_or_none is None and target.baseline is not None and target.unit is not None:
-            start_or_none = convert(target.baseline, target.unit, unit)
+        start_or_none = dec.value if dec else target_baseline_canonical(target, catalog)
         start = start_or_none if start_or_none is not None else 0.0
         share = seasonal_share(profile, period.month, stock=True)
     linear = start + (target_value - start) * f
