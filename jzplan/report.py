@@ -10,12 +10,10 @@ import pandas as pd
 
 from jzplan.catalog import Catalog, convert
 from jzplan.periods import Period
-from jzplan.plan import Plan, Target
+from jzplan.plan import GROUPS, Plan, Target
 from jzplan.progress import STATUS_LABELS, contributions
 from jzplan.store.db import Bind
 from jzplan.tracking import month_facts
-
-GROUP_ORDER = ("主要预期目标", "十个方面", "十大创新提升计划", "市政府工作报告要求", "乡镇街道目标")
 
 
 def _number(value: float) -> str:
@@ -59,7 +57,7 @@ def progress_table(plan: Plan, catalog: Catalog, progress: pd.DataFrame) -> str:
     by_group = group_rows(plan, catalog, progress)
     header = " | ".join(TABLE_COLUMNS)
     out: list[str] = []
-    for group in GROUP_ORDER:
+    for group in GROUPS:
         if group not in by_group:
             continue
         out += [f"### {group}", "", f"| {header} |", "|" + "---|" * len(TABLE_COLUMNS)]
