@@ -129,6 +129,11 @@ class Catalog:
     def townships(self) -> tuple[OrgUnit, ...]:
         return tuple(u for u in self.units if u.kind in ("乡", "镇", "街道"))
 
+    @property
+    def reporting_units(self) -> tuple[OrgUnit, ...]:
+        """Units with a monthly form: each owes a submission every month."""
+        return tuple(u for u in self.units if u.reports)
+
     def unit(self, code: str) -> OrgUnit:
         try:
             return self.org_units[code]

@@ -61,7 +61,7 @@ def check_deadline(
     the same alert, so a unit is alerted once, at the deadline."""
     p = str(period)
     submitted = repo.submitted_units(bind, p) | arrived
-    reporting = [u.code for u in catalog.units if u.reports]
+    reporting = [u.code for u in catalog.reporting_units]
     alerts = missing_submission_alerts(p, reporting, submitted, catalog)
     suffix = f":{p}"
     counts = repo.sync_alerts(

@@ -283,7 +283,7 @@ class DemoBuilder:
         self.catalog = catalog
         self.plan = plan
         self.rng = np.random.default_rng(seed)
-        self.reporters = [u for u in catalog.units if u.reports]
+        self.reporters = list(catalog.reporting_units)
         self.shapes: dict[Key, str] = {}
 
     # helpers

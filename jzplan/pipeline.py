@@ -312,7 +312,7 @@ def refresh_period(
     outcome = PeriodOutcome(p, repo.write_aggregates(engine, p, aggregates))
 
     submitted = repo.submitted_units(engine, p)
-    reporting = [u.code for u in catalog.units if u.reports]
+    reporting = [u.code for u in catalog.reporting_units]
     outcome.missing_units = [u for u in reporting if u not in submitted]
     on_time = missing_submission_alerts(p, reporting, submitted, catalog)
     on_time += rejected_submission_alerts(
