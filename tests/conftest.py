@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from jzplan.catalog import Catalog, load_catalog
+from jzplan.plan import Plan, load_plan
 from jzplan.store.db import migrate
 from jzplan.submissions import OBSERVATION_COLUMNS
 from tests.dbutil import BACKENDS, backend_engine
@@ -37,6 +38,12 @@ def engine(bare_engine: Engine) -> Engine:
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog(REPO_ROOT / "data" / "catalog")
+
+
+@pytest.fixture(scope="session")
+def plan(catalog: Catalog) -> Plan:
+    """The real 2013 plan."""
+    return load_plan(REPO_ROOT / "data" / "targets" / "2013.yaml", catalog)
 
 
 def observation_frame(

@@ -10,15 +10,9 @@ import pytest
 from jzplan.alerts import missing_submission_alerts, rejected_submission_alerts, target_alerts
 from jzplan.catalog import Catalog
 from jzplan.periods import Period, period_range
-from jzplan.plan import Plan, load_plan
+from jzplan.plan import Plan
 from jzplan.progress import PROGRESS_COLUMNS
 from jzplan.report import monthly_report, progress_table
-from tests.conftest import REPO_ROOT
-
-
-@pytest.fixture(scope="module")
-def plan(catalog: Catalog) -> Plan:
-    return load_plan(REPO_ROOT / "data" / "targets" / "2013.yaml", catalog)
 
 
 def progress_of(plan: Plan, statuses: dict[str, str]) -> pd.DataFrame:

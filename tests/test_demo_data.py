@@ -10,26 +10,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from jzplan.catalog import Catalog, load_catalog
+from jzplan.catalog import Catalog
 from jzplan.demo_data import DEFECT, LATE, SCENARIO, file_name, write_inbox
 from jzplan.forms import parse_submission
 from jzplan.periods import Period
-from jzplan.plan import Plan, baseline_canonical, is_growth_only, load_plan
+from jzplan.plan import baseline_canonical, is_growth_only
 from jzplan.submissions import ParsedSubmission
 
 ROOT = Path(__file__).resolve().parents[1]
 INBOX = ROOT / "data" / "inbox"
 FIRST_DATA_ROW = 6
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(ROOT / "data" / "catalog")
-
-
-@pytest.fixture(scope="module")
-def plan(catalog) -> Plan:
-    return load_plan(ROOT / "data" / "targets" / "2013.yaml", catalog)
 
 
 @pytest.fixture(scope="module")

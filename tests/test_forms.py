@@ -32,11 +32,6 @@ CATALOG_DIR = Path(__file__).resolve().parents[1] / "data" / "catalog"
 FIRST_DATA_ROW = 6
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(CATALOG_DIR)
-
-
 def _rows(catalog: Catalog, unit_code: str, seed: float = 1.0) -> list[FormRow]:
     rows = []
     for i, code in enumerate(catalog.unit(code=unit_code).reports):

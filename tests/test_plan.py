@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jzplan.catalog import Catalog, load_catalog, normalize_unit
+from jzplan.catalog import Catalog, normalize_unit
 from jzplan.plan import (
     GROUPS,
     Plan,
@@ -25,16 +25,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PLAN_PATH = REPO_ROOT / "data" / "targets" / "2013.yaml"
 SEED_PATH = Path("/work/shared/seed/000_324cb3915f5b51ba.txt")
 FIGURE_KINDS = ("level", "growth", "ceiling", "count", "ratio", "ranking")
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(REPO_ROOT / "data" / "catalog")
-
-
-@pytest.fixture(scope="module")
-def plan(catalog: Catalog) -> Plan:
-    return load_plan(PLAN_PATH, catalog)
 
 
 Key = tuple[str, str | None, int, float, str]

@@ -22,7 +22,7 @@ from jzplan.lifecycle import (
 )
 from jzplan.periods import Period
 from jzplan.pipeline import IngestOutcome, discover_submissions, ingest_file, refresh_period
-from jzplan.plan import Plan, load_plan
+from jzplan.plan import Plan
 from jzplan.progress import Thresholds
 from jzplan.store import repo
 from jzplan.store.models import SubmissionRow
@@ -33,11 +33,6 @@ from tests.ingest.corpus import PERIOD, figures, row_of, standard, write
 
 JUNE = Period(2013, 6)
 RECEIVED = datetime(2013, 6, 4, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def plan(catalog: Catalog) -> Plan:
-    return load_plan(REPO_ROOT / "data" / "targets" / "2013.yaml", catalog)
 
 
 @pytest.fixture(scope="module")
