@@ -27,15 +27,15 @@ from tasks.report import publish
 from tasks.track import publish_tracking
 from tasks.validation import publish_validation
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-
-def default_period(now: datetime | None = None) -> Period:
-    """The month before the (scheduled) start, in Asia/Shanghai: a run on 2013-04-06 does March.
+def default_period(now: datetime | None = None, timezone: str | None = None) -> Period:
+    """The month before the (scheduled) start in the configured timezone (JZPLAN_TIMEZONE,
+    Asia/Shanghai): a run on 2013-04-06 does March.
 
     Taken from the scheduled start time, so a retry of the same scheduled run does the same month.
     """
-    local = (scheduled_start() if now is None else now).astimezone(SHANGHAI)
+    tz = ZoneInfo(timezone or Settings().timezone)
+    local = (scheduled_start() if now is None else now).astimezone(tz)
     return Period(local.year, local.month).previous()
 
 
@@ -56,7 +56,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         inbox_dir: 收件箱目录，其下每月一个 YYYY-MM 文件夹；留空则用 JZPLAN_INBOX_DIR
     """
     settings = Settings()
-    arrival = Period.parse(period) if period else default_period()
+    arrival = Period.parse(period) if period else default_period(timezone=settings.timezone)
     inbox = Path(inbox_dir) if inbox_dir else settings.inbox_dir
     logger = get_run_logger()
     resources = open_resources(settings)
