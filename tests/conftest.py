@@ -78,3 +78,16 @@ def observation_frame(
 def make_observations() -> Callable[..., pd.DataFrame]:
     """The ``observation_frame`` helper as a fixture."""
     return observation_frame
+
+
+@pytest.fixture(scope="session")
+def demo_year(
+    tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, plan: Plan
+) -> Iterator[Engine]:
+    """A SQLite store with the bundled 2012–2013 demo loaded month by month (read-only: tests
+    that change a store build their own)."""
+    from tests.demo_store import build_demo_year
+
+    engine = build_demo_year(tmp_path_factory.mktemp("demo-year") / "jzplan.db", catalog, plan)
+    yield engine
+    engine.dispose()

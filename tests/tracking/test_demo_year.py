@@ -4,74 +4,17 @@ history reads like a real year."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import Engine
 
-from jzplan.catalog import Catalog
-from jzplan.deadlines import Deadline, arrived_units, check_deadline
-from jzplan.forms import parse_submission
-from jzplan.periods import Period, period_range
-from jzplan.pipeline import discover_submissions, refresh_period, sha256_of
 from jzplan.plan import Plan
-from jzplan.progress import Thresholds
 from jzplan.store import repo, tracking
-from jzplan.store.db import make_engine, migrate
 from jzplan.store.tracking import AlertEvent
-from jzplan.tracking import load_status_submissions
-from tests.conftest import REPO_ROOT
-
-INBOX = REPO_ROOT / "data" / "inbox"
-
-
-def _load_batch(engine: Engine, catalog: Catalog, arrival: Period) -> set[Period]:
-    """The batch's forms, parsed and loaded (validation is the validation suite's business)."""
-    periods = {arrival}
-    for path in discover_submissions(INBOX, arrival):
-        parsed = parse_submission(path, catalog)
-        sid = repo.record_submission(
-            engine, sha256=sha256_of(path), file_name=path.name, archive_path=str(path),
-            arrival_period=str(arrival), received_at=datetime(2013, 1, 1, tzinfo=UTC),
-            org_unit=parsed.org_unit, period=parsed.period, filed_on=parsed.filed_on,
-        )  # fmt: skip
-        if parsed.ok and parsed.period:
-            repo.load_submission(engine, sid, parsed.frame)
-            periods.add(Period.parse(parsed.period))
-        else:
-            repo.reject_submission(engine, sid, parsed.issues)
-    return periods
-
-
-def run_month(engine: Engine, catalog: Catalog, plan: Plan, arrival: Period) -> None:
-    deadline = Deadline()
-    check_deadline(
-        engine, catalog=catalog, period=arrival, arrived=arrived_units(INBOX, arrival, catalog),
-        due=deadline.of(arrival),
-    )  # fmt: skip
-    tracking.record_alert_events(engine)
-    affected = _load_batch(engine, catalog, arrival)
-    load_status_submissions(engine, INBOX, arrival, plan=plan, catalog=catalog)
-    for p in sorted(affected):
-        refresh_period(
-            engine, catalog=catalog, plan=plan, period=p, thresholds=Thresholds(), as_of=arrival
-        )
-    tracking.record_alert_events(engine)
 
 
 @pytest.fixture(scope="module")
-def year(
-    tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, plan: Plan
-) -> Iterator[tuple[Engine, list[AlertEvent]]]:
-    db = tmp_path_factory.mktemp("demo-year") / "jzplan.db"
-    engine = make_engine(f"sqlite:///{db}")
-    migrate(engine)
-    repo.sync_reference(engine, catalog, plan)
-    for arrival in period_range(Period(2012, 1), Period(2013, 12)):
-        run_month(engine, catalog, plan, arrival)
-    yield engine, tracking.read_alert_events(engine)
-    engine.dispose()
+def year(demo_year: Engine) -> tuple[Engine, list[AlertEvent]]:
+    return demo_year, tracking.read_alert_events(demo_year)
 
 
 def _history(events: list[AlertEvent], target_id: str) -> list[str]:

@@ -1,0 +1,67 @@
+"""The bundled 2012–2013 demo loaded month by month as the schedule runs it (the deadline
+check on the 5th, then the month's batch), through the domain functions on a SQLite file.
+Shared by the tracking and report tests through the session ``demo_year`` fixture."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from jzplan.catalog import Catalog
+from jzplan.deadlines import Deadline, arrived_units, check_deadline
+from jzplan.forms import parse_submission
+from jzplan.periods import Period, period_range
+from jzplan.pipeline import discover_submissions, refresh_period, sha256_of
+from jzplan.plan import Plan
+from jzplan.progress import Thresholds
+from jzplan.store import repo, tracking
+from jzplan.store.db import make_engine, migrate
+from jzplan.tracking import load_status_submissions
+
+INBOX = Path(__file__).resolve().parent.parent / "data" / "inbox"
+
+
+def _load_batch(engine: Engine, catalog: Catalog, arrival: Period) -> set[Period]:
+    """The batch's forms, parsed and loaded (validation is the validation suite's business)."""
+    periods = {arrival}
+    for path in discover_submissions(INBOX, arrival):
+        parsed = parse_submission(path, catalog)
+        sid = repo.record_submission(
+            engine, sha256=sha256_of(path), file_name=path.name, archive_path=str(path),
+            arrival_period=str(arrival), received_at=datetime(2013, 1, 1, tzinfo=UTC),
+            org_unit=parsed.org_unit, period=parsed.period, filed_on=parsed.filed_on,
+        )  # fmt: skip
+        if parsed.ok and parsed.period:
+            repo.load_submission(engine, sid, parsed.frame)
+            periods.add(Period.parse(parsed.period))
+        else:
+            repo.reject_submission(engine, sid, parsed.issues)
+    return periods
+
+
+def run_month(engine: Engine, catalog: Catalog, plan: Plan, arrival: Period) -> None:
+    deadline = Deadline()
+    check_deadline(
+        engine, catalog=catalog, period=arrival, arrived=arrived_units(INBOX, arrival, catalog),
+        due=deadline.of(arrival),
+    )  # fmt: skip
+    tracking.record_alert_events(engine)
+    affected = _load_batch(engine, catalog, arrival)
+    load_status_submissions(engine, INBOX, arrival, plan=plan, catalog=catalog)
+    for p in sorted(affected):
+        refresh_period(
+            engine, catalog=catalog, plan=plan, period=p, thresholds=Thresholds(), as_of=arrival
+        )
+    tracking.record_alert_events(engine)
+
+
+def build_demo_year(db: Path, catalog: Catalog, plan: Plan) -> Engine:
+    """A SQLite store holding the demo's 2012-01 to 2013-12 batches."""
+    engine = make_engine(f"sqlite:///{db}")
+    migrate(engine)
+    repo.sync_reference(engine, catalog, plan)
+    for arrival in period_range(Period(2012, 1), Period(2013, 12)):
+        run_month(engine, catalog, plan, arrival)
+    return engine
