@@ -216,6 +216,85 @@ def _report_status(target: Target, period: Period, report: StatusReport | None) 
     )  # fmt: skip
 
 
+def _level_pace(
+    target: Target, catalog: Catalog, history: History, month: int
+) -> tuple[float, float, float | None, float | None]:
+    """A level-type target's starting level, linear and seasonal expected values at the end of
+    ``month``, and the seasonal share of the year done (None without last year's profile)."""
+    assert target.indicator is not None
+    ind = catalog.indicator(target.indicator)
+    key = (target.scope, ind.code)
+    target_value = target_value_canonical(target, catalog)
+    assert target_value is not None
+    profile = history.last_year.get(key)
+    if ind.accumulates or ind.measure == "rate":
+        # Year-to-date figures: on pace when a month-share of the annual target is done.
+        start = 0.0
+        share = seasonal_share(profile, month)
+    else:
+        dec = history.last_december.get(key)
+        start_or_none = dec.value if dec else target_baseline_canonical(target, catalog)
+        start = start_or_none if start_or_none is not None else 0.0
+        share = seasonal_share(profile, month, stock=True)
+    linear = start + (target_value - start) * month / 12
+    seasonal = start + (target_value - start) * share if share is not None else None
+    if target.kind == "count":
+        # Whole things (projects, schools): by June half of 5 clinics means 2, not 2.5
+        linear = math.floor(linear + _EPS)
+        seasonal = math.floor(seasonal + _EPS) if seasonal is not None else None
+    return start, linear, seasonal, share
+
+
+@dataclass(frozen=True, slots=True)
+class PacePoint:
+    """Where a target should stand at the end of ``month``: linear and seasonal pace, in the
+    indicator's canonical unit (seasonal None without last year's profile)."""
+
+    month: int
+    linear: float | None
+    seasonal: float | None
+
+
+PACED_KINDS = ("level", "count", "ceiling", "ratio", "growth")
+
+
+def pace_curve(target: Target, catalog: Catalog, history: History) -> list[PacePoint]:
+    """Both pacing curves of a target through its year (months 1-12), as ``evaluate_target``
+    sets ``expected`` and ``expected_seasonal`` month by month; empty for kinds not paced."""
+    if target.kind not in PACED_KINDS or target.indicator is None:
+        return []
+    if target.kind != "growth":
+        points = []
+        for month in range(1, 13):
+            _, linear, seasonal, _ = _level_pace(target, catalog, history, month)
+            points.append(PacePoint(month, linear, seasonal))
+        return points
+    return [PacePoint(m, *_growth_pace(target, catalog, history, m)[1:]) for m in range(1, 13)]
+
+
+def _growth_pace(
+    target: Target, catalog: Catalog, history: History, month: int
+) -> tuple[float | None, float | None, float | None]:
+    """A growth target's implied year-end level (the plan's baseline grown, else last December
+    grown), its linear pace and the same period last year grown at the target rate."""
+    assert target.value is not None and target.indicator is not None
+    ind = catalog.indicator(target.indicator)
+    key = (target.scope, ind.code)
+    dec = history.last_december.get(key)
+    last = history.last_year.get(key, {}).get(month)
+    target_value = target_value_canonical(target, catalog)
+    if target_value is None and dec is not None:
+        target_value = dec.value * (1 + target.value / 100)
+    linear = None
+    if target_value is not None:
+        start = (
+            dec.value if dec is not None and not (ind.accumulates or ind.measure == "rate") else 0.0
+        )
+        linear = start + (target_value - start) * month / 12
+    same_period = last * (1 + target.value / 100) if last is not None else None
+    return target_value, linear, same_period
+
+
 def evaluate_target(
     target: Target, catalog: Catalog, period: Period, history: History, th: Thresholds
 ) -> TargetProgress:
@@ -232,7 +311,6 @@ def evaluate_target(
     provisional = bool(fact and fact.provisional)
     actual = fact.value if fact else None
     accumulates = ind.accumulates or ind.measure == "rate"
-    profile = history.last_year.get(key)
     dec = history.last_december.get(key)
 
     if target.kind == "growth":
@@ -240,9 +318,7 @@ def evaluate_target(
         g = target.value
         last = history.same_month_last_year.get(key)
         # The plan's own baseline first; else last December as stored.
-        target_value = target_value_canonical(target, catalog)
-        if target_value is None and dec is not None:
-            target_value = dec.value * (1 + g / 100)
+        target_value, linear, _ = _growth_pace(target, catalog, history, period.month)
         if actual is None or last is None or not last.value:
             return TargetProgress(
                 target.id, actual, None, target_value, unit, None, "no_data", provisional,
@@ -250,10 +326,6 @@ def evaluate_target(
             )  # fmt: skip
         growth = (actual / last.value - 1) * 100
         same_period = last.value * (1 + g / 100)
-        linear = None
-        if target_value is not None:
-            start = dec.value if dec is not None and not accumulates else 0.0
-            linear = start + (target_value - start) * f
         if final:
             status = "achieved" if growth >= g - _EPS else "missed"
         else:
@@ -311,21 +383,7 @@ def evaluate_target(
         )  # fmt: skip
 
     lower_is_better = target.comparison == "<="
-    share: float | None
-    if accumulates:
-        # Year-to-date figures: on pace when a month-share of the annual target is done.
-        start = 0.0
-        share = seasonal_share(profile, period.month)
-    else:
-        start_or_none = dec.value if dec else target_baseline_canonical(target, catalog)
-        start = start_or_none if start_or_none is not None else 0.0
-        share = seasonal_share(profile, period.month, stock=True)
-    linear = start + (target_value - start) * f
-    seasonal = start + (target_value - start) * share if share is not None else None
-    if target.kind == "count":
-        # Whole things (projects, schools): by June half of 5 clinics means 2, not 2.5
-        linear = math.floor(linear + _EPS)
-        seasonal = math.floor(seasonal + _EPS) if seasonal is not None else None
+    start, linear, seasonal, share = _level_pace(target, catalog, history, period.month)
     use_seasonal = th.pace_model == "seasonal" and seasonal is not None
     expected = seasonal if use_seasonal and seasonal is not None else linear
     status = _pace_status(actual, expected, target_value, lower_is_better, final, th)

@@ -60,6 +60,7 @@ __all__ = [
     "read_aggregates",
     "read_alerts",
     "read_progress",
+    "read_submissions",
     "record_submission",
     "reject_submission",
     "rejected_submissions",
@@ -627,6 +628,32 @@ def rejected_submissions(bind: Bind, period: str) -> list[tuple[str, str, str]]:
             (str(unit), str(name), (message or "").split("\n")[0])
             for unit, name, message in conn.execute(query)
         ]
+
+
+SUBMISSION_COLUMNS = (
+    "org_unit", "period", "arrival_period", "status", "file_name", "version", "message",
+)  # fmt: skip
+
+
+def read_submissions(bind: Bind, periods: Sequence[str]) -> pd.DataFrame:
+    """Every file received for the given reporting periods, in arrival order (SUBMISSION_COLUMNS:
+    a report's timeliness grid reads when each unit's form came and what became of it)."""
+    query = (
+        select(
+            _submission.c.org_unit_code,
+            _submission.c.period,
+            _submission.c.arrival_period,
+            _submission.c.status,
+            _submission.c.file_name,
+            _submission.c.version,
+            _submission.c.message,
+        )
+        .where(_submission.c.period.in_(list(periods)))
+        .order_by(_submission.c.arrival_period, _submission.c.id)
+    )
+    with connect(bind) as conn:
+        rows = [tuple(r) for r in conn.execute(query)]
+    return pd.DataFrame(rows, columns=list(SUBMISSION_COLUMNS))
 
 
 # --- results ---------------------------------------------------------------------------------
