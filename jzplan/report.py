@@ -16,6 +16,11 @@ from jzplan.store.db import Bind
 from jzplan.tracking import month_facts
 
 
+def present(value: object) -> bool:
+    """A value that is there: not None, not NaN."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
 def _number(value: float) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
@@ -24,7 +29,8 @@ def _number(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def _display_unit(target: Target, catalog: Catalog) -> str | None:
+def display_unit(target: Target, catalog: Catalog) -> str | None:
+    """The unit a target is read in: the plan's own, else (growth, %) the indicator's."""
     if target.indicator is None:
         return None
     if target.kind == "growth" or (target.unit in (None, "%") and target.kind != "ratio"):
@@ -32,13 +38,20 @@ def _display_unit(target: Target, catalog: Catalog) -> str | None:
     return target.unit
 
 
-def _fmt(value: object, canonical: object, unit: str | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
+def in_display_unit(value: object, canonical: object, unit: str | None) -> float | None:
+    """A stored value (in the indicator's canonical unit) in ``unit``; None without a value."""
+    if not present(value):
+        return None
     v = float(value)  # type: ignore[arg-type]
     if unit and isinstance(canonical, str) and canonical and canonical != unit:
         v = convert(v, canonical, unit)
-    return f"{_number(v)}{unit or ''}"
+    return round(v, 10)  # 11.514, not 11.514000000000001 from the conversion
+
+
+def fmt_value(value: object, canonical: object, unit: str | None) -> str:
+    """A stored value as the report shows it, e.g. ``25.86亿元``; ``—`` without a value."""
+    v = in_display_unit(value, canonical, unit)
+    return "—" if v is None else f"{_number(v)}{unit or ''}"
 
 
 def _target_text(t: Target) -> str:
@@ -76,11 +89,11 @@ TABLE_COLUMNS = (
 def row_cells(t: Target, catalog: Catalog, row: Mapping[Any, Any]) -> dict[str, str]:
     """One target's cells in the plan's own units: 进度要求 is the linear pace (时间进度),
     季节进度 the seasonal one, 年末预计 the forecast with its range."""
-    unit = _display_unit(t, catalog)
+    unit = display_unit(t, catalog)
     canonical = row.get("unit")
 
     def fmt(column: str) -> str:
-        return _fmt(row.get(column), canonical, unit)
+        return fmt_value(row.get(column), canonical, unit)
 
     actual = fmt("actual")
     if row.get("provisional"):
@@ -88,7 +101,7 @@ def row_cells(t: Target, catalog: Catalog, row: Mapping[Any, Any]) -> dict[str, 
     pct = row.get("completion_pct")
     forecast = fmt("forecast")
     low, high = row.get("forecast_low"), row.get("forecast_high")
-    if forecast != "—" and _present(low) and _present(high) and low != high:
+    if forecast != "—" and present(low) and present(high) and low != high:
         forecast += f"（{fmt('forecast_low')}～{fmt('forecast_high')}）"
     raw_note = row.get("note")
     return {
@@ -99,16 +112,12 @@ def row_cells(t: Target, catalog: Catalog, row: Mapping[Any, Any]) -> dict[str, 
         "累计完成": actual,
         "进度要求": fmt("expected"),
         "季节进度": fmt("expected_seasonal"),
-        "完成率": f"{float(pct):.1f}%" if pct is not None and _present(pct) else "—",
+        "完成率": f"{float(pct):.1f}%" if pct is not None and present(pct) else "—",
         "年末预计": forecast,
         "剩余月均需完成": fmt("required_monthly"),
         "状态": STATUS_LABELS.get(str(row.get("status")), "—"),
-        "说明": str(raw_note) if _present(raw_note) else "",
+        "说明": str(raw_note) if present(raw_note) else "",
     }
-
-
-def _present(value: object) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 def group_rows(
@@ -145,13 +154,13 @@ def contribution_table(
     totals = {str(r["target_id"]): r for r in progress.to_dict("records")}
     for target_id, part in contributions.groupby("target_id", sort=False):
         t = plan.target(str(target_id))
-        unit = _display_unit(t, catalog)
+        unit = display_unit(t, catalog)
         row = totals.get(t.id, {})
         shares = {str(r["org_unit"]): r["share_pct"] for r in part.to_dict("records")}
         cells = [
-            f"{float(shares[u.code]):.1f}%" if _present(shares.get(u.code)) else "—" for u in units
+            f"{float(shares[u.code]):.1f}%" if present(shares.get(u.code)) else "—" for u in units
         ]
-        total = _fmt(row.get("actual"), row.get("unit"), unit)
+        total = fmt_value(row.get("actual"), row.get("unit"), unit)
         lines.append(f"| {t.id} | {t.label} | {total} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -5,18 +5,17 @@ of submission timeliness and the open validation warnings."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from jzplan.catalog import Catalog, convert
+from jzplan.catalog import Catalog
 from jzplan.explanations import KIND as VALIDATION_ALERT
 from jzplan.periods import Period, period_range
 from jzplan.plan import Plan, Target
 from jzplan.progress import STATUS_LABELS, contributions, pace_curve
-from jzplan.report import _display_unit as display_unit
+from jzplan.report import display_unit, in_display_unit
 from jzplan.store import repo
 from jzplan.store.db import Bind
 from jzplan.tracking import load_history, month_facts
@@ -70,10 +69,6 @@ class ReportData:
     open_alerts: pd.DataFrame  # every open alert
 
 
-def present(value: object) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
-
-
 def summarise(progress: pd.DataFrame) -> dict[str, int]:
     """Targets per SUMMARY_BUCKETS label (every target falls in exactly one)."""
     counts = progress["status"].value_counts()
@@ -94,15 +89,6 @@ def key_targets(plan: Plan, catalog: Catalog) -> list[Target]:
     ]
 
 
-def _in_unit(value: Any, canonical: object, unit: str | None) -> float | None:
-    if not present(value):
-        return None
-    v = float(value)
-    if unit and isinstance(canonical, str) and canonical and canonical != unit:
-        v = convert(v, canonical, unit)
-    return v
-
-
 def target_course(
     target: Target,
     catalog: Catalog,
@@ -118,13 +104,13 @@ def target_course(
     return TargetCourse(
         target=target,
         unit=unit,
-        actual=[_in_unit(r.get("actual"), canonical, unit) for r in rows],
-        linear=[_in_unit(lin, canonical, unit) for lin, _ in curve],
-        seasonal=[_in_unit(sea, canonical, unit) for _, sea in curve],
-        target_value=_in_unit(last.get("target_value"), canonical, unit),
-        forecast=_in_unit(last.get("forecast"), canonical, unit),
-        forecast_low=_in_unit(last.get("forecast_low"), canonical, unit),
-        forecast_high=_in_unit(last.get("forecast_high"), canonical, unit),
+        actual=[in_display_unit(r.get("actual"), canonical, unit) for r in rows],
+        linear=[in_display_unit(lin, canonical, unit) for lin, _ in curve],
+        seasonal=[in_display_unit(sea, canonical, unit) for _, sea in curve],
+        target_value=in_display_unit(last.get("target_value"), canonical, unit),
+        forecast=in_display_unit(last.get("forecast"), canonical, unit),
+        forecast_low=in_display_unit(last.get("forecast_low"), canonical, unit),
+        forecast_high=in_display_unit(last.get("forecast_high"), canonical, unit),
         status=str(last.get("status", "no_data")),
     )
 

@@ -15,10 +15,8 @@ from plotly.offline import get_plotlyjs
 from jzplan.catalog import Catalog
 from jzplan.plan import GROUPS, Plan
 from jzplan.progress import STATUS_LABELS
-from jzplan.report import TABLE_COLUMNS, group_rows
-from jzplan.report import _display_unit as display_unit
-from jzplan.report import _fmt as fmt_value
-from jzplan.report_data import TIMELINESS_LABELS, ReportData, TargetCourse, present
+from jzplan.report import TABLE_COLUMNS, display_unit, fmt_value, group_rows, present
+from jzplan.report_data import TIMELINESS_LABELS, ReportData, TargetCourse
 
 FONT_STACK = (
     '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", '

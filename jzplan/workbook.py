@@ -9,7 +9,7 @@ Rows of a sheet, under group headings (一、主要预期目标 …, in ``plan.G
 order within a group):
 
 - every target whose scope is the sheet's unit. A quantitative target (with an indicator)
-  gets its figures in the plan's display unit (``jzplan.report._display_unit``): 年度目标 the
+  gets its figures in the plan's display unit (``jzplan.report.display_unit``): 年度目标 the
   stored target value (for a growth target the level the growth implies; the growth itself
   is in the label, e.g. "增长15%"), 1-N月累计 the stored actual, 完成进度% the stored
   completion. A ranking target shows places (单位 "位"): the place aimed at and the current
@@ -42,12 +42,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jzplan.aggregate import Fact, FactKey
-from jzplan.catalog import Catalog, convert
+from jzplan.catalog import Catalog
 from jzplan.forms import WHOLE_UNITS, save_workbook, ytd_span
 from jzplan.periods import Period
 from jzplan.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
 from jzplan.progress import STATUS_LABELS
-from jzplan.report import _display_unit, _present
+from jzplan.report import display_unit, in_display_unit, present
 from jzplan.store import repo
 from jzplan.store.db import Bind
 from jzplan.tracking import month_facts
@@ -98,16 +98,6 @@ def sheet_title(unit_name: str, period: Period) -> str:
     return f"{unit_name}{period.label}主要指标完成情况"
 
 
-def _in_unit(value: object, canonical: str | None, unit: str | None) -> float | None:
-    """A stored (canonical) value in the display unit; None when there is no value."""
-    if not _present(value):
-        return None
-    v = float(value)  # type: ignore[arg-type]
-    if unit and canonical and canonical != unit:
-        v = convert(v, canonical, unit)
-    return round(v, 10)  # 11.514, not 11.514000000000001 from the conversion
-
-
 def yoy_pct(now: Fact | None, last_year: Fact | None) -> float | None:
     """Year-on-year growth in %; None without both figures or with a base that is not positive."""
     if now is None or last_year is None or last_year.value <= 0:
@@ -127,9 +117,9 @@ def _target_row(
     facts_now: Mapping[FactKey, Fact],
     facts_last_year: Mapping[FactKey, Fact],
 ) -> dict[str, object]:
-    status = str(row["status"]) if _present(row.get("status")) else None
+    status = str(row["status"]) if present(row.get("status")) else None
     label = STATUS_LABELS.get(status, status) if status else None
-    if label and _present(row.get("provisional")) and bool(row["provisional"]):
+    if label and present(row.get("provisional")) and bool(row["provisional"]):
         label += PROVISIONAL_MARK
     out: dict[str, object] = {"指标": t.label, "状态": label}
     out |= {"key": t.id, "row_kind": "target", "status": status}
@@ -137,18 +127,18 @@ def _target_row(
         return out
     assert t.indicator is not None
     indicator = catalog.indicator(t.indicator)
-    unit = _display_unit(t, catalog)
-    canonical = str(row["unit"]) if _present(row.get("unit")) else indicator.unit
+    unit = display_unit(t, catalog)
+    canonical = str(row["unit"]) if present(row.get("unit")) else indicator.unit
     goal = row.get("target_value")
-    if not _present(goal):  # not evaluated this month: the plan still states the goal
+    if not present(goal):  # not evaluated this month: the plan still states the goal
         goal = t.value if t.kind == "ranking" else target_value_canonical(t, catalog)
     ranking = t.kind == "ranking"
     key = (t.scope, t.indicator)
     out |= {
         "单位": unit,
-        "年度目标": _in_unit(goal, canonical, unit),
-        ytd_column(period): _in_unit(row.get("actual"), canonical, unit),
-        "完成进度%": _in_unit(row.get("completion_pct"), None, None),
+        "年度目标": in_display_unit(goal, canonical, unit),
+        ytd_column(period): in_display_unit(row.get("actual"), canonical, unit),
+        "完成进度%": in_display_unit(row.get("completion_pct"), None, None),
         "时间进度%": period.year_fraction * 100 if indicator.accumulates and not ranking else None,
         "同比增长%": None
         if ranking or indicator.measure == "rate"
