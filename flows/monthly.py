@@ -103,9 +103,11 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         summary: dict[str, Any] = {"period": str(arrival), "files": len(files)}
         # 3. Publish after the commit: reports and artifacts show only what is stored.
         for p, outcome in refreshed.items():
+            # every recomputed month's report is rewritten: a late file changes its month too
+            report = publish(resources, p, outcome, outcomes if p == arrival else [])
             if p == arrival:
-                report = publish(resources, p, outcome, outcomes)
-                summary["report"] = str(report) if report else None
+                summary["report"] = str(report.html) if report else None
+                summary["workbook"] = str(report.workbook) if report else None
                 summary["missing_units"] = outcome.missing_units
                 if outcome.progress_frame is not None:
                     summary["status_counts"] = (

@@ -22,8 +22,12 @@ class Settings(BaseSettings):
     expectations_dir: Path = PROJECT_ROOT / "expectations"
     # Immutable copies of every received file, by sha256
     archive_dir: Path = PROJECT_ROOT / "var" / "archive"
-    # Markdown reports written by each run
+    # Reports written by each run: progress-YYYY-MM.md / .html / .xlsx
     report_dir: Path = PROJECT_ROOT / "var" / "reports"
+    # Where report_dir is served (a web server or shared drive, e.g.
+    # http://intranet/jzplan/reports/): the run's report artifact links there; unset, it
+    # links the file itself (file://)
+    report_base_url: str | None = None
     plan_year: int = 2013
 
     # Status thresholds on the ratio actual / expected-to-date (1.0 = exactly on pace)

@@ -1,18 +1,42 @@
-"""Publish a month's report: a Markdown file and Prefect artifacts."""
+"""Publish a month's report: Markdown, HTML and Excel files, and Prefect artifacts that show
+the progress table and link the HTML report and the workbook."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 
 from jzplan.periods import Period
 from jzplan.pipeline import IngestOutcome, PeriodOutcome
 from jzplan.report import monthly_report
+from jzplan.report_data import read_report_data
+from jzplan.report_html import write_report
 from jzplan.resources import Resources
 from jzplan.store import repo
+from jzplan.workbook import write_workbook
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedReport:
+    markdown: Path
+    html: Path
+    workbook: Path
+
+
+def report_link(path: Path, base_url: str | None) -> str:
+    """Where a reader opens a report: under JZPLAN_REPORT_BASE_URL when it is served, else the
+    file itself."""
+    if base_url:
+        return base_url.rstrip("/") + "/" + path.name
+    return path.resolve().as_uri()
 
 
 @task(name="publish-report", task_run_name="report-{period}", retries=2, cache_policy=NO_CACHE)
@@ -21,7 +45,7 @@ def publish(
     period: Period,
     outcome: PeriodOutcome,
     ingested: list[IngestOutcome],
-) -> Path | None:
+) -> PublishedReport | None:
     if ingested:
         create_table_artifact(
             key=f"submissions-{period}",
@@ -43,19 +67,36 @@ def publish(
         )
     if outcome.progress_frame is None:
         return None
+    plan, catalog, engine = resources.plan, resources.catalog, resources.engine
+    report_dir = resources.settings.report_dir
+    report_dir.mkdir(parents=True, exist_ok=True)
+    stem = report_dir / f"progress-{period}"
+    html = write_report(
+        read_report_data(engine, plan, catalog, period), plan, catalog, stem.with_suffix(".html")
+    )
+    workbook = write_workbook(engine, plan, catalog, period, stem.with_suffix(".xlsx"))
+    base_url = resources.settings.report_base_url
+    html_link, workbook_link = report_link(html, base_url), report_link(workbook, base_url)
     markdown = monthly_report(
-        resources.plan,
-        resources.catalog,
+        plan,
+        catalog,
         period,
         outcome.progress_frame,
         outcome.missing_units,
-        repo.read_alerts(resources.engine, open_only=True),
+        repo.read_alerts(engine, open_only=True),
     )
-    report_dir = resources.settings.report_dir
-    report_dir.mkdir(parents=True, exist_ok=True)
-    path = report_dir / f"progress-{period}.md"
+    path = stem.with_suffix(".md")
     path.write_text(markdown, encoding="utf-8")
-    create_markdown_artifact(
-        markdown=markdown, key=f"progress-{period}", description=f"{period.label}目标进度表"
+    create_link_artifact(
+        key=f"report-{period}",
+        link=html_link,
+        link_text=f"{period.label}目标进度月报（HTML，含图表）",
+        description=f"月报：{html}；Excel：{workbook}",
     )
-    return path
+    links = f"[HTML 月报（图表）]({html_link}) · [Excel 报表]({workbook_link})\n\n"
+    create_markdown_artifact(
+        markdown=links + markdown,
+        key=f"progress-{period}",
+        description=f"{period.label}目标进度表",
+    )
+    return PublishedReport(path, html, workbook)
