@@ -58,7 +58,9 @@ def main() -> None:
     print(f"共 {len(december)} 项目标；预警 {len(alerts)} 条（未解除 {still_open}）")
     print(f"用时 {time.perf_counter() - started:.1f} 秒")
     print("预警历史：.venv/bin/jzplan alerts")
-    print(f"月度报告：{settings.report_dir}/progress-2013-12.md（每月一份）")
+    print(f"HTML 月报（图表，离线可打开）：{settings.report_dir / 'progress-2013-12.html'}")
+    print(f"Excel 报表（新区及各乡镇街道）：{settings.report_dir / 'progress-2013-12.xlsx'}")
+    print(f"Markdown 进度表：{settings.report_dir / 'progress-2013-12.md'}（以上每月一份）")
     print(f"原始文件存档：{settings.archive_dir}")
     print(
         "在 Prefect 界面查看运行记录与 artifacts："

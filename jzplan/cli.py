@@ -1,4 +1,4 @@
-"""Command line: ``jzplan run|backfill|progress|alerts|deadline|automations``.
+"""Command line: ``jzplan run|backfill|progress|report|alerts|deadline|automations``.
 
 Flows are imported only when needed."""
 
@@ -34,6 +34,37 @@ def _progress(period: str) -> int:
         resources.close()
 
 
+def _report(period: str, out_dir: str | None) -> int:
+    """Write a stored month's HTML report and Excel workbook again (no flow run)."""
+    from pathlib import Path
+
+    from jzplan.periods import Period
+    from jzplan.report_data import read_report_data
+    from jzplan.report_html import write_report
+    from jzplan.resources import open_resources
+    from jzplan.workbook import write_workbook
+
+    settings = Settings()
+    month = Period.parse(period)
+    stem = (Path(out_dir) if out_dir else settings.report_dir) / f"progress-{month}"
+    resources = open_resources(settings)
+    try:
+        try:
+            data = read_report_data(resources.engine, resources.plan, resources.catalog, month)
+        except LookupError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        html = write_report(data, resources.plan, resources.catalog, stem.with_suffix(".html"))
+        workbook = write_workbook(
+            resources.engine, resources.plan, resources.catalog, month, stem.with_suffix(".xlsx")
+        )
+    finally:
+        resources.close()
+    print(f"HTML 月报：{html}")
+    print(f"Excel 报表：{workbook}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jzplan", description="焦作新区年度目标月度跟踪")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -44,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     back.add_argument("--end", required=True)
     prog = sub.add_parser("progress", help="打印某月的目标进度表")
     prog.add_argument("--period", required=True)
+    rep = sub.add_parser("report", help="重新生成某月的 HTML 月报与 Excel 报表（读库，不运行流程）")
+    rep.add_argument("--period", required=True)
+    rep.add_argument("--out", help="输出目录，默认 JZPLAN_REPORT_DIR")
     alerts = sub.add_parser("alerts", help="打印预警记录（新增、解除），可按报告期筛选")
     alerts.add_argument("--period", help="只看某月 YYYY-MM 的变化")
     dl = sub.add_parser("deadline", help="运行月报截止检查 deadline-check")
@@ -61,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "progress":
         return _progress(args.period)
+    if args.command == "report":
+        return _report(args.period, args.out)
     if args.command == "alerts":
         from jzplan.report import alert_history_text
         from jzplan.resources import open_resources
