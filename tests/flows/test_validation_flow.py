@@ -34,7 +34,14 @@ def test_monthly_run_builds_data_docs_and_artifacts(
     assert validation["rules"] == 18 and validation["rules_failed"] == 0
     assert validation["plan_findings"] == 9
 
-    keys = ["validation-2013-01", "validation-docs-2013-01", "plan-check-2013"]
+    report, workbook = Path(summary["report"]), Path(summary["workbook"])
+    assert report.suffix == ".html" and "2013年1月" in report.read_text(encoding="utf-8")
+    assert workbook.suffix == ".xlsx" and workbook.stat().st_size > 0
+
+    keys = [
+        "validation-2013-01", "validation-docs-2013-01", "plan-check-2013", "report-2013-01",
+        "progress-2013-01",
+    ]  # fmt: skip
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys))
@@ -43,3 +50,6 @@ def test_monthly_run_builds_data_docs_and_artifacts(
     assert set(by_key) == set(keys)
     assert docs.as_uri() in str(by_key["validation-docs-2013-01"].data)
     assert "58.62×1.503=88.1059" in str(by_key["plan-check-2013"].data)
+    # the run links its HTML report (a file:// link without JZPLAN_REPORT_BASE_URL)
+    assert report.resolve().as_uri() in str(by_key["report-2013-01"].data)
+    assert workbook.resolve().as_uri() in str(by_key["progress-2013-01"].data)

@@ -202,10 +202,14 @@ def _check_charts(page: Any, store: Engine, keys: list[Any], month: Period) -> N
         assert by_name["实际累计"]["y"] == pytest.approx(actual, rel=1e-9), t.id
         linear = by_name["时间进度（线性）"]["y"]
         assert len(linear) == 12
-        # the curve passes through each stored month's linear pace
+        seasonal = by_name.get("季节进度（上年同期比重）", {"y": [None] * 12})["y"]
+        # the curves pass through each stored month's linear and seasonal pace
         for m, r in enumerate(rows):
             if r["expected"] == r["expected"] and t.kind != "growth":
                 assert linear[m] == pytest.approx(shown(float(r["expected"])), rel=1e-9), t.id
+            if r["expected_seasonal"] == r["expected_seasonal"]:
+                want = shown(float(r["expected_seasonal"]))
+                assert seasonal[m] == pytest.approx(want, rel=1e-9), (t.id, m)
         last = rows[-1]
         if month.month < 12 and last["forecast"] == last["forecast"]:
             point = by_name["年末预计（区间）"]
