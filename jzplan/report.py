@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from jzplan.catalog import Catalog, convert
+from jzplan.catalog import Catalog, OrgUnit, convert
 from jzplan.periods import Period
 from jzplan.plan import GROUPS, Plan, Target
 from jzplan.progress import STATUS_LABELS, contributions
@@ -139,29 +140,54 @@ def overall_progress(progress: pd.DataFrame) -> float:
     return float(good) / len(progress) * 100
 
 
+@dataclass(frozen=True, slots=True)
+class ContributionRow:
+    """An area target on a summed figure: its total as shown and each unit's share (%, or
+    ``—`` when the unit reported nothing), per unit code."""
+
+    target: Target
+    total: str
+    shares: dict[str, str]
+
+
+def contribution_rows(
+    plan: Plan, catalog: Catalog, contributions: pd.DataFrame, progress: pd.DataFrame
+) -> tuple[list[OrgUnit], list[ContributionRow]]:
+    """The units that contribute (catalog order) and a row per target of ``contributions``."""
+    units = [u for u in catalog.units if u.code in set(contributions["org_unit"])]
+    totals = {str(r["target_id"]): r for r in progress.to_dict("records")}
+    rows: list[ContributionRow] = []
+    for target_id, part in contributions.groupby("target_id", sort=False):
+        t = plan.target(str(target_id))
+        total = totals.get(t.id, {})
+        shares = {str(r["org_unit"]): r["share_pct"] for r in part.to_dict("records")}
+        rows.append(
+            ContributionRow(
+                t,
+                fmt_value(total.get("actual"), total.get("unit"), display_unit(t, catalog)),
+                {
+                    u.code: f"{float(shares[u.code]):.1f}%" if present(shares.get(u.code)) else "—"
+                    for u in units
+                },
+            )
+        )
+    return units, rows
+
+
 def contribution_table(
     plan: Plan, catalog: Catalog, contributions: pd.DataFrame, progress: pd.DataFrame
 ) -> str:
     """Area targets on summed figures: each reporting unit's share of the area total."""
     if contributions.empty:
         return ""
-    units = [u for u in catalog.units if u.code in set(contributions["org_unit"])]
-    names = [u.name for u in units]
+    units, rows = contribution_rows(plan, catalog, contributions, progress)
     lines = [
-        "| 编号 | 目标 | 合计 | " + " | ".join(names) + " |",
+        "| 编号 | 目标 | 合计 | " + " | ".join(u.name for u in units) + " |",
         "|---|---|---|" + "---|" * len(units),
     ]
-    totals = {str(r["target_id"]): r for r in progress.to_dict("records")}
-    for target_id, part in contributions.groupby("target_id", sort=False):
-        t = plan.target(str(target_id))
-        unit = display_unit(t, catalog)
-        row = totals.get(t.id, {})
-        shares = {str(r["org_unit"]): r["share_pct"] for r in part.to_dict("records")}
-        cells = [
-            f"{float(shares[u.code]):.1f}%" if present(shares.get(u.code)) else "—" for u in units
-        ]
-        total = fmt_value(row.get("actual"), row.get("unit"), unit)
-        lines.append(f"| {t.id} | {t.label} | {total} | " + " | ".join(cells) + " |")
+    for row in rows:
+        cells = " | ".join(row.shares[u.code] for u in units)
+        lines.append(f"| {row.target.id} | {row.target.label} | {row.total} | {cells} |")
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,7 @@ from jzplan.catalog import Catalog
 from jzplan.explanations import KIND as VALIDATION_ALERT
 from jzplan.periods import Period, period_range
 from jzplan.plan import Plan, Target
-from jzplan.progress import STATUS_LABELS, contributions, pace_curve
+from jzplan.progress import contributions, pace_curve
 from jzplan.report import display_unit, in_display_unit
 from jzplan.store import repo
 from jzplan.store.db import Bind
@@ -172,7 +172,3 @@ def read_report_data(bind: Bind, plan: Plan, catalog: Catalog, period: Period) -
         warnings=alerts[alerts["kind"] == VALIDATION_ALERT].reset_index(drop=True),
         open_alerts=alerts,
     )
-
-
-def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status)

@@ -13,9 +13,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 from jzplan.catalog import Catalog
+from jzplan.delivery import SEVERITY_LABELS
 from jzplan.plan import GROUPS, Plan
 from jzplan.progress import STATUS_LABELS
-from jzplan.report import TABLE_COLUMNS, display_unit, fmt_value, group_rows, present
+from jzplan.report import TABLE_COLUMNS, contribution_rows, group_rows, present
 from jzplan.report_data import TIMELINESS_LABELS, ReportData, TargetCourse
 
 FONT_STACK = (
@@ -150,32 +151,6 @@ def _figure_html(fig: go.Figure, div_id: str) -> str:
     return html
 
 
-def _contribution_rows(
-    parts: pd.DataFrame, data: ReportData, plan: Plan, catalog: Catalog
-) -> tuple[list[str], list[dict[str, object]]]:
-    units = [u for u in catalog.units if u.code in set(parts["org_unit"])]
-    totals = {str(r["target_id"]): r for r in data.progress.to_dict("records")}
-    rows: list[dict[str, object]] = []
-    for tid, part in parts.groupby("target_id", sort=False):
-        shares = dict(zip(part["org_unit"], part["share_pct"], strict=True))
-        target = plan.target(str(tid))
-        total = totals.get(target.id, {})
-        rows.append(
-            {
-                "id": target.id,
-                "label": target.label,
-                "total": fmt_value(
-                    total.get("actual"), total.get("unit"), display_unit(target, catalog)
-                ),
-                "shares": [
-                    (u.code, f"{shares[u.code]:.1f}%" if present(shares.get(u.code)) else "—")
-                    for u in units
-                ],
-            }
-        )
-    return [u.name for u in units], rows
-
-
 def _timeliness_grid(data: ReportData, catalog: Catalog) -> list[dict[str, object]]:
     grid = data.timeliness
     out: list[dict[str, object]] = []
@@ -204,7 +179,7 @@ def _alert_rows(frame: pd.DataFrame, catalog: Catalog) -> list[dict[str, str]]:
     return [
         {
             "unit": names.get(str(r["org_unit"]), "—") if present(r["org_unit"]) else "—",
-            "severity": "严重" if r["severity"] == "critical" else "一般",
+            "severity": SEVERITY_LABELS.get(str(r["severity"]), str(r["severity"])),
             "message": str(r["message"]),
             "since": str(r["first_seen"]),
         }
@@ -233,7 +208,7 @@ def render_report(data: ReportData, plan: Plan, catalog: Catalog) -> str:
     ]
     shared = shared_contributions(data.contributions)
     contribution = contribution_figure(shared, plan, catalog)
-    unit_names, contribution_rows = _contribution_rows(shared, data, plan, catalog)
+    units, rows = contribution_rows(plan, catalog, shared, data.progress)
     single = data.contributions["target_id"].nunique() - shared["target_id"].nunique()
     template = _environment().get_template("report.html.j2")
     return template.render(
@@ -250,8 +225,8 @@ def render_report(data: ReportData, plan: Plan, catalog: Catalog) -> str:
         contribution_chart=(
             _figure_html(contribution, "chart-contributions") if contribution else None
         ),
-        unit_names=unit_names,
-        contribution_rows=contribution_rows,
+        contribution_units=units,
+        contribution_rows=rows,
         single_source=single,
         months=[m.split("-")[1].lstrip("0") + "月" for m in sorted(set(data.timeliness["period"]))],
         timeliness=_timeliness_grid(data, catalog),
