@@ -20,7 +20,6 @@ from jzplan.report import monthly_report
 from jzplan.report_data import read_report_data
 from jzplan.report_html import write_report
 from jzplan.resources import Resources
-from jzplan.store import repo
 from jzplan.workbook import write_workbook
 
 
@@ -71,9 +70,8 @@ def publish(
     report_dir = resources.settings.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
     stem = report_dir / f"progress-{period}"
-    html = write_report(
-        read_report_data(engine, plan, catalog, period), plan, catalog, stem.with_suffix(".html")
-    )
+    data = read_report_data(engine, plan, catalog, period)
+    html = write_report(data, plan, catalog, stem.with_suffix(".html"))
     workbook = write_workbook(engine, plan, catalog, period, stem.with_suffix(".xlsx"))
     base_url = resources.settings.report_base_url
     html_link, workbook_link = report_link(html, base_url), report_link(workbook, base_url)
@@ -83,7 +81,7 @@ def publish(
         period,
         outcome.progress_frame,
         outcome.missing_units,
-        repo.read_alerts(engine, open_only=True),
+        data.open_alerts,
     )
     path = stem.with_suffix(".md")
     path.write_text(markdown, encoding="utf-8")
