@@ -108,6 +108,12 @@ class Indicator:
         return self.measure in ("flow", "per_capita")
 
     @property
+    def paced_from_zero(self) -> bool:
+        """Its pace toward a target starts at 0 each January (year-to-date totals and rates such
+        as 人口自然增长率), not at last December's level (stocks)."""
+        return self.accumulates or self.measure == "rate"
+
+    @property
     def components(self) -> tuple[str, ...]:
         """Indicator codes a recomputed indicator's formula reads."""
         if not self.formula:

@@ -227,7 +227,7 @@ def _level_pace(
     target_value = target_value_canonical(target, catalog)
     assert target_value is not None
     profile = history.last_year.get(key)
-    if ind.accumulates or ind.measure == "rate":
+    if ind.paced_from_zero:
         # Year-to-date figures: on pace when a month-share of the annual target is done.
         start = 0.0
         share = seasonal_share(profile, month)
@@ -287,9 +287,7 @@ def _growth_pace(
         target_value = dec.value * (1 + target.value / 100)
     linear = None
     if target_value is not None:
-        start = (
-            dec.value if dec is not None and not (ind.accumulates or ind.measure == "rate") else 0.0
-        )
+        start = dec.value if dec is not None and not ind.paced_from_zero else 0.0
         linear = start + (target_value - start) * month / 12
     same_period = last * (1 + target.value / 100) if last is not None else None
     return target_value, linear, same_period
@@ -310,7 +308,7 @@ def evaluate_target(
     unit = ind.unit
     provisional = bool(fact and fact.provisional)
     actual = fact.value if fact else None
-    accumulates = ind.accumulates or ind.measure == "rate"
+    accumulates = ind.paced_from_zero
     dec = history.last_december.get(key)
 
     if target.kind == "growth":

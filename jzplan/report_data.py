@@ -14,7 +14,7 @@ from jzplan.catalog import Catalog
 from jzplan.explanations import KIND as VALIDATION_ALERT
 from jzplan.periods import Period, period_range
 from jzplan.plan import Plan, Target
-from jzplan.progress import contributions, pace_curve
+from jzplan.progress import PACED_KINDS, contributions, pace_curve
 from jzplan.report import display_unit, in_display_unit
 from jzplan.store import repo
 from jzplan.store.db import Bind
@@ -30,7 +30,6 @@ SUMMARY_BUCKETS: dict[str, tuple[str, ...]] = {
 }
 # Key targets (a chart each): the area's quantitative 主要预期目标
 KEY_GROUP = "主要预期目标"
-CHARTED_KINDS = ("level", "count", "ceiling", "ratio", "growth")
 
 TIMELINESS_LABELS: dict[str, str] = {
     "on_time": "按时",
@@ -85,7 +84,7 @@ def key_targets(plan: Plan, catalog: Catalog) -> list[Target]:
         if t.group == KEY_GROUP
         and t.scope == catalog.area.code
         and t.indicator is not None
-        and t.kind in CHARTED_KINDS
+        and t.kind in PACED_KINDS
     ]
 
 
