@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 import yaml
 
 Measure = Literal["flow", "stock", "per_capita", "rate"]
 Direction = Literal["higher", "lower"]
+T = TypeVar("T")
 Aggregation = Literal["sum", "weighted_mean", "recompute", "none"]
 
 MEASURES: tuple[str, ...] = ("flow", "stock", "per_capita", "rate")
@@ -123,13 +126,43 @@ class Indicator:
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
+    """Org units (a tree of any depth under ``area``) and indicators.
+
+    Units with a monthly form (``reports``) are the reporting units; they are leaves. Every
+    other unit, the area included, is an aggregate of the reporting units below it.
+    """
+
     area: OrgUnit
     units: tuple[OrgUnit, ...]
     indicators: dict[str, Indicator] = field(default_factory=dict)
+    # Indexes built once (a national catalog has ~43,000 units): see __post_init__
+    _by_code: dict[str, OrgUnit] = field(init=False, repr=False, compare=False)
+    _by_name: dict[str, OrgUnit] = field(init=False, repr=False, compare=False)
+    _reporters: dict[str, tuple[OrgUnit, ...]] = field(init=False, repr=False, compare=False)
+    _children: dict[str, tuple[OrgUnit, ...]] = field(init=False, repr=False, compare=False)
+    _cache: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_code = {u.code: u for u in (self.area, *self.units)}
+        by_name: dict[str, OrgUnit] = {}
+        for u in (self.area, *self.units):
+            by_name.setdefault(normalize_name(u.name), u)
+        reporters: dict[str, list[OrgUnit]] = {}
+        children: dict[str, list[OrgUnit]] = {}
+        for u in self.units:
+            for code in u.reports:
+                reporters.setdefault(code, []).append(u)
+            children.setdefault(u.parent or self.area.code, []).append(u)
+        object.__setattr__(self, "_by_code", by_code)
+        object.__setattr__(self, "_by_name", by_name)
+        object.__setattr__(self, "_reporters", {k: tuple(v) for k, v in reporters.items()})
+        object.__setattr__(self, "_children", {k: tuple(v) for k, v in children.items()})
+        object.__setattr__(self, "_cache", {})
 
     @property
     def org_units(self) -> dict[str, OrgUnit]:
-        return {u.code: u for u in (self.area, *self.units)}
+        """Code → unit, the area included (one shared dict: do not modify)."""
+        return self._by_code
 
     @property
     def townships(self) -> tuple[OrgUnit, ...]:
@@ -142,16 +175,25 @@ class Catalog:
 
     def unit(self, code: str) -> OrgUnit:
         try:
-            return self.org_units[code]
+            return self._by_code[code]
         except KeyError:
             raise KeyError(f"unknown org unit {code!r}") from None
 
     def unit_by_name(self, name: str) -> OrgUnit | None:
-        key = normalize_name(name)
-        for u in (self.area, *self.units):
-            if normalize_name(u.name) == key:
-                return u
-        return None
+        return self._by_name.get(normalize_name(name))
+
+    def children(self, code: str) -> tuple[OrgUnit, ...]:
+        """The units directly under ``code``."""
+        return self._children.get(code, ())
+
+    def ancestors(self, code: str) -> tuple[str, ...]:
+        """Codes of the units above ``code``, nearest first, the area last."""
+        out: list[str] = []
+        parent = self.unit(code).parent
+        while parent is not None:
+            out.append(parent)
+            parent = self._by_code[parent].parent
+        return tuple(out)
 
     def indicator(self, code: str) -> Indicator:
         try:
@@ -169,7 +211,14 @@ class Catalog:
 
     def reporters_of(self, indicator_code: str) -> tuple[OrgUnit, ...]:
         """Units whose monthly form includes the indicator (N in a total's coverage n/N)."""
-        return tuple(u for u in self.units if indicator_code in u.reports)
+        return self._reporters.get(indicator_code, ())
+
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """A value derived from this (immutable) catalog, built once: e.g. the aggregation's
+        unit × indicator arrays."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return cast(T, self._cache[key])
 
 
 def _flatten(items: list[Any]) -> list[str]:
@@ -232,14 +281,110 @@ def load_catalog(catalog_dir: Path) -> Catalog:
 
     a = org["area"]
     area = OrgUnit(code=a["code"], name=a["name"], kind=a["kind"], parent=None)
-    units: list[OrgUnit] = []
-    for u in org["units"]:
-        reports = tuple(dict.fromkeys(_flatten(u.get("reports", []))))
+    forms = _read_forms(org.get("forms") or {}, indicators)
+    raw_units: list[dict[str, Any]] = list(org.get("units") or [])
+    if org.get("units_file"):
+        raw_units.extend(_read_units_file(catalog_dir / str(org["units_file"])))
+    units = [_parse_unit(u, area.code, forms, indicators) for u in raw_units]
+    _check_tree(area, units)
+    return Catalog(area=area, units=tuple(units), indicators=indicators)
+
+
+ORG_UNIT_KEYS = frozenset({"code", "name", "kind", "parent", "reports", "form"})
+UNITS_FILE_COLUMNS = ("code", "name", "kind", "parent", "form")
+
+
+def _read_forms(
+    raw: dict[str, Any], indicators: dict[str, Indicator]
+) -> dict[str, tuple[str, ...]]:
+    """Named monthly forms (``forms: {standard: [gdp, ...]}``), shared by many units."""
+    forms: dict[str, tuple[str, ...]] = {}
+    for name, items in raw.items():
+        codes = tuple(dict.fromkeys(_flatten(list(items or []))))
+        unknown = [c for c in codes if c not in indicators]
+        if unknown:
+            raise CatalogError(f"form {name!r}: unknown indicators {unknown}")
+        forms[str(name)] = codes
+    return forms
+
+
+def _read_units_file(path: Path) -> list[dict[str, Any]]:
+    """``units_file``: a UTF-8 CSV with the columns code,name,kind,parent,form — how a
+    province's or the country's tens of thousands of units are listed."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in ("code", "name", "kind") if c not in (reader.fieldnames or [])]
+            if missing:
+                raise CatalogError(f"{path.name}: missing columns {missing}")
+            extra = set(reader.fieldnames or []) - set(UNITS_FILE_COLUMNS)
+            if extra:
+                raise CatalogError(f"{path.name}: unknown columns {sorted(extra)}")
+            rows = []
+            for line, row in enumerate(reader, start=2):
+                unit = {k: v.strip() for k, v in row.items() if v and v.strip()}
+                if not unit.get("code"):
+                    raise CatalogError(f"{path.name}:{line}: a unit without a code")
+                rows.append(unit)
+            return rows
+    except OSError as exc:
+        raise CatalogError(f"cannot read units file {path}: {exc}") from exc
+
+
+def _parse_unit(
+    raw: dict[str, Any],
+    area_code: str,
+    forms: dict[str, tuple[str, ...]],
+    indicators: dict[str, Indicator],
+) -> OrgUnit:
+    code = str(raw.get("code"))
+    extra = set(raw) - ORG_UNIT_KEYS
+    if extra:
+        raise CatalogError(f"org unit {code}: unknown keys {sorted(extra)}")
+    if "form" in raw and "reports" in raw:
+        raise CatalogError(f"org unit {code}: give either form or reports, not both")
+    if "form" in raw:
+        if raw["form"] not in forms:
+            raise CatalogError(f"org unit {code}: unknown form {raw['form']!r}")
+        reports = forms[raw["form"]]
+    else:
+        reports = tuple(dict.fromkeys(_flatten(list(raw.get("reports") or []))))
         unknown = [c for c in reports if c not in indicators]
         if unknown:
-            raise CatalogError(f"org unit {u['code']}: reports unknown indicators {unknown}")
-        units.append(OrgUnit(u["code"], u["name"], u["kind"], area.code, reports))
-    codes = [area.code, *(u.code for u in units)]
-    if len(set(codes)) != len(codes):
-        raise CatalogError("duplicate org unit code")
-    return Catalog(area=area, units=tuple(units), indicators=indicators)
+            raise CatalogError(f"org unit {code}: reports unknown indicators {unknown}")
+    parent = str(raw.get("parent") or area_code)
+    return OrgUnit(code, str(raw["name"]), str(raw["kind"]), parent, reports)
+
+
+def _check_tree(area: OrgUnit, units: list[OrgUnit]) -> None:
+    """Unique codes; every parent exists; no cycle; reporting units are leaves."""
+    parents = {u.code: u.parent for u in units}
+    if len(parents) != len(units) or area.code in parents:
+        seen: set[str] = {area.code}
+        for u in units:
+            if u.code in seen:
+                raise CatalogError(f"duplicate org unit code {u.code!r}")
+            seen.add(u.code)
+    for u in units:
+        if u.parent != area.code and u.parent not in parents:
+            raise CatalogError(f"org unit {u.code}: unknown parent {u.parent!r}")
+        if u.parent == u.code:
+            raise CatalogError(f"org unit {u.code}: is its own parent")
+    reporting = {u.code for u in units if u.reports}
+    for u in units:
+        if u.parent in reporting:
+            raise CatalogError(
+                f"org unit {u.code}: its parent {u.parent} has a monthly form; reporting "
+                "units are leaves (list a unit's own figures as a child unit, like DIR)"
+            )
+    depth: dict[str, int] = {area.code: 0}
+    for u in units:
+        path: list[str] = []
+        code: str = u.code
+        while code not in depth:
+            if code in path:
+                raise CatalogError(f"org units {path}: the parents form a cycle")
+            path.append(code)
+            code = parents[code] or area.code
+        for i, c in enumerate(reversed(path), start=1):
+            depth[c] = depth[code] + i
