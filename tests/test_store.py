@@ -160,8 +160,8 @@ def test_load_submission_and_rerun(ref_engine: Engine) -> None:
     dump = repo.dump_tables(ref_engine)
     sub = dump["submission"][0]
     assert sub[9:11] == ("accepted", 1)  # status, version
-    fai = next(r for r in dump["observation"] if r[4] == "fai")
-    assert fai[6] is None  # NaN stored as NULL
+    fai = next(r for r in dump["observation"] if r[3] == "fai")
+    assert fai[5] is None  # NaN stored as NULL
     assert len(dump["validation_result"]) == 2
 
     again = repo.load_submission(ref_engine, sid, frame, VALIDATION)
