@@ -62,6 +62,9 @@ class ParsedSubmission:
         default_factory=lambda: pd.DataFrame(columns=list(OBSERVATION_COLUMNS))
     )
     issues: list[SubmissionIssue] = field(default_factory=list)
+    # A bulk file (jzplan.bulk): many units' figures; org_unit is None and each frame row
+    # carries its own org_unit (and period)
+    bulk: bool = False
 
     @property
     def errors(self) -> list[SubmissionIssue]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,15 +22,19 @@ from jzplan.store import repo, tracking
 from jzplan.store.db import Bind
 
 
-def load_history(bind: Bind, period: Period) -> History:
+def load_history(bind: Bind, period: Period, units: Collection[str] | None = None) -> History:
     """Facts of ``period``, of the same month last year and of last December; last year's
     month-end values (and the December before) as each fact's seasonal profile; the latest
-    status report per target and the latest ranking positions of the year so far."""
+    status report per target and the latest ranking positions of the year so far.
+
+    ``units``: only these units' facts (the plan's target scopes): a national store holds
+    millions of figures no target reads."""
     last_year = [Period(period.year - 1, m) for m in range(1, 13)]
     keys = [period, Period(period.year - 2, 12), *last_year]
     names = sorted({str(p) for p in keys})
-    obs = repo.current_observations(bind, names)
-    agg = repo.read_aggregates(bind, names)
+    scope = None if units is None else sorted(units)
+    obs = repo.current_observations(bind, names, org_units=scope)
+    agg = repo.read_aggregates(bind, names, org_units=scope)
 
     def facts(p: Period) -> dict[FactKey, Fact]:
         return collect_facts(obs[obs["period"] == str(p)], agg[agg["period"] == str(p)])

@@ -1,0 +1,257 @@
+"""Bulk submissions: one CSV or Parquet file holding many units' monthly figures.
+
+A provincial statistics bureau sends one file a month for all its units, in long format, one
+row per (unit, indicator)::
+
+    单位代码,报告期,指标代码,本期累计,本月,计量单位
+    P01C01K01T0001,2013-06,ind_output,1234.5,210.3,万元
+
+(English headers ``unit_code, period, indicator, value, value_month, unit`` are accepted too;
+本月 and 计量单位 are optional.) Files are read with pyarrow (UTF-8 or GBK/GB18030 CSV, or
+Parquet) into the same long frame a township's Excel form parses into
+(``jzplan.submissions.OBSERVATION_COLUMNS``), so the same suites validate it and the same store
+loads it. A figure in another unit of the same dimension (元 for 万元) is converted to the
+indicator's canonical unit; an unconvertible unit is kept as written and rejected by the
+suite's unit rule. Each row keeps its line number, so every error names file, row and column.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from jzplan.catalog import Catalog, UnitError, convert, normalize_unit
+from jzplan.periods import Period
+from jzplan.readers import TEXT_ENCODINGS
+from jzplan.submissions import OBSERVATION_COLUMNS, ParsedSubmission, SubmissionIssue
+
+PARQUET_MAGIC = b"PAR1"
+BULK_SUFFIXES: tuple[str, ...] = (".csv", ".parquet")
+
+# column -> accepted headers (normalised: stripped, lower case)
+HEADERS: dict[str, tuple[str, ...]] = {
+    "org_unit": ("单位代码", "unit_code", "org_unit"),
+    "period": ("报告期", "period"),
+    "indicator": ("指标代码", "indicator", "indicator_code"),
+    "value": ("本期累计", "累计", "数值", "value"),
+    "value_month": ("本月", "value_month"),
+    "raw_unit": ("计量单位", "unit"),
+}
+REQUIRED: tuple[str, ...] = ("org_unit", "period", "indicator", "value")
+LABELS: dict[str, str] = {
+    "org_unit": "单位代码",
+    "period": "报告期",
+    "indicator": "指标代码",
+    "value": "本期累计",
+    "value_month": "本月",
+    "raw_unit": "计量单位",
+}
+
+
+class BulkFormatError(ValueError):
+    """The file as a whole cannot be read as a bulk submission (code + Chinese message)."""
+
+    def __init__(self, code: str, message: str, column: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.column = column
+
+
+def _header_key(name: str) -> str:
+    return name.strip().lstrip("\ufeff").strip().lower()
+
+
+def _first_line(data: bytes) -> str | None:
+    head = data[:4096].split(b"\n", 1)[0]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def is_bulk(data: bytes, suffix: str) -> bool:
+    """A Parquet file, or a CSV whose header names the unit-code and indicator-code columns."""
+    if data.startswith(PARQUET_MAGIC) or suffix.lower() == ".parquet":
+        return True
+    if suffix.lower() != ".csv":
+        return False
+    line = _first_line(data)
+    if line is None:
+        return False
+    names = {_header_key(h) for h in line.strip().split(",")}
+    return bool(names & set(HEADERS["org_unit"])) and bool(names & set(HEADERS["indicator"]))
+
+
+def _columns(names: list[str]) -> dict[str, str]:
+    """Our column -> the file's header, for the headers recognised."""
+    found: dict[str, str] = {}
+    for name in names:
+        key = _header_key(name)
+        for column, accepted in HEADERS.items():
+            if key in accepted and column not in found:
+                found[column] = name
+    missing = [LABELS[c] for c in REQUIRED if c not in found]
+    if missing:
+        raise BulkFormatError(
+            "bulk_missing_column",
+            f"缺少必需的列：{'、'.join(missing)}（表头应为 单位代码,报告期,指标代码,本期累计）",
+        )
+    return found
+
+
+def _read_table(data: bytes, suffix: str) -> pa.Table:
+    if data.startswith(PARQUET_MAGIC):
+        try:
+            return pq.read_table(io.BytesIO(data))
+        except (pa.ArrowException, OSError) as exc:
+            raise BulkFormatError("unreadable_file", f"Parquet 文件无法读取：{exc}") from None
+    if suffix.lower() == ".parquet":
+        raise BulkFormatError("unreadable_file", "文件扩展名是 .parquet，但内容不是 Parquet 格式")
+    last: Exception | None = None
+    for encoding in TEXT_ENCODINGS:
+        try:
+            # every column as text: numbers are parsed below, so a bad cell is located, not
+            # a reason to give up on the file
+            table = pacsv.read_csv(
+                io.BytesIO(data),
+                read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={},
+                    strings_can_be_null=True,
+                    auto_dict_encode=False,
+                ),
+                parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            )
+            table.column_names  # noqa: B018  (header bytes are only decoded here)
+            return table
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            last = exc
+    raise BulkFormatError("unreadable_file", f"CSV 文件无法读取（UTF-8 或 GBK）：{last}")
+
+
+def _text(column: pa.ChunkedArray) -> pd.Series:
+    text = pa.compute.utf8_trim_whitespace(column.cast(pa.string()))
+    return pd.Series(text.to_pandas(types_mapper=pd.ArrowDtype)).astype("str")
+
+
+def _numbers(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Values as float64 and a mask of cells that hold text that is not a number."""
+    if pa.types.is_floating(column.type) or pa.types.is_integer(column.type):
+        values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        return values, np.zeros(len(values), dtype=bool)
+    text = pa.compute.utf8_trim_whitespace(column.cast(pa.string()))
+    try:
+        values = text.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        return values, np.zeros(len(values), dtype=bool)
+    except pa.ArrowInvalid:
+        pass
+    series = pd.Series(text.to_pandas(types_mapper=pd.ArrowDtype)).astype("str")
+    cleaned = series.str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+    numbers = pd.to_numeric(cleaned, errors="coerce").to_numpy(np.float64)
+    bad = np.isnan(numbers) & series.notna().to_numpy() & (series.str.len() > 0).to_numpy()
+    return numbers, bad
+
+
+def read_bulk(
+    path: Path,
+    catalog: Catalog,
+    *,
+    data: bytes | None = None,
+    arrival: Period | None = None,
+) -> ParsedSubmission:
+    """Read a bulk CSV or Parquet file into a multi-unit ``ParsedSubmission`` (``bulk=True``,
+    ``org_unit`` None, ``period`` the file's period when it has one). File-level problems
+    (unreadable, a required column missing) are issues that reject the file; cells that are
+    not numbers are located issues on their rows (the suites see NaN there)."""
+    data = path.read_bytes() if data is None else data
+    parsed = ParsedSubmission(path=path, sha256="", org_unit=None, period=None, bulk=True)
+    try:
+        table = _read_table(data, path.suffix)
+        found = _columns(table.column_names)
+    except BulkFormatError as exc:
+        parsed.issues.append(
+            SubmissionIssue(code=exc.code, message=exc.message, file=path.name, rule=exc.code)
+        )
+        return parsed
+    n = table.num_rows
+    first_row = 1 if data.startswith(PARQUET_MAGIC) else 2  # a CSV's line 1 is its header
+    frame = pd.DataFrame(
+        {
+            "org_unit": _text(table[found["org_unit"]]),
+            "period": _text(table[found["period"]]),
+            "indicator": _text(table[found["indicator"]]),
+        }
+    )
+    for column in ("value", "value_month"):
+        if column not in found:
+            frame[column] = np.full(n, np.nan)
+            continue
+        values, bad = _numbers(table[found[column]])
+        frame[column] = values
+        for row in np.flatnonzero(bad)[:100]:
+            parsed.issues.append(
+                SubmissionIssue(
+                    code="not_a_number",
+                    message=f"“{found[column]}”不是数字",
+                    file=path.name,
+                    row=int(row) + first_row,
+                    column=found[column],
+                    rule="not_a_number",
+                )
+            )
+        if bad.sum() > 100:
+            parsed.issues.append(
+                SubmissionIssue(
+                    code="not_a_number",
+                    message=f"另有 {int(bad.sum()) - 100} 行“{found[column]}”不是数字",
+                    file=path.name,
+                    column=found[column],
+                    rule="not_a_number",
+                )
+            )
+    if "raw_unit" in found:
+        frame["raw_unit"] = _text(table[found["raw_unit"]])
+    else:
+        frame["raw_unit"] = pd.Series([None] * n, dtype="str")
+    _to_canonical(frame, catalog)
+    frame["sheet"] = pd.Series([None] * n, dtype="object")
+    frame["row"] = np.arange(first_row, first_row + n, dtype=np.int64)
+    frame["column"] = pd.Series(np.full(n, found["value"], dtype=object), dtype="str")
+    parsed.frame = frame[list(OBSERVATION_COLUMNS)]
+    periods = frame["period"].dropna().unique()
+    if len(periods) == 1:
+        parsed.period = str(periods[0])
+    elif len(periods) == 0 and arrival is not None:
+        parsed.period = str(arrival)
+    return parsed
+
+
+def _to_canonical(frame: pd.DataFrame, catalog: Catalog) -> None:
+    """Set ``unit`` (canonical where the written unit converts) and convert ``value`` and
+    ``value_month``; one conversion per distinct (indicator, unit) pair, not per row."""
+    inds = catalog.indicators
+    canonical = frame["indicator"].map({c: i.unit for c, i in inds.items()})
+    raw = frame["raw_unit"]
+    written = raw.notna() & (raw.str.len() > 0)
+    frame["unit"] = canonical.where(~written, raw)
+    pairs = frame.loc[written & canonical.notna(), ["indicator", "raw_unit"]].drop_duplicates()
+    for code, unit in pairs.itertuples(index=False, name=None):
+        target = inds[str(code)].unit
+        try:
+            factor = convert(1.0, str(unit), target)
+        except UnitError:
+            continue  # kept as written: the suite's unit_mismatch rule rejects the rows
+        mask = ((frame["indicator"] == code) & (raw == unit)).to_numpy()
+        frame.loc[mask, "unit"] = target
+        if normalize_unit(str(unit)) != target:
+            frame.loc[mask, "value"] = frame.loc[mask, "value"] * factor
+            frame.loc[mask, "value_month"] = frame.loc[mask, "value_month"] * factor
