@@ -11,7 +11,7 @@ export DO_NOT_TRACK ?= 1
 # The temporary server's first boot creates its database: allow it more than the default 20 s.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test lint typecheck unit install clean demo-data ui ui-stop
+.PHONY: demo test lint typecheck unit install clean demo-data ui ui-stop bench
 
 # `make ui`: a local Prefect server (history in $(PREFECT_HOME)), the process work pool, the
 # deployments of prefect.yaml and a worker, all in the background; `make ui-stop` ends them.
@@ -63,6 +63,15 @@ ui-stop:
 		for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $$pid 2>/dev/null || break; sleep 1; done; \
 		kill -9 $$pid 2>/dev/null; rm -f "$(PREFECT_HOME)/worker.pid"; echo "worker $$pid stopped"; fi
 	-$(BIN)/prefect server stop
+
+# Every stage timed on synthetic tiers (six townships, a province, the country) against raw
+# floors; needs PostgreSQL on 127.0.0.1:5432 (database jzplan_bench is dropped and recreated).
+# Generated data is cached in var/bench/data; results in var/bench/results-*.json. BENCH_ARGS
+# passes options, e.g. make bench BENCH_ARGS="--tier national --db postgresql".
+BENCH_ARGS ?=
+bench: $(STAMP)
+	mkdir -p "$(PREFECT_HOME)"
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Regenerate the bundled demo submissions in data/inbox (byte-identical for the same code).
 demo-data: $(STAMP)
