@@ -294,7 +294,12 @@ def _aggregates(gdp: float, provisional: bool = True) -> pd.DataFrame:
     )
 
 
-def test_write_aggregates_changed_only(ref_engine: Engine) -> None:
+@pytest.mark.parametrize("bulk", [False, True], ids=["rows", "bulk"])
+def test_write_aggregates_changed_only(
+    ref_engine: Engine, bulk: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # bulk: the frame comparison and COPY rewrite that a province's totals take
+    monkeypatch.setattr(repo, "BULK_AGGREGATE_ROWS", 0 if bulk else repo.BULK_AGGREGATE_ROWS)
     counts = repo.write_aggregates(ref_engine, "2013-03", _aggregates(3.5))
     assert counts == {"inserted": 3, "updated": 0, "deleted": 0, "unchanged": 0}
     dump = repo.dump_tables(ref_engine)
