@@ -20,7 +20,8 @@ import openpyxl
 import xlrd
 
 # Suffixes a submission may have; anything else is refused before reading.
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm", ".xls", ".csv")
+# .parquet: bulk files only (jzplan.bulk), many units in one file
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm", ".xls", ".csv", ".parquet")
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -71,7 +72,8 @@ class Workbook:
 
 
 def detect_format(data: bytes, suffix: str) -> str:
-    """``xlsx``, ``xls`` or ``csv`` from the bytes (the suffix only decides for text)."""
+    """``xlsx``, ``xls``, ``parquet`` or ``csv`` from the bytes (the suffix only decides for
+    text)."""
     suffix = suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnsupportedFormatError(
@@ -83,6 +85,8 @@ def detect_format(data: bytes, suffix: str) -> str:
         return "xlsx"
     if data.startswith(_OLE2_MAGIC):
         return "xls"
+    if data.startswith(b"PAR1"):
+        return "parquet"
     return "csv"
 
 
