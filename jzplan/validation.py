@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -181,69 +182,175 @@ def load_suite_dict(expectations_dir: Path, name: str) -> dict[str, Any]:
 def validation_frame(
     parsed: ParsedSubmission, catalog: Catalog, rules: Rules | None = None
 ) -> pd.DataFrame:
-    """The parsed frame plus the catalog facts and same-form relations the suites read."""
+    """The parsed frame plus the catalog facts and same-form relations the suites read.
+
+    Vectorised: the frame may hold many units' figures (a bulk file, millions of rows); each
+    row's form is its own unit's, and the same-form relations are taken per (unit, period).
+    """
     frame = parsed.frame.reset_index(drop=True).copy()
-    inds = catalog.indicators
-    codes = [str(c) for c in frame["indicator"]]
-    frame["allows_negative"] = [inds[c].allows_negative if c in inds else True for c in codes]
-    frame["measure"] = [inds[c].measure if c in inds else "unknown" for c in codes]
-    frame["expected_unit"] = [inds[c].unit if c in inds else None for c in codes]
+    facts = _IndicatorFacts.of(catalog, rules)
+    # position of each row's indicator in the catalog; -1 (unknown) takes the arrays' last slot
+    ind = _positions(frame["indicator"], facts.index)
+    frame["allows_negative"] = facts.allows_negative[ind]
+    frame["measure"] = facts.measure.take(ind)
+    frame["expected_unit"] = facts.expected_unit.take(ind)
     # catalog membership as boolean columns: an in-set expectation with the whole catalog as
     # its value set costs far more in GE than the check itself
     units = catalog.org_units
-    unit = units.get(parsed.org_unit or "")
-    form = set(unit.reports) if unit and unit.reports else set(inds)
-    frame["org_unit_known"] = [u in units for u in frame["org_unit"]]
-    frame["indicator_known"] = [c in inds for c in codes]
-    frame["on_form"] = [c in form for c in codes]
+    unit_codes, uniques = pd.factorize(frame["org_unit"])
+    unit_uniques: list[Any] = uniques.tolist()
+    known = np.fromiter((u in units for u in unit_uniques), bool, len(unit_uniques))
+    frame["org_unit_known"] = np.append(known, False)[unit_codes]
+    frame["indicator_known"] = ind >= 0
+    if parsed.org_unit is not None and not getattr(parsed, "bulk", False):
+        # a one-unit file: the file's unit decides the form, and all its rows are one group
+        unit_codes = np.zeros(len(frame), dtype=np.intp)
+        unit_uniques = [parsed.org_unit]
+    frame["on_form"] = _on_form(catalog, unit_uniques, facts.index)[unit_codes, ind]
     # masked copies instead of row conditions (a pandas query per expectation is slow)
-    nonneg = [c in inds and not inds[c].allows_negative for c in codes]
-    flow = [c in inds and inds[c].measure == "flow" for c in codes]
-    frame["nonneg_value"] = frame["value"].where(pd.Series(nonneg, index=frame.index))
-    both = pd.Series([a and b for a, b in zip(nonneg, flow, strict=True)], index=frame.index)
-    frame["nonneg_flow_value"] = frame["value"].where(both)
+    value = frame["value"].astype("float64")
+    frame["nonneg_value"] = value.where(facts.nonneg[ind])
+    frame["nonneg_flow_value"] = value.where(facts.nonneg_flow[ind])
     if rules is None:
         return frame
-    nan = float("nan")
-    frame["plausible_min"] = [rules.ranges.get(c, (nan, nan))[0] for c in codes]
-    frame["plausible_max"] = [rules.ranges.get(c, (nan, nan))[1] for c in codes]
-
-    values: dict[str, float] = {}
-    for c, v in zip(codes, frame["value"], strict=True):
-        if c not in values and v is not None and not pd.isna(v):
-            values[c] = float(v)
-    parts_sum: list[float] = []
-    parts_text: list[str | None] = []
-    sums = {r.whole: r for r in rules.sums_for("forms")}
-    for c in codes:
-        rel = sums.get(c)
-        if rel is None or any(p not in values for p in rel.parts):
-            parts_sum.append(nan)
-            parts_text.append(None)
-            continue
-        parts_sum.append(math.fsum(values[p] for p in rel.parts))
-        parts_text.append(" + ".join(_name(catalog, p) for p in rel.parts))
-    frame["parts_sum"] = parts_sum
-    frame["parts"] = parts_text
-
-    whole_value: list[float] = []
-    whole_name: list[str | None] = []
-    for c in codes:
-        wholes = [
-            (values[r.whole], r.whole)
-            for r in rules.bounds_for("forms")
-            if r.part == c and r.whole in values
-        ]
-        if wholes:
-            v, w = min(wholes)
-            whole_value.append(v)
-            whole_name.append(_name(catalog, w))
-        else:
-            whole_value.append(nan)
-            whole_name.append(None)
-    frame["whole_value"] = whole_value
-    frame["whole"] = whole_name
+    frame["plausible_min"] = facts.plausible_min[ind]
+    frame["plausible_max"] = facts.plausible_max[ind]
+    _add_relations(frame, value, ind, unit_codes, facts, rules, catalog)
     return frame
+
+
+@dataclass(frozen=True, slots=True)
+class _IndicatorFacts:
+    """Per-indicator arrays in catalog order, plus a last slot for an unknown indicator."""
+
+    index: pd.Index
+    allows_negative: np.ndarray
+    measure: Any  # pandas str array
+    expected_unit: Any
+    nonneg: np.ndarray
+    nonneg_flow: np.ndarray
+    plausible_min: np.ndarray
+    plausible_max: np.ndarray
+
+    @classmethod
+    def of(cls, catalog: Catalog, rules: Rules | None) -> _IndicatorFacts:
+        inds = list(catalog.indicators.values())
+        ranges = rules.ranges if rules else {}
+        nan = float("nan")
+        return cls(
+            index=pd.Index([i.code for i in inds], dtype="str"),
+            allows_negative=np.array([i.allows_negative for i in inds] + [True]),
+            measure=pd.array([i.measure for i in inds] + ["unknown"], dtype="str"),
+            expected_unit=pd.array([i.unit for i in inds] + [None], dtype="str"),
+            nonneg=np.array([not i.allows_negative for i in inds] + [False]),
+            nonneg_flow=np.array(
+                [not i.allows_negative and i.measure == "flow" for i in inds] + [False]
+            ),
+            plausible_min=np.array([ranges.get(i.code, (nan, nan))[0] for i in inds] + [nan]),
+            plausible_max=np.array([ranges.get(i.code, (nan, nan))[1] for i in inds] + [nan]),
+        )
+
+
+def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each value in ``index``, -1 where absent (missing values included)."""
+    codes, uniques = pd.factorize(values)
+    found = index.get_indexer(pd.Index(uniques).astype("str"))
+    return np.append(found, -1)[codes]
+
+
+def _on_form(catalog: Catalog, unit_uniques: Any, index: pd.Index) -> np.ndarray:
+    """Boolean (unit, indicator) table: is the indicator on the unit's form? The last row is a
+    missing unit, the last column an unknown indicator. A unit unknown to the catalog, or with
+    no form, counts every catalog indicator as on its form (only unknown_org_unit fires)."""
+    units = catalog.org_units
+    everything = np.ones(len(index) + 1, dtype=bool)
+    everything[-1] = False
+    forms: dict[tuple[str, ...], np.ndarray] = {}
+    rows: list[np.ndarray] = []
+    for code in unit_uniques:
+        unit = units.get(code)
+        if unit is None or not unit.reports:
+            rows.append(everything)
+            continue
+        row = forms.get(unit.reports)
+        if row is None:
+            row = np.zeros(len(index) + 1, dtype=bool)
+            pos = index.get_indexer(pd.Index(unit.reports, dtype="str"))
+            row[pos[pos >= 0]] = True
+            forms[unit.reports] = row
+        rows.append(row)
+    rows.append(everything)
+    return np.vstack(rows)
+
+
+def _add_relations(
+    frame: pd.DataFrame,
+    value: pd.Series,
+    ind: np.ndarray,
+    unit_codes: np.ndarray,
+    facts: _IndicatorFacts,
+    rules: Rules,
+    catalog: Catalog,
+) -> None:
+    """``parts_sum``/``parts`` on each form-sum whole and ``whole_value``/``whole`` on each
+    bounded part, from the figures of the same unit and period (the first non-empty one)."""
+    n = len(frame)
+    sums = rules.sums_for("forms")
+    bounds = rules.bounds_for("forms")
+    involved = sorted(
+        {r.whole for r in sums}
+        | {p for r in sums for p in r.parts}
+        | {c for r in bounds for c in (r.part, r.whole)}
+    )
+    col = {code: i for i, code in enumerate(involved)}
+    # indicator position -> column of the relation table (-1: not involved)
+    rel_col = np.full(len(facts.index) + 1, -1)
+    found = facts.index.get_indexer(pd.Index(involved, dtype="str"))
+    rel_col[found[found >= 0]] = np.arange(len(involved))[found >= 0]
+    row_col = rel_col[ind]
+    rows = np.flatnonzero(row_col >= 0)
+    parts_sum = np.full(n, np.nan)
+    parts_text = np.zeros(n, dtype=np.intp)  # 0: none, i: the i-th relation's text
+    whole_value = np.full(n, np.nan)
+    whole_name = np.zeros(n, dtype=np.intp)  # 0: none, 1 + i: involved[i]'s name
+    if len(rows):
+        period_codes, _ = pd.factorize(frame["period"])
+        period_count = int(period_codes.max()) + 2
+        key = (unit_codes[rows].astype(np.int64) + 1) * period_count + period_codes[rows] + 1
+        group, uniques = pd.factorize(key)
+        cols = row_col[rows]
+        # the figures of each (unit, period): first non-empty value per indicator
+        table = np.full((len(uniques), len(involved)), np.nan)
+        vals = value.to_numpy()[rows]
+        filled = ~np.isnan(vals)
+        flat = group[filled] * len(involved) + cols[filled]
+        _, first = np.unique(flat, return_index=True)
+        table.flat[flat[first]] = vals[filled][first]
+        for k, rel in enumerate(sums, start=1):
+            at = cols == col[rel.whole]
+            figures = table[group[at]][:, [col[p] for p in rel.parts]]
+            complete = ~np.isnan(figures).any(axis=1)
+            target = rows[at][complete]
+            parts_sum[target] = [math.fsum(r) for r in figures[complete].tolist()]
+            parts_text[target] = k
+        by_part: dict[str, list[str]] = {}
+        for b in bounds:
+            by_part.setdefault(b.part, []).append(b.whole)
+        for part, wholes in by_part.items():
+            wholes = sorted(set(wholes))  # a tie between wholes goes to the smaller code
+            at = cols == col[part]
+            figures = table[group[at]][:, [col[w] for w in wholes]]
+            some = ~np.isnan(figures).all(axis=1)
+            pick = np.nanargmin(figures[some], axis=1) if some.any() else np.zeros(0, np.intp)
+            target = rows[at][some]
+            whole_value[target] = figures[some][np.arange(len(pick)), pick]
+            whole_name[target] = np.array([1 + col[w] for w in wholes])[pick]
+    frame["parts_sum"] = parts_sum
+    texts = [None, *(" + ".join(_name(catalog, p) for p in r.parts) for r in sums)]
+    frame["parts"] = pd.array(texts, dtype="str").take(parts_text)
+    frame["whole_value"] = whole_value
+    names = [None, *(_name(catalog, c) for c in involved)]
+    frame["whole"] = pd.array(names, dtype="str").take(whole_name)
 
 
 def _name(catalog: Catalog, code: str) -> str:
