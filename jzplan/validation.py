@@ -47,6 +47,10 @@ FILE_SUITES: tuple[str, ...] = (STRUCTURE_SUITE, CROSS_FIELD_SUITE)
 RELATIONS_FILE = "relations.yaml"
 RANGES_FILE = "plausible_ranges.yaml"
 _MAX_DETAILS = 50
+# located issues built per rule; the rest of its failing rows are one summary issue
+MAX_ISSUES_PER_RULE = 100
+_FINGERPRINT_BELOW_BYTES = 2**20
+_CATEGORICAL_FROM_ROWS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,9 @@ class ValidationReport:
     issues: tuple[SubmissionIssue, ...]
     # GE's own validation results (JSON), one per suite run: what Data Docs render
     documents: tuple[dict[str, Any], ...] = ()
+    # positions (0-based, into the parsed frame) of every row failing an error rule; a failure
+    # with no row (an empty file) is in ``errors`` only
+    error_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def errors(self) -> list[SubmissionIssue]:
@@ -95,6 +102,7 @@ class ValidationReport:
             self.results + other.results,
             self.issues + other.issues,
             self.documents + other.documents,
+            np.union1d(self.error_rows, other.error_rows),
         )
 
 
@@ -362,7 +370,13 @@ def _name(catalog: Catalog, code: str) -> str:
 
 
 class SubmissionValidator:
-    """One Great Expectations context with every suite, reused for every file of a run."""
+    """One Great Expectations context with every suite, reused for every file of a run.
+
+    Each expectation of a suite runs on its own narrow batch, the frame's columns it reads
+    (GE's row filters for missing values copy every column of the batch, many times per
+    expectation, which dominated a run on millions of rows); its results are put back together
+    as one result document per suite.
+    """
 
     def __init__(
         self,
@@ -373,10 +387,16 @@ class SubmissionValidator:
     ) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.execution_engine import pandas_execution_engine
 
         import jzplan.custom_expectations  # noqa: F401  (registers the custom types)
 
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        # GE fingerprints (hashes) every pandas batch below this size; nothing reads the
+        # fingerprint, and on a bulk file it cost seconds per batch
+        pandas_execution_engine.HASH_THRESHOLD = min(
+            pandas_execution_engine.HASH_THRESHOLD, _FINGERPRINT_BELOW_BYTES
+        )
         self.catalog = catalog
         self.expectations_dir = expectations_dir
         self.rules = load_rules(expectations_dir, catalog)
@@ -385,7 +405,7 @@ class SubmissionValidator:
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
         asset = ctx.data_sources.add_pandas("submissions").add_dataframe_asset("submission")
         batch_definition = asset.add_batch_definition_whole_dataframe("whole")
-        self._definitions: dict[str, Any] = {}
+        self._checks: dict[str, list[_Check]] = {}
         self.expectation_counts: dict[str, int] = {}
         for name in SUITES:
             suite_dict = load_suite_dict(expectations_dir, name)
@@ -396,10 +416,15 @@ class SubmissionValidator:
                 raise RuntimeError(
                     f"suite {name}: {len(suite.expectations)} of {expected} expectations loaded"
                 )
-            suite = ctx.suites.add(suite)
-            self._definitions[name] = ctx.validation_definitions.add(
-                gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
-            )
+            checks = []
+            for i, spec in enumerate(suite_dict["expectations"]):
+                one = ctx.suites.add(gx.ExpectationSuite(name=f"{name}.{i}", expectations=[spec]))
+                definition = ctx.validation_definitions.add(
+                    gx.ValidationDefinition(name=f"{name}.{i}", data=batch_definition, suite=one)
+                )
+                compound = spec["type"] == "expect_compound_columns_to_be_unique"
+                checks.append(_Check(definition, _columns_read(spec["kwargs"]), compound))
+            self._checks[name] = checks
             self.expectation_counts[name] = expected
         self.context = ctx
 
@@ -434,24 +459,54 @@ class SubmissionValidator:
     def _run(
         self, parsed: ParsedSubmission, frame: pd.DataFrame, suites: tuple[str, ...]
     ) -> ValidationReport:
+        from great_expectations.core.expectation_validation_result import (
+            ExpectationSuiteValidationResult,
+        )
+
         results: list[RuleResult] = []
         issues: list[SubmissionIssue] = []
         documents: list[dict[str, Any]] = []
+        error_rows: list[np.ndarray] = []
         for name in suites:
-            result = self._definitions[name].run(
-                batch_parameters={"dataframe": frame},
-                result_format={"result_format": "COMPLETE"},
-            )
-            documents.append(result.to_json_dict())
-            for r in result.results:
-                rule, found = self._rule_result(parsed, frame, r)
+            runs = [
+                check.definition.run(
+                    batch_parameters={"dataframe": check.batch(frame)},
+                    result_format={
+                        "result_format": "COMPLETE",
+                        "return_unexpected_index_query": False,
+                    },
+                )
+                for check in self._checks[name]
+            ]
+            found = [r for run in runs for r in run.results]
+            for r in found:
+                rule, located, rows = self._rule_result(parsed, frame, r)
                 results.append(rule)
-                issues.extend(found)
-        return ValidationReport(tuple(results), tuple(issues), tuple(documents))
+                issues.extend(located)
+                if rule.severity == "error" and len(rows):
+                    error_rows.append(rows)
+                _trim(r)
+            successful = sum(1 for r in found if r.success)
+            whole = ExpectationSuiteValidationResult(
+                success=successful == len(found),
+                results=found,
+                suite_name=name,
+                statistics={
+                    "evaluated_expectations": len(found),
+                    "successful_expectations": successful,
+                    "unsuccessful_expectations": len(found) - successful,
+                    "success_percent": 100.0 * successful / len(found) if found else None,
+                },
+                meta=runs[0].meta if runs else None,
+                batch_id=runs[0].batch_id if runs else None,
+            )
+            documents.append(whole.to_json_dict())  # type: ignore[no-untyped-call]
+        rows = np.unique(np.concatenate(error_rows)) if error_rows else np.zeros(0, np.int64)
+        return ValidationReport(tuple(results), tuple(issues), tuple(documents), rows)
 
     def _rule_result(
         self, parsed: ParsedSubmission, frame: pd.DataFrame, r: Any
-    ) -> tuple[RuleResult, list[SubmissionIssue]]:
+    ) -> tuple[RuleResult, list[SubmissionIssue], np.ndarray]:
         config = r.expectation_config
         assert config is not None
         meta = config.meta or {}
@@ -460,13 +515,24 @@ class SubmissionValidator:
         message = str(meta.get("message", config.type))
         res = r.result or {}
         checked = int(res.get("element_count") or len(frame))
-        indexes = list(res.get("unexpected_index_list") or [])
+        indexes = np.asarray(res.get("unexpected_index_list") or [], dtype=np.int64)
         failed = int(res.get("unexpected_count") or len(indexes))
-        if not r.success and not indexes:
+        if not r.success and not len(indexes):
             failed = max(failed, 1)
+        shown = indexes[:MAX_ISSUES_PER_RULE].tolist()
         found = [
-            _locate(parsed, frame, idx, code, message, severity, self.catalog) for idx in indexes
+            _locate(parsed, frame, idx, code, message, severity, self.catalog) for idx in shown
         ]
+        if len(indexes) > len(shown):
+            found.append(
+                SubmissionIssue(
+                    code=code,
+                    message=f"{message}：另有 {len(indexes) - len(shown)} 行同样的错误",
+                    file=parsed.path.name,
+                    rule=code,
+                    severity=severity,
+                )
+            )
         if not r.success and not found:
             found = [
                 SubmissionIssue(
@@ -477,10 +543,10 @@ class SubmissionValidator:
                     severity=severity,
                 )
             ]
-        if indexes:
+        if len(indexes):
             details = [
                 {**_issue_detail(issue), **_row_facts(frame, idx)}
-                for issue, idx in zip(found[:_MAX_DETAILS], indexes[:_MAX_DETAILS], strict=True)
+                for issue, idx in zip(found[:_MAX_DETAILS], shown[:_MAX_DETAILS], strict=False)
             ]
         else:
             details = [_issue_detail(i) for i in found[:_MAX_DETAILS]]
@@ -492,7 +558,38 @@ class SubmissionValidator:
             failed=0 if r.success else failed,
             details=details,
         )
-        return rule, found
+        return rule, found, indexes
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """One expectation, as its own GE validation over the columns it reads."""
+
+    definition: Any  # gx.ValidationDefinition
+    columns: tuple[str, ...]
+    compound: bool  # compares whole rows of codes (duplicates)
+
+    def batch(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if not self.columns:  # table-level: any one column gives the row count
+            return frame.iloc[:, :1]
+        batch = frame[list(self.columns)]
+        if self.compound and len(frame) >= _CATEGORICAL_FROM_ROWS:
+            # pandas finds duplicate rows of codes far faster on categories than on strings
+            batch = batch.astype("category")
+        return batch
+
+
+def _columns_read(kwargs: dict[str, Any]) -> tuple[str, ...]:
+    cols = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    return tuple(dict.fromkeys([*cols, *kwargs.get("column_list", [])]))
+
+
+def _trim(r: Any) -> None:
+    """Cut the lists of every failing row in a GE result to a sample before it is stored."""
+    res = r.result or {}
+    for key in ("unexpected_index_list", "unexpected_list"):
+        if len(res.get(key) or ()) > MAX_ISSUES_PER_RULE:
+            res[key] = res[key][:MAX_ISSUES_PER_RULE]
 
 
 # --- messages --------------------------------------------------------------------------------
