@@ -77,18 +77,21 @@ def pandas_checks(frame: pd.DataFrame, catalog: Catalog, rules: Rules) -> dict[s
 
     def per_row(codes: np.ndarray, facts: pd.Series, uniques: Any, missing: Any) -> np.ndarray:
         """The fact of each row's code (``missing`` for a code not in ``facts``)."""
-        looked_up = facts.reindex(pd.Index(uniques)).to_numpy(dtype=object, na_value=missing)
-        return np.append(looked_up, missing)[codes]
+        looked_up = facts.reindex(pd.Index(uniques)).fillna(missing).to_numpy()
+        return np.append(looked_up.astype(type(missing)), missing)[codes]
 
     value, month = f["value"].to_numpy(), f["value_month"].to_numpy()
-    known = per_row(ind, pd.Series(True, index=inds.index), ind_uniq, False).astype(bool)
-    nonneg = ~per_row(ind, inds["allows_negative"], ind_uniq, True).astype(bool)
-    flow = per_row(ind, inds["flow"], ind_uniq, False).astype(bool)
-    low = per_row(ind, inds["low"], ind_uniq, nan).astype(float)
-    high = per_row(ind, inds["high"], ind_uniq, nan).astype(float)
-    expected_unit = per_row(ind, inds["expected_unit"], ind_uniq, None)
-    unit_text = f["unit"].to_numpy(dtype=object, na_value=None)
-    unit_differs = pd.notna(unit_text) & pd.notna(expected_unit) & (unit_text != expected_unit)
+    known = per_row(ind, pd.Series(True, index=inds.index), ind_uniq, False)
+    nonneg = ~per_row(ind, inds["allows_negative"], ind_uniq, True)
+    flow = per_row(ind, inds["flow"], ind_uniq, False)
+    low = per_row(ind, inds["low"], ind_uniq, nan)
+    high = per_row(ind, inds["high"], ind_uniq, nan)
+    # units compared as codes: the expected unit's position among the file's units
+    unit_code, unit_names = pd.factorize(f["unit"])
+    expected = pd.Index(unit_names).get_indexer(pd.Index(inds["expected_unit"]))
+    expected_pos = per_row(ind, pd.Series(expected, index=inds.index), ind_uniq, -2)
+    has_expected = per_row(ind, inds["expected_unit"].notna(), ind_uniq, False)
+    unit_differs = (unit_code >= 0) & has_expected & (unit_code != expected_pos)
 
     # the indicators on each unit's form (a unit unknown or without a form: all of them);
     # units share a few forms, so membership goes through a form id
@@ -101,7 +104,7 @@ def pandas_checks(frame: pd.DataFrame, catalog: Catalog, rules: Rules) -> dict[s
         },
         dtype="float64",
     )
-    form = per_row(unit, form_of, unit_uniq, nan).astype(float)
+    form = per_row(unit, form_of, unit_uniq, nan)
     unit_known = ~np.isnan(form)
     width = len(ind_uniq) + 1
     listed_keys = [
@@ -119,11 +122,12 @@ def pandas_checks(frame: pd.DataFrame, catalog: Catalog, rules: Rules) -> dict[s
     bounds = rules.bounds_for("forms")
     group = (unit.astype(np.int64) + 1) * (len(period_uniq) + 1) + period + 1
     code_of = dict(zip(ind_uniq, range(len(ind_uniq)), strict=True))
-    rows = pd.DataFrame({"group": group, "ind": ind, "value": value})
-    wide = (
-        rows[~np.isnan(value)]
-        .drop_duplicates(["group", "ind"])
-        .pivot(index="group", columns="ind", values="value")
+    involved = {r.whole for r in sums} | {p for r in sums for p in r.parts}
+    involved |= {c for b in bounds for c in (b.part, b.whole)}
+    related = np.isin(ind, [code_of[c] for c in involved if c in code_of]) & ~np.isnan(value)
+    rows = pd.DataFrame({"group": group[related], "ind": ind[related], "value": value[related]})
+    wide = rows.drop_duplicates(["group", "ind"]).pivot(
+        index="group", columns="ind", values="value"
     )
 
     def figure(code: str, at: np.ndarray) -> np.ndarray:
