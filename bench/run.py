@@ -142,6 +142,8 @@ class Bench:
             note=note(result) if note else "",
         )
         self.lines.append(line)
+        if line.seconds >= 1.0:  # progress on long runs
+            print(f"   {tier} {db} {stage} {period}: {line.seconds:.1f} s", flush=True)
         return result, line
 
     def skip(self, tier: str, db: str, stage: str, why: str, period: str = "") -> None:
@@ -827,22 +829,29 @@ def main(argv: list[str] | None = None) -> None:
     started = datetime.now(UTC)
     bench.extra["machine"] = machine()
     bench.extra["command"] = " ".join(["python -m bench.run", *(argv or sys.argv[1:])])
+    path = args.out / f"results-{started:%Y%m%dT%H%M%SZ}.json"
+
+    def save() -> dict[str, Any]:
+        """The results so far (written after every tier: a long run killed keeps its tiers)."""
+        results = {
+            "started": started.isoformat(timespec="seconds"),
+            "seconds": (datetime.now(UTC) - started).total_seconds(),
+            **bench.extra,
+            "lines": [line.as_dict() for line in bench.lines],
+        }
+        path.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), "utf-8")
+        return results
+
     for tier in tiers:
         run_tier(bench, tier, dbs, units=args.units)
+        save()
     if "national" in tiers and "postgresql" in dbs and not args.no_e2e:
         print("\n== national month end to end on PostgreSQL, in a fresh process", flush=True)
         run_e2e(bench, "national", args.units)
     if "small" in tiers and not args.no_prefect:
         print("\n== six townships through Prefect (bench/prefect_month.py)", flush=True)
         run_prefect(bench, args.prefect_repeat)
-    results = {
-        "started": started.isoformat(timespec="seconds"),
-        "seconds": (datetime.now(UTC) - started).total_seconds(),
-        **bench.extra,
-        "lines": [line.as_dict() for line in bench.lines],
-    }
-    path = args.out / f"results-{started:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), "utf-8")
+    results = save()
     print()
     print_table(results)
     print(f"\nresults: {path}")
