@@ -1,0 +1,430 @@
+"""How long one month's batch takes through ``monthly-progress`` with a Prefect server running.
+
+Prints numbers; asserts nothing. Run: ``.venv/bin/python bench/prefect_month.py`` (options:
+``--period 2013-06 --repeat 3 --api-url http://127.0.0.1:4200/api --state DIR --no-cold
+--profile out.prof``), or call ``run()`` from another script.
+
+What is measured
+----------------
+- A real Prefect server on loopback: ``prefect server start`` in a temporary ``PREFECT_HOME``
+  (stopped at the end), or the one at ``--api-url``. Runs log to it and create their
+  artifacts and events there, as scheduled runs do.
+- The store before the month: a SQLite store, archive, reports and Data Docs built by running
+  the real flows, in schedule order, for every month before ``--period`` (2012-01 onwards;
+  in 2013 the deadline check, then the monthly run), then the month's own deadline check
+  (17:00 on the 5th comes before the monthly run on the 6th). Built once per call (about a
+  minute), or kept and reused with ``--state DIR``.
+- Each timed run starts from a fresh copy of that store (SQLite file and archive; empty
+  report and Data Docs folders), so every run does the month's real work: archive, parse and
+  validate the seven forms (2013-06 also brings 李万街道's late May form), load, recompute
+  every affected month (2013-06: May and June), alert, write the reports and Data Docs,
+  publish artifacts, deliver alerts.
+- **warm**: ``monthly_progress(period=...)`` called in one Python process that has imported
+  everything and already run the flow once (an untimed warm-up run): the flow call to its
+  return.
+- **cold**: a new ``python`` process per run, what a process worker does for a scheduled
+  run: interpreter start, imports and the flow call, to the process's exit (``cold``), with
+  the flow call alone (``cold_flow``) measured inside it.
+- Prefect's settings are its defaults (flow heartbeats on, logs to the API), as in the
+  scheduled deployment.
+
+Per stage: from the server's task runs of each timed run (the flow's own tasks:
+``ingest-*`` in parallel, so their span, then ``load-*``, ``refresh-*``, ``report-*`` …);
+``flow-other`` is the flow run's wall time not inside any of its tasks (opening the store,
+the transaction, the engine's own start and finish). Medians over the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+FIRST_MONTH = "2012-01"
+PLAN_YEAR = 2013
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _quiet_env(prefect_home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PREFECT_HOME=str(prefect_home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+        PREFECT_SERVER_LOGGING_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+    )
+    return env
+
+
+def _healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(api_url.rstrip("/") + "/health", timeout=2) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def prefect_server(home: Path, api_url: str | None) -> Iterator[str]:
+    """The given server, or a new one on a free loopback port, stopped on exit."""
+    if api_url:
+        if not _healthy(api_url):
+            raise RuntimeError(f"no Prefect server answers at {api_url}")
+        yield api_url
+        return
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    log = (home / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port),
+         "--no-ui"],
+        env={**_quiet_env(home), "PREFECT_API_URL": ""},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        while not _healthy(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Prefect server did not start; see {home / 'server.log'}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+# --- the store before the month ------------------------------------------------------------
+
+
+def _months(first: str, last: str) -> list[str]:
+    y, m = map(int, first.split("-"))
+    ly, lm = map(int, last.split("-"))
+    out = []
+    while (y, m) <= (ly, lm):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _previous(period: str) -> str:
+    y, m = map(int, period.split("-"))
+    return f"{y - 1:04d}-12" if m == 1 else f"{y:04d}-{m - 1:02d}"
+
+
+def _store_env(folder: Path) -> dict[str, str]:
+    return {
+        "JZPLAN_DATABASE_URL": f"sqlite:///{folder / 'jzplan.db'}",
+        "JZPLAN_ARCHIVE_DIR": str(folder / "archive"),
+        "JZPLAN_REPORT_DIR": str(folder / "reports"),
+        "JZPLAN_DATA_DOCS_DIR": str(folder / "data_docs"),
+    }
+
+
+def _child(mode: str, env: dict[str, str], *args: str) -> dict[str, Any]:
+    """Run this script in a new process; it prints one JSON line last."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [PYTHON, str(Path(__file__).resolve()), f"--child-{mode}", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-8000:])
+        raise RuntimeError(f"bench child {mode} failed ({proc.returncode})")
+    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["process_wall"] = wall
+    return out
+
+
+def prepare_state(state: Path, period: str, env: dict[str, str]) -> float:
+    """The store as it is before ``period``'s monthly run; returns seconds taken (0: reused)."""
+    marker = state / "prepared.json"
+    if marker.exists() and json.loads(marker.read_text())["period"] == period:
+        return 0.0
+    if state.exists():
+        shutil.rmtree(state)
+    state.mkdir(parents=True)
+    started = time.perf_counter()
+    _child("setup", {**env, **_store_env(state)}, period)
+    marker.write_text(json.dumps({"period": period}))
+    return time.perf_counter() - started
+
+
+def fresh_copy(state: Path, folder: Path) -> dict[str, str]:
+    """A copy of the prepared store (database and archive) in ``folder``; its settings."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    shutil.copy2(state / "jzplan.db", folder / "jzplan.db")
+    shutil.copytree(state / "archive", folder / "archive")
+    return _store_env(folder)
+
+
+# --- children --------------------------------------------------------------------------------
+
+
+def _setup_child(period: str) -> dict[str, Any]:
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from flows.deadline import deadline_check
+    from flows.monthly import monthly_progress
+
+    # not timed: no heartbeats (about a second per flow run)
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        for month in _months(FIRST_MONTH, _previous(period)):
+            if int(month[:4]) == PLAN_YEAR:
+                deadline_check(period=month)
+            monthly_progress(period=month)
+        if int(period[:4]) == PLAN_YEAR:
+            deadline_check(period=period)
+    return {}
+
+
+def _timed_flow(period: str) -> tuple[float, str]:
+    from flows.monthly import monthly_progress
+
+    started = time.perf_counter()
+    state = monthly_progress(period=period, return_state=True)
+    state.result()  # raises if the run failed
+    wall = time.perf_counter() - started
+    return wall, str(state.state_details.flow_run_id)
+
+
+def _warm_child(
+    period: str, state: str, runs: str, repeat: int, profile: str | None
+) -> dict[str, Any]:
+    import flows.monthly  # noqa: F401  (everything imported before the first call)
+
+    out: dict[str, Any] = {"walls": [], "flow_runs": []}
+    for i in range(repeat + (2 if profile else 1)):
+        os.environ.update(fresh_copy(Path(state), Path(runs) / f"warm-{i}"))
+        if profile and i == repeat + 1:
+            import cProfile
+
+            prof = cProfile.Profile()
+            prof.enable()
+            wall, run_id = _timed_flow(period)
+            prof.disable()
+            prof.dump_stats(profile)
+            out["profiled"] = wall
+            continue
+        wall, run_id = _timed_flow(period)
+        if i == 0:
+            out["warmup"] = wall  # imports done, GE context and clients not yet built
+        else:
+            out["walls"].append(wall)
+            out["flow_runs"].append(run_id)
+    return out
+
+
+def _cold_child(period: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    import flows.monthly  # noqa: F401
+
+    imported = time.perf_counter() - started
+    wall, run_id = _timed_flow(period)
+    return {"imports": imported, "flow": wall, "flow_run": run_id}
+
+
+# --- stages from the server ------------------------------------------------------------------
+
+_SUFFIX = re.compile(r"(-[A-Z]{2,4})?(-\d{4}-\d{2})?(-[0-9a-f]{3})?$")
+
+
+def stage_of(task_run_name: str) -> str:
+    """``ingest-NGZ-2013-06`` → ``ingest``, ``deliver-alerts-1a2`` → ``deliver-alerts``."""
+    return _SUFFIX.sub("", task_run_name) or task_run_name
+
+
+def stage_times(api_url: str, flow_run_id: str) -> dict[str, float]:
+    """Seconds per stage of one flow run, from its task runs on the server."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(UUID(flow_run_id))
+        tasks: list[Any] = []
+        for _ in range(40):  # task runs reach the server through events: let them arrive
+            tasks = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)]))
+            )
+            if tasks and all(t.end_time is not None for t in tasks):
+                break
+            time.sleep(0.25)
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for t in tasks:
+        if t.start_time is None or t.end_time is None:
+            continue
+        spans.setdefault(stage_of(t.name), []).append(
+            (t.start_time.timestamp(), t.end_time.timestamp())
+        )
+    out: dict[str, float] = {}
+    for stage, intervals in spans.items():
+        # parallel tasks (ingest-*): the stage's span; serial ones: their sum
+        start, end = min(s for s, _ in intervals), max(e for _, e in intervals)
+        out[stage] = min(end - start, sum(e - s for s, e in intervals))
+    if flow_run.start_time and flow_run.end_time:
+        total = (flow_run.end_time - flow_run.start_time).total_seconds()
+        out["flow-run (server)"] = total
+        covered = _union([iv for ivs in spans.values() for iv in ivs])
+        out["flow-other"] = total - covered
+    return out
+
+
+def _union(intervals: list[tuple[float, float]]) -> float:
+    total, end = 0.0, float("-inf")
+    for s, e in sorted(intervals):
+        if e <= end:
+            continue
+        total += e - max(s, end)
+        end = e
+    return total
+
+
+def _median_stages(per_run: list[dict[str, float]]) -> dict[str, float]:
+    keys = sorted({k for r in per_run for k in r})
+    return {k: statistics.median(r.get(k, 0.0) for r in per_run) for k in keys}
+
+
+# --- the benchmark ---------------------------------------------------------------------------
+
+
+def run(
+    period: str = "2013-06",
+    repeat: int = 3,
+    api_url: str | None = None,
+    *,
+    cold: bool = True,
+    state_dir: Path | None = None,
+    profile: str | None = None,
+    verbose: bool = True,
+) -> dict[str, float]:
+    """Time ``repeat`` warm and ``repeat`` cold runs of ``period``; seconds by name."""
+
+    def say(msg: str) -> None:
+        if verbose:
+            print(msg, flush=True)
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-prefect-month-"))
+    try:
+        home = tmp / "prefect"
+        home.mkdir()
+        with prefect_server(home, api_url) as url:
+            say(f"Prefect server: {url}" + ("" if api_url else " (started for this run)"))
+            env = {**_quiet_env(home), "PREFECT_API_URL": url,
+                   "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING"}  # fmt: skip
+            state = state_dir or tmp / "state"
+            took = prepare_state(state, period, env)
+            say(f"store before {period}: {state}" + (f" (built in {took:.0f} s)" if took else
+                                                      " (reused)"))  # fmt: skip
+            results: dict[str, float] = {}
+            runs = tmp / "runs"
+
+            warm = _child("warm", env, period, str(state), str(runs), str(repeat), profile or "")
+            walls: list[float] = warm["walls"]
+            say(f"warm warm-up run (not counted): {warm['warmup']:.2f} s")
+            for i, w in enumerate(walls, 1):
+                results[f"warm_{i}"] = w
+                say(f"warm run {i}: {w:.2f} s")
+            results["warm_median"] = statistics.median(walls)
+            say(f"warm median: {results['warm_median']:.2f} s")
+            stage_runs = [stage_times(url, r) for r in warm["flow_runs"]]
+
+            if cold:
+                colds, flows_, imports = [], [], []
+                for i in range(1, repeat + 1):
+                    c = _child("cold", {**env, **fresh_copy(state, runs / f"cold-{i}")}, period)
+                    colds.append(c["process_wall"])
+                    flows_.append(c["flow"])
+                    imports.append(c["imports"])
+                    say(f"cold run {i}: {c['process_wall']:.2f} s (imports {c['imports']:.2f} s,"
+                        f" flow call {c['flow']:.2f} s)")  # fmt: skip
+                results["cold_median"] = statistics.median(colds)
+                results["cold_flow_median"] = statistics.median(flows_)
+                results["cold_imports_median"] = statistics.median(imports)
+                say(f"cold median: {results['cold_median']:.2f} s (flow call "
+                    f"{results['cold_flow_median']:.2f} s)")  # fmt: skip
+
+            stages = _median_stages(stage_runs)
+            say("per stage, warm runs (median seconds, from the server's task runs):")
+            for name, secs in sorted(stages.items(), key=lambda kv: -kv[1]):
+                say(f"  {name:<24} {secs:6.2f}")
+                results[f"stage_{name}"] = secs
+            if profile:
+                say(f"cProfile of one more warm run ({warm['profiled']:.2f} s): {profile}")
+        return results
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--period", default="2013-06")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--api-url", help="an already running server (default: start one)")
+    parser.add_argument("--state", type=Path, help="keep the store before the month here, reuse")
+    parser.add_argument("--no-cold", action="store_true", help="only the warm runs")
+    parser.add_argument("--profile", help="cProfile one more warm run into this file")
+    parser.add_argument("--child-setup", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-warm", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-cold", action="store_true", help=argparse.SUPPRESS)
+    args, rest = parser.parse_known_args()
+    if args.child_setup or args.child_warm or args.child_cold:
+        sys.path.insert(0, str(ROOT))
+        if args.child_setup:
+            out = _setup_child(rest[0])
+        elif args.child_warm:
+            out = _warm_child(rest[0], rest[1], rest[2], int(rest[3]), rest[4] or None)
+        else:
+            out = _cold_child(rest[0])
+        print(json.dumps(out))
+        return
+    run(
+        args.period,
+        args.repeat,
+        args.api_url,
+        cold=not args.no_cold,
+        state_dir=args.state,
+        profile=args.profile,
+    )
+
+
+if __name__ == "__main__":
+    main()
