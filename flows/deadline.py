@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from flows.params import Month, scheduled_start
+from flows.runner import untraversed
 from jzplan.periods import Period
 from jzplan.resources import open_resources
 from jzplan.settings import Settings
@@ -42,8 +43,8 @@ def deadline_check(period: Month | None = None, inbox_dir: str | None = None) ->
     inbox = Path(inbox_dir) if inbox_dir else settings.inbox_dir
     resources = open_resources(settings)
     try:
-        outcome = check_submissions(resources, inbox, p)
-        delivered = deliver_alerts(resources)
+        outcome = check_submissions(untraversed(resources), inbox, p)
+        delivered = deliver_alerts(untraversed(resources))
         summary = {
             "period": str(p),
             "due": outcome.due.isoformat(),

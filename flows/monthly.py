@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
@@ -13,7 +13,7 @@ from prefect.utilities.annotations import unmapped
 from sqlalchemy import Connection
 
 from flows.params import Month, scheduled_start
-from flows.runner import task_runner
+from flows.runner import task_runner, untraversed, upstream
 from jzplan.locks import run_locked
 from jzplan.periods import Period
 from jzplan.pipeline import IngestOutcome, PeriodOutcome, PreparedFile
@@ -27,6 +27,8 @@ from tasks.report import publish
 from tasks.track import publish_tracking
 from tasks.validation import publish_validation
 
+T = TypeVar("T")
+
 
 def default_period(now: datetime | None = None, timezone: str | None = None) -> Period:
     """The month before the (scheduled) start in the configured timezone (JZPLAN_TIMEZONE,
@@ -37,6 +39,10 @@ def default_period(now: datetime | None = None, timezone: str | None = None) -> 
     tz = ZoneInfo(timezone or Settings().timezone)
     local = (scheduled_start() if now is None else now).astimezone(tz)
     return Period(local.year, local.month).previous()
+
+
+def _same(value: T) -> T:
+    return value
 
 
 def _run_name() -> str:
@@ -60,21 +66,24 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     inbox = Path(inbox_dir) if inbox_dir else settings.inbox_dir
     logger = get_run_logger()
     resources = open_resources(settings)
+    res = untraversed(resources)
     try:
         files = discover(inbox, arrival)
         # 1. Archive, parse and validate every file on the task runner (threads or Dask):
         #    no database writes, so any number at once, and a killed run leaves nothing half done.
         prepared: list[PreparedFile] = []
         if files:
+            # quoted on threads only: Dask sends arguments as plain tuples, not annotations
+            as_is = untraversed if settings.task_runner == "thread" else _same
             with task_runner(settings) as runner:
                 futures = runner.map(
                     prepare,  # type: ignore[arg-type]  # a sync task; the stub expects either
                     {
                         "path": files,
-                        "catalog": unmapped(resources.catalog),
+                        "catalog": as_is(unmapped(resources.catalog)),
                         "expectations_dir": unmapped(settings.expectations_dir),
                         "archive_dir": unmapped(settings.archive_dir),
-                        "known": unmapped(stored_shas(resources.engine)),
+                        "known": as_is(unmapped(stored_shas(resources.engine))),
                     },
                 )
                 prepared = [f.result() for f in futures]
@@ -83,10 +92,10 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         #    transaction holding the store's write lock: a second run of the month waits and
         #    then finds every file stored; a killed run rolls back. Retried as a whole.
         def load_month(conn: Connection) -> tuple[list[IngestOutcome], dict[Period, PeriodOutcome]]:
-            loaded = [load(p, conn, resources, arrival) for p in prepared]
-            load_status(resources, inbox, arrival, bind=conn)  # 重点工作进展, 排名
+            loaded = [load(upstream(p), conn, res, arrival) for p in prepared]
+            load_status(res, inbox, arrival, bind=conn)  # 重点工作进展, 排名
             refreshed = {
-                p: refresh.with_options(retries=0)(resources, p, arrival, bind=conn)
+                p: refresh.with_options(retries=0)(res, p, arrival, bind=conn)
                 for p in affected_periods(arrival, loaded)
             }
             return loaded, refreshed
@@ -104,7 +113,8 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         # 3. Publish after the commit: reports and artifacts show only what is stored.
         for p, outcome in refreshed.items():
             # every recomputed month's report is rewritten: a late file changes its month too
-            report = publish(resources, p, outcome, outcomes if p == arrival else [])
+            ingested = [upstream(o) for o in outcomes] if p == arrival else []
+            report = publish(res, p, upstream(outcome), ingested)
             if p == arrival:
                 summary["report"] = str(report.html) if report else None
                 summary["workbook"] = str(report.workbook) if report else None
@@ -114,13 +124,13 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
                         outcome.progress_frame["status"].value_counts().to_dict()
                     )
                     summary["overall_progress"] = publish_tracking(
-                        resources, p, outcome.progress_frame
+                        res, p, upstream(outcome.progress_frame)
                     )
         # Validation: per-rule table, Data Docs (linked in the artifact and here), plan check
-        summary["validation"] = publish_validation(resources, arrival, outcomes)
+        summary["validation"] = publish_validation(res, arrival, [upstream(o) for o in outcomes])
         summary["data_docs"] = summary["validation"].get("data_docs")
         # New and resolved alerts of this run (any month, any kind): Prefect events, channels
-        summary["alerts_delivered"] = deliver_alerts(resources)
+        summary["alerts_delivered"] = deliver_alerts(res)
         summary["recomputed"] = [str(p) for p in sorted(affected)]
         summary["accepted"] = sum(o.status == "accepted" for o in outcomes)
         summary["rejected"] = sum(o.status == "rejected" for o in outcomes)

@@ -7,11 +7,26 @@ temporary local cluster of ``JZPLAN_DASK_WORKERS`` workers lives for the run.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.annotations import opaque, quote
 
 from jzplan.settings import Settings
+
+T = TypeVar("T")
+
+
+# Prefect walks every task argument looking for futures and upstream results: tens of ms a
+# call for the catalog or the plan, and more for a prepared file's validation documents.
+def untraversed(value: T) -> T:
+    """A task argument Prefect passes as is: never a task's result, so no edge is lost."""
+    return cast(T, quote(value))
+
+
+def upstream(value: T) -> T:
+    """A task's result passed on: its edge in the run graph, without a walk into its contents."""
+    return cast(T, opaque(value))
 
 
 def task_runner(settings: Settings) -> TaskRunner[Any]:

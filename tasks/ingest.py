@@ -18,6 +18,7 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
+from prefect.utilities.annotations import BaseAnnotation
 from sqlalchemy import Connection
 
 from jzplan.catalog import Catalog
@@ -55,7 +56,11 @@ def file_label(path: Path, catalog: Catalog | None) -> str:
 
 
 def _run_name(verb: str) -> str:
-    params: dict[str, Any] = task_run.parameters
+    # the arguments as passed: the flow wraps some in quote/opaque (flows.runner)
+    params: dict[str, Any] = {
+        k: v.unwrap() if isinstance(v, BaseAnnotation) else v
+        for k, v in task_run.parameters.items()
+    }
     path = params.get("path")
     prepared = params.get("prepared")
     if path is None and isinstance(prepared, PreparedFile):
