@@ -5,6 +5,7 @@ of submission timeliness and the open validation warnings."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,14 +92,16 @@ def key_targets(plan: Plan, catalog: Catalog) -> list[Target]:
 def target_course(
     target: Target,
     catalog: Catalog,
-    monthly: list[pd.DataFrame],
+    monthly: list[pd.DataFrame] | list[dict[str, dict[str, Any]]],
     curve: list[tuple[float | None, float | None]],
 ) -> TargetCourse:
     """A target's course from its stored progress rows month by month (``monthly``: months
-    1..N) and its pacing curve (12 (linear, seasonal) pairs in the canonical unit)."""
+    1..N, as frames or as ``rows_by_target``) and its pacing curve (12 (linear, seasonal)
+    pairs in the canonical unit)."""
     unit = display_unit(target, catalog)
     canonical = catalog.indicator(target.indicator).unit if target.indicator else None
-    rows = [_row(frame, target.id) for frame in monthly]
+    by_month = [rows_by_target(m) if isinstance(m, pd.DataFrame) else m for m in monthly]
+    rows = [m.get(target.id, {}) for m in by_month]
     last = rows[-1] if rows else {}
     return TargetCourse(
         target=target,
@@ -114,33 +117,40 @@ def target_course(
     )
 
 
-def _row(frame: pd.DataFrame, target_id: str) -> dict[str, Any]:
-    match = frame[frame["target_id"] == target_id]
-    return {str(k): v for k, v in match.iloc[0].items()} if len(match) else {}
+def rows_by_target(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """A ``read_progress`` frame's rows by target id (the first row of an id)."""
+    out: dict[str, dict[str, Any]] = {}
+    for record in frame.to_dict("records"):
+        out.setdefault(str(record["target_id"]), {str(k): v for k, v in record.items()})
+    return out
 
 
 def timeliness(submissions: pd.DataFrame, units: list[str], periods: list[Period]) -> pd.DataFrame:
     """Each unit's form of each month: 按时 (accepted from the month's own batch), 迟报 (first
     accepted from a later batch), 退回 (only rejected files), 未报 (nothing). A form corrected
     in time counts as on time; the detail names the files."""
+    # one pass over the submissions, grouped by (unit, period), in their stored order
+    files: dict[tuple[str, str], list[dict[Hashable, Any]]] = {}
+    columns = ["org_unit", "period", "status", "arrival_period", "message"]
+    for record in submissions[columns].to_dict("records"):
+        files.setdefault((str(record["org_unit"]), str(record["period"])), []).append(record)
     rows: list[dict[str, str]] = []
     for p in periods:
-        month = submissions[submissions["period"] == str(p)]
         for unit in units:
-            mine = month[month["org_unit"] == unit]
-            loaded = mine[mine["status"].isin(["accepted", "superseded"])]
-            rejected = mine[mine["status"] == "rejected"]
-            if len(loaded):
-                first = str(loaded["arrival_period"].min())
+            mine = files.get((unit, str(p)), [])
+            loaded = [f for f in mine if f["status"] in ("accepted", "superseded")]
+            rejected = [f for f in mine if f["status"] == "rejected"]
+            if loaded:
+                first = str(min(f["arrival_period"] for f in loaded))
                 state = "on_time" if first <= str(p) else "late"
                 detail = f"{first} 批次收到"
-                if len(rejected):
+                if rejected:
                     detail += f"，此前退回 {len(rejected)} 份"
                 if len(loaded) > 1:
                     detail += f"，更正 {len(loaded) - 1} 次"
-            elif len(rejected):
+            elif rejected:
                 state = "rejected"
-                detail = "；".join(str(m or "").split("\n")[0] for m in rejected["message"])
+                detail = "；".join(str(f["message"] or "").split("\n")[0] for f in rejected)
             else:
                 state, detail = "missing", "未收到报表"
             rows.append({"org_unit": unit, "period": str(p), "state": state, "detail": detail})
@@ -155,10 +165,11 @@ def read_report_data(bind: Bind, plan: Plan, catalog: Catalog, period: Period) -
     if progress.empty:
         raise LookupError(f"{period} 尚无目标进度，先运行该月的 monthly-progress")
     history = load_history(bind, period)
+    by_month = [rows_by_target(frame) for frame in monthly]
     courses = []
     for t in key_targets(plan, catalog):
         curve = [(p.linear, p.seasonal) for p in pace_curve(t, catalog, history)]
-        courses.append(target_course(t, catalog, monthly, curve))
+        courses.append(target_course(t, catalog, by_month, curve))
     alerts = repo.read_alerts(bind, open_only=True)
     units = [u.code for u in catalog.reporting_units]
     return ReportData(
