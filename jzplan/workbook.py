@@ -32,12 +32,14 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Mapping
+from copy import copy
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -267,11 +269,24 @@ def _write_sheet(ws: Worksheet, title: str, period: Period, rows: pd.DataFrame) 
         cell.border = box
 
     figure_columns = {"年度目标", ytd_column(period)}
+    # Setting a style on a cell looks it up in the workbook's style tables (slow in openpyxl):
+    # a cell takes a copy of the styles of the first cell styled alike instead.
+    styled: dict[tuple[object, ...], StyleArray] = {}
     for r, record in enumerate(rows.to_dict("records"), start=_FIRST_DATA_ROW):
         unit = record.get("单位")
         amount_format = WHOLE_FORMAT if unit in WHOLE_UNITS else AMOUNT_FORMAT
+        group = record["row_kind"] == "group"
+        status = record.get("status")
+        colours = STATUS_COLOURS.get(status) if isinstance(status, str) else None
         for c, name in enumerate(columns, start=1):
             cell = ws.cell(row=r, column=c, value=_cell_value(record.get(name)))
+            bold = group and c == 1
+            coloured = colours if c == ncols else None
+            fmt = amount_format if name in figure_columns else None
+            key = (name, fmt, bold, coloured)
+            if key in styled:
+                cell._style = copy(styled[key])
+                continue
             cell.border = box
             if name in figure_columns:
                 cell.number_format = amount_format
@@ -279,14 +294,12 @@ def _write_sheet(ws: Worksheet, title: str, period: Period, rows: pd.DataFrame) 
                 cell.number_format = PCT_FORMAT
             elif name in ("单位", "状态"):
                 cell.alignment = Alignment(horizontal="center")
-        if record["row_kind"] == "group":
-            ws.cell(row=r, column=1).font = Font(bold=True)
-        status = record.get("status")
-        if isinstance(status, str) and status in STATUS_COLOURS:
-            fill, colour = STATUS_COLOURS[status]
-            cell = ws.cell(row=r, column=len(columns))
-            cell.fill = PatternFill("solid", fgColor=fill)
-            cell.font = Font(color=colour)
+            if bold:
+                cell.font = Font(bold=True)
+            if coloured is not None:
+                cell.fill = PatternFill("solid", fgColor=coloured[0])
+                cell.font = Font(color=coloured[1])
+            styled[key] = copy(cell._style)
 
     labels = [str(v) for v in rows["指标"] if isinstance(v, str)]
     ws.column_dimensions["A"].width = min(60, max([16, *(_text_width(s) + 2 for s in labels)]))
