@@ -6,11 +6,12 @@ of submission timeliness and the open validation warnings."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from jzplan.aggregate import Fact, FactKey
 from jzplan.catalog import Catalog
 from jzplan.explanations import KIND as VALIDATION_ALERT
 from jzplan.periods import Period, period_range
@@ -67,6 +68,7 @@ class ReportData:
     timeliness: pd.DataFrame  # org_unit, period, state, detail
     warnings: pd.DataFrame  # open validation warnings (repo.ALERT_COLUMNS)
     open_alerts: pd.DataFrame  # every open alert
+    facts: dict[FactKey, Fact] = field(default_factory=dict)  # month_facts of the period
 
 
 def summarise(progress: pd.DataFrame) -> dict[str, int]:
@@ -172,13 +174,15 @@ def read_report_data(bind: Bind, plan: Plan, catalog: Catalog, period: Period) -
         courses.append(target_course(t, catalog, by_month, curve))
     alerts = repo.read_alerts(bind, open_only=True)
     units = [u.code for u in catalog.reporting_units]
+    facts = month_facts(bind, period)
     return ReportData(
         period=period,
         progress=progress,
         summary=summarise(progress),
         courses=courses,
-        contributions=contributions(plan, catalog, month_facts(bind, period)),
+        contributions=contributions(plan, catalog, facts),
         timeliness=timeliness(repo.read_submissions(bind, [str(p) for p in months]), units, months),
         warnings=alerts[alerts["kind"] == VALIDATION_ALERT].reset_index(drop=True),
         open_alerts=alerts,
+        facts=facts,
     )

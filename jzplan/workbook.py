@@ -319,10 +319,23 @@ def build_workbook(sheets: Mapping[str, pd.DataFrame], period: Period) -> openpy
     return wb
 
 
-def write_workbook(bind: Bind, plan: Plan, catalog: Catalog, period: Period, path: Path) -> Path:
-    """Read the month's progress and figures from the store and write the workbook to ``path``."""
-    progress = repo.read_progress(bind, str(period))
-    now = month_facts(bind, period)
+def write_workbook(
+    bind: Bind,
+    plan: Plan,
+    catalog: Catalog,
+    period: Period,
+    path: Path,
+    *,
+    progress: pd.DataFrame | None = None,
+    facts_now: Mapping[FactKey, Fact] | None = None,
+) -> Path:
+    """Read the month's progress and figures from the store and write the workbook to ``path``.
+
+    ``progress`` and ``facts_now``: the month's ``read_progress`` and ``month_facts`` when the
+    caller has already read them (the HTML report has)."""
+    if progress is None:
+        progress = repo.read_progress(bind, str(period))
+    now = month_facts(bind, period) if facts_now is None else facts_now
     last_year = month_facts(bind, period.same_month_last_year())
     sheets = workbook_sheets(plan, catalog, period, progress, now, last_year)
     save_workbook(build_workbook(sheets, period), path, creator=catalog.area.name)

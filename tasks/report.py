@@ -72,7 +72,15 @@ def publish(
     stem = report_dir / f"progress-{period}"
     data = read_report_data(engine, plan, catalog, period)
     html = write_report(data, plan, catalog, stem.with_suffix(".html"))
-    workbook = write_workbook(engine, plan, catalog, period, stem.with_suffix(".xlsx"))
+    workbook = write_workbook(
+        engine,
+        plan,
+        catalog,
+        period,
+        stem.with_suffix(".xlsx"),
+        progress=data.progress,
+        facts_now=data.facts,
+    )
     base_url = resources.settings.report_base_url
     html_link, workbook_link = report_link(html, base_url), report_link(workbook, base_url)
     markdown = monthly_report(
