@@ -147,15 +147,12 @@ class Catalog:
         by_name: dict[str, OrgUnit] = {}
         for u in (self.area, *self.units):
             by_name.setdefault(normalize_name(u.name), u)
-        reporters: dict[str, list[OrgUnit]] = {}
         children: dict[str, list[OrgUnit]] = {}
         for u in self.units:
-            for code in u.reports:
-                reporters.setdefault(code, []).append(u)
             children.setdefault(u.parent or self.area.code, []).append(u)
         object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "_by_name", by_name)
-        object.__setattr__(self, "_reporters", {k: tuple(v) for k, v in reporters.items()})
+        object.__setattr__(self, "_reporters", {})  # filled on demand by reporters_of
         object.__setattr__(self, "_children", {k: tuple(v) for k, v in children.items()})
         object.__setattr__(self, "_cache", {})
 
@@ -210,8 +207,20 @@ class Catalog:
         return index
 
     def reporters_of(self, indicator_code: str) -> tuple[OrgUnit, ...]:
-        """Units whose monthly form includes the indicator (N in a total's coverage n/N)."""
-        return self._reporters.get(indicator_code, ())
+        """Units whose monthly form includes the indicator (N in a total's coverage n/N), in
+        catalog order. Built per indicator on first use: units sharing a named form share
+        its tuple, so each distinct form is turned into a set once."""
+        found = self._reporters.get(indicator_code)
+        if found is None:
+            forms = self.cached(
+                "catalog.form_sets",
+                lambda: {id(u.reports): frozenset(u.reports) for u in self.units if u.reports},
+            )
+            found = tuple(
+                u for u in self.units if u.reports and indicator_code in forms[id(u.reports)]
+            )
+            self._reporters[indicator_code] = found
+        return found
 
     def cached(self, key: str, build: Callable[[], T]) -> T:
         """A value derived from this (immutable) catalog, built once: e.g. the aggregation's

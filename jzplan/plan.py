@@ -435,7 +435,8 @@ def load_plan(path: Path, catalog: Catalog) -> Plan:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PlanError(f"{path}: cannot read the plan: {exc}") from exc
-    loader = yaml.SafeLoader(text)
+    # libyaml's parser where PyYAML has it: a national plan has thousands of targets
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     loader.name = str(path)  # YAML error marks name the file
     try:
         root = loader.get_single_node()
