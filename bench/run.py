@@ -31,6 +31,8 @@ Output: a table on stdout and ``<out>/results-<timestamp>.json``;
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import dataclasses
 import getpass
 import hashlib
@@ -193,16 +195,26 @@ def fresh_postgres() -> str:
         candidates.append(url.set(username=getpass.getuser()))
     error: Exception | None = None
     for candidate in candidates:
+        # one database per process (dropped when it exits): two bench runs never share one
+        candidate = candidate.set(database=f"{candidate.database}_{os.getpid()}")
         admin = candidate.set(database="postgres")
         try:
             with psycopg.connect(_conninfo(admin), autocommit=True) as conn:
                 name = candidate.database
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 conn.execute(f'CREATE DATABASE "{name}"')
+            atexit.register(_drop_database, _conninfo(admin), str(name))
             return str(candidate.render_as_string(hide_password=False))
         except psycopg.OperationalError as exc:
             error = exc
     raise RuntimeError(f"PostgreSQL at {url.host}:{url.port}: {error}")
+
+
+def _drop_database(admin: str, name: str) -> None:
+    import psycopg
+
+    with contextlib.suppress(psycopg.Error), psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def fresh_sqlite(out: Path, tier: str) -> str:

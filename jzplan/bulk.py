@@ -45,6 +45,13 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "raw_unit": ("计量单位", "unit"),
 }
 REQUIRED: tuple[str, ...] = ("org_unit", "period", "indicator", "value")
+# every spelling of the text columns' headers, as written (the CSV reader matches them exactly)
+_TEXT_HEADERS: tuple[str, ...] = tuple(
+    spelling
+    for column in ("org_unit", "period", "indicator", "raw_unit")
+    for name in HEADERS[column]
+    for spelling in (name, name.upper(), name.title())
+)
 LABELS: dict[str, str] = {
     "org_unit": "单位代码",
     "period": "报告期",
@@ -128,7 +135,8 @@ def _read_table(data: bytes, suffix: str) -> pa.Table:
                 io.BytesIO(data),
                 read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={},
+                    # codes stay text: 010203 is not the number 10203
+                    column_types={h: pa.string() for h in _TEXT_HEADERS},
                     strings_can_be_null=True,
                     auto_dict_encode=False,
                 ),

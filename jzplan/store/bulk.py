@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, Select, Table, func, insert, select, update
+from sqlalchemy import Connection, Select, String, Table, func, insert, select, update
 
 from jzplan.store.db import Bind, transaction
 from jzplan.store.models import (
@@ -102,10 +102,16 @@ def read_frame(conn: Connection, query: Select[Any], columns: Sequence[str]) -> 
         if not buf.tell():
             return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
         buf.seek(0)
+        # text columns stay text (a unit code 110101003 is not a number), by the query's types
+        text = {
+            name: pa.string()
+            for name, col in zip(columns, query.selected_columns, strict=True)
+            if isinstance(col.type, String)
+        }
         table = pacsv.read_csv(
             buf,
             read_options=pacsv.ReadOptions(column_names=list(columns)),
-            convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+            convert_options=pacsv.ConvertOptions(column_types=text, strings_can_be_null=True),
         )
         out: pd.DataFrame = table.to_pandas()
         return out

@@ -122,6 +122,12 @@ def test_units_are_converted_and_bad_cells_located(catalog: Catalog, tmp_path: P
     assert "不是数字" in issue.message
 
 
+def test_codes_stay_text(catalog: Catalog, tmp_path: Path) -> None:
+    path = tmp_path / "digits.csv"
+    path.write_text("单位代码,报告期,指标代码,本期累计\n0101,2013-06,fai,1\n", encoding="utf-8")
+    assert list(read_bulk(path, catalog).frame["org_unit"]) == ["0101"]
+
+
 def test_missing_column_rejects_the_file(catalog: Catalog, tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text("单位代码,报告期,指标代码\nNGZ,2013-06,fai\n", encoding="utf-8")
@@ -232,3 +238,15 @@ def test_a_file_level_error_rejects_every_unit(
         assert conn.execute(select(BulkFileRow.status)).scalar_one() == "rejected"
     assert figures_of(store).empty
     assert (tmp_path / "archive").is_dir()  # the raw file is kept
+
+
+def test_store_reads_keep_text_columns_text(engine: Engine) -> None:
+    """COPY's CSV is read by pyarrow: a code of digits must not come back as a number."""
+    from sqlalchemy import Float, String, literal
+
+    from jzplan.store.bulk import read_frame
+
+    query = select(literal("0101", String).label("code"), literal(1.5, Float).label("v"))
+    with engine.connect() as conn:
+        frame = read_frame(conn, query, ["code", "v"])
+    assert frame["code"].tolist() == ["0101"] and frame["v"].tolist() == [1.5]
