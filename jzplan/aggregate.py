@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from jzplan.catalog import Catalog
 
@@ -119,6 +121,17 @@ def _build_tree(catalog: Catalog) -> _Tree:
     return dataclasses.replace(tree, expected=tree.rollup(form.astype(np.int64)))
 
 
+def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each value in ``index`` (-1 if absent). Arrow-backed strings are looked up
+    by Arrow's hash kernel, without turning 4 million codes into Python objects first."""
+    try:
+        array = pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return index.get_indexer(pd.Index(values))
+    found = pc.index_in(array, value_set=pa.array(index.astype(str).tolist(), type=pa.string()))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
 def _formula(formula: str, columns: Mapping[str, np.ndarray]) -> np.ndarray:
     """``evaluate_formula`` over arrays: NaN where a name is NaN or a divisor is 0."""
 
@@ -156,8 +169,8 @@ def aggregate_period(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFra
     """
     tree = catalog.cached("aggregate.tree", lambda: _build_tree(catalog))
     n_units, n_inds = tree.form.shape
-    rows = tree.index.get_indexer(pd.Index(observations["org_unit"]))
-    cols = tree.ind_index.get_indexer(pd.Index(observations["indicator"]))
+    rows = _positions(observations["org_unit"], tree.index)
+    cols = _positions(observations["indicator"], tree.ind_index)
     values = pd.to_numeric(observations["value"], errors="coerce").to_numpy(np.float64)
     keep = (rows >= 0) & (cols >= 0) & ~np.isnan(values)
     own = np.full((n_units, n_inds), np.nan)
