@@ -381,7 +381,7 @@ def refresh_aggregates(engine: Bind, *, catalog: Catalog, period: Period) -> dic
     """The period's totals at every level of the hierarchy, from its current figures;
     returns the rewrite's inserted, updated, deleted and unchanged counts."""
     p = str(period)
-    obs = repo.current_observations(engine, [p])
+    obs = repo.current_observations(engine, [p], ordered=False)
     return repo.write_aggregates(engine, p, aggregate_period(obs, catalog))
 
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, Select, String, Table, func, insert, select, update
+from sqlalchemy import Connection, Select, String, Table, func, insert, select, text, update
 
 from jzplan.store.db import Bind, transaction
 from jzplan.store.models import (
@@ -97,8 +97,8 @@ def read_frame(conn: Connection, query: Select[Any], columns: Sequence[str]) -> 
         buf = io.BytesIO()
         raw: Any = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as cp:
-            for block in cp:
-                buf.write(block)
+            while data := cp.read():
+                buf.write(data)
         if not buf.tell():
             return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
         buf.seek(0)
@@ -263,7 +263,12 @@ def load_bulk(
         good = frame[~pd.Series(row_pair.isin(list(bad_pairs)) if bad_pairs else False,
                                 index=frame.index)]  # fmt: skip
         current = _current(conn, periods, set(good["org_unit"].unique()))
-        changed = _changed_pairs(good, current) if not good.empty else pd.Series(dtype=bool)
+        if good.empty:
+            changed = pd.Series(dtype=bool)
+        elif current.empty:  # nothing current yet (a first load): every unit is new
+            changed = pd.Series(True, index=pd.MultiIndex.from_frame(good[_KEYS].drop_duplicates()))
+        else:
+            changed = _changed_pairs(good, current)
         to_load: list[tuple[str, str]] = [(str(k[0]), str(k[1])) for k, v in changed.items() if v]  # type: ignore[index]
         unchanged = int((~changed).sum()) if len(changed) else 0
 
@@ -402,11 +407,29 @@ def _versions(conn: Connection, periods: Sequence[str]) -> dict[tuple[str, str],
 
 
 def _insert_returning(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert submission rows, their new ids in the order given."""
+    """Insert submission rows, their new ids in the order given.
+
+    The ids are taken first (PostgreSQL: the column's sequence; SQLite: after the largest id,
+    the table being locked by this transaction) and inserted with the rows in one
+    executemany: RETURNING through insertmanyvalues cost 22 s for 40,000 rows."""
     if not rows:
         return []
-    stmt = insert(_submission).returning(_submission.c.id, sort_by_parameter_order=True)
-    return [int(i) for i in conn.execute(stmt, rows).scalars()]
+    if conn.dialect.name == "postgresql":
+        ids = [
+            int(i)
+            for i in conn.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('submission', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": len(rows)},
+            )
+        ]
+    else:
+        start = int(conn.scalar(select(func.coalesce(func.max(_submission.c.id), 0))) or 0)
+        ids = list(range(start + 1, start + 1 + len(rows)))
+    conn.execute(insert(_submission), [{**r, "id": i} for r, i in zip(rows, ids, strict=True)])
+    return ids
 
 
 def _issues_by_pair(
