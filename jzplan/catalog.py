@@ -347,6 +347,8 @@ def _parse_unit(
     indicators: dict[str, Indicator],
 ) -> OrgUnit:
     code = str(raw.get("code"))
+    if not code.isprintable() or "," in code:
+        raise CatalogError(f"org unit {code!r}: a code is printable text without commas")
     extra = set(raw) - ORG_UNIT_KEYS
     if extra:
         raise CatalogError(f"org unit {code}: unknown keys {sorted(extra)}")

@@ -381,8 +381,9 @@ def refresh_aggregates(engine: Bind, *, catalog: Catalog, period: Period) -> dic
     """The period's totals at every level of the hierarchy, from its current figures;
     returns the rewrite's inserted, updated, deleted and unchanged counts."""
     p = str(period)
-    obs = repo.current_observations(engine, [p], ordered=False)
-    return repo.write_aggregates(engine, p, aggregate_period(obs, catalog))
+    return repo.write_aggregates(
+        engine, p, aggregate_period(repo.period_values(engine, p), catalog)
+    )
 
 
 def evaluate_period(

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from jzplan.aggregate import AGGREGATE_COLUMNS
 from jzplan.catalog import Catalog
 from jzplan.plan import Plan
-from jzplan.store.bulk import copy_rows, read_frame
+from jzplan.store.bulk import copy_rows, read_frame, read_values
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import (
     AggregateRow,
@@ -614,6 +614,19 @@ def current_observations(
          "value_month": "float64", "submission_id": "int64"}
     )  # fmt: skip
     return frame
+
+
+def period_values(bind: Bind, period: str) -> pd.DataFrame:
+    """The period's current figures as org_unit, indicator, value, unsorted: what the
+    aggregation reads (``jzplan.store.bulk.read_values``: a national month in seconds)."""
+    query = (
+        select(_observation.c.org_unit_code, _observation.c.indicator_code, _observation.c.value)
+        .join(_submission, _submission.c.id == _observation.c.submission_id)
+        .where(_submission.c.status == "accepted", _observation.c.period == period)
+    )
+    with connect(bind) as conn:
+        frame = read_values(conn, query)
+    return frame.astype({"org_unit": "str", "indicator": "str", "value": "float64"})
 
 
 def submitted_units(bind: Bind, period: str) -> set[str]:

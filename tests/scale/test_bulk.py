@@ -250,3 +250,21 @@ def test_store_reads_keep_text_columns_text(engine: Engine) -> None:
     with engine.connect() as conn:
         frame = read_frame(conn, query, ["code", "v"])
     assert frame["code"].tolist() == ["0101"] and frame["v"].tolist() == [1.5]
+
+
+def test_period_values_reads_the_current_figures(
+    store: Engine,
+    month_figures: pd.DataFrame,
+    catalog: Catalog,
+    validator: SubmissionValidator,
+    tmp_path: Path,
+) -> None:
+    """What the aggregation reads (packed on PostgreSQL) equals the current figures."""
+    ingest(bulk_csv(month_figures, tmp_path / "2013-06" / "p.csv"), store, catalog, validator,
+           tmp_path)  # fmt: skip
+    lean = repo.period_values(store, "2013-06").sort_values(["org_unit", "indicator"])
+    full = figures_of(store)
+    assert lean["org_unit"].tolist() == full["org_unit"].tolist()
+    assert lean["indicator"].tolist() == full["indicator"].tolist()
+    assert lean["value"].tolist() == full["value"].tolist()
+    assert repo.period_values(store, "2013-07").empty
