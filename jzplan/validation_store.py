@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Table, insert, select
 
@@ -18,14 +19,24 @@ from jzplan.store.models import (
     ValidationDocumentRow,
     ValidationResultRow,
 )
-from jzplan.submissions import ParsedSubmission
-from jzplan.validation import SubmissionValidator, ValidationReport
+from jzplan.submissions import ParsedSubmission, SubmissionIssue
+from jzplan.validation import (
+    HISTORY_SUITE,
+    MAX_ISSUES_PER_RULE,
+    RuleResult,
+    SubmissionValidator,
+    ValidationReport,
+    load_suite_dict,
+)
 
 _submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
 _document: Table = ValidationDocumentRow.__table__  # type: ignore[assignment]
 _result: Table = ValidationResultRow.__table__  # type: ignore[assignment]
 
 HISTORY_FRAME_COLUMNS = ("period", "indicator", "value")
+# figures of history read and checked at once for a bulk file (a slice of its units)
+MAX_HISTORY_ROWS = 5_000_000
+_MAX_DETAILS = 50  # details kept per merged rule result, as one report keeps them
 
 
 def read_unit_history(
@@ -40,18 +51,181 @@ def read_unit_history(
     )
 
 
+def read_units_history(
+    bind: Bind, org_units: Sequence[str], period: str, settings: OutlierSettings | None = None
+) -> pd.DataFrame:
+    """The units' accepted figures of the months the history checks of ``period`` read
+    (org_unit, period, indicator, value), in the store's order."""
+    periods = history_periods(Period.parse(period), settings or OutlierSettings())
+    frame = repo.current_observations(bind, periods, org_units=list(org_units))
+    return frame[["org_unit", *HISTORY_FRAME_COLUMNS]]
+
+
 def validate_against_store(
     bind: Bind,
     parsed: ParsedSubmission,
     validator: SubmissionValidator,
     settings: OutlierSettings | None = None,
+    *,
+    max_history_rows: int = MAX_HISTORY_ROWS,
 ) -> ValidationReport:
-    """The history suite for a parsed submission, against what the store holds now."""
+    """The history suite for a parsed submission, against what the store holds now.
+
+    A bulk file is checked per period it holds, its units in batches whose history stays
+    under about ``max_history_rows`` figures (a national month's 24 months of history are
+    100 million figures: read and checked a slice of units at a time); the report's
+    ``error_rows`` are positions in ``parsed.frame``, as the bulk loader reads them."""
+    settings = settings or validator.outlier
+    if parsed.bulk:
+        return _validate_bulk(bind, parsed, validator, settings, max_history_rows)
     if parsed.org_unit is None or parsed.period is None:
         return ValidationReport((), ())
-    settings = settings or validator.outlier
     history = read_unit_history(bind, parsed.org_unit, parsed.period, settings)
     return validator.validate_history(parsed, history, settings)
+
+
+def _validate_bulk(
+    bind: Bind,
+    parsed: ParsedSubmission,
+    validator: SubmissionValidator,
+    settings: OutlierSettings,
+    max_history_rows: int,
+) -> ValidationReport:
+    frame = parsed.frame.reset_index(drop=True)
+    if frame.empty:
+        return ValidationReport((), ())
+    period_codes, period_uniques = pd.factorize(frame["period"])
+    months = len(history_periods(Period(2000, 1), settings))
+    parts: list[tuple[ValidationReport, np.ndarray]] = []
+    for code, period in enumerate(period_uniques.tolist()):
+        if not _is_period(period):
+            continue  # a bad period fails the file suites; nothing to compare with
+        at = np.flatnonzero(period_codes == code)
+        units, unit_uniques = pd.factorize(frame["org_unit"].to_numpy()[at])
+        if not len(unit_uniques):
+            continue
+        per_unit = max(1, len(at) // len(unit_uniques)) * months
+        batch = max(1, max_history_rows // per_unit)
+        order, bounds = _batches(units, batch, len(unit_uniques))
+        for b in range(len(bounds) - 1):
+            rows = at[np.sort(order[bounds[b] : bounds[b + 1]])]
+            names = [str(u) for u in unit_uniques[b * batch : (b + 1) * batch]]
+            history = read_units_history(bind, names, str(period), settings)
+            history = _with_earlier_rows(history, frame, names, str(period))
+            sub = ParsedSubmission(
+                path=parsed.path,
+                sha256=parsed.sha256,
+                org_unit=None,
+                period=str(period),
+                frame=frame.iloc[rows].reset_index(drop=True),
+                bulk=True,
+            )
+            parts.append((validator.validate_history(sub, history, settings), rows))
+    return merge_reports(parts, validator)
+
+
+def _is_period(value: object) -> bool:
+    try:
+        Period.parse(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _batches(units: np.ndarray, batch: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ordered by batch of ``batch`` units (units numbered 0..count-1, -1 none),
+    and each batch's bounds in that order; rows without a unit go with the first batch."""
+    group = np.maximum(units, 0) // batch
+    groups = (count + batch - 1) // batch
+    if groups == 1:
+        return np.arange(len(units)), np.array([0, len(units)])
+    order = np.argsort(group, kind="stable")
+    return order, np.searchsorted(group[order], np.arange(groups + 1))
+
+
+def _with_earlier_rows(
+    history: pd.DataFrame, frame: pd.DataFrame, units: Sequence[str], period: str
+) -> pd.DataFrame:
+    """The store's history plus the file's own figures of earlier months for these units (a
+    file holding May and June: June is compared with the May it brings, as a township batch
+    compares it with a May file loaded just before)."""
+    earlier = frame["period"].astype("str") < period
+    if not earlier.any():
+        return history
+    mine = earlier & frame["org_unit"].isin(list(units))
+    if not mine.any():
+        return history
+    own = frame.loc[mine, ["org_unit", *HISTORY_FRAME_COLUMNS]].astype(
+        {"org_unit": "str", "period": "str", "indicator": "str", "value": "float64"}
+    )
+    both = pd.concat([history.astype(own.dtypes.to_dict()), own], ignore_index=True)
+    return both.drop_duplicates(["org_unit", "period", "indicator"], keep="last")
+
+
+def merge_reports(
+    parts: Sequence[tuple[ValidationReport, np.ndarray]], validator: SubmissionValidator
+) -> ValidationReport:
+    """One report from reports on slices of a frame (each with the positions of its rows in
+    the whole frame): rule counts summed, located issues capped per rule as one report caps
+    them, error rows mapped back. GE's documents are kept one per slice (a bulk file's are
+    not stored)."""
+    if not parts:
+        return ValidationReport((), ())
+    error_rows = [rows[r.error_rows] for r, rows in parts if len(r.error_rows)]
+    merged_rows = (
+        np.unique(np.concatenate(error_rows)).astype(np.int64)
+        if error_rows
+        else np.zeros(0, np.int64)
+    )
+    if len(parts) == 1:
+        report = parts[0][0]
+        return ValidationReport(report.results, report.issues, report.documents, merged_rows)
+    results: dict[tuple[str, str], list[RuleResult]] = {}
+    for report, _ in parts:
+        for r in report.results:
+            results.setdefault((r.rule, r.severity), []).append(r)
+    issues = [i for report, _ in parts for i in report.issues]
+    messages = _rule_messages(validator)
+    merged: list[RuleResult] = []
+    merged_issues: list[SubmissionIssue] = []
+    for (rule, severity), found in results.items():
+        one = RuleResult(
+            rule=rule,
+            severity=severity,
+            success=all(r.success for r in found),
+            checked=sum(r.checked for r in found),
+            failed=sum(r.failed for r in found),
+            details=[d for r in found for d in r.details][:_MAX_DETAILS],
+        )
+        merged.append(one)
+        mine = [i for i in issues if i.rule == rule and i.severity == severity]
+        located = [i for i in mine if i.row is not None][:MAX_ISSUES_PER_RULE]
+        merged_issues.extend(located)
+        rest = one.failed - len(located)
+        if rest > 0 and any(i.row is not None for i in mine):
+            merged_issues.append(
+                SubmissionIssue(
+                    code=rule,
+                    message=f"{messages.get(rule, rule)}：另有 {rest} 行同样的错误",
+                    file=mine[0].file,
+                    rule=rule,
+                    severity=severity,
+                )
+            )
+        elif not located:
+            merged_issues.extend(dict.fromkeys(mine))  # failures with no row, once each
+    documents = tuple(d for report, _ in parts for d in report.documents)
+    return ValidationReport(tuple(merged), tuple(merged_issues), documents, merged_rows)
+
+
+def _rule_messages(validator: SubmissionValidator) -> dict[str, str]:
+    """Rule code -> the office's message, from the history suite's meta."""
+    suite = load_suite_dict(validator.expectations_dir, HISTORY_SUITE)
+    return {
+        str(e["meta"]["code"]): str(e["meta"]["message"])
+        for e in suite["expectations"]
+        if "code" in e.get("meta", {}) and "message" in e.get("meta", {})
+    }
 
 
 def write_validation_documents(
