@@ -468,28 +468,24 @@ def _versions(conn: Connection, periods: Sequence[str]) -> dict[tuple[str, str],
 def _insert_returning(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     """Insert submission rows, their new ids in the order given.
 
-    The ids are taken first (PostgreSQL: the column's sequence; SQLite: after the largest id,
-    the table being locked by this transaction) and inserted with the rows in one
-    executemany: RETURNING through insertmanyvalues cost 22 s for 40,000 rows."""
+    The ids are a block after the largest id (the table locked by this transaction; on
+    PostgreSQL the sequence is then moved past the block) and go in with the rows: RETURNING
+    through insertmanyvalues cost 22 s for 40,000 rows, nextval per row 5 s."""
     if not rows:
         return []
     if conn.dialect.name == "postgresql":
-        ids = [
-            int(i)
-            for i in conn.scalars(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('submission', 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"n": len(rows)},
-            )
-        ]
-    else:
-        start = int(conn.scalar(select(func.coalesce(func.max(_submission.c.id), 0))) or 0)
-        ids = list(range(start + 1, start + 1 + len(rows)))
+        # a block of ids after the largest, the table locked against other writers until the
+        # transaction ends; the sequence is moved past it
+        conn.execute(text("LOCK TABLE submission IN SHARE ROW EXCLUSIVE MODE"))
+    start = int(conn.scalar(select(func.coalesce(func.max(_submission.c.id), 0))) or 0)
+    ids = list(range(start + 1, start + 1 + len(rows)))
     with_ids = [{**r, "id": i} for r, i in zip(rows, ids, strict=True)]
     if conn.dialect.name == "postgresql":
         copy_rows(conn, _submission, pd.DataFrame(with_ids))  # 40,000 rows: 0.5 s, not 7 s
+        conn.execute(
+            text("SELECT setval(pg_get_serial_sequence('submission', 'id'), :last)"),
+            {"last": ids[-1]},
+        )
     else:
         conn.execute(insert(_submission), with_ids)
     return ids

@@ -185,7 +185,8 @@ class AggregateRow(Base):
     """A total for the area, or a rate derived for one unit, with its coverage n of N."""
 
     __tablename__ = "aggregate"
-    __table_args__ = (UniqueConstraint("org_unit_code", "period", "indicator_code"),)
+    # (org_unit_code, period, indicator_code) is unique by construction: both writers refuse a
+    # duplicate key; no unique index to maintain for 400,000 totals (0006_fact_tables)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # no per-row foreign keys (migration 0006_fact_tables): derived from the catalog

@@ -9,8 +9,9 @@ indicator once (duplicate_indicator), and submissions are never deleted. The one
 (always looked up with its period). On PostgreSQL it is a BRIN index: figures arrive month by
 month and submission by submission, so block ranges summarise them almost for free.
 
-Aggregates lose their per-row foreign keys for the same reason (they are derived from the
-catalog) and keep their unique key, which the changed-only rewrite relies on.
+Aggregates (400,000 totals a national month) lose their per-row foreign keys and their
+unique (org unit, period, indicator) index for the same reason: they are derived from the
+catalog, and both writers refuse a duplicate key before writing; the period index stays.
 
 Revision ID: 0006_fact_tables
 Revises: 0002_ingest_lifecycle, 0003_validation, 0004_tracking, 0005_operations
@@ -53,10 +54,15 @@ def upgrade() -> None:
     with op.batch_alter_table("aggregate") as batch:
         batch.drop_constraint("fk_aggregate_org_unit_code_org_unit", type_="foreignkey")
         batch.drop_constraint("fk_aggregate_indicator_code_indicator", type_="foreignkey")
+        batch.drop_constraint("uq_aggregate_org_unit_code_period_indicator_code", type_="unique")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("aggregate") as batch:
+        batch.create_unique_constraint(
+            "uq_aggregate_org_unit_code_period_indicator_code",
+            ["org_unit_code", "period", "indicator_code"],
+        )
         batch.create_foreign_key(
             "fk_aggregate_org_unit_code_org_unit", "org_unit", ["org_unit_code"], ["code"]
         )
