@@ -225,7 +225,7 @@ def load_prepared(
         if parsed is None:
             raise RuntimeError(f"{path.name}: prepared as already stored, but the store lacks it")
         if parsed.bulk:
-            return _load_bulk(prepared, parsed, conn, arrival, received_at)
+            return _load_bulk(prepared, parsed, conn, arrival, received_at, validator, outlier)
         submission_id = repo.record_submission(
             conn,
             sha256=sha,
@@ -287,10 +287,14 @@ def _load_bulk(
     conn: Connection,
     arrival: Period,
     received_at: datetime,
+    validator: SubmissionValidator | None = None,
+    outlier: OutlierSettings | None = None,
 ) -> IngestOutcome:
-    """A bulk file: its units loaded or rejected one by one, in the caller's transaction."""
+    """A bulk file: its units loaded or rejected one by one, in the caller's transaction;
+    with ``validator``, the history suite first runs against the store as it is now."""
     path = prepared.path
-    errors = [i for i in prepared.issues if i.severity == "error"]
+    issues, results = list(prepared.issues), list(prepared.results)
+    errors = [i for i in issues if i.severity == "error"]
     # a reading error or a table-level rule (no row to blame) rejects the whole file
     parsed_rows = {i.row for i in parsed.issues if i.severity == "error"}
     rowless = any(i.row is None for i in errors)
@@ -299,6 +303,12 @@ def _load_bulk(
     error_rows = np.union1d(
         prepared.error_rows, np.asarray(bad_lines, dtype=np.int64) - first_line
     ).astype(np.int64)
+    if validator is not None and not (rowless or parsed.frame.empty):
+        against_store = validate_against_store(conn, parsed, validator, outlier)
+        issues.extend(against_store.issues)
+        results.extend(r.as_row() for r in against_store.results)
+        error_rows = np.union1d(error_rows, against_store.error_rows).astype(np.int64)
+        errors = [i for i in issues if i.severity == "error"]
     loaded = load_bulk(
         conn,
         sha256=prepared.sha256,
@@ -308,14 +318,13 @@ def _load_bulk(
         received_at=received_at,
         frame=parsed.frame,
         error_rows=error_rows,
-        issues=prepared.issues,
+        issues=issues,
         file_rejected=rowless or parsed.frame.empty,
-        results=prepared.results,
+        results=results,
         size_bytes=prepared.size_bytes,
         source_path=source_path_of(path),
         file_format=prepared.file_format,
     )
-    results = prepared.results
     return IngestOutcome(
         file=path.name,
         sha256=prepared.sha256,
@@ -324,8 +333,8 @@ def _load_bulk(
         org_unit=None,
         period=parsed.period,
         errors=len(errors),
-        warnings=sum(1 for i in prepared.issues if i.severity == "warning"),
-        messages=tuple(str(i) for i in prepared.issues[:50]),
+        warnings=sum(1 for i in issues if i.severity == "warning"),
+        messages=tuple(str(i) for i in issues[:50]),
         rules_checked=len(results),
         rules_failed=sum(1 for r in results if not r["success"]),
         inserted=loaded.inserted,

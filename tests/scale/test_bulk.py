@@ -60,8 +60,13 @@ def ingest(
     prepared = prepare_file(
         path, catalog=catalog, validator=validator, archive_dir=tmp / "archive", arrival=MONTH
     )
+    # with the validator, as the monthly flow loads: the history suite runs against the store
     return load_prepared(
-        prepared, bind=engine, arrival=MONTH, received_at=datetime(2013, 7, 5, tzinfo=UTC)
+        prepared,
+        bind=engine,
+        arrival=MONTH,
+        received_at=datetime(2013, 7, 5, tzinfo=UTC),
+        validator=validator,
     )
 
 
