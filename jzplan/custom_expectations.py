@@ -1,4 +1,4 @@
-"""Two row-wise Great Expectations our suites use that GE does not ship.
+"""Row-wise Great Expectations our suites use that GE does not ship.
 
 Importing this module registers them (GE registers an expectation class when it is defined);
 ``jzplan.validation`` imports it before loading any suite, because GE silently drops unknown
@@ -13,6 +13,11 @@ expectation types from a loaded suite. Import it only where GE may be imported (
 
 Rows with a missing value in any listed column are skipped (``ignore_row_if``), so a bound or
 a previous month that does not exist is no failure.
+
+- ``expect_column_values_to_match_regex_per_distinct_value``: GE's
+  ``expect_column_values_to_match_regex`` (the value's text contains a match; missing values
+  skipped), with the regex evaluated once per distinct value and broadcast to the rows (on a
+  categorical column, once per category). Used for the period of a bulk file's every row.
 """
 
 from __future__ import annotations
@@ -22,7 +27,16 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
-from great_expectations.expectations.expectation import MulticolumnMapExpectation
+from great_expectations.expectations.expectation import (
+    ColumnMapExpectation,
+    MulticolumnMapExpectation,
+)
+from great_expectations.expectations.metrics.map_metric_provider.column_condition_partial import (
+    column_condition_partial,
+)
+from great_expectations.expectations.metrics.map_metric_provider.column_map_metric_provider import (
+    ColumnMapMetricProvider,
+)
 from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (  # noqa: E501
     multicolumn_condition_partial,
 )
@@ -91,3 +105,31 @@ class ExpectColumnValuesToBeBetweenColumns(MulticolumnMapExpectation):
     map_metric: ClassVar[str] = "multicolumn_values.between_columns"
     success_keys: ClassVar[tuple[str, ...]] = ("mostly",)
     args_keys: ClassVar[tuple[str, ...]] = ("column_list",)
+
+
+class ColumnValuesMatchRegexPerDistinctValue(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.match_regex_per_distinct_value"
+    condition_value_keys = ("regex",)
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, regex: str, **kwargs: Any) -> pd.Series:
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy()
+            distinct = pd.Series(column.cat.categories, dtype="object")
+        else:
+            codes, uniques = pd.factorize(column)
+            distinct = pd.Series(uniques, dtype="object")
+        # as GE's expect_column_values_to_match_regex: the text of the value contains a match
+        matches = distinct.astype(str).str.contains(regex).to_numpy(dtype=bool)
+        return pd.Series(np.append(matches, False)[codes], index=column.index)
+
+
+class ExpectColumnValuesToMatchRegexPerDistinctValue(ColumnMapExpectation):
+    """GE's ``expect_column_values_to_match_regex``, the regex tried once per distinct value
+    (a national month's period column is millions of rows of one or two values)."""
+
+    regex: str
+
+    map_metric: ClassVar[str] = "column_values.match_regex_per_distinct_value"
+    success_keys: ClassVar[tuple[str, ...]] = ("regex", "mostly")
+    args_keys: ClassVar[tuple[str, ...]] = ("column", "regex")
