@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,10 @@ _MAX_DETAILS = 50
 # located issues built per rule; the rest of its failing rows are one summary issue
 MAX_ISSUES_PER_RULE = 100
 _FINGERPRINT_BELOW_BYTES = 2**20
-_CATEGORICAL_FROM_ROWS = 100_000
+# from this many rows each expectation runs on its own narrow batch; below, a suite is one GE
+# validation of the whole frame (a township file: ~20 rows, where GE's fixed cost per
+# validation dominates)
+_PER_EXPECTATION_FROM_ROWS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,36 +199,130 @@ def validation_frame(
     Vectorised: the frame may hold many units' figures (a bulk file, millions of rows); each
     row's form is its own unit's, and the same-form relations are taken per (unit, period).
     """
-    frame = parsed.frame.reset_index(drop=True).copy()
+    return _validation_columns(parsed, catalog, rules).frame()
+
+
+class _Codes:
+    """A text column kept dictionary-encoded: ``values`` taken by ``codes`` (-1: missing, or
+    with ``wrap`` the last value). Its text is built only where something reads it (a located
+    row, the whole frame); a GE batch takes it as a categorical, which GE filters and
+    compares by its integer codes."""
+
+    def __init__(self, codes: np.ndarray, values: Any, *, wrap: bool = False) -> None:
+        self.codes = codes
+        self.values = values  # pandas array; unique when the column is read as a categorical
+        self.wrap = wrap
+        self._categorical: pd.Categorical | None = None
+
+    def text(self, at: np.ndarray | None = None) -> Any:
+        codes = self.codes if at is None else self.codes[at]
+        return self.values.take(codes, allow_fill=not self.wrap)
+
+    def categorical(self) -> pd.Categorical:
+        if self._categorical is None:
+            dtype = pd.CategoricalDtype(pd.Index(self.values))
+            self._categorical = pd.Categorical.from_codes(self.codes, dtype=dtype, validate=False)
+        return self._categorical
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """The validation frame as named columns (arrays, or ``_Codes`` built on demand): a GE
+    batch or a few located rows are cut from it without assembling the whole frame."""
+
+    n: int
+    data: dict[str, Any]  # in the frame's column order
+    coded: dict[str, _Codes]  # categorical stand-ins of text columns, for GE batches
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Columns:
+        return cls(len(frame), {c: frame[c].array for c in frame.columns}, {})
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({c: _whole(v) for c, v in self.data.items()}, index=range(self.n))
+
+    def batch(self, columns: tuple[str, ...], *, coded: bool) -> pd.DataFrame:
+        """The columns ``columns`` (table-level: the first one), text columns as categoricals
+        when ``coded``."""
+        names = columns or tuple(self.data)[:1]
+        return pd.DataFrame(
+            {
+                c: self.coded[c].categorical()
+                if coded and c in self.coded
+                else _whole(self.data[c])
+                for c in names
+            },
+            index=range(self.n),
+            copy=False,
+        )
+
+    def rows(self, at: np.ndarray) -> pd.DataFrame:
+        """Every column at the positions ``at`` (index: the positions)."""
+        return pd.DataFrame(
+            {c: v.text(at) if isinstance(v, _Codes) else v.take(at) for c, v in self.data.items()},
+            index=at,
+        )
+
+
+def _whole(v: Any) -> Any:
+    return v.text() if isinstance(v, _Codes) else v
+
+
+def _validation_columns(
+    parsed: ParsedSubmission, catalog: Catalog, rules: Rules | None
+) -> _Columns:
+    """``validation_frame``'s columns. Each code column is factorized once, and its codes
+    serve the catalog look-ups, the relations and the GE batches alike; arrays of a row each
+    are only those the suites read (on millions of rows, every such array costs)."""
+    src = parsed.frame.reset_index(drop=True)
+    n = len(src)
+    data: dict[str, Any] = {c: src[c].array for c in src.columns}
     facts = _IndicatorFacts.of(catalog, rules)
+    ind_codes, ind_uniques = pd.factorize(src["indicator"])
+    unit_codes, unit_uniques = pd.factorize(src["org_unit"])
+    period_codes, period_uniques = pd.factorize(src["period"])
+    measure_codes, measure_uniques = pd.factorize(src["unit"])
     # position of each row's indicator in the catalog; -1 (unknown) takes the arrays' last slot
-    ind = _positions(frame["indicator"], facts.index)
-    frame["allows_negative"] = facts.allows_negative[ind]
-    frame["measure"] = facts.measure.take(ind)
-    frame["expected_unit"] = facts.expected_unit.take(ind)
+    found = facts.index.get_indexer(pd.Index(ind_uniques).astype("str"))
+    ind = np.append(found, -1).astype(np.int32)[ind_codes]
+    data["allows_negative"] = facts.allows_negative[ind]
+    data["measure"] = _Codes(ind, facts.measure, wrap=True)
+    # the file's units and the catalog's in one dictionary: the unit check compares codes
+    names = pd.Index(measure_uniques)
+    catalog_units = pd.Index(facts.expected_unit).dropna().unique()
+    names = names.append(catalog_units.difference(names, sort=False))
+    unit_names = pd.array(names, dtype="str")
+    expected = names.get_indexer(facts.expected_unit).astype(np.int32)
+    data["expected_unit"] = _Codes(expected[ind], unit_names)
     # catalog membership as boolean columns: an in-set expectation with the whole catalog as
     # its value set costs far more in GE than the check itself
-    units = catalog.org_units
-    unit_codes, uniques = pd.factorize(frame["org_unit"])
-    unit_uniques: list[Any] = uniques.tolist()
-    known = np.fromiter((u in units for u in unit_uniques), bool, len(unit_uniques))
-    frame["org_unit_known"] = np.append(known, False)[unit_codes]
-    frame["indicator_known"] = ind >= 0
+    unit_list: list[Any] = pd.Index(unit_uniques).tolist()
+    known, on_form = _unit_forms(catalog, unit_list, facts.index)
+    data["org_unit_known"] = np.append(known, False)[unit_codes]
+    data["indicator_known"] = ind >= 0
+    form_codes = unit_codes
     if parsed.org_unit is not None and not getattr(parsed, "bulk", False):
         # a one-unit file: the file's unit decides the form, and all its rows are one group
-        unit_codes = np.zeros(len(frame), dtype=np.intp)
-        unit_uniques = [parsed.org_unit]
-    frame["on_form"] = _on_form(catalog, unit_uniques, facts.index)[unit_codes, ind]
+        form_codes = np.zeros(n, dtype=np.intp)
+        _, on_form = _unit_forms(catalog, [parsed.org_unit], facts.index)
+    data["on_form"] = on_form(form_codes, ind)
     # masked copies instead of row conditions (a pandas query per expectation is slow)
-    value = frame["value"].astype("float64")
-    frame["nonneg_value"] = value.where(facts.nonneg[ind])
-    frame["nonneg_flow_value"] = value.where(facts.nonneg_flow[ind])
-    if rules is None:
-        return frame
-    frame["plausible_min"] = facts.plausible_min[ind]
-    frame["plausible_max"] = facts.plausible_max[ind]
-    _add_relations(frame, value, ind, unit_codes, facts, rules, catalog)
-    return frame
+    value = src["value"].astype("float64").to_numpy()
+    data["nonneg_value"] = np.where(facts.nonneg[ind], value, np.nan)
+    data["nonneg_flow_value"] = np.where(facts.nonneg_flow[ind], value, np.nan)
+    coded = {
+        "org_unit": _Codes(unit_codes, unit_uniques),
+        "period": _Codes(period_codes, period_uniques),
+        "indicator": _Codes(ind_codes, ind_uniques),
+        "unit": _Codes(measure_codes, unit_names),
+        "expected_unit": data["expected_unit"],
+    }
+    if rules is not None:
+        data["plausible_min"] = facts.plausible_min[ind]
+        data["plausible_max"] = facts.plausible_max[ind]
+        groups = (form_codes, period_codes, len(period_uniques))
+        data.update(_relations(value, ind, groups, facts, rules, catalog))
+    return _Columns(n, data, coded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,50 +357,55 @@ class _IndicatorFacts:
         )
 
 
-def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
-    """Position of each value in ``index``, -1 where absent (missing values included)."""
-    codes, uniques = pd.factorize(values)
-    found = index.get_indexer(pd.Index(uniques).astype("str"))
-    return np.append(found, -1)[codes]
-
-
-def _on_form(catalog: Catalog, unit_uniques: Any, index: pd.Index) -> np.ndarray:
-    """Boolean (unit, indicator) table: is the indicator on the unit's form? The last row is a
-    missing unit, the last column an unknown indicator. A unit unknown to the catalog, or with
-    no form, counts every catalog indicator as on its form (only unknown_org_unit fires)."""
+def _unit_forms(catalog: Catalog, unit_list: list[Any], index: pd.Index) -> tuple[np.ndarray, Any]:
+    """For each unit of ``unit_list``: is it in the catalog; and a function of (unit codes,
+    indicator positions) telling whether the indicator is on the unit's form. A unit unknown
+    to the catalog, or with no form, and a missing unit (code -1), count every catalog
+    indicator as on their form (only unknown_org_unit fires); an unknown indicator (-1) is on
+    no form."""
     units = catalog.org_units
-    everything = np.ones(len(index) + 1, dtype=bool)
-    everything[-1] = False
-    forms: dict[tuple[str, ...], np.ndarray] = {}
-    rows: list[np.ndarray] = []
-    for code in unit_uniques:
+    width = len(index) + 1
+    forms: dict[tuple[str, ...], int] = {}  # form -> row of the table; row 0: every indicator
+    known = np.zeros(len(unit_list), dtype=bool)
+    form_of = np.zeros(len(unit_list) + 1, dtype=np.int32)  # the last slot: a missing unit
+    for k, code in enumerate(unit_list):
         unit = units.get(code)
-        if unit is None or not unit.reports:
-            rows.append(everything)
+        if unit is None:
             continue
-        row = forms.get(unit.reports)
-        if row is None:
-            row = np.zeros(len(index) + 1, dtype=bool)
-            pos = index.get_indexer(pd.Index(unit.reports, dtype="str"))
-            row[pos[pos >= 0]] = True
-            forms[unit.reports] = row
-        rows.append(row)
-    rows.append(everything)
-    return np.vstack(rows)
+        known[k] = True
+        if unit.reports:
+            form_of[k] = forms.setdefault(unit.reports, len(forms) + 1)
+    # column 0: an unknown indicator, 1 + i: the catalog's i-th
+    table = np.zeros((len(forms) + 1, width), dtype=bool)
+    table[0, 1:] = True
+    for reports, row in forms.items():
+        pos = index.get_indexer(pd.Index(reports, dtype="str"))
+        table[row, 1 + pos[pos >= 0]] = True
+    flat = table.ravel()
+
+    def on_form(unit_codes: np.ndarray, ind: np.ndarray) -> np.ndarray:
+        at = form_of[unit_codes]
+        at *= width
+        at += ind
+        at += 1
+        result: np.ndarray = flat[at]
+        return result
+
+    return known, on_form
 
 
-def _add_relations(
-    frame: pd.DataFrame,
-    value: pd.Series,
+def _relations(
+    value: np.ndarray,
     ind: np.ndarray,
-    unit_codes: np.ndarray,
+    groups: tuple[np.ndarray, np.ndarray, int],
     facts: _IndicatorFacts,
     rules: Rules,
     catalog: Catalog,
-) -> None:
+) -> dict[str, Any]:
     """``parts_sum``/``parts`` on each form-sum whole and ``whole_value``/``whole`` on each
-    bounded part, from the figures of the same unit and period (the first non-empty one)."""
-    n = len(frame)
+    bounded part, from the figures of the same unit and period (the first non-empty one).
+    ``groups``: the rows' unit codes, period codes and the number of periods."""
+    n = len(value)
     sums = rules.sums_for("forms")
     bounds = rules.bounds_for("forms")
     involved = sorted(
@@ -312,31 +415,31 @@ def _add_relations(
     )
     col = {code: i for i, code in enumerate(involved)}
     # indicator position -> column of the relation table (-1: not involved)
-    rel_col = np.full(len(facts.index) + 1, -1)
+    rel_col = np.full(len(facts.index) + 1, -1, dtype=np.int16)
     found = facts.index.get_indexer(pd.Index(involved, dtype="str"))
     rel_col[found[found >= 0]] = np.arange(len(involved))[found >= 0]
     row_col = rel_col[ind]
     rows = np.flatnonzero(row_col >= 0)
     parts_sum = np.full(n, np.nan)
-    parts_text = np.zeros(n, dtype=np.intp)  # 0: none, i: the i-th relation's text
+    parts_text = np.full(n, -1, dtype=np.int16)  # -1: none, i: the i-th relation's text
     whole_value = np.full(n, np.nan)
-    whole_name = np.zeros(n, dtype=np.intp)  # 0: none, 1 + i: involved[i]'s name
+    whole_name = np.full(n, -1, dtype=np.int16)  # -1: none, i: involved[i]'s name
     if len(rows):
-        period_codes, _ = pd.factorize(frame["period"])
-        period_count = int(period_codes.max()) + 2
-        key = (unit_codes[rows].astype(np.int64) + 1) * period_count + period_codes[rows] + 1
-        group, uniques = pd.factorize(key)
+        unit_codes, period_codes, periods = groups
+        key = (unit_codes[rows].astype(np.int64) + 1) * (periods + 1) + period_codes[rows] + 1
+        groups_at, uniques = pd.factorize(key)
+        cols = row_col[rows].astype(np.intp)
         cols = row_col[rows]
-        # the figures of each (unit, period): first non-empty value per indicator
+        # the figures of each group: first non-empty value per indicator
         table = np.full((len(uniques), len(involved)), np.nan)
-        vals = value.to_numpy()[rows]
+        vals = value[rows]
         filled = ~np.isnan(vals)
-        flat = group[filled] * len(involved) + cols[filled]
+        flat = groups_at[filled] * len(involved) + cols[filled]
         _, first = np.unique(flat, return_index=True)
         table.flat[flat[first]] = vals[filled][first]
-        for k, rel in enumerate(sums, start=1):
+        for k, rel in enumerate(sums):
             at = cols == col[rel.whole]
-            figures = table[group[at]][:, [col[p] for p in rel.parts]]
+            figures = table[groups_at[at]][:, [col[p] for p in rel.parts]]
             complete = ~np.isnan(figures).any(axis=1)
             target = rows[at][complete]
             parts_sum[target] = [math.fsum(r) for r in figures[complete].tolist()]
@@ -347,18 +450,19 @@ def _add_relations(
         for part, wholes in by_part.items():
             wholes = sorted(set(wholes))  # a tie between wholes goes to the smaller code
             at = cols == col[part]
-            figures = table[group[at]][:, [col[w] for w in wholes]]
+            figures = table[groups_at[at]][:, [col[w] for w in wholes]]
             some = ~np.isnan(figures).all(axis=1)
             pick = np.nanargmin(figures[some], axis=1) if some.any() else np.zeros(0, np.intp)
             target = rows[at][some]
             whole_value[target] = figures[some][np.arange(len(pick)), pick]
-            whole_name[target] = np.array([1 + col[w] for w in wholes])[pick]
-    frame["parts_sum"] = parts_sum
-    texts = [None, *(" + ".join(_name(catalog, p) for p in r.parts) for r in sums)]
-    frame["parts"] = pd.array(texts, dtype="str").take(parts_text)
-    frame["whole_value"] = whole_value
-    names = [None, *(_name(catalog, c) for c in involved)]
-    frame["whole"] = pd.array(names, dtype="str").take(whole_name)
+            whole_name[target] = np.array([col[w] for w in wholes])[pick]
+    texts = [" + ".join(_name(catalog, p) for p in r.parts) for r in sums]
+    return {
+        "parts_sum": parts_sum,
+        "parts": _Codes(parts_text, pd.array(texts, dtype="str")),
+        "whole_value": whole_value,
+        "whole": _Codes(whole_name, pd.array([_name(catalog, c) for c in involved], dtype="str")),
+    }
 
 
 def _name(catalog: Catalog, code: str) -> str:
@@ -372,10 +476,11 @@ def _name(catalog: Catalog, code: str) -> str:
 class SubmissionValidator:
     """One Great Expectations context with every suite, reused for every file of a run.
 
-    Each expectation of a suite runs on its own narrow batch, the frame's columns it reads
-    (GE's row filters for missing values copy every column of the batch, many times per
-    expectation, which dominated a run on millions of rows); its results are put back together
-    as one result document per suite.
+    A small file is validated one suite at a time. On a large one (a bulk file, millions of
+    rows) each expectation of a suite runs on its own narrow batch, the columns it reads, text
+    columns as categoricals (GE's row filters for missing values copy every column of the
+    batch, many times per expectation); its results are put back together as one result
+    document per suite.
     """
 
     def __init__(
@@ -406,6 +511,8 @@ class SubmissionValidator:
         asset = ctx.data_sources.add_pandas("submissions").add_dataframe_asset("submission")
         batch_definition = asset.add_batch_definition_whole_dataframe("whole")
         self._checks: dict[str, list[_Check]] = {}
+        self._suites: dict[str, _Check] = {}
+        self._order: dict[str, Callable[[Any], int]] = {}
         self.expectation_counts: dict[str, int] = {}
         for name in SUITES:
             suite_dict = load_suite_dict(expectations_dir, name)
@@ -416,14 +523,21 @@ class SubmissionValidator:
                 raise RuntimeError(
                     f"suite {name}: {len(suite.expectations)} of {expected} expectations loaded"
                 )
+            whole = ctx.validation_definitions.add(
+                gx.ValidationDefinition(
+                    name=name, data=batch_definition, suite=ctx.suites.add(suite)
+                )
+            )
+            read = [c for e in suite_dict["expectations"] for c in _columns_read(e["kwargs"])]
+            self._suites[name] = _Check(whole, tuple(dict.fromkeys(read)))
+            self._order[name] = _suite_order(suite_dict)
             checks = []
             for i, spec in enumerate(suite_dict["expectations"]):
                 one = ctx.suites.add(gx.ExpectationSuite(name=f"{name}.{i}", expectations=[spec]))
                 definition = ctx.validation_definitions.add(
                     gx.ValidationDefinition(name=f"{name}.{i}", data=batch_definition, suite=one)
                 )
-                compound = spec["type"] == "expect_compound_columns_to_be_unique"
-                checks.append(_Check(definition, _columns_read(spec["kwargs"]), compound))
+                checks.append(_Check(definition, _columns_read(spec["kwargs"])))
             self._checks[name] = checks
             self.expectation_counts[name] = expected
         self.context = ctx
@@ -437,8 +551,8 @@ class SubmissionValidator:
     ) -> ValidationReport:
         """The file suites; with ``history`` (the unit's accepted earlier figures, see
         ``jzplan.validation_store.read_unit_history``) the history suite too."""
-        frame = validation_frame(parsed, self.catalog, self.rules)
-        report = self._run(parsed, frame, FILE_SUITES)
+        columns = _validation_columns(parsed, self.catalog, self.rules)
+        report = self._run(parsed, columns, FILE_SUITES)
         if history is not None:
             report = report + self.validate_history(parsed, history)
         return report
@@ -454,10 +568,11 @@ class SubmissionValidator:
         extra = history_columns(
             frame, history, str(parsed.period), self.catalog, outlier or self.outlier
         )
-        return self._run(parsed, pd.concat([frame, extra], axis=1), (HISTORY_SUITE,))
+        columns = _Columns.of(pd.concat([frame, extra], axis=1))
+        return self._run(parsed, columns, (HISTORY_SUITE,))
 
     def _run(
-        self, parsed: ParsedSubmission, frame: pd.DataFrame, suites: tuple[str, ...]
+        self, parsed: ParsedSubmission, columns: _Columns, suites: tuple[str, ...]
     ) -> ValidationReport:
         from great_expectations.core.expectation_validation_result import (
             ExpectationSuiteValidationResult,
@@ -467,20 +582,22 @@ class SubmissionValidator:
         issues: list[SubmissionIssue] = []
         documents: list[dict[str, Any]] = []
         error_rows: list[np.ndarray] = []
+        large = columns.n >= _PER_EXPECTATION_FROM_ROWS
         for name in suites:
             runs = [
                 check.definition.run(
-                    batch_parameters={"dataframe": check.batch(frame)},
+                    batch_parameters={"dataframe": columns.batch(check.columns, coded=large)},
                     result_format={
                         "result_format": "COMPLETE",
                         "return_unexpected_index_query": False,
                     },
                 )
-                for check in self._checks[name]
+                for check in (self._checks[name] if large else [self._suites[name]])
             ]
-            found = [r for run in runs for r in run.results]
+            # in the suite's order (one GE validation of a suite orders them its own way)
+            found = sorted((r for run in runs for r in run.results), key=self._order[name])
             for r in found:
-                rule, located, rows = self._rule_result(parsed, frame, r)
+                rule, located, rows = self._rule_result(parsed, columns, r)
                 results.append(rule)
                 issues.extend(located)
                 if rule.severity == "error" and len(rows):
@@ -505,7 +622,7 @@ class SubmissionValidator:
         return ValidationReport(tuple(results), tuple(issues), tuple(documents), rows)
 
     def _rule_result(
-        self, parsed: ParsedSubmission, frame: pd.DataFrame, r: Any
+        self, parsed: ParsedSubmission, columns: _Columns, r: Any
     ) -> tuple[RuleResult, list[SubmissionIssue], np.ndarray]:
         config = r.expectation_config
         assert config is not None
@@ -514,12 +631,13 @@ class SubmissionValidator:
         severity = str(meta.get("severity", "error"))
         message = str(meta.get("message", config.type))
         res = r.result or {}
-        checked = int(res.get("element_count") or len(frame))
+        checked = int(res.get("element_count") or columns.n)
         indexes = np.asarray(res.get("unexpected_index_list") or [], dtype=np.int64)
         failed = int(res.get("unexpected_count") or len(indexes))
         if not r.success and not len(indexes):
             failed = max(failed, 1)
         shown = indexes[:MAX_ISSUES_PER_RULE].tolist()
+        frame = columns.rows(indexes[:MAX_ISSUES_PER_RULE])  # the located rows only
         found = [
             _locate(parsed, frame, idx, code, message, severity, self.catalog) for idx in shown
         ]
@@ -563,20 +681,21 @@ class SubmissionValidator:
 
 @dataclass(frozen=True, slots=True)
 class _Check:
-    """One expectation, as its own GE validation over the columns it reads."""
+    """A GE validation (one expectation, or a whole suite) and the columns it reads."""
 
     definition: Any  # gx.ValidationDefinition
     columns: tuple[str, ...]
-    compound: bool  # compares whole rows of codes (duplicates)
 
-    def batch(self, frame: pd.DataFrame) -> pd.DataFrame:
-        if not self.columns:  # table-level: any one column gives the row count
-            return frame.iloc[:, :1]
-        batch = frame[list(self.columns)]
-        if self.compound and len(frame) >= _CATEGORICAL_FROM_ROWS:
-            # pandas finds duplicate rows of codes far faster on categories than on strings
-            batch = batch.astype("category")
-        return batch
+
+def _suite_order(suite_dict: dict[str, Any]) -> Callable[[Any], int]:
+    """A GE result's expectation's position in the suite (by its rule code)."""
+    position = {str(e["meta"]["code"]): i for i, e in enumerate(suite_dict["expectations"])}
+
+    def order(result: Any) -> int:
+        meta = result.expectation_config.meta or {}
+        return position.get(str(meta.get("code")), len(position))
+
+    return order
 
 
 def _columns_read(kwargs: dict[str, Any]) -> tuple[str, ...]:
