@@ -23,6 +23,7 @@ Chinese message shown to the office.
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import math
@@ -55,6 +56,7 @@ _FINGERPRINT_BELOW_BYTES = 2**20
 # validation of the whole frame (a township file: ~20 rows, where GE's fixed cost per
 # validation dominates)
 _PER_EXPECTATION_FROM_ROWS = 100_000
+_RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -585,13 +587,7 @@ class SubmissionValidator:
         large = columns.n >= _PER_EXPECTATION_FROM_ROWS
         for name in suites:
             runs = [
-                check.definition.run(
-                    batch_parameters={"dataframe": columns.batch(check.columns, coded=large)},
-                    result_format={
-                        "result_format": "COMPLETE",
-                        "return_unexpected_index_query": False,
-                    },
-                )
+                check.validate(columns.batch(check.columns, coded=large))
                 for check in (self._checks[name] if large else [self._suites[name]])
             ]
             # in the suite's order (one GE validation of a suite orders them its own way)
@@ -685,6 +681,29 @@ class _Check:
 
     definition: Any  # gx.ValidationDefinition
     columns: tuple[str, ...]
+
+    def validate(self, batch: pd.DataFrame) -> Any:
+        """The definition's suite on ``batch``, as ``ValidationDefinition.run`` validates it,
+        without keeping the result in the context's store (nothing reads it there; on a bulk
+        file it serialised every failing row's value once more)."""
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.validator.v1_validator import Validator
+
+        validator = Validator(
+            batch_definition=self.definition.batch_definition,
+            batch_parameters={"dataframe": batch},
+            result_format=_RESULT_FORMAT,
+        )
+        result = validator.validate_expectation_suite(self.definition.suite)
+        run_id = RunIdentifier(run_time=datetime.datetime.now(datetime.UTC))
+        meta: Any = result.meta
+        meta.update(
+            validation_id=self.definition.id,
+            run_id=run_id,
+            validation_time=run_id.run_time,
+            batch_parameters={"dataframe": "<DATAFRAME>"},
+        )
+        return result
 
 
 def _suite_order(suite_dict: dict[str, Any]) -> Callable[[Any], int]:
