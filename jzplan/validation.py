@@ -430,7 +430,6 @@ def _relations(
         unit_codes, period_codes, periods = groups
         key = (unit_codes[rows].astype(np.int64) + 1) * (periods + 1) + period_codes[rows] + 1
         groups_at, uniques = pd.factorize(key)
-        cols = row_col[rows].astype(np.intp)
         cols = row_col[rows]
         # the figures of each group: first non-empty value per indicator
         table = np.full((len(uniques), len(involved)), np.nan)
@@ -439,23 +438,34 @@ def _relations(
         flat = groups_at[filled] * len(involved) + cols[filled]
         _, first = np.unique(flat, return_index=True)
         table.flat[flat[first]] = vals[filled][first]
+        # the rows of each involved indicator, as positions into ``rows``
+        order = np.argsort(cols, kind="stable")
+        bounds_at = np.searchsorted(cols[order], np.arange(len(involved) + 1))
+
+        def rows_of(code: str) -> np.ndarray:
+            c = col[code]
+            return order[bounds_at[c] : bounds_at[c + 1]]
+
         for k, rel in enumerate(sums):
-            at = cols == col[rel.whole]
-            figures = table[groups_at[at]][:, [col[p] for p in rel.parts]]
+            at = rows_of(rel.whole)
+            figures = table[groups_at[at][:, None], [col[p] for p in rel.parts]]
             complete = ~np.isnan(figures).any(axis=1)
-            target = rows[at][complete]
-            parts_sum[target] = [math.fsum(r) for r in figures[complete].tolist()]
+            target = rows[at[complete]]
+            if figures.shape[1] <= 2:  # a sum of two is correctly rounded, as fsum's is
+                parts_sum[target] = figures[complete].sum(axis=1)
+            else:
+                parts_sum[target] = [math.fsum(r) for r in figures[complete].tolist()]
             parts_text[target] = k
         by_part: dict[str, list[str]] = {}
         for b in bounds:
             by_part.setdefault(b.part, []).append(b.whole)
         for part, wholes in by_part.items():
             wholes = sorted(set(wholes))  # a tie between wholes goes to the smaller code
-            at = cols == col[part]
-            figures = table[groups_at[at]][:, [col[w] for w in wholes]]
+            at = rows_of(part)
+            figures = table[groups_at[at][:, None], [col[w] for w in wholes]]
             some = ~np.isnan(figures).all(axis=1)
             pick = np.nanargmin(figures[some], axis=1) if some.any() else np.zeros(0, np.intp)
-            target = rows[at][some]
+            target = rows[at[some]]
             whole_value[target] = figures[some][np.arange(len(pick)), pick]
             whole_name[target] = np.array([col[w] for w in wholes])[pick]
     texts = [" + ".join(_name(catalog, p) for p in r.parts) for r in sums]
