@@ -34,6 +34,10 @@ def _stable(value: Any) -> Any:
     return value
 
 
+# References without a foreign key: the observation fact table keeps none (0006_fact_tables)
+IMPLICIT_REFERENCES: dict[str, dict[str, str]] = {"observation": {"submission_id": "submission"}}
+
+
 def _surrogate(table: Table) -> str | None:
     pk = list(table.primary_key.columns)
     if len(pk) == 1 and isinstance(pk[0].type, Integer):
@@ -46,13 +50,16 @@ def natural_dump(engine: Engine) -> dict[str, list[Row]]:
     natural: dict[str, dict[Any, Row]] = {}  # table → surrogate id → natural row
     out: dict[str, list[Row]] = {}
     with connect(engine) as conn:
-        for table in Base.metadata.sorted_tables:  # referenced tables first
+        tables = sorted(  # referenced tables first, those referenced implicitly too
+            Base.metadata.sorted_tables, key=lambda t: t.name in IMPLICIT_REFERENCES
+        )
+        for table in tables:
             surrogate = _surrogate(table)
             refs = {
                 fk.parent.name: fk.column.table.name
                 for fk in table.foreign_keys
                 if _surrogate(fk.column.table) == fk.column.name
-            }
+            } | IMPLICIT_REFERENCES.get(table.name, {})
             rows = []
             by_id: dict[Any, Row] = {}
             for r in conn.execute(select(table)).mappings():
