@@ -278,7 +278,10 @@ def _whole(v: Any) -> Any:
 
 
 def _validation_columns(
-    parsed: ParsedSubmission, catalog: Catalog, rules: Rules | None
+    parsed: ParsedSubmission,
+    catalog: Catalog,
+    rules: Rules | None,
+    unit_forms: _UnitForms | None = None,
 ) -> _Columns:
     """``validation_frame``'s columns. Each code column is factorized once, and its codes
     serve the catalog look-ups, the relations and the GE batches alike; arrays of a row each
@@ -306,14 +309,15 @@ def _validation_columns(
     # catalog membership as boolean columns: an in-set expectation with the whole catalog as
     # its value set costs far more in GE than the check itself
     unit_list: list[Any] = pd.Index(unit_uniques).tolist()
-    known, on_form = _unit_forms(catalog, unit_list, facts.index)
+    forms = unit_forms or _UnitForms.of(catalog, facts.index)
+    known, on_form = forms.of_units(unit_list)
     data["org_unit_known"] = np.append(known, False)[unit_codes]
     data["indicator_known"] = ind >= 0
     form_codes = unit_codes
     if parsed.org_unit is not None and not getattr(parsed, "bulk", False):
         # a one-unit file: the file's unit decides the form, and all its rows are one group
         form_codes = np.zeros(n, dtype=np.intp)
-        _, on_form = _unit_forms(catalog, [parsed.org_unit], facts.index)
+        _, on_form = forms.of_units([parsed.org_unit])
     data["on_form"] = on_form(form_codes, ind)
     # masked copies instead of row conditions (a pandas query per expectation is slow)
     value = src["value"].astype("float64").to_numpy()
@@ -366,41 +370,51 @@ class _IndicatorFacts:
         )
 
 
-def _unit_forms(catalog: Catalog, unit_list: list[Any], index: pd.Index) -> tuple[np.ndarray, Any]:
-    """For each unit of ``unit_list``: is it in the catalog; and a function of (unit codes,
-    indicator positions) telling whether the indicator is on the unit's form. A unit unknown
-    to the catalog, or with no form, and a missing unit (code -1), count every catalog
-    indicator as on their form (only unknown_org_unit fires); an unknown indicator (-1) is on
-    no form."""
-    units = catalog.org_units
-    width = len(index) + 1
-    forms: dict[tuple[str, ...], int] = {}  # form -> row of the table; row 0: every indicator
-    known = np.zeros(len(unit_list), dtype=bool)
-    form_of = np.zeros(len(unit_list) + 1, dtype=np.int32)  # the last slot: a missing unit
-    for k, code in enumerate(unit_list):
-        unit = units.get(code)
-        if unit is None:
-            continue
-        known[k] = True
-        if unit.reports:
-            form_of[k] = forms.setdefault(unit.reports, len(forms) + 1)
-    # column 0: an unknown indicator, 1 + i: the catalog's i-th
-    table = np.zeros((len(forms) + 1, width), dtype=bool)
-    table[0, 1:] = True
-    for reports, row in forms.items():
-        pos = index.get_indexer(pd.Index(reports, dtype="str"))
-        table[row, 1 + pos[pos >= 0]] = True
-    flat = table.ravel()
+@dataclass(frozen=True, slots=True)
+class _UnitForms:
+    """The catalog's units and the indicators on each one's form, built once per catalog."""
 
-    def on_form(unit_codes: np.ndarray, ind: np.ndarray) -> np.ndarray:
-        at = form_of[unit_codes]
-        at *= width
-        at += ind
-        at += 1
-        result: np.ndarray = flat[at]
-        return result
+    index: pd.Index  # catalog unit codes (object: compared as the catalog's keys are)
+    form_of: np.ndarray  # per catalog unit, then an unknown unit: its row of ``table``
+    table: np.ndarray  # row 0: every indicator; column 0: an unknown indicator, 1 + i: i-th
 
-    return known, on_form
+    @classmethod
+    def of(cls, catalog: Catalog, index: pd.Index) -> _UnitForms:
+        forms: dict[tuple[str, ...], int] = {}
+        units = list(catalog.org_units.values())
+        form_of = np.zeros(len(units) + 1, dtype=np.int32)
+        for k, unit in enumerate(units):
+            if unit.reports:
+                form_of[k] = forms.setdefault(unit.reports, len(forms) + 1)
+        table = np.zeros((len(forms) + 1, len(index) + 1), dtype=bool)
+        table[0, 1:] = True
+        for reports, row in forms.items():
+            pos = index.get_indexer(pd.Index(reports, dtype="str"))
+            table[row, 1 + pos[pos >= 0]] = True
+        codes = pd.Index([u.code for u in units], dtype="object")
+        return cls(codes, form_of, table)
+
+    def of_units(self, unit_list: list[Any]) -> tuple[np.ndarray, Any]:
+        """For each unit of ``unit_list``: is it in the catalog; and a function of (unit
+        codes, indicator positions) telling whether the indicator is on the unit's form. A
+        unit unknown to the catalog, or with no form, and a missing unit (code -1) count
+        every catalog indicator as on their form (only unknown_org_unit fires); an unknown
+        indicator (-1) is on no form."""
+        pos = self.index.get_indexer(pd.Index(unit_list, dtype="object"))
+        known = pos >= 0
+        form_of = np.append(self.form_of[pos], 0)  # -1 (unknown) takes the last slot: 0
+        width = self.table.shape[1]
+        flat = self.table.ravel()
+
+        def on_form(unit_codes: np.ndarray, ind: np.ndarray) -> np.ndarray:
+            at = form_of[unit_codes]
+            at *= width
+            at += ind
+            at += 1
+            result: np.ndarray = flat[at]
+            return result
+
+        return known, on_form
 
 
 def _relations(
@@ -525,6 +539,7 @@ class SubmissionValidator:
         self.expectations_dir = expectations_dir
         self.rules = load_rules(expectations_dir, catalog)
         self.outlier = outlier or OutlierSettings()
+        self._unit_forms = _UnitForms.of(catalog, _IndicatorFacts.of(catalog, None).index)
         ctx = gx.get_context(mode="ephemeral")
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
         asset = ctx.data_sources.add_pandas("submissions").add_dataframe_asset("submission")
@@ -570,7 +585,7 @@ class SubmissionValidator:
     ) -> ValidationReport:
         """The file suites; with ``history`` (the unit's accepted earlier figures, see
         ``jzplan.validation_store.read_unit_history``) the history suite too."""
-        columns = _validation_columns(parsed, self.catalog, self.rules)
+        columns = _validation_columns(parsed, self.catalog, self.rules, self._unit_forms)
         report = self._run(parsed, columns, FILE_SUITES)
         if history is not None:
             report = report + self.validate_history(parsed, history)
