@@ -8,13 +8,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, insert, select
 
 from jzplan.history_checks import OutlierSettings, history_periods
 from jzplan.periods import Period
 from jzplan.store import repo
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import (
+    ObservationRow,
     SubmissionRow,
     ValidationDocumentRow,
     ValidationResultRow,
@@ -30,6 +31,7 @@ from jzplan.validation import (
 )
 
 _submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
+_observation: Table = ObservationRow.__table__  # type: ignore[assignment]
 _document: Table = ValidationDocumentRow.__table__  # type: ignore[assignment]
 _result: Table = ValidationResultRow.__table__  # type: ignore[assignment]
 
@@ -106,6 +108,11 @@ def _validate_bulk(
             continue
         per_unit = max(1, len(at) // len(unit_uniques)) * months
         batch = max(1, max_history_rows // per_unit)
+        # the store may hold far less than the worst case (a first month: nothing at all)
+        if _stored_figures(bind, history_periods(Period.parse(str(period)), settings)) <= (
+            max_history_rows
+        ):
+            batch = len(unit_uniques)
         order, bounds = _batches(units, batch, len(unit_uniques))
         for b in range(len(bounds) - 1):
             rows = at[np.sort(order[bounds[b] : bounds[b + 1]])]
@@ -122,6 +129,14 @@ def _validate_bulk(
             )
             parts.append((validator.validate_history(sub, history, settings), rows))
     return merge_reports(parts, validator)
+
+
+def _stored_figures(bind: Bind, periods: Sequence[str]) -> int:
+    """How many figures the store holds for ``periods`` (all units, any status): an upper
+    bound of the history a batch can read, from the period index alone."""
+    query = select(func.count()).where(_observation.c.period.in_(list(periods)))
+    with connect(bind) as conn:
+        return int(conn.scalar(query) or 0)
 
 
 def _is_period(value: object) -> bool:
