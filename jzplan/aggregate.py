@@ -28,26 +28,17 @@ _OPS: dict[type[ast.operator], Callable[[float, float], float]] = {
 
 
 def evaluate_formula(formula: str, values: Mapping[str, float]) -> float | None:
-    """Evaluate a catalog formula (``+ - * /``, names, numbers); None if a name or divisor is 0."""
+    """Evaluate a catalog formula (``+ - * /``, names, numbers); None if a name or divisor is 0.
 
-    def walk(node: ast.AST) -> float:
-        if isinstance(node, ast.Expression):
-            return walk(node.body)
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-            return _OPS[type(node.op)](walk(node.left), walk(node.right))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return -walk(node.operand)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-            return float(node.value)
-        if isinstance(node, ast.Name):
-            return values[node.id]
-        raise ValueError(f"unsupported formula element in {formula!r}")
-
+    The one-value case of the array evaluation the aggregation uses (``_formula``)."""
     try:
-        result = walk(ast.parse(formula, mode="eval"))
-    except (KeyError, ZeroDivisionError):
+        result = _formula(
+            formula, {k: np.asarray([v], dtype=np.float64) for k, v in values.items()}
+        )
+    except KeyError:
         return None
-    return None if math.isnan(result) else result
+    value = float(np.atleast_1d(result)[0])
+    return None if math.isnan(value) else value
 
 
 @dataclass(frozen=True, slots=True)
