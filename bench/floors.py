@@ -32,16 +32,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from jzplan.catalog import Catalog
+from jzplan.store.bulk import OBSERVATION_COPY_COLUMNS
 
-OBSERVATION_FLOOR_COLUMNS: tuple[str, ...] = (
-    "submission_id",
-    "org_unit_code",
-    "period",
-    "indicator_code",
-    "value",
-    "value_month",
-    "source_row",
-)
+# the same columns the project's load writes
+OBSERVATION_FLOOR_COLUMNS = OBSERVATION_COPY_COLUMNS
 FLOOR_TABLE = "bench_floor_observation"
 _FLOOR_DDL = f"""CREATE TABLE {FLOOR_TABLE} (
     submission_id INTEGER, org_unit_code VARCHAR(16), period VARCHAR(7),

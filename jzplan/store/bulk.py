@@ -48,6 +48,7 @@ _observation: Table = ObservationRow.__table__  # type: ignore[assignment]
 _result: Table = ValidationResultRow.__table__  # type: ignore[assignment]
 _org_unit: Table = OrgUnitRow.__table__  # type: ignore[assignment]
 
+# The observation columns a load writes (the table's own, without any key it generates)
 OBSERVATION_COPY_COLUMNS: tuple[str, ...] = (
     "submission_id",
     "org_unit_code",
@@ -224,6 +225,11 @@ def copy_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
 # --- the load ---------------------------------------------------------------------------------
 
 
+def same_floats(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise equality as stored: floats compare exactly, NaN (NULL) equals NaN."""
+    return np.asarray((a == b) | (np.isnan(a) & np.isnan(b)), dtype=bool)
+
+
 def _changed_pairs(new: pd.DataFrame, old: pd.DataFrame) -> pd.Series:
     """Per (org_unit, period) of ``new``: True when its figures differ from ``old``'s (an
     indicator added or dropped, a value or monthly value changed; NaN equals NaN)."""
@@ -236,7 +242,7 @@ def _changed_pairs(new: pd.DataFrame, old: pd.DataFrame) -> pd.Series:
     for col in ("value", "value_month"):
         a = merged[col].to_numpy(np.float64)
         b = merged[f"{col}_old"].to_numpy(np.float64)
-        differs |= ~((a == b) | (np.isnan(a) & np.isnan(b)))
+        differs |= ~same_floats(a, b)
     merged["differs"] = differs
     flags = merged.groupby(_KEYS, sort=False)["differs"].any()
     pairs = pd.MultiIndex.from_frame(new[_KEYS].drop_duplicates())
@@ -395,7 +401,7 @@ def load_bulk(
                     "source_row": rows["row"].astype("int64"),
                 }
             )
-            inserted = copy_rows(conn, _observation, out)
+            inserted = copy_rows(conn, _observation, out[list(OBSERVATION_COPY_COLUMNS)])
 
         # each rejected unit's failed rules, as a rejected township form has them
         result_rows: list[dict[str, Any]] = []

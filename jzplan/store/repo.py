@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from jzplan.aggregate import AGGREGATE_COLUMNS
 from jzplan.catalog import Catalog
 from jzplan.plan import Plan
-from jzplan.store.bulk import copy_rows, read_frame, read_values
+from jzplan.store.bulk import copy_rows, read_frame, read_values, same_floats
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import (
     AggregateRow,
@@ -737,8 +737,7 @@ def _write_aggregates_bulk(bind: Bind, period: str, frame: pd.DataFrame) -> dict
         for col in values:
             a, b = merged[col].to_numpy(), merged[f"{col}_old"].to_numpy()
             if col == "value":
-                a, b = a.astype(np.float64), b.astype(np.float64)
-                same &= (a == b) | (np.isnan(a) & np.isnan(b))
+                same &= same_floats(a.astype(np.float64), b.astype(np.float64))
             else:
                 same &= a == b
         counts = {
