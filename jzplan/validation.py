@@ -323,12 +323,21 @@ def _validation_columns(
     value = src["value"].astype("float64").to_numpy()
     data["nonneg_value"] = np.where(facts.nonneg[ind], value, np.nan)
     data["nonneg_flow_value"] = np.where(facts.nonneg_flow[ind], value, np.nan)
+    figure_key = _figure_key(
+        (unit_codes, len(unit_uniques)),
+        (period_codes, len(period_uniques)),
+        (ind_codes, len(ind_uniques)),
+    )
+    key = figure_key.codes.astype(np.float64)
+    key[figure_key.codes < 0] = np.nan
+    data["figure_key"] = key
     coded = {
         "org_unit": _Codes(unit_codes, unit_uniques),
         "period": _Codes(period_codes, period_uniques),
         "indicator": _Codes(ind_codes, ind_uniques),
         "unit": _Codes(measure_codes, unit_names),
         "expected_unit": data["expected_unit"],
+        "figure_key": figure_key,
     }
     if rules is not None:
         data["plausible_min"] = facts.plausible_min[ind]
@@ -336,6 +345,30 @@ def _validation_columns(
         groups = (form_codes, period_codes, len(period_uniques))
         data.update(_relations(value, ind, groups, facts, rules, catalog))
     return _Columns(n, data, coded)
+
+
+def _figure_key(*columns: tuple[np.ndarray, int]) -> _Codes:
+    """One code per row for its (org_unit, period, indicator): equal exactly where the three
+    codes are (a missing code counts as a value of its own), missing (-1) where all three
+    are; from each column's codes (-1: missing) and its number of distinct values. The
+    duplicate rule checks this one column for uniqueness (GE's compound-columns check
+    factorizes every column again, then hashes the rows); a GE batch takes it as a
+    categorical, whose duplicates pandas finds from its int32 codes."""
+    (first, size), *rest = columns
+    key = first.astype(np.int64) + 1
+    bound = size + 1  # key < bound
+    missing = first < 0
+    for codes, n in rest:
+        key *= n + 1
+        key += codes
+        key += 1
+        bound *= n + 1
+        missing &= codes < 0
+        if bound >= 2**31:  # dense again: the codes stay int32
+            key, uniques = pd.factorize(key)
+            key, bound = key.astype(np.int64), len(uniques)
+    key[missing] = -1
+    return _Codes(key.astype(np.int32), pd.RangeIndex(bound))
 
 
 @dataclass(frozen=True, slots=True)

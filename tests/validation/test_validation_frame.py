@@ -88,7 +88,24 @@ def reference_frame(
     return frame
 
 
+def assert_same_figures(key: pd.Series, frame: pd.DataFrame) -> None:
+    """``figure_key`` is equal exactly where (org_unit, period, indicator) are, a missing one
+    counting as a value of its own, and missing where all three are."""
+    triples = [
+        tuple(None if pd.isna(v) else str(v) for v in row)
+        for row in frame[["org_unit", "period", "indicator"]].itertuples(index=False)
+    ]
+    none = (None, None, None)
+    assert key.isna().tolist() == [t == none for t in triples]
+    key_of: dict[tuple[str | None, ...], float] = {}
+    triple_of: dict[float, tuple[str | None, ...]] = {}
+    for t, k in zip(triples, key.tolist(), strict=True):
+        if t != none:
+            assert key_of.setdefault(t, k) == k and triple_of.setdefault(k, t) == t
+
+
 def assert_same(new: pd.DataFrame, old: pd.DataFrame) -> None:
+    assert_same_figures(new.pop("figure_key"), old)
     # the old columns were inferred from Python lists: text was object when every entry was
     # None, and every column float64 when the frame was empty; the new dtypes are fixed
     for c in ("measure", "expected_unit", "parts", "whole"):
