@@ -1,0 +1,263 @@
+"""Appending a frame's rows to a table at the database's own speed.
+
+- PostgreSQL: ``COPY … FROM STDIN (FORMAT binary)``. The binary tuples are built by numpy:
+  rows whose fields have the same lengths (text lengths, NULLs) share one fixed layout, so a
+  block of them is one structured array. No text formatting on our side, no float parsing on
+  the server's: 4 million figures are ~1.5 s of encoding where pyarrow's CSV writer took 2.5 s,
+  and the server's COPY is faster too.
+- SQLite: multi-row ``INSERT … VALUES (…), (…), …`` with as many rows per statement as the
+  connection's variable limit allows: one statement step per ~140–4,000 rows instead of one
+  per row (``executemany``), about twice the rows per second.
+
+Both fall back to the plain path for a column type they do not encode (the caller's types
+decide: ``Integer``, ``BigInteger``, ``Float``, ``Boolean``, ``String``/``Text``).
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from sqlalchemy import BigInteger, Boolean, Connection, Float, Integer, String, Table
+
+_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # signature, flags, no header extension
+_TRAILER = b"\xff\xff"
+_BLOCK = 1 << 16  # rows encoded together; their order is kept between blocks
+_INT4 = (-(2**31), 2**31 - 1)
+
+
+def append_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """Append ``frame`` (columns named as ``table``'s) inside the connection's transaction."""
+    if frame.empty:
+        return 0
+    if conn.dialect.name == "postgresql":
+        encoded = encode_binary_copy(table, frame)
+        columns = ", ".join(str(c) for c in frame.columns)
+        raw: Any = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            if encoded is None:  # a column we do not encode: COPY in CSV
+                buf = io.BytesIO()
+                pacsv.write_csv(
+                    pa.Table.from_pandas(frame, preserve_index=False),
+                    buf,
+                    pacsv.WriteOptions(include_header=False, batch_size=1 << 16),
+                )
+                view = buf.getbuffer()
+                with cur.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT csv)") as cp:
+                    for start in range(0, len(view), 1 << 22):
+                        cp.write(view[start : start + (1 << 22)])
+                del view
+            else:
+                with cur.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT binary)") as cp:
+                    for piece in encoded:
+                        cp.write(piece)
+    else:
+        processors = {
+            str(c): table.c[str(c)].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+            for c in frame.columns
+            if str(c) in table.c and _kind(table, str(c)) is None
+        }
+        insert_values(conn.connection.driver_connection, table.name, frame, processors)
+    return len(frame)
+
+
+# --- PostgreSQL binary COPY -------------------------------------------------------------------
+
+
+def _kind(table: Table, column: str) -> str | None:
+    """How a column's values travel in binary COPY: int4, int8, float8, bool or text."""
+    if column not in table.c:
+        return None
+    sa_type = table.c[column].type
+    if isinstance(sa_type, Boolean):
+        return "bool"
+    if isinstance(sa_type, BigInteger):
+        return "int8"
+    if isinstance(sa_type, Integer):
+        return "int4"
+    if isinstance(sa_type, Float) and not getattr(sa_type, "asdecimal", False):
+        precision = getattr(sa_type, "precision", None)
+        return "float8" if precision is None or precision > 24 else None
+    if isinstance(sa_type, String):  # Text is a String
+        return "text"
+    return None
+
+
+class _Column:
+    """One column ready for encoding: its values as a numpy array, NULLs as a mask, and for
+    text the distinct values' UTF-8 bytes and each row's index into them."""
+
+    __slots__ = ("codes", "kind", "lengths", "null", "size", "uniques", "values")
+
+    def __init__(self, kind: str, series: pd.Series) -> None:
+        self.kind = kind
+        self.null: np.ndarray = series.isna().to_numpy()
+        self.codes: np.ndarray | None = None
+        self.uniques: np.ndarray | None = None
+        self.lengths: np.ndarray | None = None
+        if kind == "text":
+            codes, uniques = pd.factorize(series)
+            encoded = [str(u).encode() for u in uniques]
+            self.codes = np.asarray(codes, dtype=np.int64)
+            width = max((len(e) for e in encoded), default=1) or 1
+            self.uniques = np.array([*encoded, b""], dtype=f"S{width}")  # [-1]: NULL
+            self.lengths = np.array([len(e) for e in encoded] + [-1], dtype=np.int64)[self.codes]
+            self.values = np.empty(0)
+            self.size = 0
+        elif kind == "float8":
+            self.values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            self.size = 8
+        elif kind == "bool":
+            self.values = series.fillna(False).to_numpy(dtype=bool).astype(np.uint8)
+            self.size = 1
+        else:
+            self.values = series.to_numpy(dtype=np.int64, na_value=0)
+            self.size = 4 if kind == "int4" else 8
+
+    def fits(self) -> bool:
+        if self.kind != "int4" or not len(self.values):
+            return True
+        live = self.values[~self.null]
+        return not len(live) or bool(live.min() >= _INT4[0] and live.max() <= _INT4[1])
+
+
+def encode_binary_copy(table: Table, frame: pd.DataFrame) -> list[bytes] | None:
+    """The frame as PostgreSQL binary COPY data (header, tuples, trailer), in pieces;
+    ``None`` when a column is of a type this encoder does not write."""
+    kinds = [_kind(table, str(c)) for c in frame.columns]
+    if any(k is None for k in kinds):
+        return None
+    cols = [_Column(str(k), frame[c]) for k, c in zip(kinds, frame.columns, strict=True)]
+    if not all(c.fits() for c in cols):
+        return None
+    n = len(frame)
+    # rows with the same field lengths share a layout: the layout key of every row
+    key = np.zeros(n, dtype=np.int64)
+    for col in cols:
+        part = col.lengths if col.lengths is not None else np.where(col.null, -1, col.size)
+        codes, uniques = pd.factorize(part)
+        key = key * (len(uniques) + 1) + codes
+    key, layouts = pd.factorize(key)
+    pieces = [_HEADER]
+    count = np.array(len(cols), dtype=">i2")
+    for start in range(0, n, _BLOCK):
+        block = key[start : start + _BLOCK]
+        groups = np.unique(block)
+        for group in groups:
+            rows = (
+                np.arange(start, start + len(block))
+                if len(groups) == 1
+                else np.flatnonzero(block == group) + start
+            )
+            pieces.append(_encode_rows(cols, rows, count))
+    pieces.append(_TRAILER)
+    del layouts
+    return pieces
+
+
+def _encode_rows(cols: Sequence[_Column], rows: np.ndarray, count: np.ndarray) -> bytes:
+    """Rows that share one layout (the first row's) as one structured array's bytes."""
+    first = int(rows[0])
+    fields: list[tuple[str, str]] = [("n", ">i2")]
+    sizes: list[int] = []
+    for i, col in enumerate(cols):
+        fields.append((f"l{i}", ">i4"))
+        if col.kind == "text":
+            assert col.lengths is not None
+            size = int(col.lengths[first])
+            if size > 0:
+                fields.append((f"v{i}", f"S{size}"))
+        elif col.null[first]:
+            size = -1
+        else:
+            size = col.size
+            code = {"int4": ">i4", "int8": ">i8", "float8": ">f8", "bool": "u1"}[col.kind]
+            fields.append((f"v{i}", code))
+        sizes.append(size)
+    out = np.empty(len(rows), dtype=np.dtype(fields))
+    out["n"] = count
+    for i, (col, size) in enumerate(zip(cols, sizes, strict=True)):
+        out[f"l{i}"] = size
+        if size <= 0:
+            continue
+        if col.kind == "text":
+            assert col.codes is not None and col.uniques is not None
+            out[f"v{i}"] = col.uniques[col.codes[rows]]
+        else:
+            out[f"v{i}"] = col.values[rows]
+    return out.tobytes()
+
+
+# --- SQLite multi-row INSERT ------------------------------------------------------------------
+
+
+def _python_values(series: pd.Series) -> list[Any]:
+    """The column as Python values to bind (None for NULL); text through its distinct values,
+    so 4 million cells cost one lookup each instead of one string conversion each."""
+    if (
+        isinstance(series.dtype, pd.CategoricalDtype)
+        or series.dtype == object
+        or (isinstance(series.dtype, pd.StringDtype | pd.ArrowDtype))
+    ):
+        codes, uniques = pd.factorize(series)
+        if len(uniques) and not isinstance(uniques[0], str):
+            lookup = np.array([*(u.item() if hasattr(u, "item") else u for u in uniques), None],
+                              dtype=object)  # fmt: skip
+        else:
+            lookup = np.array([*uniques, None], dtype=object)
+        values: list[Any] = lookup[codes].tolist()
+        return values
+    if series.dtype.kind == "f":
+        return series.tolist()  # NaN binds as NULL
+    if series.hasnans:
+        return series.astype(object).where(series.notna(), None).tolist()
+    return series.tolist()
+
+
+def insert_values(
+    raw: Any,
+    table_name: str,
+    frame: pd.DataFrame,
+    processors: Mapping[str, Callable[[Any], Any] | None] | None = None,
+) -> None:
+    """Insert the frame's rows through ``raw`` (a sqlite3 connection), many per statement;
+    ``processors``: columns whose values go through a converter first (SQLAlchemy's bind
+    processor of a type the module does not encode, e.g. DateTime to SQLite's text)."""
+    processors = processors or {}
+    columns = [str(c) for c in frame.columns]
+    width = len(columns)
+    try:
+        limit = int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    except AttributeError:  # Python < 3.11
+        limit = 999
+    per = max(1, min(limit // width, 4000))
+    n = len(frame)
+    flat: list[Any] = [None] * (n * width)
+    for j, column in enumerate(columns):
+        if column in processors:  # converted once per distinct value
+            codes, uniques = pd.factorize(frame[column])
+            convert = processors[column] or (lambda v: v)
+            lookup = np.array([*(convert(u) for u in uniques.astype(object)), None], dtype=object)
+            flat[j::width] = lookup[codes].tolist()
+        else:
+            flat[j::width] = _python_values(frame[column])
+    head = f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES "
+    row = "(" + ", ".join("?" * width) + ")"
+    cur = raw.cursor()
+    try:
+        full = (n // per) * per
+        if full:
+            sql = head + ", ".join([row] * per)
+            step = per * width
+            for start in range(0, full * width, step):
+                cur.execute(sql, flat[start : start + step])
+        if full < n:
+            cur.execute(head + ", ".join([row] * (n - full)), flat[full * width :])
+    finally:
+        cur.close()
