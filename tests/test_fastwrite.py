@@ -23,6 +23,7 @@ from sqlalchemy import (
     select,
 )
 
+from jzplan.store import fastwrite
 from jzplan.store.fastwrite import append_rows, encode_binary_copy
 
 _meta = MetaData()
@@ -71,7 +72,10 @@ def _stored(engine: Engine, table: Table) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.parametrize("n", [1, 999, 70_001])  # one row; under a statement; over a block
-def test_append_rows_stores_what_the_orm_stores(engine: Engine, n: int) -> None:
+def test_append_rows_stores_what_the_orm_stores(
+    engine: Engine, n: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fastwrite, "_ROWS_AT_ONCE", 25_000)  # SQLite: several slices of rows
     _meta.create_all(engine)
     frame = _frame(n)
     with engine.begin() as conn:

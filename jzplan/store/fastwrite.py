@@ -197,27 +197,45 @@ def _encode_rows(cols: Sequence[_Column], rows: np.ndarray, count: np.ndarray) -
 # --- SQLite multi-row INSERT ------------------------------------------------------------------
 
 
-def _python_values(series: pd.Series) -> list[Any]:
-    """The column as Python values to bind (None for NULL); text through its distinct values,
-    so 4 million cells cost one lookup each instead of one string conversion each."""
-    if (
-        isinstance(series.dtype, pd.CategoricalDtype)
-        or series.dtype == object
-        or (isinstance(series.dtype, pd.StringDtype | pd.ArrowDtype))
-    ):
-        codes, uniques = pd.factorize(series)
-        if len(uniques) and not isinstance(uniques[0], str):
-            lookup = np.array([*(u.item() if hasattr(u, "item") else u for u in uniques), None],
-                              dtype=object)  # fmt: skip
+class _Bindable:
+    """A column as Python values to bind, a slice at a time (None for NULL). Text goes
+    through its distinct values: 4 million cells cost one lookup each, not one string each."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, series: pd.Series, convert: Callable[[Any], Any] | None = None) -> None:
+        self.codes: np.ndarray | None = None
+        dtype = series.dtype
+        if convert is not None or (
+            isinstance(dtype, pd.CategoricalDtype | pd.StringDtype | pd.ArrowDtype)
+            or dtype.kind == "O"
+        ):
+            codes, uniques = pd.factorize(series)
+            change = convert or _plain
+            self.codes = codes
+            self.values = np.array([*(change(u) for u in uniques.astype(object)), None],
+                                   dtype=object)  # fmt: skip
+        elif dtype.kind == "f":
+            self.values = series.to_numpy()  # NaN binds as NULL
+        elif series.hasnans:
+            self.values = series.astype(object).where(series.notna(), None).to_numpy()
         else:
-            lookup = np.array([*uniques, None], dtype=object)
-        values: list[Any] = lookup[codes].tolist()
+            self.values = series.to_numpy()
+
+    def slice(self, start: int, stop: int) -> list[Any]:
+        if self.codes is not None:
+            out: list[Any] = self.values[self.codes[start:stop]].tolist()
+            return out
+        values: list[Any] = self.values[start:stop].tolist()
         return values
-    if series.dtype.kind == "f":
-        return series.tolist()  # NaN binds as NULL
-    if series.hasnans:
-        return series.astype(object).where(series.notna(), None).tolist()
-    return series.tolist()
+
+
+def _plain(value: Any) -> Any:
+    """A distinct value as sqlite3 binds it: numpy scalars unwrapped."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+_ROWS_AT_ONCE = 1 << 18  # rows turned into Python values at a time (memory)
 
 
 def insert_values(
@@ -238,26 +256,26 @@ def insert_values(
         limit = 999
     per = max(1, min(limit // width, 4000))
     n = len(frame)
-    flat: list[Any] = [None] * (n * width)
-    for j, column in enumerate(columns):
-        if column in processors:  # converted once per distinct value
-            codes, uniques = pd.factorize(frame[column])
-            convert = processors[column] or (lambda v: v)
-            lookup = np.array([*(convert(u) for u in uniques.astype(object)), None], dtype=object)
-            flat[j::width] = lookup[codes].tolist()
-        else:
-            flat[j::width] = _python_values(frame[column])
+    bindables = [
+        _Bindable(frame[c], processors[c] or _plain if c in processors else None) for c in columns
+    ]
     head = f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES "
     row = "(" + ", ".join("?" * width) + ")"
+    full_sql = head + ", ".join([row] * per)
+    chunk = max(per, (_ROWS_AT_ONCE // per) * per)
     cur = raw.cursor()
     try:
-        full = (n // per) * per
-        if full:
-            sql = head + ", ".join([row] * per)
+        for first in range(0, n, chunk):
+            last = min(n, first + chunk)
+            flat: list[Any] = [None] * ((last - first) * width)
+            for j, bindable in enumerate(bindables):
+                flat[j::width] = bindable.slice(first, last)
+            full = ((last - first) // per) * per
             step = per * width
             for start in range(0, full * width, step):
-                cur.execute(sql, flat[start : start + step])
-        if full < n:
-            cur.execute(head + ", ".join([row] * (n - full)), flat[full * width :])
+                cur.execute(full_sql, flat[start : start + step])
+            if full < last - first:
+                rest = last - first - full
+                cur.execute(head + ", ".join([row] * rest), flat[full * width :])
     finally:
         cur.close()
