@@ -16,12 +16,12 @@ from flows.params import Month, scheduled_start
 from flows.runner import task_runner, untraversed, upstream
 from jzplan.locks import run_locked
 from jzplan.periods import Period
-from jzplan.pipeline import IngestOutcome, PeriodOutcome, PreparedFile
+from jzplan.pipeline import IngestOutcome, PeriodOutcome, PreparedFile, history_groups
 from jzplan.resources import open_resources
 from jzplan.runs import affected_periods, stored_shas
 from jzplan.settings import Settings
 from tasks.evaluate import refresh
-from tasks.ingest import discover, load, prepare
+from tasks.ingest import check_history, discover, load, prepare, validate_batch
 from tasks.notify import deliver_alerts, load_status
 from tasks.report import publish
 from tasks.track import publish_tracking
@@ -69,8 +69,9 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     res = untraversed(resources)
     try:
         files = discover(inbox, arrival)
-        # 1. Archive, parse and validate every file on the task runner (threads or Dask):
-        #    no database writes, so any number at once, and a killed run leaves nothing half done.
+        # 1. Archive and parse every file on the task runner (threads or Dask): no database
+        #    writes, so any number at once, and a killed run leaves nothing half done. Then the
+        #    township files' suites, once for the batch (GE's cost is per validation).
         prepared: list[PreparedFile] = []
         if files:
             # quoted on threads only: Dask sends arguments as plain tuples, not annotations
@@ -84,15 +85,29 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
                         "expectations_dir": unmapped(settings.expectations_dir),
                         "archive_dir": unmapped(settings.archive_dir),
                         "known": as_is(unmapped(stored_shas(resources.engine))),
+                        "defer": unmapped(True),
                     },
                 )
                 prepared = [f.result() for f in futures]
+            prepared = validate_batch(
+                untraversed(prepared),
+                untraversed(resources.catalog),
+                settings.expectations_dir,
+                arrival,
+            )
 
         # 2. Load the files in name order and recompute every affected month in ONE
         #    transaction holding the store's write lock: a second run of the month waits and
         #    then finds every file stored; a killed run rolls back. Retried as a whole.
         def load_month(conn: Connection) -> tuple[list[IngestOutcome], dict[Period, PeriodOutcome]]:
-            loaded = [load(upstream(p), conn, res, arrival) for p in prepared]
+            loaded: list[IngestOutcome] = []
+            # history suites of files that cannot change each other's history run together
+            for group in history_groups(prepared):
+                checked = check_history(untraversed(group), conn, res, arrival)
+                loaded += [
+                    load(upstream(p), conn, res, arrival, untraversed(against_store))
+                    for p, against_store in zip(group, checked, strict=True)
+                ]
             load_status(res, inbox, arrival, bind=conn)  # 重点工作进展, 排名
             refreshed = {
                 p: refresh.with_options(retries=0)(res, p, arrival, bind=conn)

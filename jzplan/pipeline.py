@@ -10,10 +10,11 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -42,8 +43,13 @@ from jzplan.store.bulk import find_bulk_file, load_bulk
 from jzplan.store.db import Bind, transaction
 from jzplan.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.tracking import load_history
-from jzplan.validation import SubmissionValidator
-from jzplan.validation_store import validate_against_store, write_validation_documents
+from jzplan.validation import SubmissionValidator, ValidationReport
+from jzplan.validation_batch import validate_files
+from jzplan.validation_store import (
+    validate_against_store,
+    validate_many_against_store,
+    write_validation_documents,
+)
 
 # Other files a batch folder may hold, read by their own loaders (jzplan.status_reports)
 NOT_SUBMISSIONS = frozenset({STATUS_FILE, RANKING_FILE})
@@ -133,6 +139,8 @@ class PreparedFile:
     # Positions (into parsed.frame) of rows failing an error rule: a bulk file rejects
     # exactly those rows' units and loads the others
     error_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Parsed, its file suites left to ``validate_prepared`` with the batch's other files
+    pending: bool = False
 
 
 def prepare_file(
@@ -143,9 +151,13 @@ def prepare_file(
     archive_dir: Path,
     known: Collection[str] = (),
     arrival: Period | None = None,
+    defer: bool = False,
 ) -> PreparedFile:
     """Archive (with a metadata sidecar), parse and validate one file; a file whose sha256 is
-    in ``known`` is only hashed. ``arrival`` defaults to the file's YYYY-MM folder."""
+    in ``known`` is only hashed. ``arrival`` defaults to the file's YYYY-MM folder.
+
+    With ``defer``, a township file is only archived and parsed (``pending``): its file suites
+    run in ``validate_prepared`` with the batch's other files (a bulk file is validated here)."""
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     if sha in known:
@@ -171,30 +183,98 @@ def prepare_file(
         file_format = "parquet" if data.startswith(PARQUET_MAGIC) else "csv"
     else:
         parsed = parse_submission(path, catalog, arrival=arrival, data=data)
-    issues = list(parsed.issues)
-    results: list[dict[str, object]] = []
-    documents: tuple[dict[str, object], ...] = ()
-    error_rows = np.zeros(0, dtype=np.int64)
-    # a bulk file is validated even with bad cells: they reject their own units only
-    if parsed.ok or (bulk and not parsed.frame.empty):
-        report = validator.validate(parsed)
-        issues.extend(report.issues)
-        results = [r.as_row() for r in report.results]
-        # GE's documents of a million-row file are not kept per unit (the results are)
-        documents = () if bulk else report.documents
-        error_rows = np.asarray(getattr(report, "error_rows", ()), dtype=np.int64)
-    return PreparedFile(
+    prepared = PreparedFile(
         path,
         sha,
         archived,
         parsed,
-        tuple(issues),
-        tuple(results),
+        tuple(parsed.issues),
+        (),
         len(data),
         file_format,
-        documents=documents,
-        error_rows=error_rows,
+        # a bulk file is validated even with bad cells: they reject their own units only
+        pending=parsed.ok or (bulk and not parsed.frame.empty),
     )
+    if not prepared.pending or (defer and not bulk):
+        return prepared
+    return _with_report(prepared, validator.validate(parsed))
+
+
+def validate_prepared(
+    prepared: Sequence[PreparedFile], validator: SubmissionValidator
+) -> list[PreparedFile]:
+    """The file suites of every ``pending`` file, run once for all of them
+    (``jzplan.validation_batch``); each file's report is the one its own validation gives."""
+    todo = [i for i, p in enumerate(prepared) if p.pending and p.parsed is not None]
+    out = list(prepared)
+    if not todo:
+        return out
+    parsed = [cast(ParsedSubmission, prepared[i].parsed) for i in todo]
+    for i, report in zip(todo, validate_files(validator, parsed), strict=True):
+        out[i] = _with_report(prepared[i], report)
+    return out
+
+
+def _with_report(prepared: PreparedFile, report: ValidationReport) -> PreparedFile:
+    """``prepared`` with its file suites' report."""
+    bulk = prepared.parsed is not None and prepared.parsed.bulk
+    return replace(
+        prepared,
+        issues=prepared.issues + report.issues,
+        results=tuple(r.as_row() for r in report.results),
+        # GE's documents of a million-row file are not kept per unit (the results are)
+        documents=() if bulk else report.documents,
+        error_rows=np.asarray(report.error_rows, dtype=np.int64),
+        pending=False,
+    )
+
+
+def history_groups(prepared: Sequence[PreparedFile]) -> list[list[PreparedFile]]:
+    """The files in load order, cut into runs whose history suites may run together before
+    any of them is loaded: no unit in two files of a run (a file's history is its unit's
+    figures in the store, which an earlier file of the unit may change), a bulk file alone."""
+    groups: list[list[PreparedFile]] = []
+    units: set[object] = set()
+    after_bulk = False
+    for p in prepared:
+        parsed = p.parsed
+        bulk = parsed is not None and parsed.bulk
+        mine: set[object] = set()
+        if parsed is not None and not bulk:
+            mine = {parsed.org_unit, *parsed.frame["org_unit"].unique().tolist()} - {None}
+        if not groups or bulk or after_bulk or (mine & units):
+            groups.append([p])
+            units = mine
+        else:
+            groups[-1].append(p)
+            units |= mine
+        after_bulk = bulk
+    return groups
+
+
+def validate_history(
+    bind: Bind,
+    prepared: Sequence[PreparedFile],
+    validator: SubmissionValidator,
+    outlier: OutlierSettings | None = None,
+) -> list[ValidationReport | None]:
+    """The history suite of a run of ``history_groups`` against the store as it is now, run
+    once for all its township files without an error; None for the others (a bulk file's runs
+    when it is loaded). What ``load_prepared(..., against_store=)`` takes."""
+    todo = [
+        i
+        for i, p in enumerate(prepared)
+        if p.parsed is not None
+        and not p.parsed.bulk
+        and not any(x.severity == "error" for x in p.issues)
+    ]
+    out: list[ValidationReport | None] = [None] * len(prepared)
+    parsed = [cast(ParsedSubmission, prepared[i].parsed) for i in todo]
+    for i, report in zip(
+        todo, validate_many_against_store(bind, parsed, validator, outlier), strict=True
+    ):
+        out[i] = report
+    return out
 
 
 def load_prepared(
@@ -205,12 +285,14 @@ def load_prepared(
     received_at: datetime,
     validator: SubmissionValidator | None = None,
     outlier: OutlierSettings | None = None,
+    against_store: ValidationReport | None = None,
 ) -> IngestOutcome:
     """Record and load (or reject) a prepared file in one transaction (the caller's when
     ``bind`` is a Connection in one). A file seen before, by sha256, is a no-op.
 
     With ``validator``, the history suite runs here, against the store as it is inside this
-    transaction (a late or corrected earlier month loaded just before is already there)."""
+    transaction (a late or corrected earlier month loaded just before is already there);
+    ``against_store`` is its report when ``validate_history`` ran it just before."""
     path, sha = prepared.path, prepared.sha256
     with transaction(bind) as conn:
         seen = repo.find_submission_by_sha(conn, sha)
@@ -243,8 +325,13 @@ def load_prepared(
         issues = list(prepared.issues)
         results = list(prepared.results)
         documents = list(prepared.documents)
-        if validator is not None and not any(i.severity == "error" for i in issues):
+        if (
+            against_store is None
+            and validator is not None
+            and not any(i.severity == "error" for i in issues)
+        ):
             against_store = validate_against_store(conn, parsed, validator, outlier)
+        if against_store is not None:
             issues.extend(against_store.issues)
             results.extend(r.as_row() for r in against_store.results)
             documents.extend(against_store.documents)

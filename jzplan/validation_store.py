@@ -29,6 +29,7 @@ from jzplan.validation import (
     ValidationReport,
     load_suite_dict,
 )
+from jzplan.validation_batch import validate_histories
 
 _submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
 _observation: Table = ObservationRow.__table__  # type: ignore[assignment]
@@ -84,6 +85,33 @@ def validate_against_store(
         return ValidationReport((), ())
     history = read_unit_history(bind, parsed.org_unit, parsed.period, settings)
     return validator.validate_history(parsed, history, settings)
+
+
+def validate_many_against_store(
+    bind: Bind,
+    parsed: Sequence[ParsedSubmission],
+    validator: SubmissionValidator,
+    settings: OutlierSettings | None = None,
+) -> list[ValidationReport]:
+    """``validate_against_store`` of each file, the township files' history suites run as
+    one (``jzplan.validation_batch``). Each file's history is read before any is checked:
+    the caller makes sure no file of ``parsed`` changes another's (``pipeline.history_groups``)."""
+    settings = settings or validator.outlier
+    reports: list[ValidationReport | None] = [None] * len(parsed)
+    todo: list[int] = []
+    histories: list[pd.DataFrame] = []
+    for i, p in enumerate(parsed):
+        if p.bulk:
+            reports[i] = validate_against_store(bind, p, validator, settings)
+        elif p.org_unit is None or p.period is None:
+            reports[i] = ValidationReport((), ())
+        else:
+            todo.append(i)
+            histories.append(read_unit_history(bind, p.org_unit, p.period, settings))
+    checked = validate_histories(validator, [parsed[i] for i in todo], histories, settings)
+    for i, report in zip(todo, checked, strict=True):
+        reports[i] = report
+    return [r if r is not None else ValidationReport((), ()) for r in reports]
 
 
 def _validate_bulk(

@@ -1,15 +1,19 @@
-"""Per-submission tasks: prepare (archive, parse, validate) anywhere, load in the month's
-transaction.
+"""Per-submission tasks: prepare (archive, parse) anywhere, validate the batch at once, load
+in the month's transaction.
 
 Preparing touches no database, so it runs on the flow's task runner (threads, or a Dask
-cluster with ``JZPLAN_TASK_RUNNER=dask``); loading runs in the flow, one file after another,
-inside the store's locked transaction (see ``jzplan.locks``).
+cluster with ``JZPLAN_TASK_RUNNER=dask``; a bulk file is validated there too). The township
+files' suites then run once for the whole batch (``jzplan.validation_batch``: GE's cost is
+per validation, not per row), and their history suites once per run of files that cannot
+change each other's history, inside the store's locked transaction, before those files are
+loaded one after another (see ``jzplan.locks``).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,8 @@ from jzplan.pipeline import (
     discover_submissions,
     load_prepared,
     prepare_file,
+    validate_history,
+    validate_prepared,
 )
 from jzplan.resources import Resources
 from jzplan.submissions import ParsedSubmission
@@ -99,6 +105,12 @@ class _LockedValidator:
     def outlier(self) -> OutlierSettings:
         return self._validator.outlier
 
+    @contextmanager
+    def exclusive(self) -> Iterator[SubmissionValidator]:
+        """The validator itself, no other thread validating meanwhile."""
+        with self._lock:
+            yield self._validator
+
 
 _VALIDATORS: dict[tuple[str, int], _LockedValidator] = {}
 _VALIDATORS_LOCK = threading.Lock()
@@ -106,11 +118,15 @@ _VALIDATORS_LOCK = threading.Lock()
 
 def shared_validator(expectations_dir: Path, catalog: Catalog) -> SubmissionValidator:
     """The validator of this process (thread or Dask worker) for these suites and catalog."""
+    return _locked_validator(expectations_dir, catalog)  # type: ignore[return-value]
+
+
+def _locked_validator(expectations_dir: Path, catalog: Catalog) -> _LockedValidator:
     key = (str(expectations_dir), hash(repr(catalog)))
     with _VALIDATORS_LOCK:
         if key not in _VALIDATORS:
             _VALIDATORS[key] = _LockedValidator(SubmissionValidator(expectations_dir, catalog))
-        return _VALIDATORS[key]  # type: ignore[return-value]
+        return _VALIDATORS[key]
 
 
 # Retried: it reads the inbox and writes the archive. Parsing and validation are pure.
@@ -127,45 +143,87 @@ def prepare(
     expectations_dir: Path,
     archive_dir: Path,
     known: Collection[str] = (),
+    defer: bool = False,
 ) -> PreparedFile:
-    """Archive, parse and validate one file (no database): runs on any worker."""
+    """Archive, parse and validate one file (no database): runs on any worker. With
+    ``defer`` a township file's suites are left to ``validate_batch``."""
     prepared = prepare_file(
         path,
         catalog=catalog,
         validator=shared_validator(expectations_dir, catalog),
         archive_dir=archive_dir,
         known=known,
+        defer=defer,
     )
-    logger = get_run_logger()
     if prepared.parsed is None:
-        logger.info("%s：已入库的文件（sha256 %s…）", path.name, prepared.sha256[:12])
-    else:
-        errors = sum(1 for i in prepared.issues if i.severity == "error")
-        logger.info(
-            "%s：解析与校验完成（单位 %s，报告期 %s，错误 %d，规则 %d）",
-            path.name,
-            prepared.parsed.org_unit,
-            prepared.parsed.period,
-            errors,
-            len(prepared.results),
-        )
+        get_run_logger().info("%s：已入库的文件（sha256 %s…）", path.name, prepared.sha256[:12])
+    elif not prepared.pending:
+        _log_prepared(prepared)
     return prepared
+
+
+def _log_prepared(prepared: PreparedFile) -> None:
+    assert prepared.parsed is not None
+    errors = sum(1 for i in prepared.issues if i.severity == "error")
+    get_run_logger().info(
+        "%s：解析与校验完成（单位 %s，报告期 %s，错误 %d，规则 %d）",
+        prepared.path.name,
+        prepared.parsed.org_unit,
+        prepared.parsed.period,
+        errors,
+        len(prepared.results),
+    )
+
+
+@task(name="validate-submissions", task_run_name="validate-files-{arrival}", cache_policy=NO_CACHE)
+def validate_batch(
+    prepared: list[PreparedFile], catalog: Catalog, expectations_dir: Path, arrival: Period
+) -> list[PreparedFile]:
+    """The file suites of the batch's parsed township files, one GE validation per suite."""
+    with _locked_validator(expectations_dir, catalog).exclusive() as validator:
+        checked = validate_prepared(prepared, validator)
+    for before, after in zip(prepared, checked, strict=True):
+        if before.pending:
+            _log_prepared(after)
+    return checked
+
+
+# No retries: it runs inside the month's transaction, which is retried as a whole.
+@task(
+    name="validate-history",
+    task_run_name="validate-history-{arrival}",
+    cache_policy=NO_CACHE,
+)
+def check_history(
+    prepared: list[PreparedFile], conn: Connection, resources: Resources, arrival: Period
+) -> list[ValidationReport | None]:
+    """The history suite of files none of which changes another's history (a run of
+    ``history_groups``), against the store inside the month's transaction, before they load."""
+    locked = _locked_validator(resources.settings.expectations_dir, resources.catalog)
+    with locked.exclusive() as validator:
+        return validate_history(conn, prepared, validator, outlier_settings(resources.settings))
 
 
 # No retries: it runs inside the month's transaction, which is retried as a whole.
 @task(name="load-submission", task_run_name=lambda: _run_name("load"), cache_policy=NO_CACHE)
 def load(
-    prepared: PreparedFile, conn: Connection, resources: Resources, arrival: Period
+    prepared: PreparedFile,
+    conn: Connection,
+    resources: Resources,
+    arrival: Period,
+    against_store: ValidationReport | None = None,
 ) -> IngestOutcome:
-    """Record and load (or reject) a prepared file in the caller's transaction."""
+    """Record and load (or reject) a prepared file in the caller's transaction; its history
+    suite's report ``against_store`` from ``check_history``."""
     outcome = load_prepared(
         prepared,
         bind=conn,
         arrival=arrival,
         received_at=datetime.now(UTC),
-        # the history suite runs here, against the store inside the month's transaction
+        # else the history suite runs here, against the store inside the month's transaction
         validator=shared_validator(resources.settings.expectations_dir, resources.catalog),
         outlier=outlier_settings(resources.settings),
+        against_store=against_store,
     )
     _log_outcome(outcome)
     return outcome
