@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import codecs
 import io
+import weakref
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -135,8 +138,9 @@ def _read_table(data: bytes, suffix: str) -> pa.Table:
                 io.BytesIO(data),
                 read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
                 convert_options=pacsv.ConvertOptions(
-                    # codes stay text: 010203 is not the number 10203
-                    column_types={h: pa.string() for h in _TEXT_HEADERS},
+                    # codes stay text: 010203 is not the number 10203; dictionary-encoded
+                    # while parsed (each value repeats: see _coded)
+                    column_types={h: _DICTIONARY for h in _TEXT_HEADERS},
                     strings_can_be_null=True,
                     auto_dict_encode=False,
                 ),
@@ -150,6 +154,40 @@ def _read_table(data: bytes, suffix: str) -> pa.Table:
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str" dtype
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+
+
+@dataclass(frozen=True, slots=True)
+class Coded:
+    """A text column of a bulk frame dictionary-encoded, as ``pd.factorize`` would give it
+    but for the order of ``uniques`` and values no row takes: ``codes`` (-1: missing) into
+    ``uniques`` (distinct, none missing)."""
+
+    codes: np.ndarray  # int32
+    uniques: pd.Index  # "str"
+
+
+# the Arrow data of a frame's text column read_bulk returned -> its codes (Arrow arrays are
+# immutable: a column changed since holds other Arrow data and is looked up no more)
+_CODED: dict[int, tuple[weakref.ref[Any], Coded]] = {}
+
+
+def coded(column: pd.Series) -> Coded | None:
+    """The codes ``read_bulk`` made of this text column of its frame (the org_unit, period,
+    indicator and unit columns) while reading the file, if the column still holds what was
+    read; else None (then ``pd.factorize`` it). The validation would otherwise factorize
+    each of them again: on a national month ~0.15 s a column."""
+    if not (isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"):
+        return None
+    data = column.array.__arrow_array__()  # the column's own Arrow array, not a copy
+    found = _CODED.get(id(data))
+    return found[1] if found is not None and found[0]() is data else None
+
+
+def _remember(column: pd.Series, codes: Coded) -> None:
+    data = column.array.__arrow_array__()
+    key = id(data)
+    _CODED[key] = (weakref.ref(data, lambda _: _CODED.pop(key, None)), codes)
 
 
 def _as_str(array: pa.Array | pa.ChunkedArray) -> pd.Series:
@@ -157,8 +195,24 @@ def _as_str(array: pa.Array | pa.ChunkedArray) -> pd.Series:
     return pd.Series(array.to_pandas(types_mapper={pa.string(): _STR}.get))
 
 
-def _text(column: pa.ChunkedArray) -> pd.Series:
-    return _as_str(pa.compute.utf8_trim_whitespace(column.cast(pa.string())))
+def _coded(column: pa.ChunkedArray) -> tuple[pd.Series, Coded]:
+    """A code column as trimmed text, and its codes: the distinct values are trimmed and
+    factorized (tens of thousands at most), each row takes its value's code."""
+    if not (pa.types.is_dictionary(column.type) and column.type.value_type == pa.string()):
+        # a Parquet file's column, of whatever type: as text, then encoded by Arrow's hash
+        column = pa.compute.dictionary_encode(column.cast(pa.string()))
+    column = column.unify_dictionaries()
+    chunks = column.chunks
+    dictionary = chunks[0].dictionary if chunks else pa.array([], pa.string())
+    codes, uniques = pd.factorize(_as_str(pa.compute.utf8_trim_whitespace(dictionary)))
+    # a row's dictionary index -> its code; a missing index (-1) takes the last slot: -1
+    remap = np.append(codes, -1).astype(np.int32)
+    indices = pa.chunked_array([c.indices for c in chunks], type=column.type.index_type)
+    rows = remap[pa.compute.fill_null(indices, -1).to_numpy(zero_copy_only=False)]
+    text = pa.DictionaryArray.from_arrays(
+        pa.array(rows, type=pa.int32(), mask=rows < 0), pa.array(uniques, type=pa.string())
+    ).cast(pa.string())
+    return _as_str(text), Coded(rows, pd.Index(uniques, dtype=_STR))
 
 
 def _constant(text: str, n: int) -> pd.Series:
@@ -210,13 +264,10 @@ def read_bulk(
         return parsed
     n = table.num_rows
     first_row = 1 if data.startswith(PARQUET_MAGIC) else 2  # a CSV's line 1 is its header
-    frame = pd.DataFrame(
-        {
-            "org_unit": _text(table[found["org_unit"]]),
-            "period": _text(table[found["period"]]),
-            "indicator": _text(table[found["indicator"]]),
-        }
-    )
+    codes: dict[str, Coded] = {}
+    frame = pd.DataFrame(index=range(n))
+    for column in ("org_unit", "period", "indicator"):
+        frame[column], codes[column] = _coded(table[found[column]])
     for column in ("value", "value_month"):
         if column not in found:
             frame[column] = np.full(n, np.nan)
@@ -245,14 +296,17 @@ def read_bulk(
                 )
             )
     if "raw_unit" in found:
-        frame["raw_unit"] = _text(table[found["raw_unit"]])
+        frame["raw_unit"], raw_unit = _coded(table[found["raw_unit"]])
     else:
         frame["raw_unit"] = pd.Series([None] * n, dtype="str")
-    _to_canonical(frame, catalog)
+        raw_unit = Coded(np.full(n, -1, dtype=np.int32), pd.Index([], dtype=_STR))
+    codes["unit"] = _to_canonical(frame, catalog, codes["indicator"], raw_unit)
     frame["sheet"] = pd.Series([None] * n, dtype="object")
     frame["row"] = np.arange(first_row, first_row + n, dtype=np.int64)
     frame["column"] = _constant(found["value"], n)
     parsed.frame = frame[list(OBSERVATION_COLUMNS)]
+    for column, found_codes in codes.items():
+        _remember(parsed.frame[column], found_codes)
     periods = frame["period"].dropna().unique()
     if len(periods) == 1:
         parsed.period = str(periods[0])
@@ -261,13 +315,16 @@ def read_bulk(
     return parsed
 
 
-def _to_canonical(frame: pd.DataFrame, catalog: Catalog) -> None:
+def _to_canonical(
+    frame: pd.DataFrame, catalog: Catalog, indicator: Coded, raw_unit: Coded
+) -> Coded:
     """Set ``unit`` (canonical where the written unit converts, else as written) and convert
     ``value`` and ``value_month``: one conversion per distinct (indicator, unit) pair, then
-    applied to every row by position — no per-row Python, no per-pair scan of the frame."""
+    applied to every row by position — no per-row Python, no per-pair scan of the frame.
+    ``indicator`` and ``raw_unit``: those columns' codes; returns the codes of ``unit``."""
     inds = catalog.indicators
-    ind_codes, ind_uniques = pd.factorize(frame["indicator"])
-    unit_codes, unit_uniques = pd.factorize(frame["raw_unit"])  # -1: no unit written
+    ind_codes, ind_uniques = indicator.codes, indicator.uniques
+    unit_codes, unit_uniques = raw_unit.codes, raw_unit.uniques  # -1: no unit written
     n_ind, n_unit = len(ind_uniques), len(unit_uniques)
     factor = np.ones((n_ind + 1, n_unit + 1))
     unit = np.full((n_ind + 1, n_unit + 1), None, dtype=object)
@@ -288,11 +345,14 @@ def _to_canonical(frame: pd.DataFrame, catalog: Catalog) -> None:
     rows = np.where(ind_codes < 0, n_ind, ind_codes)
     cols = unit_codes + 1
     scale = factor[rows, cols]
+    # the rows' units as codes into the distinct units of the (indicator, unit) table
+    pair_codes, units = pd.factorize(unit.ravel())
+    codes = pair_codes.astype(np.int32)[rows * (n_unit + 1) + cols]
     flat = pa.DictionaryArray.from_arrays(
-        pa.array(rows * (n_unit + 1) + cols, type=pa.int32()),
-        pa.array(unit.ravel(), type=pa.string()),
+        pa.array(codes, type=pa.int32(), mask=codes < 0), pa.array(units, type=pa.string())
     ).cast(pa.string())
     frame["unit"] = _as_str(flat)
     if (scale != 1.0).any():
         frame["value"] = frame["value"].to_numpy() * scale
         frame["value_month"] = frame["value_month"].to_numpy() * scale
+    return Coded(codes, pd.Index(units, dtype=_STR))

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from jzplan.bulk import coded
 from jzplan.catalog import Catalog
 from jzplan.history_checks import OutlierSettings, history_columns
 from jzplan.submissions import ParsedSubmission, SubmissionIssue
@@ -290,10 +291,10 @@ def _validation_columns(
     n = len(src)
     data: dict[str, Any] = {c: src[c].array for c in src.columns}
     facts = _IndicatorFacts.of(catalog, rules)
-    ind_codes, ind_uniques = pd.factorize(src["indicator"])
-    unit_codes, unit_uniques = pd.factorize(src["org_unit"])
-    period_codes, period_uniques = pd.factorize(src["period"])
-    measure_codes, measure_uniques = pd.factorize(src["unit"])
+    ind_codes, ind_uniques = _factorize(parsed.frame["indicator"])
+    unit_codes, unit_uniques = _factorize(parsed.frame["org_unit"])
+    period_codes, period_uniques = _factorize(parsed.frame["period"])
+    measure_codes, measure_uniques = _factorize(parsed.frame["unit"])
     # position of each row's indicator in the catalog; -1 (unknown) takes the arrays' last slot
     found = facts.index.get_indexer(pd.Index(ind_uniques).astype("str"))
     ind = np.append(found, -1).astype(np.int32)[ind_codes]
@@ -345,6 +346,15 @@ def _validation_columns(
         groups = (form_codes, period_codes, len(period_uniques))
         data.update(_relations(value, ind, groups, facts, rules, catalog))
     return _Columns(n, data, coded)
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pd.factorize`` of a text column, or the codes ``read_bulk`` made of it while
+    reading (a bulk file's code columns)."""
+    found = coded(column)
+    if found is not None:
+        return found.codes, found.uniques
+    return pd.factorize(column)
 
 
 def _figure_key(*columns: tuple[np.ndarray, int]) -> _Codes:

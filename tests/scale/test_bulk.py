@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from jzplan.bulk import is_bulk, read_bulk
+from jzplan.bulk import coded, is_bulk, read_bulk
 from jzplan.catalog import Catalog
 from jzplan.forms import parse_submission
 from jzplan.periods import Period
@@ -131,6 +132,50 @@ def test_codes_stay_text(catalog: Catalog, tmp_path: Path) -> None:
     path = tmp_path / "digits.csv"
     path.write_text("单位代码,报告期,指标代码,本期累计\n0101,2013-06,fai,1\n", encoding="utf-8")
     assert list(read_bulk(path, catalog).frame["org_unit"]) == ["0101"]
+
+
+def test_code_columns_come_with_their_codes(catalog: Catalog, tmp_path: Path) -> None:
+    """The codes read_bulk hands the validation encode the columns it returns (trimmed text,
+    empty and missing cells, a Parquet file's numbers and dictionaries, a file of no rows),
+    and a column changed since is factorized again."""
+    csv = tmp_path / "codes.csv"
+    csv.write_text(
+        "单位代码,报告期,指标代码,本期累计,本月,计量单位\n"
+        "NGZ,2013-06,fai,12000,2000,万元\n"
+        " NGZ ,2013-06, fai,1,,亿元\n"  # the same codes once trimmed
+        ",,,2,,\n"  # missing
+        "  ,2013-6 ,gdp,3,1, 亿元\n"  # blank: empty text
+        "YMZ,2013-06,births,12,2,头\n",
+        encoding="utf-8",
+    )
+    empty = tmp_path / "empty.csv"
+    empty.write_text("单位代码,报告期,指标代码,本期累计\n", encoding="utf-8")
+    numbers = tmp_path / "numbers.parquet"
+    pd.DataFrame(
+        {"unit_code": [101, 102, 101], "period": ["2013-06"] * 3, "indicator": ["fai"] * 3,
+         "value": [1.0, 2.0, 3.0]}
+    ).to_parquet(numbers)  # fmt: skip
+    dictionary = tmp_path / "dictionary.parquet"
+    pd.DataFrame(
+        {"unit_code": pd.Categorical(["NGZ", None, "NGZ "]), "period": ["2013-06"] * 3,
+         "indicator": pd.Categorical(["fai", "gdp", "fai"]), "value": [1.0, 2.0, 3.0],
+         "unit": pd.Categorical(["万元", "亿元", None])}
+    ).to_parquet(dictionary)  # fmt: skip
+    columns = ("org_unit", "period", "indicator", "unit")
+    for path in (csv, empty, numbers, dictionary):
+        frame = read_bulk(path, catalog).frame
+        for column in columns:
+            found = coded(frame[column])
+            assert found is not None, (path.name, column)
+            assert found.uniques.dtype == frame[column].dtype
+            assert found.uniques.is_unique and not found.uniques.hasnans
+            assert len(found.codes) == len(frame) and found.codes.min(initial=-1) >= -1
+            text = found.uniques.take(found.codes, allow_fill=True)
+            pd.testing.assert_index_equal(text, pd.Index(frame[column]), check_names=False)
+    frame = read_bulk(csv, catalog).frame
+    assert frame["org_unit"].tolist()[:4] == ["NGZ", "NGZ", np.nan, ""]
+    frame.loc[0, "org_unit"] = "YMZ"
+    assert coded(frame["org_unit"]) is None and coded(frame["indicator"]) is not None
 
 
 def test_missing_column_rejects_the_file(catalog: Catalog, tmp_path: Path) -> None:
