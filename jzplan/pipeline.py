@@ -35,7 +35,7 @@ from jzplan.history_checks import OutlierSettings
 from jzplan.lifecycle import FileMetadata, accept_submission, source_path_of, write_metadata
 from jzplan.periods import Period
 from jzplan.plan import Plan
-from jzplan.progress import Thresholds, evaluate_targets
+from jzplan.progress import History, Thresholds, evaluate_targets
 from jzplan.readers import SUPPORTED_SUFFIXES, ReadError, detect_format
 from jzplan.status_reports import RANKING_FILE, STATUS_FILE
 from jzplan.store import repo
@@ -471,6 +471,8 @@ class PeriodOutcome:
     alerts: dict[str, int] = field(default_factory=dict)
     missing_units: list[str] = field(default_factory=list)
     progress_frame: pd.DataFrame | None = None
+    # what the evaluation read (the plan's units): the month's report reads the same
+    history: History | None = None
 
 
 def refresh_aggregates(engine: Bind, *, catalog: Catalog, period: Period) -> dict[str, int]:
@@ -486,9 +488,16 @@ def evaluate_period(
     engine: Bind, *, catalog: Catalog, plan: Plan, period: Period, thresholds: Thresholds
 ) -> tuple[dict[str, int], pd.DataFrame]:
     """Every target of the plan at ``period``, stored; the write's counts and the frame."""
+    counts, progress, _ = _evaluate(engine, catalog, plan, period, thresholds)
+    return counts, progress
+
+
+def _evaluate(
+    engine: Bind, catalog: Catalog, plan: Plan, period: Period, thresholds: Thresholds
+) -> tuple[dict[str, int], pd.DataFrame, History]:
     history = load_history(engine, period, units={t.scope for t in plan.targets})
     progress = evaluate_targets(plan, catalog, period, history, thresholds)
-    return repo.write_progress(engine, str(period), progress), progress
+    return repo.write_progress(engine, str(period), progress), progress, history
 
 
 def refresh_tracking(
@@ -538,8 +547,8 @@ def refresh_period(
     )
     counts = {k: counts[k] + warned[k] for k in counts}
     if plan is not None and period.year == plan.year:
-        outcome.progress, progress = evaluate_period(
-            engine, catalog=catalog, plan=plan, period=period, thresholds=thresholds
+        outcome.progress, progress, outcome.history = _evaluate(
+            engine, catalog, plan, period, thresholds
         )
         outcome.progress_frame = progress
         assessed = period.month >= thresholds.alert_from_month

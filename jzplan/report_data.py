@@ -16,7 +16,7 @@ from jzplan.catalog import Catalog
 from jzplan.explanations import KIND as VALIDATION_ALERT
 from jzplan.periods import Period, period_range
 from jzplan.plan import Plan, Target
-from jzplan.progress import PACED_KINDS, contributions, pace_curve
+from jzplan.progress import PACED_KINDS, History, contributions, pace_curve
 from jzplan.report import display_unit, in_display_unit
 from jzplan.store import repo
 from jzplan.store.db import Bind
@@ -159,14 +159,20 @@ def timeliness(submissions: pd.DataFrame, units: list[str], periods: list[Period
     return pd.DataFrame(rows, columns=["org_unit", "period", "state", "detail"])
 
 
-def read_report_data(bind: Bind, plan: Plan, catalog: Catalog, period: Period) -> ReportData:
-    """Read a stored month's report; the month must have been evaluated (target_progress)."""
+def read_report_data(
+    bind: Bind, plan: Plan, catalog: Catalog, period: Period, *, history: History | None = None
+) -> ReportData:
+    """Read a stored month's report; the month must have been evaluated (target_progress).
+
+    ``history``: what the month's evaluation read (``load_history`` of the plan's units), when
+    the caller has it: the targets' pace curves read nothing else."""
     months = period_range(Period(period.year, 1), period)
     monthly = [repo.read_progress(bind, str(p)) for p in months]
     progress = monthly[-1]
     if progress.empty:
         raise LookupError(f"{period} 尚无目标进度，先运行该月的 monthly-progress")
-    history = load_history(bind, period)
+    if history is None:
+        history = load_history(bind, period)
     by_month = [rows_by_target(frame) for frame in monthly]
     courses = []
     for t in key_targets(plan, catalog):

@@ -70,7 +70,7 @@ def publish(
     report_dir = resources.settings.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
     stem = report_dir / f"progress-{period}"
-    data = read_report_data(engine, plan, catalog, period)
+    data = read_report_data(engine, plan, catalog, period, history=outcome.history)
     html = write_report(data, plan, catalog, stem.with_suffix(".html"))
     workbook = write_workbook(
         engine,
