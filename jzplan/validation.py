@@ -570,7 +570,8 @@ class SubmissionValidator:
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.execution_engine import pandas_execution_engine
 
-        import jzplan.custom_expectations  # noqa: F401  (registers the custom types)
+        # registers the custom expectation and data source types
+        from jzplan.custom_expectations import DomainRecordsOnceEngine
 
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
         # GE fingerprints (hashes) every pandas batch below this size; nothing reads the
@@ -585,7 +586,10 @@ class SubmissionValidator:
         self._unit_forms = _UnitForms.of(catalog, _IndicatorFacts.of(catalog, None).index)
         ctx = gx.get_context(mode="ephemeral")
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-        asset = ctx.data_sources.add_pandas("submissions").add_dataframe_asset("submission")
+        # GE's pandas data source, a domain's records computed once per batch
+        source = ctx.data_sources.add_jzplan_pandas("submissions")
+        assert isinstance(source.get_execution_engine(), DomainRecordsOnceEngine)
+        asset = source.add_dataframe_asset("submission")
         batch_definition = asset.add_batch_definition_whole_dataframe("whole")
         self._checks: dict[str, list[_Check]] = {}
         self._suites: dict[str, _Check] = {}
