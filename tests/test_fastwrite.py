@@ -133,3 +133,39 @@ def test_binary_copy_layout_of_one_row() -> None:
         + b"\xff\xff\xff\xff"
     )  # fmt: skip
     assert data[19:] == body + b"\xff\xff"
+
+
+@pytest.mark.parametrize("distinct_lengths", [3, 200])  # exact lengths; powers of two
+def test_repeated_columns_bound_once_per_run(
+    engine: Engine, distinct_lengths: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs of equal (i4, code) rows — a long one cut into full statements, many lengths cut
+    into powers of two — store the same rows as the ORM, in any slicing of the rows."""
+    monkeypatch.setattr(fastwrite, "_ROWS_AT_ONCE", 5_000)
+    _meta.create_all(engine)
+    rng = np.random.default_rng(distinct_lengths)
+    lengths = [9_001, *rng.integers(1, distinct_lengths + 1, 300).tolist()]
+    frame = _frame(sum(lengths))
+    run = np.repeat(np.arange(len(lengths)), lengths)
+    frame["i4"] = pd.array(run, dtype="Int64")
+    frame["code"] = pd.Categorical(np.array([f"U{r % 37:03d}" for r in range(len(lengths))])[run])
+    if engine.dialect.name == "sqlite":
+        starts, sizes = fastwrite._pieces(
+            [fastwrite._Bindable(frame["i4"]), fastwrite._Bindable(frame["code"])],
+            len(frame),
+            4000,
+        )
+        assert sizes.sum() == len(frame)
+        assert (starts[1:] == starts[:-1] + sizes[:-1]).all()  # contiguous, in row order
+        assert len(np.unique(sizes)) <= 64 + 1
+    with engine.begin() as conn:
+        append_rows(conn, _kinds, frame, repeat=("i4", "code"))
+    fast = _stored(engine, _kinds)
+    with engine.begin() as conn:
+        conn.execute(_kinds.delete())
+        records = [
+            {k: (None if pd.isna(v) else v) for k, v in row.items()}
+            for row in frame.astype(object).to_dict("records")
+        ]
+        conn.execute(insert(_kinds), records)
+    assert fast == _stored(engine, _kinds)

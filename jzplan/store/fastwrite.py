@@ -32,8 +32,11 @@ _BLOCK = 1 << 16  # rows encoded together; their order is kept between blocks
 _INT4 = (-(2**31), 2**31 - 1)
 
 
-def append_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
-    """Append ``frame`` (columns named as ``table``'s) inside the connection's transaction."""
+def append_rows(
+    conn: Connection, table: Table, frame: pd.DataFrame, *, repeat: Sequence[str] = ()
+) -> int:
+    """Append ``frame`` (columns named as ``table``'s) inside the connection's transaction;
+    ``repeat``: columns constant over runs of consecutive rows (see ``insert_values``)."""
     if frame.empty:
         return 0
     if conn.dialect.name == "postgresql":
@@ -63,7 +66,7 @@ def append_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
             for c in frame.columns
             if str(c) in table.c and _kind(table, str(c)) is None
         }
-        insert_values(conn.connection.driver_connection, table.name, frame, processors)
+        insert_values(conn.connection.driver_connection, table.name, frame, processors, repeat)
     return len(frame)
 
 
@@ -222,6 +225,11 @@ class _Bindable:
         else:
             self.values = series.to_numpy()
 
+    def take(self, rows: np.ndarray) -> list[Any]:
+        picked = self.values[self.codes[rows]] if self.codes is not None else self.values[rows]
+        out: list[Any] = picked.tolist()
+        return out
+
     def slice(self, start: int, stop: int) -> list[Any]:
         if self.codes is not None:
             out: list[Any] = self.values[self.codes[start:stop]].tolist()
@@ -243,39 +251,111 @@ def insert_values(
     table_name: str,
     frame: pd.DataFrame,
     processors: Mapping[str, Callable[[Any], Any] | None] | None = None,
+    repeat: Sequence[str] = (),
 ) -> None:
-    """Insert the frame's rows through ``raw`` (a sqlite3 connection), many per statement;
+    """Insert the frame's rows through ``raw`` (a sqlite3 connection), many per statement.
+
     ``processors``: columns whose values go through a converter first (SQLAlchemy's bind
-    processor of a type the module does not encode, e.g. DateTime to SQLite's text)."""
+    processor of a type the module does not encode, e.g. DateTime to SQLite's text).
+    ``repeat``: columns that keep one value over runs of consecutive rows (a submission's
+    id, unit and period): bound once per run, ``INSERT … SELECT ?, ?, column1, … FROM
+    (VALUES …)``, which saves a third of the binding for a bulk file's figures.
+    """
+    n = len(frame)
+    if not n:
+        return
     processors = processors or {}
     columns = [str(c) for c in frame.columns]
-    width = len(columns)
+    fixed = [c for c in columns if c in repeat]
+    varying = [c for c in columns if c not in repeat]
+    if not varying:
+        fixed, varying = [], columns
     try:
         limit = int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
     except AttributeError:  # Python < 3.11
         limit = 999
-    per = max(1, min(limit // width, 4000))
-    n = len(frame)
-    bindables = [
-        _Bindable(frame[c], processors[c] or _plain if c in processors else None) for c in columns
-    ]
-    head = f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES "
+    per = max(1, min((limit - len(fixed)) // len(varying), 4000))
+
+    def bindable(column: str) -> _Bindable:
+        return _Bindable(
+            frame[column], processors[column] or _plain if column in processors else None
+        )
+
+    fixed_values = [bindable(c) for c in fixed]
+    varying_values = [bindable(c) for c in varying]
+    starts, lengths = _pieces(fixed_values, n, per)
+    width = len(varying)
     row = "(" + ", ".join("?" * width) + ")"
-    full_sql = head + ", ".join([row] * per)
-    chunk = max(per, (_ROWS_AT_ONCE // per) * per)
+    head = f"INSERT INTO {table_name} ({', '.join(fixed + varying)}) "
+    if fixed:
+        picks = ", ".join(["?"] * len(fixed) + [f"column{i + 1}" for i in range(width)])
+        head += f"SELECT {picks} FROM (VALUES "
+        tail = ")"
+    else:
+        head += "VALUES "
+        tail = ""
+    statements: dict[int, str] = {}
     cur = raw.cursor()
+    # dirty pages stay in memory until the commit: spilling them mid-transaction syncs the
+    # rollback journal each time (4M rows: ~10 s of waiting on the disk, measured)
+    spill = cur.execute("PRAGMA cache_spill").fetchone()[0]
+    cur.execute("PRAGMA cache_spill=OFF")
     try:
-        for first in range(0, n, chunk):
-            last = min(n, first + chunk)
+        # pieces in blocks of about _ROWS_AT_ONCE rows: Python values for one block at a time
+        block_ends = np.searchsorted(starts, np.arange(_ROWS_AT_ONCE, n, _ROWS_AT_ONCE))
+        for lo, hi in zip([0, *block_ends.tolist()], [*block_ends.tolist(), len(starts)],
+                          strict=True):  # fmt: skip
+            if lo == hi:
+                continue
+            first = int(starts[lo])
+            last = int(starts[hi - 1] + lengths[hi - 1])
             flat: list[Any] = [None] * ((last - first) * width)
-            for j, bindable in enumerate(bindables):
-                flat[j::width] = bindable.slice(first, last)
-            full = ((last - first) // per) * per
-            step = per * width
-            for start in range(0, full * width, step):
-                cur.execute(full_sql, flat[start : start + step])
-            if full < last - first:
-                rest = last - first - full
-                cur.execute(head + ", ".join([row] * rest), flat[full * width :])
+            for j, values in enumerate(varying_values):
+                flat[j::width] = values.slice(first, last)
+            heads = [v.take(starts[lo:hi]) for v in fixed_values]
+            for k, (start, length) in enumerate(
+                zip(starts[lo:hi].tolist(), lengths[lo:hi].tolist(), strict=True)
+            ):
+                sql = statements.get(length)
+                if sql is None:
+                    sql = statements[length] = head + ", ".join([row] * length) + tail
+                at = (start - first) * width
+                params = flat[at : at + length * width]
+                if heads:
+                    params = [*(h[k] for h in heads), *params]
+                cur.execute(sql, params)
     finally:
+        cur.execute(f"PRAGMA cache_spill={int(spill)}")
         cur.close()
+
+
+def _pieces(fixed: Sequence[_Bindable], n: int, per: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start and length of each statement's rows, in row order: runs of equal ``fixed``
+    values (all rows as one run when there are none) cut into pieces of ``per`` rows and a
+    rest. When the rests have many different lengths, each is cut into powers of two, so a
+    few prepared statements serve them all (sqlite3 keeps 128)."""
+    change = np.zeros(n, dtype=bool)
+    change[0] = True
+    for values in fixed:
+        keys = values.codes if values.codes is not None else values.values
+        change[1:] |= keys[1:] != keys[:-1]
+    run_starts = np.flatnonzero(change)
+    run_lengths = np.diff(np.append(run_starts, n))
+    full, rest = run_lengths // per, run_lengths % per
+    # the full pieces: run start + per × (the piece's number inside its run)
+    number = np.arange(int(full.sum())) - np.repeat(np.cumsum(full) - full, full)
+    starts = [np.repeat(run_starts, full) + per * number]
+    lengths = [np.full(len(starts[0]), per)]
+    offset, rest = (run_starts + full * per)[rest > 0], rest[rest > 0]
+    if len(np.unique(rest)) <= 64:
+        starts.append(offset)
+        lengths.append(rest)
+    else:
+        for bit in range(int(per).bit_length() - 1, -1, -1):
+            has = (rest & (1 << bit)) != 0
+            starts.append(offset[has])
+            lengths.append(np.full(int(has.sum()), 1 << bit))
+            offset = offset + np.where(has, 1 << bit, 0)
+    start_all, length_all = np.concatenate(starts), np.concatenate(lengths)
+    order = np.argsort(start_all, kind="stable")
+    return start_all[order], length_all[order]

@@ -762,6 +762,7 @@ def _write_aggregates_bulk(bind: Bind, period: str, frame: pd.DataFrame) -> dict
                         "provisional": new["provisional"].astype(bool),
                     }
                 ),
+                repeat=("org_unit_code", "period"),
             )
         return counts
 
