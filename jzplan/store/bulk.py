@@ -9,8 +9,9 @@ One transaction per file (the caller's, when ``bind`` is a Connection in one):
 - a unit whose figures equal its current ones is *unchanged*: nothing is written for it, so
   loading the same month again (in a new file) touches no row;
 - a unit with new or changed figures gets a new accepted submission (version n + 1), its
-  previous one becomes superseded, and its figures are written with PostgreSQL ``COPY`` or
-  SQLite ``executemany`` — never row by row through the ORM;
+  previous one becomes superseded, and its figures are written with PostgreSQL binary
+  ``COPY`` or SQLite multi-row ``INSERT`` (``jzplan.store.fastwrite``) — never row by row
+  through the ORM;
 - any failure rolls the whole file back: nothing already loaded is damaged.
 """
 
