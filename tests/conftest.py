@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from jzplan.catalog import Catalog, load_catalog
 from jzplan.plan import Plan, load_plan
 from jzplan.store.db import migrate
-from jzplan.submissions import OBSERVATION_COLUMNS
+from jzplan.submissions import OBSERVATION_COLUMNS, ParsedSubmission
 from tests.dbutil import BACKENDS, backend_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -81,13 +81,27 @@ def make_observations() -> Callable[..., pd.DataFrame]:
 
 
 @pytest.fixture(scope="session")
+def parsed_inbox(catalog: Catalog) -> Mapping[Path, ParsedSubmission]:
+    """Every form of the bundled demo inbox (data/inbox), parsed once per session: the demo
+    data tests and the demo store read the same 234 workbooks (read-only)."""
+    from jzplan.forms import parse_submission
+
+    inbox = REPO_ROOT / "data" / "inbox"
+    return {p: parse_submission(p, catalog) for p in sorted(inbox.rglob("*.xlsx"))}
+
+
+@pytest.fixture(scope="session")
 def demo_year(
-    tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, plan: Plan
+    tmp_path_factory: pytest.TempPathFactory,
+    catalog: Catalog,
+    plan: Plan,
+    parsed_inbox: Mapping[Path, ParsedSubmission],
 ) -> Iterator[Engine]:
     """A SQLite store with the bundled 2012–2013 demo loaded month by month (read-only: tests
     that change a store build their own)."""
     from tests.demo_store import build_demo_year
 
-    engine = build_demo_year(tmp_path_factory.mktemp("demo-year") / "jzplan.db", catalog, plan)
+    db = tmp_path_factory.mktemp("demo-year") / "jzplan.db"
+    engine = build_demo_year(db, catalog, plan, parsed=parsed_inbox)
     yield engine
     engine.dispose()

@@ -4,6 +4,7 @@ Shared by the tracking and report tests through the session ``demo_year`` fixtur
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,37 +19,47 @@ from jzplan.plan import Plan
 from jzplan.progress import Thresholds
 from jzplan.store import repo, tracking
 from jzplan.store.db import make_engine, migrate
+from jzplan.submissions import ParsedSubmission
 from jzplan.tracking import load_status_submissions
 
 INBOX = Path(__file__).resolve().parent.parent / "data" / "inbox"
 
 
-def _load_batch(engine: Engine, catalog: Catalog, arrival: Period) -> set[Period]:
-    """The batch's forms, parsed and loaded (validation is the validation suite's business)."""
+def _load_batch(
+    engine: Engine, catalog: Catalog, arrival: Period, parsed_forms: Mapping[Path, ParsedSubmission]
+) -> set[Period]:
+    """The batch's forms, parsed (or taken from ``parsed_forms``) and loaded (validation is
+    the validation suite's business)."""
     periods = {arrival}
     for path in discover_submissions(INBOX, arrival):
-        parsed = parse_submission(path, catalog)
+        parsed = parsed_forms.get(path) or parse_submission(path, catalog)
         sid = repo.record_submission(
             engine, sha256=sha256_of(path), file_name=path.name, archive_path=str(path),
             arrival_period=str(arrival), received_at=datetime(2013, 1, 1, tzinfo=UTC),
             org_unit=parsed.org_unit, period=parsed.period, filed_on=parsed.filed_on,
         )  # fmt: skip
         if parsed.ok and parsed.period:
-            repo.load_submission(engine, sid, parsed.frame)
+            repo.load_submission(engine, sid, parsed.frame.copy())  # parsed_forms is shared
             periods.add(Period.parse(parsed.period))
         else:
             repo.reject_submission(engine, sid, parsed.issues)
     return periods
 
 
-def run_month(engine: Engine, catalog: Catalog, plan: Plan, arrival: Period) -> None:
+def run_month(
+    engine: Engine,
+    catalog: Catalog,
+    plan: Plan,
+    arrival: Period,
+    parsed_forms: Mapping[Path, ParsedSubmission] | None = None,
+) -> None:
     deadline = Deadline()
     check_deadline(
         engine, catalog=catalog, period=arrival, arrived=arrived_units(INBOX, arrival, catalog),
         due=deadline.of(arrival),
     )  # fmt: skip
     tracking.record_alert_events(engine)
-    affected = _load_batch(engine, catalog, arrival)
+    affected = _load_batch(engine, catalog, arrival, parsed_forms or {})
     load_status_submissions(engine, INBOX, arrival, plan=plan, catalog=catalog)
     for p in sorted(affected):
         refresh_period(
@@ -57,11 +68,17 @@ def run_month(engine: Engine, catalog: Catalog, plan: Plan, arrival: Period) -> 
     tracking.record_alert_events(engine)
 
 
-def build_demo_year(db: Path, catalog: Catalog, plan: Plan) -> Engine:
-    """A SQLite store holding the demo's 2012-01 to 2013-12 batches."""
+def build_demo_year(
+    db: Path,
+    catalog: Catalog,
+    plan: Plan,
+    parsed: Mapping[Path, ParsedSubmission] | None = None,
+) -> Engine:
+    """A SQLite store holding the demo's 2012-01 to 2013-12 batches (``parsed``: the inbox's
+    forms already parsed, the session's ``parsed_inbox``)."""
     engine = make_engine(f"sqlite:///{db}")
     migrate(engine)
     repo.sync_reference(engine, catalog, plan)
     for arrival in period_range(Period(2012, 1), Period(2013, 12)):
-        run_month(engine, catalog, plan, arrival)
+        run_month(engine, catalog, plan, arrival, parsed)
     return engine

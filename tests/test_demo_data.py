@@ -12,7 +12,6 @@ import pytest
 
 from jzplan.catalog import Catalog
 from jzplan.demo_data import DEFECT, LATE, SCENARIO, file_name, write_inbox
-from jzplan.forms import parse_submission
 from jzplan.periods import Period
 from jzplan.plan import baseline_canonical, is_growth_only
 from jzplan.submissions import ParsedSubmission
@@ -23,8 +22,10 @@ FIRST_DATA_ROW = 6
 
 
 @pytest.fixture(scope="module")
-def parsed(catalog) -> dict[Path, ParsedSubmission]:
-    return {p: parse_submission(p, catalog) for p in sorted(INBOX.rglob("*.xlsx"))}
+def parsed(parsed_inbox) -> dict[Path, ParsedSubmission]:
+    """Every workbook of the inbox (the session's, shared with the demo store)."""
+    assert set(parsed_inbox) == set(INBOX.rglob("*.xlsx"))
+    return dict(parsed_inbox)
 
 
 @pytest.fixture(scope="module")
