@@ -180,7 +180,7 @@ def _validate_group(
     run = validator._suites[name].validate(whole)
     per_file: list[list[Any]] = [[] for _ in group]
     for r in run.results:
-        split = _split(r, mine, offsets, keys)
+        split = _split(r, mine, whole, offsets, keys)
         if split is None:
             return None
         for k, evr in enumerate(split):
@@ -223,10 +223,15 @@ def _columns_of(kwargs: dict[str, Any]) -> list[str]:
 
 
 def _split(
-    r: Any, frames: list[pd.DataFrame], offsets: np.ndarray, keys: frozenset[str] = frozenset()
+    r: Any,
+    frames: list[pd.DataFrame],
+    whole: pd.DataFrame,
+    offsets: np.ndarray,
+    keys: frozenset[str] = frozenset(),
 ) -> list[Any] | None:
-    """GE's result ``r`` on the whole batch as one result per file, or None. Failing values
-    of a column in ``keys`` (renumbered per batch) are read from the file's own frame."""
+    """GE's result ``r`` on ``whole`` (the files' ``frames`` one after another) as one result
+    per file, or None. Failing values of a column in ``keys`` (renumbered per batch) are read
+    from the file's own frame."""
     from great_expectations.core.expectation_validation_result import (
         ExpectationValidationResult,
     )
@@ -256,7 +261,7 @@ def _split(
         getters[f"{map_metric}.unexpected_index_list"] = lambda k: indexes[k]
         if result_format.get("return_unexpected_index_query") is False:
             getters[f"{map_metric}.unexpected_index_query"] = lambda k: None
-        kept = _kept_rows(expectation, config.kwargs, frames)
+        kept = _kept_rows(expectation, config.kwargs, whole, offsets)
         if kept is None:
             return None
         if "missing_count" in res and sum(kept) != res["element_count"] - res["missing_count"]:
@@ -327,30 +332,31 @@ def _failing_rows(
 
 
 def _kept_rows(
-    expectation: Any, kwargs: dict[str, Any], frames: list[pd.DataFrame]
+    expectation: Any, kwargs: dict[str, Any], whole: pd.DataFrame, offsets: np.ndarray
 ) -> list[int] | None:
-    """Each file's rows the expectation evaluates (GE's non-missing or filtered row count)."""
+    """Each file's rows the expectation evaluates (GE's non-missing or filtered row count),
+    from the batch's frame (each file's rows between its offsets)."""
     if "column" in kwargs:
-        return [int(f[kwargs["column"]].notna().sum()) for f in frames]
-    if "column_A" in kwargs:
-        cols = [kwargs["column_A"], kwargs["column_B"]]
-        how = {"both_values_are_missing": "all", "either_value_is_missing": "any"}
-    elif "column_list" in kwargs:
-        cols = list(kwargs["column_list"])
-        how = {"all_values_are_missing": "all", "any_value_is_missing": "any"}
+        cols, drop_if = [kwargs["column"]], "any"
     else:
-        return None
-    ignore = str(getattr(expectation, "ignore_row_if", None))
-    if ignore == "never" or ignore == "neither":
-        return [int(f.shape[0]) for f in frames]
-    if ignore not in how:
-        return None
-    out = []
-    for f in frames:
-        missing = f[cols].isna().to_numpy()
-        dropped = missing.all(axis=1) if how[ignore] == "all" else missing.any(axis=1)
-        out.append(int(f.shape[0] - dropped.sum()))
-    return out
+        if "column_A" in kwargs:
+            cols = [kwargs["column_A"], kwargs["column_B"]]
+            how = {"both_values_are_missing": "all", "either_value_is_missing": "any"}
+        elif "column_list" in kwargs:
+            cols = list(kwargs["column_list"])
+            how = {"all_values_are_missing": "all", "any_value_is_missing": "any"}
+        else:
+            return None
+        ignore = str(getattr(expectation, "ignore_row_if", None))
+        if ignore in ("never", "neither"):
+            return [int(x) for x in np.diff(offsets)]
+        if ignore not in how:
+            return None
+        drop_if = how[ignore]
+    missing = np.column_stack([whole[c].isna().to_numpy() for c in cols])
+    dropped = missing.all(axis=1) if drop_if == "all" else missing.any(axis=1)
+    kept = np.concatenate([[0], np.cumsum(~dropped)])[offsets]
+    return [int(x) for x in np.diff(kept)]
 
 
 def _report(
