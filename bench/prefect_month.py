@@ -21,7 +21,8 @@ What is measured
   publish artifacts, deliver alerts.
 - **warm**: ``monthly_progress(period=...)`` called in one Python process that has imported
   everything and already run the flow once (an untimed warm-up run): the flow call to its
-  return.
+  return; also that process's CPU time over the call (``warm_cpu_median``, every thread of
+  the process, not the server's), steadier than wall time on a shared machine.
 - **cold**: a new ``python`` process per run, what a process worker does for a scheduled
   run: interpreter start, imports and the flow call, to the process's exit (``cold``), with
   the flow call alone (``cold_flow``) measured inside it.
@@ -214,13 +215,15 @@ def _setup_child(period: str) -> dict[str, Any]:
     return {}
 
 
-def _timed_flow(period: str) -> tuple[float, str]:
+def _timed_flow(period: str, cpu: list[float] | None = None) -> tuple[float, str]:
     from flows.monthly import monthly_progress
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     state = monthly_progress(period=period, return_state=True)
     state.result()  # raises if the run failed
     wall = time.perf_counter() - started
+    if cpu is not None:
+        cpu.append(time.process_time() - cpu_started)
     return wall, str(state.state_details.flow_run_id)
 
 
@@ -229,7 +232,7 @@ def _warm_child(
 ) -> dict[str, Any]:
     import flows.monthly  # noqa: F401  (everything imported before the first call)
 
-    out: dict[str, Any] = {"walls": [], "flow_runs": []}
+    out: dict[str, Any] = {"walls": [], "flow_runs": [], "cpus": []}
     for i in range(repeat + (2 if profile else 1)):
         os.environ.update(fresh_copy(Path(state), Path(runs) / f"warm-{i}"))
         if profile and i == repeat + 1:
@@ -242,11 +245,13 @@ def _warm_child(
             prof.dump_stats(profile)
             out["profiled"] = wall
             continue
-        wall, run_id = _timed_flow(period)
+        cpu: list[float] = []
+        wall, run_id = _timed_flow(period, cpu)
         if i == 0:
             out["warmup"] = wall  # imports done, GE context and clients not yet built
         else:
             out["walls"].append(wall)
+            out["cpus"].append(cpu[0])
             out["flow_runs"].append(run_id)
     return out
 
@@ -365,6 +370,10 @@ def run(
                 say(f"warm run {i}: {w:.2f} s")
             results["warm_median"] = statistics.median(walls)
             say(f"warm median: {results['warm_median']:.2f} s")
+            # this process's CPU time (all its threads, not the server's): steadier than the
+            # wall time on a shared machine
+            results["warm_cpu_median"] = statistics.median(warm["cpus"])
+            say(f"warm median CPU time of the flow's process: {results['warm_cpu_median']:.2f} s")
             stage_runs = [stage_times(url, r) for r in warm["flow_runs"]]
 
             if cold:
