@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from jzplan.bulk import coded
+from jzplan.bulk import coded as codes_read
 from jzplan.catalog import Catalog
 from jzplan.history_checks import OutlierSettings, history_columns
 from jzplan.submissions import ParsedSubmission, SubmissionIssue
@@ -353,7 +353,7 @@ def _validation_columns(
 def _factorize(column: pd.Series) -> tuple[np.ndarray, Any]:
     """``pd.factorize`` of a text column, or the codes ``read_bulk`` made of it while
     reading (a bulk file's code columns)."""
-    found = coded(column)
+    found = codes_read(column)
     if found is not None:
         return found.codes, found.uniques
     return pd.factorize(column)
