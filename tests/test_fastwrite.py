@@ -71,6 +71,18 @@ def _stored(engine: Engine, table: Table) -> list[tuple[Any, ...]]:
         )
 
 
+def _orm_stored(engine: Engine, frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """The rows the ORM's insert stores for ``frame``, after emptying the table."""
+    with engine.begin() as conn:
+        conn.execute(_kinds.delete())
+        records = [
+            {k: (None if pd.isna(v) else v) for k, v in row.items()}
+            for row in frame.astype(object).to_dict("records")
+        ]
+        conn.execute(insert(_kinds), records)
+    return _stored(engine, _kinds)
+
+
 @pytest.mark.parametrize("n", [1, 999, 70_001])  # one row; under a statement; over a block
 def test_append_rows_stores_what_the_orm_stores(
     engine: Engine, n: int, monkeypatch: pytest.MonkeyPatch
@@ -81,14 +93,7 @@ def test_append_rows_stores_what_the_orm_stores(
     with engine.begin() as conn:
         assert append_rows(conn, _kinds, frame) == n
     fast = _stored(engine, _kinds)
-    with engine.begin() as conn:
-        conn.execute(_kinds.delete())
-        records = [
-            {k: (None if pd.isna(v) else v) for k, v in row.items()}
-            for row in frame.astype(object).to_dict("records")
-        ]
-        conn.execute(insert(_kinds), records)
-    assert fast == _stored(engine, _kinds)
+    assert fast == _orm_stored(engine, frame)
     assert len(fast) == n
 
 
@@ -161,11 +166,4 @@ def test_repeated_columns_bound_once_per_run(
     with engine.begin() as conn:
         append_rows(conn, _kinds, frame, repeat=("i4", "code"))
     fast = _stored(engine, _kinds)
-    with engine.begin() as conn:
-        conn.execute(_kinds.delete())
-        records = [
-            {k: (None if pd.isna(v) else v) for k, v in row.items()}
-            for row in frame.astype(object).to_dict("records")
-        ]
-        conn.execute(insert(_kinds), records)
-    assert fast == _stored(engine, _kinds)
+    assert fast == _orm_stored(engine, frame)
