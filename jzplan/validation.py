@@ -551,6 +551,33 @@ def _name(catalog: Catalog, code: str) -> str:
 # --- the validator ---------------------------------------------------------------------------
 
 
+def suite_document(
+    name: str, found: list[Any], *, meta: Any = None, batch_id: Any = None
+) -> dict[str, Any]:
+    """One suite's GE validation result document from its expectations' results (in the
+    suite's order), as a single GE validation of the suite would have written it."""
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResult,
+    )
+
+    successful = sum(1 for r in found if r.success)
+    whole = ExpectationSuiteValidationResult(
+        success=successful == len(found),
+        results=found,
+        suite_name=name,
+        statistics={
+            "evaluated_expectations": len(found),
+            "successful_expectations": successful,
+            "unsuccessful_expectations": len(found) - successful,
+            "success_percent": 100.0 * successful / len(found) if found else None,
+        },
+        meta=meta,
+        batch_id=batch_id,
+    )
+    document: dict[str, Any] = whole.to_json_dict()  # type: ignore[no-untyped-call]
+    return document
+
+
 class SubmissionValidator:
     """One Great Expectations context with every suite, reused for every file of a run.
 
@@ -658,10 +685,6 @@ class SubmissionValidator:
     def _run(
         self, parsed: ParsedSubmission, columns: _Columns, suites: tuple[str, ...]
     ) -> ValidationReport:
-        from great_expectations.core.expectation_validation_result import (
-            ExpectationSuiteValidationResult,
-        )
-
         results: list[RuleResult] = []
         issues: list[SubmissionIssue] = []
         documents: list[dict[str, Any]] = []
@@ -681,21 +704,14 @@ class SubmissionValidator:
                 if rule.severity == "error" and len(rows):
                     error_rows.append(rows)
                 _trim(r)
-            successful = sum(1 for r in found if r.success)
-            whole = ExpectationSuiteValidationResult(
-                success=successful == len(found),
-                results=found,
-                suite_name=name,
-                statistics={
-                    "evaluated_expectations": len(found),
-                    "successful_expectations": successful,
-                    "unsuccessful_expectations": len(found) - successful,
-                    "success_percent": 100.0 * successful / len(found) if found else None,
-                },
-                meta=runs[0].meta if runs else None,
-                batch_id=runs[0].batch_id if runs else None,
+            documents.append(
+                suite_document(
+                    name,
+                    found,
+                    meta=runs[0].meta if runs else None,
+                    batch_id=runs[0].batch_id if runs else None,
+                )
             )
-            documents.append(whole.to_json_dict())  # type: ignore[no-untyped-call]
         rows = np.unique(np.concatenate(error_rows)) if error_rows else np.zeros(0, np.int64)
         return ValidationReport(tuple(results), tuple(issues), tuple(documents), rows)
 

@@ -40,6 +40,7 @@ from jzplan.validation import (
     _Columns,
     _trim,
     _validation_columns,
+    suite_document,
     validation_frame,
 )
 
@@ -370,9 +371,6 @@ def _report(
 ) -> ValidationReport:
     """One suite's report of one file from its GE results, as ``SubmissionValidator._run``
     builds it from a GE validation of the file alone."""
-    from great_expectations.core.expectation_validation_result import (
-        ExpectationSuiteValidationResult,
-    )
     from great_expectations.execution_engine import pandas_execution_engine
 
     results: list[RuleResult] = []
@@ -386,7 +384,6 @@ def _report(
         if rule.severity == "error" and len(rows):
             error_rows.append(rows)
         _trim(r)
-    successful = sum(1 for r in found if r.success)
     meta = copy.deepcopy(run.meta)
     markers = meta.get("batch_markers")
     if markers is not None:
@@ -394,19 +391,6 @@ def _report(
         if frame.memory_usage().sum() < pandas_execution_engine.HASH_THRESHOLD:
             fingerprint = pandas_execution_engine.hash_pandas_dataframe
             markers["pandas_data_fingerprint"] = fingerprint(frame)  # type: ignore[no-untyped-call]
-    whole = ExpectationSuiteValidationResult(
-        success=successful == len(found),
-        results=found,
-        suite_name=name,
-        statistics={
-            "evaluated_expectations": len(found),
-            "successful_expectations": successful,
-            "unsuccessful_expectations": len(found) - successful,
-            "success_percent": 100.0 * successful / len(found) if found else None,
-        },
-        meta=meta,
-        batch_id=run.batch_id,
-    )
-    document = whole.to_json_dict()  # type: ignore[no-untyped-call]
+    document = suite_document(name, found, meta=meta, batch_id=run.batch_id)
     rows = np.unique(np.concatenate(error_rows)) if error_rows else np.zeros(0, np.int64)
     return ValidationReport(tuple(results), tuple(issues), (document,), rows)
