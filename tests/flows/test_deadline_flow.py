@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,22 @@ def test_deadline_check_with_an_empty_inbox(
         engine.dispose()
 
 
-def test_automations_upsert_is_idempotent_and_notify() -> None:
+@pytest.fixture
+def automations_removed_after() -> Iterator[None]:
+    """The project's automations deleted after the test: left on the session's server, they
+    fired on every alert event of the later flow tests, at a loopback webhook already closed,
+    and the server's work made those runs about twice as long."""
+    yield
+    from prefect.client.orchestration import get_client
+
+    names = {spec.name for spec in SPECS}
+    with get_client(sync_client=True) as client:
+        for automation in client.read_automations():
+            if automation.name in names:
+                client.delete_automation(automation.id)
+
+
+def test_automations_upsert_is_idempotent_and_notify(automations_removed_after: None) -> None:
     from prefect.automations import Automation
     from prefect.client.orchestration import get_client
     from prefect.events import emit_event
