@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jzplan.aggregate import Fact, FactKey, collect_facts
+from jzplan.aggregate import Fact, FactKey, collect_facts, collect_facts_by_period
 from jzplan.catalog import Catalog
 from jzplan.periods import Period
 from jzplan.plan import Plan
@@ -36,8 +36,10 @@ def load_history(bind: Bind, period: Period, units: Collection[str] | None = Non
     obs = repo.current_observations(bind, names, org_units=scope)
     agg = repo.read_aggregates(bind, names, org_units=scope)
 
+    by_period = collect_facts_by_period(obs, agg)
+
     def facts(p: Period) -> dict[FactKey, Fact]:
-        return collect_facts(obs[obs["period"] == str(p)], agg[agg["period"] == str(p)])
+        return dict(by_period.get(str(p), {}))
 
     profiles: dict[FactKey, dict[int, float]] = {}
     for month, p in [(0, Period(period.year - 2, 12)), *enumerate(last_year, start=1)]:
