@@ -9,6 +9,7 @@ it only from the run, never at import time.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import threading
@@ -36,9 +37,6 @@ def build_data_docs(
     """Write the Data Docs site of these submissions' validations to ``folder`` (replaced)
     and return its ``index.html``."""
     import great_expectations as gx
-    from great_expectations.core.expectation_validation_result import (
-        ExpectationSuiteValidationResult,
-    )
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -72,9 +70,14 @@ def build_data_docs(
     ctx.add_data_docs_site(SITE, site)
     for name in SUITES:
         ctx.suites.add(gx.ExpectationSuite(**load_suite_dict(expectations_dir, name)))
+    # The stored documents go into the results store's backend as dictionaries: set through
+    # the store, each was made a GE object, dumped by its schema and parsed back for every
+    # page that reads it; the store reads a dictionary through the same schema. Keys sorted,
+    # as the store's JSON has them (the pages print some expectations' arguments in order).
+    results = ctx.validation_results_store
+    backend: Any = results.store_backend
     for doc in read_validation_documents(bind, submission_ids):
         raw = doc["document"]
-        result = ExpectationSuiteValidationResult(**{k: raw[k] for k in _RESULT_KEYS if k in raw})
         sub_id = int(doc["submission_id"])
         batch = (labels or {}).get(sub_id) or f"submission-{sub_id}"
         run_time = (raw.get("meta") or {}).get("validation_time")
@@ -83,7 +86,9 @@ def build_data_docs(
             RunIdentifier(run_name=run_name, run_time=run_time),
             batch,
         )
-        ctx.validation_results_store.set(key, result)
+        document = json.loads(json.dumps({k: raw[k] for k in _RESULT_KEYS if k in raw},
+                                         sort_keys=True))  # fmt: skip
+        backend.set(results.key_to_tuple(key), document)
     ctx.build_data_docs(site_names=[SITE])
     return folder / "index.html"
 
