@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prefect.settings import (
@@ -68,3 +70,30 @@ def flow_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("JZPLAN_REPORT_DIR", str(tmp_path / "reports"))
     monkeypatch.setenv("JZPLAN_DATA_DOCS_DIR", str(tmp_path / "data_docs"))
     return tmp_path
+
+
+@dataclass(frozen=True)
+class MonthRun:
+    """A monthly run's summary and the database URL of its store."""
+
+    summary: dict[str, Any]
+    database_url: str
+
+
+@pytest.fixture(scope="session")
+def august_on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> MonthRun:
+    """August 2013 (a defective file and its correction) run once by the monthly flow on the
+    thread runner, on a fresh SQLite store: checked by test_monthly_flow, and the reference of
+    test_dask_runner (read-only; both ran this same month on SQLite before)."""
+    from flows.monthly import monthly_progress
+
+    folder = tmp_path_factory.mktemp("august-sqlite")
+    url = f"sqlite:///{folder / 'jzplan.db'}"
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("JZPLAN_DATABASE_URL", url)
+        m.setenv("JZPLAN_ARCHIVE_DIR", str(folder / "archive"))
+        m.setenv("JZPLAN_REPORT_DIR", str(folder / "reports"))
+        m.setenv("JZPLAN_DATA_DOCS_DIR", str(folder / "data_docs"))
+        m.setenv("JZPLAN_TASK_RUNNER", "thread")
+        summary = monthly_progress(period="2013-08")
+    return MonthRun(summary, url)

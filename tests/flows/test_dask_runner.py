@@ -16,12 +16,12 @@ from distributed import LocalCluster
 
 from flows.monthly import monthly_progress
 from jzplan.store.db import make_engine
+from tests.flows.conftest import MonthRun
 from tests.ops.natural import differences, natural_dump
 
 pytestmark = pytest.mark.flow
 
 PERIOD = "2013-08"
-_reference: dict[str, Any] = {}
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> tuple[dict[str, Any], Any]:
@@ -36,26 +36,16 @@ def _run(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> tuple[dict[str
             engine.dispose()
 
 
-def _default_runner(folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], Any]:
-    if not _reference:
-        summary, dump = _run(
-            monkeypatch,
-            {
-                "JZPLAN_DATABASE_URL": f"sqlite:///{folder / 'reference.db'}",
-                "JZPLAN_ARCHIVE_DIR": str(folder / "archive"),
-                "JZPLAN_REPORT_DIR": str(folder / "reports"),
-                "JZPLAN_DATA_DOCS_DIR": str(folder / "data_docs"),
-                "JZPLAN_TASK_RUNNER": "thread",
-            },
-        )
-        _reference.update(summary=summary, dump=dump)
-    return _reference["summary"], _reference["dump"]
-
-
 def test_dask_cluster_gives_the_default_runners_results(
-    flow_env: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    flow_env: Path, august_on_sqlite: MonthRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    summary, dump = _default_runner(tmp_path_factory.mktemp("thread-runner"), monkeypatch)
+    # the thread runner's run of the month on SQLite (shared with test_monthly_flow)
+    summary = august_on_sqlite.summary
+    reference = make_engine(august_on_sqlite.database_url)
+    try:
+        dump = natural_dump(reference)
+    finally:
+        reference.dispose()
     assert summary["rejected"] == 1 and summary["accepted"] == 7
 
     # Two workers as threads of this process: a process cluster costs ~5 s of imports a worker.

@@ -14,6 +14,7 @@ from jzplan.plan import load_plan
 from jzplan.store import repo
 from jzplan.store.db import make_engine
 from tests.conftest import REPO_ROOT
+from tests.flows.conftest import MonthRun
 
 pytestmark = pytest.mark.flow
 
@@ -61,10 +62,21 @@ def test_month_end_to_end_late_file_and_rerun(flow_env: Path) -> None:
         engine.dispose()
 
 
-def test_defective_file_is_rejected_kept_and_corrected(flow_env: Path) -> None:
-    summary = monthly_progress(period="2013-08")
+@pytest.fixture
+def august(database_url: str, request: pytest.FixtureRequest) -> MonthRun:
+    """The monthly run of August 2013 on each backend: on SQLite the session's run (shared with
+    test_dask_runner), on PostgreSQL a run on this test's schema."""
+    if database_url.startswith("sqlite"):
+        shared: MonthRun = request.getfixturevalue("august_on_sqlite")
+        return shared
+    request.getfixturevalue("flow_env")
+    return MonthRun(monthly_progress(period="2013-08"), database_url)
+
+
+def test_defective_file_is_rejected_kept_and_corrected(august: MonthRun) -> None:
+    summary = august.summary
     assert summary["rejected"] == 1 and summary["accepted"] == 7
-    engine = make_engine(os.environ["JZPLAN_DATABASE_URL"])
+    engine = make_engine(august.database_url)
     try:
         subs = {s.file_name: s for s in _submissions(engine)}
         bad = subs["宁郭镇_2013年08月_月报.xlsx"]
