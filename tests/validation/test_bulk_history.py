@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
@@ -26,6 +27,7 @@ from jzplan.history_checks import (
 )
 from jzplan.periods import Period, period_range
 from jzplan.store import repo
+from jzplan.store.db import migrate
 from jzplan.submissions import ParsedSubmission
 from jzplan.validation import SubmissionValidator
 from jzplan.validation_store import (
@@ -33,6 +35,7 @@ from jzplan.validation_store import (
     read_units_history,
     validate_against_store,
 )
+from tests.dbutil import BACKENDS, backend_engine
 from tests.validation.cases import PERIOD, _period, _t, good_rows, row_of, submission
 
 # --- the row-by-row reference (history_checks before it was vectorised) -----------------------
@@ -202,20 +205,29 @@ def test_history_columns_of_history_not_in_the_frame_is_ignored(catalog: Catalog
 UNITS = ["SJZ", "NGZ", "YMZ", "LWJ"]
 
 
-@pytest.fixture
-def units_store(engine: Engine, catalog: Catalog, plan: object) -> Engine:
-    """Four units' accepted months from 2011-01 to the month before PERIOD, one file each."""
-    repo.sync_reference(engine, catalog, plan)  # type: ignore[arg-type]
-    for unit in UNITS:
-        for t in range(_t("2011-01"), _t(PERIOD)):
-            rows = [dict(r, org_unit=unit) for r in good_rows(catalog, _period(t))]
-            sub_id = repo.record_submission(
-                engine, sha256=f"{unit}{t:060d}", file_name=f"{unit}-{t}.xlsx", archive_path="-",
-                arrival_period=_period(t), received_at=datetime(2013, 1, 1, tzinfo=UTC),
-                org_unit=unit, period=_period(t), filed_on=None,
-            )  # fmt: skip
-            repo.load_submission(engine, sub_id, submission(rows, _period(t)).frame)
-    return engine
+@pytest.fixture(scope="module", params=BACKENDS)
+def units_store(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    catalog: Catalog,
+    plan: object,
+) -> Iterator[Engine]:
+    """Four units' accepted months from 2011-01 to the month before PERIOD, one file each: built
+    once per backend for this module's tests, which only read it."""
+    with backend_engine(request.param, tmp_path_factory.mktemp("units-store")) as engine:
+        migrate(engine)
+        repo.sync_reference(engine, catalog, plan)  # type: ignore[arg-type]
+        for unit in UNITS:
+            for t in range(_t("2011-01"), _t(PERIOD)):
+                rows = [dict(r, org_unit=unit) for r in good_rows(catalog, _period(t))]
+                sub_id = repo.record_submission(
+                    engine, sha256=f"{unit}{t:060d}", file_name=f"{unit}-{t}.xlsx",
+                    archive_path="-", arrival_period=_period(t),
+                    received_at=datetime(2013, 1, 1, tzinfo=UTC), org_unit=unit,
+                    period=_period(t), filed_on=None,
+                )  # fmt: skip
+                repo.load_submission(engine, sub_id, submission(rows, _period(t)).frame)
+        yield engine
 
 
 def _bulk(rows: list[dict[str, object]]) -> ParsedSubmission:
