@@ -48,10 +48,10 @@ def read_unit_history(
     """The unit's accepted figures of the months the history checks read (period, indicator,
     value), oldest first."""
     periods = history_periods(Period.parse(period), settings or OutlierSettings())
-    frame = repo.current_observations(bind, periods, org_unit=org_unit)
-    return frame[list(HISTORY_FRAME_COLUMNS)].sort_values(
-        ["period", "indicator"], ignore_index=True
+    frame = repo.current_observations(
+        bind, periods, org_unit=org_unit, ordered=False, columns=HISTORY_FRAME_COLUMNS
     )
+    return frame.sort_values(["period", "indicator"], ignore_index=True)
 
 
 def read_units_history(
@@ -62,8 +62,13 @@ def read_units_history(
     periods = history_periods(Period.parse(period), settings or OutlierSettings())
     # unsorted: the checks place each figure by its unit, month and indicator (sorting
     # millions of figures in the store took longer than reading them)
-    frame = repo.current_observations(bind, periods, org_units=list(org_units), ordered=False)
-    return frame[["org_unit", *HISTORY_FRAME_COLUMNS]]
+    return repo.current_observations(
+        bind,
+        periods,
+        org_units=list(org_units),
+        ordered=False,
+        columns=("org_unit", *HISTORY_FRAME_COLUMNS),
+    )
 
 
 def validate_against_store(

@@ -574,6 +574,16 @@ def reject_submission(bind: Bind, submission_id: int, issues: Sequence[Submissio
             write_validation_results(conn, submission_id, validation)
 
 
+_OBSERVATION_COLUMNS = {
+    "org_unit": (_observation.c.org_unit_code, "str"),
+    "period": (_observation.c.period, "str"),
+    "indicator": (_observation.c.indicator_code, "str"),
+    "value": (_observation.c.value, "float64"),
+    "value_month": (_observation.c.value_month, "float64"),
+    "submission_id": (_observation.c.submission_id, "int64"),
+}
+
+
 def current_observations(
     bind: Bind,
     periods: Sequence[str],
@@ -581,20 +591,14 @@ def current_observations(
     *,
     org_units: Sequence[str] | None = None,
     ordered: bool = True,
+    columns: Sequence[str] = tuple(_OBSERVATION_COLUMNS),
 ) -> pd.DataFrame:
     """Figures of accepted submissions only (of one unit, or of ``org_units``, if given):
-    org_unit, period, indicator, value, value_month, submission_id, sorted unless
-    ``ordered`` is false. Read at COPY speed (``jzplan.store.bulk.read_frame``): a national
-    month is 4 million figures."""
+    org_unit, period, indicator, value, value_month, submission_id (or only ``columns``),
+    sorted unless ``ordered`` is false. Read at COPY speed (``jzplan.store.bulk.read_frame``):
+    a national month is 4 million figures."""
     query = (
-        select(
-            _observation.c.org_unit_code.label("org_unit"),
-            _observation.c.period,
-            _observation.c.indicator_code.label("indicator"),
-            _observation.c.value,
-            _observation.c.value_month,
-            _observation.c.submission_id,
-        )
+        select(*(_OBSERVATION_COLUMNS[c][0].label(c) for c in columns))
         .join(_submission, _submission.c.id == _observation.c.submission_id)
         .where(_submission.c.status == "accepted", _observation.c.period.in_(list(periods)))
     )
@@ -606,14 +610,9 @@ def current_observations(
         query = query.where(_observation.c.org_unit_code == org_unit)
     if org_units is not None:
         query = query.where(_observation.c.org_unit_code.in_(list(org_units)))
-    columns = ["org_unit", "period", "indicator", "value", "value_month", "submission_id"]
     with connect(bind) as conn:
-        frame = read_frame(conn, query, columns)
-    frame = frame.astype(
-        {"org_unit": "str", "period": "str", "indicator": "str", "value": "float64",
-         "value_month": "float64", "submission_id": "int64"}
-    )  # fmt: skip
-    return frame
+        frame = read_frame(conn, query, list(columns))
+    return frame.astype({c: _OBSERVATION_COLUMNS[c][1] for c in columns})
 
 
 def period_values(bind: Bind, period: str) -> pd.DataFrame:
