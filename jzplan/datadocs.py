@@ -131,15 +131,17 @@ def _compiled_view(base: type) -> type:
 
 def __getattr__(name: str) -> type:
     # GE instantiates the views by module and class name (site builder config), after GE is
-    # imported; this module imports GE only inside the functions that use it
+    # imported; this module imports GE only inside the functions that use it. The name is
+    # checked first: the import system probes modules for attributes (``__path__`` on every
+    # ``from jzplan.datadocs import …``), and each probe imported all of GE (~2 s).
+    if name not in ("CompiledPageView", "CompiledIndexPageView"):
+        raise AttributeError(name)
     from great_expectations.render.view.view import DefaultJinjaIndexPageView, DefaultJinjaPageView
 
     bases = {
         "CompiledPageView": DefaultJinjaPageView,
-        "CompiledIndexPageView": (DefaultJinjaIndexPageView),
+        "CompiledIndexPageView": DefaultJinjaIndexPageView,
     }
-    if name not in bases:
-        raise AttributeError(name)
     view = _compiled_view(bases[name])
     view.__name__ = view.__qualname__ = name
     globals()[name] = view
