@@ -578,6 +578,15 @@ def suite_document(
     return document
 
 
+@dataclass(frozen=True, slots=True)
+class _SuiteResults:
+    """One suite's rule results, located issues and error rows (positions) of one file."""
+
+    results: list[RuleResult]
+    issues: list[SubmissionIssue]
+    error_rows: list[np.ndarray]
+
+
 class SubmissionValidator:
     """One Great Expectations context with every suite, reused for every file of a run.
 
@@ -695,15 +704,12 @@ class SubmissionValidator:
                 check.validate(columns.batch(check.columns, coded=large))
                 for check in (self._checks[name] if large else [self._suites[name]])
             ]
-            # in the suite's order (one GE validation of a suite orders them its own way)
-            found = sorted((r for run in runs for r in run.results), key=self._order[name])
-            for r in found:
-                rule, located, rows = self._rule_result(parsed, columns, r)
-                results.append(rule)
-                issues.extend(located)
-                if rule.severity == "error" and len(rows):
-                    error_rows.append(rows)
-                _trim(r)
+            found, suite = self._suite_results(
+                parsed, columns, name, [r for run in runs for r in run.results]
+            )
+            results += suite.results
+            issues += suite.issues
+            error_rows += suite.error_rows
             documents.append(
                 suite_document(
                     name,
@@ -714,6 +720,22 @@ class SubmissionValidator:
             )
         rows = np.unique(np.concatenate(error_rows)) if error_rows else np.zeros(0, np.int64)
         return ValidationReport(tuple(results), tuple(issues), tuple(documents), rows)
+
+    def _suite_results(
+        self, parsed: ParsedSubmission, columns: _Columns, name: str, evrs: list[Any]
+    ) -> tuple[list[Any], _SuiteResults]:
+        """A suite's GE results in the suite's order (one GE validation of a suite orders them
+        its own way), trimmed for storage, and what the report takes of them."""
+        found = sorted(evrs, key=self._order[name])
+        out = _SuiteResults([], [], [])
+        for r in found:
+            rule, located, rows = self._rule_result(parsed, columns, r)
+            out.results.append(rule)
+            out.issues.extend(located)
+            if rule.severity == "error" and len(rows):
+                out.error_rows.append(rows)
+            _trim(r)
+        return found, out
 
     def _rule_result(
         self, parsed: ParsedSubmission, columns: _Columns, r: Any

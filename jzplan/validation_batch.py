@@ -28,17 +28,15 @@ import numpy as np
 import pandas as pd
 
 from jzplan.history_checks import OutlierSettings, history_columns
-from jzplan.submissions import ParsedSubmission, SubmissionIssue
+from jzplan.submissions import ParsedSubmission
 from jzplan.validation import (
     _PER_EXPECTATION_FROM_ROWS,
     _RESULT_FORMAT,
     FILE_SUITES,
     HISTORY_SUITE,
-    RuleResult,
     SubmissionValidator,
     ValidationReport,
     _Columns,
-    _trim,
     _validation_columns,
     suite_document,
     validation_frame,
@@ -373,17 +371,7 @@ def _report(
     builds it from a GE validation of the file alone."""
     from great_expectations.execution_engine import pandas_execution_engine
 
-    results: list[RuleResult] = []
-    issues: list[SubmissionIssue] = []
-    error_rows: list[np.ndarray] = []
-    found = sorted(evrs, key=validator._order[name])
-    for r in found:
-        rule, located, rows = validator._rule_result(parsed, columns, r)
-        results.append(rule)
-        issues.extend(located)
-        if rule.severity == "error" and len(rows):
-            error_rows.append(rows)
-        _trim(r)
+    found, suite = validator._suite_results(parsed, columns, name, evrs)
     meta = copy.deepcopy(run.meta)
     markers = meta.get("batch_markers")
     if markers is not None:
@@ -392,5 +380,6 @@ def _report(
             fingerprint = pandas_execution_engine.hash_pandas_dataframe
             markers["pandas_data_fingerprint"] = fingerprint(frame)  # type: ignore[no-untyped-call]
     document = suite_document(name, found, meta=meta, batch_id=run.batch_id)
+    error_rows = suite.error_rows
     rows = np.unique(np.concatenate(error_rows)) if error_rows else np.zeros(0, np.int64)
-    return ValidationReport(tuple(results), tuple(issues), (document,), rows)
+    return ValidationReport(tuple(suite.results), tuple(suite.issues), (document,), rows)
