@@ -21,6 +21,8 @@ from jzplan.status_reports import (
 from jzplan.store import repo, tracking
 from jzplan.store.db import Bind
 
+_FACT_COLUMNS = ("org_unit", "period", "indicator", "value")
+
 
 def load_history(bind: Bind, period: Period, units: Collection[str] | None = None) -> History:
     """Facts of ``period``, of the same month last year and of last December; last year's
@@ -33,7 +35,9 @@ def load_history(bind: Bind, period: Period, units: Collection[str] | None = Non
     keys = [period, Period(period.year - 2, 12), *last_year]
     names = sorted({str(p) for p in keys})
     scope = None if units is None else sorted(units)
-    obs = repo.current_observations(bind, names, org_units=scope)
+    obs = repo.current_observations(
+        bind, names, org_units=scope, ordered=False, columns=_FACT_COLUMNS
+    )
     agg = repo.read_aggregates(bind, names, org_units=scope)
 
     by_period = collect_facts_by_period(obs, agg)
