@@ -76,7 +76,7 @@ def refresh_statistics(conn: Connection, table: Table, appended: int) -> bool:
     by, as autovacuum would (50 rows + 10 % of the rows the statistics know), but now, inside
     the transaction: autovacuum only looks after the commit, and until it does, the planner
     takes a table a bulk load has filled for the size it was (province tier, 800 townships ×
-    12 months: load 21 s, aggregate 52 s, evaluate 37 s without; 3.2, 3.5 and 1.1 s with).
+    12 months: load 21 s, aggregate 52 s, evaluate 37 s without; 3.0, 3.5 and 1.0 s with).
     Returns whether it analyzed."""
     if conn.dialect.name != "postgresql" or appended <= 0:
         return False
