@@ -74,7 +74,8 @@ def month_facts(bind: Bind, period: Period) -> dict[FactKey, Fact]:
     """The stored figures of one month: each unit's own and the totals (no ranking positions,
     no history: what a contribution table reads, without the whole of ``load_history``)."""
     names = [str(period)]
-    return collect_facts(repo.current_observations(bind, names), repo.read_aggregates(bind, names))
+    obs = repo.current_observations(bind, names, ordered=False, columns=_FACT_COLUMNS)
+    return collect_facts(obs, repo.read_aggregates(bind, names))
 
 
 @dataclass(slots=True)
