@@ -75,7 +75,7 @@ bench: $(STAMP)
 
 # Regenerate the bundled demo submissions in data/inbox (byte-identical for the same code).
 demo-data: $(STAMP)
-	$(BIN)/python -m jzplan.demo_data --out data/inbox
+	$(BIN)/python -m jzplan.demo.data --out data/inbox
 
 clean:
 	rm -rf var

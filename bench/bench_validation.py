@@ -46,10 +46,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from jzplan.catalog import load_catalog
-    from jzplan.forms import parse_submission
-    from jzplan.periods import Period
-    from jzplan.plan import load_plan
+    from jzplan.core.periods import Period
+    from jzplan.ingest.forms import parse_submission
+    from jzplan.reference.catalog import load_catalog
+    from jzplan.reference.plan import load_plan
     from jzplan.store import repo
     from jzplan.store.db import make_engine, migrate
 
@@ -84,8 +84,8 @@ def main() -> None:
     import great_expectations  # noqa: F401
 
     print(f"one-time  import great_expectations      {time.perf_counter() - w:6.2f} s wall")
-    from jzplan.validation import SubmissionValidator
-    from jzplan.validation_store import validate_against_store, write_validation_documents
+    from jzplan.validate.store_checks import validate_against_store, write_validation_documents
+    from jzplan.validate.validator import SubmissionValidator
 
     w = time.perf_counter()
     validator = SubmissionValidator(expectations, catalog)
@@ -102,7 +102,7 @@ def main() -> None:
             validate_against_store(engine, parsed, validator)
 
     def structure_only() -> None:
-        from jzplan.validation import STRUCTURE_SUITE, validation_frame
+        from jzplan.validate.validator import STRUCTURE_SUITE, validation_frame
 
         for parsed in batch:
             validator._run(  # one suite alone, for comparison
@@ -130,8 +130,8 @@ def main() -> None:
         report = validator.validate(parsed) + validate_against_store(engine, parsed, validator)
         write_validation_documents(engine, sub, report.documents)
         docs.append((sub, {}))
-    from jzplan.datadocs import build_data_docs
-    from jzplan.plan_check import check_plan
+    from jzplan.validate.datadocs import build_data_docs
+    from jzplan.validate.plan_check import check_plan
 
     ids = [s for s, _ in docs]
     wall, cpu = timed(

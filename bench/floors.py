@@ -31,8 +31,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from jzplan.catalog import Catalog
-from jzplan.store.bulk import OBSERVATION_COPY_COLUMNS
+from jzplan.reference.catalog import Catalog
+from jzplan.store.bulk_load import OBSERVATION_COPY_COLUMNS
 
 # the same columns the project's load writes
 OBSERVATION_FLOOR_COLUMNS = OBSERVATION_COPY_COLUMNS

@@ -5,11 +5,11 @@ townships under 150 counties and 17 cities, the twelve months of 2013) and ``nat
 (40,000 townships, one month with a few planted errors). Per tier and database (SQLite file,
 PostgreSQL database ``jzplan_bench`` dropped and created afresh), the stages:
 
-- ``read``: sha256 and ``jzplan.bulk.read_bulk`` of the CSV (``read-parquet``: the Parquet);
+- ``read``: sha256 and ``jzplan.ingest.bulk.read_bulk`` of the CSV (``read-parquet``: the Parquet);
   floor: pyarrow's reader to a pandas frame;
 - ``validate``: the project's GE file suites (``SubmissionValidator.validate``); floor: the
   same checks in raw pandas and duckdb (``bench/validation_floor.py``);
-- ``load``: ``jzplan.pipeline.load_prepared`` of the read and validated file; floor: COPY
+- ``load``: ``jzplan.month.pipeline.load_prepared`` of the read and validated file; floor: COPY
   (PostgreSQL) or sqlite3 ``executemany`` of the same rows into an unconstrained table;
 - ``aggregate``: ``refresh_aggregates`` (store read, totals at every level, write); floor:
   pandas and duckdb totals from the in-memory leaf figures (``aggregate-mem``: the project's
@@ -258,9 +258,9 @@ class Read:
 
 def read_file(path: Path, catalog: Any) -> Read:
     try:
-        from jzplan.bulk import read_bulk
+        from jzplan.ingest.bulk import read_bulk
     except ImportError as exc:
-        raise Unavailable(f"jzplan.bulk.read_bulk: {exc}") from None
+        raise Unavailable(f"jzplan.ingest.bulk.read_bulk: {exc}") from None
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     parsed = read_bulk(path, catalog, data=data)
@@ -271,7 +271,7 @@ def read_file(path: Path, catalog: Any) -> Read:
 def prepared_file(read: Read, report: Any) -> Any:
     """What ``prepare_file`` hands to the load, from the separately timed read and validation
     (no archive copy: the file itself stands for its archived copy)."""
-    from jzplan.pipeline import PreparedFile
+    from jzplan.month.pipeline import PreparedFile
 
     issues = tuple(read.parsed.issues) + tuple(report.issues)
     kwargs: dict[str, Any] = {
@@ -335,8 +335,8 @@ def stage_guard(bench: Bench, tier: str, db: str, stage: str, period: str) -> It
 
 
 def run_tier(bench: Bench, name: str, dbs: list[str], *, units: int | None) -> None:
-    from jzplan.catalog import load_catalog
-    from jzplan.plan import load_plan
+    from jzplan.reference.catalog import load_catalog
+    from jzplan.reference.plan import load_plan
 
     tier = synth.tier_for(name, units=units)
     started = time.perf_counter()
@@ -365,7 +365,7 @@ def run_tier(bench: Bench, name: str, dbs: list[str], *, units: int | None) -> N
         ),
         m["units"],
     )
-    from jzplan.validation import SubmissionValidator
+    from jzplan.validate.validator import SubmissionValidator
 
     validator, _ = bench.measure(
         name, "-", "validator-init", lambda: SubmissionValidator(EXPECTATIONS, catalog), 0
@@ -461,7 +461,7 @@ def _run_period(
         return
     # the in-memory aggregation: the project's function and the floors, on the same figures
     with stage_guard(bench, name, "-", "aggregate-mem", period):
-        from jzplan.aggregate import aggregate_period
+        from jzplan.track.aggregate import aggregate_period
 
         figures = frame[["org_unit", "indicator", "value"]]
         _, line = bench.measure(
@@ -487,16 +487,16 @@ def _store_stages(
     agg_floor: list[floors.Floor],
 ) -> None:
     """load, aggregate and evaluate of one period on one store."""
-    from jzplan.periods import Period
-    from jzplan.progress import Thresholds
+    from jzplan.core.periods import Period
+    from jzplan.track.progress import Thresholds
 
     p = Period.parse(period)
     frame = read.parsed.frame
     rows = len(frame)
     db = store.db
     with stage_guard(bench, name, db, "load", period):
-        from jzplan.pipeline import load_prepared
-        from jzplan.validation_store import validate_against_store
+        from jzplan.month.pipeline import load_prepared
+        from jzplan.validate.store_checks import validate_against_store
 
         prepared = prepared_file(read, report)
         # the history suite on its own (the monthly flow runs it inside the load's
@@ -526,7 +526,7 @@ def _store_stages(
         line.attach([bench.floor(lambda: store.load_floor(frame, bench.out))])
     with stage_guard(bench, name, db, "aggregate", period):
         try:
-            from jzplan.pipeline import refresh_aggregates
+            from jzplan.month.pipeline import refresh_aggregates
         except ImportError as exc:
             raise Unavailable(str(exc)) from None
         _, line = bench.measure(
@@ -537,7 +537,7 @@ def _store_stages(
         line.attach(agg_floor)
     with stage_guard(bench, name, db, "evaluate", period):
         try:
-            from jzplan.pipeline import refresh_tracking
+            from jzplan.month.pipeline import refresh_tracking
         except ImportError as exc:
             raise Unavailable(str(exc)) from None
         bench.measure(
@@ -560,8 +560,8 @@ def _idempotency(
 ) -> None:
     """The same file again (nothing written) and a corrected copy (only its units' rows); the
     files are read and validated once for every store."""
-    from jzplan.periods import Period
-    from jzplan.pipeline import load_prepared
+    from jzplan.core.periods import Period
+    from jzplan.month.pipeline import load_prepared
 
     p = Period.parse(period)
     read = read_file(generated.csv(period), catalog)
@@ -589,12 +589,12 @@ def _idempotency(
 def e2e_child(out: Path, tier_name: str, units: int | None) -> dict[str, Any]:
     """In this (fresh) process: setup, then read → validate → load → aggregate → evaluate of
     the tier's last month on PostgreSQL; wall times and the process's peak memory."""
-    from jzplan.catalog import load_catalog
-    from jzplan.periods import Period
-    from jzplan.pipeline import load_prepared, refresh_aggregates, refresh_tracking
-    from jzplan.plan import load_plan
-    from jzplan.progress import Thresholds
-    from jzplan.validation import SubmissionValidator
+    from jzplan.core.periods import Period
+    from jzplan.month.pipeline import load_prepared, refresh_aggregates, refresh_tracking
+    from jzplan.reference.catalog import load_catalog
+    from jzplan.reference.plan import load_plan
+    from jzplan.track.progress import Thresholds
+    from jzplan.validate.validator import SubmissionValidator
 
     setup_started = time.perf_counter()
     generated = synth.generate(synth.tier_for(tier_name, units=units), out / "data")
@@ -842,8 +842,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     # import what the stages call before timing them (a first import is not a stage's cost)
-    import jzplan.bulk
-    import jzplan.pipeline  # noqa: F401
+    import jzplan.ingest.bulk
+    import jzplan.month.pipeline  # noqa: F401
 
     bench = Bench(args.out, args.repeat)
     started = datetime.now(UTC)

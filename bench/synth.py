@@ -64,7 +64,7 @@ DEFAULT_SEED = 20130601
 BULK_COLUMNS: tuple[str, ...] = ("单位代码", "报告期", "指标代码", "本期累计", "本月", "计量单位")
 TOWNSHIP_KINDS: tuple[str, ...] = ("乡", "镇", "街道")
 UNKNOWN_INDICATOR = "x99_unknown"
-# the unit dimensions counted in whole numbers (jzplan.catalog.UNIT_FACTORS)
+# the unit dimensions counted in whole numbers (jzplan.reference.catalog.UNIT_FACTORS)
 _WHOLE_DIMENSIONS = ("count_", "people", "rank")
 # month-by-month seasonal profile of flows: a Spring Festival dip, a December push
 _SEASON = np.array([0.85, 0.75, 0.95, 1.0, 1.0, 1.05, 1.0, 1.0, 1.05, 1.05, 1.1, 1.25])
@@ -268,7 +268,7 @@ class IndicatorModel:
 
 
 def _unit_dimension(unit: str) -> str:
-    from jzplan.catalog import UNIT_FACTORS
+    from jzplan.reference.catalog import UNIT_FACTORS
 
     return UNIT_FACTORS[unit][0]
 

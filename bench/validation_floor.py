@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from jzplan.catalog import Catalog, Indicator, OrgUnit, load_catalog  # noqa: E402
-from jzplan.submissions import OBSERVATION_COLUMNS, ParsedSubmission  # noqa: E402
-from jzplan.validation import Rules, load_suite_dict  # noqa: E402
+from jzplan.core.submissions import OBSERVATION_COLUMNS, ParsedSubmission  # noqa: E402
+from jzplan.reference.catalog import Catalog, Indicator, OrgUnit, load_catalog  # noqa: E402
+from jzplan.validate.validator import Rules, load_suite_dict  # noqa: E402
 
 EXPECTATIONS = ROOT / "expectations"
 
@@ -437,7 +437,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from jzplan.validation import SubmissionValidator
+    from jzplan.validate.validator import SubmissionValidator
 
     base = load_catalog(ROOT / "data" / "catalog")
     catalog = synthetic_catalog(base, args.units, args.indicators)

@@ -2,7 +2,7 @@
 running this twice leaves one of each. ``python -m flows.automations`` (or ``jzplan
 automations``) with PREFECT_API_URL pointing at the server and JZPLAN_ALERT_WEBHOOK_URL set.
 
-Each automation reacts to the ``jzplan.alert.*`` events the runs emit (jzplan.delivery) and
+Each automation reacts to the ``jzplan.alert.*`` events the runs emit (jzplan.alert.delivery) and
 sends a notification through a CustomWebhookNotificationBlock the function also upserts.
 """
 

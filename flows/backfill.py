@@ -8,7 +8,7 @@ from prefect import flow
 
 from flows.monthly import monthly_progress
 from flows.params import Month
-from jzplan.periods import Period, period_range
+from jzplan.core.periods import Period, period_range
 
 
 @flow(name="backfill", flow_run_name="backfill-{start}-{end}")

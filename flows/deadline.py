@@ -12,9 +12,9 @@ from prefect.runtime import flow_run
 
 from flows.params import Month, scheduled_start
 from flows.runner import untraversed
-from jzplan.periods import Period
-from jzplan.resources import open_resources
-from jzplan.settings import Settings
+from jzplan.core.periods import Period
+from jzplan.core.settings import Settings
+from jzplan.month.resources import open_resources
 from tasks.notify import check_submissions, deadline_of, deliver_alerts
 
 

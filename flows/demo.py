@@ -12,12 +12,12 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 
 from flows.deadline import deadline_check
 from flows.monthly import monthly_progress
-from jzplan.periods import Period, period_range
-from jzplan.progress import STATUS_LABELS
-from jzplan.report import progress_table
-from jzplan.resources import open_resources
-from jzplan.settings import Settings
+from jzplan.core.periods import Period, period_range
+from jzplan.core.settings import Settings
+from jzplan.month.resources import open_resources
+from jzplan.report.markdown import progress_table
 from jzplan.store import repo
+from jzplan.track.progress import STATUS_LABELS
 
 
 def main() -> None:

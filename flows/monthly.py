@@ -14,12 +14,12 @@ from sqlalchemy import Connection
 
 from flows.params import Month, scheduled_start
 from flows.runner import task_runner, untraversed, upstream
-from jzplan.locks import run_locked
-from jzplan.periods import Period
-from jzplan.pipeline import IngestOutcome, PeriodOutcome, PreparedFile, history_groups
-from jzplan.resources import open_resources
-from jzplan.runs import affected_periods, stored_shas
-from jzplan.settings import Settings
+from jzplan.core.periods import Period
+from jzplan.core.settings import Settings
+from jzplan.month.pipeline import IngestOutcome, PeriodOutcome, PreparedFile, history_groups
+from jzplan.month.resources import open_resources
+from jzplan.month.runs import affected_periods, stored_shas
+from jzplan.store.locks import run_locked
 from tasks.evaluate import refresh
 from tasks.ingest import check_history, discover, load, prepare, validate_batch
 from tasks.notify import deliver_alerts, load_status

@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import opaque, quote
 
-from jzplan.settings import Settings
+from jzplan.core.settings import Settings
 
 T = TypeVar("T")
 

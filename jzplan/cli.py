@@ -7,13 +7,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from jzplan import template, validation_cli
-from jzplan.settings import Settings
+from jzplan import cli_validation as validation_cli
+from jzplan.core.settings import Settings
+from jzplan.ingest import template
 
 
 def _progress(period: str) -> int:
-    from jzplan.report import progress_table
-    from jzplan.resources import open_resources
+    from jzplan.month.resources import open_resources
+    from jzplan.report.markdown import progress_table
     from jzplan.store import repo
 
     resources = open_resources(Settings())
@@ -24,7 +25,7 @@ def _progress(period: str) -> int:
             return 1
         print(f"# 焦作新区目标进度（{period}）\n")
         print(progress_table(resources.plan, resources.catalog, frame))
-        from jzplan.report import contributions_text
+        from jzplan.report.markdown import contributions_text
 
         print(
             contributions_text(resources.engine, resources.plan, resources.catalog, period, frame)
@@ -38,11 +39,11 @@ def _report(period: str, out_dir: str | None) -> int:
     """Write a stored month's HTML report and Excel workbook again (no flow run)."""
     from pathlib import Path
 
-    from jzplan.periods import Period
-    from jzplan.report_data import read_report_data
-    from jzplan.report_html import write_report
-    from jzplan.resources import open_resources
-    from jzplan.workbook import write_workbook
+    from jzplan.core.periods import Period
+    from jzplan.month.resources import open_resources
+    from jzplan.report.data import read_report_data
+    from jzplan.report.html import write_report
+    from jzplan.report.workbook import write_workbook
 
     settings = Settings()
     month = Period.parse(period)
@@ -98,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         return _report(args.period, args.out)
     if args.command == "alerts":
-        from jzplan.report import alert_history_text
-        from jzplan.resources import open_resources
+        from jzplan.month.resources import open_resources
+        from jzplan.report.markdown import alert_history_text
 
         resources = open_resources(Settings())
         try:

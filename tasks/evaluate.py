@@ -6,9 +6,9 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
-from jzplan.periods import Period
-from jzplan.pipeline import PeriodOutcome, refresh_period
-from jzplan.resources import Resources
+from jzplan.core.periods import Period
+from jzplan.month.pipeline import PeriodOutcome, refresh_period
+from jzplan.month.resources import Resources
 
 
 # Retried because it writes to the database; the computation itself is deterministic.

@@ -3,10 +3,10 @@ in the month's transaction.
 
 Preparing touches no database, so it runs on the flow's task runner (threads, or a Dask
 cluster with ``JZPLAN_TASK_RUNNER=dask``; a bulk file is validated there too). The township
-files' suites then run once for the whole batch (``jzplan.validation_batch``: GE's cost is
+files' suites then run once for the whole batch (``jzplan.validate.batch``: GE's cost is
 per validation, not per row), and their history suites once per run of files that cannot
 change each other's history, inside the store's locked transaction, before those files are
-loaded one after another (see ``jzplan.locks``).
+loaded one after another (see ``jzplan.store.locks``).
 """
 
 from __future__ import annotations
@@ -25,22 +25,22 @@ from prefect.runtime import task_run
 from prefect.utilities.annotations import BaseAnnotation
 from sqlalchemy import Connection
 
-from jzplan.catalog import Catalog
-from jzplan.forms import identity_from_filename
-from jzplan.history_checks import OutlierSettings, outlier_settings
-from jzplan.periods import Period
-from jzplan.pipeline import (
+from jzplan.core.periods import Period
+from jzplan.core.submissions import ParsedSubmission
+from jzplan.ingest.forms import identity_from_filename
+from jzplan.ingest.inbox import discover_submissions
+from jzplan.month.pipeline import (
     IngestOutcome,
     PreparedFile,
-    discover_submissions,
     load_prepared,
     prepare_file,
     validate_history,
     validate_prepared,
 )
-from jzplan.resources import Resources
-from jzplan.submissions import ParsedSubmission
-from jzplan.validation import SubmissionValidator, ValidationReport
+from jzplan.month.resources import Resources
+from jzplan.reference.catalog import Catalog
+from jzplan.validate.history_checks import OutlierSettings, outlier_settings
+from jzplan.validate.validator import SubmissionValidator, ValidationReport
 
 STATUS_LABELS = {"accepted": "已接收", "rejected": "已退回", "duplicate": "重复文件，已忽略"}
 

@@ -10,8 +10,8 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
-from jzplan.deadlines import Deadline, DeadlineOutcome, arrived_units, check_deadline
-from jzplan.delivery import (
+from jzplan.alert.deadlines import Deadline, DeadlineOutcome, arrived_units, check_deadline
+from jzplan.alert.delivery import (
     DeliveryError,
     Resolver,
     SecretRef,
@@ -19,11 +19,11 @@ from jzplan.delivery import (
     load_channels,
     notify,
 )
-from jzplan.periods import Period
-from jzplan.resources import Resources
-from jzplan.settings import Settings
+from jzplan.core.periods import Period
+from jzplan.core.settings import Settings
+from jzplan.month.resources import Resources
 from jzplan.store import tracking
-from jzplan.tracking import StatusLoad, load_status_submissions
+from jzplan.track.history import StatusLoad, load_status_submissions
 
 
 def deadline_of(s: Settings) -> Deadline:

@@ -14,13 +14,13 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
-from jzplan.periods import Period
-from jzplan.pipeline import IngestOutcome, PeriodOutcome
-from jzplan.report import monthly_report
-from jzplan.report_data import read_report_data
-from jzplan.report_html import write_report
-from jzplan.resources import Resources
-from jzplan.workbook import write_workbook
+from jzplan.core.periods import Period
+from jzplan.month.pipeline import IngestOutcome, PeriodOutcome
+from jzplan.month.resources import Resources
+from jzplan.report.data import read_report_data
+from jzplan.report.html import write_report
+from jzplan.report.markdown import monthly_report
+from jzplan.report.workbook import write_workbook
 
 
 @dataclass(frozen=True, slots=True)

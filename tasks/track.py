@@ -12,9 +12,9 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
-from jzplan.periods import Period
-from jzplan.report import group_rows, overall_progress, stored_contribution_table
-from jzplan.resources import Resources
+from jzplan.core.periods import Period
+from jzplan.month.resources import Resources
+from jzplan.report.markdown import group_rows, overall_progress, stored_contribution_table
 
 # Artifact keys are lowercase ASCII: one per target group
 GROUP_KEYS = {

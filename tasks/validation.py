@@ -9,14 +9,14 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from jzplan.datadocs import build_data_docs
-from jzplan.explanations import open_warnings
-from jzplan.periods import Period
-from jzplan.pipeline import IngestOutcome
-from jzplan.plan_check import check_plan, plan_check_markdown, plan_check_table
-from jzplan.resources import Resources
-from jzplan.validation import load_rules
-from jzplan.validation_store import read_validation_results, summarise_results
+from jzplan.alert.explanations import open_warnings
+from jzplan.core.periods import Period
+from jzplan.month.pipeline import IngestOutcome
+from jzplan.month.resources import Resources
+from jzplan.validate.datadocs import build_data_docs
+from jzplan.validate.plan_check import check_plan, plan_check_markdown, plan_check_table
+from jzplan.validate.store_checks import read_validation_results, summarise_results
+from jzplan.validate.validator import load_rules
 
 
 # Retried: it writes the Data Docs folder and reads the store.

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from jzplan.catalog import Catalog, load_catalog
-from jzplan.plan import Plan, load_plan
+from jzplan.core.submissions import OBSERVATION_COLUMNS, ParsedSubmission
+from jzplan.reference.catalog import Catalog, load_catalog
+from jzplan.reference.plan import Plan, load_plan
 from jzplan.store.db import make_engine, migrate
-from jzplan.submissions import OBSERVATION_COLUMNS, ParsedSubmission
 from tests.dbutil import BACKENDS, backend_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +102,7 @@ def make_observations() -> Callable[..., pd.DataFrame]:
 def parsed_inbox(catalog: Catalog) -> Mapping[Path, ParsedSubmission]:
     """Every form of the bundled demo inbox (data/inbox), parsed once per session: the demo
     data tests and the demo store read the same 234 workbooks (read-only)."""
-    from jzplan.forms import parse_submission
+    from jzplan.ingest.forms import parse_submission
 
     inbox = REPO_ROOT / "data" / "inbox"
     return {p: parse_submission(p, catalog) for p in sorted(inbox.rglob("*.xlsx"))}

@@ -10,17 +10,18 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from jzplan.catalog import Catalog
-from jzplan.deadlines import Deadline, arrived_units, check_deadline
-from jzplan.forms import parse_submission
-from jzplan.periods import Period, period_range
-from jzplan.pipeline import discover_submissions, refresh_period, sha256_of
-from jzplan.plan import Plan
-from jzplan.progress import Thresholds
+from jzplan.alert.deadlines import Deadline, arrived_units, check_deadline
+from jzplan.core.periods import Period, period_range
+from jzplan.core.submissions import ParsedSubmission
+from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.inbox import discover_submissions, sha256_of
+from jzplan.month.pipeline import refresh_period
+from jzplan.reference.catalog import Catalog
+from jzplan.reference.plan import Plan
 from jzplan.store import repo, tracking
 from jzplan.store.db import make_engine, migrate
-from jzplan.submissions import ParsedSubmission
-from jzplan.tracking import load_status_submissions
+from jzplan.track.history import load_status_submissions
+from jzplan.track.progress import Thresholds
 
 INBOX = Path(__file__).resolve().parent.parent / "data" / "inbox"
 

@@ -36,6 +36,10 @@ NAMING = {
 }
 
 
+# Columns of an aggregate frame (jzplan.track.aggregate), as the aggregate table holds them
+AGGREGATE_COLUMNS = ["org_unit", "indicator", "value", "n_reported", "n_expected", "provisional"]
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -211,7 +215,7 @@ class TargetProgressRow(Base):
     target_value: Mapped[float | None] = mapped_column(Float)
     unit: Mapped[str | None] = mapped_column(String(16))
     completion_pct: Mapped[float | None] = mapped_column(Float)
-    # stable code, see jzplan.progress.STATUS_LABELS
+    # stable code, see jzplan.track.progress.STATUS_LABELS
     status: Mapped[str] = mapped_column(String(16))
     provisional: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(Text)
@@ -253,7 +257,7 @@ class StatusReportRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     target_id: Mapped[str] = mapped_column(ForeignKey("target.id"))
     period: Mapped[str] = mapped_column(String(7), index=True)
-    status: Mapped[str] = mapped_column(String(16))  # jzplan.status_reports.REPORT_STATUSES
+    status: Mapped[str] = mapped_column(String(16))  # jzplan.ingest.status_files.REPORT_STATUSES
     evidence: Mapped[str | None] = mapped_column(Text)
     reported_by: Mapped[str | None] = mapped_column(String(64))
     reported_on: Mapped[date | None] = mapped_column(Date)

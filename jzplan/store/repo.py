@@ -33,12 +33,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from jzplan.aggregate import AGGREGATE_COLUMNS
-from jzplan.catalog import Catalog
-from jzplan.plan import Plan
-from jzplan.store.bulk import copy_rows, read_frame, read_values, same_floats
+from jzplan.core.submissions import SubmissionIssue
+from jzplan.reference.catalog import Catalog
+from jzplan.reference.plan import Plan
+from jzplan.store.bulk_load import copy_rows, read_frame, read_values, same_floats
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import (
+    AGGREGATE_COLUMNS,
     AggregateRow,
     AlertRow,
     Base,
@@ -50,7 +51,6 @@ from jzplan.store.models import (
     TargetRow,
     ValidationResultRow,
 )
-from jzplan.submissions import SubmissionIssue
 
 __all__ = [
     "LoadResult",
@@ -595,7 +595,7 @@ def current_observations(
 ) -> pd.DataFrame:
     """Figures of accepted submissions only (of one unit, or of ``org_units``, if given):
     org_unit, period, indicator, value, value_month, submission_id (or only ``columns``),
-    sorted unless ``ordered`` is false. Read at COPY speed (``jzplan.store.bulk.read_frame``):
+    sorted unless ``ordered`` is false. Read at COPY speed (``jzplan.store.bulk_load.read_frame``):
     a national month is 4 million figures."""
     query = (
         select(*(_OBSERVATION_COLUMNS[c][0].label(c) for c in columns))
@@ -617,7 +617,7 @@ def current_observations(
 
 def period_values(bind: Bind, period: str) -> pd.DataFrame:
     """The period's current figures as org_unit, indicator, value, unsorted: what the
-    aggregation reads (``jzplan.store.bulk.read_values``: a national month in seconds)."""
+    aggregation reads (``jzplan.store.bulk_load.read_values``: a national month in seconds)."""
     query = (
         select(_observation.c.org_unit_code, _observation.c.indicator_code, _observation.c.value)
         .join(_submission, _submission.c.id == _observation.c.submission_id)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import RowMapping, Table, insert, select, update
 
-from jzplan.status_reports import ParsedStatusFile, Ranking, StatusReport
+from jzplan.ingest.status_files import ParsedStatusFile, Ranking, StatusReport
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import AlertEventRow, AlertRow, RankingRow, StatusReportRow
 from jzplan.store.repo import _upsert_changed

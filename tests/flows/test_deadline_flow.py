@@ -15,7 +15,7 @@ from flows.automations import SPECS, ensure_automations
 from flows.deadline import deadline_check
 from jzplan.store import repo, tracking
 from jzplan.store.db import make_engine
-from tests.tracking.receivers import http_receiver
+from tests.alert.receivers import http_receiver
 
 pytestmark = pytest.mark.flow
 

@@ -33,7 +33,7 @@ from prefect.settings import PREFECT_API_URL
 from prefect.workers.process import ProcessWorker
 
 from flows.monthly import default_period
-from jzplan.periods import Period
+from jzplan.core.periods import Period
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.flow

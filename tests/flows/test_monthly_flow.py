@@ -9,8 +9,8 @@ import pytest
 
 from flows.backfill import backfill
 from flows.monthly import monthly_progress
-from jzplan.catalog import load_catalog
-from jzplan.plan import load_plan
+from jzplan.reference.catalog import load_catalog
+from jzplan.reference.plan import load_plan
 from jzplan.store import repo
 from jzplan.store.db import make_engine
 from tests.conftest import REPO_ROOT

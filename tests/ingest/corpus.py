@@ -19,8 +19,8 @@ import openpyxl
 import xlwt
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from jzplan.catalog import Catalog, convert
-from jzplan.periods import Period
+from jzplan.core.periods import Period
+from jzplan.reference.catalog import Catalog, convert
 
 UNIT = "NGZ"
 PERIOD = Period(2013, 5)

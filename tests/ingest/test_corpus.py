@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from jzplan.catalog import Catalog, load_catalog
-from jzplan.forms import parse_submission
-from jzplan.periods import Period
-from jzplan.readers import read_workbook
+from jzplan.core.periods import Period
+from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.readers import read_workbook
+from jzplan.reference.catalog import Catalog, load_catalog
 from tests.conftest import REPO_ROOT
 from tests.ingest import corpus
 from tests.ingest.corpus import PERIOD, Table, figures, row_of, standard, write

@@ -11,22 +11,22 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from jzplan.catalog import Catalog
-from jzplan.lifecycle import (
+from jzplan.core.periods import Period
+from jzplan.ingest.inbox import discover_submissions, read_metadata
+from jzplan.month.pipeline import IngestOutcome, ingest_file, refresh_period
+from jzplan.reference.catalog import Catalog
+from jzplan.reference.plan import Plan
+from jzplan.store import repo
+from jzplan.store.lifecycle import (
     FigureChange,
     LifecycleError,
     check_transition,
     diff_figures,
     read_changes,
-    read_metadata,
 )
-from jzplan.periods import Period
-from jzplan.pipeline import IngestOutcome, discover_submissions, ingest_file, refresh_period
-from jzplan.plan import Plan
-from jzplan.progress import Thresholds
-from jzplan.store import repo
 from jzplan.store.models import SubmissionRow
-from jzplan.validation import SubmissionValidator
+from jzplan.track.progress import Thresholds
+from jzplan.validate.validator import SubmissionValidator
 from tests.conftest import REPO_ROOT
 from tests.ingest import corpus
 from tests.ingest.corpus import PERIOD, figures, row_of, standard, write

@@ -8,11 +8,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from jzplan.catalog import Catalog
 from jzplan.cli import main
-from jzplan.forms import parse_submission
-from jzplan.periods import Period
-from jzplan.template import FIRST_DATA_ROW, TemplateError, resolve_unit, write_template
+from jzplan.core.periods import Period
+from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.template import FIRST_DATA_ROW, TemplateError, resolve_unit, write_template
+from jzplan.reference.catalog import Catalog
 from tests.ingest.corpus import figures
 
 MARCH = Period(2013, 3)

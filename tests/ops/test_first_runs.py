@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from jzplan.resources import Resources, open_resources
-from jzplan.settings import Settings
+from jzplan.core.settings import Settings
+from jzplan.month.resources import Resources, open_resources
 from jzplan.store.db import current_heads, make_engine, script_heads
 from jzplan.store.models import TargetRow
 from tests.dbutil import BACKENDS, pg_schema, pg_schema_url

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from jzplan.resources import open_resources
-from jzplan.settings import Settings
+from jzplan.core.settings import Settings
+from jzplan.month.resources import open_resources
 from jzplan.store.db import current_heads, script_heads
 from jzplan.store.models import IndicatorRow
 

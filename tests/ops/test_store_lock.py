@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from jzplan.locks import StoreLockTimeout, is_transient, locked_transaction, run_locked
+from jzplan.store.locks import StoreLockTimeout, is_transient, locked_transaction, run_locked
 from jzplan.store.models import SubmissionRow
 from jzplan.store.repo import sync_reference
 
@@ -34,7 +34,7 @@ def _submission(sha: str, status: str, unit: str = "NGZ", period: str = "2013-03
 
 @pytest.fixture
 def store(engine: Engine, catalog) -> Engine:  # type: ignore[no-untyped-def]
-    from jzplan.plan import load_plan
+    from jzplan.reference.plan import load_plan
     from tests.conftest import REPO_ROOT
 
     sync_reference(engine, catalog, load_plan(REPO_ROOT / "data/targets/2013.yaml", catalog))

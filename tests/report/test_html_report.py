@@ -17,16 +17,16 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from jzplan.catalog import Catalog, convert
-from jzplan.explanations import sync_validation_alerts
-from jzplan.periods import Period
-from jzplan.plan import Plan
-from jzplan.progress import STATUS_LABELS
-from jzplan.report_data import SUMMARY_BUCKETS, key_targets, read_report_data
-from jzplan.report_html import write_report
+from jzplan.alert.explanations import sync_validation_alerts
+from jzplan.core.periods import Period
+from jzplan.reference.catalog import Catalog, convert
+from jzplan.reference.plan import Plan
+from jzplan.report.data import SUMMARY_BUCKETS, key_targets, read_report_data
+from jzplan.report.html import write_report
 from jzplan.store import repo
 from jzplan.store.db import make_engine
-from jzplan.tracking import month_facts
+from jzplan.track.history import month_facts
+from jzplan.track.progress import STATUS_LABELS
 
 CHROMIUM = os.environ.get("JZPLAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # Chromium as root in a container: no sandbox; no network chatter on a closed network

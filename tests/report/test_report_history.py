@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from jzplan.catalog import Catalog
-from jzplan.periods import Period
-from jzplan.plan import Plan
-from jzplan.report_data import read_report_data
-from jzplan.tracking import load_history
+from jzplan.core.periods import Period
+from jzplan.reference.catalog import Catalog
+from jzplan.reference.plan import Plan
+from jzplan.report.data import read_report_data
+from jzplan.track.history import load_history
 
 
 @pytest.mark.parametrize("month", ["2013-01", "2013-05", "2013-06", "2013-12"])

@@ -13,14 +13,14 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Engine
 
-from jzplan.aggregate import Fact
-from jzplan.catalog import Catalog, convert
-from jzplan.periods import Period
-from jzplan.plan import Plan, Target, TargetKind
-from jzplan.progress import STATUS_LABELS
+from jzplan.core.periods import Period
+from jzplan.reference.catalog import Catalog, convert
+from jzplan.reference.plan import Plan, Target, TargetKind
+from jzplan.report.workbook import build_workbook, sheet_rows, write_workbook
 from jzplan.store import repo
-from jzplan.tracking import month_facts
-from jzplan.workbook import build_workbook, sheet_rows, write_workbook
+from jzplan.track.aggregate import Fact
+from jzplan.track.history import month_facts
+from jzplan.track.progress import STATUS_LABELS
 
 SHEETS = ["焦作新区", "苏家作乡", "宁郭镇", "阳庙镇", "李万街道", "文苑街道", "文昌街道"]
 HEADER = ["指标", "单位", "年度目标", "累计", "完成进度%", "时间进度%", "同比增长%", "状态"]

@@ -1,5 +1,5 @@
 """The units × indicators aggregation as it was before the leaf layout (issue 8's scale
-work), kept as the reference `jzplan.aggregate.aggregate_period` must match bit for bit on
+work), kept as the reference `jzplan.track.aggregate.aggregate_period` must match bit for bit on
 any hierarchy: every unit of the catalog × every indicator, rolled up with ``np.add.at`` one
 level at a time, sorted at the end."""
 
@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from jzplan.catalog import Catalog
+from jzplan.reference.catalog import Catalog
 
 AGGREGATE_COLUMNS = ["org_unit", "indicator", "value", "n_reported", "n_expected", "provisional"]
 

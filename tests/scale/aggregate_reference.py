@@ -1,5 +1,5 @@
 """The single-level aggregation as it was before the hierarchy (issue 8), kept as the
-reference the vectorised `jzplan.aggregate.aggregate_period` must match on the demo data."""
+reference the vectorised `jzplan.track.aggregate.aggregate_period` must match on the demo data."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from jzplan.catalog import Catalog, Indicator
+from jzplan.reference.catalog import Catalog, Indicator
 
 AGGREGATE_COLUMNS = ["org_unit", "indicator", "value", "n_reported", "n_expected", "provisional"]
 

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jzplan.aggregate import aggregate_period
-from jzplan.catalog import Catalog, load_catalog
+from jzplan.reference.catalog import Catalog, load_catalog
+from jzplan.track.aggregate import aggregate_period
 from tests.scale import aggregate_dense
 
 SUMS = ["zeta", "alpha", "mid", "beta", "omega", "k_total"]

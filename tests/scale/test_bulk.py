@@ -11,21 +11,16 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from jzplan.bulk import coded, is_bulk, read_bulk
-from jzplan.catalog import Catalog
-from jzplan.forms import parse_submission
-from jzplan.periods import Period
-from jzplan.pipeline import (
-    IngestOutcome,
-    discover_submissions,
-    load_prepared,
-    prepare_file,
-    refresh_aggregates,
-)
-from jzplan.plan import Plan
+from jzplan.core.periods import Period
+from jzplan.ingest.bulk import coded, is_bulk, read_bulk
+from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.inbox import discover_submissions
+from jzplan.month.pipeline import IngestOutcome, load_prepared, prepare_file, refresh_aggregates
+from jzplan.reference.catalog import Catalog
+from jzplan.reference.plan import Plan
 from jzplan.store import repo
 from jzplan.store.models import BulkFileRow, SubmissionRow
-from jzplan.validation import SubmissionValidator
+from jzplan.validate.validator import SubmissionValidator
 
 ROOT = Path(__file__).resolve().parents[2]
 INBOX = ROOT / "data" / "inbox"
@@ -294,7 +289,7 @@ def test_store_reads_keep_text_columns_text(engine: Engine) -> None:
     """COPY's CSV is read by pyarrow: a code of digits must not come back as a number."""
     from sqlalchemy import Float, String, literal
 
-    from jzplan.store.bulk import read_frame
+    from jzplan.store.bulk_load import read_frame
 
     query = select(literal("0101", String).label("code"), literal(1.5, Float).label("v"))
     with engine.connect() as conn:

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from jzplan.aggregate import aggregate_period
-from jzplan.catalog import Catalog, CatalogError, load_catalog
+from jzplan.reference.catalog import Catalog, CatalogError, load_catalog
 from jzplan.store import repo
+from jzplan.track.aggregate import aggregate_period
 from tests.scale import aggregate_reference
 
 INDICATORS = """

@@ -1,0 +1,1 @@
+"""Alerts: the rules that raise them, their lifecycle, deadlines and delivery."""

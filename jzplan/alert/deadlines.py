@@ -1,0 +1,74 @@
+"""The submission deadline (e.g. 17:00 on the 5th of the next month, Asia/Shanghai) and the
+check that alerts on every reporting unit with nothing in by then, even if nothing arrived."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jzplan.alert.rules import as_records, missing_submission_alerts
+from jzplan.core.periods import Period
+from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.inbox import discover_submissions
+from jzplan.reference.catalog import Catalog
+from jzplan.store import repo
+from jzplan.store.db import Bind
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    day: int = 5  # of the month after the reporting month
+    hour: int = 17
+    timezone: str = "Asia/Shanghai"
+
+    def of(self, period: Period) -> datetime:
+        """When ``period``'s submissions are due (timezone-aware)."""
+        nxt = period.next()
+        return datetime(nxt.year, nxt.month, self.day, self.hour, tzinfo=ZoneInfo(self.timezone))
+
+    def period_due(self, now: datetime) -> Period:
+        """The latest reporting month whose deadline is at or before ``now``."""
+        local = now.astimezone(ZoneInfo(self.timezone))
+        period = Period(local.year, local.month).previous()
+        return period if self.of(period) <= now else period.previous()
+
+
+def arrived_units(inbox_dir: Path, period: Period, catalog: Catalog) -> set[str]:
+    """Units with a readable form for ``period`` in the month's inbox folder (not yet loaded)."""
+    units: set[str] = set()
+    for path in discover_submissions(inbox_dir, period):
+        parsed = parse_submission(path, catalog)
+        if parsed.org_unit is not None and parsed.period == str(period):
+            units.add(parsed.org_unit)
+    return units
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineOutcome:
+    period: str
+    due: datetime
+    missing_units: list[str]
+    alerts: dict[str, int]
+
+
+def check_deadline(
+    bind: Bind, *, catalog: Catalog, period: Period, arrived: set[str], due: datetime
+) -> DeadlineOutcome:
+    """Open a ``missing:<unit>:<period>`` alert for each reporting unit with neither an
+    accepted submission nor a file in the inbox; the monthly run later keeps (or resolves)
+    the same alert, so a unit is alerted once, at the deadline."""
+    p = str(period)
+    submitted = repo.submitted_units(bind, p) | arrived
+    reporting = [u.code for u in catalog.reporting_units]
+    alerts = missing_submission_alerts(p, reporting, submitted, catalog)
+    suffix = f":{p}"
+    counts = repo.sync_alerts(
+        bind,
+        p,
+        as_records(alerts),
+        scope_kinds={"missing_submission"},
+        in_scope=lambda key: key.endswith(suffix),
+    )
+    return DeadlineOutcome(p, due, [a.org_unit for a in alerts if a.org_unit], counts)

@@ -1,0 +1,242 @@
+"""Warnings that ask for an explanation (上报说明), the explanations, and their alerts.
+
+A warning-level rule that fails on a figure of a unit's current (accepted) submission raises
+a ``validation_warning`` alert keyed ``validation:<period>:<unit>:<rule>:<indicator>`` — per
+reporting slot, rule and indicator, so a resubmission of the same month maps to the same
+alert. The office answers with an explanation, stored with the submission and the figure it
+explains; the alert resolves. A resubmission with the same figure keeps the explanation; one
+that changes the figure and still trips the rule reopens the alert ("asked for again").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+
+from jzplan.alert.rules import Alert, as_records
+from jzplan.reference.catalog import Catalog
+from jzplan.store import repo
+from jzplan.store.db import Bind, connect, transaction
+from jzplan.store.models import (
+    AlertRow,
+    SubmissionRow,
+    ValidationExplanationRow,
+    ValidationResultRow,
+)
+
+KIND = "validation_warning"
+
+_submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
+_result: Table = ValidationResultRow.__table__  # type: ignore[assignment]
+_explanation: Table = ValidationExplanationRow.__table__  # type: ignore[assignment]
+_alert: Table = AlertRow.__table__  # type: ignore[assignment]
+
+
+class ExplanationError(ValueError):
+    """The explanation names no current warning."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One figure of a current submission that a warning rule flagged."""
+
+    submission_id: int
+    org_unit: str
+    period: str
+    rule: str
+    indicator: str
+    value: float | None
+    message: str
+
+    @property
+    def dedup_key(self) -> str:
+        return f"validation:{self.period}:{self.org_unit}:{self.rule}:{self.indicator}"
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    submission_id: int
+    org_unit: str
+    period: str
+    rule: str
+    indicator: str
+    value: float | None
+    text: str
+
+
+def warning_findings(bind: Bind, period: str) -> list[Finding]:
+    """Failed warning rules of the period's accepted submissions, one per flagged figure."""
+    query = (
+        select(
+            _submission.c.id,
+            _submission.c.org_unit_code,
+            _result.c.rule,
+            _result.c.details,
+        )
+        .join(_result, _result.c.submission_id == _submission.c.id)
+        .where(
+            _submission.c.period == period,
+            _submission.c.status == "accepted",
+            _result.c.severity == "warning",
+            _result.c.success.is_(False),
+        )
+        .order_by(_submission.c.org_unit_code, _result.c.rule)
+    )
+    out: list[Finding] = []
+    with connect(bind) as conn:
+        for sub_id, unit, rule, details in conn.execute(query):
+            for d in details if isinstance(details, list) else []:
+                indicator = d.get("indicator")
+                if not indicator:
+                    continue
+                value = d.get("value")
+                out.append(
+                    Finding(
+                        submission_id=int(sub_id),
+                        org_unit=str(unit),
+                        period=period,
+                        rule=str(rule),
+                        indicator=str(indicator),
+                        value=None if value is None else float(value),
+                        message=str(d.get("message") or rule),
+                    )
+                )
+    return out
+
+
+def read_explanations(bind: Bind, period: str) -> list[Explanation]:
+    query = select(_explanation).where(_explanation.c.period == period).order_by(_explanation.c.id)
+    with connect(bind) as conn:
+        return [
+            Explanation(
+                submission_id=int(r["submission_id"]),
+                org_unit=str(r["org_unit_code"]),
+                period=str(r["period"]),
+                rule=str(r["rule"]),
+                indicator=str(r["indicator_code"]),
+                value=r["value"],
+                text=str(r["text"]),
+            )
+            for r in conn.execute(query).mappings()
+        ]
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def validation_alerts(bind: Bind, period: str, catalog: Catalog) -> list[Alert]:
+    """An alert per flagged figure without an explanation of that very figure."""
+    explained: dict[tuple[str, str, str], list[Explanation]] = {}
+    for e in read_explanations(bind, period):
+        explained.setdefault((e.org_unit, e.rule, e.indicator), []).append(e)
+    alerts: list[Alert] = []
+    for f in warning_findings(bind, period):
+        earlier = explained.get((f.org_unit, f.rule, f.indicator), [])
+        if any(_same(e.value, f.value) for e in earlier):
+            continue
+        unit = catalog.org_units.get(f.org_unit)
+        ind = catalog.indicators.get(f.indicator)
+        again = "（数值已更正，原说明不再适用，请重新说明）" if earlier else "，请报送情况说明"
+        alerts.append(
+            Alert(
+                dedup_key=f.dedup_key,
+                kind=KIND,
+                severity="warning",
+                org_unit=f.org_unit,
+                target_id=None,
+                message=(
+                    f"{unit.name if unit else f.org_unit} {period} 月报"
+                    f"「{ind.name if ind else f.indicator}」校验提示 {f.rule}{again}："
+                    f"{f.message}"
+                ),
+            )
+        )
+    return alerts
+
+
+def sync_validation_alerts(
+    bind: Bind, *, catalog: Catalog, period: str, as_of: str | None = None
+) -> dict[str, int]:
+    """Open, keep, resolve and reopen the period's validation alerts (``as_of``: the batch
+    being processed, at or after ``period``)."""
+    prefix = f"validation:{period}:"
+    return repo.sync_alerts(
+        bind,
+        max(as_of or period, period),
+        as_records(validation_alerts(bind, period, catalog)),
+        scope_kinds={KIND},
+        in_scope=lambda key: key.startswith(prefix),
+    )
+
+
+def record_explanation(
+    bind: Bind,
+    *,
+    catalog: Catalog,
+    org_unit: str,
+    period: str,
+    indicator: str,
+    text: str,
+    rule: str | None = None,
+    explained_by: str | None = None,
+    explained_on: date,
+) -> dict[str, Any]:
+    """Store an office's explanation of the warnings on one figure of its current submission
+    (every warning rule on it, or only ``rule``) and resolve their alerts.
+
+    Raises ExplanationError when that figure has no warning. Explaining again replaces the
+    text.
+    """
+    text = text.strip()
+    if not text:
+        raise ExplanationError("说明内容为空")
+    findings = [
+        f
+        for f in warning_findings(bind, period)
+        if f.org_unit == org_unit and f.indicator == indicator and (rule is None or f.rule == rule)
+    ]
+    if not findings:
+        raise ExplanationError(
+            f"{org_unit} {period} 的当前月报中，指标 {indicator}"
+            f"{'、规则 ' + rule if rule else ''} 没有需要说明的校验提示"
+        )
+    with transaction(bind) as conn:
+        for f in findings:
+            key = {"submission_id": f.submission_id, "rule": f.rule, "indicator_code": indicator}
+            row = {
+                "org_unit_code": org_unit,
+                "period": period,
+                "value": f.value,
+                "text": text,
+                "explained_by": explained_by,
+                "explained_on": explained_on,
+            }
+            found = conn.scalar(
+                select(_explanation.c.id).where(
+                    *(getattr(_explanation.c, k) == v for k, v in key.items())
+                )
+            )
+            if found is None:
+                conn.execute(insert(_explanation), [{**key, **row}])
+            else:
+                conn.execute(update(_explanation).where(_explanation.c.id == found).values(row))
+        keys = [f.dedup_key for f in findings]
+        seen = conn.scalars(select(_alert.c.last_seen).where(_alert.c.dedup_key.in_(keys)))
+        as_of = max([period, *(str(s) for s in seen)])
+        counts = sync_validation_alerts(conn, catalog=catalog, period=period, as_of=as_of)
+    return {"explained": len(findings), "rules": sorted({f.rule for f in findings}), **counts}
+
+
+def open_warnings(bind: Bind, period: str, catalog: Catalog) -> list[dict[str, Any]]:
+    """The period's flagged figures still waiting for an explanation (for the CLI)."""
+    return [
+        {"key": a.dedup_key, "unit": a.org_unit, "message": a.message}
+        for a in validation_alerts(bind, period, catalog)
+    ]

@@ -1,0 +1,1 @@
+"""Shared vocabulary: periods, states, settings and the types every stage passes on."""

@@ -1,0 +1,85 @@
+"""One settings object: everything configurable comes from ``JZPLAN_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JZPLAN_", env_file=".env", extra="ignore")
+
+    # The one switch for the store: a SQLite file by default, PostgreSQL in production.
+    database_url: str = Field(default=f"sqlite:///{PROJECT_ROOT / 'var' / 'jzplan.db'}")
+    data_dir: Path = PROJECT_ROOT / "data"
+    # Where monthly submissions arrive: <inbox_dir>/<YYYY-MM>/*.xlsx
+    inbox_dir: Path = PROJECT_ROOT / "data" / "inbox"
+    expectations_dir: Path = PROJECT_ROOT / "expectations"
+    # Immutable copies of every received file, by sha256
+    archive_dir: Path = PROJECT_ROOT / "var" / "archive"
+    # Reports written by each run: progress-YYYY-MM.md / .html / .xlsx
+    report_dir: Path = PROJECT_ROOT / "var" / "reports"
+    # Where report_dir is served (a web server or shared drive, e.g.
+    # http://intranet/jzplan/reports/): the run's report artifact links there; unset, it
+    # links the file itself (file://)
+    report_base_url: str | None = None
+    plan_year: int = 2013
+
+    # Status thresholds on the ratio actual / expected-to-date (1.0 = exactly on pace)
+    at_risk_ratio: float = 0.95  # below pace but at least this → 预警; below it → 滞后
+    # For growth targets: percentage points below the target growth that still count as 预警
+    growth_at_risk_points: float = 3.0
+
+    # --- tracking and alerts (issue 5) ---
+    # Which expected-to-date decides a status: the indicator's own monthly profile of last
+    # year (seasonal; linear where there is no profile) or 时间过半、任务过半 (linear)
+    pace_model: Literal["seasonal", "linear"] = "seasonal"
+    # A ranking at most this many places worse than the target is 预警, beyond it 滞后
+    ranking_at_risk_places: int = 2
+    # Year-end forecast range: ± this share of the forecast per unit of the year still to come
+    forecast_band: float = 0.15
+    # Deadband against flapping: leaving 滞后/预警 needs this share of pace beyond the boundary
+    status_hysteresis: float = 0.03
+    # 1-2月 are judged together (Spring Festival): target alerts start with this month
+    alert_from_month: int = Field(default=2, ge=1, le=12)
+    # Submission deadline: this day of the next month at this hour, in `timezone`
+    submission_deadline_day: int = Field(default=5, ge=1, le=28)
+    submission_deadline_hour: int = Field(default=17, ge=0, le=23)
+    timezone: str = "Asia/Shanghai"
+    # Notification channels (webhook, DingTalk, WeCom, email); secrets are named, never stored
+    alert_channels_file: Path = PROJECT_ROOT / "data" / "alerting" / "channels.yaml"
+
+    # --- operations (issue 6) ---
+    # Where the per-submission tasks (archive, parse, validate) run: threads of the flow's
+    # process, or a Dask cluster through prefect-dask (loading stays serial, in one transaction)
+    task_runner: Literal["thread", "dask"] = "thread"
+    # An existing Dask scheduler (tcp://host:8786); empty: a temporary local cluster per run
+    dask_address: str | None = None
+    dask_workers: int = Field(default=2, ge=1)
+    # Local cluster workers as processes (real parallelism) or threads of this process
+    dask_processes: bool = True
+    # How long a run waits for another run of the same store to finish its transaction
+    lock_timeout_seconds: float = Field(default=600.0, gt=0)
+
+    # --- validation (issue 4) ---
+    # Great Expectations' static Data Docs, one site per monthly run: <dir>/<YYYY-MM>/index.html
+    data_docs_dir: Path = PROJECT_ROOT / "var" / "data_docs"
+    # History bounds (jzplan.validate.history_checks): median ± k·MAD of the unit's own changes ...
+    outlier_k: float = Field(default=5.0, gt=0)
+    # ... learned from at least this many past changes (fewer: no check)
+    outlier_min_history: int = Field(default=6, ge=2)
+    # ... and never narrower than this factor either way (month over month, year over year)
+    outlier_mom_min_factor: float = Field(default=2.0, gt=1)
+    outlier_yoy_min_factor: float = Field(default=1.5, gt=1)
+
+    @property
+    def catalog_dir(self) -> Path:
+        return self.data_dir / "catalog"
+
+    def plan_file(self, year: int | None = None) -> Path:
+        return self.data_dir / "targets" / f"{year or self.plan_year}.yaml"

@@ -1,0 +1,75 @@
+"""What a parsed monthly submission (月报) looks like, and the errors found in one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+# Columns of ParsedSubmission.frame, one row per figure (long format)
+OBSERVATION_COLUMNS: tuple[str, ...] = (
+    "org_unit",  # org unit code, e.g. NGZ
+    "period",  # YYYY-MM
+    "indicator",  # indicator code
+    "value",  # float, canonical unit: year-to-date (累计) for flows, month-end level for stocks
+    "value_month",  # float or NaN: the month alone (本月), where the form gives it
+    "unit",  # canonical unit of the indicator
+    "raw_unit",  # the unit as written in the file
+    "sheet",  # sheet name
+    "row",  # 1-based spreadsheet row
+    "column",  # spreadsheet column letter of `value`
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionIssue:
+    """One problem in one file, located for the office that sent it."""
+
+    code: str  # stable English code, e.g. "unknown_indicator"
+    message: str  # Chinese, for the office
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    rule: str | None = None  # the rule or expectation that failed
+    severity: str = "error"  # error rejects the file; warning loads it and flags it
+
+    def __str__(self) -> str:
+        where = "，".join(
+            part
+            for part in (
+                f"文件 {self.file}",
+                f"工作表 {self.sheet}" if self.sheet else "",
+                f"第 {self.row} 行" if self.row else "",
+                f"{self.column} 列" if self.column else "",
+            )
+            if part
+        )
+        return f"[{self.code}] {where}：{self.message}"
+
+
+@dataclass(slots=True)
+class ParsedSubmission:
+    path: Path
+    sha256: str
+    org_unit: str | None  # code, from 填报单位
+    period: str | None  # YYYY-MM, from 报告期
+    filed_by: str | None = None  # 填报人
+    filed_on: date | None = None  # 填报日期
+    frame: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(OBSERVATION_COLUMNS))
+    )
+    issues: list[SubmissionIssue] = field(default_factory=list)
+    # A bulk file (jzplan.ingest.bulk): many units' figures; org_unit is None and each frame row
+    # carries its own org_unit (and period)
+    bulk: bool = False
+
+    @property
+    def errors(self) -> list[SubmissionIssue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

@@ -1,0 +1,217 @@
+"""Readers: a submitted file's bytes → sheets of cell values. No interpretation here.
+
+The format is recognised by content, not by the name: offices rename .xlsx files to .xls
+(and back) and export "Excel" files that are really delimited text. Text is decoded as
+UTF-8 (with or without BOM) or GB18030 (a superset of GBK and GB2312), and a decoding only
+counts when the form's own Chinese labels come out of it — so a wrong guess is reported as
+an encoding problem, never loaded as mojibake.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import openpyxl
+import xlrd
+
+# Suffixes a submission may have; anything else is refused before reading.
+# .parquet: bulk files only (jzplan.ingest.bulk), many units in one file
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm", ".xls", ".csv", ".parquet")
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Labels every monthly form carries; a decoding that shows none of them is a wrong one.
+FORM_LABELS: tuple[str, ...] = ("指标名称", "填报单位", "报告期", "计量单位", "累计", "月报")
+# Tried in order after a BOM check; GB18030 decodes GBK and GB2312 files too.
+TEXT_ENCODINGS: tuple[str, ...] = ("utf-8", "gb18030")
+_DELIMITERS = (",", "\t", ";")
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRows:
+    """A sheet as rows of cell values (row 1 first), as a reader returns it."""
+
+    name: str
+    rows: list[list[object]]
+
+
+class ReadError(ValueError):
+    """The file cannot be turned into sheets; ``code`` is stable, ``message`` Chinese."""
+
+    code = "unreadable_file"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnsupportedFormatError(ReadError):
+    code = "unsupported_format"
+
+
+class EmptyFileError(ReadError):
+    code = "empty_file"
+
+
+class EncodingError(ReadError):
+    code = "bad_encoding"
+
+
+@dataclass(frozen=True, slots=True)
+class Workbook:
+    """What a reader made of a file: its format (xlsx|xls|csv), text encoding, sheets."""
+
+    format: str
+    sheets: list[SheetRows]
+    encoding: str | None = None
+
+
+def detect_format(data: bytes, suffix: str) -> str:
+    """``xlsx``, ``xls``, ``parquet`` or ``csv`` from the bytes (the suffix only decides for
+    text)."""
+    suffix = suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnsupportedFormatError(
+            f"暂不支持“{suffix or '无扩展名'}”格式，请报送 .xlsx、.xls 或 .csv 文件"
+        )
+    if not data.strip():
+        raise EmptyFileError("文件是空的（0 字节或只有空白）")
+    if data.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    if data.startswith(_OLE2_MAGIC):
+        return "xls"
+    if data.startswith(b"PAR1"):
+        return "parquet"
+    return "csv"
+
+
+def read_workbook(data: bytes, suffix: str) -> Workbook:
+    """Every sheet of the file as rows of values; raises ``ReadError`` with a code."""
+    fmt = detect_format(data, suffix)
+    if fmt == "xlsx":
+        return Workbook(fmt, _guard(read_xlsx, data, "Excel（.xlsx）"))
+    if fmt == "xls":
+        return Workbook(fmt, _guard(read_xls, data, "Excel 97-2003（.xls）"))
+    try:
+        text, encoding = decode_text(data)
+    except EncodingError:
+        if suffix.lower() == ".csv":
+            raise
+        # an "Excel" file that is neither a workbook nor a text export of the form
+        raise ReadError("文件无法打开，可能已损坏或不是 Excel 文件") from None
+    return Workbook(fmt, [SheetRows("CSV", read_delimited(text))], encoding)
+
+
+def _guard(reader: object, data: bytes, kind: str) -> list[SheetRows]:
+    assert callable(reader)
+    try:
+        sheets: list[SheetRows] = reader(data)
+    except ReadError:
+        raise
+    except Exception as exc:  # any parser failure: a damaged or foreign file
+        raise ReadError(
+            f"文件无法作为 {kind} 打开，可能已损坏或不是该格式（{type(exc).__name__}）"
+        ) from exc
+    return sheets
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def read_xlsx(data: bytes) -> list[SheetRows]:
+    """An .xlsx workbook (merged cells: value in the top-left cell only)."""
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return [
+            SheetRows(ws.title, [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)])
+            for ws in wb.worksheets
+        ]
+    finally:
+        wb.close()
+
+
+def read_xls(data: bytes) -> list[SheetRows]:
+    """A legacy .xls (BIFF) workbook through xlrd; dates become datetimes, errors #TEXT."""
+    book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    try:
+        sheets: list[SheetRows] = []
+        for sheet in book.sheets():
+            rows: list[list[object]] = []
+            for r in range(sheet.nrows):
+                row: list[object] = []
+                for c in range(sheet.ncols):
+                    cell = sheet.cell(r, c)
+                    row.append(_xls_value(cell.ctype, cell.value, book.datemode))
+                rows.append(row)
+            sheets.append(SheetRows(sheet.name, rows))
+        return sheets
+    finally:
+        book.release_resources()
+
+
+def _xls_value(ctype: int, value: object, datemode: int) -> object:
+    if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if ctype == xlrd.XL_CELL_DATE:
+        assert isinstance(value, float)
+        return xlrd.xldate.xldate_as_datetime(value, datemode)
+    if ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(value)
+    if ctype == xlrd.XL_CELL_ERROR:
+        assert isinstance(value, int)
+        return xlrd.error_text_from_code.get(value, "#ERROR")
+    return _cell(value)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Text of a delimited file and the encoding that produced it.
+
+    A BOM decides (UTF-8, UTF-16); otherwise UTF-8 then GB18030 are tried strictly and the
+    first whose text carries one of the form's labels wins. Raises ``EncodingError``.
+    """
+    boms = (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    )
+    candidates = [enc for bom, enc in boms if data.startswith(bom)][:1] or list(TEXT_ENCODINGS)
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if any(label in text for label in FORM_LABELS):
+            return text.removeprefix("\ufeff"), encoding
+    raise EncodingError(
+        "文件编码无法识别：按 "
+        + "、".join(e.upper() for e in candidates)
+        + " 解码都找不到月报表的标签（指标名称、填报单位、报告期），"
+        "请另存为 UTF-8 或 GBK 编码的 CSV，或直接报送 Excel 文件"
+    )
+
+
+def read_delimited(text: str) -> list[list[object]]:
+    """Rows of a CSV/TSV text; the delimiter is the one that splits lines most often."""
+    lines = text.splitlines()[:50]
+    delimiter = max(_DELIMITERS, key=lambda d: sum(line.count(d) for line in lines))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return [[_cell(v) for v in row] for row in reader]
+
+
+def as_date(value: object) -> date | None:
+    """A cell that holds a date (xlsx/xls date cells), else None."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None

@@ -1,0 +1,130 @@
+"""The blank monthly form (月报) for one reporting unit and month, as offices should fill it.
+
+The same layout the parser reads (``jzplan.ingest.forms.build_form``): title, 填报单位 and 报告期,
+the two-row header, one line per indicator of the unit's form with its Chinese name and
+unit. Number cells carry Excel data validation (a number, not negative unless the indicator
+may be, whole numbers for counts, or “—” for no data) with a prompt naming the indicator.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from jzplan.core.periods import Period
+from jzplan.core.settings import Settings
+from jzplan.ingest.forms import (
+    FIRST_DATA_ROW,
+    SHEET_NAME,
+    WHOLE_UNITS,
+    FormRow,
+    build_form,
+    save_workbook,
+    ytd_span,
+)
+from jzplan.reference.catalog import Catalog, OrgUnit, load_catalog
+
+NUMBER_COLUMNS = ("D", "E", "F")  # 本月, 1-N月累计, 去年同期累计
+GROWTH_COLUMN = "G"
+
+
+class TemplateError(ValueError):
+    """The unit is unknown or has no monthly form."""
+
+
+def resolve_unit(catalog: Catalog, unit: str) -> OrgUnit:
+    """A reporting unit by code (NGZ) or Chinese name (宁郭镇)."""
+    found = catalog.org_units.get(unit.upper()) or catalog.unit_by_name(unit)
+    if found is None:
+        known = "、".join(f"{u.code} {u.name}" for u in catalog.units)
+        raise TemplateError(f"未知的填报单位“{unit}”，可选：{known}")
+    if not found.reports:
+        raise TemplateError(f"{found.name}没有月报表式")
+    return found
+
+
+def _rule(col: str, row: int, *, negative: bool, whole: bool) -> str:
+    ref = f"{col}{row}"
+    checks = [f"ISNUMBER({ref})"]
+    if not negative:
+        checks.append(f"{ref}>=0")
+    if whole:
+        checks.append(f"{ref}=INT({ref})")
+    return f'OR(AND({",".join(checks)}),{ref}="—",{ref}="-")'
+
+
+def write_template(path: Path, *, catalog: Catalog, unit: str, period: Period) -> Path:
+    """Write the blank form of ``unit`` (code or name) for ``period`` to ``path`` (.xlsx)."""
+    org = resolve_unit(catalog, unit)
+    rows = [FormRow(code, None, None, None) for code in org.reports]
+    wb = build_form(
+        catalog=catalog,
+        unit_code=org.code,
+        period=period,
+        rows=rows,
+        filed_by="",
+        filed_on=None,
+    )
+    ws = wb[SHEET_NAME]
+    span = ytd_span(period)
+    for i, code in enumerate(org.reports):
+        r = FIRST_DATA_ROW + i
+        ind = catalog.indicator(code)
+        whole = ind.unit in WHOLE_UNITS
+        rule = DataValidation(
+            type="custom",
+            formula1=_rule(NUMBER_COLUMNS[0], r, negative=ind.allows_negative, whole=whole),
+            allow_blank=True,
+            showErrorMessage=True,
+            showInputMessage=True,
+            errorStyle="stop",
+            errorTitle="数值有误",
+            error=_error_text(ind.name, ind.unit, negative=ind.allows_negative, whole=whole),
+            promptTitle=ind.name[:32],
+            prompt=_prompt(ind.unit, span, stock=ind.measure == "stock"),
+        )
+        rule.add(f"{NUMBER_COLUMNS[0]}{r}:{NUMBER_COLUMNS[-1]}{r}")
+        ws.add_data_validation(rule)
+        ws[f"{GROWTH_COLUMN}{r}"] = (
+            f'=IF(AND(ISNUMBER(E{r}),ISNUMBER(F{r}),F{r}<>0),ROUND((E{r}/F{r}-1)*100,1),"")'
+        )
+        ws[f"{GROWTH_COLUMN}{r}"].number_format = "0.0"
+    save_workbook(wb, path, creator=org.name)
+    return path
+
+
+def _error_text(name: str, unit: str, *, negative: bool, whole: bool) -> str:
+    kind = "整数" if whole else "数字"
+    sign = "" if negative else "（不能为负）"
+    return f"“{name}”只能填写{kind}{sign}，计量单位：{unit}；无数据填“—”"
+
+
+def _prompt(unit: str, span: str, *, stock: bool) -> str:
+    what = "月末数" if stock else f"本月数和{span}累计数"
+    return f"填写{what}，计量单位：{unit}"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_parser(sub: Any) -> None:
+    """``jzplan template --unit NGZ --period 2013-03 --out form.xlsx``."""
+    cmd = sub.add_parser("template", help="生成某单位某月的空白月报表（Excel，含数据有效性）")
+    cmd.add_argument("--unit", required=True, help="单位代码或名称，如 NGZ 或 宁郭镇")
+    cmd.add_argument("--period", required=True, help="报告期 YYYY-MM")
+    cmd.add_argument("--out", required=True, type=Path, help="输出文件 .xlsx")
+
+
+def run_command(args: Any, settings: Settings) -> int:
+    catalog = load_catalog(settings.catalog_dir)
+    try:
+        period = Period.parse(args.period)
+        path = write_template(args.out, catalog=catalog, unit=args.unit, period=period)
+    except (TemplateError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(path)
+    return 0

@@ -1,0 +1,1 @@
+"""One month's run as plain functions: archive, parse, validate, load, recompute."""

@@ -1,0 +1,1 @@
+"""The reference data: org units, indicators (the catalog) and the annual plan."""

@@ -1,0 +1,1 @@
+"""What leaders read: the Markdown table, the HTML report and the Excel workbook."""

@@ -1,0 +1,194 @@
+"""Everything the monthly HTML report shows, read from the store once: the status summary, the
+month's progress table, each key target's course through the year (actual against both pacing
+curves, with the year-end forecast range), township contributions, the township × month grid
+of submission timeliness and the open validation warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from jzplan.alert.explanations import KIND as VALIDATION_ALERT
+from jzplan.core.periods import Period, period_range
+from jzplan.reference.catalog import Catalog
+from jzplan.reference.plan import Plan, Target
+from jzplan.report.markdown import display_unit, in_display_unit
+from jzplan.store import repo
+from jzplan.store.db import Bind
+from jzplan.track.aggregate import Fact, FactKey
+from jzplan.track.history import load_history, month_facts
+from jzplan.track.progress import PACED_KINDS, History, contributions, pace_curve
+
+# The report's headline: four buckets the leadership asks about, in this order.
+SUMMARY_BUCKETS: dict[str, tuple[str, ...]] = {
+    "已完成": ("achieved",),
+    "进度正常": ("on_track",),
+    "存在风险": ("at_risk",),
+    "滞后": ("behind", "missed", "overdue"),
+    "待报送/无数据": ("pending", "no_data"),
+}
+# Key targets (a chart each): the area's quantitative 主要预期目标
+KEY_GROUP = "主要预期目标"
+
+TIMELINESS_LABELS: dict[str, str] = {
+    "on_time": "按时",
+    "late": "迟报",
+    "missing": "未报",
+    "rejected": "退回",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TargetCourse:
+    """A key target's year in its display unit: actual month by month (1..N), both pacing
+    curves (1..12), the annual target, and the latest forecast with its range."""
+
+    target: Target
+    unit: str | None
+    actual: list[float | None]
+    linear: list[float | None]
+    seasonal: list[float | None]
+    target_value: float | None
+    forecast: float | None
+    forecast_low: float | None
+    forecast_high: float | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    period: Period
+    progress: pd.DataFrame  # the month's row per target (repo.read_progress)
+    summary: dict[str, int]  # SUMMARY_BUCKETS label → targets
+    courses: list[TargetCourse]
+    contributions: pd.DataFrame  # target_id, org_unit, value, share_pct
+    timeliness: pd.DataFrame  # org_unit, period, state, detail
+    warnings: pd.DataFrame  # open validation warnings (repo.ALERT_COLUMNS)
+    open_alerts: pd.DataFrame  # every open alert
+    facts: dict[FactKey, Fact] = field(default_factory=dict)  # month_facts of the period
+
+
+def summarise(progress: pd.DataFrame) -> dict[str, int]:
+    """Targets per SUMMARY_BUCKETS label (every target falls in exactly one)."""
+    counts = progress["status"].value_counts()
+    return {
+        label: int(sum(counts.get(s, 0) for s in statuses))
+        for label, statuses in SUMMARY_BUCKETS.items()
+    }
+
+
+def key_targets(plan: Plan, catalog: Catalog) -> list[Target]:
+    return [
+        t
+        for t in plan.targets
+        if t.group == KEY_GROUP
+        and t.scope == catalog.area.code
+        and t.indicator is not None
+        and t.kind in PACED_KINDS
+    ]
+
+
+def target_course(
+    target: Target,
+    catalog: Catalog,
+    monthly: list[pd.DataFrame] | list[dict[str, dict[str, Any]]],
+    curve: list[tuple[float | None, float | None]],
+) -> TargetCourse:
+    """A target's course from its stored progress rows month by month (``monthly``: months
+    1..N, as frames or as ``rows_by_target``) and its pacing curve (12 (linear, seasonal)
+    pairs in the canonical unit)."""
+    unit = display_unit(target, catalog)
+    canonical = catalog.indicator(target.indicator).unit if target.indicator else None
+    by_month = [rows_by_target(m) if isinstance(m, pd.DataFrame) else m for m in monthly]
+    rows = [m.get(target.id, {}) for m in by_month]
+    last = rows[-1] if rows else {}
+    return TargetCourse(
+        target=target,
+        unit=unit,
+        actual=[in_display_unit(r.get("actual"), canonical, unit) for r in rows],
+        linear=[in_display_unit(lin, canonical, unit) for lin, _ in curve],
+        seasonal=[in_display_unit(sea, canonical, unit) for _, sea in curve],
+        target_value=in_display_unit(last.get("target_value"), canonical, unit),
+        forecast=in_display_unit(last.get("forecast"), canonical, unit),
+        forecast_low=in_display_unit(last.get("forecast_low"), canonical, unit),
+        forecast_high=in_display_unit(last.get("forecast_high"), canonical, unit),
+        status=str(last.get("status", "no_data")),
+    )
+
+
+def rows_by_target(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """A ``read_progress`` frame's rows by target id (the first row of an id)."""
+    out: dict[str, dict[str, Any]] = {}
+    for record in frame.to_dict("records"):
+        out.setdefault(str(record["target_id"]), {str(k): v for k, v in record.items()})
+    return out
+
+
+def timeliness(submissions: pd.DataFrame, units: list[str], periods: list[Period]) -> pd.DataFrame:
+    """Each unit's form of each month: 按时 (accepted from the month's own batch), 迟报 (first
+    accepted from a later batch), 退回 (only rejected files), 未报 (nothing). A form corrected
+    in time counts as on time; the detail names the files."""
+    # one pass over the submissions, grouped by (unit, period), in their stored order
+    files: dict[tuple[str, str], list[dict[Hashable, Any]]] = {}
+    columns = ["org_unit", "period", "status", "arrival_period", "message"]
+    for record in submissions[columns].to_dict("records"):
+        files.setdefault((str(record["org_unit"]), str(record["period"])), []).append(record)
+    rows: list[dict[str, str]] = []
+    for p in periods:
+        for unit in units:
+            mine = files.get((unit, str(p)), [])
+            loaded = [f for f in mine if f["status"] in ("accepted", "superseded")]
+            rejected = [f for f in mine if f["status"] == "rejected"]
+            if loaded:
+                first = str(min(f["arrival_period"] for f in loaded))
+                state = "on_time" if first <= str(p) else "late"
+                detail = f"{first} 批次收到"
+                if rejected:
+                    detail += f"，此前退回 {len(rejected)} 份"
+                if len(loaded) > 1:
+                    detail += f"，更正 {len(loaded) - 1} 次"
+            elif rejected:
+                state = "rejected"
+                detail = "；".join(str(f["message"] or "").split("\n")[0] for f in rejected)
+            else:
+                state, detail = "missing", "未收到报表"
+            rows.append({"org_unit": unit, "period": str(p), "state": state, "detail": detail})
+    return pd.DataFrame(rows, columns=["org_unit", "period", "state", "detail"])
+
+
+def read_report_data(
+    bind: Bind, plan: Plan, catalog: Catalog, period: Period, *, history: History | None = None
+) -> ReportData:
+    """Read a stored month's report; the month must have been evaluated (target_progress).
+
+    ``history``: what the month's evaluation read (``load_history`` of the plan's units), when
+    the caller has it: the targets' pace curves read nothing else."""
+    months = period_range(Period(period.year, 1), period)
+    monthly = [repo.read_progress(bind, str(p)) for p in months]
+    progress = monthly[-1]
+    if progress.empty:
+        raise LookupError(f"{period} 尚无目标进度，先运行该月的 monthly-progress")
+    if history is None:
+        history = load_history(bind, period)
+    by_month = [rows_by_target(frame) for frame in monthly]
+    courses = []
+    for t in key_targets(plan, catalog):
+        curve = [(p.linear, p.seasonal) for p in pace_curve(t, catalog, history)]
+        courses.append(target_course(t, catalog, by_month, curve))
+    alerts = repo.read_alerts(bind, open_only=True)
+    units = [u.code for u in catalog.reporting_units]
+    facts = month_facts(bind, period)
+    return ReportData(
+        period=period,
+        progress=progress,
+        summary=summarise(progress),
+        courses=courses,
+        contributions=contributions(plan, catalog, facts),
+        timeliness=timeliness(repo.read_submissions(bind, [str(p) for p in months]), units, months),
+        warnings=alerts[alerts["kind"] == VALIDATION_ALERT].reset_index(drop=True),
+        open_alerts=alerts,
+        facts=facts,
+    )

@@ -1,0 +1,259 @@
+"""The monthly progress report (进度表) in Markdown, in the units the plan states its targets."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from jzplan.core.periods import Period
+from jzplan.reference.catalog import Catalog, OrgUnit, convert
+from jzplan.reference.plan import GROUPS, Plan, Target
+from jzplan.store.db import Bind
+from jzplan.track.history import month_facts
+from jzplan.track.progress import STATUS_LABELS, contributions
+
+
+def present(value: object) -> bool:
+    """A value that is there: not None, not NaN."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _number(value: float) -> str:
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value - round(value)) < 1e-9:
+        return f"{value:.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def display_unit(target: Target, catalog: Catalog) -> str | None:
+    """The unit a target is read in: the plan's own, else (growth, %) the indicator's."""
+    if target.indicator is None:
+        return None
+    if target.kind == "growth" or (target.unit in (None, "%") and target.kind != "ratio"):
+        return catalog.indicator(target.indicator).unit
+    return target.unit
+
+
+def in_display_unit(value: object, canonical: object, unit: str | None) -> float | None:
+    """A stored value (in the indicator's canonical unit) in ``unit``; None without a value."""
+    if not present(value):
+        return None
+    v = float(value)  # type: ignore[arg-type]
+    if unit and isinstance(canonical, str) and canonical and canonical != unit:
+        v = convert(v, canonical, unit)
+    return round(v, 10)  # 11.514, not 11.514000000000001 from the conversion
+
+
+def fmt_value(value: object, canonical: object, unit: str | None) -> str:
+    """A stored value as the report shows it, e.g. ``25.86亿元``; ``—`` without a value."""
+    v = in_display_unit(value, canonical, unit)
+    return "—" if v is None else f"{_number(v)}{unit or ''}"
+
+
+def _target_text(t: Target) -> str:
+    if t.kind == "growth":
+        return f"增长{_number(t.value or 0)}%"
+    if t.kind in ("milestone", "qualitative"):
+        return f"{t.deadline.isoformat()}前" if t.deadline and t.kind == "milestone" else "定性"
+    sign = {"<=": "≤", ">=": "≥"}[t.comparison]
+    if t.kind == "ranking":
+        return f"前{_number(t.value or 0)}名"
+    return f"{sign}{_number(t.value or 0)}{t.unit or ''}"
+
+
+def progress_table(plan: Plan, catalog: Catalog, progress: pd.DataFrame) -> str:
+    """One Markdown table per target group, every target of the plan in plan order."""
+    by_group = group_rows(plan, catalog, progress)
+    header = " | ".join(TABLE_COLUMNS)
+    out: list[str] = []
+    for group in GROUPS:
+        if group not in by_group:
+            continue
+        out += [f"### {group}", "", f"| {header} |", "|" + "---|" * len(TABLE_COLUMNS)]
+        for cells in by_group[group]:
+            out.append("| " + " | ".join(cells[c].replace("|", "/") for c in TABLE_COLUMNS) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+TABLE_COLUMNS = (
+    "编号", "目标", "范围", "目标值", "累计完成", "进度要求", "季节进度", "完成率", "年末预计",
+    "剩余月均需完成", "状态", "说明",
+)  # fmt: skip
+
+
+def row_cells(t: Target, catalog: Catalog, row: Mapping[Any, Any]) -> dict[str, str]:
+    """One target's cells in the plan's own units: 进度要求 is the linear pace (时间进度),
+    季节进度 the seasonal one, 年末预计 the forecast with its range."""
+    unit = display_unit(t, catalog)
+    canonical = row.get("unit")
+
+    def fmt(column: str) -> str:
+        return fmt_value(row.get(column), canonical, unit)
+
+    actual = fmt("actual")
+    if row.get("provisional"):
+        actual += "（暂）"
+    pct = row.get("completion_pct")
+    forecast = fmt("forecast")
+    low, high = row.get("forecast_low"), row.get("forecast_high")
+    if forecast != "—" and present(low) and present(high) and low != high:
+        forecast += f"（{fmt('forecast_low')}～{fmt('forecast_high')}）"
+    raw_note = row.get("note")
+    return {
+        "编号": t.id,
+        "目标": t.label,
+        "范围": catalog.unit(t.scope).name,
+        "目标值": _target_text(t),
+        "累计完成": actual,
+        "进度要求": fmt("expected"),
+        "季节进度": fmt("expected_seasonal"),
+        "完成率": f"{float(pct):.1f}%" if pct is not None and present(pct) else "—",
+        "年末预计": forecast,
+        "剩余月均需完成": fmt("required_monthly"),
+        "状态": STATUS_LABELS.get(str(row.get("status")), "—"),
+        "说明": str(raw_note) if present(raw_note) else "",
+    }
+
+
+def group_rows(
+    plan: Plan, catalog: Catalog, progress: pd.DataFrame
+) -> dict[str, list[dict[str, str]]]:
+    """Per target group, the rows of its table (for table artifacts)."""
+    by_id = {str(r["target_id"]): r for r in progress.to_dict("records")}
+    out: dict[str, list[dict[str, str]]] = {}
+    for t in plan.targets:
+        out.setdefault(t.group, []).append(row_cells(t, catalog, by_id.get(t.id, {})))
+    return out
+
+
+def overall_progress(progress: pd.DataFrame) -> float:
+    """Share (%) of targets achieved or on track: the leadership's one number."""
+    if progress.empty:
+        return 0.0
+    good = progress["status"].isin(["achieved", "on_track"]).sum()
+    return float(good) / len(progress) * 100
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionRow:
+    """An area target on a summed figure: its total as shown and each unit's share (%, or
+    ``—`` when the unit reported nothing), per unit code."""
+
+    target: Target
+    total: str
+    shares: dict[str, str]
+
+
+def contribution_rows(
+    plan: Plan, catalog: Catalog, contributions: pd.DataFrame, progress: pd.DataFrame
+) -> tuple[list[OrgUnit], list[ContributionRow]]:
+    """The units that contribute (catalog order) and a row per target of ``contributions``."""
+    units = [u for u in catalog.units if u.code in set(contributions["org_unit"])]
+    totals = {str(r["target_id"]): r for r in progress.to_dict("records")}
+    rows: list[ContributionRow] = []
+    for target_id, part in contributions.groupby("target_id", sort=False):
+        t = plan.target(str(target_id))
+        total = totals.get(t.id, {})
+        shares = {str(r["org_unit"]): r["share_pct"] for r in part.to_dict("records")}
+        rows.append(
+            ContributionRow(
+                t,
+                fmt_value(total.get("actual"), total.get("unit"), display_unit(t, catalog)),
+                {
+                    u.code: f"{float(shares[u.code]):.1f}%" if present(shares.get(u.code)) else "—"
+                    for u in units
+                },
+            )
+        )
+    return units, rows
+
+
+def contribution_table(
+    plan: Plan, catalog: Catalog, contributions: pd.DataFrame, progress: pd.DataFrame
+) -> str:
+    """Area targets on summed figures: each reporting unit's share of the area total."""
+    if contributions.empty:
+        return ""
+    units, rows = contribution_rows(plan, catalog, contributions, progress)
+    lines = [
+        "| 编号 | 目标 | 合计 | " + " | ".join(u.name for u in units) + " |",
+        "|---|---|---|" + "---|" * len(units),
+    ]
+    for row in rows:
+        cells = " | ".join(row.shares[u.code] for u in units)
+        lines.append(f"| {row.target.id} | {row.target.label} | {row.total} | {cells} |")
+    return "\n".join(lines) + "\n"
+
+
+def status_counts(progress: pd.DataFrame) -> dict[str, int]:
+    counts = progress["status"].value_counts()
+    return {STATUS_LABELS[str(k)]: int(v) for k, v in counts.items()}
+
+
+def monthly_report(
+    plan: Plan,
+    catalog: Catalog,
+    period: Period,
+    progress: pd.DataFrame,
+    missing_units: list[str],
+    open_alerts: pd.DataFrame,
+) -> str:
+    """The whole report of a month: summary, alerts, then the progress tables."""
+    counts = status_counts(progress)
+    summary = "，".join(f"{k} {v} 项" for k, v in counts.items())
+    missing = "、".join(catalog.unit(u).name for u in missing_units) or "无"
+    lines = [
+        f"# 焦作新区 {plan.year} 年目标进度（{period.label}）",
+        "",
+        f"- 时间进度：{period.year_fraction * 100:.1f}%（线性，时间过半、任务过半）；"
+        "季节进度按上年同月累计占全年比重",
+        f"- 目标 {len(progress)} 项：{summary}",
+        f"- 未按期报送：{missing}",
+        f"- 未解除预警：{len(open_alerts)} 条",
+        "",
+    ]
+    if len(open_alerts):
+        lines += ["## 预警", ""]
+        lines += [
+            f"- {m}（自 {f} 起）"
+            for m, f in open_alerts[["message", "first_seen"]].itertuples(index=False)
+        ]
+        lines.append("")
+    lines += ["## 目标进度", "", progress_table(plan, catalog, progress)]
+    return "\n".join(lines)
+
+
+def stored_contribution_table(
+    bind: Bind, plan: Plan, catalog: Catalog, period: Period, progress: pd.DataFrame
+) -> str:
+    """The contribution table of a stored month (empty without data)."""
+    parts = contributions(plan, catalog, month_facts(bind, period))
+    return contribution_table(plan, catalog, parts, progress)
+
+
+def contributions_text(
+    bind: Bind, plan: Plan, catalog: Catalog, period: str, progress: pd.DataFrame
+) -> str:
+    """The contribution table of a stored month, with its heading (empty without data)."""
+    table = stored_contribution_table(bind, plan, catalog, Period.parse(period), progress)
+    return f"### 各单位对新区目标的贡献\n\n{table}" if table else ""
+
+
+def alert_history_text(bind: Bind, period: str | None = None) -> str:
+    """Every alert transition (opened / resolved) in order, one line each."""
+    from jzplan.alert.delivery import SEVERITY_LABELS
+    from jzplan.store.tracking import read_alert_events
+
+    events = read_alert_events(bind, [period] if period else None)
+    lines = [
+        f"{e.period}  {'新增' if e.action == 'opened' else '解除'}  "
+        f"{SEVERITY_LABELS.get(e.severity, e.severity)}  {e.message.removeprefix('已解除：')}"
+        for e in events
+    ]
+    return "\n".join(lines) if lines else "无预警记录"

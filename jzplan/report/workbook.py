@@ -1,0 +1,343 @@
+"""The monthly Excel workbook (主要指标完成情况表) in the layout statistics offices use.
+
+One sheet for the area (焦作新区) and one per township (乡/镇/街道, catalog order); the direct
+reporting unit has none. Columns: 指标, 单位, 年度目标, 1-N月累计, 完成进度%, 时间进度%,
+同比增长%, 状态. Every figure is a number (percentages as 87.3, the header carries the %);
+a cell without a figure is left empty, never 0 or "—".
+
+Rows of a sheet, under group headings (一、主要预期目标 …, in ``plan.GROUPS`` order, plan
+order within a group):
+
+- every target whose scope is the sheet's unit. A quantitative target (with an
+  indicator) gets its figures in the plan's display unit
+  (``jzplan.report.markdown.display_unit``): 年度目标 the stored target value (for a growth
+  target the level the growth implies; the growth itself is in the label, e.g. "增长15%"),
+  1-N月累计 the stored actual, 完成进度% the stored completion. A ranking target shows places
+  (单位 "位"): the place aimed at and the current one. A milestone or qualitative target
+  shows its label and 状态 only.
+- on a township sheet, then, under 其他月报指标: each indicator of the township's monthly
+  form that no quantitative target of the township shows (a qualitative target naming an
+  indicator shows no figure, so it does not count), with 1-N月累计 and 同比增长% only, in
+  the indicator's catalog unit.
+
+时间进度% (month/12) is given only where comparing it with 完成进度% makes sense: targets on
+an indicator reported as a year-to-date total (``Indicator.accumulates``), not on stocks,
+rates or rankings. 同比增长% compares the unit's stored figure with the same month last year
+and is left empty for rates (their change is in points, not %), rankings, and when last
+year's figure is missing or not positive. 状态 is coloured by status; a provisional figure
+(the area total not yet covering every reporting unit) is marked "（暂）".
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Mapping
+from copy import copy
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from jzplan.core.periods import Period
+from jzplan.ingest.forms import WHOLE_UNITS, save_workbook, ytd_span
+from jzplan.reference.catalog import Catalog
+from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
+from jzplan.report.markdown import display_unit, in_display_unit, present
+from jzplan.store import repo
+from jzplan.store.db import Bind
+from jzplan.track.aggregate import Fact, FactKey
+from jzplan.track.history import month_facts
+from jzplan.track.progress import STATUS_LABELS
+
+OTHER_INDICATORS = "其他月报指标"
+PROVISIONAL_MARK = "（暂）"
+# Columns after 指标, 单位, 年度目标 and the 累计 column (its name depends on the month)
+PCT_COLUMNS = ("完成进度%", "时间进度%", "同比增长%")
+# Not written to the sheet: target id or indicator code, "group" | "target" | "indicator",
+# and the status code the 状态 cell is coloured by
+META_COLUMNS = ("key", "row_kind", "status")
+
+AMOUNT_FORMAT = "#,##0.00"
+WHOLE_FORMAT = "#,##0"
+PCT_FORMAT = "0.0"
+
+_NUMERALS = "一二三四五六七八九十"
+_RED = ("FFC7CE", "9C0006")
+_AMBER = ("FFEB9C", "9C5700")
+_GREEN = ("C6EFCE", "006100")
+_GREY = ("EDEDED", "595959")
+# status → (fill, font colour) of the 状态 cell
+STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    "achieved": _GREEN,
+    "on_track": _GREEN,
+    "at_risk": _AMBER,
+    "behind": _RED,
+    "missed": _RED,
+    "overdue": _RED,
+    "pending": _GREY,
+    "no_data": _GREY,
+}
+_HEADER_FILL = "DDEBF7"
+_TITLE_ROW, _HEADER_ROW, _FIRST_DATA_ROW = 1, 2, 3
+
+
+def ytd_column(period: Period) -> str:
+    """The 累计 column's header: ``1-6月累计`` (``1月累计`` in January)."""
+    return f"{ytd_span(period)}累计"
+
+
+def sheet_columns(period: Period) -> list[str]:
+    """The columns of a sheet, as written."""
+    return ["指标", "单位", "年度目标", ytd_column(period), *PCT_COLUMNS, "状态"]
+
+
+def sheet_title(unit_name: str, period: Period) -> str:
+    return f"{unit_name}{period.label}主要指标完成情况"
+
+
+def yoy_pct(now: Fact | None, last_year: Fact | None) -> float | None:
+    """Year-on-year growth in %; None without both figures or with a base that is not positive."""
+    if now is None or last_year is None or last_year.value <= 0:
+        return None
+    return round((now.value / last_year.value - 1) * 100, 10)
+
+
+def _shows_figures(t: Target) -> bool:
+    return t.kind in QUANTITATIVE_KINDS and t.indicator is not None
+
+
+def _target_row(
+    t: Target,
+    catalog: Catalog,
+    period: Period,
+    row: Mapping[Any, Any],
+    facts_now: Mapping[FactKey, Fact],
+    facts_last_year: Mapping[FactKey, Fact],
+) -> dict[str, object]:
+    status = str(row["status"]) if present(row.get("status")) else None
+    label = STATUS_LABELS.get(status, status) if status else None
+    if label and present(row.get("provisional")) and bool(row["provisional"]):
+        label += PROVISIONAL_MARK
+    out: dict[str, object] = {"指标": t.label, "状态": label}
+    out |= {"key": t.id, "row_kind": "target", "status": status}
+    if not _shows_figures(t):
+        return out
+    assert t.indicator is not None
+    indicator = catalog.indicator(t.indicator)
+    unit = display_unit(t, catalog)
+    canonical = str(row["unit"]) if present(row.get("unit")) else indicator.unit
+    goal = row.get("target_value")
+    if not present(goal):  # not evaluated this month: the plan still states the goal
+        goal = t.value if t.kind == "ranking" else target_value_canonical(t, catalog)
+    ranking = t.kind == "ranking"
+    key = (t.scope, t.indicator)
+    out |= {
+        "单位": unit,
+        "年度目标": in_display_unit(goal, canonical, unit),
+        ytd_column(period): in_display_unit(row.get("actual"), canonical, unit),
+        "完成进度%": in_display_unit(row.get("completion_pct"), None, None),
+        "时间进度%": period.year_fraction * 100 if indicator.accumulates and not ranking else None,
+        "同比增长%": None
+        if ranking or indicator.measure == "rate"
+        else yoy_pct(facts_now.get(key), facts_last_year.get(key)),
+    }
+    return out
+
+
+def _indicator_row(
+    unit_code: str,
+    code: str,
+    catalog: Catalog,
+    period: Period,
+    facts_now: Mapping[FactKey, Fact],
+    facts_last_year: Mapping[FactKey, Fact],
+) -> dict[str, object]:
+    indicator = catalog.indicator(code)
+    now = facts_now.get((unit_code, code))
+    yoy = (
+        None
+        if indicator.measure == "rate"
+        else yoy_pct(now, facts_last_year.get((unit_code, code)))
+    )
+    return {
+        "指标": indicator.name,
+        "单位": indicator.unit,
+        ytd_column(period): now.value if now is not None else None,
+        "同比增长%": yoy,
+        "状态": PROVISIONAL_MARK if now is not None and now.provisional else None,
+        "key": code,
+        "row_kind": "indicator",
+        "status": None,
+    }
+
+
+def _heading(number: int, text: str) -> dict[str, object]:
+    return {"指标": f"{_NUMERALS[number]}、{text}", "key": text, "row_kind": "group"}
+
+
+def sheet_rows(
+    plan: Plan,
+    catalog: Catalog,
+    period: Period,
+    unit_code: str,
+    progress: pd.DataFrame,
+    facts_now: Mapping[FactKey, Fact],
+    facts_last_year: Mapping[FactKey, Fact],
+) -> pd.DataFrame:
+    """The rows of one unit's sheet: the sheet's columns, then ``META_COLUMNS``.
+
+    ``progress`` is a ``read_progress`` frame (canonical units); the facts are ``month_facts``
+    of the month and of the same month last year.
+    """
+    by_id = {str(r["target_id"]): r for r in progress.to_dict("records")}
+    targets = [t for t in plan.targets if t.scope == unit_code]
+    sections = {
+        group: [
+            _target_row(t, catalog, period, by_id.get(t.id, {}), facts_now, facts_last_year)
+            for t in targets
+            if t.group == group
+        ]
+        for group in GROUPS
+    }
+    shown = {t.indicator for t in targets if _shows_figures(t)}
+    sections[OTHER_INDICATORS] = [
+        _indicator_row(unit_code, code, catalog, period, facts_now, facts_last_year)
+        for code in catalog.unit(unit_code).reports  # the area has no form of its own
+        if code not in shown
+    ]
+    rows: list[dict[str, object]] = []
+    number = 0
+    for heading, section in sections.items():
+        if section:
+            rows += [_heading(number, heading), *section]
+            number += 1
+    columns = [*sheet_columns(period), *META_COLUMNS]
+    frame = pd.DataFrame(rows, columns=columns)
+    numeric = ["年度目标", ytd_column(period), *PCT_COLUMNS]
+    return frame.astype(dict.fromkeys(numeric, "float64"))
+
+
+def workbook_sheets(
+    plan: Plan,
+    catalog: Catalog,
+    period: Period,
+    progress: pd.DataFrame,
+    facts_now: Mapping[FactKey, Fact],
+    facts_last_year: Mapping[FactKey, Fact],
+) -> dict[str, pd.DataFrame]:
+    """Sheet name (the unit's name) → its rows: the area first, then the townships."""
+    return {
+        u.name: sheet_rows(plan, catalog, period, u.code, progress, facts_now, facts_last_year)
+        for u in (catalog.area, *catalog.townships)
+    }
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell_value(value: object) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, float | int):
+        return float(value)
+    return str(value)
+
+
+def _write_sheet(ws: Worksheet, title: str, period: Period, rows: pd.DataFrame) -> None:
+    columns = sheet_columns(period)
+    ncols = len(columns)
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    ws.cell(row=_TITLE_ROW, column=1, value=title)
+    ws.cell(row=_TITLE_ROW, column=1).font = Font(bold=True, size=14)
+    ws.cell(row=_TITLE_ROW, column=1).alignment = center
+    ws.merge_cells(start_row=_TITLE_ROW, start_column=1, end_row=_TITLE_ROW, end_column=ncols)
+    ws.row_dimensions[_TITLE_ROW].height = 30
+    for c, name in enumerate(columns, start=1):
+        cell = ws.cell(row=_HEADER_ROW, column=c, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
+        cell.alignment = center
+        cell.border = box
+
+    figure_columns = {"年度目标", ytd_column(period)}
+    # Setting a style on a cell looks it up in the workbook's style tables (slow in openpyxl):
+    # a cell takes a copy of the styles of the first cell styled alike instead.
+    styled: dict[tuple[object, ...], StyleArray] = {}
+    for r, record in enumerate(rows.to_dict("records"), start=_FIRST_DATA_ROW):
+        unit = record.get("单位")
+        amount_format = WHOLE_FORMAT if unit in WHOLE_UNITS else AMOUNT_FORMAT
+        group = record["row_kind"] == "group"
+        status = record.get("status")
+        colours = STATUS_COLOURS.get(status) if isinstance(status, str) else None
+        for c, name in enumerate(columns, start=1):
+            cell = ws.cell(row=r, column=c, value=_cell_value(record.get(name)))
+            bold = group and c == 1
+            coloured = colours if c == ncols else None
+            fmt = amount_format if name in figure_columns else None
+            key = (name, fmt, bold, coloured)
+            if key in styled:
+                cell._style = copy(styled[key])
+                continue
+            cell.border = box
+            if name in figure_columns:
+                cell.number_format = amount_format
+            elif name in PCT_COLUMNS:
+                cell.number_format = PCT_FORMAT
+            elif name in ("单位", "状态"):
+                cell.alignment = Alignment(horizontal="center")
+            if bold:
+                cell.font = Font(bold=True)
+            if coloured is not None:
+                cell.fill = PatternFill("solid", fgColor=coloured[0])
+                cell.font = Font(color=coloured[1])
+            styled[key] = copy(cell._style)
+
+    labels = [str(v) for v in rows["指标"] if isinstance(v, str)]
+    ws.column_dimensions["A"].width = min(60, max([16, *(_text_width(s) + 2 for s in labels)]))
+    for c, width in enumerate((8, 14, 14, 11, 11, 11, 12), start=2):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.freeze_panes = ws.cell(row=_FIRST_DATA_ROW, column=2).coordinate
+
+
+def build_workbook(sheets: Mapping[str, pd.DataFrame], period: Period) -> openpyxl.Workbook:
+    """The workbook of ``workbook_sheets``: a titled sheet per unit, in the given order."""
+    wb = openpyxl.Workbook()
+    default = wb.active
+    if default is not None:
+        wb.remove(default)
+    for name, rows in sheets.items():
+        _write_sheet(wb.create_sheet(title=name), sheet_title(name, period), period, rows)
+    return wb
+
+
+def write_workbook(
+    bind: Bind,
+    plan: Plan,
+    catalog: Catalog,
+    period: Period,
+    path: Path,
+    *,
+    progress: pd.DataFrame | None = None,
+    facts_now: Mapping[FactKey, Fact] | None = None,
+) -> Path:
+    """Read the month's progress and figures from the store and write the workbook to ``path``.
+
+    ``progress`` and ``facts_now``: the month's ``read_progress`` and ``month_facts`` when the
+    caller has already read them (the HTML report has)."""
+    if progress is None:
+        progress = repo.read_progress(bind, str(period))
+    now = month_facts(bind, period) if facts_now is None else facts_now
+    last_year = month_facts(bind, period.same_month_last_year())
+    sheets = workbook_sheets(plan, catalog, period, progress, now, last_year)
+    save_workbook(build_workbook(sheets, period), path, creator=catalog.area.name)
+    return path

@@ -1,0 +1,1 @@
+"""Area totals, target progress (actual, pace, forecast, status) and the history."""

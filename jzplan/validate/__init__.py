@@ -1,0 +1,1 @@
+"""Great Expectations suites over parsed submissions and the store's history."""

@@ -1,0 +1,148 @@
+"""Great Expectations' static HTML Data Docs for a batch, built from the stored results.
+
+Every suite run's result document is stored with its submission (``validation_document``),
+wherever the file was validated (a thread, a Dask worker, the loading transaction), so the
+docs are built once per run from the store: the suites' pages plus one validation page per
+submission and suite, under ``<folder>/index.html``. GE is imported here (about 2.5 s); call
+it only from the run, never at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jzplan.store.db import Bind
+from jzplan.validate.store_checks import read_validation_documents
+from jzplan.validate.validator import SUITES, load_suite_dict
+
+SITE = "jzplan"
+_RESULT_KEYS = ("success", "results", "suite_name", "suite_parameters", "statistics", "meta", "id")
+
+
+def build_data_docs(
+    bind: Bind,
+    submission_ids: Sequence[int],
+    folder: Path,
+    expectations_dir: Path,
+    *,
+    run_name: str,
+    labels: dict[int, str] | None = None,
+) -> Path:
+    """Write the Data Docs site of these submissions' validations to ``folder`` (replaced)
+    and return its ``index.html``."""
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    import jzplan.validate.custom_expectations  # noqa: F401  (registers the custom types)
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    ctx = gx.get_context(mode="ephemeral")
+    page_view = {"module_name": __name__, "class_name": "CompiledPageView"}
+    site: Any = {
+        "class_name": "SiteBuilder",
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(folder),
+        },
+        "site_index_builder": {
+            "class_name": "DefaultSiteIndexBuilder",
+            "view": {"module_name": __name__, "class_name": "CompiledIndexPageView"},
+        },
+        "site_section_builders": {
+            "expectations": {"view": page_view},
+            "validations": {"view": page_view},
+            "profiling": {"view": page_view},
+        },
+    }
+    ctx.add_data_docs_site(SITE, site)
+    for name in SUITES:
+        ctx.suites.add(gx.ExpectationSuite(**load_suite_dict(expectations_dir, name)))
+    # The stored documents go into the results store's backend as dictionaries: set through
+    # the store, each was made a GE object, dumped by its schema and parsed back for every
+    # page that reads it; the store reads a dictionary through the same schema. Keys sorted,
+    # as the store's JSON has them (the pages print some expectations' arguments in order).
+    results = ctx.validation_results_store
+    backend: Any = results.store_backend
+    for doc in read_validation_documents(bind, submission_ids):
+        raw = doc["document"]
+        sub_id = int(doc["submission_id"])
+        batch = (labels or {}).get(sub_id) or f"submission-{sub_id}"
+        run_time = (raw.get("meta") or {}).get("validation_time")
+        key = ValidationResultIdentifier(
+            ExpectationSuiteIdentifier(str(doc["suite"])),
+            RunIdentifier(run_name=run_name, run_time=run_time),
+            batch,
+        )
+        document = json.loads(json.dumps({k: raw[k] for k in _RESULT_KEYS if k in raw},
+                                         sort_keys=True))  # fmt: skip
+        backend.set(results.key_to_tuple(key), document)
+    ctx.build_data_docs(site_names=[SITE])
+    return folder / "index.html"
+
+
+# --- GE's page views, their Jinja templates compiled once per process -------------------------
+
+_BYTECODE: dict[str, bytes] = {}
+_BYTECODE_LOCK = threading.Lock()
+
+
+def _bytecode_cache() -> Any:
+    """A Jinja bytecode cache in this process's memory (keyed by template name and source
+    checksum): every build made new views whose environments compiled each template again,
+    about a third of a build's time."""
+    from jinja2 import BytecodeCache
+
+    class _MemoryBytecodeCache(BytecodeCache):
+        def load_bytecode(self, bucket: Any) -> None:
+            with _BYTECODE_LOCK:
+                code = _BYTECODE.get(bucket.key)
+            if code is not None:
+                bucket.bytecode_from_string(code)
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            code = bucket.bytecode_to_string()
+            with _BYTECODE_LOCK:
+                _BYTECODE[bucket.key] = code
+
+    return _MemoryBytecodeCache()
+
+
+def _compiled_view(base: type) -> type:
+    class View(base):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.env.bytecode_cache = _bytecode_cache()
+
+    return View
+
+
+def __getattr__(name: str) -> type:
+    # GE instantiates the views by module and class name (site builder config), after GE is
+    # imported; this module imports GE only inside the functions that use it. The name is
+    # checked first: the import system probes modules for attributes (``__path__`` on every
+    # ``from jzplan.validate.datadocs import …``), and each probe imported all of GE (~2 s).
+    if name not in ("CompiledPageView", "CompiledIndexPageView"):
+        raise AttributeError(name)
+    from great_expectations.render.view.view import DefaultJinjaIndexPageView, DefaultJinjaPageView
+
+    bases = {
+        "CompiledPageView": DefaultJinjaPageView,
+        "CompiledIndexPageView": DefaultJinjaIndexPageView,
+    }
+    view = _compiled_view(bases[name])
+    view.__name__ = view.__qualname__ = name
+    globals()[name] = view
+    return view

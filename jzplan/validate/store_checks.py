@@ -1,0 +1,368 @@
+"""Store reads and writes of validation: a unit's history for the history suite, Great
+Expectations' result documents, and the per-rule results of a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Table, func, insert, select
+
+from jzplan.core.periods import Period
+from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
+from jzplan.store import repo
+from jzplan.store.db import Bind, connect, transaction
+from jzplan.store.models import (
+    ObservationRow,
+    SubmissionRow,
+    ValidationDocumentRow,
+    ValidationResultRow,
+)
+from jzplan.validate.batch import validate_histories
+from jzplan.validate.history_checks import OutlierSettings, history_periods
+from jzplan.validate.validator import (
+    HISTORY_SUITE,
+    MAX_ISSUES_PER_RULE,
+    RuleResult,
+    SubmissionValidator,
+    ValidationReport,
+    load_suite_dict,
+)
+
+_submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
+_observation: Table = ObservationRow.__table__  # type: ignore[assignment]
+_document: Table = ValidationDocumentRow.__table__  # type: ignore[assignment]
+_result: Table = ValidationResultRow.__table__  # type: ignore[assignment]
+
+HISTORY_FRAME_COLUMNS = ("period", "indicator", "value")
+# figures of history read and checked at once for a bulk file (a slice of its units)
+MAX_HISTORY_ROWS = 5_000_000
+_MAX_DETAILS = 50  # details kept per merged rule result, as one report keeps them
+
+
+def read_unit_history(
+    bind: Bind, org_unit: str, period: str, settings: OutlierSettings | None = None
+) -> pd.DataFrame:
+    """The unit's accepted figures of the months the history checks read (period, indicator,
+    value), oldest first."""
+    periods = history_periods(Period.parse(period), settings or OutlierSettings())
+    frame = repo.current_observations(
+        bind, periods, org_unit=org_unit, ordered=False, columns=HISTORY_FRAME_COLUMNS
+    )
+    return frame.sort_values(["period", "indicator"], ignore_index=True)
+
+
+def read_units_history(
+    bind: Bind, org_units: Sequence[str], period: str, settings: OutlierSettings | None = None
+) -> pd.DataFrame:
+    """The units' accepted figures of the months the history checks of ``period`` read
+    (org_unit, period, indicator, value), in the store's order."""
+    periods = history_periods(Period.parse(period), settings or OutlierSettings())
+    # unsorted: the checks place each figure by its unit, month and indicator (sorting
+    # millions of figures in the store took longer than reading them)
+    return repo.current_observations(
+        bind,
+        periods,
+        org_units=list(org_units),
+        ordered=False,
+        columns=("org_unit", *HISTORY_FRAME_COLUMNS),
+    )
+
+
+def validate_against_store(
+    bind: Bind,
+    parsed: ParsedSubmission,
+    validator: SubmissionValidator,
+    settings: OutlierSettings | None = None,
+    *,
+    max_history_rows: int = MAX_HISTORY_ROWS,
+) -> ValidationReport:
+    """The history suite for a parsed submission, against what the store holds now.
+
+    A bulk file is checked per period it holds, its units in batches whose history stays
+    under about ``max_history_rows`` figures (a national month's 24 months of history are
+    100 million figures: read and checked a slice of units at a time); the report's
+    ``error_rows`` are positions in ``parsed.frame``, as the bulk loader reads them."""
+    settings = settings or validator.outlier
+    if parsed.bulk:
+        return _validate_bulk(bind, parsed, validator, settings, max_history_rows)
+    if parsed.org_unit is None or parsed.period is None:
+        return ValidationReport((), ())
+    history = read_unit_history(bind, parsed.org_unit, parsed.period, settings)
+    return validator.validate_history(parsed, history, settings)
+
+
+def validate_many_against_store(
+    bind: Bind,
+    parsed: Sequence[ParsedSubmission],
+    validator: SubmissionValidator,
+    settings: OutlierSettings | None = None,
+) -> list[ValidationReport]:
+    """``validate_against_store`` of each file, the township files' history suites run as
+    one (``jzplan.validate.batch``). Each file's history is read before any is checked:
+    the caller makes sure no file of ``parsed`` changes another's (``pipeline.history_groups``)."""
+    settings = settings or validator.outlier
+    reports: list[ValidationReport | None] = [None] * len(parsed)
+    todo: list[int] = []
+    histories: list[pd.DataFrame] = []
+    for i, p in enumerate(parsed):
+        if p.bulk:
+            reports[i] = validate_against_store(bind, p, validator, settings)
+        elif p.org_unit is None or p.period is None:
+            reports[i] = ValidationReport((), ())
+        else:
+            todo.append(i)
+            histories.append(read_unit_history(bind, p.org_unit, p.period, settings))
+    checked = validate_histories(validator, [parsed[i] for i in todo], histories, settings)
+    for i, report in zip(todo, checked, strict=True):
+        reports[i] = report
+    return [r if r is not None else ValidationReport((), ()) for r in reports]
+
+
+def _validate_bulk(
+    bind: Bind,
+    parsed: ParsedSubmission,
+    validator: SubmissionValidator,
+    settings: OutlierSettings,
+    max_history_rows: int,
+) -> ValidationReport:
+    frame = parsed.frame.reset_index(drop=True)
+    if frame.empty:
+        return ValidationReport((), ())
+    period_codes, period_uniques = pd.factorize(frame["period"])
+    months = len(history_periods(Period(2000, 1), settings))
+    parts: list[tuple[ValidationReport, np.ndarray]] = []
+    for code, period in enumerate(period_uniques.tolist()):
+        if not _is_period(period):
+            continue  # a bad period fails the file suites; nothing to compare with
+        at = np.flatnonzero(period_codes == code)
+        units, unit_uniques = pd.factorize(frame["org_unit"].to_numpy()[at])
+        if not len(unit_uniques):
+            continue
+        per_unit = max(1, len(at) // len(unit_uniques)) * months
+        batch = max(1, max_history_rows // per_unit)
+        # the store may hold far less than the worst case (a first month: nothing at all)
+        if _stored_figures(bind, history_periods(Period.parse(str(period)), settings)) <= (
+            max_history_rows
+        ):
+            batch = len(unit_uniques)
+        order, bounds = _batches(units, batch, len(unit_uniques))
+        for b in range(len(bounds) - 1):
+            rows = at[np.sort(order[bounds[b] : bounds[b + 1]])]
+            names = [str(u) for u in unit_uniques[b * batch : (b + 1) * batch]]
+            history = read_units_history(bind, names, str(period), settings)
+            history = _with_earlier_rows(history, frame, names, str(period))
+            sub = ParsedSubmission(
+                path=parsed.path,
+                sha256=parsed.sha256,
+                org_unit=None,
+                period=str(period),
+                frame=frame.iloc[rows].reset_index(drop=True),
+                bulk=True,
+            )
+            parts.append((validator.validate_history(sub, history, settings), rows))
+    return merge_reports(parts, validator)
+
+
+def _stored_figures(bind: Bind, periods: Sequence[str]) -> int:
+    """How many figures the store holds for ``periods`` (all units, any status): an upper
+    bound of the history a batch can read, from the period index alone."""
+    query = select(func.count()).where(_observation.c.period.in_(list(periods)))
+    with connect(bind) as conn:
+        return int(conn.scalar(query) or 0)
+
+
+def _is_period(value: object) -> bool:
+    try:
+        Period.parse(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _batches(units: np.ndarray, batch: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ordered by batch of ``batch`` units (units numbered 0..count-1, -1 none),
+    and each batch's bounds in that order; rows without a unit go with the first batch."""
+    group = np.maximum(units, 0) // batch
+    groups = (count + batch - 1) // batch
+    if groups == 1:
+        return np.arange(len(units)), np.array([0, len(units)])
+    order = np.argsort(group, kind="stable")
+    return order, np.searchsorted(group[order], np.arange(groups + 1))
+
+
+def _with_earlier_rows(
+    history: pd.DataFrame, frame: pd.DataFrame, units: Sequence[str], period: str
+) -> pd.DataFrame:
+    """The store's history plus the file's own figures of earlier months for these units (a
+    file holding May and June: June is compared with the May it brings, as a township batch
+    compares it with a May file loaded just before)."""
+    earlier = frame["period"].astype("str") < period
+    if not earlier.any():
+        return history
+    mine = earlier & frame["org_unit"].isin(list(units))
+    if not mine.any():
+        return history
+    own = frame.loc[mine, ["org_unit", *HISTORY_FRAME_COLUMNS]].astype(
+        {"org_unit": "str", "period": "str", "indicator": "str", "value": "float64"}
+    )
+    both = pd.concat([history.astype(own.dtypes.to_dict()), own], ignore_index=True)
+    return both.drop_duplicates(["org_unit", "period", "indicator"], keep="last")
+
+
+def merge_reports(
+    parts: Sequence[tuple[ValidationReport, np.ndarray]], validator: SubmissionValidator
+) -> ValidationReport:
+    """One report from reports on slices of a frame (each with the positions of its rows in
+    the whole frame): rule counts summed, located issues capped per rule as one report caps
+    them, error rows mapped back. GE's documents are kept one per slice (a bulk file's are
+    not stored)."""
+    if not parts:
+        return ValidationReport((), ())
+    error_rows = [rows[r.error_rows] for r, rows in parts if len(r.error_rows)]
+    merged_rows = (
+        np.unique(np.concatenate(error_rows)).astype(np.int64)
+        if error_rows
+        else np.zeros(0, np.int64)
+    )
+    if len(parts) == 1:
+        report = parts[0][0]
+        return ValidationReport(report.results, report.issues, report.documents, merged_rows)
+    results: dict[tuple[str, str], list[RuleResult]] = {}
+    for report, _ in parts:
+        for r in report.results:
+            results.setdefault((r.rule, r.severity), []).append(r)
+    issues = [i for report, _ in parts for i in report.issues]
+    messages = _rule_messages(validator)
+    merged: list[RuleResult] = []
+    merged_issues: list[SubmissionIssue] = []
+    for (rule, severity), found in results.items():
+        one = RuleResult(
+            rule=rule,
+            severity=severity,
+            success=all(r.success for r in found),
+            checked=sum(r.checked for r in found),
+            failed=sum(r.failed for r in found),
+            details=[d for r in found for d in r.details][:_MAX_DETAILS],
+        )
+        merged.append(one)
+        mine = [i for i in issues if i.rule == rule and i.severity == severity]
+        located = [i for i in mine if i.row is not None][:MAX_ISSUES_PER_RULE]
+        merged_issues.extend(located)
+        rest = one.failed - len(located)
+        if rest > 0 and any(i.row is not None for i in mine):
+            merged_issues.append(
+                SubmissionIssue(
+                    code=rule,
+                    message=f"{messages.get(rule, rule)}：另有 {rest} 行同样的错误",
+                    file=mine[0].file,
+                    rule=rule,
+                    severity=severity,
+                )
+            )
+        elif not located:
+            merged_issues.extend(dict.fromkeys(mine))  # failures with no row, once each
+    documents = tuple(d for report, _ in parts for d in report.documents)
+    return ValidationReport(tuple(merged), tuple(merged_issues), documents, merged_rows)
+
+
+def _rule_messages(validator: SubmissionValidator) -> dict[str, str]:
+    """Rule code -> the office's message, from the history suite's meta."""
+    suite = load_suite_dict(validator.expectations_dir, HISTORY_SUITE)
+    return {
+        str(e["meta"]["code"]): str(e["meta"]["message"])
+        for e in suite["expectations"]
+        if "code" in e.get("meta", {}) and "message" in e.get("meta", {})
+    }
+
+
+def write_validation_documents(
+    bind: Bind, submission_id: int, documents: Iterable[Mapping[str, Any]]
+) -> int:
+    """Store GE's result document of each suite once per submission; returns rows written."""
+    docs = list(documents)
+    if not docs:
+        return 0
+    with transaction(bind) as conn:
+        mine = select(_document.c.suite).where(_document.c.submission_id == submission_id)
+        have = set(conn.scalars(mine))
+        rows = [
+            {
+                "submission_id": submission_id,
+                "suite": str(d.get("suite_name")),
+                "success": bool(d.get("success")),
+                "document": dict(d),
+            }
+            for d in docs
+            if str(d.get("suite_name")) not in have
+        ]
+        if rows:
+            conn.execute(insert(_document), rows)
+        return len(rows)
+
+
+def read_validation_documents(bind: Bind, submission_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """(submission_id, suite, document) of the given submissions, in id and suite order."""
+    query = (
+        select(_document.c.submission_id, _document.c.suite, _document.c.document)
+        .where(_document.c.submission_id.in_(list(submission_ids)))
+        .order_by(_document.c.submission_id, _document.c.suite)
+    )
+    with connect(bind) as conn:
+        return [
+            {"submission_id": int(s), "suite": str(n), "document": d}
+            for s, n, d in conn.execute(query)
+        ]
+
+
+def read_validation_results(bind: Bind, submission_ids: Sequence[int]) -> pd.DataFrame:
+    """Per-rule results of the given submissions: submission_id, org_unit, period, file_name,
+    status, rule, severity, success, checked, failed, details."""
+    query = (
+        select(
+            _result.c.submission_id,
+            _submission.c.org_unit_code.label("org_unit"),
+            _submission.c.period,
+            _submission.c.file_name,
+            _submission.c.status,
+            _result.c.rule,
+            _result.c.severity,
+            _result.c.success,
+            _result.c.checked,
+            _result.c.failed,
+            _result.c.details,
+        )
+        .join(_submission, _submission.c.id == _result.c.submission_id)
+        .where(_result.c.submission_id.in_(list(submission_ids)))
+        .order_by(_result.c.submission_id, _result.c.rule)
+    )
+    columns = [
+        "submission_id", "org_unit", "period", "file_name", "status", "rule", "severity",
+        "success", "checked", "failed", "details",
+    ]  # fmt: skip
+    with connect(bind) as conn:
+        rows = [tuple(r) for r in conn.execute(query)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def summarise_results(results: pd.DataFrame) -> list[dict[str, Any]]:
+    """One row per rule over a batch: files checked and failed, rows checked and failed."""
+    out: list[dict[str, Any]] = []
+    if results.empty:
+        return out
+    for (rule, severity), g in results.groupby(["rule", "severity"], sort=True):
+        failed = g[~g["success"].astype(bool)]
+        out.append(
+            {
+                "规则": rule,
+                "级别": "错误（退回）" if severity == "error" else "警告（接收并提示）",
+                "文件数": int(g["submission_id"].nunique()),
+                "未通过文件": int(failed["submission_id"].nunique()),
+                "检查行数": int(g["checked"].sum()),
+                "未通过行数": int(g["failed"].sum()),
+                "单位": "、".join(sorted({str(u) for u in failed["org_unit"] if u})) or "—",
+            }
+        )
+    return out

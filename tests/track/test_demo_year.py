@@ -1,0 +1,83 @@
+"""The bundled 2012–2013 demo, month by month as the schedule runs it (the deadline check on
+the 5th, then the month's batch), through the domain functions on a SQLite file: the alert
+history reads like a real year."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from jzplan.reference.plan import Plan
+from jzplan.store import repo, tracking
+from jzplan.store.tracking import AlertEvent
+
+
+@pytest.fixture(scope="module")
+def year(demo_year: Engine) -> tuple[Engine, list[AlertEvent]]:
+    return demo_year, tracking.read_alert_events(demo_year)
+
+
+def _history(events: list[AlertEvent], target_id: str) -> list[str]:
+    return [
+        f"{e.period}{'+' if e.action == 'opened' else '-'}{e.dedup_key.rsplit(':', 1)[1]}"
+        for e in events
+        if e.target_id == target_id
+    ]
+
+
+def test_the_late_township_is_alerted_once_at_the_deadline(year) -> None:  # type: ignore[no-untyped-def]
+    _, events = year
+    missing = [(e.dedup_key, e.action, e.period) for e in events if e.kind == "missing_submission"]
+    assert missing == [
+        ("missing:LWJ:2013-05", "opened", "2013-05"),  # at the deadline, 2013-06-05 17:00
+        ("missing:LWJ:2013-05", "resolved", "2013-06"),  # the batch that brought the late file
+    ]
+
+
+@pytest.mark.parametrize(
+    "target_id",
+    ["A02", "A06", "T-NGZ-04", "T-WCJ-03", "P01", "I06h", "A13"],  # slow starts, slips
+)
+def test_targets_that_recover(year, target_id: str) -> None:  # type: ignore[no-untyped-def]
+    engine, events = year
+    history = _history(events, target_id)
+    assert any("+" in h for h in history), history  # alerted during the year
+    opened = {h[8:] for h in history if h[7] == "+"}
+    resolved = {h[8:] for h in history if h[7] == "-"}
+    assert opened <= resolved, history  # every alert of theirs resolved
+    december = repo.read_progress(engine, "2013-12").set_index("target_id")
+    assert december.loc[target_id, "status"] == "achieved"
+
+
+@pytest.mark.parametrize(
+    ("target_id", "final"),
+    [("A03", "missed"), ("A05", "missed"), ("P03a", "missed"), ("P03b", "missed"),
+     ("T-NGZ-05", "missed"), ("C13", "missed"), ("P09b", "overdue")],
+)  # fmt: skip
+def test_targets_that_end_missed(year, target_id: str, final: str) -> None:  # type: ignore[no-untyped-def]
+    engine, events = year
+    assert _history(events, target_id)[-1] == f"2013-12+{final}"
+    december = repo.read_progress(engine, "2013-12").set_index("target_id")
+    assert december.loc[target_id, "status"] == final
+
+
+def test_a_persisting_status_is_one_alert_not_one_a_month(year) -> None:  # type: ignore[no-untyped-def]
+    _, events = year
+    # 全社会固定资产投资 is behind from February to November: one alert, then 未完成
+    assert _history(events, "A03") == ["2013-02+behind", "2013-12-behind", "2013-12+missed"]
+    keys = [(e.dedup_key, e.action, e.period) for e in events]
+    assert len(keys) == len(set(keys))
+    # a year of about a hundred transitions over 184 targets, not thousands
+    assert 60 <= sum(e.action == "opened" for e in events) <= 150
+
+
+def test_every_kind_is_tracked_in_december(year, plan: Plan) -> None:  # type: ignore[no-untyped-def]
+    engine, _ = year
+    december = repo.read_progress(engine, "2013-12").set_index("target_id")
+    kinds = {t.kind for t in plan.targets}
+    for kind in kinds:
+        ids = [t.id for t in plan.targets if t.kind == kind]
+        statuses = set(december.loc[ids, "status"])
+        assert statuses <= {"achieved", "missed", "overdue"}, (kind, statuses)
+    assert december.loc["C15", "status"] == "achieved"  # 黄河水 in June
+    assert december["forecast"].notna().sum() > 60

@@ -1,0 +1,74 @@
+"""Data Docs built with templates compiled once per process are the pages GE writes itself."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from jzplan.reference.catalog import Catalog
+from jzplan.reference.plan import Plan
+from jzplan.store import repo
+from jzplan.validate import datadocs
+from jzplan.validate.datadocs import build_data_docs
+from jzplan.validate.store_checks import write_validation_documents
+from jzplan.validate.validator import SubmissionValidator
+from tests.validate.cases import DEFECTS, EXPECTATIONS, PERIOD, UNIT, good_rows, submission
+
+# what differs between two builds of the same results: build times and element ids
+_VOLATILE = re.compile(
+    r"\d{8}T\d{6}\.\d+Z|\d{4}-\d\d-\d\d[T ][\d:.]+(?:\+00:00|Z)?"
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+
+
+def _pages(folder: Path) -> dict[str, str]:
+    return {
+        _VOLATILE.sub("~", str(p.relative_to(folder))): _VOLATILE.sub(
+            "~", p.read_text(encoding="utf-8")
+        )
+        for p in sorted(folder.rglob("*.html"))
+    }
+
+
+def test_pages_equal_uncompiled_ones(
+    engine: Engine,
+    catalog: Catalog,
+    plan: Plan,
+    validator: SubmissionValidator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo.sync_reference(engine, catalog, plan)
+    ids = []
+    for k, rows in enumerate([good_rows(catalog), DEFECTS["unit_mismatch"][0](good_rows(catalog))]):
+        parsed = submission(rows)
+        sub_id = repo.record_submission(
+            engine,
+            sha256=f"{k:064d}",
+            file_name=f"file-{k}.xlsx",
+            archive_path="-",
+            arrival_period=PERIOD,
+            received_at=datetime(2013, 4, 3, tzinfo=UTC),
+            org_unit=UNIT,
+            period=PERIOD,
+            filed_on=None,
+        )
+        write_validation_documents(engine, sub_id, validator.validate(parsed).documents)
+        ids.append(sub_id)
+
+    build = [
+        build_data_docs(engine, ids, tmp_path / f"docs-{i}", EXPECTATIONS, run_name="test")
+        for i in range(2)  # the second with every template already compiled
+    ]
+    assert datadocs._BYTECODE
+    with monkeypatch.context() as m:
+        m.setattr(datadocs, "_bytecode_cache", lambda: None)  # GE's own: compiled per build
+        plain = build_data_docs(engine, ids, tmp_path / "plain", EXPECTATIONS, run_name="test")
+    expected = _pages(plain.parent)
+    assert len(expected) == 1 + 3 + 2 * 2  # index, suites, 2 submissions x 2 suites
+    for index in build:
+        assert _pages(index.parent) == expected

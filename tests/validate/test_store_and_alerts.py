@@ -1,0 +1,176 @@
+"""Validation with the store, on SQLite and PostgreSQL: the history suite at load time, every
+result and GE document stored with the submission, validation_warning alerts that an
+explanation (上报说明) resolves and a changed resubmission reopens, and the Data Docs."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from jzplan.alert.explanations import ExplanationError, open_warnings, record_explanation
+from jzplan.core.periods import Period
+from jzplan.core.submissions import ParsedSubmission
+from jzplan.month.pipeline import IngestOutcome, PreparedFile, load_prepared, refresh_period
+from jzplan.reference.catalog import Catalog
+from jzplan.reference.plan import load_plan
+from jzplan.store import repo
+from jzplan.store.models import ValidationDocumentRow, ValidationResultRow
+from jzplan.track.progress import Thresholds
+from jzplan.validate.datadocs import build_data_docs
+from jzplan.validate.validator import SubmissionValidator
+from tests.validate.cases import (
+    DEFECTS,
+    EXPECTATIONS,
+    PERIOD,
+    ROOT,
+    UNIT,
+    _period,
+    _t,
+    good_rows,
+    submission,
+)
+
+KEY = f"validation:{PERIOD}:{UNIT}:mom_jump:ind_output"
+
+
+@pytest.fixture
+def store(engine: Engine, catalog: Catalog) -> Engine:
+    """The unit's accepted history from 2011-01 to the month before PERIOD (no GE: direct)."""
+    repo.sync_reference(
+        engine, catalog, load_plan(ROOT / "data" / "targets" / "2013.yaml", catalog)
+    )
+    for t in range(_t("2011-01"), _t(PERIOD)):
+        parsed = submission(good_rows(catalog, _period(t)), _period(t))
+        sub_id = repo.record_submission(
+            engine,
+            sha256=f"{t:064d}",
+            file_name=f"history-{t}.xlsx",
+            archive_path="-",
+            arrival_period=_period(t),
+            received_at=datetime(2013, 1, 1, tzinfo=UTC),
+            org_unit=UNIT,
+            period=_period(t),
+            filed_on=None,
+        )
+        repo.load_submission(engine, sub_id, parsed.frame)
+    return engine
+
+
+def _load(
+    engine: Engine, validator: SubmissionValidator, parsed: ParsedSubmission, sha: str
+) -> IngestOutcome:
+    report = validator.validate(parsed)  # the file suites, as prepare_file runs them
+    prepared = PreparedFile(
+        path=parsed.path,
+        sha256=sha,
+        archive_path=Path("-"),
+        parsed=parsed,
+        issues=report.issues,
+        results=tuple(r.as_row() for r in report.results),
+        documents=report.documents,
+    )
+    return load_prepared(
+        prepared,
+        bind=engine,
+        arrival=Period.parse(PERIOD),
+        received_at=datetime(2013, 4, 3, tzinfo=UTC),
+        validator=validator,
+    )
+
+
+def _refresh(engine: Engine, catalog: Catalog) -> None:
+    refresh_period(
+        engine, catalog=catalog, plan=None, period=Period.parse(PERIOD), thresholds=Thresholds()
+    )
+
+
+def _alert(engine: Engine, key: str = KEY) -> dict[str, object]:
+    alerts = repo.read_alerts(engine)
+    return dict(alerts[alerts["dedup_key"] == key].iloc[0])
+
+
+def test_warning_alert_explained_then_asked_again(
+    store: Engine, validator: SubmissionValidator, catalog: Catalog, tmp_path: Path
+) -> None:
+    engine = store
+    jump, _, _ = DEFECTS["mom_jump"]
+    first = _load(engine, validator, submission(jump(good_rows(catalog))), "a" * 64)
+    assert first.status == "accepted" and first.warnings >= 1 and first.errors == 0
+    with engine.connect() as conn:
+        rules = conn.scalar(
+            select(func.count()).where(ValidationResultRow.submission_id == first.submission_id)
+        )
+        docs = conn.scalar(
+            select(func.count()).where(ValidationDocumentRow.submission_id == first.submission_id)
+        )
+    assert rules == 18 and docs == 3  # every rule, every suite (history ones at load time)
+
+    _refresh(engine, catalog)
+    alert = _alert(engine)
+    assert alert["kind"] == "validation_warning" and alert["resolved"] is None
+    assert "工业总产值" in str(alert["message"]) and "情况说明" in str(alert["message"])
+    assert {w["key"] for w in open_warnings(engine, PERIOD, catalog)} >= {KEY}
+
+    with pytest.raises(ExplanationError):
+        record_explanation(
+            engine, catalog=catalog, org_unit=UNIT, period=PERIOD, indicator="gdp",
+            text="无", explained_on=date(2013, 4, 5),
+        )  # fmt: skip
+    done = record_explanation(
+        engine, catalog=catalog, org_unit=UNIT, period=PERIOD, indicator="ind_output",
+        text="新企业投产，产值大幅增加", explained_by="王某", explained_on=date(2013, 4, 5),
+    )  # fmt: skip
+    assert "mom_jump" in done["rules"] and done["resolved"] >= 1
+    assert _alert(engine)["resolved"] == PERIOD
+    _refresh(engine, catalog)  # the next recompute keeps it resolved
+    assert _alert(engine)["resolved"] == PERIOD
+
+    # a resubmission with the same figure: the explanation still holds
+    same = _load(engine, validator, submission(jump(good_rows(catalog))), "b" * 64)
+    assert same.status == "accepted" and same.submission_id != first.submission_id
+    _refresh(engine, catalog)
+    assert _alert(engine)["resolved"] == PERIOD
+
+    # a resubmission that changes the figure and still jumps: asked for again
+    bigger = DEFECTS["mom_jump"][0]
+    rows = bigger(good_rows(catalog))
+    row = next(r for r in rows if r["indicator"] == "ind_output")
+    row["value"] = float(row["value"]) + 1000.0  # type: ignore[arg-type]
+    row["value_month"] = float(row["value_month"]) + 1000.0  # type: ignore[arg-type]
+    _load(engine, validator, submission(rows), "c" * 64)
+    _refresh(engine, catalog)
+    alert = _alert(engine)
+    assert alert["resolved"] is None and "重新说明" in str(alert["message"])
+
+    index = build_data_docs(
+        engine,
+        [first.submission_id, same.submission_id],
+        tmp_path / "docs",
+        EXPECTATIONS,
+        run_name="test",
+    )
+    assert index.is_file()
+    pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
+    assert len(pages) == 6  # 2 submissions x 3 suites
+    assert "township_history" in index.read_text(encoding="utf-8")
+
+
+def test_rejected_submission_keeps_every_rule_result(
+    store: Engine, validator: SubmissionValidator, catalog: Catalog
+) -> None:
+    broken, _, _ = DEFECTS["ytd_decreased"]  # found only against the store
+    out = _load(store, validator, submission(broken(good_rows(catalog))), "d" * 64)
+    assert out.status == "rejected" and out.errors >= 1
+    with store.connect() as conn:
+        rows = dict(
+            conn.execute(
+                select(ValidationResultRow.rule, ValidationResultRow.success).where(
+                    ValidationResultRow.submission_id == out.submission_id
+                )
+            ).all()
+        )
+    assert len(rows) == 18 and not rows["ytd_decreased"]
+    assert rows["parts_sum_to_whole"]  # the rules it passed are stored too
