@@ -16,18 +16,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Table, insert, select
 
+from jzplan.core.states import check_transition
 from jzplan.store import repo
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import ObservationRow, SubmissionChangeRow, SubmissionRow
 
-# Every status and its allowed moves; staying put is always allowed (a rerun repeats the
-# same decision).
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "received": frozenset({"rejected", "accepted"}),
-    "rejected": frozenset(),
-    "accepted": frozenset({"superseded"}),
-    "superseded": frozenset(),
-}
 CHANGE_COLUMNS = (
     "org_unit", "period", "old_submission_id", "new_submission_id", "indicator", "old_value",
     "new_value", "old_value_month", "new_value_month",
@@ -36,17 +29,6 @@ CHANGE_COLUMNS = (
 _submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
 _observation: Table = ObservationRow.__table__  # type: ignore[assignment]
 _change: Table = SubmissionChangeRow.__table__  # type: ignore[assignment]
-
-
-class LifecycleError(ValueError):
-    """A status change the lifecycle does not allow (e.g. rejecting an accepted file)."""
-
-
-def check_transition(old: str, new: str) -> None:
-    if old not in TRANSITIONS or new not in TRANSITIONS:
-        raise LifecycleError(f"unknown submission status {old!r} → {new!r}")
-    if old != new and new not in TRANSITIONS[old]:
-        raise LifecycleError(f"a {old} submission cannot become {new}")
 
 
 # --------------------------------------------------------------------------- changed figures

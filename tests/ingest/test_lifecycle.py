@@ -12,18 +12,13 @@ import pytest
 from sqlalchemy import Engine, select
 
 from jzplan.core.periods import Period
+from jzplan.core.states import LifecycleError, check_transition
 from jzplan.ingest.inbox import discover_submissions, read_metadata
 from jzplan.month.pipeline import IngestOutcome, ingest_file, refresh_period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.store import repo
-from jzplan.store.lifecycle import (
-    FigureChange,
-    LifecycleError,
-    check_transition,
-    diff_figures,
-    read_changes,
-)
+from jzplan.store.lifecycle import FigureChange, diff_figures, read_changes
 from jzplan.store.models import SubmissionRow
 from jzplan.track.progress import Thresholds
 from jzplan.validate.validator import SubmissionValidator

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from jzplan import cli_validation as validation_cli
+from jzplan.cli import validation as validation_cli
 from jzplan.core.settings import Settings
 from jzplan.ingest import template
 

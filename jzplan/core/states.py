@@ -1,0 +1,155 @@
+"""The states, kinds and severities of the domain: one enum each, stored as their values.
+
+A ``StrEnum`` member equals its value (``SubmissionStatus.ACCEPTED == "accepted"``), so the
+store's columns and the JSON of events keep the strings they always had; code names the member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Self
+
+
+class SubmissionStatus(StrEnum):
+    """A received file's life: received → rejected | accepted → superseded."""
+
+    RECEIVED = "received"
+    REJECTED = "rejected"
+    ACCEPTED = "accepted"
+    SUPERSEDED = "superseded"
+
+
+# Every status and its allowed moves; staying put is always allowed (a rerun repeats the
+# same decision).
+TRANSITIONS: dict[SubmissionStatus, frozenset[SubmissionStatus]] = {
+    SubmissionStatus.RECEIVED: frozenset({SubmissionStatus.REJECTED, SubmissionStatus.ACCEPTED}),
+    SubmissionStatus.REJECTED: frozenset(),
+    SubmissionStatus.ACCEPTED: frozenset({SubmissionStatus.SUPERSEDED}),
+    SubmissionStatus.SUPERSEDED: frozenset(),
+}
+
+
+class LifecycleError(ValueError):
+    """A status change the lifecycle does not allow (e.g. rejecting an accepted file)."""
+
+
+def check_transition(old: str, new: str) -> None:
+    """Raise ``LifecycleError`` unless a submission may move from ``old`` to ``new``."""
+    try:
+        before, after = SubmissionStatus(old), SubmissionStatus(new)
+    except ValueError:
+        raise LifecycleError(f"unknown submission status {old!r} → {new!r}") from None
+    if before != after and after not in TRANSITIONS[before]:
+        raise LifecycleError(f"a {before} submission cannot become {after}")
+
+
+class IssueSeverity(StrEnum):
+    """Of a finding in a file: an error rejects the file, a warning loads it and flags it."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class TargetStatus(StrEnum):
+    """Where a target stands at the end of a month."""
+
+    ACHIEVED = "achieved"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BEHIND = "behind"
+    MISSED = "missed"
+    OVERDUE = "overdue"
+    PENDING = "pending"
+    NO_DATA = "no_data"
+
+    @property
+    def label(self) -> str:
+        """The Chinese word reports and messages use."""
+        return TARGET_STATUS_LABELS[self]
+
+
+TARGET_STATUS_LABELS: dict[TargetStatus, str] = {
+    TargetStatus.ACHIEVED: "已完成",
+    TargetStatus.ON_TRACK: "正常",
+    TargetStatus.AT_RISK: "预警",
+    TargetStatus.BEHIND: "滞后",
+    TargetStatus.MISSED: "未完成",
+    TargetStatus.OVERDUE: "已逾期",
+    TargetStatus.PENDING: "待报送",
+    TargetStatus.NO_DATA: "无数据",
+}
+
+
+class AlertSeverity(StrEnum):
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def label(self) -> str:
+        return {AlertSeverity.WARNING: "一般", AlertSeverity.CRITICAL: "严重"}[self]
+
+
+# Statuses that raise an alert, and how loudly
+ALERTING: dict[TargetStatus, AlertSeverity] = {
+    TargetStatus.AT_RISK: AlertSeverity.WARNING,
+    TargetStatus.BEHIND: AlertSeverity.CRITICAL,
+    TargetStatus.MISSED: AlertSeverity.CRITICAL,
+    TargetStatus.OVERDUE: AlertSeverity.CRITICAL,
+}
+
+
+class AlertKind(StrEnum):
+    TARGET_STATUS = "target_status"
+    MILESTONE_OVERDUE = "milestone_overdue"
+    MISSING_SUBMISSION = "missing_submission"
+    REJECTED_SUBMISSION = "rejected_submission"
+    VALIDATION_WARNING = "validation_warning"
+
+
+class AlertAction(StrEnum):
+    """What happened to an alert in a month, as the alert-event outbox records it."""
+
+    OPENED = "opened"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertKey:
+    """An alert's identity: one per cause. Its text form is what the store's ``dedup_key``
+    column holds (``target:T-01:behind``, ``missing:NGZ:2013-03``,
+    ``validation:2013-03:NGZ:rule:indicator``); code builds and reads the fields, never the
+    text."""
+
+    family: str  # target | missing | rejected | validation
+    parts: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return ":".join((self.family, *self.parts))
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """The store's column back into a key (at the store's edge only)."""
+        family, *parts = text.split(":")
+        return cls(family, tuple(parts))
+
+    @classmethod
+    def for_target(cls, target_id: str, status: TargetStatus) -> Self:
+        return cls("target", (target_id, str(status)))
+
+    @classmethod
+    def missing(cls, org_unit: str, period: str) -> Self:
+        return cls("missing", (org_unit, period))
+
+    @classmethod
+    def rejected(cls, org_unit: str, period: str) -> Self:
+        return cls("rejected", (org_unit, period))
+
+    @classmethod
+    def validation(cls, period: str, org_unit: str, rule: str, indicator: str) -> Self:
+        return cls("validation", (period, org_unit, rule, indicator))
+
+    @property
+    def target_status(self) -> TargetStatus | None:
+        """The status a target alert is about; None for other families."""
+        return TargetStatus(self.parts[-1]) if self.family == "target" else None
