@@ -11,7 +11,7 @@ export DO_NOT_TRACK ?= 1
 # The temporary server's first boot creates its database: allow it more than the default 20 s.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test lint typecheck unit install clean demo-data ui ui-stop bench
+.PHONY: demo test lint typecheck unit install clean demo-data ui ui-stop bench lock
 
 # `make ui`: a local Prefect server (history in $(PREFECT_HOME)), the process work pool, the
 # deployments of prefect.yaml and a worker, all in the background; `make ui-stop` ends them.
@@ -21,10 +21,12 @@ UI_POOL ?= jzplan
 UI_API := http://$(UI_HOST):$(UI_PORT)/api
 UI_LOG := var/log
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every package to the versions tested here (constraints, so pyproject's
+# ranges still say what the code needs); `make lock` rewrites it from a fresh resolution.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -77,6 +79,15 @@ bench: $(STAMP)
 # Regenerate the bundled demo submissions in data/inbox (byte-identical for the same code).
 demo-data: $(STAMP)
 	$(BIN)/python -m jzplan.demo.data --out data/inbox
+
+lock:
+	rm -rf var/lock-venv
+	$(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/python -m pip install --quiet --upgrade pip
+	var/lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n 1,2p requirements.lock; var/lock-venv/bin/python -m pip freeze --exclude-editable \
+		| grep -v '^-e'; } > requirements.lock.new && mv requirements.lock.new requirements.lock
+	rm -rf var/lock-venv
 
 clean:
 	rm -rf var
