@@ -25,9 +25,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+EXPECTATIONS = ROOT / "expectations"
 
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -40,27 +42,13 @@ def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--period", default="2013-09")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-
+def load_earlier_months(engine: Any, catalog: Any, inbox: Path, period: Any) -> int:
+    """Every accepted form of the inbox from 2012-01 up to ``period`` loaded directly (no
+    validation); returns how many."""
     from jzplan.core.periods import Period
     from jzplan.ingest.forms import parse_submission
-    from jzplan.reference.catalog import load_catalog
-    from jzplan.reference.plan import load_plan
     from jzplan.store import repo
-    from jzplan.store.db import make_engine, migrate
 
-    catalog = load_catalog(ROOT / "data" / "catalog")
-    plan = load_plan(ROOT / "data" / "targets" / "2013.yaml", catalog)
-    inbox, expectations = ROOT / "data" / "inbox", ROOT / "expectations"
-    period = Period.parse(args.period)
-    tmp = Path(tempfile.mkdtemp(prefix="bench-validation-"))
-    engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
-    migrate(engine)
-    repo.sync_reference(engine, catalog, plan)
     loaded = 0
     p = Period(2012, 1)
     while p < period:
@@ -76,22 +64,14 @@ def main() -> None:
             repo.load_submission(engine, sub, parsed.frame)
             loaded += 1
         p = p.next()
-    files = sorted((inbox / str(period)).glob("*.xlsx"))
-    batch = [parse_submission(f, catalog) for f in files]
-    print(f"store: {loaded} earlier submissions; batch {period}: {len(batch)} files")
+    return loaded
 
-    w = time.perf_counter()
-    import great_expectations  # noqa: F401
 
-    print(f"one-time  import great_expectations      {time.perf_counter() - w:6.2f} s wall")
-    from jzplan.validate.store_checks import validate_against_store, write_validation_documents
-    from jzplan.validate.validator import SubmissionValidator
-
-    w = time.perf_counter()
-    validator = SubmissionValidator(expectations, catalog)
-    print(f"one-time  build context, load 3 suites    {time.perf_counter() - w:6.2f} s wall")
-
-    docs: list[tuple[int, dict[str, object]]] = []
+def time_suites(
+    engine: Any, catalog: Any, validator: Any, batch: list[Any], repeat: int
+) -> dict[str, tuple[float, float]]:
+    """The file suites, the history suite and the structure suite alone, over the batch."""
+    from jzplan.validate.store_checks import validate_against_store
 
     def file_suites() -> None:
         for parsed in batch:
@@ -116,11 +96,21 @@ def main() -> None:
     ]
     results = {}
     for label, fn in rows:
-        results[label] = timed(fn, args.repeat)
+        results[label] = timed(fn, repeat)
         wall, cpu = results[label]
         print(f"per month {label:38s} {wall:6.2f} s wall {cpu:6.2f} s cpu")
+    return results
 
-    # store the documents once, then build the Data Docs from them
+
+def time_data_docs(
+    engine: Any, validator: Any, batch: list[Any], period: Any, tmp: Path, repeat: int
+) -> tuple[float, float]:
+    """Store the batch's documents once, then time the Data Docs built from them."""
+    from jzplan.store import repo
+    from jzplan.validate.datadocs import build_data_docs
+    from jzplan.validate.store_checks import validate_against_store, write_validation_documents
+
+    docs: list[tuple[int, dict[str, object]]] = []
     for i, parsed in enumerate(batch):
         sub = repo.record_submission(
             engine, sha256=f"batch-{i}".ljust(64, "0"), file_name=parsed.path.name,
@@ -130,28 +120,75 @@ def main() -> None:
         report = validator.validate(parsed) + validate_against_store(engine, parsed, validator)
         write_validation_documents(engine, sub, report.documents)
         docs.append((sub, {}))
-    from jzplan.validate.datadocs import build_data_docs
-    from jzplan.validate.plan_check import check_plan
-
     ids = [s for s, _ in docs]
     wall, cpu = timed(
-        lambda: build_data_docs(engine, ids, tmp / "docs", expectations, run_name="bench"),
-        args.repeat,
+        lambda: build_data_docs(engine, ids, tmp / "docs", EXPECTATIONS, run_name="bench"),
+        repeat,
     )
     print(f"per month {'Data Docs (7 files x 3 suites)':38s} {wall:6.2f} s wall {cpu:6.2f} s cpu")
-    wall_p, cpu_p = timed(lambda: check_plan(plan, catalog, validator.rules), args.repeat)
-    print(f"per month {'plan-consistency check':38s} {wall_p:6.2f} s wall {cpu_p:6.2f} s cpu")
+    return wall, cpu
 
+
+def print_totals(
+    results: dict[str, tuple[float, float]],
+    docs: tuple[float, float],
+    plan_check: tuple[float, float],
+) -> None:
     for i, kind in ((0, "wall"), (1, "cpu")):
         every = (
             results["file suites (structure + cross-field)"][i]
             + results["history suite incl. store query"][i]
         )
         added = every - results["structure/values suite only (12 exp.)"][i]
-        extra = (wall, cpu)[i] + (wall_p, cpu_p)[i]
+        extra = docs[i] + plan_check[i]
         print(f"\n[{kind}] every suite, the whole month:            {every:6.2f} s")
         print(f"[{kind}] ... plus Data Docs and plan check:        {every + extra:6.2f} s")
         print(f"[{kind}] added over the structure/values suite:    {added:6.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--period", default="2013-09")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    from jzplan.core.periods import Period
+    from jzplan.ingest.forms import parse_submission
+    from jzplan.reference.catalog import load_catalog
+    from jzplan.reference.plan import load_plan
+    from jzplan.store import repo
+    from jzplan.store.db import make_engine, migrate
+
+    catalog = load_catalog(ROOT / "data" / "catalog")
+    plan = load_plan(ROOT / "data" / "targets" / "2013.yaml", catalog)
+    inbox = ROOT / "data" / "inbox"
+    period = Period.parse(args.period)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-validation-"))
+    engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
+    migrate(engine)
+    repo.sync_reference(engine, catalog, plan)
+    loaded = load_earlier_months(engine, catalog, inbox, period)
+    files = sorted((inbox / str(period)).glob("*.xlsx"))
+    batch = [parse_submission(f, catalog) for f in files]
+    print(f"store: {loaded} earlier submissions; batch {period}: {len(batch)} files")
+
+    w = time.perf_counter()
+    import great_expectations  # noqa: F401
+
+    print(f"one-time  import great_expectations      {time.perf_counter() - w:6.2f} s wall")
+    from jzplan.validate.validator import SubmissionValidator
+
+    w = time.perf_counter()
+    validator = SubmissionValidator(EXPECTATIONS, catalog)
+    print(f"one-time  build context, load 3 suites    {time.perf_counter() - w:6.2f} s wall")
+
+    results = time_suites(engine, catalog, validator, batch, args.repeat)
+    docs = time_data_docs(engine, validator, batch, period, tmp, args.repeat)
+    from jzplan.validate.plan_check import check_plan
+
+    wall_p, cpu_p = timed(lambda: check_plan(plan, catalog, validator.rules), args.repeat)
+    print(f"per month {'plan-consistency check':38s} {wall_p:6.2f} s wall {cpu_p:6.2f} s cpu")
+    print_totals(results, docs, (wall_p, cpu_p))
     engine.dispose()
 
 

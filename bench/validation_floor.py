@@ -13,12 +13,12 @@ memory of the process.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import resource
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from jzplan.core.submissions import OBSERVATION_COLUMNS, ParsedSubmission  # noqa: E402
-from jzplan.reference.catalog import Catalog, Indicator, OrgUnit, load_catalog  # noqa: E402
+from bench.validation_month import synthetic_catalog, synthetic_month  # noqa: E402
+from jzplan.reference.catalog import Catalog, load_catalog  # noqa: E402
 from jzplan.validate.validator import Rules, load_suite_dict  # noqa: E402
 
 EXPECTATIONS = ROOT / "expectations"
@@ -53,78 +53,97 @@ SUM_TOL = _suite_kwargs("parts_sum_to_whole")
 # --- raw pandas --------------------------------------------------------------------------------
 
 
-def pandas_checks(frame: pd.DataFrame, catalog: Catalog, rules: Rules) -> dict[str, int]:
-    """Rows failing each file-suite rule, in plain vectorised pandas: each code column is
-    factorized once and the catalog facts are looked up per distinct code."""
-    f = frame.reset_index(drop=True)
+def _indicator_rows(catalog: Catalog, rules: Rules) -> list[tuple[Any, ...]]:
+    """(code, allows_negative, flow, unit, low, high) of every indicator of the catalog."""
     nan = float("nan")
-    inds = pd.DataFrame(
-        [
-            (
-                i.code,
-                i.allows_negative,
-                i.measure == "flow",
-                i.unit,
-                *rules.ranges.get(i.code, (nan, nan)),
-            )
-            for i in catalog.indicators.values()
-        ],
-        columns=["indicator", "allows_negative", "flow", "expected_unit", "low", "high"],
-    ).set_index("indicator")
-    ind, ind_uniq = pd.factorize(f["indicator"])
-    unit, unit_uniq = pd.factorize(f["org_unit"])
-    period, period_uniq = pd.factorize(f["period"])
+    return [
+        (
+            i.code,
+            i.allows_negative,
+            i.measure == "flow",
+            i.unit,
+            *rules.ranges.get(i.code, (nan, nan)),
+        )
+        for i in catalog.indicators.values()
+    ]
 
-    def per_row(codes: np.ndarray, facts: pd.Series, uniques: Any, missing: Any) -> np.ndarray:
-        """The fact of each row's code (``missing`` for a code not in ``facts``)."""
-        looked_up = facts.reindex(pd.Index(uniques)).fillna(missing).to_numpy()
-        return np.append(looked_up.astype(type(missing)), missing)[codes]
 
-    value, month = f["value"].to_numpy(), f["value_month"].to_numpy()
-    known = per_row(ind, pd.Series(True, index=inds.index), ind_uniq, False)
-    nonneg = ~per_row(ind, inds["allows_negative"], ind_uniq, True)
-    flow = per_row(ind, inds["flow"], ind_uniq, False)
-    low = per_row(ind, inds["low"], ind_uniq, nan)
-    high = per_row(ind, inds["high"], ind_uniq, nan)
-    # units compared as codes: the expected unit's position among the file's units
+def _per_row(codes: np.ndarray, facts: pd.Series, uniques: Any, missing: Any) -> np.ndarray:
+    """The fact of each row's code (``missing`` for a code not in ``facts``)."""
+    looked_up = facts.reindex(pd.Index(uniques)).fillna(missing).to_numpy()
+    return np.append(looked_up.astype(type(missing)), missing)[codes]
+
+
+@dataclass(frozen=True, slots=True)
+class _Codes:
+    """The frame's code columns, each factorized once: codes per row and the distinct values."""
+
+    ind: np.ndarray
+    ind_uniq: Any
+    unit: np.ndarray
+    unit_uniq: Any
+    period: np.ndarray
+    period_uniq: Any
+
+    @classmethod
+    def of(cls, f: pd.DataFrame) -> _Codes:
+        ind, ind_uniq = pd.factorize(f["indicator"])
+        unit, unit_uniq = pd.factorize(f["org_unit"])
+        period, period_uniq = pd.factorize(f["period"])
+        return cls(ind, ind_uniq, unit, unit_uniq, period, period_uniq)
+
+    def group(self) -> np.ndarray:
+        """One number per (unit, period)."""
+        return (self.unit.astype(np.int64) + 1) * (len(self.period_uniq) + 1) + self.period + 1
+
+
+def _unit_mismatch(f: pd.DataFrame, c: _Codes, inds: pd.DataFrame) -> np.ndarray:
+    """Units compared as codes: the expected unit's position among the file's units."""
     unit_code, unit_names = pd.factorize(f["unit"])
     expected = pd.Index(unit_names).get_indexer(pd.Index(inds["expected_unit"]))
-    expected_pos = per_row(ind, pd.Series(expected, index=inds.index), ind_uniq, -2)
-    has_expected = per_row(ind, inds["expected_unit"].notna(), ind_uniq, False)
-    unit_differs = (unit_code >= 0) & has_expected & (unit_code != expected_pos)
+    expected_pos = _per_row(c.ind, pd.Series(expected, index=inds.index), c.ind_uniq, -2)
+    has_expected = _per_row(c.ind, inds["expected_unit"].notna(), c.ind_uniq, False)
+    return (unit_code >= 0) & has_expected & (unit_code != expected_pos)
 
-    # the indicators on each unit's form (a unit unknown or without a form: all of them);
-    # units share a few forms, so membership goes through a form id
-    units = catalog.org_units
+
+def _on_form(catalog: Catalog, c: _Codes, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each row's unit is known, and whether its indicator is on the unit's form (a
+    unit unknown or without a form: every known indicator); membership goes through a form
+    id."""
     form_ids: dict[tuple[str, ...], int] = {}
     form_of = pd.Series(
         {
             u.code: form_ids.setdefault(u.reports, len(form_ids)) if u.reports else -1
-            for u in units.values()
+            for u in catalog.org_units.values()
         },
         dtype="float64",
     )
-    form = per_row(unit, form_of, unit_uniq, nan)
+    form = _per_row(c.unit, form_of, c.unit_uniq, float("nan"))
     unit_known = ~np.isnan(form)
-    width = len(ind_uniq) + 1
+    width = len(c.ind_uniq) + 1
     listed_keys = [
         fid * width + pos
         for reports, fid in form_ids.items()
-        for pos in pd.Index(ind_uniq).get_indexer(pd.Index(reports))
+        for pos in pd.Index(c.ind_uniq).get_indexer(pd.Index(reports))
         if pos >= 0
     ]
     has_form = unit_known & (form >= 0)
-    key = np.where(has_form, form, 0).astype(np.int64) * width + ind
-    on_form = np.where(has_form, np.isin(key, listed_keys), known)
+    key = np.where(has_form, form, 0).astype(np.int64) * width + c.ind
+    return unit_known, np.where(has_form, np.isin(key, listed_keys), known)
 
-    # same-form relations: each (unit, period)'s first non-empty figure per indicator
+
+def _relation_failures(value: np.ndarray, c: _Codes, rules: Rules) -> tuple[int, int]:
+    """Rows failing parts_sum_to_whole and part_exceeds_whole: the same-form relations, on
+    each (unit, period)'s first non-empty figure per indicator."""
+    nan = float("nan")
+    ind = c.ind
     sums = rules.sums_for("forms")
     bounds = rules.bounds_for("forms")
-    group = (unit.astype(np.int64) + 1) * (len(period_uniq) + 1) + period + 1
-    code_of = dict(zip(ind_uniq, range(len(ind_uniq)), strict=True))
+    group = c.group()
+    code_of = dict(zip(c.ind_uniq, range(len(c.ind_uniq)), strict=True))
     involved = {r.whole for r in sums} | {p for r in sums for p in r.parts}
-    involved |= {c for b in bounds for c in (b.part, b.whole)}
-    related = np.isin(ind, [code_of[c] for c in involved if c in code_of]) & ~np.isnan(value)
+    involved |= {x for b in bounds for x in (b.part, b.whole)}
+    related = np.isin(ind, [code_of[x] for x in involved if x in code_of]) & ~np.isnan(value)
     rows = pd.DataFrame({"group": group[related], "ind": ind[related], "value": value[related]})
     wide = rows.drop_duplicates(["group", "ind"]).pivot(
         index="group", columns="ind", values="value"
@@ -152,11 +171,35 @@ def pandas_checks(frame: pd.DataFrame, catalog: Catalog, rules: Rules) -> dict[s
         with np.errstate(all="ignore"):
             least = np.fmin.reduce(wholes) if wholes else np.full(len(at), nan)
         whole_fail += int((value[at] > least).sum())
+    return sum_fail, whole_fail
 
-    key3 = pd.Series((group * width + ind + 1) if len(f) else np.zeros(0, np.int64))
+
+def pandas_checks(frame: pd.DataFrame, catalog: Catalog, rules: Rules) -> dict[str, int]:
+    """Rows failing each file-suite rule, in plain vectorised pandas: each code column is
+    factorized once and the catalog facts are looked up per distinct code."""
+    f = frame.reset_index(drop=True)
+    nan = float("nan")
+    inds = pd.DataFrame(
+        _indicator_rows(catalog, rules),
+        columns=["indicator", "allows_negative", "flow", "expected_unit", "low", "high"],
+    ).set_index("indicator")
+    c = _Codes.of(f)
+    ind, unit, period = c.ind, c.unit, c.period
+    value, month = f["value"].to_numpy(), f["value_month"].to_numpy()
+    known = _per_row(ind, pd.Series(True, index=inds.index), c.ind_uniq, False)
+    nonneg = ~_per_row(ind, inds["allows_negative"], c.ind_uniq, True)
+    flow = _per_row(ind, inds["flow"], c.ind_uniq, False)
+    low = _per_row(ind, inds["low"], c.ind_uniq, nan)
+    high = _per_row(ind, inds["high"], c.ind_uniq, nan)
+    unit_differs = _unit_mismatch(f, c, inds)
+    unit_known, on_form = _on_form(catalog, c, known)
+    sum_fail, whole_fail = _relation_failures(value, c, rules)
+
+    width = len(c.ind_uniq) + 1
+    key3 = pd.Series((c.group() * width + ind + 1) if len(f) else np.zeros(0, np.int64))
     all_missing = (unit < 0) & (period < 0) & (ind < 0)
     dup = key3.duplicated(keep=False).to_numpy() & ~all_missing
-    period_ok = pd.Series(period_uniq).astype("str").str.fullmatch(PERIOD_REGEX).to_numpy()
+    period_ok = pd.Series(c.period_uniq).astype("str").str.fullmatch(PERIOD_REGEX).to_numpy()
     with np.errstate(invalid="ignore"):
         return {
             "empty_submission": int(len(f) == 0),
@@ -179,28 +222,15 @@ def pandas_checks(frame: pd.DataFrame, catalog: Catalog, rules: Rules) -> dict[s
 # --- duckdb SQL ---------------------------------------------------------------------------------
 
 
-def duckdb_checks(frame: pd.DataFrame, catalog: Catalog, rules: Rules) -> dict[str, int]:
-    """Rows failing each file-suite rule, in duckdb SQL over the pandas frame."""
-    import duckdb
-
-    nan = float("nan")
+def _duckdb_tables(catalog: Catalog, rules: Rules) -> dict[str, pd.DataFrame]:
+    """The catalog facts and the form relations as tables, by their name in the SQL."""
     inds = pd.DataFrame(
-        [
-            (
-                i.code,
-                i.allows_negative,
-                i.measure == "flow",
-                i.unit,
-                *rules.ranges.get(i.code, (nan, nan)),
-            )
-            for i in catalog.indicators.values()
-        ],
+        _indicator_rows(catalog, rules),
         columns=["code", "allows_negative", "flow", "unit", "low", "high"],
     ).astype({"low": "Float64", "high": "Float64"})  # NULL, not NaN (NaN sorts above all)
-    units = catalog.org_units
     form_ids: dict[tuple[str, ...], int] = {}
     unit_rows = []
-    for u in units.values():
+    for u in catalog.org_units.values():
         fid = form_ids.setdefault(u.reports, len(form_ids)) if u.reports else None
         unit_rows.append((u.code, fid))
     unit_table = pd.DataFrame(unit_rows, columns=["code", "form"]).astype({"form": "Int64"})
@@ -213,18 +243,18 @@ def duckdb_checks(frame: pd.DataFrame, catalog: Catalog, rules: Rules) -> dict[s
         [(r.whole, p, len(r.parts)) for r in sums for p in r.parts], columns=["whole", "part", "n"]
     )
     bound_table = pd.DataFrame([(b.part, b.whole) for b in bounds], columns=["part", "whole"])
-    con = duckdb.connect()
-    try:
-        for name, table in (
-            ("frame", frame),
-            ("inds", inds),
-            ("units", unit_table),
-            ("forms", form_table),
-            ("sum_rel", sum_table),
-            ("bound_rel", bound_table),
-        ):
-            con.register(name, table)
-        sql = f"""
+    return {
+        "inds": inds,
+        "units": unit_table,
+        "forms": form_table,
+        "sum_rel": sum_table,
+        "bound_rel": bound_table,
+    }
+
+
+def _duckdb_sql() -> str:
+    """One query counting the rows that fail each rule (over the tables of _duckdb_tables)."""
+    return f"""
         WITH f AS (
             SELECT f.*, row_number() OVER () AS pos FROM frame f
         ),
@@ -282,7 +312,18 @@ def duckdb_checks(frame: pd.DataFrame, catalog: Catalog, rules: Rules) -> dict[s
             count(*) AS rows
         FROM fx
         """
-        cursor = con.execute(sql)
+
+
+def duckdb_checks(frame: pd.DataFrame, catalog: Catalog, rules: Rules) -> dict[str, int]:
+    """Rows failing each file-suite rule, in duckdb SQL over the pandas frame."""
+    import duckdb
+
+    tables = _duckdb_tables(catalog, rules)
+    con = duckdb.connect()
+    try:
+        for name, table in (("frame", frame), *tables.items()):
+            con.register(name, table)
+        cursor = con.execute(_duckdb_sql())
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()
         assert row is not None
@@ -292,130 +333,6 @@ def duckdb_checks(frame: pd.DataFrame, catalog: Catalog, rules: Rules) -> dict[s
     rows = out.pop("rows")
     out["empty_submission"] = int(rows == 0)
     return out
-
-
-# --- a synthetic national month -----------------------------------------------------------------
-
-# planted errors: rule code → how many rows each breaks
-PLANTED = {
-    "unknown_org_unit": 3,
-    "bad_period": 2,
-    "unknown_indicator": 2,
-    "not_on_form": 1,  # the unit's form lacks the indicator
-    "missing_value": 2,
-    "negative_value": 2,
-    "duplicate_indicator": 2,  # one figure twice
-    "month_exceeds_ytd": 2,
-    "unit_mismatch": 2,
-    "implausible_value": 2,
-    "parts_sum_to_whole": 2,
-    "part_exceeds_whole": 2,
-}
-
-
-def synthetic_catalog(base: Catalog, units: int, indicators: int) -> Catalog:
-    """``base``'s indicators (extended with made-up ones up to ``indicators``) reported by
-    ``units`` units U00001.. on the same form; the last unit's form lacks the first indicator."""
-    inds = dict(list(base.indicators.items())[:indicators])
-    for k in range(len(inds), indicators):
-        code = f"x_{k:03d}"
-        inds[code] = Indicator(code, f"指标{k}", "万元", "flow", "其他")
-    form = tuple(inds)
-    area = OrgUnit("AREA", "全国", "国家", None)
-    org = [OrgUnit(f"U{k:05d}", f"单位{k}", "镇", "AREA", form) for k in range(1, units + 1)]
-    org[-1] = dataclasses.replace(org[-1], reports=form[1:])
-    return Catalog(area=area, units=tuple(org), indicators=inds)
-
-
-def synthetic_month(
-    catalog: Catalog, rules: Rules, period: str = "2013-06", seed: int = 1, *, plant: bool = True
-) -> ParsedSubmission:
-    """Every unit's every form figure for ``period``, consistent with the rules, then the
-    PLANTED errors (on the last units, so a one-unit error never meets another)."""
-    units = [u.code for u in catalog.units]
-    codes = list(catalog.indicators)
-    n_units, n_inds = len(units), len(codes)
-    rng = np.random.default_rng(seed)
-    values = rng.uniform(1.0, 2.0, size=(n_units, n_inds)).round(4)
-    pos = {c: i for i, c in enumerate(codes)}
-    for b in rules.bounds_for("forms"):
-        if b.whole in pos:
-            values[:, pos[b.whole]] = 5.0
-    for r in rules.sums_for("forms"):
-        if r.whole in pos and all(p in pos for p in r.parts):
-            values[:, pos[r.whole]] = values[:, [pos[p] for p in r.parts]].sum(axis=1)
-    flows = np.array([catalog.indicators[c].measure == "flow" for c in codes])
-    month = np.where(flows, (values / 2).round(4), np.nan)
-    n = n_units * n_inds
-    unit_idx = np.repeat(np.arange(n_units), n_inds)
-    ind_idx = np.tile(np.arange(n_inds), n_units)
-    text = "str"
-    frame = pd.DataFrame(
-        {
-            "org_unit": pd.Categorical.from_codes(unit_idx, units).astype(text),
-            "period": pd.array([period] * n, dtype=text),
-            "indicator": pd.Categorical.from_codes(ind_idx, codes).astype(text),
-            "value": values.ravel(),
-            "value_month": np.broadcast_to(month, values.shape).ravel(),
-            "unit": pd.array([catalog.indicators[c].unit for c in codes], dtype=text).take(ind_idx),
-            "sheet": pd.array([None] * n, dtype=text),
-            "row": np.arange(2, n + 2, dtype="int64"),
-            "column": pd.array(["value"] * n, dtype=text),
-        }
-    )
-    frame["raw_unit"] = frame["unit"]
-    frame = frame[list(OBSERVATION_COLUMNS)]
-    if plant:
-        _plant(frame, catalog, rules, n_inds)
-    else:  # the last unit's form lacks the first indicator
-        frame = frame.drop(index=(n_units - 1) * n_inds).reset_index(drop=True)
-        frame["row"] = np.arange(2, len(frame) + 2, dtype="int64")
-    return ParsedSubmission(Path("national.parquet"), "0" * 64, None, period, frame=frame)
-
-
-def _plant(frame: pd.DataFrame, catalog: Catalog, rules: Rules, n_inds: int) -> None:
-    codes = list(catalog.indicators)
-    pos = {c: i for i, c in enumerate(codes)}
-    n_units = len(frame) // n_inds
-    unit = iter(range(n_units - 2, 0, -1))  # the last unit carries not_on_form
-
-    def at(code: str) -> int:
-        return next(unit) * n_inds + pos[code]
-
-    nonneg_flow = next(
-        c for c, i in catalog.indicators.items() if i.measure == "flow" and not i.allows_negative
-    )
-    ranged = next(iter(rules.ranges))
-    total = next(r for r in rules.sums_for("forms") if r.whole in pos)
-    bound = next(b for b in rules.bounds_for("forms") if b.part in pos and b.whole in pos)
-
-    def col(name: str) -> int:
-        return int(frame.columns.get_loc(name))  # type: ignore[arg-type]
-
-    for _ in range(PLANTED["unknown_org_unit"]):
-        frame.iat[at(codes[0]), col("org_unit")] = "NOWHERE"
-    for _ in range(PLANTED["bad_period"]):
-        frame.iat[at(codes[0]), col("period")] = "2013-13"
-    for _ in range(PLANTED["unknown_indicator"]):
-        frame.iat[at(codes[0]), col("indicator")] = "made_up"
-    for _ in range(PLANTED["missing_value"]):
-        frame.iat[at(codes[1]), col("value")] = np.nan
-    for _ in range(PLANTED["negative_value"]):
-        frame.iat[at(nonneg_flow), col("value")] = -1.0
-        frame.iat[at(nonneg_flow) - n_inds, col("value_month")] = np.nan  # keep one rule each
-    for _ in range(PLANTED["duplicate_indicator"] // 2):
-        i = at(codes[2])
-        frame.iat[i + 1, col("indicator")] = codes[2]
-    for _ in range(PLANTED["month_exceeds_ytd"]):
-        frame.iat[at(nonneg_flow), col("value_month")] = 99.0
-    for _ in range(PLANTED["unit_mismatch"]):
-        frame.iat[at(codes[0]), col("unit")] = "个"
-    for _ in range(PLANTED["implausible_value"]):
-        frame.iat[at(ranged), col("value")] = 1e12
-    for _ in range(PLANTED["parts_sum_to_whole"]):
-        frame.iat[at(total.whole), col("value")] = 999.0
-    for _ in range(PLANTED["part_exceeds_whole"]):
-        frame.iat[at(bound.part), col("value")] = 6.0
 
 
 # --- timing --------------------------------------------------------------------------------------

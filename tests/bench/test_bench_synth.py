@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 
 from bench import synth
+from bench.synth_figures import PLANT_KINDS
+from bench.synth_indicators import FORM_SIZE
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import load_plan
 from jzplan.validate.validator import Rules, SubmissionValidator, load_rules
@@ -46,7 +48,7 @@ def test_catalog_and_plan_load_with_the_project_loaders(province: synth.Generate
     catalog = load_catalog(province.catalog_dir)
     leaves = catalog.reporting_units
     assert len(leaves) == 12
-    assert {len(u.reports) for u in leaves} == {synth.FORM_SIZE}
+    assert {len(u.reports) for u in leaves} == {FORM_SIZE}
     # township → county → city → province: four levels
     assert {len(catalog.ancestors(u.code)) for u in leaves} == {3}
     assert all(
@@ -139,7 +141,7 @@ def test_every_month_passes_the_file_rules(province: synth.Generated) -> None:
     frames = [read(province.csv(p)) for p in province.periods]
     assert province.periods == [f"2013-{m:02d}" for m in range(1, 13)]
     for frame in frames:
-        assert len(frame) == 12 * synth.FORM_SIZE
+        assert len(frame) == 12 * FORM_SIZE
         assert rule_failures(frame, catalog, rules) == {}
     # history: year-to-date never decreases, 本月 = 累计 − last month's 累计
     year = pd.concat(frames).sort_values(["org_unit", "indicator", "period"])
@@ -170,7 +172,7 @@ def test_planted_errors_fail_their_rules_and_nothing_else(national: synth.Genera
     rules = load_rules(REPO_ROOT / "expectations", catalog)
     (period,) = national.periods
     planted = national.planted(period)
-    assert [p["rule"] for p in planted] == list(synth.PLANT_KINDS)
+    assert [p["rule"] for p in planted] == list(PLANT_KINDS)
     assert len({p["unit"] for p in planted}) == len(planted)
     failures = rule_failures(read(national.csv(period)), catalog, rules)
     for p in planted:

@@ -12,7 +12,9 @@ import pytest
 
 from jzplan.core.periods import Period
 from jzplan.core.submissions import ParsedSubmission
-from jzplan.demo.data import DEFECT, LATE, SCENARIO, file_name, write_inbox
+from jzplan.demo.files import file_name
+from jzplan.demo.inbox import write_inbox
+from jzplan.demo.story import DEFECT, LATE, SCENARIO
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import baseline_canonical, is_growth_only
 

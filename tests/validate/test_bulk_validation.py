@@ -10,13 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.validation_floor import (
-    PLANTED,
-    duckdb_checks,
-    pandas_checks,
-    synthetic_catalog,
-    synthetic_month,
-)
+from bench.validation_floor import duckdb_checks, pandas_checks
+from bench.validation_month import PLANTED, synthetic_catalog, synthetic_month
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.reference.catalog import Catalog
 from jzplan.validate.validator import (

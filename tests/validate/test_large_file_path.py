@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import jzplan.validate.validator as validation
-from bench.validation_floor import synthetic_catalog, synthetic_month
+from bench.validation_month import synthetic_catalog, synthetic_month
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.reference.catalog import Catalog
 from jzplan.validate.validator import SubmissionValidator, ValidationReport

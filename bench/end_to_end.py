@@ -1,0 +1,111 @@
+"""The national month end to end in a fresh process, and the small tier through Prefect."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import synth
+from bench.measure import Bench
+from bench.memory import MIB, max_rss_bytes
+from bench.stages import EXPECTATIONS, outcome_note, prepared_file, read_file
+from bench.stores import open_store, setup_store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def e2e_child(out: Path, tier_name: str, units: int | None) -> dict[str, Any]:
+    """In this (fresh) process: setup, then read → validate → load → aggregate → evaluate of
+    the tier's last month on PostgreSQL; wall times and the process's peak memory."""
+    from jzplan.core.periods import Period
+    from jzplan.month.pipeline import load_prepared, refresh_aggregates, refresh_tracking
+    from jzplan.reference.catalog import load_catalog
+    from jzplan.reference.plan import load_plan
+    from jzplan.track.progress import Thresholds
+    from jzplan.validate.validator import SubmissionValidator
+
+    setup_started = time.perf_counter()
+    generated = synth.generate(synth.tier_for(tier_name, units=units), out / "data")
+    catalog = load_catalog(generated.catalog_dir)
+    plan = load_plan(generated.plan_path, catalog)
+    store = open_store("postgresql", tier_name, out)
+    setup_store(store, catalog, plan)
+    validator = SubmissionValidator(EXPECTATIONS, catalog)
+    period = generated.periods[-1]
+    p = Period.parse(period)
+    setup = time.perf_counter() - setup_started
+    stages: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def lap(stage: str, since: float) -> float:
+        now = time.perf_counter()
+        stages[stage] = now - since
+        return now
+
+    t = started
+    read = read_file(generated.csv(period), catalog)
+    t = lap("read", t)
+    report = validator.validate(read.parsed)
+    t = lap("validate", t)
+    outcome = load_prepared(
+        prepared_file(read, report), bind=store.engine, arrival=p,
+        received_at=datetime.now(UTC), validator=validator,
+    )  # fmt: skip
+    t = lap("load", t)
+    refresh_aggregates(store.engine, catalog=catalog, period=p)
+    t = lap("aggregate", t)
+    refresh_tracking(store.engine, catalog=catalog, plan=plan, period=p, thresholds=Thresholds())
+    lap("evaluate", t)
+    store.engine.dispose()
+    return {
+        "tier": tier_name,
+        "period": period,
+        "rows": generated.rows(period),
+        "setup_seconds": setup,
+        "seconds": time.perf_counter() - started,
+        "stages": stages,
+        "peak_mib": max_rss_bytes() / MIB,
+        "load": outcome_note(outcome),
+    }
+
+
+def run_e2e(bench: Bench, tier: str, units: int | None) -> None:
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.run",
+        "--e2e-child",
+        "--tier",
+        tier,
+        "--out",
+        str(bench.out),
+    ]
+    if units is not None:
+        cmd += ["--units", str(units)]
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        bench.extra["e2e"] = {"error": proc.stderr[-2000:]}
+        print(f"end to end: failed\n{proc.stderr[-2000:]}", flush=True)
+        return
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_seconds"] = wall
+    bench.extra["e2e"] = result
+
+
+def run_prefect(bench: Bench, repeat: int) -> None:
+    try:
+        from bench.prefect_month import run
+    except ImportError as exc:
+        bench.extra["prefect"] = {"error": f"bench.prefect_month: {exc}"}
+        return
+    try:
+        bench.extra["prefect"] = run(period="2013-06", repeat=repeat)
+    except Exception as exc:
+        bench.extra["prefect"] = {"error": f"{type(exc).__name__}: {exc}"}

@@ -1,0 +1,141 @@
+"""The results as a table (stdout) or Markdown (bench/RESULTS.md), and the machine they ran on."""
+
+from __future__ import annotations
+
+import os
+import platform
+from typing import Any
+
+
+def summarise(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (tier, db, stage): the months summed (rows, seconds, floors), peak max."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for line in lines:
+        groups.setdefault((line["tier"], line["db"], line["stage"]), []).append(line)
+    out = []
+    for (tier, db, stage), items in groups.items():
+        seconds = sum(i["seconds"] for i in items)
+        rows = sum(i["rows"] for i in items)
+        floor_names = items[0]["floors"].keys()
+        floor_totals = {
+            n: sum(i["floors"].get(n, 0.0) for i in items)
+            for n in floor_names
+            if all(n in i["floors"] for i in items)
+        }
+        best = min(floor_totals.items(), key=lambda kv: kv[1]) if floor_totals else None
+        notes = [i["note"] for i in items if i["note"]]
+        out.append(
+            {
+                "tier": tier,
+                "db": db,
+                "stage": stage,
+                "months": len(items),
+                "rows": rows,
+                "seconds": seconds,
+                "rows_per_s": rows / seconds if seconds > 0 and rows else None,
+                "peak_mib": max(i["peak_mib"] for i in items),
+                "floor": best[0] if best else "",
+                "floor_seconds": best[1] if best else None,
+                "ratio": seconds / best[1] if best and best[1] else None,
+                "floors": floor_totals,
+                "note": notes[-1] if notes else "",
+            }
+        )
+    return out
+
+
+def fmt(value: Any, spec: str) -> str:
+    return "" if value is None else format(value, spec)
+
+
+HEADER = ("tier", "db", "stage", "rows", "seconds", "rows/s", "peak MiB", "floor", "floor s",
+          "ratio", "note")  # fmt: skip
+
+
+def table_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    rows = []
+    for s in summarise(results["lines"]):
+        stage = s["stage"] + (f" ×{s['months']}" if s["months"] > 1 else "")
+        rows.append(
+            (
+                s["tier"], s["db"], stage, f"{s['rows']:,}" if s["rows"] else "",
+                fmt(s["seconds"], ".2f"), fmt(s["rows_per_s"], ",.0f"),
+                fmt(s["peak_mib"], ",.0f"), s["floor"], fmt(s["floor_seconds"], ".2f"),
+                fmt(s["ratio"], ".2f"), s["note"],
+            )
+        )  # fmt: skip
+    return rows
+
+
+def extra_lines(results: dict[str, Any]) -> list[str]:
+    out = []
+    e2e = results.get("e2e")
+    if e2e and "error" not in e2e:
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in e2e["stages"].items())
+        out.append(
+            f"end to end, {e2e['tier']} {e2e['period']} on PostgreSQL ({e2e['rows']:,} rows): "
+            f"{e2e['seconds']:.1f} s ({stages}); peak memory {e2e['peak_mib'] / 1024:.2f} GiB; "
+            f"setup before it {e2e['setup_seconds']:.1f} s, "
+            f"whole process {e2e['process_seconds']:.1f} s; "
+            f"load: {e2e['load']}"
+        )
+    elif e2e:
+        out.append(f"end to end: failed: {e2e['error'].splitlines()[-1] if e2e['error'] else ''}")
+    prefect = results.get("prefect")
+    if prefect:
+        if "error" in prefect:
+            out.append(f"six townships through Prefect: n/a ({prefect['error']})")
+        else:
+            nums = ", ".join(f"{k} {v:.2f} s" for k, v in prefect.items() if isinstance(v, float))
+            out.append(
+                f"six townships through monthly-progress on a running Prefect server: {nums}"
+            )
+    for key, units in (results.get("rejected_units") or {}).items():
+        if units:
+            out.append(f"rejected units, {key}: {len(units)} ({', '.join(units[:10])})")
+    return out
+
+
+def print_table(results: dict[str, Any]) -> None:
+    rows = [HEADER, *table_rows(results)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER) - 1)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
+    for line in extra_lines(results):
+        print(line)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    rows = table_rows(results)
+    out = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    out += ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in rows]
+    out.append("")
+    out += [f"- {line}" for line in extra_lines(results)]
+    return "\n".join(out) + "\n"
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="utf-8") as f:
+        mem_kib = int(f.readline().split()[1])
+    versions = {}
+    for module in ("pandas", "pyarrow", "numpy", "sqlalchemy", "great_expectations", "duckdb",
+                   "psycopg", "prefect"):  # fmt: skip
+        try:
+            versions[module] = __import__(module).__version__
+        except Exception:
+            versions[module] = "n/a"
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average": os.getloadavg(),
+        "versions": versions,
+    }
