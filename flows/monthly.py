@@ -135,9 +135,8 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
                 summary["workbook"] = str(report.workbook) if report else None
                 summary["missing_units"] = outcome.missing_units
                 if outcome.progress_frame is not None:
-                    summary["status_counts"] = (
-                        outcome.progress_frame["status"].value_counts().to_dict()
-                    )
+                    counts = outcome.progress_frame["status"].value_counts().to_dict()
+                    summary["status_counts"] = {str(k): v for k, v in counts.items()}
                     summary["overall_progress"] = publish_tracking(
                         res, p, upstream(outcome.progress_frame)
                     )

@@ -60,7 +60,7 @@ def publish_validation(
         )
         out["data_docs"] = str(docs)
         logger.info("Data Docs：%s", docs.as_uri())
-    waiting = open_warnings(resources.engine, str(period), resources.catalog)
+    waiting = open_warnings(resources.engine, period, resources.catalog)
     out["warnings_open"] = len(waiting)
     lines = [f"# {period} 批次校验", ""]
     if docs is not None:

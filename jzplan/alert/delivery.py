@@ -21,10 +21,10 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from jzplan.core.states import AlertAction, AlertKey, AlertSeverity, TargetStatus
 from jzplan.store.tracking import AlertEvent
 
-SEVERITY_RANK = {"warning": 1, "critical": 2}
-SEVERITY_LABELS = {"warning": "一般", "critical": "严重"}
+SEVERITY_RANK = {AlertSeverity.WARNING: 1, AlertSeverity.CRITICAL: 2}
 EVENT_PREFIX = "jzplan.alert"
 # WeCom robots reject markdown content over 4096 bytes; DingTalk's limit is larger (20000)
 WECOM_MAX_BYTES = 4096
@@ -44,7 +44,7 @@ class Channel(BaseModel):
     name: str
     type: Literal["webhook", "dingtalk", "wecom", "email"]
     enabled: bool = True
-    min_severity: Literal["warning", "critical"] = "warning"
+    min_severity: AlertSeverity = AlertSeverity.WARNING
     url: SecretRef | None = None  # webhook, dingtalk, wecom: the URL holds the token
     secret: SecretRef | None = None  # dingtalk: signing secret (加签), optional
     at_mobiles: list[str] = Field(default_factory=list)  # dingtalk/wecom: people to @
@@ -128,33 +128,46 @@ def emit_events(events: Sequence[AlertEvent], emitter: Emitter) -> list[int]:
     return done
 
 
-def _status_of(dedup_key: str) -> str:
-    return dedup_key.rsplit(":", 1)[-1]
+def severity_label(severity: str) -> str:
+    """The Chinese word of a stored severity; the value itself when it is not one."""
+    try:
+        return AlertSeverity(severity).label
+    except ValueError:
+        return severity
+
+
+def severity_rank(severity: str) -> int:
+    """How loud a stored severity is (0 for a value that is not one)."""
+    try:
+        return SEVERITY_RANK[AlertSeverity(severity)]
+    except ValueError:
+        return 0
+
+
+def _target_status(event: AlertEvent) -> TargetStatus | None:
+    """The status a target alert's event is about (the store's key read back at the edge)."""
+    return AlertKey.parse(event.dedup_key).target_status
 
 
 def digest(events: Sequence[AlertEvent], title: str = "焦作新区目标跟踪预警") -> tuple[str, str]:
     """(title, Markdown body) of one notification for a batch of transitions. A target whose
     status changed (one alert resolved, another opened) is one line: 由预警转为滞后."""
-    from jzplan.track.progress import STATUS_LABELS
-
-    opened = [e for e in events if e.action == "opened"]
-    resolved = [e for e in events if e.action == "resolved"]
-    changed_from: dict[str, str] = {}
+    opened = [e for e in events if e.action == AlertAction.OPENED]
+    resolved = [e for e in events if e.action == AlertAction.RESOLVED]
+    changed_from: dict[str, TargetStatus | None] = {}
     for e in resolved:
         if e.target_id and any(o.target_id == e.target_id for o in opened):
-            changed_from[e.target_id] = _status_of(e.dedup_key)
+            changed_from[e.target_id] = _target_status(e)
     periods = sorted({e.period for e in events})
     lines = [f"### {title}（{'、'.join(periods)}）", ""]
     if opened:
         lines.append(f"**新增或变化 {len(opened)} 条**")
         for e in opened:
-            level = SEVERITY_LABELS.get(e.severity, e.severity)
             text = e.message
             if e.target_id in changed_from:
-                before = STATUS_LABELS.get(changed_from[e.target_id], changed_from[e.target_id])
-                now = STATUS_LABELS.get(_status_of(e.dedup_key), "")
-                text += f"（由{before}转为{now}）"
-            lines.append(f"- 【{level}】{text}")
+                before, now = changed_from[e.target_id], _target_status(e)
+                text += f"（由{before.label if before else ''}转为{now.label if now else ''}）"
+            lines.append(f"- 【{severity_label(e.severity)}】{text}")
         lines.append("")
     plain_resolved = [e for e in resolved if e.target_id not in changed_from]
     if plain_resolved:
@@ -276,9 +289,7 @@ def notify(
                 results.append(ChannelResult(ch.name, "skipped", detail="disabled"))
                 continue
             wanted = [
-                e
-                for e in events
-                if SEVERITY_RANK.get(e.severity, 0) >= SEVERITY_RANK[ch.min_severity]
+                e for e in events if severity_rank(e.severity) >= SEVERITY_RANK[ch.min_severity]
             ]
             if not wanted:
                 results.append(ChannelResult(ch.name, "skipped", detail="nothing to send"))

@@ -19,11 +19,13 @@ from sqlalchemy import Connection
 from jzplan.alert.explanations import sync_validation_alerts
 from jzplan.alert.rules import (
     as_records,
+    in_period,
     missing_submission_alerts,
     rejected_submission_alerts,
     target_alerts,
 )
 from jzplan.core.periods import Period
+from jzplan.core.states import AlertKind
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.ingest.bulk import PARQUET_MAGIC, is_bulk, read_bulk
 from jzplan.ingest.forms import parse_submission
@@ -429,7 +431,7 @@ def ingest_file(
 
 @dataclass(slots=True)
 class PeriodOutcome:
-    period: str
+    period: Period
     aggregates: dict[str, int]
     progress: dict[str, int] = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)
@@ -442,7 +444,7 @@ class PeriodOutcome:
 def refresh_aggregates(engine: Bind, *, catalog: Catalog, period: Period) -> dict[str, int]:
     """The period's totals at every level of the hierarchy, from its current figures;
     returns the rewrite's inserted, updated, deleted and unchanged counts."""
-    p = str(period)
+    p = str(period)  # the store's column
     return repo.write_aggregates(
         engine, p, aggregate_period(repo.period_values(engine, p), catalog)
     )
@@ -452,13 +454,14 @@ def evaluate_period(
     engine: Bind, *, catalog: Catalog, plan: Plan, period: Period, thresholds: Thresholds
 ) -> tuple[dict[str, int], pd.DataFrame]:
     """Every target of the plan at ``period``, stored; the write's counts and the frame."""
-    counts, progress, _ = _evaluate(engine, catalog, plan, period, thresholds)
+    counts, progress, _ = evaluate_and_store(engine, catalog, plan, period, thresholds)
     return counts, progress
 
 
-def _evaluate(
+def evaluate_and_store(
     engine: Bind, catalog: Catalog, plan: Plan, period: Period, thresholds: Thresholds
 ) -> tuple[dict[str, int], pd.DataFrame, History]:
+    """``evaluate_period`` with the history the evaluation read."""
     history = load_history(engine, period, units={t.scope for t in plan.targets})
     progress = evaluate_targets(plan, catalog, period, history, thresholds)
     return repo.write_progress(engine, str(period), progress), progress, history
@@ -472,6 +475,49 @@ def refresh_tracking(
         engine, catalog=catalog, plan=plan, period=period, thresholds=thresholds
     )
     return counts
+
+
+def sync_submission_alerts(
+    engine: Bind, *, catalog: Catalog, period: Period, as_of: Period
+) -> tuple[list[str], dict[str, int]]:
+    """The period's missing and rejected submissions and its validation warnings, as alerts
+    kept up to date at ``as_of``; the units still missing and the alert counts."""
+    p = str(period)  # the store's column
+    submitted = repo.submitted_units(engine, p)
+    reporting = [u.code for u in catalog.reporting_units]
+    missing = [u for u in reporting if u not in submitted]
+    on_time = missing_submission_alerts(period, reporting, submitted, catalog)
+    on_time += rejected_submission_alerts(
+        period, repo.rejected_submissions(engine, p), submitted, catalog
+    )
+    counts = repo.sync_alerts(
+        engine,
+        str(as_of),
+        as_records(on_time),
+        scope_kinds={AlertKind.MISSING_SUBMISSION, AlertKind.REJECTED_SUBMISSION},
+        in_scope=in_period(period),
+    )
+    warned = sync_validation_alerts(engine, catalog=catalog, period=period, as_of=as_of)
+    return missing, {k: counts[k] + warned[k] for k in counts}
+
+
+def sync_target_alerts(
+    engine: Bind,
+    *,
+    catalog: Catalog,
+    plan: Plan,
+    period: Period,
+    thresholds: Thresholds,
+    progress: pd.DataFrame,
+) -> dict[str, int]:
+    """The targets' status alerts of ``period`` (none before ``alert_from_month``)."""
+    assessed = period.month >= thresholds.alert_from_month
+    return repo.sync_alerts(
+        engine,
+        str(period),
+        as_records(target_alerts(progress, plan, catalog) if assessed else []),
+        scope_kinds={AlertKind.TARGET_STATUS, AlertKind.MILESTONE_OVERDUE},
+    )
 
 
 def refresh_period(
@@ -488,39 +534,22 @@ def refresh_period(
     ``as_of`` is the batch being processed: a missing or rejected submission of ``period``
     that a later batch brings is resolved at that batch, not at ``period``.
     """
-    p = str(period)
-    outcome = PeriodOutcome(p, refresh_aggregates(engine, catalog=catalog, period=period))
-
-    submitted = repo.submitted_units(engine, p)
-    reporting = [u.code for u in catalog.reporting_units]
-    outcome.missing_units = [u for u in reporting if u not in submitted]
-    on_time = missing_submission_alerts(p, reporting, submitted, catalog)
-    on_time += rejected_submission_alerts(
-        p, repo.rejected_submissions(engine, p), submitted, catalog
+    outcome = PeriodOutcome(period, refresh_aggregates(engine, catalog=catalog, period=period))
+    outcome.missing_units, counts = sync_submission_alerts(
+        engine, catalog=catalog, period=period, as_of=max(as_of or period, period)
     )
-    suffix = f":{p}"
-    counts = repo.sync_alerts(
-        engine,
-        str(max(as_of or period, period)),
-        as_records(on_time),
-        scope_kinds={"missing_submission", "rejected_submission"},
-        in_scope=lambda key: key.endswith(suffix),
-    )
-    warned = sync_validation_alerts(
-        engine, catalog=catalog, period=p, as_of=str(max(as_of or period, period))
-    )
-    counts = {k: counts[k] + warned[k] for k in counts}
     if plan is not None and period.year == plan.year:
-        outcome.progress, progress, outcome.history = _evaluate(
+        outcome.progress, progress, outcome.history = evaluate_and_store(
             engine, catalog, plan, period, thresholds
         )
         outcome.progress_frame = progress
-        assessed = period.month >= thresholds.alert_from_month
-        status_counts = repo.sync_alerts(
+        status_counts = sync_target_alerts(
             engine,
-            p,
-            as_records(target_alerts(progress, plan, catalog) if assessed else []),
-            scope_kinds={"target_status", "milestone_overdue"},
+            catalog=catalog,
+            plan=plan,
+            period=period,
+            thresholds=thresholds,
+            progress=progress,
         )
         counts = {k: counts[k] + status_counts[k] for k in counts}
     outcome.alerts = counts

@@ -36,7 +36,7 @@ def progress_of(plan: Plan, statuses: dict[str, str]) -> pd.DataFrame:
 def test_target_alerts_only_for_attention_statuses(plan: Plan, catalog: Catalog) -> None:
     first, second, third = (t.id for t in plan.targets[:3])
     progress = progress_of(plan, {first: "behind", second: "at_risk", third: "on_track"})
-    alerts = {a.dedup_key: a for a in target_alerts(progress, plan, catalog)}
+    alerts = {str(a.key): a for a in target_alerts(progress, plan, catalog)}
     assert set(alerts) == {f"target:{first}:behind", f"target:{second}:at_risk"}
     assert alerts[f"target:{first}:behind"].severity == "critical"
     assert alerts[f"target:{second}:at_risk"].severity == "warning"
@@ -44,13 +44,16 @@ def test_target_alerts_only_for_attention_statuses(plan: Plan, catalog: Catalog)
 
 
 def test_missing_and_rejected_alerts(catalog: Catalog) -> None:
-    missing = missing_submission_alerts("2013-05", ["SJZ", "LWJ"], {"SJZ"}, catalog)
-    assert [a.dedup_key for a in missing] == ["missing:LWJ:2013-05"]
+    missing = missing_submission_alerts(Period(2013, 5), ["SJZ", "LWJ"], {"SJZ"}, catalog)
+    assert [str(a.key) for a in missing] == ["missing:LWJ:2013-05"]
     assert "李万街道" in missing[0].message
     rejected = rejected_submission_alerts(
-        "2013-08", [("NGZ", "a.xlsx", "not a number"), ("SJZ", "b.xlsx", "x")], {"SJZ"}, catalog
+        Period(2013, 8),
+        [("NGZ", "a.xlsx", "not a number"), ("SJZ", "b.xlsx", "x")],
+        {"SJZ"},
+        catalog,
     )
-    assert [a.dedup_key for a in rejected] == ["rejected:NGZ:2013-08"]
+    assert [str(a.key) for a in rejected] == ["rejected:NGZ:2013-08"]
 
 
 def test_report_lists_every_target_once(plan: Plan, catalog: Catalog) -> None:

@@ -34,6 +34,7 @@ from tests.validate.cases import (
 )
 
 KEY = f"validation:{PERIOD}:{UNIT}:mom_jump:ind_output"
+MONTH = Period.parse(PERIOD)
 
 
 @pytest.fixture
@@ -112,15 +113,15 @@ def test_warning_alert_explained_then_asked_again(
     alert = _alert(engine)
     assert alert["kind"] == "validation_warning" and alert["resolved"] is None
     assert "工业总产值" in str(alert["message"]) and "情况说明" in str(alert["message"])
-    assert {w["key"] for w in open_warnings(engine, PERIOD, catalog)} >= {KEY}
+    assert {w["key"] for w in open_warnings(engine, MONTH, catalog)} >= {KEY}
 
     with pytest.raises(ExplanationError):
         record_explanation(
-            engine, catalog=catalog, org_unit=UNIT, period=PERIOD, indicator="gdp",
+            engine, catalog=catalog, org_unit=UNIT, period=MONTH, indicator="gdp",
             text="无", explained_on=date(2013, 4, 5),
         )  # fmt: skip
     done = record_explanation(
-        engine, catalog=catalog, org_unit=UNIT, period=PERIOD, indicator="ind_output",
+        engine, catalog=catalog, org_unit=UNIT, period=MONTH, indicator="ind_output",
         text="新企业投产，产值大幅增加", explained_by="王某", explained_on=date(2013, 4, 5),
     )  # fmt: skip
     assert "mom_jump" in done["rules"] and done["resolved"] >= 1
