@@ -16,7 +16,9 @@ from flows.params import Month, scheduled_start
 from flows.runner import task_runner, untraversed, upstream
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
-from jzplan.month.pipeline import IngestOutcome, PeriodOutcome, PreparedFile, history_groups
+from jzplan.month.loading import IngestOutcome
+from jzplan.month.prepare import PreparedFile, history_groups
+from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import open_resources
 from jzplan.month.runs import affected_periods, stored_shas
 from jzplan.store.locks import run_locked

@@ -15,7 +15,8 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 
 from jzplan.core.periods import Period
-from jzplan.month.pipeline import IngestOutcome, PeriodOutcome
+from jzplan.month.loading import IngestOutcome
+from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources
 from jzplan.report.data import read_report_data
 from jzplan.report.html import write_report

@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from jzplan.alert.explanations import open_warnings
 from jzplan.core.periods import Period
-from jzplan.month.pipeline import IngestOutcome
+from jzplan.month.loading import IngestOutcome
 from jzplan.month.resources import Resources
 from jzplan.validate.datadocs import build_data_docs
 from jzplan.validate.plan_check import check_plan, plan_check_markdown, plan_check_table

@@ -13,7 +13,9 @@ from sqlalchemy import Engine, func, select
 from jzplan.alert.explanations import ExplanationError, open_warnings, record_explanation
 from jzplan.core.periods import Period
 from jzplan.core.submissions import ParsedSubmission
-from jzplan.month.pipeline import IngestOutcome, PreparedFile, load_prepared, refresh_period
+from jzplan.month.loading import IngestOutcome, load_prepared
+from jzplan.month.prepare import PreparedFile
+from jzplan.month.refresh import refresh_period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import load_plan
 from jzplan.store import repo

@@ -12,7 +12,7 @@ import pytest
 
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.ingest.forms import parse_submission
-from jzplan.month.pipeline import PreparedFile, history_groups
+from jzplan.month.prepare import PreparedFile, history_groups
 from jzplan.reference.catalog import Catalog
 from jzplan.validate.batch import validate_files, validate_histories
 from jzplan.validate.validator import SubmissionValidator, ValidationReport
