@@ -12,10 +12,11 @@ from prefect.runtime import flow_run
 
 from flows.params import Month, period_param, scheduled_start
 from flows.runner import untraversed
+from jzplan.alert.deadlines import deadline_of
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.month.resources import open_resources
-from tasks.notify import check_submissions, deadline_of, deliver_alerts
+from tasks.notify import check_submissions, deliver_alerts
 
 
 def due_period(settings: Settings, now: datetime | None = None) -> Period:

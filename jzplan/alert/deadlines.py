@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from jzplan.alert.rules import as_records, in_period, missing_submission_alerts
 from jzplan.core.periods import Period
+from jzplan.core.settings import Settings
 from jzplan.core.states import AlertKind
 from jzplan.ingest.forms import parse_submission
 from jzplan.ingest.inbox import discover_submissions
@@ -34,6 +35,13 @@ class Deadline:
         local = now.astimezone(ZoneInfo(self.timezone))
         period = Period(local.year, local.month).previous()
         return period if self.of(period) <= now else period.previous()
+
+
+def deadline_of(settings: Settings) -> Deadline:
+    """The submission deadline the settings configure."""
+    return Deadline(
+        settings.submission_deadline_day, settings.submission_deadline_hour, settings.timezone
+    )
 
 
 def arrived_units(inbox_dir: Path, period: Period, catalog: Catalog) -> set[str]:

@@ -22,6 +22,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from jzplan.core.states import AlertAction, AlertKey, AlertSeverity, TargetStatus
+from jzplan.store import tracking
+from jzplan.store.db import Bind
 from jzplan.store.tracking import AlertEvent
 
 SEVERITY_RANK = {AlertSeverity.WARNING: 1, AlertSeverity.CRITICAL: 2}
@@ -325,3 +327,38 @@ def notify(
         if own_client:
             http.close()
     return results
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRun:
+    """What one delivery did: transitions recorded in the outbox, emitted as events,
+    notified to the channels (0 when a channel failed: they stay pending), per channel."""
+
+    recorded: dict[str, int]
+    emitted: int
+    notified: int
+    results: list[ChannelResult]
+
+    @property
+    def failed(self) -> list[ChannelResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def deliver_pending(
+    bind: Bind, emitter: Emitter, channels_file: Path, resolve: Resolver
+) -> DeliveryRun:
+    """Record the alerts' new transitions in the outbox, emit the pending ones as events and
+    send the pending notifications. Transitions stay pending until delivered, so a retry (or
+    the next run) sends what did not go out; a failed channel leaves every notification
+    pending."""
+    recorded = tracking.record_alert_events(bind)
+    to_emit = tracking.pending_alert_events(bind, "emitted")
+    emitted = tracking.mark_alert_events(bind, emit_events(to_emit, emitter), "emitted")
+    to_notify = tracking.pending_alert_events(bind, "notified")
+    channels = load_channels(channels_file)
+    results = notify(to_notify, channels, resolve) if to_notify else []
+    run = DeliveryRun(recorded, emitted, 0, results)
+    if run.failed:
+        return run
+    notified = tracking.mark_alert_events(bind, [e.id for e in to_notify], "notified")
+    return DeliveryRun(recorded, emitted, notified, results)

@@ -207,6 +207,14 @@ def _alert_rows(frame: pd.DataFrame, catalog: Catalog) -> list[dict[str, str]]:
     ]
 
 
+def report_link(path: Path, base_url: str | None) -> str:
+    """Where a reader opens a report: under JZPLAN_REPORT_BASE_URL when it is served, else the
+    file itself."""
+    if base_url:
+        return base_url.rstrip("/") + "/" + path.name
+    return path.resolve().as_uri()
+
+
 def render_report(data: ReportData, plan: Plan, catalog: Catalog) -> str:
     """The month's report as a self-contained HTML page."""
     table = group_rows(plan, catalog, data.progress)
