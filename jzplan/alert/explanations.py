@@ -19,7 +19,13 @@ from sqlalchemy import Table, insert, select, update
 
 from jzplan.alert.rules import Alert, as_records, in_period
 from jzplan.core.periods import Period
-from jzplan.core.states import AlertKey, AlertKind, AlertSeverity, SubmissionStatus
+from jzplan.core.states import (
+    AlertKey,
+    AlertKind,
+    AlertSeverity,
+    IssueSeverity,
+    SubmissionStatus,
+)
 from jzplan.reference.catalog import Catalog
 from jzplan.store import repo
 from jzplan.store.db import Bind, connect, transaction
@@ -83,7 +89,7 @@ def warning_findings(bind: Bind, period: Period) -> list[Finding]:
         .where(
             _submission.c.period == str(period),
             _submission.c.status == SubmissionStatus.ACCEPTED,
-            _result.c.severity == "warning",
+            _result.c.severity == IssueSeverity.WARNING,
             _result.c.success.is_(False),
         )
         .order_by(_submission.c.org_unit_code, _result.c.rule)

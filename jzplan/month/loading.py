@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy import Connection
 
 from jzplan.core.periods import Period
+from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.ingest.inbox import sha256_of, source_path_of
 from jzplan.month.prepare import PreparedFile, prepare_file
@@ -127,7 +128,7 @@ def load_form(
     if (
         against_store is None
         and validator is not None
-        and not any(i.severity == "error" for i in issues)
+        and not any(i.severity == IssueSeverity.ERROR for i in issues)
     ):
         against_store = validate_against_store(conn, parsed, validator, outlier)
     if against_store is not None:
@@ -135,8 +136,8 @@ def load_form(
         results.extend(r.as_row() for r in against_store.results)
         documents.extend(against_store.documents)
     write_validation_documents(conn, submission_id, documents)
-    errors = [i for i in issues if i.severity == "error"]
-    warnings = [i for i in issues if i.severity == "warning"]
+    errors = [i for i in issues if i.severity == IssueSeverity.ERROR]
+    warnings = [i for i in issues if i.severity == IssueSeverity.WARNING]
     common = {
         "file": path.name,
         "sha256": sha,
@@ -180,9 +181,9 @@ def load_bulk_file(
     with ``validator``, the history suite first runs against the store as it is now."""
     path = prepared.path
     issues, results = list(prepared.issues), list(prepared.results)
-    errors = [i for i in issues if i.severity == "error"]
+    errors = [i for i in issues if i.severity == IssueSeverity.ERROR]
     # a reading error or a table-level rule (no row to blame) rejects the whole file
-    parsed_rows = {i.row for i in parsed.issues if i.severity == "error"}
+    parsed_rows = {i.row for i in parsed.issues if i.severity == IssueSeverity.ERROR}
     rowless = any(i.row is None for i in errors)
     bad_lines = [r for r in parsed_rows if r is not None]
     first_line = int(parsed.frame["row"].iloc[0]) if len(parsed.frame) else 0
@@ -194,7 +195,7 @@ def load_bulk_file(
         issues.extend(against_store.issues)
         results.extend(r.as_row() for r in against_store.results)
         error_rows = np.union1d(error_rows, against_store.error_rows).astype(np.int64)
-        errors = [i for i in issues if i.severity == "error"]
+        errors = [i for i in issues if i.severity == IssueSeverity.ERROR]
     loaded = load_bulk(
         conn,
         sha256=prepared.sha256,
@@ -219,7 +220,7 @@ def load_bulk_file(
         org_unit=None,
         period=parsed.period,
         errors=len(errors),
-        warnings=sum(1 for i in issues if i.severity == "warning"),
+        warnings=sum(1 for i in issues if i.severity == IssueSeverity.WARNING),
         messages=tuple(str(i) for i in issues[:50]),
         rules_checked=len(results),
         rules_failed=sum(1 for r in results if not r["success"]),

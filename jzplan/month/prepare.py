@@ -13,6 +13,7 @@ from typing import cast
 import numpy as np
 
 from jzplan.core.periods import Period
+from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.ingest.bulk import PARQUET_MAGIC, is_bulk, read_bulk
 from jzplan.ingest.forms import parse_submission
@@ -174,7 +175,7 @@ def validate_history(
         for i, p in enumerate(prepared)
         if p.parsed is not None
         and not p.parsed.bulk
-        and not any(x.severity == "error" for x in p.issues)
+        and not any(x.severity == IssueSeverity.ERROR for x in p.issues)
     ]
     out: list[ValidationReport | None] = [None] * len(prepared)
     parsed = [cast(ParsedSubmission, prepared[i].parsed) for i in todo]
