@@ -25,7 +25,7 @@ def main() -> None:
     started = time.perf_counter()
     print(f"数据库：{settings.database_url}")
     print(f"月报收件箱：{settings.inbox_dir}")
-    # A demo run needs no heartbeats; they add about a second to every flow run.
+    # A demo run needs no heartbeats; they slow every flow run down.
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         for period in period_range(Period(2012, 1), Period(2013, 12)):
             t0 = time.perf_counter()

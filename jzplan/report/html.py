@@ -51,7 +51,7 @@ def _environment() -> Environment:
 
 
 # Figures are Plotly's JSON built directly: the figure objects validate every property as it
-# is set, which took about half a second a report; the JSON is the same.
+# is set, which is slow for a report of many charts; the JSON is the same.
 Figure = dict[str, Any]
 
 
