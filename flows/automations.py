@@ -16,6 +16,9 @@ from uuid import UUID
 from prefect.automations import Automation, EventTrigger, Posture, SendNotification
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 
+from jzplan.alert.delivery import EVENT_PREFIX
+from jzplan.core.states import AlertAction, AlertSeverity
+
 BLOCK_NAME = "jzplan-alert-webhook"
 
 
@@ -24,26 +27,26 @@ class AutomationSpec:
     name: str
     description: str
     event: str
-    severity: str | None  # None: any
+    severity: AlertSeverity | None  # None: any
 
 
 SPECS = (
     AutomationSpec(
         "jzplan-alert-critical",
         "焦作新区：新增严重预警（滞后、未完成、已逾期、未按期报送）时通知",
-        "jzplan.alert.opened",
-        "critical",
+        f"{EVENT_PREFIX}.{AlertAction.OPENED}",
+        AlertSeverity.CRITICAL,
     ),
     AutomationSpec(
         "jzplan-alert-warning",
         "焦作新区：新增一般预警（预警、月报被退回）时通知",
-        "jzplan.alert.opened",
-        "warning",
+        f"{EVENT_PREFIX}.{AlertAction.OPENED}",
+        AlertSeverity.WARNING,
     ),
     AutomationSpec(
         "jzplan-alert-resolved",
         "焦作新区：预警解除时通知",
-        "jzplan.alert.resolved",
+        f"{EVENT_PREFIX}.{AlertAction.RESOLVED}",
         None,
     ),
 )
@@ -70,7 +73,7 @@ def upsert_webhook_block(url: str, name: str = BLOCK_NAME) -> UUID:
 def _automation(spec: AutomationSpec, block_id: UUID) -> Automation:
     match = {"prefect.resource.id": "jzplan.alert.*"}
     if spec.severity:
-        match["jzplan.severity"] = spec.severity
+        match["jzplan.severity"] = str(spec.severity)
     return Automation(
         name=spec.name,
         description=spec.description,

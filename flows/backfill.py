@@ -7,8 +7,8 @@ from typing import Any
 from prefect import flow
 
 from flows.monthly import monthly_progress
-from flows.params import Month
-from jzplan.core.periods import Period, period_range
+from flows.params import Month, period_param
+from jzplan.core.periods import period_range
 
 
 @flow(name="backfill", flow_run_name="backfill-{start}-{end}")
@@ -25,5 +25,5 @@ def backfill(start: Month, end: Month, inbox_dir: str | None = None) -> list[dic
     """
     return [
         monthly_progress(period=str(p), inbox_dir=inbox_dir)
-        for p in period_range(Period.parse(start), Period.parse(end))
+        for p in period_range(period_param(start), period_param(end))
     ]

@@ -10,12 +10,13 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows.params import Month, scheduled_start
+from flows.params import Month, period_param, scheduled_start
 from flows.runner import untraversed
+from jzplan.alert.deadlines import deadline_of
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.month.resources import open_resources
-from tasks.notify import check_submissions, deadline_of, deliver_alerts
+from tasks.notify import check_submissions, deliver_alerts
 
 
 def due_period(settings: Settings, now: datetime | None = None) -> Period:
@@ -39,7 +40,7 @@ def deadline_check(period: Month | None = None, inbox_dir: str | None = None) ->
         inbox_dir: 收件箱目录，其下每月一个 YYYY-MM 文件夹；留空则用 JZPLAN_INBOX_DIR
     """
     settings = Settings()
-    p = Period.parse(period) if period else due_period(settings)
+    p = period_param(period, lambda: due_period(settings))
     inbox = Path(inbox_dir) if inbox_dir else settings.inbox_dir
     resources = open_resources(settings)
     try:

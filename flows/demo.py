@@ -14,10 +14,10 @@ from flows.deadline import deadline_check
 from flows.monthly import monthly_progress
 from jzplan.core.periods import Period, period_range
 from jzplan.core.settings import Settings
+from jzplan.core.states import TargetStatus
 from jzplan.month.resources import open_resources
 from jzplan.report.markdown import progress_table
 from jzplan.store import repo
-from jzplan.track.progress import STATUS_LABELS
 
 
 def main() -> None:
@@ -25,7 +25,7 @@ def main() -> None:
     started = time.perf_counter()
     print(f"数据库：{settings.database_url}")
     print(f"月报收件箱：{settings.inbox_dir}")
-    # A demo run needs no heartbeats; they add about a second to every flow run.
+    # A demo run needs no heartbeats; they slow every flow run down.
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         for period in period_range(Period(2012, 1), Period(2013, 12)):
             t0 = time.perf_counter()
@@ -35,7 +35,7 @@ def main() -> None:
                 print(f"deadline-{period}：截止 {due['due']}，未报送 {late}")
             s = monthly_progress(period=str(period))
             counts = s.get("status_counts") or {}
-            status = "，".join(f"{STATUS_LABELS[k]} {v}" for k, v in counts.items())
+            status = "，".join(f"{TargetStatus(k).label} {v}" for k, v in counts.items())
             missing = "、".join(s.get("missing_units") or []) or "无"
             print(
                 f"monthly-{period}：文件 {s['files']}，接收 {s['accepted']}，退回 {s['rejected']}，"

@@ -12,12 +12,14 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import unmapped
 from sqlalchemy import Connection
 
-from flows.params import Month, scheduled_start
+from flows.params import Month, period_param, scheduled_start
 from flows.runner import task_runner, untraversed, upstream
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
-from jzplan.month.pipeline import IngestOutcome, PeriodOutcome, PreparedFile, history_groups
-from jzplan.month.resources import open_resources
+from jzplan.month.loading import IngestOutcome
+from jzplan.month.prepare import PreparedFile, history_groups
+from jzplan.month.refresh import PeriodOutcome
+from jzplan.month.resources import Resources, open_resources
 from jzplan.month.runs import affected_periods, stored_shas
 from jzplan.store.locks import run_locked
 from tasks.evaluate import refresh
@@ -62,7 +64,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         inbox_dir: 收件箱目录，其下每月一个 YYYY-MM 文件夹；留空则用 JZPLAN_INBOX_DIR
     """
     settings = Settings()
-    arrival = Period.parse(period) if period else default_period(timezone=settings.timezone)
+    arrival = period_param(period, lambda: default_period(timezone=settings.timezone))
     inbox = Path(inbox_dir) if inbox_dir else settings.inbox_dir
     logger = get_run_logger()
     resources = open_resources(settings)
@@ -72,81 +74,27 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         # 1. Archive and parse every file on the task runner (threads or Dask): no database
         #    writes, so any number at once, and a killed run leaves nothing half done. Then the
         #    township files' suites, once for the batch (GE's cost is per validation).
-        prepared: list[PreparedFile] = []
-        if files:
-            # quoted on threads only: Dask sends arguments as plain tuples, not annotations
-            as_is = untraversed if settings.task_runner == "thread" else _same
-            with task_runner(settings) as runner:
-                futures = runner.map(
-                    prepare,  # type: ignore[arg-type]  # a sync task; the stub expects either
-                    {
-                        "path": files,
-                        "catalog": as_is(unmapped(resources.catalog)),
-                        "expectations_dir": unmapped(settings.expectations_dir),
-                        "archive_dir": unmapped(settings.archive_dir),
-                        "known": as_is(unmapped(stored_shas(resources.engine))),
-                        "defer": unmapped(True),
-                    },
-                )
-                prepared = [f.result() for f in futures]
-            prepared = validate_batch(
-                untraversed(prepared),
-                untraversed(resources.catalog),
-                settings.expectations_dir,
-                arrival,
-            )
-
+        prepared = prepare_batch(settings, resources, files, arrival) if files else []
         # 2. Load the files in name order and recompute every affected month in ONE
         #    transaction holding the store's write lock: a second run of the month waits and
         #    then finds every file stored; a killed run rolls back. Retried as a whole.
-        def load_month(conn: Connection) -> tuple[list[IngestOutcome], dict[Period, PeriodOutcome]]:
-            loaded: list[IngestOutcome] = []
-            # history suites of files that cannot change each other's history run together
-            for group in history_groups(prepared):
-                checked = check_history(untraversed(group), conn, res, arrival)
-                loaded += [
-                    load(upstream(p), conn, res, arrival, untraversed(against_store))
-                    for p, against_store in zip(group, checked, strict=True)
-                ]
-            load_status(res, inbox, arrival, bind=conn)  # 重点工作进展, 排名
-            refreshed = {
-                p: refresh.with_options(retries=0)(res, p, arrival, bind=conn)
-                for p in affected_periods(arrival, loaded)
-            }
-            return loaded, refreshed
-
         outcomes, refreshed = run_locked(
             resources.engine,
-            load_month,
+            lambda conn: load_month(conn, prepared, res, inbox, arrival),
             timeout=settings.lock_timeout_seconds,
             on_retry=lambda n, exc: logger.warning(
                 "%s：第 %d 次入库失败，整体重试：%s", arrival, n, exc
             ),
         )
-        affected = list(refreshed)
         summary: dict[str, Any] = {"period": str(arrival), "files": len(files)}
         # 3. Publish after the commit: reports and artifacts show only what is stored.
-        for p, outcome in refreshed.items():
-            # every recomputed month's report is rewritten: a late file changes its month too
-            ingested = [upstream(o) for o in outcomes] if p == arrival else []
-            report = publish(res, p, upstream(outcome), ingested)
-            if p == arrival:
-                summary["report"] = str(report.html) if report else None
-                summary["workbook"] = str(report.workbook) if report else None
-                summary["missing_units"] = outcome.missing_units
-                if outcome.progress_frame is not None:
-                    summary["status_counts"] = (
-                        outcome.progress_frame["status"].value_counts().to_dict()
-                    )
-                    summary["overall_progress"] = publish_tracking(
-                        res, p, upstream(outcome.progress_frame)
-                    )
+        summary |= publish_month(res, arrival, outcomes, refreshed)
         # Validation: per-rule table, Data Docs (linked in the artifact and here), plan check
         summary["validation"] = publish_validation(res, arrival, [upstream(o) for o in outcomes])
         summary["data_docs"] = summary["validation"].get("data_docs")
         # New and resolved alerts of this run (any month, any kind): Prefect events, channels
         summary["alerts_delivered"] = deliver_alerts(res)
-        summary["recomputed"] = [str(p) for p in sorted(affected)]
+        summary["recomputed"] = [str(p) for p in sorted(refreshed)]
         summary["accepted"] = sum(o.status == "accepted" for o in outcomes)
         summary["rejected"] = sum(o.status == "rejected" for o in outcomes)
         summary["duplicates"] = sum(o.status == "duplicate" for o in outcomes)
@@ -154,3 +102,80 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         return summary
     finally:
         resources.close()
+
+
+def prepare_batch(
+    settings: Settings, resources: Resources, files: list[Path], arrival: Period
+) -> list[PreparedFile]:
+    """Every file archived and parsed on the task runner, then the township files' suites
+    run once for the batch."""
+    # quoted on threads only: Dask sends arguments as plain tuples, not annotations
+    as_is = untraversed if settings.task_runner == "thread" else _same
+    with task_runner(settings) as runner:
+        futures = runner.map(
+            prepare,  # type: ignore[arg-type]  # a sync task; the stub expects either
+            {
+                "path": files,
+                "catalog": as_is(unmapped(resources.catalog)),
+                "expectations_dir": unmapped(settings.expectations_dir),
+                "archive_dir": unmapped(settings.archive_dir),
+                "known": as_is(unmapped(stored_shas(resources.engine))),
+                "defer": unmapped(True),
+            },
+        )
+        prepared = [f.result() for f in futures]
+    return validate_batch(
+        untraversed(prepared),
+        untraversed(resources.catalog),
+        settings.expectations_dir,
+        arrival,
+    )
+
+
+def load_month(
+    conn: Connection,
+    prepared: list[PreparedFile],
+    res: Resources,
+    inbox: Path,
+    arrival: Period,
+) -> tuple[list[IngestOutcome], dict[Period, PeriodOutcome]]:
+    """The batch's files loaded, its status files read, and every affected month
+    recomputed, in the month's transaction ``conn``."""
+    loaded: list[IngestOutcome] = []
+    # history suites of files that cannot change each other's history run together
+    for group in history_groups(prepared):
+        checked = check_history(untraversed(group), conn, res, arrival)
+        loaded += [
+            load(upstream(p), conn, res, arrival, untraversed(against_store))
+            for p, against_store in zip(group, checked, strict=True)
+        ]
+    load_status(res, inbox, arrival, bind=conn)  # 重点工作进展, 排名
+    refreshed = {
+        p: refresh.with_options(retries=0)(res, p, arrival, bind=conn)
+        for p in affected_periods(arrival, loaded)
+    }
+    return loaded, refreshed
+
+
+def publish_month(
+    res: Resources,
+    arrival: Period,
+    outcomes: list[IngestOutcome],
+    refreshed: dict[Period, PeriodOutcome],
+) -> dict[str, Any]:
+    """Every recomputed month's report (a late file changes its month too); the batch
+    month's report, missing units, status counts and overall progress for the summary."""
+    summary: dict[str, Any] = {}
+    for p, outcome in refreshed.items():
+        ingested = [upstream(o) for o in outcomes] if p == arrival else []
+        report = publish(res, p, upstream(outcome), ingested)
+        if p != arrival:
+            continue
+        summary["report"] = str(report.html) if report else None
+        summary["workbook"] = str(report.workbook) if report else None
+        summary["missing_units"] = outcome.missing_units
+        if outcome.progress_frame is not None:
+            counts = outcome.progress_frame["status"].value_counts().to_dict()
+            summary["status_counts"] = {str(k): v for k, v in counts.items()}
+            summary["overall_progress"] = publish_tracking(res, p, upstream(outcome.progress_frame))
+    return summary

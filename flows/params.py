@@ -1,13 +1,17 @@
 """Typed flow parameters: the UI's run form and the API check the pattern before a run starts;
-and the time a defaulted month is taken from."""
+their conversion to a Period (the one place a flow's month text is parsed); and the time a
+defaulted month is taken from."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
 from prefect.runtime import flow_run
 from pydantic import Field
+
+from jzplan.core.periods import Period
 
 # YYYY-MM, a real month
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -18,3 +22,12 @@ def scheduled_start() -> datetime:
     from: a retry of the same scheduled run does the same month."""
     scheduled = flow_run.scheduled_start_time
     return scheduled if scheduled is not None else datetime.now(UTC)
+
+
+def period_param(value: str | None, default: Callable[[], Period] | None = None) -> Period:
+    """A flow's month parameter as a Period; ``default()`` when it is left empty."""
+    if value:
+        return Period.parse(value)
+    if default is None:
+        raise ValueError("a month (YYYY-MM) is required")
+    return default()

@@ -7,7 +7,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
 from jzplan.core.periods import Period
-from jzplan.month.pipeline import PeriodOutcome, refresh_period
+from jzplan.month.refresh import PeriodOutcome, refresh_period
 from jzplan.month.resources import Resources
 
 

@@ -29,14 +29,8 @@ from jzplan.core.periods import Period
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.ingest.forms import identity_from_filename
 from jzplan.ingest.inbox import discover_submissions
-from jzplan.month.pipeline import (
-    IngestOutcome,
-    PreparedFile,
-    load_prepared,
-    prepare_file,
-    validate_history,
-    validate_prepared,
-)
+from jzplan.month.loading import IngestOutcome, load_prepared
+from jzplan.month.prepare import PreparedFile, prepare_file, validate_history, validate_prepared
 from jzplan.month.resources import Resources
 from jzplan.reference.catalog import Catalog
 from jzplan.validate.history_checks import OutlierSettings, outlier_settings

@@ -10,24 +10,11 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
-from jzplan.alert.deadlines import Deadline, DeadlineOutcome, arrived_units, check_deadline
-from jzplan.alert.delivery import (
-    DeliveryError,
-    Resolver,
-    SecretRef,
-    emit_events,
-    load_channels,
-    notify,
-)
+from jzplan.alert.deadlines import DeadlineOutcome, arrived_units, check_deadline, deadline_of
+from jzplan.alert.delivery import DeliveryError, Resolver, SecretRef, deliver_pending
 from jzplan.core.periods import Period
-from jzplan.core.settings import Settings
 from jzplan.month.resources import Resources
-from jzplan.store import tracking
 from jzplan.track.history import StatusLoad, load_status_submissions
-
-
-def deadline_of(s: Settings) -> Deadline:
-    return Deadline(s.submission_deadline_day, s.submission_deadline_hour, s.timezone)
 
 
 @task(name="load-status-submissions", task_run_name="status-{period}", retries=2,
@@ -101,20 +88,17 @@ def prefect_emitter(*, event: str, resource: dict[str, str], payload: dict[str, 
 @task(name="deliver-alerts", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def deliver_alerts(resources: Resources) -> dict[str, Any]:
     logger = get_run_logger()
-    engine = resources.engine
-    recorded = tracking.record_alert_events(engine)
-    to_emit = tracking.pending_alert_events(engine, "emitted")
-    emitted = tracking.mark_alert_events(engine, emit_events(to_emit, prefect_emitter), "emitted")
-    to_notify = tracking.pending_alert_events(engine, "notified")
-    channels = load_channels(resources.settings.alert_channels_file)
-    results = notify(to_notify, channels, secret_resolver()) if to_notify else []
-    for r in results:
+    run = deliver_pending(
+        resources.engine,
+        prefect_emitter,
+        resources.settings.alert_channels_file,
+        secret_resolver(),
+    )
+    for r in run.results:
         logger.info("通知渠道 %s：%s（%d 条）%s", r.channel, r.status, r.alerts, r.detail)
-    failed = [r for r in results if r.status == "failed"]
-    if failed:
-        raise DeliveryError("；".join(f"{r.channel}: {r.detail}" for r in failed))
-    notified = tracking.mark_alert_events(engine, [e.id for e in to_notify], "notified")
-    summary = {"recorded": recorded, "emitted": emitted, "notified": notified,
-               "channels": {r.channel: r.status for r in results}}  # fmt: skip
+    if run.failed:
+        raise DeliveryError("；".join(f"{r.channel}: {r.detail}" for r in run.failed))
+    summary = {"recorded": run.recorded, "emitted": run.emitted, "notified": run.notified,
+               "channels": {r.channel: r.status for r in run.results}}  # fmt: skip
     logger.info("预警推送：%s", summary)
     return summary

@@ -15,10 +15,11 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 
 from jzplan.core.periods import Period
-from jzplan.month.pipeline import IngestOutcome, PeriodOutcome
+from jzplan.month.loading import IngestOutcome
+from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources
 from jzplan.report.data import read_report_data
-from jzplan.report.html import write_report
+from jzplan.report.html import report_link, write_report
 from jzplan.report.markdown import monthly_report
 from jzplan.report.workbook import write_workbook
 
@@ -28,14 +29,6 @@ class PublishedReport:
     markdown: Path
     html: Path
     workbook: Path
-
-
-def report_link(path: Path, base_url: str | None) -> str:
-    """Where a reader opens a report: under JZPLAN_REPORT_BASE_URL when it is served, else the
-    file itself."""
-    if base_url:
-        return base_url.rstrip("/") + "/" + path.name
-    return path.resolve().as_uri()
 
 
 @task(name="publish-report", task_run_name="report-{period}", retries=2, cache_policy=NO_CACHE)

@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from jzplan.alert.explanations import open_warnings
 from jzplan.core.periods import Period
-from jzplan.month.pipeline import IngestOutcome
+from jzplan.month.loading import IngestOutcome
 from jzplan.month.resources import Resources
 from jzplan.validate.datadocs import build_data_docs
 from jzplan.validate.plan_check import check_plan, plan_check_markdown, plan_check_table
@@ -60,7 +60,7 @@ def publish_validation(
         )
         out["data_docs"] = str(docs)
         logger.info("Data Docs：%s", docs.as_uri())
-    waiting = open_warnings(resources.engine, str(period), resources.catalog)
+    waiting = open_warnings(resources.engine, period, resources.catalog)
     out["warnings_open"] = len(waiting)
     lines = [f"# {period} 批次校验", ""]
     if docs is not None:

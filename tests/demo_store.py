@@ -15,7 +15,7 @@ from jzplan.core.periods import Period, period_range
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.ingest.forms import parse_submission
 from jzplan.ingest.inbox import discover_submissions, sha256_of
-from jzplan.month.pipeline import refresh_period
+from jzplan.month.refresh import refresh_period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.store import repo, tracking

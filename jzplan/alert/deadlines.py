@@ -8,8 +8,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from jzplan.alert.rules import as_records, missing_submission_alerts
+from jzplan.alert.rules import as_records, in_period, missing_submission_alerts
 from jzplan.core.periods import Period
+from jzplan.core.settings import Settings
+from jzplan.core.states import AlertKind
 from jzplan.ingest.forms import parse_submission
 from jzplan.ingest.inbox import discover_submissions
 from jzplan.reference.catalog import Catalog
@@ -35,6 +37,13 @@ class Deadline:
         return period if self.of(period) <= now else period.previous()
 
 
+def deadline_of(settings: Settings) -> Deadline:
+    """The submission deadline the settings configure."""
+    return Deadline(
+        settings.submission_deadline_day, settings.submission_deadline_hour, settings.timezone
+    )
+
+
 def arrived_units(inbox_dir: Path, period: Period, catalog: Catalog) -> set[str]:
     """Units with a readable form for ``period`` in the month's inbox folder (not yet loaded)."""
     units: set[str] = set()
@@ -47,7 +56,7 @@ def arrived_units(inbox_dir: Path, period: Period, catalog: Catalog) -> set[str]
 
 @dataclass(frozen=True, slots=True)
 class DeadlineOutcome:
-    period: str
+    period: Period
     due: datetime
     missing_units: list[str]
     alerts: dict[str, int]
@@ -59,16 +68,14 @@ def check_deadline(
     """Open a ``missing:<unit>:<period>`` alert for each reporting unit with neither an
     accepted submission nor a file in the inbox; the monthly run later keeps (or resolves)
     the same alert, so a unit is alerted once, at the deadline."""
-    p = str(period)
-    submitted = repo.submitted_units(bind, p) | arrived
+    submitted = repo.submitted_units(bind, str(period)) | arrived
     reporting = [u.code for u in catalog.reporting_units]
-    alerts = missing_submission_alerts(p, reporting, submitted, catalog)
-    suffix = f":{p}"
+    alerts = missing_submission_alerts(period, reporting, submitted, catalog)
     counts = repo.sync_alerts(
         bind,
-        p,
+        str(period),
         as_records(alerts),
-        scope_kinds={"missing_submission"},
-        in_scope=lambda key: key.endswith(suffix),
+        scope_kinds={AlertKind.MISSING_SUBMISSION},
+        in_scope=in_period(period),
     )
-    return DeadlineOutcome(p, due, [a.org_unit for a in alerts if a.org_unit], counts)
+    return DeadlineOutcome(period, due, [a.org_unit for a in alerts if a.org_unit], counts)

@@ -21,10 +21,12 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from jzplan.core.states import AlertAction, AlertKey, AlertSeverity, TargetStatus
+from jzplan.store import tracking
+from jzplan.store.db import Bind
 from jzplan.store.tracking import AlertEvent
 
-SEVERITY_RANK = {"warning": 1, "critical": 2}
-SEVERITY_LABELS = {"warning": "一般", "critical": "严重"}
+SEVERITY_RANK = {AlertSeverity.WARNING: 1, AlertSeverity.CRITICAL: 2}
 EVENT_PREFIX = "jzplan.alert"
 # WeCom robots reject markdown content over 4096 bytes; DingTalk's limit is larger (20000)
 WECOM_MAX_BYTES = 4096
@@ -44,7 +46,7 @@ class Channel(BaseModel):
     name: str
     type: Literal["webhook", "dingtalk", "wecom", "email"]
     enabled: bool = True
-    min_severity: Literal["warning", "critical"] = "warning"
+    min_severity: AlertSeverity = AlertSeverity.WARNING
     url: SecretRef | None = None  # webhook, dingtalk, wecom: the URL holds the token
     secret: SecretRef | None = None  # dingtalk: signing secret (加签), optional
     at_mobiles: list[str] = Field(default_factory=list)  # dingtalk/wecom: people to @
@@ -128,33 +130,46 @@ def emit_events(events: Sequence[AlertEvent], emitter: Emitter) -> list[int]:
     return done
 
 
-def _status_of(dedup_key: str) -> str:
-    return dedup_key.rsplit(":", 1)[-1]
+def severity_label(severity: str) -> str:
+    """The Chinese word of a stored severity; the value itself when it is not one."""
+    try:
+        return AlertSeverity(severity).label
+    except ValueError:
+        return severity
+
+
+def severity_rank(severity: str) -> int:
+    """How loud a stored severity is (0 for a value that is not one)."""
+    try:
+        return SEVERITY_RANK[AlertSeverity(severity)]
+    except ValueError:
+        return 0
+
+
+def _target_status(event: AlertEvent) -> TargetStatus | None:
+    """The status a target alert's event is about (the store's key read back at the edge)."""
+    return AlertKey.parse(event.dedup_key).target_status
 
 
 def digest(events: Sequence[AlertEvent], title: str = "焦作新区目标跟踪预警") -> tuple[str, str]:
     """(title, Markdown body) of one notification for a batch of transitions. A target whose
     status changed (one alert resolved, another opened) is one line: 由预警转为滞后."""
-    from jzplan.track.progress import STATUS_LABELS
-
-    opened = [e for e in events if e.action == "opened"]
-    resolved = [e for e in events if e.action == "resolved"]
-    changed_from: dict[str, str] = {}
+    opened = [e for e in events if e.action == AlertAction.OPENED]
+    resolved = [e for e in events if e.action == AlertAction.RESOLVED]
+    changed_from: dict[str, TargetStatus | None] = {}
     for e in resolved:
         if e.target_id and any(o.target_id == e.target_id for o in opened):
-            changed_from[e.target_id] = _status_of(e.dedup_key)
+            changed_from[e.target_id] = _target_status(e)
     periods = sorted({e.period for e in events})
     lines = [f"### {title}（{'、'.join(periods)}）", ""]
     if opened:
         lines.append(f"**新增或变化 {len(opened)} 条**")
         for e in opened:
-            level = SEVERITY_LABELS.get(e.severity, e.severity)
             text = e.message
             if e.target_id in changed_from:
-                before = STATUS_LABELS.get(changed_from[e.target_id], changed_from[e.target_id])
-                now = STATUS_LABELS.get(_status_of(e.dedup_key), "")
-                text += f"（由{before}转为{now}）"
-            lines.append(f"- 【{level}】{text}")
+                before, now = changed_from[e.target_id], _target_status(e)
+                text += f"（由{before.label if before else ''}转为{now.label if now else ''}）"
+            lines.append(f"- 【{severity_label(e.severity)}】{text}")
         lines.append("")
     plain_resolved = [e for e in resolved if e.target_id not in changed_from]
     if plain_resolved:
@@ -276,9 +291,7 @@ def notify(
                 results.append(ChannelResult(ch.name, "skipped", detail="disabled"))
                 continue
             wanted = [
-                e
-                for e in events
-                if SEVERITY_RANK.get(e.severity, 0) >= SEVERITY_RANK[ch.min_severity]
+                e for e in events if severity_rank(e.severity) >= SEVERITY_RANK[ch.min_severity]
             ]
             if not wanted:
                 results.append(ChannelResult(ch.name, "skipped", detail="nothing to send"))
@@ -314,3 +327,38 @@ def notify(
         if own_client:
             http.close()
     return results
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRun:
+    """What one delivery did: transitions recorded in the outbox, emitted as events,
+    notified to the channels (0 when a channel failed: they stay pending), per channel."""
+
+    recorded: dict[str, int]
+    emitted: int
+    notified: int
+    results: list[ChannelResult]
+
+    @property
+    def failed(self) -> list[ChannelResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def deliver_pending(
+    bind: Bind, emitter: Emitter, channels_file: Path, resolve: Resolver
+) -> DeliveryRun:
+    """Record the alerts' new transitions in the outbox, emit the pending ones as events and
+    send the pending notifications. Transitions stay pending until delivered, so a retry (or
+    the next run) sends what did not go out; a failed channel leaves every notification
+    pending."""
+    recorded = tracking.record_alert_events(bind)
+    to_emit = tracking.pending_alert_events(bind, "emitted")
+    emitted = tracking.mark_alert_events(bind, emit_events(to_emit, emitter), "emitted")
+    to_notify = tracking.pending_alert_events(bind, "notified")
+    channels = load_channels(channels_file)
+    results = notify(to_notify, channels, resolve) if to_notify else []
+    run = DeliveryRun(recorded, emitted, 0, results)
+    if run.failed:
+        return run
+    notified = tracking.mark_alert_events(bind, [e.id for e in to_notify], "notified")
+    return DeliveryRun(recorded, emitted, notified, results)

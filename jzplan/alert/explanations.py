@@ -17,7 +17,15 @@ from typing import Any
 
 from sqlalchemy import Table, insert, select, update
 
-from jzplan.alert.rules import Alert, as_records
+from jzplan.alert.rules import Alert, as_records, in_period
+from jzplan.core.periods import Period
+from jzplan.core.states import (
+    AlertKey,
+    AlertKind,
+    AlertSeverity,
+    IssueSeverity,
+    SubmissionStatus,
+)
 from jzplan.reference.catalog import Catalog
 from jzplan.store import repo
 from jzplan.store.db import Bind, connect, transaction
@@ -28,7 +36,7 @@ from jzplan.store.models import (
     ValidationResultRow,
 )
 
-KIND = "validation_warning"
+KIND = AlertKind.VALIDATION_WARNING
 
 _submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
 _result: Table = ValidationResultRow.__table__  # type: ignore[assignment]
@@ -46,29 +54,29 @@ class Finding:
 
     submission_id: int
     org_unit: str
-    period: str
+    period: Period
     rule: str
     indicator: str
     value: float | None
     message: str
 
     @property
-    def dedup_key(self) -> str:
-        return f"validation:{self.period}:{self.org_unit}:{self.rule}:{self.indicator}"
+    def key(self) -> AlertKey:
+        return AlertKey.validation(str(self.period), self.org_unit, self.rule, self.indicator)
 
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
     submission_id: int
     org_unit: str
-    period: str
+    period: Period
     rule: str
     indicator: str
     value: float | None
     text: str
 
 
-def warning_findings(bind: Bind, period: str) -> list[Finding]:
+def warning_findings(bind: Bind, period: Period) -> list[Finding]:
     """Failed warning rules of the period's accepted submissions, one per flagged figure."""
     query = (
         select(
@@ -79,9 +87,9 @@ def warning_findings(bind: Bind, period: str) -> list[Finding]:
         )
         .join(_result, _result.c.submission_id == _submission.c.id)
         .where(
-            _submission.c.period == period,
-            _submission.c.status == "accepted",
-            _result.c.severity == "warning",
+            _submission.c.period == str(period),
+            _submission.c.status == SubmissionStatus.ACCEPTED,
+            _result.c.severity == IssueSeverity.WARNING,
             _result.c.success.is_(False),
         )
         .order_by(_submission.c.org_unit_code, _result.c.rule)
@@ -108,14 +116,16 @@ def warning_findings(bind: Bind, period: str) -> list[Finding]:
     return out
 
 
-def read_explanations(bind: Bind, period: str) -> list[Explanation]:
-    query = select(_explanation).where(_explanation.c.period == period).order_by(_explanation.c.id)
+def read_explanations(bind: Bind, period: Period) -> list[Explanation]:
+    query = (
+        select(_explanation).where(_explanation.c.period == str(period)).order_by(_explanation.c.id)
+    )
     with connect(bind) as conn:
         return [
             Explanation(
                 submission_id=int(r["submission_id"]),
                 org_unit=str(r["org_unit_code"]),
-                period=str(r["period"]),
+                period=Period.parse(str(r["period"])),
                 rule=str(r["rule"]),
                 indicator=str(r["indicator_code"]),
                 value=r["value"],
@@ -131,7 +141,7 @@ def _same(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def validation_alerts(bind: Bind, period: str, catalog: Catalog) -> list[Alert]:
+def validation_alerts(bind: Bind, period: Period, catalog: Catalog) -> list[Alert]:
     """An alert per flagged figure without an explanation of that very figure."""
     explained: dict[tuple[str, str, str], list[Explanation]] = {}
     for e in read_explanations(bind, period):
@@ -146,9 +156,9 @@ def validation_alerts(bind: Bind, period: str, catalog: Catalog) -> list[Alert]:
         again = "（数值已更正，原说明不再适用，请重新说明）" if earlier else "，请报送情况说明"
         alerts.append(
             Alert(
-                dedup_key=f.dedup_key,
+                key=f.key,
                 kind=KIND,
-                severity="warning",
+                severity=AlertSeverity.WARNING,
                 org_unit=f.org_unit,
                 target_id=None,
                 message=(
@@ -162,17 +172,16 @@ def validation_alerts(bind: Bind, period: str, catalog: Catalog) -> list[Alert]:
 
 
 def sync_validation_alerts(
-    bind: Bind, *, catalog: Catalog, period: str, as_of: str | None = None
+    bind: Bind, *, catalog: Catalog, period: Period, as_of: Period | None = None
 ) -> dict[str, int]:
     """Open, keep, resolve and reopen the period's validation alerts (``as_of``: the batch
     being processed, at or after ``period``)."""
-    prefix = f"validation:{period}:"
     return repo.sync_alerts(
         bind,
-        max(as_of or period, period),
+        str(max(as_of or period, period)),
         as_records(validation_alerts(bind, period, catalog)),
         scope_kinds={KIND},
-        in_scope=lambda key: key.startswith(prefix),
+        in_scope=in_period(period),
     )
 
 
@@ -181,7 +190,7 @@ def record_explanation(
     *,
     catalog: Catalog,
     org_unit: str,
-    period: str,
+    period: Period,
     indicator: str,
     text: str,
     rule: str | None = None,
@@ -212,7 +221,7 @@ def record_explanation(
             key = {"submission_id": f.submission_id, "rule": f.rule, "indicator_code": indicator}
             row = {
                 "org_unit_code": org_unit,
-                "period": period,
+                "period": str(period),
                 "value": f.value,
                 "text": text,
                 "explained_by": explained_by,
@@ -227,16 +236,16 @@ def record_explanation(
                 conn.execute(insert(_explanation), [{**key, **row}])
             else:
                 conn.execute(update(_explanation).where(_explanation.c.id == found).values(row))
-        keys = [f.dedup_key for f in findings]
+        keys = [str(f.key) for f in findings]
         seen = conn.scalars(select(_alert.c.last_seen).where(_alert.c.dedup_key.in_(keys)))
-        as_of = max([period, *(str(s) for s in seen)])
+        as_of = max([period, *(Period.parse(str(s)) for s in seen)])
         counts = sync_validation_alerts(conn, catalog=catalog, period=period, as_of=as_of)
     return {"explained": len(findings), "rules": sorted({f.rule for f in findings}), **counts}
 
 
-def open_warnings(bind: Bind, period: str, catalog: Catalog) -> list[dict[str, Any]]:
+def open_warnings(bind: Bind, period: Period, catalog: Catalog) -> list[dict[str, Any]]:
     """The period's flagged figures still waiting for an explanation (for the CLI)."""
     return [
-        {"key": a.dedup_key, "unit": a.org_unit, "message": a.message}
+        {"key": str(a.key), "unit": a.org_unit, "message": a.message}
         for a in validation_alerts(bind, period, catalog)
     ]

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 
+from jzplan.core.periods import Period
+from jzplan.core.states import ALERTING, AlertKey, AlertKind, AlertSeverity, TargetStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.track.progress import ALERTING, STATUS_LABELS
 
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    dedup_key: str
-    kind: str
-    severity: str
+    key: AlertKey
+    kind: AlertKind
+    severity: AlertSeverity
     org_unit: str | None
     target_id: str | None
     message: str
@@ -27,33 +28,35 @@ def target_alerts(progress: pd.DataFrame, plan: Plan, catalog: Catalog) -> list[
     target that stays 滞后 month after month is one alert, and a change of status is a new one.
     An overdue milestone is its own kind (``milestone_overdue``)."""
     out: list[Alert] = []
-    for target_id, status in progress[["target_id", "status"]].itertuples(index=False):
-        if status not in ALERTING:
+    for target_id, value in progress[["target_id", "status"]].itertuples(index=False):
+        if value not in ALERTING:
             continue
+        status = TargetStatus(str(value))
         t = plan.target(str(target_id))
         scope = catalog.unit(t.scope).name
+        overdue = status == TargetStatus.OVERDUE
         out.append(
             Alert(
-                dedup_key=f"target:{t.id}:{status}",
-                kind="milestone_overdue" if status == "overdue" else "target_status",
-                severity=ALERTING[str(status)],
+                key=AlertKey.for_target(t.id, status),
+                kind=AlertKind.MILESTONE_OVERDUE if overdue else AlertKind.TARGET_STATUS,
+                severity=ALERTING[status],
                 org_unit=t.scope,
                 target_id=t.id,
-                message=f"{scope}「{t.label}」{STATUS_LABELS[str(status)]}",
+                message=f"{scope}「{t.label}」{status.label}",
             )
         )
     return out
 
 
 def missing_submission_alerts(
-    period: str, expected_units: Iterable[str], submitted: set[str], catalog: Catalog
+    period: Period, expected_units: Iterable[str], submitted: set[str], catalog: Catalog
 ) -> list[Alert]:
     """A reporting unit without an accepted submission for the period."""
     return [
         Alert(
-            dedup_key=f"missing:{code}:{period}",
-            kind="missing_submission",
-            severity="critical",
+            key=AlertKey.missing(code, str(period)),
+            kind=AlertKind.MISSING_SUBMISSION,
+            severity=AlertSeverity.CRITICAL,
             org_unit=code,
             target_id=None,
             message=f"{catalog.unit(code).name} 未按期报送 {period} 月报",
@@ -64,14 +67,17 @@ def missing_submission_alerts(
 
 
 def rejected_submission_alerts(
-    period: str, rejected: Iterable[tuple[str, str, str]], submitted: set[str], catalog: Catalog
+    period: Period,
+    rejected: Iterable[tuple[str, str, str]],
+    submitted: set[str],
+    catalog: Catalog,
 ) -> list[Alert]:
     """A rejected file (unit, file name, first error) whose unit has no accepted one yet."""
     return [
         Alert(
-            dedup_key=f"rejected:{unit}:{period}",
-            kind="rejected_submission",
-            severity="warning",
+            key=AlertKey.rejected(unit, str(period)),
+            kind=AlertKind.REJECTED_SUBMISSION,
+            severity=AlertSeverity.WARNING,
             org_unit=unit,
             target_id=None,
             message=f"{catalog.unit(unit).name} {period} 月报 {file_name} 被退回：{reason}",
@@ -81,5 +87,31 @@ def rejected_submission_alerts(
     ]
 
 
+def alert_period(key: AlertKey) -> str | None:
+    """The reporting month a submission or validation alert is about; None for a target's."""
+    if key.family in ("missing", "rejected"):
+        return key.parts[1]
+    if key.family == "validation":
+        return key.parts[0]
+    return None
+
+
+def in_period(period: Period) -> Callable[[str], bool]:
+    """Whether a stored key (the store's ``dedup_key`` text) is an alert about ``period``."""
+    p = str(period)
+    return lambda text: alert_period(AlertKey.parse(text)) == p
+
+
 def as_records(alerts: Iterable[Alert]) -> list[dict[str, object]]:
-    return [asdict(a) for a in alerts]
+    """The alerts as the store's rows: the key as its text, kinds and severities as values."""
+    return [
+        {
+            "dedup_key": str(a.key),
+            "kind": str(a.kind),
+            "severity": str(a.severity),
+            "org_unit": a.org_unit,
+            "target_id": a.target_id,
+            "message": a.message,
+        }
+        for a in alerts
+    ]

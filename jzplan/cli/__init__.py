@@ -8,18 +8,19 @@ import argparse
 import sys
 
 from jzplan.cli import validation as validation_cli
+from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.ingest import template
 
 
-def _progress(period: str) -> int:
+def _progress(period: Period) -> int:
     from jzplan.month.resources import open_resources
     from jzplan.report.markdown import progress_table
     from jzplan.store import repo
 
     resources = open_resources(Settings())
     try:
-        frame = repo.read_progress(resources.engine, period)
+        frame = repo.read_progress(resources.engine, str(period))
         if frame.empty:
             print(f"{period} 尚无目标进度：先运行该月的 monthly-progress", file=sys.stderr)
             return 1
@@ -35,18 +36,16 @@ def _progress(period: str) -> int:
         resources.close()
 
 
-def _report(period: str, out_dir: str | None) -> int:
+def _report(month: Period, out_dir: str | None) -> int:
     """Write a stored month's HTML report and Excel workbook again (no flow run)."""
     from pathlib import Path
 
-    from jzplan.core.periods import Period
     from jzplan.month.resources import open_resources
     from jzplan.report.data import read_report_data
     from jzplan.report.html import write_report
     from jzplan.report.workbook import write_workbook
 
     settings = Settings()
-    month = Period.parse(period)
     stem = (Path(out_dir) if out_dir else settings.report_dir) / f"progress-{month}"
     resources = open_resources(settings)
     try:
@@ -75,12 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     back.add_argument("--start", required=True)
     back.add_argument("--end", required=True)
     prog = sub.add_parser("progress", help="打印某月的目标进度表")
-    prog.add_argument("--period", required=True)
+    prog.add_argument("--period", required=True, type=Period.parse)
     rep = sub.add_parser("report", help="重新生成某月的 HTML 月报与 Excel 报表（读库，不运行流程）")
-    rep.add_argument("--period", required=True)
+    rep.add_argument("--period", required=True, type=Period.parse)
     rep.add_argument("--out", help="输出目录，默认 JZPLAN_REPORT_DIR")
     alerts = sub.add_parser("alerts", help="打印预警记录（新增、解除），可按报告期筛选")
-    alerts.add_argument("--period", help="只看某月 YYYY-MM 的变化")
+    alerts.add_argument("--period", type=Period.parse, help="只看某月 YYYY-MM 的变化")
     dl = sub.add_parser("deadline", help="运行月报截止检查 deadline-check")
     dl.add_argument("--period", help="报告期 YYYY-MM，默认刚到截止时间的月份")
     sub.add_parser("automations", help="创建或更新 Prefect 通知自动化（幂等）")

@@ -59,7 +59,7 @@ _REFERENCE_LOCK = threading.Lock()
 
 def load_reference(settings: Settings) -> tuple[Catalog, Plan]:
     """The catalog and the plan, read once per process while their files stay the same (a
-    run of a warm process read and cross-checked them again for ~0.5 s)."""
+    warm process's next run need not read and cross-check them again)."""
     files = sorted(p for p in settings.catalog_dir.rglob("*") if p.is_file())
     plan_file = settings.plan_file()
     digest = hashlib.sha256()

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from jzplan.core.periods import Period
-from jzplan.month.pipeline import IngestOutcome
+from jzplan.month.loading import IngestOutcome
 from jzplan.store.db import Bind, connect
 from jzplan.store.models import SubmissionRow
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from jzplan.alert.explanations import KIND as VALIDATION_ALERT
 from jzplan.core.periods import Period, period_range
+from jzplan.core.states import TargetStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan, Target
 from jzplan.report.markdown import display_unit, in_display_unit
@@ -24,11 +25,11 @@ from jzplan.track.progress import PACED_KINDS, History, contributions, pace_curv
 
 # The report's headline: four buckets the leadership asks about, in this order.
 SUMMARY_BUCKETS: dict[str, tuple[str, ...]] = {
-    "已完成": ("achieved",),
-    "进度正常": ("on_track",),
-    "存在风险": ("at_risk",),
-    "滞后": ("behind", "missed", "overdue"),
-    "待报送/无数据": ("pending", "no_data"),
+    "已完成": (TargetStatus.ACHIEVED,),
+    "进度正常": (TargetStatus.ON_TRACK,),
+    "存在风险": (TargetStatus.AT_RISK,),
+    "滞后": (TargetStatus.BEHIND, TargetStatus.MISSED, TargetStatus.OVERDUE),
+    "待报送/无数据": (TargetStatus.PENDING, TargetStatus.NO_DATA),
 }
 # Key targets (a chart each): the area's quantitative 主要预期目标
 KEY_GROUP = "主要预期目标"
@@ -55,7 +56,7 @@ class TargetCourse:
     forecast: float | None
     forecast_low: float | None
     forecast_high: float | None
-    status: str
+    status: TargetStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,7 @@ def target_course(
         forecast=in_display_unit(last.get("forecast"), canonical, unit),
         forecast_low=in_display_unit(last.get("forecast_low"), canonical, unit),
         forecast_high=in_display_unit(last.get("forecast_high"), canonical, unit),
-        status=str(last.get("status", "no_data")),
+        status=TargetStatus(str(last.get("status", TargetStatus.NO_DATA))),
     )
 
 

@@ -14,12 +14,12 @@ import plotly.io as pio
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
-from jzplan.alert.delivery import SEVERITY_LABELS
+from jzplan.alert.delivery import severity_label
+from jzplan.core.states import TargetStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import GROUPS, Plan
 from jzplan.report.data import TIMELINESS_LABELS, ReportData, TargetCourse
 from jzplan.report.markdown import TABLE_COLUMNS, contribution_rows, group_rows, present
-from jzplan.track.progress import STATUS_LABELS
 
 FONT_STACK = (
     '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", '
@@ -28,14 +28,14 @@ FONT_STACK = (
 MONTHS = [f"{m}月" for m in range(1, 13)]
 # Status colours, shared by the table, the cards and the charts' titles
 STATUS_COLORS: dict[str, str] = {
-    "achieved": "#1a7f37",
-    "on_track": "#2f81f7",
-    "at_risk": "#d29922",
-    "behind": "#cf222e",
-    "missed": "#cf222e",
-    "overdue": "#cf222e",
-    "pending": "#6e7781",
-    "no_data": "#6e7781",
+    TargetStatus.ACHIEVED: "#1a7f37",
+    TargetStatus.ON_TRACK: "#2f81f7",
+    TargetStatus.AT_RISK: "#d29922",
+    TargetStatus.BEHIND: "#cf222e",
+    TargetStatus.MISSED: "#cf222e",
+    TargetStatus.OVERDUE: "#cf222e",
+    TargetStatus.PENDING: "#6e7781",
+    TargetStatus.NO_DATA: "#6e7781",
 }
 _PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "locale": "zh-CN"}
 
@@ -51,7 +51,7 @@ def _environment() -> Environment:
 
 
 # Figures are Plotly's JSON built directly: the figure objects validate every property as it
-# is set, which took about half a second a report; the JSON is the same.
+# is set, which is slow for a report of many charts; the JSON is the same.
 Figure = dict[str, Any]
 
 
@@ -82,7 +82,7 @@ def course_figure(course: TargetCourse) -> Figure:
     t = course.target
     unit = course.unit or ""
     n = len(course.actual)
-    layout = _layout(f"{t.id} {t.label}（{STATUS_LABELS.get(course.status, '')}）")
+    layout = _layout(f"{t.id} {t.label}（{course.status.label}）")
     data: list[dict[str, Any]] = [
         {"line": {"color": "#8c959f", "dash": "dash"}, "mode": "lines",
          "name": "时间进度（线性）", "x": MONTHS, "y": course.linear, "type": "scatter"},
@@ -199,12 +199,20 @@ def _alert_rows(frame: pd.DataFrame, catalog: Catalog) -> list[dict[str, str]]:
     return [
         {
             "unit": names.get(str(r["org_unit"]), "—") if present(r["org_unit"]) else "—",
-            "severity": SEVERITY_LABELS.get(str(r["severity"]), str(r["severity"])),
+            "severity": severity_label(str(r["severity"])),
             "message": str(r["message"]),
             "since": str(r["first_seen"]),
         }
         for r in frame.to_dict("records")
     ]
+
+
+def report_link(path: Path, base_url: str | None) -> str:
+    """Where a reader opens a report: under JZPLAN_REPORT_BASE_URL when it is served, else the
+    file itself."""
+    if base_url:
+        return base_url.rstrip("/") + "/" + path.name
+    return path.resolve().as_uri()
 
 
 def render_report(data: ReportData, plan: Plan, catalog: Catalog) -> str:
@@ -215,7 +223,7 @@ def render_report(data: ReportData, plan: Plan, catalog: Catalog) -> str:
         {
             "name": g,
             "rows": [
-                {"cells": cells, "status": str(status_of.get(cells["编号"], "no_data"))}
+                {"cells": cells, "status": str(status_of.get(cells["编号"], TargetStatus.NO_DATA))}
                 for cells in table[g]
             ],
         }

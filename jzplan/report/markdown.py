@@ -10,11 +10,12 @@ from typing import Any
 import pandas as pd
 
 from jzplan.core.periods import Period
+from jzplan.core.states import AlertAction, TargetStatus
 from jzplan.reference.catalog import Catalog, OrgUnit, convert
 from jzplan.reference.plan import GROUPS, Plan, Target
 from jzplan.store.db import Bind
 from jzplan.track.history import month_facts
-from jzplan.track.progress import STATUS_LABELS, contributions
+from jzplan.track.progress import contributions, status_label
 
 
 def present(value: object) -> bool:
@@ -116,7 +117,7 @@ def row_cells(t: Target, catalog: Catalog, row: Mapping[Any, Any]) -> dict[str, 
         "完成率": f"{float(pct):.1f}%" if pct is not None and present(pct) else "—",
         "年末预计": forecast,
         "剩余月均需完成": fmt("required_monthly"),
-        "状态": STATUS_LABELS.get(str(row.get("status")), "—"),
+        "状态": status_label(row.get("status"), "—"),
         "说明": str(raw_note) if present(raw_note) else "",
     }
 
@@ -136,7 +137,7 @@ def overall_progress(progress: pd.DataFrame) -> float:
     """Share (%) of targets achieved or on track: the leadership's one number."""
     if progress.empty:
         return 0.0
-    good = progress["status"].isin(["achieved", "on_track"]).sum()
+    good = progress["status"].isin([TargetStatus.ACHIEVED, TargetStatus.ON_TRACK]).sum()
     return float(good) / len(progress) * 100
 
 
@@ -193,7 +194,7 @@ def contribution_table(
 
 def status_counts(progress: pd.DataFrame) -> dict[str, int]:
     counts = progress["status"].value_counts()
-    return {STATUS_LABELS[str(k)]: int(v) for k, v in counts.items()}
+    return {TargetStatus(str(k)).label: int(v) for k, v in counts.items()}
 
 
 def monthly_report(
@@ -238,22 +239,22 @@ def stored_contribution_table(
 
 
 def contributions_text(
-    bind: Bind, plan: Plan, catalog: Catalog, period: str, progress: pd.DataFrame
+    bind: Bind, plan: Plan, catalog: Catalog, period: Period, progress: pd.DataFrame
 ) -> str:
     """The contribution table of a stored month, with its heading (empty without data)."""
-    table = stored_contribution_table(bind, plan, catalog, Period.parse(period), progress)
+    table = stored_contribution_table(bind, plan, catalog, period, progress)
     return f"### 各单位对新区目标的贡献\n\n{table}" if table else ""
 
 
-def alert_history_text(bind: Bind, period: str | None = None) -> str:
+def alert_history_text(bind: Bind, period: Period | None = None) -> str:
     """Every alert transition (opened / resolved) in order, one line each."""
-    from jzplan.alert.delivery import SEVERITY_LABELS
+    from jzplan.alert.delivery import severity_label
     from jzplan.store.tracking import read_alert_events
 
-    events = read_alert_events(bind, [period] if period else None)
+    events = read_alert_events(bind, [str(period)] if period else None)
     lines = [
-        f"{e.period}  {'新增' if e.action == 'opened' else '解除'}  "
-        f"{SEVERITY_LABELS.get(e.severity, e.severity)}  {e.message.removeprefix('已解除：')}"
+        f"{e.period}  {'新增' if e.action == AlertAction.OPENED else '解除'}  "
+        f"{severity_label(e.severity)}  {e.message.removeprefix('已解除：')}"
         for e in events
     ]
     return "\n".join(lines) if lines else "无预警记录"

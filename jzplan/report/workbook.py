@@ -45,6 +45,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jzplan.core.periods import Period
+from jzplan.core.states import TargetStatus
 from jzplan.ingest.forms import WHOLE_UNITS, save_workbook, ytd_span
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
@@ -53,7 +54,7 @@ from jzplan.store import repo
 from jzplan.store.db import Bind
 from jzplan.track.aggregate import Fact, FactKey
 from jzplan.track.history import month_facts
-from jzplan.track.progress import STATUS_LABELS
+from jzplan.track.progress import status_label
 
 OTHER_INDICATORS = "其他月报指标"
 PROVISIONAL_MARK = "（暂）"
@@ -74,14 +75,14 @@ _GREEN = ("C6EFCE", "006100")
 _GREY = ("EDEDED", "595959")
 # status → (fill, font colour) of the 状态 cell
 STATUS_COLOURS: dict[str, tuple[str, str]] = {
-    "achieved": _GREEN,
-    "on_track": _GREEN,
-    "at_risk": _AMBER,
-    "behind": _RED,
-    "missed": _RED,
-    "overdue": _RED,
-    "pending": _GREY,
-    "no_data": _GREY,
+    TargetStatus.ACHIEVED: _GREEN,
+    TargetStatus.ON_TRACK: _GREEN,
+    TargetStatus.AT_RISK: _AMBER,
+    TargetStatus.BEHIND: _RED,
+    TargetStatus.MISSED: _RED,
+    TargetStatus.OVERDUE: _RED,
+    TargetStatus.PENDING: _GREY,
+    TargetStatus.NO_DATA: _GREY,
 }
 _HEADER_FILL = "DDEBF7"
 _TITLE_ROW, _HEADER_ROW, _FIRST_DATA_ROW = 1, 2, 3
@@ -121,7 +122,7 @@ def _target_row(
     facts_last_year: Mapping[FactKey, Fact],
 ) -> dict[str, object]:
     status = str(row["status"]) if present(row.get("status")) else None
-    label = STATUS_LABELS.get(status, status) if status else None
+    label = status_label(status) if status else None
     if label and present(row.get("provisional")) and bool(row["provisional"]):
         label += PROVISIONAL_MARK
     out: dict[str, object] = {"指标": t.label, "状态": label}

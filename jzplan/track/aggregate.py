@@ -254,10 +254,19 @@ def aggregate_period(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFra
     org_unit, indicator.
 
     Vectorised over a reporting units × indicators array, the units above added up from it,
-    the rows produced in order (no sort): a national month (40,000 units × 100 indicators,
-    402,524 rows) takes about 0.4 s of CPU, plus 0.1–0.2 s to build the cached layout.
+    the rows produced in order (no sort).
     """
     tree = catalog.cached("aggregate.leaf_tree", lambda: _build_tree(catalog))
+    own = _leaf_grid(observations, tree)
+    grid = _Grid.empty(tree)
+    col = {code: j for j, code in enumerate(tree.indicators)}
+    _add_up(tree, catalog, col, own, grid)
+    rates = _recompute_rates(catalog, col, own, grid)
+    return _rows_in_order(tree, grid, rates)
+
+
+def _leaf_grid(observations: pd.DataFrame, tree: _Tree) -> np.ndarray:
+    """The reporting units' own figures as a units × indicators array (NaN: not reported)."""
     n_leaves, n_inds = tree.leaf_form.shape
     rows = _positions(observations["org_unit"], tree.leaf_index)
     cols = _positions(observations["indicator"], tree.ind_index)
@@ -268,23 +277,43 @@ def aggregate_period(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFra
         at, values = at[keep], values[keep]
     own = np.full((n_leaves, n_inds), np.nan)
     own.ravel()[at] = values
+    return own
+
+
+@dataclass(slots=True)
+class _Grid:
+    """The aggregates (units above the reporting units) × indicators: value, units reported
+    and expected, and whether the aggregate has a row."""
+
+    value: np.ndarray
+    n_rep: np.ndarray
+    n_exp: np.ndarray
+    derived: np.ndarray
+
+    @classmethod
+    def empty(cls, tree: _Tree) -> _Grid:
+        n_exp = tree.expected.copy()
+        return cls(
+            value=np.full(n_exp.shape, np.nan),
+            n_rep=np.zeros(n_exp.shape, dtype=np.int64),
+            n_exp=n_exp,
+            derived=np.zeros(n_exp.shape, dtype=bool),
+        )
+
+
+def _add_up(
+    tree: _Tree, catalog: Catalog, col: Mapping[str, int], own: np.ndarray, grid: _Grid
+) -> None:
+    """Summed and weighted-mean indicators of every aggregate, into ``grid``."""
+    inds = catalog.indicators
     observed = ~np.isnan(own)
     have = observed & tree.leaf_form
-
-    # the aggregates (units above the reporting units) × indicators
-    n_exp = tree.expected.copy()
-    value = np.full(n_exp.shape, np.nan)
-    n_rep = np.zeros(n_exp.shape, dtype=np.int64)
-    derived = np.zeros(n_exp.shape, dtype=bool)
-    inds = catalog.indicators
-    col = {code: j for j, code in enumerate(tree.indicators)}
-
     summed = [col[c] for c, i in inds.items() if i.aggregation == "sum"]
     if summed:
         total = tree.totals(np.where(have, own, 0.0))[:, summed]
         count = tree.totals(have, np.int64)[:, summed]
-        value[:, summed] = np.where(count > 0, total, np.nan)
-        n_rep[:, summed] = count
+        grid.value[:, summed] = np.where(count > 0, total, np.nan)
+        grid.n_rep[:, summed] = count
     weighted = [
         (col[c], col[i.weight])
         for c, i in inds.items()
@@ -297,15 +326,31 @@ def aggregate_period(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFra
         products = tree.totals(np.where(w_have, own[:, wcols], 0.0) * w_value)
         total_w = tree.totals(w_value)
         with np.errstate(divide="ignore", invalid="ignore"):
-            value[:, wcols] = np.where(total_w != 0, products / total_w, np.nan)
-        n_rep[:, wcols] = tree.totals(w_have, np.int64)
+            grid.value[:, wcols] = np.where(total_w != 0, products / total_w, np.nan)
+        grid.n_rep[:, wcols] = tree.totals(w_have, np.int64)
     plain = summed + [j for j, _ in weighted]
-    derived[:, plain] = n_exp[:, plain] > 0
+    grid.derived[:, plain] = grid.n_exp[:, plain] > 0
 
-    rates = [(code, ind) for code, ind in inds.items() if ind.aggregation == "recompute"]
+
+@dataclass(frozen=True, slots=True)
+class _UnitRates:
+    """The reporting units' own rates: columns (indicator positions), values, which exist."""
+
+    cols: list[int]
+    value: np.ndarray
+    rows: np.ndarray
+
+
+def _recompute_rates(
+    catalog: Catalog, col: Mapping[str, int], own: np.ndarray, grid: _Grid
+) -> _UnitRates:
+    """Rates from their components: the aggregates' into ``grid``, the reporting units'
+    returned."""
+    observed = ~np.isnan(own)
+    rates = [(c, i) for c, i in catalog.indicators.items() if i.aggregation == "recompute"]
     rate_cols = sorted(col[code] for code, _ in rates)
-    unit_value = np.full((n_leaves, len(rate_cols)), np.nan)  # the reporting units' own rates
-    unit_rows = np.zeros((n_leaves, len(rate_cols)), dtype=bool)
+    unit_value = np.full((own.shape[0], len(rate_cols)), np.nan)
+    unit_rows = np.zeros((own.shape[0], len(rate_cols)), dtype=bool)
     for code, ind in rates:
         assert ind.formula is not None
         j, parts = col[code], [col[c] for c in ind.components]
@@ -313,20 +358,25 @@ def aggregate_period(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFra
         k = rate_cols.index(j)
         unit_rows[:, k] = observed[:, parts].all(axis=1)
         unit_value[:, k] = _formula(ind.formula, {c: own[:, col[c]] for c in ind.components})
-        agg_rows = derived[:, parts].all(axis=1)
-        agg_value = _formula(ind.formula, {c: value[:, col[c]] for c in ind.components})
+        agg_rows = grid.derived[:, parts].all(axis=1)
+        agg_value = _formula(ind.formula, {c: grid.value[:, col[c]] for c in ind.components})
         # a part without a total makes the rate unknown, as in evaluate_formula
-        agg_rows_known = agg_rows & ~np.isnan(value[:, parts]).any(axis=1)
-        value[:, j] = np.where(agg_rows_known, agg_value, np.nan)
-        n_rep[:, j] = n_rep[:, parts].min(axis=1)
-        n_exp[:, j] = n_exp[:, parts].max(axis=1)
-        derived[:, j] = agg_rows
+        agg_rows_known = agg_rows & ~np.isnan(grid.value[:, parts]).any(axis=1)
+        grid.value[:, j] = np.where(agg_rows_known, agg_value, np.nan)
+        grid.n_rep[:, j] = grid.n_rep[:, parts].min(axis=1)
+        grid.n_exp[:, j] = grid.n_exp[:, parts].max(axis=1)
+        grid.derived[:, j] = agg_rows
+    return _UnitRates(rate_cols, unit_value, unit_rows)
 
-    # the rows in (org_unit, indicator) order: aggregates' and reporting units' merged by code
-    a_row, a_col = np.nonzero(derived)
+
+def _rows_in_order(tree: _Tree, grid: _Grid, rates: _UnitRates) -> pd.DataFrame:
+    """The rows in (org_unit, indicator) order: aggregates' and reporting units' merged by
+    code."""
+    n_inds = tree.leaf_form.shape[1]
+    a_row, a_col = np.nonzero(grid.derived)
     by_code = tree.leaves_by_code
-    l_row, l_k = np.nonzero(unit_rows[by_code])
-    l_col = np.asarray(rate_cols, dtype=np.int64)[l_k]
+    l_row, l_k = np.nonzero(rates.rows[by_code])
+    l_col = np.asarray(rates.cols, dtype=np.int64)[l_k]
     a_key = tree.agg_rank[a_row] * n_inds + a_col
     l_key = tree.leaf_rank[by_code[l_row]] * n_inds + l_col
     at_a = np.arange(len(a_key)) + np.searchsorted(l_key, a_key)
@@ -337,11 +387,11 @@ def aggregate_period(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFra
     ind_of = np.empty(n, dtype=np.int64)
     ind_of[at_a], ind_of[at_l] = a_col, l_col
     out_value = np.empty(n)
-    out_value[at_a], out_value[at_l] = value[a_row, a_col], unit_value[by_code[l_row], l_k]
+    out_value[at_a], out_value[at_l] = grid.value[a_row, a_col], rates.value[by_code[l_row], l_k]
     n_reported = np.ones(n, dtype=np.int64)
-    n_reported[at_a] = n_rep[a_row, a_col]
+    n_reported[at_a] = grid.n_rep[a_row, a_col]
     n_expected = np.ones(n, dtype=np.int64)
-    n_expected[at_a] = n_exp[a_row, a_col]
+    n_expected[at_a] = grid.n_exp[a_row, a_col]
     return pd.DataFrame(
         {
             "org_unit": pd.array(tree.codes.take(rank), dtype="str"),

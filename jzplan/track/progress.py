@@ -12,28 +12,11 @@ from datetime import date
 import pandas as pd
 
 from jzplan.core.periods import Period
+from jzplan.core.states import TargetStatus
 from jzplan.ingest.status_files import REPORT_LABELS, StatusReport
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan, Target, target_baseline_canonical, target_value_canonical
 from jzplan.track.aggregate import Fact, FactKey
-
-STATUS_LABELS: dict[str, str] = {
-    "achieved": "已完成",
-    "on_track": "正常",
-    "at_risk": "预警",
-    "behind": "滞后",
-    "missed": "未完成",
-    "overdue": "已逾期",
-    "pending": "待报送",
-    "no_data": "无数据",
-}
-# Statuses that raise an alert, and how loudly
-ALERTING: dict[str, str] = {
-    "at_risk": "warning",
-    "behind": "critical",
-    "missed": "critical",
-    "overdue": "critical",
-}
 
 # Tolerance for float noise: 120 / 100 - 1 is not exactly 0.2
 _EPS = 1e-9
@@ -44,6 +27,15 @@ FLOAT_COLUMNS = (
 )  # fmt: skip
 
 Profile = Mapping[int, float]  # month (1-12; 0 = the December before) → month-end value
+
+
+def status_label(status: object, default: str | None = None) -> str:
+    """The Chinese word of a status as stored or evaluated; ``default`` (else the value as
+    text) for one that is not a status."""
+    try:
+        return TargetStatus(str(status)).label
+    except ValueError:
+        return str(status) if default is None else default
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +67,7 @@ class TargetProgress:
     target_value: float | None
     unit: str | None
     completion_pct: float | None
-    status: str
+    status: TargetStatus
     provisional: bool
     note: str | None = None
     expected_seasonal: float | None = None
@@ -114,32 +106,35 @@ def _pace_status(
     lower_is_better: bool,
     final: bool,
     th: Thresholds,
-) -> str:
+) -> TargetStatus:
     if lower_is_better:
         if final:
-            return "achieved" if actual <= target + _EPS else "missed"
+            return TargetStatus.ACHIEVED if actual <= target + _EPS else TargetStatus.MISSED
         if actual <= expected + _EPS:
-            return "on_track"
-        return "at_risk" if expected > 0 and actual * th.at_risk_ratio <= expected else "behind"
+            return TargetStatus.ON_TRACK
+        near = expected > 0 and actual * th.at_risk_ratio <= expected
+        return TargetStatus.AT_RISK if near else TargetStatus.BEHIND
     if actual >= target - _EPS:
-        return "achieved"
+        return TargetStatus.ACHIEVED
     if final:
-        return "missed"
+        return TargetStatus.MISSED
     if actual >= expected - _EPS:
-        return "on_track"
-    return "at_risk" if actual >= expected * th.at_risk_ratio else "behind"
+        return TargetStatus.ON_TRACK
+    return TargetStatus.AT_RISK if actual >= expected * th.at_risk_ratio else TargetStatus.BEHIND
 
 
-_RANK = {"on_track": 0, "at_risk": 1, "behind": 2}
+_RANK: dict[str, int] = {TargetStatus.ON_TRACK: 0, TargetStatus.AT_RISK: 1, TargetStatus.BEHIND: 2}
 
 
-def _sticky(raw: str, shifted: str, previous: str | None) -> str:
+def _sticky(raw: TargetStatus, shifted: TargetStatus, previous: str | None) -> TargetStatus:
     """Hysteresis: from a worse previous status, improve only as far as the shifted
     evaluation allows (never worse than ``raw``, never better than ``raw``)."""
     if previous not in _RANK or raw not in _RANK or _RANK[previous] <= _RANK[raw]:
         return raw
     held = min(_RANK[previous], _RANK.get(shifted, 0))  # shifted "achieved" counts as 0
-    return raw if held <= _RANK[raw] else next(k for k, v in _RANK.items() if v == held)
+    return (
+        raw if held <= _RANK[raw] else TargetStatus(next(k for k, v in _RANK.items() if v == held))
+    )
 
 
 def _completion(actual: float | None, target: float | None) -> float | None:
@@ -201,15 +196,19 @@ def _report_status(target: Target, period: Period, report: StatusReport | None) 
         parts.append(f"{REPORT_LABELS[report.status]}{when}：{report.evidence or '—'}")
     code = report.status if report is not None else None
     if code == "done":
-        status = "achieved"
+        status = TargetStatus.ACHIEVED
     elif target.kind == "milestone" and due:
-        status = "overdue"
+        status = TargetStatus.OVERDUE
     elif final and target.kind == "qualitative":
-        status = "missed" if code is not None else "pending"
+        status = TargetStatus.MISSED if code is not None else TargetStatus.PENDING
     elif code is None or code == "not_started":
-        status = "pending"
+        status = TargetStatus.PENDING
     else:
-        status = {"on_track": "on_track", "slow": "at_risk", "behind": "behind"}[code]
+        status = {
+            "on_track": TargetStatus.ON_TRACK,
+            "slow": TargetStatus.AT_RISK,
+            "behind": TargetStatus.BEHIND,
+        }[code]
     return TargetProgress(
         target.id, None, None, None, None, None, status, False, "；".join(parts) or None,
         pace_model="report" if report is not None else None,
@@ -297,89 +296,123 @@ def evaluate_target(
     target: Target, catalog: Catalog, period: Period, history: History, th: Thresholds
 ) -> TargetProgress:
     """Evaluate one target; pure, so each kind is tested with hand-computed figures."""
-    final = period.month == 12
-    f = period.year_fraction
     if target.kind in ("milestone", "qualitative") or target.indicator is None:
         return _report_status(target, period, history.reports.get(target.id))
-
-    ind = catalog.indicator(target.indicator)
-    key = (target.scope, ind.code)
-    fact = history.now.get(key)
-    unit = ind.unit
-    provisional = bool(fact and fact.provisional)
-    actual = fact.value if fact else None
-    accumulates = ind.paced_from_zero
-    dec = history.last_december.get(key)
-
     if target.kind == "growth":
-        assert target.value is not None
-        g = target.value
-        last = history.same_month_last_year.get(key)
-        # The plan's own baseline first; else last December as stored.
-        target_value, linear, _ = _growth_pace(target, catalog, history, period.month)
-        if actual is None or last is None or not last.value:
-            return TargetProgress(
-                target.id, actual, None, target_value, unit, None, "no_data", provisional,
-                "缺少本期或去年同期数据",
-            )  # fmt: skip
-        growth = (actual / last.value - 1) * 100
-        same_period = last.value * (1 + g / 100)
-        if final:
-            status = "achieved" if growth >= g - _EPS else "missed"
-        else:
-            points = th.hysteresis * 100 / 3
-
-            def grade(shift: float) -> str:
-                if growth - shift >= g - _EPS:
-                    return "on_track"
-                return "at_risk" if growth - shift >= g - th.growth_at_risk_points else "behind"
-
-            status = _sticky(grade(0.0), grade(points), history.previous.get(target.id))
-        forecast: float | None = None
-        low: float | None = None
-        high: float | None = None
-        if dec is not None and dec.value:
-            # last year's December grown at this year's rate so far
-            forecast = dec.value * actual / last.value
-            done = min(max(last.value / dec.value, 0.0), 1.0) if accumulates else f
-            low, high = forecast_range(forecast, done, th.forecast_band)
-        note = f"同比增长 {growth:.1f}%（目标 {g:g}%）"
-        if forecast is not None and dec is not None and not final:
-            note += f"，预计全年增长 {(forecast / dec.value - 1) * 100:.1f}%"
-        needed = (
-            required_monthly(actual, target_value, period.month, False)
-            if target_value is not None and accumulates
-            else None
-        )
-        return TargetProgress(
-            target.id, actual, linear, target_value, unit, _completion(actual, target_value),
-            status, provisional, note, same_period, forecast, low, high, needed, "yoy",
-        )  # fmt: skip
-
+        return _growth_progress(target, catalog, period, history, th)
     # A ranking's value is a position (第N名), not a quantity to convert.
     target_value = (
         target.value if target.kind == "ranking" else target_value_canonical(target, catalog)
     )
     assert target_value is not None
-    if actual is None:
+    ind = catalog.indicator(target.indicator)
+    fact = history.now.get((target.scope, ind.code))
+    if fact is None:
         return TargetProgress(
-            target.id, None, None, target_value, unit, None, "no_data", False, "本期无数据"
-        )
-
-    if target.kind == "ranking":
-        if actual <= target_value:
-            status = "achieved" if final else "on_track"
-        elif final:
-            status = "missed"
-        else:
-            near = actual <= target_value + th.ranking_at_risk_places
-            status = "at_risk" if near else "behind"
-        return TargetProgress(
-            target.id, actual, target_value, target_value, unit, None, status, provisional,
-            f"最新位次 第{actual:g}位（目标 前{target_value:g}位）", target_value, actual,
-            actual, actual, None, "report",
+            target.id, None, None, target_value, ind.unit, None, TargetStatus.NO_DATA, False,
+            "本期无数据",
         )  # fmt: skip
+    if target.kind == "ranking":
+        return _ranking_progress(target, fact, target_value, ind.unit, period, th)
+    return _level_progress(target, catalog, period, history, th, fact, target_value)
 
+
+def _growth_progress(
+    target: Target, catalog: Catalog, period: Period, history: History, th: Thresholds
+) -> TargetProgress:
+    """A growth target: this month against the same month last year, at the target rate."""
+    assert target.value is not None and target.indicator is not None
+    final = period.month == 12
+    ind = catalog.indicator(target.indicator)
+    key = (target.scope, ind.code)
+    fact = history.now.get(key)
+    provisional = bool(fact and fact.provisional)
+    actual = fact.value if fact else None
+    accumulates = ind.paced_from_zero
+    dec = history.last_december.get(key)
+    g = target.value
+    last = history.same_month_last_year.get(key)
+    # The plan's own baseline first; else last December as stored.
+    target_value, linear, _ = _growth_pace(target, catalog, history, period.month)
+    if actual is None or last is None or not last.value:
+        return TargetProgress(
+            target.id, actual, None, target_value, ind.unit, None, TargetStatus.NO_DATA,
+            provisional, "缺少本期或去年同期数据",
+        )  # fmt: skip
+    growth = (actual / last.value - 1) * 100
+    same_period = last.value * (1 + g / 100)
+    if final:
+        status = TargetStatus.ACHIEVED if growth >= g - _EPS else TargetStatus.MISSED
+    else:
+        points = th.hysteresis * 100 / 3
+
+        def grade(shift: float) -> TargetStatus:
+            if growth - shift >= g - _EPS:
+                return TargetStatus.ON_TRACK
+            near = growth - shift >= g - th.growth_at_risk_points
+            return TargetStatus.AT_RISK if near else TargetStatus.BEHIND
+
+        status = _sticky(grade(0.0), grade(points), history.previous.get(target.id))
+    forecast: float | None = None
+    low: float | None = None
+    high: float | None = None
+    if dec is not None and dec.value:
+        # last year's December grown at this year's rate so far
+        forecast = dec.value * actual / last.value
+        done = min(max(last.value / dec.value, 0.0), 1.0) if accumulates else period.year_fraction
+        low, high = forecast_range(forecast, done, th.forecast_band)
+    note = f"同比增长 {growth:.1f}%（目标 {g:g}%）"
+    if forecast is not None and dec is not None and not final:
+        note += f"，预计全年增长 {(forecast / dec.value - 1) * 100:.1f}%"
+    needed = (
+        required_monthly(actual, target_value, period.month, False)
+        if target_value is not None and accumulates
+        else None
+    )
+    return TargetProgress(
+        target.id, actual, linear, target_value, ind.unit, _completion(actual, target_value),
+        status, provisional, note, same_period, forecast, low, high, needed, "yoy",
+    )  # fmt: skip
+
+
+def _ranking_progress(
+    target: Target,
+    fact: Fact,
+    target_value: float,
+    unit: str | None,
+    period: Period,
+    th: Thresholds,
+) -> TargetProgress:
+    """A ranking target: the latest position against the place the plan asks for."""
+    actual = fact.value
+    final = period.month == 12
+    if actual <= target_value:
+        status = TargetStatus.ACHIEVED if final else TargetStatus.ON_TRACK
+    elif final:
+        status = TargetStatus.MISSED
+    else:
+        near = actual <= target_value + th.ranking_at_risk_places
+        status = TargetStatus.AT_RISK if near else TargetStatus.BEHIND
+    return TargetProgress(
+        target.id, actual, target_value, target_value, unit, None, status, fact.provisional,
+        f"最新位次 第{actual:g}位（目标 前{target_value:g}位）", target_value, actual,
+        actual, actual, None, "report",
+    )  # fmt: skip
+
+
+def _level_progress(
+    target: Target,
+    catalog: Catalog,
+    period: Period,
+    history: History,
+    th: Thresholds,
+    fact: Fact,
+    target_value: float,
+) -> TargetProgress:
+    """A level, count, ceiling or ratio target: paced linearly or seasonally, with a
+    year-end forecast and what each remaining month must add."""
+    assert target.indicator is not None
+    actual, final, f = fact.value, period.month == 12, period.year_fraction
     lower_is_better = target.comparison == "<="
     start, linear, seasonal, share = _level_pace(target, catalog, history, period.month)
     use_seasonal = th.pace_model == "seasonal" and seasonal is not None
@@ -403,9 +436,9 @@ def evaluate_target(
         low, high = forecast_range(forecast, used, th.forecast_band, other)
     level_note = f"目标同比增长 {target.growth_pct:g}%" if target.growth_pct is not None else None
     return TargetProgress(
-        target.id, actual, linear, target_value, unit, _completion(actual, target_value),
-        status, provisional, level_note, seasonal, forecast, low, high,
-        required_monthly(actual, target_value, period.month, lower_is_better),
+        target.id, actual, linear, target_value, catalog.indicator(target.indicator).unit,
+        _completion(actual, target_value), status, fact.provisional, level_note, seasonal,
+        forecast, low, high, required_monthly(actual, target_value, period.month, lower_is_better),
         "seasonal" if use_seasonal else "linear",
     )  # fmt: skip
 

@@ -19,7 +19,6 @@ from jzplan.ingest.status_files import parse_ranking_file, parse_status_file
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.store import repo, tracking
-from jzplan.track.history import load_status_submissions
 from jzplan.track.progress import PROGRESS_COLUMNS
 from tests.conftest import REPO_ROOT
 
@@ -130,23 +129,6 @@ def test_deadline_check_alerts_when_nothing_arrived(
     tracking.record_alert_events(store)
     lwj = [e for e in tracking.read_alert_events(store) if e.dedup_key == "missing:LWJ:2013-05"]
     assert [(e.action, e.period) for e in lwj] == [("opened", "2013-05")]
-
-
-def test_status_and_ranking_files_load_idempotently(
-    store: Engine, plan: Plan, catalog: Catalog, tmp_path: Path
-) -> None:
-    period = Period(2013, 6)
-    shutil.copytree(INBOX / "2013-06", tmp_path / "2013-06")
-    first = load_status_submissions(store, tmp_path, period, plan=plan, catalog=catalog)
-    milestones = [t for t in plan.targets if t.kind in ("milestone", "qualitative")]
-    assert first.errors == [] and first.reports["inserted"] == len(milestones)
-    assert first.rankings["inserted"] == 2
-    again = load_status_submissions(store, tmp_path, period, plan=plan, catalog=catalog)
-    assert again.reports["unchanged"] == len(milestones) and again.reports["inserted"] == 0
-    c15 = {r.target_id: r for r in tracking.read_status_reports(store, 2013)}["C15"]
-    assert c15.status == "done" and "黄河水" in (c15.evidence or "")
-    ranks = {r.indicator: r.rank for r in tracking.read_rankings(store, 2013)}
-    assert ranks == {"rank_cluster_growth": 11, "rank_new_area_economy": 7}
 
 
 def test_bad_rows_are_located_and_left_out(plan: Plan, catalog: Catalog, tmp_path: Path) -> None:

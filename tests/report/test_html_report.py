@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from jzplan.alert.explanations import sync_validation_alerts
 from jzplan.core.periods import Period
+from jzplan.core.states import TARGET_STATUS_LABELS
 from jzplan.reference.catalog import Catalog, convert
 from jzplan.reference.plan import Plan
 from jzplan.report.data import SUMMARY_BUCKETS, key_targets, read_report_data
@@ -26,7 +27,6 @@ from jzplan.report.html import write_report
 from jzplan.store import repo
 from jzplan.store.db import make_engine
 from jzplan.track.history import month_facts
-from jzplan.track.progress import STATUS_LABELS
 
 CHROMIUM = os.environ.get("JZPLAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # Chromium as root in a container: no sandbox; no network chatter on a closed network
@@ -80,7 +80,12 @@ def store(demo_year: Engine, catalog: Catalog, tmp_path_factory: pytest.TempPath
         [{"rule": "mom_jump", "severity": "warning", "success": False, "checked": 20,
           "failed": 1, "details": [detail]}],
     )  # fmt: skip
-    sync_validation_alerts(engine, catalog=catalog, period=WARNED_PERIOD, as_of=WARNED_PERIOD)
+    sync_validation_alerts(
+        engine,
+        catalog=catalog,
+        period=Period.parse(WARNED_PERIOD),
+        as_of=Period.parse(WARNED_PERIOD),
+    )
     return engine
 
 
@@ -167,7 +172,7 @@ def _check_status_table(page: Any, progress: Any, plan: Plan) -> None:
     checked = 0
     for r in rows:
         db = progress.loc[r["id"]]
-        assert r["status"] == db["status"] and r["label"] == STATUS_LABELS[db["status"]], r
+        assert r["status"] == db["status"] and r["label"] == TARGET_STATUS_LABELS[db["status"]], r
         if db["actual"] != db["actual"]:  # NaN: no figure
             assert r["actual"] == "—", r
             continue

@@ -14,13 +14,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Engine
 
 from jzplan.core.periods import Period
+from jzplan.core.states import TARGET_STATUS_LABELS
 from jzplan.reference.catalog import Catalog, convert
 from jzplan.reference.plan import Plan, Target, TargetKind
 from jzplan.report.workbook import build_workbook, sheet_rows, write_workbook
 from jzplan.store import repo
 from jzplan.track.aggregate import Fact
 from jzplan.track.history import month_facts
-from jzplan.track.progress import STATUS_LABELS
 
 SHEETS = ["焦作新区", "苏家作乡", "宁郭镇", "阳庙镇", "李万街道", "文苑街道", "文昌街道"]
 HEADER = ["指标", "单位", "年度目标", "累计", "完成进度%", "时间进度%", "同比增长%", "状态"]
@@ -110,7 +110,9 @@ def test_target_rows_match_the_store(
             label, unit_cell, goal, ytd, done, time, growth, status = cells
             row = progress[t.id]
             assert label == t.label
-            want_status = STATUS_LABELS[row["status"]] + ("（暂）" if row["provisional"] else "")
+            want_status = TARGET_STATUS_LABELS[row["status"]] + (
+                "（暂）" if row["provisional"] else ""
+            )
             assert status == want_status
             if t.kind not in FIGURE_KINDS or t.indicator is None:
                 assert (unit_cell, goal, ytd, done, time, growth) == (None,) * 6

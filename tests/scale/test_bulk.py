@@ -15,7 +15,9 @@ from jzplan.core.periods import Period
 from jzplan.ingest.bulk import coded, is_bulk, read_bulk
 from jzplan.ingest.forms import parse_submission
 from jzplan.ingest.inbox import discover_submissions
-from jzplan.month.pipeline import IngestOutcome, load_prepared, prepare_file, refresh_aggregates
+from jzplan.month.loading import IngestOutcome, load_prepared
+from jzplan.month.prepare import prepare_file
+from jzplan.month.refresh import refresh_aggregates
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.store import repo

@@ -13,7 +13,9 @@ from sqlalchemy import Engine, func, select
 from jzplan.alert.explanations import ExplanationError, open_warnings, record_explanation
 from jzplan.core.periods import Period
 from jzplan.core.submissions import ParsedSubmission
-from jzplan.month.pipeline import IngestOutcome, PreparedFile, load_prepared, refresh_period
+from jzplan.month.loading import IngestOutcome, load_prepared
+from jzplan.month.prepare import PreparedFile
+from jzplan.month.refresh import refresh_period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import load_plan
 from jzplan.store import repo
@@ -34,6 +36,7 @@ from tests.validate.cases import (
 )
 
 KEY = f"validation:{PERIOD}:{UNIT}:mom_jump:ind_output"
+MONTH = Period.parse(PERIOD)
 
 
 @pytest.fixture
@@ -112,15 +115,15 @@ def test_warning_alert_explained_then_asked_again(
     alert = _alert(engine)
     assert alert["kind"] == "validation_warning" and alert["resolved"] is None
     assert "工业总产值" in str(alert["message"]) and "情况说明" in str(alert["message"])
-    assert {w["key"] for w in open_warnings(engine, PERIOD, catalog)} >= {KEY}
+    assert {w["key"] for w in open_warnings(engine, MONTH, catalog)} >= {KEY}
 
     with pytest.raises(ExplanationError):
         record_explanation(
-            engine, catalog=catalog, org_unit=UNIT, period=PERIOD, indicator="gdp",
+            engine, catalog=catalog, org_unit=UNIT, period=MONTH, indicator="gdp",
             text="无", explained_on=date(2013, 4, 5),
         )  # fmt: skip
     done = record_explanation(
-        engine, catalog=catalog, org_unit=UNIT, period=PERIOD, indicator="ind_output",
+        engine, catalog=catalog, org_unit=UNIT, period=MONTH, indicator="ind_output",
         text="新企业投产，产值大幅增加", explained_by="王某", explained_on=date(2013, 4, 5),
     )  # fmt: skip
     assert "mom_jump" in done["rules"] and done["resolved"] >= 1

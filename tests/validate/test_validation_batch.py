@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-import pytest
 
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.ingest.forms import parse_submission
-from jzplan.month.pipeline import PreparedFile, history_groups
 from jzplan.reference.catalog import Catalog
 from jzplan.validate.batch import validate_files, validate_histories
 from jzplan.validate.validator import SubmissionValidator, ValidationReport
@@ -110,25 +106,3 @@ def test_history_suite_of_every_defect(validator: SubmissionValidator, catalog: 
         assert_same(report, validator.validate_history(parsed, history))
     codes = {i.code for r in batched for i in r.issues}
     assert {"ytd_decreased", "month_not_ytd_difference", "mom_jump", "yoy_jump"} <= codes
-
-
-def _prepared(name: str, unit: str | None, *, bulk: bool = False) -> PreparedFile:
-    frame = pd.DataFrame({"org_unit": [unit], "period": [PERIOD]})
-    parsed = ParsedSubmission(Path(name), "0" * 64, unit, PERIOD, frame=frame, bulk=bulk)
-    return PreparedFile(Path(name), name, parsed=parsed)
-
-
-@pytest.mark.parametrize(
-    ("files", "groups"),
-    [
-        ([("a", "NGZ"), ("b", "WC"), ("c", "LW")], [["a", "b", "c"]]),
-        # a unit's second file waits for its first to be loaded
-        ([("a", "LW"), ("b", "NGZ"), ("c", "LW"), ("d", "WC")], [["a", "b"], ["c", "d"]]),
-        # a bulk file alone
-        ([("a", "NGZ"), ("b", "*"), ("c", "WC")], [["a"], ["b"], ["c"]]),
-        ([("a", None), ("b", None)], [["a", "b"]]),
-    ],
-)
-def test_history_groups(files: list[tuple[str, str | None]], groups: list[list[str]]) -> None:
-    prepared = [_prepared(n, u, bulk=u == "*") for n, u in files]
-    assert [[p.sha256 for p in g] for g in history_groups(prepared)] == groups

@@ -14,7 +14,8 @@ from sqlalchemy import Engine, select
 from jzplan.core.periods import Period
 from jzplan.core.states import LifecycleError, check_transition
 from jzplan.ingest.inbox import discover_submissions, read_metadata
-from jzplan.month.pipeline import IngestOutcome, ingest_file, refresh_period
+from jzplan.month.loading import IngestOutcome, ingest_file
+from jzplan.month.refresh import refresh_period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.store import repo

@@ -1,0 +1,263 @@
+"""Loading a prepared file into the store: record the submission, run the history suite
+against the store as it is, then accept (load its figures) or reject it, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Connection
+
+from jzplan.core.periods import Period
+from jzplan.core.states import IssueSeverity
+from jzplan.core.submissions import ParsedSubmission
+from jzplan.ingest.inbox import sha256_of, source_path_of
+from jzplan.month.prepare import PreparedFile, prepare_file
+from jzplan.reference.catalog import Catalog
+from jzplan.store import repo
+from jzplan.store.bulk_load import find_bulk_file, load_bulk
+from jzplan.store.db import Bind, transaction
+from jzplan.store.lifecycle import accept_submission
+from jzplan.validate.history_checks import OutlierSettings
+from jzplan.validate.store_checks import validate_against_store, write_validation_documents
+from jzplan.validate.validator import SubmissionValidator, ValidationReport
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """What happened to one file: accepted, rejected or duplicate (seen before, byte for byte)."""
+
+    file: str
+    sha256: str
+    submission_id: int
+    status: str
+    org_unit: str | None
+    period: str | None
+    errors: int = 0
+    warnings: int = 0
+    messages: tuple[str, ...] = ()
+    rules_checked: int = 0
+    rules_failed: int = 0
+    inserted: int = 0
+    updated: int = 0
+    superseded: int = 0
+    unchanged: int = 0
+    changes: int = 0  # figures a correction changed (rows written to submission_change)
+    supersedes: int | None = None  # the accepted submission this one replaced
+    # A bulk file (jzplan.ingest.bulk): submission_id is 0; its units are submissions of their own
+    bulk_file_id: int | None = None
+    units: int = 0  # (unit, period) pairs in the bulk file
+    units_rejected: int = 0
+    units_unchanged: int = 0
+
+
+def load_prepared(
+    prepared: PreparedFile,
+    *,
+    bind: Bind,
+    arrival: Period,
+    received_at: datetime,
+    validator: SubmissionValidator | None = None,
+    outlier: OutlierSettings | None = None,
+    against_store: ValidationReport | None = None,
+) -> IngestOutcome:
+    """Record and load (or reject) a prepared file in one transaction (the caller's when
+    ``bind`` is a Connection in one). A file seen before, by sha256, is a no-op.
+
+    With ``validator``, the history suite runs here, against the store as it is inside this
+    transaction (a late or corrected earlier month loaded just before is already there);
+    ``against_store`` is its report when ``validate_history`` ran it just before."""
+    path = prepared.path
+    with transaction(bind) as conn:
+        seen = duplicate_outcome(conn, path, prepared.sha256)
+        if seen is not None:
+            return seen
+        parsed = prepared.parsed
+        if parsed is None:
+            raise RuntimeError(f"{path.name}: prepared as already stored, but the store lacks it")
+        if parsed.bulk:
+            return load_bulk_file(prepared, parsed, conn, arrival, received_at, validator, outlier)
+        return load_form(
+            prepared, parsed, conn, arrival, received_at, validator, outlier, against_store
+        )
+
+
+def duplicate_outcome(conn: Connection, path: Path, sha: str) -> IngestOutcome | None:
+    """The outcome of a file the store already has (a form or a bulk file), by sha256."""
+    seen = repo.find_submission_by_sha(conn, sha)
+    if seen is not None:
+        return IngestOutcome(path.name, sha, seen.id, "duplicate", seen.org_unit_code, seen.period)
+    bulk_id = find_bulk_file(conn, sha)
+    if bulk_id is not None:
+        return IngestOutcome(path.name, sha, 0, "duplicate", None, None, bulk_file_id=bulk_id)
+    return None
+
+
+def load_form(
+    prepared: PreparedFile,
+    parsed: ParsedSubmission,
+    conn: Connection,
+    arrival: Period,
+    received_at: datetime,
+    validator: SubmissionValidator | None = None,
+    outlier: OutlierSettings | None = None,
+    against_store: ValidationReport | None = None,
+) -> IngestOutcome:
+    """A township form: recorded, checked against the store, then accepted or rejected, in
+    the caller's transaction."""
+    path, sha = prepared.path, prepared.sha256
+    submission_id = repo.record_submission(
+        conn,
+        sha256=sha,
+        file_name=path.name,
+        archive_path=str(prepared.archive_path),
+        arrival_period=str(arrival),
+        received_at=received_at,
+        org_unit=parsed.org_unit,
+        period=parsed.period,
+        filed_on=parsed.filed_on,
+        size_bytes=prepared.size_bytes,
+        source_path=source_path_of(path),
+        file_format=prepared.file_format,
+    )
+    issues = list(prepared.issues)
+    results = list(prepared.results)
+    documents = list(prepared.documents)
+    if (
+        against_store is None
+        and validator is not None
+        and not any(i.severity == IssueSeverity.ERROR for i in issues)
+    ):
+        against_store = validate_against_store(conn, parsed, validator, outlier)
+    if against_store is not None:
+        issues.extend(against_store.issues)
+        results.extend(r.as_row() for r in against_store.results)
+        documents.extend(against_store.documents)
+    write_validation_documents(conn, submission_id, documents)
+    errors = [i for i in issues if i.severity == IssueSeverity.ERROR]
+    warnings = [i for i in issues if i.severity == IssueSeverity.WARNING]
+    common = {
+        "file": path.name,
+        "sha256": sha,
+        "submission_id": submission_id,
+        "org_unit": parsed.org_unit,
+        "period": parsed.period,
+        "errors": len(errors),
+        "warnings": len(warnings),
+        "messages": tuple(str(i) for i in issues),
+        "rules_checked": len(results),
+        "rules_failed": sum(1 for r in results if not r["success"]),
+    }
+    if errors:
+        repo.reject_submission(conn, submission_id, issues)
+        repo.write_validation_results(conn, submission_id, results)  # the passed rules too
+        return IngestOutcome(status="rejected", **common)  # type: ignore[arg-type]
+    accepted = accept_submission(conn, submission_id, parsed.frame, results)
+    loaded = accepted.load
+    return IngestOutcome(
+        status="accepted",
+        inserted=loaded.inserted,
+        updated=loaded.updated,
+        superseded=loaded.superseded,
+        unchanged=loaded.unchanged,
+        changes=len(accepted.changes),
+        supersedes=accepted.superseded_id,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def load_bulk_file(
+    prepared: PreparedFile,
+    parsed: ParsedSubmission,
+    conn: Connection,
+    arrival: Period,
+    received_at: datetime,
+    validator: SubmissionValidator | None = None,
+    outlier: OutlierSettings | None = None,
+) -> IngestOutcome:
+    """A bulk file: its units loaded or rejected one by one, in the caller's transaction;
+    with ``validator``, the history suite first runs against the store as it is now."""
+    path = prepared.path
+    issues, results = list(prepared.issues), list(prepared.results)
+    errors = [i for i in issues if i.severity == IssueSeverity.ERROR]
+    # a reading error or a table-level rule (no row to blame) rejects the whole file
+    parsed_rows = {i.row for i in parsed.issues if i.severity == IssueSeverity.ERROR}
+    rowless = any(i.row is None for i in errors)
+    bad_lines = [r for r in parsed_rows if r is not None]
+    first_line = int(parsed.frame["row"].iloc[0]) if len(parsed.frame) else 0
+    error_rows = np.union1d(
+        prepared.error_rows, np.asarray(bad_lines, dtype=np.int64) - first_line
+    ).astype(np.int64)
+    if validator is not None and not (rowless or parsed.frame.empty):
+        against_store = validate_against_store(conn, parsed, validator, outlier)
+        issues.extend(against_store.issues)
+        results.extend(r.as_row() for r in against_store.results)
+        error_rows = np.union1d(error_rows, against_store.error_rows).astype(np.int64)
+        errors = [i for i in issues if i.severity == IssueSeverity.ERROR]
+    loaded = load_bulk(
+        conn,
+        sha256=prepared.sha256,
+        file_name=path.name,
+        archive_path=str(prepared.archive_path),
+        arrival_period=str(arrival),
+        received_at=received_at,
+        frame=parsed.frame,
+        error_rows=error_rows,
+        issues=issues,
+        file_rejected=rowless or parsed.frame.empty,
+        results=results,
+        size_bytes=prepared.size_bytes,
+        source_path=source_path_of(path),
+        file_format=prepared.file_format,
+    )
+    return IngestOutcome(
+        file=path.name,
+        sha256=prepared.sha256,
+        submission_id=0,
+        status="accepted" if loaded.loaded or loaded.unchanged else "rejected",
+        org_unit=None,
+        period=parsed.period,
+        errors=len(errors),
+        warnings=sum(1 for i in issues if i.severity == IssueSeverity.WARNING),
+        messages=tuple(str(i) for i in issues[:50]),
+        rules_checked=len(results),
+        rules_failed=sum(1 for r in results if not r["success"]),
+        inserted=loaded.inserted,
+        superseded=loaded.superseded,
+        bulk_file_id=loaded.bulk_file_id,
+        units=loaded.units,
+        units_rejected=loaded.rejected,
+        units_unchanged=loaded.unchanged,
+    )
+
+
+def ingest_file(
+    path: Path,
+    *,
+    engine: Bind,
+    catalog: Catalog,
+    validator: SubmissionValidator,
+    archive_dir: Path,
+    arrival: Period,
+    received_at: datetime,
+) -> IngestOutcome:
+    """Archive, parse, validate and load (or reject) one file in one transaction.
+
+    A file seen before is a no-op.
+    """
+    sha = sha256_of(path)
+    seen = repo.find_submission_by_sha(engine, sha) or find_bulk_file(engine, sha)
+    known = {sha} if seen is not None else set()
+    prepared = prepare_file(
+        path,
+        catalog=catalog,
+        validator=validator,
+        archive_dir=archive_dir,
+        known=known,
+        arrival=arrival,
+    )
+    return load_prepared(
+        prepared, bind=engine, arrival=arrival, received_at=received_at, validator=validator
+    )

@@ -1,0 +1,186 @@
+"""Preparing a month's files: archive, parse and validate, touching no database, so files can
+be prepared in parallel and then loaded one after another (``jzplan.month.loading``)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import cast
+
+import numpy as np
+
+from jzplan.core.periods import Period
+from jzplan.core.states import IssueSeverity
+from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
+from jzplan.ingest.bulk import PARQUET_MAGIC, is_bulk, read_bulk
+from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.inbox import FileMetadata, archive_file, source_path_of, write_metadata
+from jzplan.ingest.readers import ReadError, detect_format
+from jzplan.reference.catalog import Catalog
+from jzplan.store.db import Bind
+from jzplan.validate.batch import validate_files
+from jzplan.validate.history_checks import OutlierSettings
+from jzplan.validate.store_checks import validate_many_against_store
+from jzplan.validate.validator import SubmissionValidator, ValidationReport
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedFile:
+    """A file archived, parsed and validated, not yet written to the store.
+
+    Preparing touches no database, so files can be prepared in parallel (threads or a Dask
+    cluster) and then loaded one after another in the month's transaction.
+    """
+
+    path: Path
+    sha256: str
+    archive_path: Path | None = None
+    parsed: ParsedSubmission | None = None
+    issues: tuple[SubmissionIssue, ...] = ()
+    results: tuple[dict[str, object], ...] = ()
+    size_bytes: int | None = None
+    file_format: str | None = None
+    # Great Expectations' result documents of the file suites, stored with the submission
+    documents: tuple[dict[str, object], ...] = ()
+    # Positions (into parsed.frame) of rows failing an error rule: a bulk file rejects
+    # exactly those rows' units and loads the others
+    error_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Parsed, its file suites left to ``validate_prepared`` with the batch's other files
+    pending: bool = False
+
+
+def prepare_file(
+    path: Path,
+    *,
+    catalog: Catalog,
+    validator: SubmissionValidator,
+    archive_dir: Path,
+    known: Collection[str] = (),
+    arrival: Period | None = None,
+    defer: bool = False,
+) -> PreparedFile:
+    """Archive (with a metadata sidecar), parse and validate one file; a file whose sha256 is
+    in ``known`` is only hashed. ``arrival`` defaults to the file's YYYY-MM folder.
+
+    With ``defer``, a township file is only archived and parsed (``pending``): its file suites
+    run in ``validate_prepared`` with the batch's other files (a bulk file is validated here)."""
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    if sha in known:
+        return PreparedFile(path, sha)
+    archived = archive_file(path, archive_dir, sha)
+    try:
+        file_format: str | None = detect_format(data, path.suffix)
+    except ReadError:
+        file_format = None
+    meta = FileMetadata(
+        sha256=sha,
+        size_bytes=len(data),
+        original_name=path.name,
+        source_path=source_path_of(path),
+        file_format=file_format,
+        archived_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    write_metadata(archived, meta)
+    bulk = is_bulk(data, path.suffix)
+    if bulk:
+        parsed = read_bulk(path, catalog, data=data, arrival=arrival)
+        parsed.sha256 = sha
+        file_format = "parquet" if data.startswith(PARQUET_MAGIC) else "csv"
+    else:
+        parsed = parse_submission(path, catalog, arrival=arrival, data=data)
+    prepared = PreparedFile(
+        path,
+        sha,
+        archived,
+        parsed,
+        tuple(parsed.issues),
+        (),
+        len(data),
+        file_format,
+        # a bulk file is validated even with bad cells: they reject their own units only
+        pending=parsed.ok or (bulk and not parsed.frame.empty),
+    )
+    if not prepared.pending or (defer and not bulk):
+        return prepared
+    return _with_report(prepared, validator.validate(parsed))
+
+
+def validate_prepared(
+    prepared: Sequence[PreparedFile], validator: SubmissionValidator
+) -> list[PreparedFile]:
+    """The file suites of every ``pending`` file, run once for all of them
+    (``jzplan.validate.batch``); each file's report is the one its own validation gives."""
+    todo = [i for i, p in enumerate(prepared) if p.pending and p.parsed is not None]
+    out = list(prepared)
+    if not todo:
+        return out
+    parsed = [cast(ParsedSubmission, prepared[i].parsed) for i in todo]
+    for i, report in zip(todo, validate_files(validator, parsed), strict=True):
+        out[i] = _with_report(prepared[i], report)
+    return out
+
+
+def _with_report(prepared: PreparedFile, report: ValidationReport) -> PreparedFile:
+    """``prepared`` with its file suites' report."""
+    bulk = prepared.parsed is not None and prepared.parsed.bulk
+    return replace(
+        prepared,
+        issues=prepared.issues + report.issues,
+        results=tuple(r.as_row() for r in report.results),
+        # GE's documents of a million-row file are not kept per unit (the results are)
+        documents=() if bulk else report.documents,
+        error_rows=np.asarray(report.error_rows, dtype=np.int64),
+        pending=False,
+    )
+
+
+def history_groups(prepared: Sequence[PreparedFile]) -> list[list[PreparedFile]]:
+    """The files in load order, cut into runs whose history suites may run together before
+    any of them is loaded: no unit in two files of a run (a file's history is its unit's
+    figures in the store, which an earlier file of the unit may change), a bulk file alone."""
+    groups: list[list[PreparedFile]] = []
+    units: set[object] = set()
+    after_bulk = False
+    for p in prepared:
+        parsed = p.parsed
+        bulk = parsed is not None and parsed.bulk
+        mine: set[object] = set()
+        if parsed is not None and not bulk:
+            mine = {parsed.org_unit, *parsed.frame["org_unit"].unique().tolist()} - {None}
+        if not groups or bulk or after_bulk or (mine & units):
+            groups.append([p])
+            units = mine
+        else:
+            groups[-1].append(p)
+            units |= mine
+        after_bulk = bulk
+    return groups
+
+
+def validate_history(
+    bind: Bind,
+    prepared: Sequence[PreparedFile],
+    validator: SubmissionValidator,
+    outlier: OutlierSettings | None = None,
+) -> list[ValidationReport | None]:
+    """The history suite of a run of ``history_groups`` against the store as it is now, run
+    once for all its township files without an error; None for the others (a bulk file's runs
+    when it is loaded). What ``load_prepared(..., against_store=)`` takes."""
+    todo = [
+        i
+        for i, p in enumerate(prepared)
+        if p.parsed is not None
+        and not p.parsed.bulk
+        and not any(x.severity == IssueSeverity.ERROR for x in p.issues)
+    ]
+    out: list[ValidationReport | None] = [None] * len(prepared)
+    parsed = [cast(ParsedSubmission, prepared[i].parsed) for i in todo]
+    for i, report in zip(
+        todo, validate_many_against_store(bind, parsed, validator, outlier), strict=True
+    ):
+        out[i] = report
+    return out

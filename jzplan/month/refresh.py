@@ -1,0 +1,153 @@
+"""Recomputing a month from the current submissions: totals at every level, target
+progress, and the alerts both raise (missing, rejected, validation warnings, target status)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from jzplan.alert.explanations import sync_validation_alerts
+from jzplan.alert.rules import (
+    as_records,
+    in_period,
+    missing_submission_alerts,
+    rejected_submission_alerts,
+    target_alerts,
+)
+from jzplan.core.periods import Period
+from jzplan.core.states import AlertKind
+from jzplan.reference.catalog import Catalog
+from jzplan.reference.plan import Plan
+from jzplan.store import repo
+from jzplan.store.db import Bind
+from jzplan.track.aggregate import aggregate_period
+from jzplan.track.history import load_history
+from jzplan.track.progress import History, Thresholds, evaluate_targets
+
+
+@dataclass(slots=True)
+class PeriodOutcome:
+    period: Period
+    aggregates: dict[str, int]
+    progress: dict[str, int] = field(default_factory=dict)
+    alerts: dict[str, int] = field(default_factory=dict)
+    missing_units: list[str] = field(default_factory=list)
+    progress_frame: pd.DataFrame | None = None
+    # what the evaluation read (the plan's units): the month's report reads the same
+    history: History | None = None
+
+
+def refresh_aggregates(engine: Bind, *, catalog: Catalog, period: Period) -> dict[str, int]:
+    """The period's totals at every level of the hierarchy, from its current figures;
+    returns the rewrite's inserted, updated, deleted and unchanged counts."""
+    p = str(period)  # the store's column
+    return repo.write_aggregates(
+        engine, p, aggregate_period(repo.period_values(engine, p), catalog)
+    )
+
+
+def evaluate_period(
+    engine: Bind, *, catalog: Catalog, plan: Plan, period: Period, thresholds: Thresholds
+) -> tuple[dict[str, int], pd.DataFrame]:
+    """Every target of the plan at ``period``, stored; the write's counts and the frame."""
+    counts, progress, _ = evaluate_and_store(engine, catalog, plan, period, thresholds)
+    return counts, progress
+
+
+def evaluate_and_store(
+    engine: Bind, catalog: Catalog, plan: Plan, period: Period, thresholds: Thresholds
+) -> tuple[dict[str, int], pd.DataFrame, History]:
+    """``evaluate_period`` with the history the evaluation read."""
+    history = load_history(engine, period, units={t.scope for t in plan.targets})
+    progress = evaluate_targets(plan, catalog, period, history, thresholds)
+    return repo.write_progress(engine, str(period), progress), progress, history
+
+
+def refresh_tracking(
+    engine: Bind, *, catalog: Catalog, plan: Plan, period: Period, thresholds: Thresholds
+) -> dict[str, int]:
+    """``evaluate_period`` without the frame: what the benchmark times as "evaluate"."""
+    counts, _ = evaluate_period(
+        engine, catalog=catalog, plan=plan, period=period, thresholds=thresholds
+    )
+    return counts
+
+
+def sync_submission_alerts(
+    engine: Bind, *, catalog: Catalog, period: Period, as_of: Period
+) -> tuple[list[str], dict[str, int]]:
+    """The period's missing and rejected submissions and its validation warnings, as alerts
+    kept up to date at ``as_of``; the units still missing and the alert counts."""
+    p = str(period)  # the store's column
+    submitted = repo.submitted_units(engine, p)
+    reporting = [u.code for u in catalog.reporting_units]
+    missing = [u for u in reporting if u not in submitted]
+    on_time = missing_submission_alerts(period, reporting, submitted, catalog)
+    on_time += rejected_submission_alerts(
+        period, repo.rejected_submissions(engine, p), submitted, catalog
+    )
+    counts = repo.sync_alerts(
+        engine,
+        str(as_of),
+        as_records(on_time),
+        scope_kinds={AlertKind.MISSING_SUBMISSION, AlertKind.REJECTED_SUBMISSION},
+        in_scope=in_period(period),
+    )
+    warned = sync_validation_alerts(engine, catalog=catalog, period=period, as_of=as_of)
+    return missing, {k: counts[k] + warned[k] for k in counts}
+
+
+def sync_target_alerts(
+    engine: Bind,
+    *,
+    catalog: Catalog,
+    plan: Plan,
+    period: Period,
+    thresholds: Thresholds,
+    progress: pd.DataFrame,
+) -> dict[str, int]:
+    """The targets' status alerts of ``period`` (none before ``alert_from_month``)."""
+    assessed = period.month >= thresholds.alert_from_month
+    return repo.sync_alerts(
+        engine,
+        str(period),
+        as_records(target_alerts(progress, plan, catalog) if assessed else []),
+        scope_kinds={AlertKind.TARGET_STATUS, AlertKind.MILESTONE_OVERDUE},
+    )
+
+
+def refresh_period(
+    engine: Bind,
+    *,
+    catalog: Catalog,
+    plan: Plan | None,
+    period: Period,
+    thresholds: Thresholds,
+    as_of: Period | None = None,
+) -> PeriodOutcome:
+    """Recompute a period from the current submissions: totals, target progress, alerts.
+
+    ``as_of`` is the batch being processed: a missing or rejected submission of ``period``
+    that a later batch brings is resolved at that batch, not at ``period``.
+    """
+    outcome = PeriodOutcome(period, refresh_aggregates(engine, catalog=catalog, period=period))
+    outcome.missing_units, counts = sync_submission_alerts(
+        engine, catalog=catalog, period=period, as_of=max(as_of or period, period)
+    )
+    if plan is not None and period.year == plan.year:
+        outcome.progress, progress, outcome.history = evaluate_and_store(
+            engine, catalog, plan, period, thresholds
+        )
+        outcome.progress_frame = progress
+        status_counts = sync_target_alerts(
+            engine,
+            catalog=catalog,
+            plan=plan,
+            period=period,
+            thresholds=thresholds,
+            progress=progress,
+        )
+        counts = {k: counts[k] + status_counts[k] for k in counts}
+    outcome.alerts = counts
+    return outcome
