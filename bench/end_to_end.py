@@ -23,7 +23,8 @@ def e2e_child(out: Path, tier_name: str, units: int | None) -> dict[str, Any]:
     """In this (fresh) process: setup, then read → validate → load → aggregate → evaluate of
     the tier's last month on PostgreSQL; wall times and the process's peak memory."""
     from jzplan.core.periods import Period
-    from jzplan.month.pipeline import load_prepared, refresh_aggregates, refresh_tracking
+    from jzplan.month.loading import load_prepared
+    from jzplan.month.refresh import refresh_aggregates, refresh_tracking
     from jzplan.reference.catalog import load_catalog
     from jzplan.reference.plan import load_plan
     from jzplan.track.progress import Thresholds

@@ -9,7 +9,7 @@ PostgreSQL database ``jzplan_bench`` dropped and created afresh), the stages:
   floor: pyarrow's reader to a pandas frame;
 - ``validate``: the project's GE file suites (``SubmissionValidator.validate``); floor: the
   same checks in raw pandas and duckdb (``bench/validation_floor.py``);
-- ``load``: ``jzplan.month.pipeline.load_prepared`` of the read and validated file; floor: COPY
+- ``load``: ``jzplan.month.loading.load_prepared`` of the read and validated file; floor: COPY
   (PostgreSQL) or sqlite3 ``executemany`` of the same rows into an unconstrained table;
 - ``aggregate``: ``refresh_aggregates`` (store read, totals at every level, write); floor:
   pandas and duckdb totals from the in-memory leaf figures (``aggregate-mem``: the project's
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     # import what the stages call before timing them (a first import is not a stage's cost)
     import jzplan.ingest.bulk
-    import jzplan.month.pipeline  # noqa: F401
+    import jzplan.month.loading  # noqa: F401
 
     bench = Bench(args.out, args.repeat)
     started = datetime.now(UTC)

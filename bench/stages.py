@@ -41,7 +41,7 @@ def read_file(path: Path, catalog: Any) -> Read:
 def prepared_file(read: Read, report: Any) -> Any:
     """What ``prepare_file`` hands to the load, from the separately timed read and validation
     (no archive copy: the file itself stands for its archived copy)."""
-    from jzplan.month.pipeline import PreparedFile
+    from jzplan.month.prepare import PreparedFile
 
     issues = tuple(read.parsed.issues) + tuple(report.issues)
     kwargs: dict[str, Any] = {

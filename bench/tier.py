@@ -175,7 +175,7 @@ def _store_stages(
     rows = len(frame)
     db = store.db
     with stage_guard(bench, name, db, "load", period):
-        from jzplan.month.pipeline import load_prepared
+        from jzplan.month.loading import load_prepared
         from jzplan.validate.store_checks import validate_against_store
 
         prepared = prepared_file(read, report)
@@ -206,7 +206,7 @@ def _store_stages(
         line.attach([bench.floor(lambda: store.load_floor(frame, bench.out))])
     with stage_guard(bench, name, db, "aggregate", period):
         try:
-            from jzplan.month.pipeline import refresh_aggregates
+            from jzplan.month.refresh import refresh_aggregates
         except ImportError as exc:
             raise Unavailable(str(exc)) from None
         _, line = bench.measure(
@@ -217,7 +217,7 @@ def _store_stages(
         line.attach(agg_floor)
     with stage_guard(bench, name, db, "evaluate", period):
         try:
-            from jzplan.month.pipeline import refresh_tracking
+            from jzplan.month.refresh import refresh_tracking
         except ImportError as exc:
             raise Unavailable(str(exc)) from None
         bench.measure(
@@ -241,7 +241,7 @@ def _idempotency(
     """The same file again (nothing written) and a corrected copy (only its units' rows); the
     files are read and validated once for every store."""
     from jzplan.core.periods import Period
-    from jzplan.month.pipeline import load_prepared
+    from jzplan.month.loading import load_prepared
 
     p = Period.parse(period)
     read = read_file(generated.csv(period), catalog)

@@ -45,7 +45,7 @@ def test_the_layers_hold(copy: Path) -> None:
         ("jzplan/core/periods.py", "jzplan.reference.catalog"),
         ("jzplan/store/db.py", "jzplan.track.aggregate"),
         ("jzplan/track/aggregate.py", "jzplan.report.markdown"),
-        ("jzplan/month/pipeline.py", "tasks.ingest"),
+        ("jzplan/month/loading.py", "tasks.ingest"),
         ("jzplan/validate/history_checks.py", "jzplan.track.progress"),
         ("jzplan/reference/plan.py", "prefect"),
     ],
