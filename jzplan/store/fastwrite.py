@@ -305,15 +305,7 @@ def insert_values(
     varying_values = [bindable(c) for c in varying]
     starts, lengths = _pieces(fixed_values, n, per)
     width = len(varying)
-    row = "(" + ", ".join("?" * width) + ")"
-    head = f"INSERT INTO {table_name} ({', '.join(fixed + varying)}) "
-    if fixed:
-        picks = ", ".join(["?"] * len(fixed) + [f"column{i + 1}" for i in range(width)])
-        head += f"SELECT {picks} FROM (VALUES "
-        tail = ")"
-    else:
-        head += "VALUES "
-        tail = ""
+    head, row, tail = _statement_parts(table_name, fixed, varying)
     statements: dict[int, str] = {}
     cur = raw.cursor()
     # dirty pages stay in memory until the commit: spilling them mid-transaction syncs the
@@ -347,6 +339,20 @@ def insert_values(
     finally:
         cur.execute(f"PRAGMA cache_spill={int(spill)}")
         cur.close()
+
+
+def _statement_parts(
+    table_name: str, fixed: Sequence[str], varying: Sequence[str]
+) -> tuple[str, str, str]:
+    """The head, one row's placeholders and the tail of a multi-row INSERT: ``fixed``
+    columns bound once before the rows' ``VALUES`` (``INSERT … SELECT ?, column1 …``)."""
+    width = len(varying)
+    row = "(" + ", ".join("?" * width) + ")"
+    head = f"INSERT INTO {table_name} ({', '.join([*fixed, *varying])}) "
+    if fixed:
+        picks = ", ".join(["?"] * len(fixed) + [f"column{i + 1}" for i in range(width)])
+        return head + f"SELECT {picks} FROM (VALUES ", row, ")"
+    return head + "VALUES ", row, ""
 
 
 def _pieces(fixed: Sequence[_Bindable], n: int, per: int) -> tuple[np.ndarray, np.ndarray]:
