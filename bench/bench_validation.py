@@ -50,8 +50,9 @@ def main() -> None:
     from jzplan.ingest.forms import parse_submission
     from jzplan.reference.catalog import load_catalog
     from jzplan.reference.plan import load_plan
-    from jzplan.store import repo
     from jzplan.store.db import make_engine, migrate
+    from jzplan.store.reference import sync_reference
+    from jzplan.store.submissions import load_submission, record_submission
 
     catalog = load_catalog(ROOT / "data" / "catalog")
     plan = load_plan(ROOT / "data" / "targets" / "2013.yaml", catalog)
@@ -60,7 +61,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-validation-"))
     engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
     migrate(engine)
-    repo.sync_reference(engine, catalog, plan)
+    sync_reference(engine, catalog, plan)
     loaded = 0
     p = Period(2012, 1)
     while p < period:
@@ -68,12 +69,12 @@ def main() -> None:
             parsed = parse_submission(path, catalog)
             if not parsed.ok:
                 continue
-            sub = repo.record_submission(
+            sub = record_submission(
                 engine, sha256=f"{p}-{path.name}".ljust(64, "0")[:64], file_name=path.name,
-                archive_path="-", arrival_period=str(p), received_at=datetime.now(UTC),
+                archive_path="-", arrival_period=p, received_at=datetime.now(UTC),
                 org_unit=parsed.org_unit, period=parsed.period, filed_on=None,
             )  # fmt: skip
-            repo.load_submission(engine, sub, parsed.frame)
+            load_submission(engine, sub, parsed.frame)
             loaded += 1
         p = p.next()
     files = sorted((inbox / str(period)).glob("*.xlsx"))
@@ -122,9 +123,9 @@ def main() -> None:
 
     # store the documents once, then build the Data Docs from them
     for i, parsed in enumerate(batch):
-        sub = repo.record_submission(
+        sub = record_submission(
             engine, sha256=f"batch-{i}".ljust(64, "0"), file_name=parsed.path.name,
-            archive_path="-", arrival_period=str(period), received_at=datetime.now(UTC),
+            archive_path="-", arrival_period=period, received_at=datetime.now(UTC),
             org_unit=parsed.org_unit, period=parsed.period, filed_on=None,
         )  # fmt: skip
         report = validator.validate(parsed) + validate_against_store(engine, parsed, validator)

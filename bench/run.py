@@ -392,7 +392,7 @@ def run_tier(bench: Bench, name: str, dbs: list[str], *, units: int | None) -> N
 
 def _setup(store: Store, catalog: Any, plan: Any) -> dict[str, int]:
     from jzplan.store.db import migrate
-    from jzplan.store.repo import sync_reference
+    from jzplan.store.reference import sync_reference
 
     migrate(store.engine)
     counts: dict[str, int] = sync_reference(store.engine, catalog, plan)

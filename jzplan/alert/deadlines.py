@@ -8,13 +8,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from jzplan.alert.lifecycle import sync_alerts
 from jzplan.alert.rules import as_records, missing_submission_alerts
 from jzplan.core.periods import Period
 from jzplan.ingest.forms import parse_submission
 from jzplan.ingest.inbox import discover_submissions
 from jzplan.reference.catalog import Catalog
-from jzplan.store import repo
 from jzplan.store.db import Bind
+from jzplan.store.submissions import submitted_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +61,13 @@ def check_deadline(
     accepted submission nor a file in the inbox; the monthly run later keeps (or resolves)
     the same alert, so a unit is alerted once, at the deadline."""
     p = str(period)
-    submitted = repo.submitted_units(bind, p) | arrived
+    submitted = submitted_units(bind, period) | arrived
     reporting = [u.code for u in catalog.reporting_units]
     alerts = missing_submission_alerts(p, reporting, submitted, catalog)
     suffix = f":{p}"
-    counts = repo.sync_alerts(
+    counts = sync_alerts(
         bind,
-        p,
+        period,
         as_records(alerts),
         scope_kinds={"missing_submission"},
         in_scope=lambda key: key.endswith(suffix),

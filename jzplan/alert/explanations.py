@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlalchemy import Table, insert, select, update
 
+from jzplan.alert.lifecycle import sync_alerts
 from jzplan.alert.rules import Alert, as_records
+from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog
-from jzplan.store import repo
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import (
     AlertRow,
@@ -167,9 +168,9 @@ def sync_validation_alerts(
     """Open, keep, resolve and reopen the period's validation alerts (``as_of``: the batch
     being processed, at or after ``period``)."""
     prefix = f"validation:{period}:"
-    return repo.sync_alerts(
+    return sync_alerts(
         bind,
-        max(as_of or period, period),
+        Period.parse(max(as_of or period, period)),
         as_records(validation_alerts(bind, period, catalog)),
         scope_kinds={KIND},
         in_scope=lambda key: key.startswith(prefix),

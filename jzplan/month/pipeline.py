@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from jzplan.alert.explanations import sync_validation_alerts
+from jzplan.alert.lifecycle import sync_alerts
 from jzplan.alert.rules import (
     as_records,
     missing_submission_alerts,
@@ -37,10 +38,20 @@ from jzplan.ingest.inbox import (
 from jzplan.ingest.readers import ReadError, detect_format
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.store import repo
+from jzplan.store.aggregates import write_aggregates
 from jzplan.store.bulk_load import find_bulk_file, load_bulk
 from jzplan.store.db import Bind, transaction
 from jzplan.store.lifecycle import accept_submission
+from jzplan.store.observations import period_values
+from jzplan.store.progress import write_progress
+from jzplan.store.submissions import (
+    find_submission_by_sha,
+    record_submission,
+    reject_submission,
+    rejected_submissions,
+    submitted_units,
+    write_validation_results,
+)
 from jzplan.track.aggregate import aggregate_period
 from jzplan.track.history import load_history
 from jzplan.track.progress import History, Thresholds, evaluate_targets
@@ -259,7 +270,7 @@ def load_prepared(
     ``against_store`` is its report when ``validate_history`` ran it just before."""
     path, sha = prepared.path, prepared.sha256
     with transaction(bind) as conn:
-        seen = repo.find_submission_by_sha(conn, sha)
+        seen = find_submission_by_sha(conn, sha)
         if seen is not None:
             return IngestOutcome(
                 path.name, sha, seen.id, "duplicate", seen.org_unit_code, seen.period
@@ -272,12 +283,12 @@ def load_prepared(
             raise RuntimeError(f"{path.name}: prepared as already stored, but the store lacks it")
         if parsed.bulk:
             return _load_bulk(prepared, parsed, conn, arrival, received_at, validator, outlier)
-        submission_id = repo.record_submission(
+        submission_id = record_submission(
             conn,
             sha256=sha,
             file_name=path.name,
             archive_path=str(prepared.archive_path),
-            arrival_period=str(arrival),
+            arrival_period=arrival,
             received_at=received_at,
             org_unit=parsed.org_unit,
             period=parsed.period,
@@ -315,8 +326,8 @@ def load_prepared(
             "rules_failed": sum(1 for r in results if not r["success"]),
         }
         if errors:
-            repo.reject_submission(conn, submission_id, issues)
-            repo.write_validation_results(conn, submission_id, results)  # the passed rules too
+            reject_submission(conn, submission_id, issues)
+            write_validation_results(conn, submission_id, results)  # the passed rules too
             return IngestOutcome(status="rejected", **common)  # type: ignore[arg-type]
         accepted = accept_submission(conn, submission_id, parsed.frame, results)
         loaded = accepted.load
@@ -365,7 +376,7 @@ def _load_bulk(
         sha256=prepared.sha256,
         file_name=path.name,
         archive_path=str(prepared.archive_path),
-        arrival_period=str(arrival),
+        arrival_period=arrival,
         received_at=received_at,
         frame=parsed.frame,
         error_rows=error_rows,
@@ -412,7 +423,7 @@ def ingest_file(
     A file seen before is a no-op.
     """
     sha = sha256_of(path)
-    seen = repo.find_submission_by_sha(engine, sha) or find_bulk_file(engine, sha)
+    seen = find_submission_by_sha(engine, sha) or find_bulk_file(engine, sha)
     known = {sha} if seen is not None else set()
     prepared = prepare_file(
         path,
@@ -442,9 +453,8 @@ class PeriodOutcome:
 def refresh_aggregates(engine: Bind, *, catalog: Catalog, period: Period) -> dict[str, int]:
     """The period's totals at every level of the hierarchy, from its current figures;
     returns the rewrite's inserted, updated, deleted and unchanged counts."""
-    p = str(period)
-    return repo.write_aggregates(
-        engine, p, aggregate_period(repo.period_values(engine, p), catalog)
+    return write_aggregates(
+        engine, period, aggregate_period(period_values(engine, period), catalog)
     )
 
 
@@ -461,7 +471,7 @@ def _evaluate(
 ) -> tuple[dict[str, int], pd.DataFrame, History]:
     history = load_history(engine, period, units={t.scope for t in plan.targets})
     progress = evaluate_targets(plan, catalog, period, history, thresholds)
-    return repo.write_progress(engine, str(period), progress), progress, history
+    return write_progress(engine, period, progress), progress, history
 
 
 def refresh_tracking(
@@ -491,17 +501,17 @@ def refresh_period(
     p = str(period)
     outcome = PeriodOutcome(p, refresh_aggregates(engine, catalog=catalog, period=period))
 
-    submitted = repo.submitted_units(engine, p)
+    submitted = submitted_units(engine, period)
     reporting = [u.code for u in catalog.reporting_units]
     outcome.missing_units = [u for u in reporting if u not in submitted]
     on_time = missing_submission_alerts(p, reporting, submitted, catalog)
     on_time += rejected_submission_alerts(
-        p, repo.rejected_submissions(engine, p), submitted, catalog
+        p, rejected_submissions(engine, period), submitted, catalog
     )
     suffix = f":{p}"
-    counts = repo.sync_alerts(
+    counts = sync_alerts(
         engine,
-        str(max(as_of or period, period)),
+        max(as_of or period, period),
         as_records(on_time),
         scope_kinds={"missing_submission", "rejected_submission"},
         in_scope=lambda key: key.endswith(suffix),
@@ -516,9 +526,9 @@ def refresh_period(
         )
         outcome.progress_frame = progress
         assessed = period.month >= thresholds.alert_from_month
-        status_counts = repo.sync_alerts(
+        status_counts = sync_alerts(
             engine,
-            p,
+            period,
             as_records(target_alerts(progress, plan, catalog) if assessed else []),
             scope_kinds={"target_status", "milestone_overdue"},
         )

@@ -17,9 +17,12 @@ from jzplan.ingest.inbox import discover_submissions, read_metadata
 from jzplan.month.pipeline import IngestOutcome, ingest_file, refresh_period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.store import repo
+from jzplan.store.aggregates import read_aggregates
+from jzplan.store.dump import dump_tables
 from jzplan.store.lifecycle import FigureChange, diff_figures, read_changes
 from jzplan.store.models import SubmissionRow
+from jzplan.store.progress import read_progress
+from jzplan.store.reference import sync_reference
 from jzplan.track.progress import Thresholds
 from jzplan.validate.validator import SubmissionValidator
 from tests.conftest import REPO_ROOT
@@ -37,7 +40,7 @@ def validator(catalog: Catalog) -> SubmissionValidator:
 
 @pytest.fixture
 def store(engine: Engine, catalog: Catalog, plan: Plan) -> Engine:
-    repo.sync_reference(engine, catalog, plan)
+    sync_reference(engine, catalog, plan)
     return engine
 
 
@@ -65,7 +68,7 @@ def _submissions(engine: Engine) -> dict[str, SubmissionRow]:
 
 
 def _area(engine: Engine) -> dict[str, float]:
-    agg = repo.read_aggregates(engine, [str(PERIOD)])
+    agg = read_aggregates(engine, [PERIOD])
     area = agg[agg["org_unit"] == "JZXQ"]
     return dict(zip(area["indicator"], area["value"], strict=True))
 
@@ -83,7 +86,7 @@ def test_correction_supersedes_is_audited_and_moves_totals_by_the_difference(
     thresholds = Thresholds()
     refresh_period(store, catalog=catalog, plan=plan, period=PERIOD, thresholds=thresholds)
     before = _area(store)
-    progress_before = repo.read_progress(store, str(PERIOD)).set_index("target_id")
+    progress_before = read_progress(store, PERIOD).set_index("target_id")
 
     # NGZ's corrected May form arrives with the June batch: two figures differ
     old = figures(catalog)
@@ -144,14 +147,14 @@ def test_correction_supersedes_is_audited_and_moves_totals_by_the_difference(
     # every other total is bit-for-bit the same (NaN where no unit reports it yet)
     unchanged = [c for c in before if c not in new]
     assert pd.Series(after)[unchanged].equals(pd.Series(before)[unchanged])
-    progress_after = repo.read_progress(store, str(PERIOD)).set_index("target_id")
+    progress_after = read_progress(store, PERIOD).set_index("target_id")
     a03 = progress_after.loc["A03", "actual"] - progress_before.loc["A03", "actual"]
     assert a03 == pytest.approx(new["fai"] - old["fai"][0], rel=1e-12)
 
     # the same correction again is a duplicate and changes nothing
-    dump = repo.dump_tables(store)
+    dump = dump_tables(store)
     again = _ingest(corrected, store, catalog, validator, tmp_path)
-    assert again.status == "duplicate" and repo.dump_tables(store) == dump
+    assert again.status == "duplicate" and dump_tables(store) == dump
 
 
 def test_every_file_archived_with_metadata_and_a_bad_folder_still_loads_the_good(

@@ -9,11 +9,27 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
+from jzplan.alert.lifecycle import sync_alerts
+from jzplan.core.periods import Period
 from jzplan.core.submissions import SubmissionIssue
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan, Target
-from jzplan.store import repo
+from jzplan.store import aggregates
+from jzplan.store.aggregates import BULK_AGGREGATE_ROWS, read_aggregates, write_aggregates
+from jzplan.store.alerts import read_alerts
+from jzplan.store.dump import dump_tables
 from jzplan.store.models import SubmissionRow, ValidationResultRow
+from jzplan.store.observations import current_observations
+from jzplan.store.progress import read_progress, write_progress
+from jzplan.store.reference import sync_reference
+from jzplan.store.submissions import (
+    LoadResult,
+    find_submission_by_sha,
+    load_submission,
+    record_submission,
+    reject_submission,
+    submitted_units,
+)
 from tests.conftest import observation_frame
 
 RECEIVED = datetime(2013, 4, 3, 8, 30, tzinfo=UTC)
@@ -66,17 +82,17 @@ def tiny_plan() -> Plan:
 
 @pytest.fixture
 def ref_engine(engine: Engine, catalog: Catalog) -> Engine:
-    repo.sync_reference(engine, catalog, tiny_plan())
+    sync_reference(engine, catalog, tiny_plan())
     return engine
 
 
 def submit(engine: Engine, sha: str, org_unit: str = "NGZ", period: str = "2013-03") -> int:
-    return repo.record_submission(
+    return record_submission(
         engine,
         sha256=sha,
         file_name=f"{org_unit}-{period}-{sha}.xlsx",
         archive_path=f"archive/{sha}.xlsx",
-        arrival_period=period,
+        arrival_period=Period.parse(period),
         received_at=RECEIVED,
         org_unit=org_unit,
         period=period,
@@ -96,44 +112,44 @@ VALIDATION = [
 
 
 def test_sync_reference_twice_changes_nothing(engine: Engine, catalog: Catalog) -> None:
-    first = repo.sync_reference(engine, catalog, tiny_plan())
+    first = sync_reference(engine, catalog, tiny_plan())
     n_units = 1 + len(catalog.units)
     assert first["org_unit_inserted"] == n_units
     assert first["indicator_inserted"] == len(catalog.indicators)
     assert first["target_inserted"] == 3
     assert first["updated"] == 0
-    before = repo.dump_tables(engine)
+    before = dump_tables(engine)
 
-    second = repo.sync_reference(engine, catalog, tiny_plan())
+    second = sync_reference(engine, catalog, tiny_plan())
     assert second["inserted"] == second["updated"] == 0
     assert second["unchanged"] == first["inserted"]
-    assert repo.dump_tables(engine) == before
+    assert dump_tables(engine) == before
     target = next(r for r in before["target"] if r[0] == "main-fai")
     assert target[7:9] == (80.0, "亿元")  # seed value and unit kept as given
 
 
 def test_sync_reference_updates_a_changed_target(engine: Engine, catalog: Catalog) -> None:
-    repo.sync_reference(engine, catalog, tiny_plan())
+    sync_reference(engine, catalog, tiny_plan())
     plan = tiny_plan()
     changed = Plan(
         plan.year,
         (plan.targets[0], dataclasses.replace(plan.targets[1], value=85.0), plan.targets[2]),
         (),
     )
-    counts = repo.sync_reference(engine, catalog, changed)
+    counts = sync_reference(engine, catalog, changed)
     assert (counts["inserted"], counts["updated"], counts["target_updated"]) == (0, 1, 1)
 
 
 def test_record_submission_duplicate_sha(ref_engine: Engine) -> None:
     first = submit(ref_engine, "a" * 64)
-    before = repo.dump_tables(ref_engine)
+    before = dump_tables(ref_engine)
     assert submit(ref_engine, "a" * 64) == first
-    assert repo.dump_tables(ref_engine) == before
+    assert dump_tables(ref_engine) == before
     assert len(before["submission"]) == 1
-    found = repo.find_submission_by_sha(ref_engine, "a" * 64)
+    found = find_submission_by_sha(ref_engine, "a" * 64)
     assert isinstance(found, SubmissionRow)
     assert (found.id, found.status, found.org_unit_code) == (first, "received", "NGZ")
-    assert repo.find_submission_by_sha(ref_engine, "b" * 64) is None
+    assert find_submission_by_sha(ref_engine, "b" * 64) is None
 
 
 def test_load_submission_and_rerun(ref_engine: Engine) -> None:
@@ -142,10 +158,10 @@ def test_load_submission_and_rerun(ref_engine: Engine) -> None:
     frame = observation_frame(
         "NGZ", "2013-03", {"gdp": (0.678, 0.25), "fai": 1.5, "local_fiscal_revenue": 320.0}
     )
-    result = repo.load_submission(ref_engine, sid, frame, VALIDATION)
-    assert result == repo.LoadResult(inserted=3, updated=0, superseded=0, unchanged=0)
+    result = load_submission(ref_engine, sid, frame, VALIDATION)
+    assert result == LoadResult(inserted=3, updated=0, superseded=0, unchanged=0)
 
-    current = repo.current_observations(ref_engine, ["2013-03"])
+    current = current_observations(ref_engine, [Period(2013, 3)])
     assert list(current.columns) == [
         "org_unit", "period", "indicator", "value", "value_month", "submission_id",
     ]  # fmt: skip
@@ -154,41 +170,41 @@ def test_load_submission_and_rerun(ref_engine: Engine) -> None:
     assert by_ind.loc["gdp", "value_month"] == 0.25
     assert by_ind["value_month"].isna()["fai"]
     assert set(current["submission_id"]) == {sid}
-    assert repo.submitted_units(ref_engine, "2013-03") == {"NGZ"}
-    assert repo.submitted_units(ref_engine, "2013-04") == set()
+    assert submitted_units(ref_engine, Period(2013, 3)) == {"NGZ"}
+    assert submitted_units(ref_engine, Period(2013, 4)) == set()
 
-    dump = repo.dump_tables(ref_engine)
+    dump = dump_tables(ref_engine)
     sub = dump["submission"][0]
     assert sub[9:11] == ("accepted", 1)  # status, version
     fai = next(r for r in dump["observation"] if r[3] == "fai")
     assert fai[5] is None  # NaN stored as NULL
     assert len(dump["validation_result"]) == 2
 
-    again = repo.load_submission(ref_engine, sid, frame, VALIDATION)
-    assert again == repo.LoadResult(inserted=0, updated=0, superseded=0, unchanged=3)
-    assert repo.dump_tables(ref_engine) == dump
+    again = load_submission(ref_engine, sid, frame, VALIDATION)
+    assert again == LoadResult(inserted=0, updated=0, superseded=0, unchanged=3)
+    assert dump_tables(ref_engine) == dump
     assert submit(ref_engine, "a" * 64) == sid  # the same file arriving again
-    assert repo.dump_tables(ref_engine) == dump
+    assert dump_tables(ref_engine) == dump
 
 
 def test_second_submission_supersedes_the_first(ref_engine: Engine) -> None:
     first = submit(ref_engine, "a" * 64)
-    repo.load_submission(
+    load_submission(
         ref_engine,
         first,
         observation_frame("NGZ", "2013-03", {"gdp": 0.678, "fai": 1.5, "ind_output": 900.0}),
     )
     # another unit's figures are not affected
     other = submit(ref_engine, "c" * 64, org_unit="SJZ")
-    repo.load_submission(ref_engine, other, observation_frame("SJZ", "2013-03", {"gdp": 0.5}))
+    load_submission(ref_engine, other, observation_frame("SJZ", "2013-03", {"gdp": 0.5}))
 
     second = submit(ref_engine, "b" * 64)
     frame = observation_frame(
         "NGZ", "2013-03", {"gdp": 0.7, "fai": 1.5, "local_fiscal_revenue": 330.0}
     )
-    result = repo.load_submission(ref_engine, second, frame)
+    result = load_submission(ref_engine, second, frame)
     # gdp changed, fai equal, revenue new, ind_output no longer reported
-    assert result == repo.LoadResult(inserted=1, updated=1, superseded=1, unchanged=1)
+    assert result == LoadResult(inserted=1, updated=1, superseded=1, unchanged=1)
 
     with ref_engine.connect() as conn:
         rows = conn.execute(
@@ -201,25 +217,25 @@ def test_second_submission_supersedes_the_first(ref_engine: Engine) -> None:
         (other, "accepted", 1),
         (second, "accepted", 2),
     ]
-    current = repo.current_observations(ref_engine, ["2013-03"])
+    current = current_observations(ref_engine, [Period(2013, 3)])
     ngz = current[current["org_unit"] == "NGZ"].set_index("indicator")["value"].to_dict()
     assert ngz == {"gdp": 0.7, "fai": 1.5, "local_fiscal_revenue": 330.0}
     assert set(current.loc[current["org_unit"] == "NGZ", "submission_id"]) == {second}
-    assert repo.submitted_units(ref_engine, "2013-03") == {"NGZ", "SJZ"}
+    assert submitted_units(ref_engine, Period(2013, 3)) == {"NGZ", "SJZ"}
 
-    dump = repo.dump_tables(ref_engine)
-    assert repo.load_submission(ref_engine, second, frame).unchanged == 3
-    assert repo.dump_tables(ref_engine) == dump
+    dump = dump_tables(ref_engine)
+    assert load_submission(ref_engine, second, frame).unchanged == 3
+    assert dump_tables(ref_engine) == dump
     with pytest.raises(ValueError, match="superseded"):
-        repo.load_submission(ref_engine, first, frame)
-    assert repo.dump_tables(ref_engine) == dump
+        load_submission(ref_engine, first, frame)
+    assert dump_tables(ref_engine) == dump
 
 
 def test_load_rejects_a_frame_of_another_unit(ref_engine: Engine) -> None:
     sid = submit(ref_engine, "a" * 64)
     with pytest.raises(ValueError, match="frame has"):
-        repo.load_submission(ref_engine, sid, observation_frame("SJZ", "2013-03", {"gdp": 1.0}))
-    assert repo.current_observations(ref_engine, ["2013-03"]).empty
+        load_submission(ref_engine, sid, observation_frame("SJZ", "2013-03", {"gdp": 1.0}))
+    assert current_observations(ref_engine, [Period(2013, 3)]).empty
 
 
 def test_reject_submission_stores_located_messages(ref_engine: Engine) -> None:
@@ -252,8 +268,8 @@ def test_reject_submission_stores_located_messages(ref_engine: Engine) -> None:
             rule="value_is_number",
         ),
     ]
-    repo.reject_submission(ref_engine, sid, issues)
-    found = repo.find_submission_by_sha(ref_engine, "a" * 64)
+    reject_submission(ref_engine, sid, issues)
+    found = find_submission_by_sha(ref_engine, "a" * 64)
     assert found is not None
     assert (found.status, found.error_count) == ("rejected", 3)
     assert found.message is not None
@@ -274,11 +290,11 @@ def test_reject_submission_stores_located_messages(ref_engine: Engine) -> None:
     assert (number.success, number.failed, number.severity) == (False, 2, "error")
     assert [d["row"] for d in number.details["issues"]] == [11, 12]
     assert number.details["issues"][0]["message"] == "数值不是数字"
-    assert repo.submitted_units(ref_engine, "2013-03") == set()
+    assert submitted_units(ref_engine, Period(2013, 3)) == set()
 
-    dump = repo.dump_tables(ref_engine)
-    repo.reject_submission(ref_engine, sid, issues)
-    assert repo.dump_tables(ref_engine) == dump
+    dump = dump_tables(ref_engine)
+    reject_submission(ref_engine, sid, issues)
+    assert dump_tables(ref_engine) == dump
 
 
 def _aggregates(gdp: float, provisional: bool = True) -> pd.DataFrame:
@@ -299,20 +315,20 @@ def test_write_aggregates_changed_only(
     ref_engine: Engine, bulk: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # bulk: the frame comparison and COPY rewrite that a province's totals take
-    monkeypatch.setattr(repo, "BULK_AGGREGATE_ROWS", 0 if bulk else repo.BULK_AGGREGATE_ROWS)
-    counts = repo.write_aggregates(ref_engine, "2013-03", _aggregates(3.5))
+    monkeypatch.setattr(aggregates, "BULK_AGGREGATE_ROWS", 0 if bulk else BULK_AGGREGATE_ROWS)
+    counts = write_aggregates(ref_engine, Period(2013, 3), _aggregates(3.5))
     assert counts == {"inserted": 3, "updated": 0, "deleted": 0, "unchanged": 0}
-    dump = repo.dump_tables(ref_engine)
-    again = repo.write_aggregates(ref_engine, "2013-03", _aggregates(3.5))
+    dump = dump_tables(ref_engine)
+    again = write_aggregates(ref_engine, Period(2013, 3), _aggregates(3.5))
     assert again == {"inserted": 0, "updated": 0, "deleted": 0, "unchanged": 3}
-    assert repo.dump_tables(ref_engine) == dump
+    assert dump_tables(ref_engine) == dump
 
     fewer = _aggregates(3.75, provisional=False).iloc[:2]
-    changed = repo.write_aggregates(ref_engine, "2013-03", fewer)
+    changed = write_aggregates(ref_engine, Period(2013, 3), fewer)
     assert changed == {"inserted": 0, "updated": 1, "deleted": 1, "unchanged": 1}
-    repo.write_aggregates(ref_engine, "2013-04", _aggregates(4.0))
+    write_aggregates(ref_engine, Period(2013, 4), _aggregates(4.0))
 
-    read = repo.read_aggregates(ref_engine, ["2013-03"])
+    read = read_aggregates(ref_engine, [Period(2013, 3)])
     assert list(read.columns) == [
         "org_unit", "period", "indicator", "value", "n_reported", "n_expected", "provisional",
     ]  # fmt: skip
@@ -320,7 +336,7 @@ def test_write_aggregates_changed_only(
     gdp = read.set_index("indicator").loc["gdp"]
     assert (gdp["value"], gdp["provisional"]) == (3.75, False)
     assert read.set_index("indicator")["value"].isna()["fai"]
-    assert len(repo.read_aggregates(ref_engine, ["2013-03", "2013-04"])) == 5
+    assert len(read_aggregates(ref_engine, [Period(2013, 3), Period(2013, 4)])) == 5
 
 
 def _progress(actual: float | None, status: str) -> pd.DataFrame:
@@ -340,21 +356,21 @@ def _progress(actual: float | None, status: str) -> pd.DataFrame:
 
 
 def test_write_progress_changed_only(ref_engine: Engine) -> None:
-    assert repo.write_progress(ref_engine, "2013-03", _progress(18.0, "behind")) == {
+    assert write_progress(ref_engine, Period(2013, 3), _progress(18.0, "behind")) == {
         "inserted": 2, "updated": 0, "deleted": 0, "unchanged": 0,
     }  # fmt: skip
-    dump = repo.dump_tables(ref_engine)
-    assert repo.write_progress(ref_engine, "2013-03", _progress(18.0, "behind"))["updated"] == 0
-    assert repo.dump_tables(ref_engine) == dump
+    dump = dump_tables(ref_engine)
+    assert write_progress(ref_engine, Period(2013, 3), _progress(18.0, "behind"))["updated"] == 0
+    assert dump_tables(ref_engine) == dump
 
-    counts = repo.write_progress(ref_engine, "2013-03", _progress(21.0, "on_track"))
+    counts = write_progress(ref_engine, Period(2013, 3), _progress(21.0, "on_track"))
     assert counts == {"inserted": 0, "updated": 1, "deleted": 0, "unchanged": 1}
-    read = repo.read_progress(ref_engine, "2013-03").set_index("target_id")
+    read = read_progress(ref_engine, Period(2013, 3)).set_index("target_id")
     assert read.loc["main-fai", "status"] == "on_track"
     assert read.loc["main-fai", "completion_pct"] == pytest.approx(26.25)
     assert read["completion_pct"].isna()["main-gdp"]
     assert read.loc["main-gdp", "note"] == "5/7 单位已报"
-    assert repo.read_progress(ref_engine, "2013-04").empty
+    assert read_progress(ref_engine, Period(2013, 4)).empty
 
 
 def _alert(key: str, message: str, kind: str = "target_status") -> dict[str, object]:
@@ -373,18 +389,18 @@ def test_sync_alerts_lifecycle(ref_engine: Engine) -> None:
     fai = _alert("target_status:main-fai", "固定资产投资滞后")
     missing = _alert("missing_submission:NGZ", "宁郭镇未报", kind="missing_submission")
 
-    counts = repo.sync_alerts(ref_engine, "2013-03", [fai, missing], scope_kinds=kinds)
+    counts = sync_alerts(ref_engine, Period(2013, 3), [fai, missing], scope_kinds=kinds)
     assert (counts["opened"], counts["updated"], counts["resolved"]) == (2, 0, 0)
-    dump = repo.dump_tables(ref_engine)
-    counts = repo.sync_alerts(ref_engine, "2013-03", [fai, missing], scope_kinds=kinds)
+    dump = dump_tables(ref_engine)
+    counts = sync_alerts(ref_engine, Period(2013, 3), [fai, missing], scope_kinds=kinds)
     assert counts == {"opened": 0, "reopened": 0, "updated": 0, "resolved": 0, "unchanged": 2}
-    assert repo.dump_tables(ref_engine) == dump
+    assert dump_tables(ref_engine) == dump
 
     # still active next month: last_seen moves, first_seen stays
     fai_april = {**fai, "message": "固定资产投资仍滞后"}
-    counts = repo.sync_alerts(ref_engine, "2013-04", [fai_april], scope_kinds=kinds)
+    counts = sync_alerts(ref_engine, Period(2013, 4), [fai_april], scope_kinds=kinds)
     assert (counts["opened"], counts["updated"], counts["resolved"]) == (0, 1, 0)
-    alerts = repo.read_alerts(ref_engine).set_index("dedup_key")
+    alerts = read_alerts(ref_engine).set_index("dedup_key")
     row = alerts.loc["target_status:main-fai"]
     assert (row["first_seen"], row["last_seen"], row["message"]) == (
         "2013-03", "2013-04", "固定资产投资仍滞后",
@@ -394,53 +410,49 @@ def test_sync_alerts_lifecycle(ref_engine: Engine) -> None:
     assert alerts.loc["missing_submission:NGZ", "resolved"] is None
 
     # a rerun of March does not move April's state back
-    dump = repo.dump_tables(ref_engine)
-    counts = repo.sync_alerts(ref_engine, "2013-03", [fai], scope_kinds=kinds)
+    dump = dump_tables(ref_engine)
+    counts = sync_alerts(ref_engine, Period(2013, 3), [fai], scope_kinds=kinds)
     assert counts["unchanged"] == 1 and counts["resolved"] == 0
-    assert repo.dump_tables(ref_engine) == dump
+    assert dump_tables(ref_engine) == dump
 
     # absent in May: resolved
-    counts = repo.sync_alerts(ref_engine, "2013-05", [], scope_kinds=kinds)
+    counts = sync_alerts(ref_engine, Period(2013, 5), [], scope_kinds=kinds)
     assert counts["resolved"] == 1
-    assert list(repo.read_alerts(ref_engine, open_only=True)["dedup_key"]) == [
-        "missing_submission:NGZ"
-    ]
-    dump = repo.dump_tables(ref_engine)
-    assert repo.sync_alerts(ref_engine, "2013-05", [], scope_kinds=kinds)["resolved"] == 0
-    assert repo.dump_tables(ref_engine) == dump
+    assert list(read_alerts(ref_engine, open_only=True)["dedup_key"]) == ["missing_submission:NGZ"]
+    dump = dump_tables(ref_engine)
+    assert sync_alerts(ref_engine, Period(2013, 5), [], scope_kinds=kinds)["resolved"] == 0
+    assert dump_tables(ref_engine) == dump
 
     # active again in June: reopened, first_seen kept
-    counts = repo.sync_alerts(ref_engine, "2013-06", [fai], scope_kinds=kinds)
+    counts = sync_alerts(ref_engine, Period(2013, 6), [fai], scope_kinds=kinds)
     assert (counts["opened"], counts["reopened"]) == (1, 1)
-    row = repo.read_alerts(ref_engine).set_index("dedup_key").loc["target_status:main-fai"]
+    row = read_alerts(ref_engine).set_index("dedup_key").loc["target_status:main-fai"]
     assert (row["first_seen"], row["last_seen"], row["resolved"]) == ("2013-03", "2013-06", None)
 
     # the missing-submission evaluation resolves its own kind only
-    counts = repo.sync_alerts(ref_engine, "2013-06", [], scope_kinds={"missing_submission"})
+    counts = sync_alerts(ref_engine, Period(2013, 6), [], scope_kinds={"missing_submission"})
     assert counts["resolved"] == 1
-    assert list(repo.read_alerts(ref_engine, open_only=True)["dedup_key"]) == [
-        "target_status:main-fai"
-    ]
+    assert list(read_alerts(ref_engine, open_only=True)["dedup_key"]) == ["target_status:main-fai"]
 
 
 def test_sync_alerts_in_scope_limits_resolution(ref_engine: Engine) -> None:
     a = _alert("missing_submission:NGZ:2013-03", "宁郭镇3月未报", kind="missing_submission")
     b = _alert("missing_submission:NGZ:2013-04", "宁郭镇4月未报", kind="missing_submission")
-    repo.sync_alerts(ref_engine, "2013-04", [a, b], scope_kinds={"missing_submission"})
-    counts = repo.sync_alerts(
+    sync_alerts(ref_engine, Period(2013, 4), [a, b], scope_kinds={"missing_submission"})
+    counts = sync_alerts(
         ref_engine,
-        "2013-04",
+        Period(2013, 4),
         [a],
         scope_kinds={"missing_submission"},
         in_scope=lambda key: key.endswith(":2013-04"),
     )
     assert counts["resolved"] == 1
-    open_keys = list(repo.read_alerts(ref_engine, open_only=True)["dedup_key"])
+    open_keys = list(read_alerts(ref_engine, open_only=True)["dedup_key"])
     assert open_keys == ["missing_submission:NGZ:2013-03"]
 
 
 def test_dump_tables_covers_every_table(ref_engine: Engine) -> None:
-    dump = repo.dump_tables(ref_engine)
+    dump = dump_tables(ref_engine)
     with ref_engine.connect() as conn:
         n_sub = conn.scalar(select(func.count()).select_from(SubmissionRow))
     assert set(dump) >= {"org_unit", "indicator", "target", "submission", "alert"}
