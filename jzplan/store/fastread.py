@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Select, String
 
 def read_frame(conn: Connection, query: Select[Any], columns: Sequence[str]) -> pd.DataFrame:
     """A query's rows as a frame: PostgreSQL ``COPY (...) TO STDOUT`` read by pyarrow, SQLite
-    ``fetchall``: millions of rows in seconds where Row objects would take tens of seconds."""
+    ``fetchall``: no SQLAlchemy Row object per row."""
     if conn.dialect.name == "postgresql":
         sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
         buf = io.BytesIO()
@@ -43,7 +43,7 @@ def read_frame(conn: Connection, query: Select[Any], columns: Sequence[str]) -> 
         )
         out: pd.DataFrame = table.to_pandas()
         return out
-    # the DBAPI cursor's plain tuples: SQLAlchemy Row objects cost ~10 µs each
+    # the DBAPI cursor's plain tuples, not SQLAlchemy Row objects
     sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     raw_conn: Any = conn.connection.driver_connection
     cursor = raw_conn.cursor()
@@ -82,8 +82,8 @@ def read_values(conn: Connection, query: Select[Any]) -> pd.DataFrame:
     org_unit, indicator, value.
 
     On PostgreSQL the server packs them into two joined strings and one binary float array
-    (a single row): 4 million figures arrive in seconds, where reading them row by row (COPY
-    or a cursor) costs several microseconds of Python each. Elsewhere: ``read_frame``.
+    (a single row), where reading them row by row (COPY or a cursor) costs Python work per
+    figure. Elsewhere: ``read_frame``.
     The three aggregates read their rows in one pass, in the same order.
     """
     columns = ["org_unit", "indicator", "value"]
