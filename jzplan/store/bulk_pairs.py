@@ -29,16 +29,24 @@ class UnitPeriodPairs:
     period_uniques: list[Any]
     pair_codes: np.ndarray  # per row
     pair_keys: np.ndarray  # per pair: (unit code + 1) * (periods + 1) + period code + 1
+    units: list[Any]  # per pair, None for a missing unit
+    periods_of_pairs: list[Any]  # per pair, None for a missing period
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> UnitPeriodPairs:
         unit_codes, unit_uniques = pd.factorize(frame["org_unit"])
         period_codes, period_uniques = pd.factorize(frame["period"])
-        key = (unit_codes.astype(np.int64) + 1) * (len(period_uniques) + 1) + period_codes + 1
+        width = len(period_uniques) + 1
+        key = (unit_codes.astype(np.int64) + 1) * width + period_codes + 1
         pair_codes, pair_keys = pd.factorize(key)
+        pair_keys = np.asarray(pair_keys, dtype=np.int64)
+        unit_lookup = [*unit_uniques, None]  # code -1 (missing) → None
+        period_lookup = [*period_uniques, None]
         return cls(
             unit_codes, list(unit_uniques), period_codes, list(period_uniques),
-            pair_codes, np.asarray(pair_keys, dtype=np.int64),
+            pair_codes, pair_keys,
+            [unit_lookup[int(k)] for k in pair_keys // width - 1],
+            [period_lookup[int(k)] for k in pair_keys % width - 1],
         )  # fmt: skip
 
     def __len__(self) -> int:
@@ -49,12 +57,10 @@ class UnitPeriodPairs:
         return tuple(sorted(str(p) for p in self.period_uniques if isinstance(p, str)))
 
     def pair_units(self) -> list[Any]:
-        lookup = [*self.unit_uniques, None]  # code -1 (missing) → None
-        return [lookup[int(k)] for k in self.pair_keys // (len(self.period_uniques) + 1) - 1]
+        return self.units
 
     def pair_periods(self) -> list[Any]:
-        lookup = [*self.period_uniques, None]
-        return [lookup[int(k)] for k in self.pair_keys % (len(self.period_uniques) + 1) - 1]
+        return self.periods_of_pairs
 
     def categorical(self, column: str, rows: np.ndarray) -> pd.Categorical:
         """The unit or period of ``rows`` as a categorical (no string copied)."""
