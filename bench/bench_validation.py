@@ -47,7 +47,7 @@ def load_earlier_months(engine: Any, catalog: Any, inbox: Path, period: Any) -> 
     validation); returns how many."""
     from jzplan.core.periods import Period
     from jzplan.ingest.forms import parse_submission
-    from jzplan.store import repo
+    from jzplan.store.submissions import load_submission, record_submission
 
     loaded = 0
     p = Period(2012, 1)
@@ -56,12 +56,12 @@ def load_earlier_months(engine: Any, catalog: Any, inbox: Path, period: Any) -> 
             parsed = parse_submission(path, catalog)
             if not parsed.ok:
                 continue
-            sub = repo.record_submission(
+            sub = record_submission(
                 engine, sha256=f"{p}-{path.name}".ljust(64, "0")[:64], file_name=path.name,
-                archive_path="-", arrival_period=str(p), received_at=datetime.now(UTC),
+                archive_path="-", arrival_period=p, received_at=datetime.now(UTC),
                 org_unit=parsed.org_unit, period=parsed.period, filed_on=None,
             )  # fmt: skip
-            repo.load_submission(engine, sub, parsed.frame)
+            load_submission(engine, sub, parsed.frame)
             loaded += 1
         p = p.next()
     return loaded
@@ -106,15 +106,15 @@ def time_data_docs(
     engine: Any, validator: Any, batch: list[Any], period: Any, tmp: Path, repeat: int
 ) -> tuple[float, float]:
     """Store the batch's documents once, then time the Data Docs built from them."""
-    from jzplan.store import repo
+    from jzplan.store.submissions import record_submission
     from jzplan.validate.datadocs import build_data_docs
     from jzplan.validate.store_checks import validate_against_store, write_validation_documents
 
     docs: list[tuple[int, dict[str, object]]] = []
     for i, parsed in enumerate(batch):
-        sub = repo.record_submission(
+        sub = record_submission(
             engine, sha256=f"batch-{i}".ljust(64, "0"), file_name=parsed.path.name,
-            archive_path="-", arrival_period=str(period), received_at=datetime.now(UTC),
+            archive_path="-", arrival_period=period, received_at=datetime.now(UTC),
             org_unit=parsed.org_unit, period=parsed.period, filed_on=None,
         )  # fmt: skip
         report = validator.validate(parsed) + validate_against_store(engine, parsed, validator)
@@ -156,8 +156,8 @@ def main() -> None:
     from jzplan.ingest.forms import parse_submission
     from jzplan.reference.catalog import load_catalog
     from jzplan.reference.plan import load_plan
-    from jzplan.store import repo
     from jzplan.store.db import make_engine, migrate
+    from jzplan.store.reference import sync_reference
 
     catalog = load_catalog(ROOT / "data" / "catalog")
     plan = load_plan(ROOT / "data" / "targets" / "2013.yaml", catalog)
@@ -166,7 +166,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-validation-"))
     engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
     migrate(engine)
-    repo.sync_reference(engine, catalog, plan)
+    sync_reference(engine, catalog, plan)
     loaded = load_earlier_months(engine, catalog, inbox, period)
     files = sorted((inbox / str(period)).glob("*.xlsx"))
     batch = [parse_submission(f, catalog) for f in files]

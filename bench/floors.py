@@ -32,7 +32,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from jzplan.reference.catalog import Catalog
-from jzplan.store.bulk_load import OBSERVATION_COPY_COLUMNS
+from jzplan.store.bulk_writes import OBSERVATION_COPY_COLUMNS
 
 # the same columns the project's load writes
 OBSERVATION_FLOOR_COLUMNS = OBSERVATION_COPY_COLUMNS

@@ -88,7 +88,7 @@ def open_store(db: str, tier: str, out: Path) -> Store:
 
 def setup_store(store: Store, catalog: Any, plan: Any) -> dict[str, int]:
     from jzplan.store.db import migrate
-    from jzplan.store.repo import sync_reference
+    from jzplan.store.reference import sync_reference
 
     migrate(store.engine)
     counts: dict[str, int] = sync_reference(store.engine, catalog, plan)

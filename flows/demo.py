@@ -17,7 +17,8 @@ from jzplan.core.settings import Settings
 from jzplan.core.states import TargetStatus
 from jzplan.month.resources import open_resources
 from jzplan.report.markdown import progress_table
-from jzplan.store import repo
+from jzplan.store.alerts import read_alerts
+from jzplan.store.progress import read_progress
 
 
 def main() -> None:
@@ -46,12 +47,12 @@ def main() -> None:
 
     resources = open_resources(settings)
     try:
-        december = repo.read_progress(resources.engine, "2013-12")
+        december = read_progress(resources.engine, Period(2013, 12))
         print()
         print("# 焦作新区 2013 年 12 月目标进度")
         print()
         print(progress_table(resources.plan, resources.catalog, december))
-        alerts = repo.read_alerts(resources.engine)
+        alerts = read_alerts(resources.engine)
     finally:
         resources.close()
     still_open = int(alerts["resolved"].isna().sum())

@@ -18,8 +18,10 @@ from jzplan.ingest.inbox import discover_submissions, sha256_of
 from jzplan.month.refresh import refresh_period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.store import repo, tracking
+from jzplan.store import tracking
 from jzplan.store.db import make_engine, migrate
+from jzplan.store.reference import sync_reference
+from jzplan.store.submissions import load_submission, record_submission, reject_submission
 from jzplan.track.history import load_status_submissions
 from jzplan.track.progress import Thresholds
 
@@ -34,16 +36,16 @@ def _load_batch(
     periods = {arrival}
     for path in discover_submissions(INBOX, arrival):
         parsed = parsed_forms.get(path) or parse_submission(path, catalog)
-        sid = repo.record_submission(
+        sid = record_submission(
             engine, sha256=sha256_of(path), file_name=path.name, archive_path=str(path),
-            arrival_period=str(arrival), received_at=datetime(2013, 1, 1, tzinfo=UTC),
+            arrival_period=arrival, received_at=datetime(2013, 1, 1, tzinfo=UTC),
             org_unit=parsed.org_unit, period=parsed.period, filed_on=parsed.filed_on,
         )  # fmt: skip
         if parsed.ok and parsed.period:
-            repo.load_submission(engine, sid, parsed.frame.copy())  # parsed_forms is shared
+            load_submission(engine, sid, parsed.frame.copy())  # parsed_forms is shared
             periods.add(Period.parse(parsed.period))
         else:
-            repo.reject_submission(engine, sid, parsed.issues)
+            reject_submission(engine, sid, parsed.issues)
     return periods
 
 
@@ -79,7 +81,7 @@ def build_demo_year(
     forms already parsed, the session's ``parsed_inbox``)."""
     engine = make_engine(f"sqlite:///{db}")
     migrate(engine)
-    repo.sync_reference(engine, catalog, plan)
+    sync_reference(engine, catalog, plan)
     for arrival in period_range(Period(2012, 1), Period(2013, 12)):
         run_month(engine, catalog, plan, arrival, parsed)
     return engine

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from jzplan.alert.lifecycle import sync_alerts
 from jzplan.alert.rules import as_records, in_period, missing_submission_alerts
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
@@ -15,8 +16,8 @@ from jzplan.core.states import AlertKind
 from jzplan.ingest.forms import parse_submission
 from jzplan.ingest.inbox import discover_submissions
 from jzplan.reference.catalog import Catalog
-from jzplan.store import repo
 from jzplan.store.db import Bind
+from jzplan.store.submissions import submitted_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +69,12 @@ def check_deadline(
     """Open a ``missing:<unit>:<period>`` alert for each reporting unit with neither an
     accepted submission nor a file in the inbox; the monthly run later keeps (or resolves)
     the same alert, so a unit is alerted once, at the deadline."""
-    submitted = repo.submitted_units(bind, str(period)) | arrived
+    submitted = submitted_units(bind, period) | arrived
     reporting = [u.code for u in catalog.reporting_units]
     alerts = missing_submission_alerts(period, reporting, submitted, catalog)
-    counts = repo.sync_alerts(
+    counts = sync_alerts(
         bind,
-        str(period),
+        period,
         as_records(alerts),
         scope_kinds={AlertKind.MISSING_SUBMISSION},
         in_scope=in_period(period),

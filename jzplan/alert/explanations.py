@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Table, insert, select, update
 
+from jzplan.alert.lifecycle import sync_alerts
 from jzplan.alert.rules import Alert, as_records, in_period
 from jzplan.core.periods import Period
 from jzplan.core.states import (
@@ -27,7 +28,6 @@ from jzplan.core.states import (
     SubmissionStatus,
 )
 from jzplan.reference.catalog import Catalog
-from jzplan.store import repo
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import (
     AlertRow,
@@ -176,9 +176,9 @@ def sync_validation_alerts(
 ) -> dict[str, int]:
     """Open, keep, resolve and reopen the period's validation alerts (``as_of``: the batch
     being processed, at or after ``period``)."""
-    return repo.sync_alerts(
+    return sync_alerts(
         bind,
-        str(max(as_of or period, period)),
+        max(as_of or period, period),
         as_records(validation_alerts(bind, period, catalog)),
         scope_kinds={KIND},
         in_scope=in_period(period),

@@ -16,11 +16,11 @@ from jzplan.ingest import template
 def _progress(period: Period) -> int:
     from jzplan.month.resources import open_resources
     from jzplan.report.markdown import progress_table
-    from jzplan.store import repo
+    from jzplan.store.progress import read_progress
 
     resources = open_resources(Settings())
     try:
-        frame = repo.read_progress(resources.engine, str(period))
+        frame = read_progress(resources.engine, period)
         if frame.empty:
             print(f"{period} 尚无目标进度：先运行该月的 monthly-progress", file=sys.stderr)
             return 1

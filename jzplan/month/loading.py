@@ -16,10 +16,15 @@ from jzplan.core.submissions import ParsedSubmission
 from jzplan.ingest.inbox import sha256_of, source_path_of
 from jzplan.month.prepare import PreparedFile, prepare_file
 from jzplan.reference.catalog import Catalog
-from jzplan.store import repo
 from jzplan.store.bulk_load import find_bulk_file, load_bulk
 from jzplan.store.db import Bind, transaction
 from jzplan.store.lifecycle import accept_submission
+from jzplan.store.submissions import (
+    find_submission_by_sha,
+    record_submission,
+    reject_submission,
+    write_validation_results,
+)
 from jzplan.validate.history_checks import OutlierSettings
 from jzplan.validate.store_checks import validate_against_store, write_validation_documents
 from jzplan.validate.validator import SubmissionValidator, ValidationReport
@@ -86,7 +91,7 @@ def load_prepared(
 
 def duplicate_outcome(conn: Connection, path: Path, sha: str) -> IngestOutcome | None:
     """The outcome of a file the store already has (a form or a bulk file), by sha256."""
-    seen = repo.find_submission_by_sha(conn, sha)
+    seen = find_submission_by_sha(conn, sha)
     if seen is not None:
         return IngestOutcome(path.name, sha, seen.id, "duplicate", seen.org_unit_code, seen.period)
     bulk_id = find_bulk_file(conn, sha)
@@ -108,12 +113,12 @@ def load_form(
     """A township form: recorded, checked against the store, then accepted or rejected, in
     the caller's transaction."""
     path, sha = prepared.path, prepared.sha256
-    submission_id = repo.record_submission(
+    submission_id = record_submission(
         conn,
         sha256=sha,
         file_name=path.name,
         archive_path=str(prepared.archive_path),
-        arrival_period=str(arrival),
+        arrival_period=arrival,
         received_at=received_at,
         org_unit=parsed.org_unit,
         period=parsed.period,
@@ -151,8 +156,8 @@ def load_form(
         "rules_failed": sum(1 for r in results if not r["success"]),
     }
     if errors:
-        repo.reject_submission(conn, submission_id, issues)
-        repo.write_validation_results(conn, submission_id, results)  # the passed rules too
+        reject_submission(conn, submission_id, issues)
+        write_validation_results(conn, submission_id, results)  # the passed rules too
         return IngestOutcome(status="rejected", **common)  # type: ignore[arg-type]
     accepted = accept_submission(conn, submission_id, parsed.frame, results)
     loaded = accepted.load
@@ -201,7 +206,7 @@ def load_bulk_file(
         sha256=prepared.sha256,
         file_name=path.name,
         archive_path=str(prepared.archive_path),
-        arrival_period=str(arrival),
+        arrival_period=arrival,
         received_at=received_at,
         frame=parsed.frame,
         error_rows=error_rows,
@@ -248,7 +253,7 @@ def ingest_file(
     A file seen before is a no-op.
     """
     sha = sha256_of(path)
-    seen = repo.find_submission_by_sha(engine, sha) or find_bulk_file(engine, sha)
+    seen = find_submission_by_sha(engine, sha) or find_bulk_file(engine, sha)
     known = {sha} if seen is not None else set()
     prepared = prepare_file(
         path,

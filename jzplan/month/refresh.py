@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from jzplan.alert.explanations import sync_validation_alerts
+from jzplan.alert.lifecycle import sync_alerts
 from jzplan.alert.rules import (
     as_records,
     in_period,
@@ -19,8 +20,11 @@ from jzplan.core.periods import Period
 from jzplan.core.states import AlertKind
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.store import repo
+from jzplan.store.aggregates import write_aggregates
 from jzplan.store.db import Bind
+from jzplan.store.observations import period_values
+from jzplan.store.progress import write_progress
+from jzplan.store.submissions import rejected_submissions, submitted_units
 from jzplan.track.aggregate import aggregate_period
 from jzplan.track.history import load_history
 from jzplan.track.progress import History, Thresholds, evaluate_targets
@@ -41,9 +45,8 @@ class PeriodOutcome:
 def refresh_aggregates(engine: Bind, *, catalog: Catalog, period: Period) -> dict[str, int]:
     """The period's totals at every level of the hierarchy, from its current figures;
     returns the rewrite's inserted, updated, deleted and unchanged counts."""
-    p = str(period)  # the store's column
-    return repo.write_aggregates(
-        engine, p, aggregate_period(repo.period_values(engine, p), catalog)
+    return write_aggregates(
+        engine, period, aggregate_period(period_values(engine, period), catalog)
     )
 
 
@@ -61,7 +64,7 @@ def evaluate_and_store(
     """``evaluate_period`` with the history the evaluation read."""
     history = load_history(engine, period, units={t.scope for t in plan.targets})
     progress = evaluate_targets(plan, catalog, period, history, thresholds)
-    return repo.write_progress(engine, str(period), progress), progress, history
+    return write_progress(engine, period, progress), progress, history
 
 
 def refresh_tracking(
@@ -79,17 +82,16 @@ def sync_submission_alerts(
 ) -> tuple[list[str], dict[str, int]]:
     """The period's missing and rejected submissions and its validation warnings, as alerts
     kept up to date at ``as_of``; the units still missing and the alert counts."""
-    p = str(period)  # the store's column
-    submitted = repo.submitted_units(engine, p)
+    submitted = submitted_units(engine, period)
     reporting = [u.code for u in catalog.reporting_units]
     missing = [u for u in reporting if u not in submitted]
     on_time = missing_submission_alerts(period, reporting, submitted, catalog)
     on_time += rejected_submission_alerts(
-        period, repo.rejected_submissions(engine, p), submitted, catalog
+        period, rejected_submissions(engine, period), submitted, catalog
     )
-    counts = repo.sync_alerts(
+    counts = sync_alerts(
         engine,
-        str(as_of),
+        as_of,
         as_records(on_time),
         scope_kinds={AlertKind.MISSING_SUBMISSION, AlertKind.REJECTED_SUBMISSION},
         in_scope=in_period(period),
@@ -109,9 +111,9 @@ def sync_target_alerts(
 ) -> dict[str, int]:
     """The targets' status alerts of ``period`` (none before ``alert_from_month``)."""
     assessed = period.month >= thresholds.alert_from_month
-    return repo.sync_alerts(
+    return sync_alerts(
         engine,
-        str(period),
+        period,
         as_records(target_alerts(progress, plan, catalog) if assessed else []),
         scope_kinds={AlertKind.TARGET_STATUS, AlertKind.MILESTONE_OVERDUE},
     )

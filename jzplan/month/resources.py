@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from jzplan.core.settings import Settings
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import Plan, load_plan
-from jzplan.store import repo
 from jzplan.store.db import current_heads, make_engine, migrate, script_heads
 from jzplan.store.locks import locked_transaction
+from jzplan.store.reference import sync_reference
 from jzplan.track.progress import Thresholds
 
 
@@ -49,7 +49,7 @@ def open_resources(settings: Settings) -> Resources:
     with locked_transaction(engine, timeout=settings.lock_timeout_seconds) as conn:
         if current_heads(conn) != _script_heads():  # at head, an upgrade reads every script
             migrate(conn)
-        repo.sync_reference(conn, catalog, plan)
+        sync_reference(conn, catalog, plan)
     return Resources(settings=settings, engine=engine, catalog=catalog, plan=plan)
 
 

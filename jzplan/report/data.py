@@ -17,8 +17,10 @@ from jzplan.core.states import TargetStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan, Target
 from jzplan.report.markdown import display_unit, in_display_unit
-from jzplan.store import repo
+from jzplan.store.alerts import read_alerts
 from jzplan.store.db import Bind
+from jzplan.store.progress import read_progress
+from jzplan.store.submissions import read_submissions
 from jzplan.track.aggregate import Fact, FactKey
 from jzplan.track.history import load_history, month_facts
 from jzplan.track.progress import PACED_KINDS, History, contributions, pace_curve
@@ -62,12 +64,12 @@ class TargetCourse:
 @dataclass(frozen=True, slots=True)
 class ReportData:
     period: Period
-    progress: pd.DataFrame  # the month's row per target (repo.read_progress)
+    progress: pd.DataFrame  # the month's row per target (read_progress)
     summary: dict[str, int]  # SUMMARY_BUCKETS label → targets
     courses: list[TargetCourse]
     contributions: pd.DataFrame  # target_id, org_unit, value, share_pct
     timeliness: pd.DataFrame  # org_unit, period, state, detail
-    warnings: pd.DataFrame  # open validation warnings (repo.ALERT_COLUMNS)
+    warnings: pd.DataFrame  # open validation warnings (ALERT_COLUMNS)
     open_alerts: pd.DataFrame  # every open alert
     facts: dict[FactKey, Fact] = field(default_factory=dict)  # month_facts of the period
 
@@ -168,7 +170,7 @@ def read_report_data(
     ``history``: what the month's evaluation read (``load_history`` of the plan's units), when
     the caller has it: the targets' pace curves read nothing else."""
     months = period_range(Period(period.year, 1), period)
-    monthly = [repo.read_progress(bind, str(p)) for p in months]
+    monthly = [read_progress(bind, p) for p in months]
     progress = monthly[-1]
     if progress.empty:
         raise LookupError(f"{period} 尚无目标进度，先运行该月的 monthly-progress")
@@ -179,7 +181,7 @@ def read_report_data(
     for t in key_targets(plan, catalog):
         curve = [(p.linear, p.seasonal) for p in pace_curve(t, catalog, history)]
         courses.append(target_course(t, catalog, by_month, curve))
-    alerts = repo.read_alerts(bind, open_only=True)
+    alerts = read_alerts(bind, open_only=True)
     units = [u.code for u in catalog.reporting_units]
     facts = month_facts(bind, period)
     return ReportData(
@@ -188,7 +190,7 @@ def read_report_data(
         summary=summarise(progress),
         courses=courses,
         contributions=contributions(plan, catalog, facts),
-        timeliness=timeliness(repo.read_submissions(bind, [str(p) for p in months]), units, months),
+        timeliness=timeliness(read_submissions(bind, months), units, months),
         warnings=alerts[alerts["kind"] == VALIDATION_ALERT].reset_index(drop=True),
         open_alerts=alerts,
         facts=facts,

@@ -50,8 +50,8 @@ from jzplan.ingest.forms import WHOLE_UNITS, save_workbook, ytd_span
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
 from jzplan.report.markdown import display_unit, in_display_unit, present
-from jzplan.store import repo
 from jzplan.store.db import Bind
+from jzplan.store.progress import read_progress
 from jzplan.track.aggregate import Fact, FactKey
 from jzplan.track.history import month_facts
 from jzplan.track.progress import status_label
@@ -336,7 +336,7 @@ def write_workbook(
     ``progress`` and ``facts_now``: the month's ``read_progress`` and ``month_facts`` when the
     caller has already read them (the HTML report has)."""
     if progress is None:
-        progress = repo.read_progress(bind, str(period))
+        progress = read_progress(bind, period)
     now = month_facts(bind, period) if facts_now is None else facts_now
     last_year = month_facts(bind, period.same_month_last_year())
     sheets = workbook_sheets(plan, catalog, period, progress, now, last_year)

@@ -3,11 +3,10 @@
 - PostgreSQL: ``COPY … FROM STDIN (FORMAT binary)``. The binary tuples are built by numpy:
   rows whose fields have the same lengths (text lengths, NULLs) share one fixed layout, so a
   block of them is one structured array. No text formatting on our side, no float parsing on
-  the server's: 4 million figures are ~1.5 s of encoding where pyarrow's CSV writer took 2.5 s,
-  and the server's COPY is faster too.
+  the server's.
 - SQLite: multi-row ``INSERT … VALUES (…), (…), …`` with as many rows per statement as the
   connection's variable limit allows: one statement step per ~140–4,000 rows instead of one
-  per row (``executemany``), about twice the rows per second.
+  per row (``executemany``).
 
 Both fall back to the plain path for a column type they do not encode (the caller's types
 decide: ``Integer``, ``BigInteger``, ``Float``, ``Boolean``, ``String``/``Text``).
@@ -75,9 +74,8 @@ def refresh_statistics(conn: Connection, table: Table, appended: int) -> bool:
     """``ANALYZE`` a PostgreSQL table that ``appended`` rows outgrew its planner statistics
     by, as autovacuum would (50 rows + 10 % of the rows the statistics know), but now, inside
     the transaction: autovacuum only looks after the commit, and until it does, the planner
-    takes a table a bulk load has filled for the size it was (province tier, 800 townships ×
-    12 months: load 21 s, aggregate 52 s, evaluate 37 s without; 3.0, 3.5 and 1.0 s with).
-    Returns whether it analyzed."""
+    takes a table a bulk load has filled for the size it was (bench/RESULTS.md has the
+    province numbers). Returns whether it analyzed."""
     if conn.dialect.name != "postgresql" or appended <= 0:
         return False
     known = conn.scalar(
@@ -305,19 +303,11 @@ def insert_values(
     varying_values = [bindable(c) for c in varying]
     starts, lengths = _pieces(fixed_values, n, per)
     width = len(varying)
-    row = "(" + ", ".join("?" * width) + ")"
-    head = f"INSERT INTO {table_name} ({', '.join(fixed + varying)}) "
-    if fixed:
-        picks = ", ".join(["?"] * len(fixed) + [f"column{i + 1}" for i in range(width)])
-        head += f"SELECT {picks} FROM (VALUES "
-        tail = ")"
-    else:
-        head += "VALUES "
-        tail = ""
+    head, row, tail = _statement_parts(table_name, fixed, varying)
     statements: dict[int, str] = {}
     cur = raw.cursor()
     # dirty pages stay in memory until the commit: spilling them mid-transaction syncs the
-    # rollback journal each time (4M rows: ~10 s of waiting on the disk, measured)
+    # rollback journal each time
     spill = cur.execute("PRAGMA cache_spill").fetchone()[0]
     cur.execute("PRAGMA cache_spill=OFF")
     try:
@@ -347,6 +337,20 @@ def insert_values(
     finally:
         cur.execute(f"PRAGMA cache_spill={int(spill)}")
         cur.close()
+
+
+def _statement_parts(
+    table_name: str, fixed: Sequence[str], varying: Sequence[str]
+) -> tuple[str, str, str]:
+    """The head, one row's placeholders and the tail of a multi-row INSERT: ``fixed``
+    columns bound once before the rows' ``VALUES`` (``INSERT … SELECT ?, column1 …``)."""
+    width = len(varying)
+    row = "(" + ", ".join("?" * width) + ")"
+    head = f"INSERT INTO {table_name} ({', '.join([*fixed, *varying])}) "
+    if fixed:
+        picks = ", ".join(["?"] * len(fixed) + [f"column{i + 1}" for i in range(width)])
+        return head + f"SELECT {picks} FROM (VALUES ", row, ")"
+    return head + "VALUES ", row, ""
 
 
 def _pieces(fixed: Sequence[_Bindable], n: int, per: int) -> tuple[np.ndarray, np.ndarray]:

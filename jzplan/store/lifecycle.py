@@ -16,10 +16,12 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Table, insert, select
 
-from jzplan.core.states import check_transition
-from jzplan.store import repo
+from jzplan.core.periods import Period
+from jzplan.core.states import SubmissionStatus, check_transition
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import ObservationRow, SubmissionChangeRow, SubmissionRow
+from jzplan.store.rows import period_key
+from jzplan.store.submissions import LoadResult, load_submission
 
 CHANGE_COLUMNS = (
     "org_unit", "period", "old_submission_id", "new_submission_id", "indicator", "old_value",
@@ -81,7 +83,7 @@ def frame_figures(frame: pd.DataFrame) -> dict[str, tuple[float | None, float | 
 class Acceptance:
     """A load and, for a correction, the submission it superseded and the changed figures."""
 
-    load: repo.LoadResult
+    load: LoadResult
     superseded_id: int | None
     changes: tuple[FigureChange, ...]
 
@@ -103,13 +105,13 @@ def accept_submission(
         )
         if sub is None:
             raise KeyError(f"no submission {submission_id}")
-        check_transition(str(sub["status"]), "accepted")
+        check_transition(str(sub["status"]), SubmissionStatus.ACCEPTED)
         previous = conn.scalar(
             select(_submission.c.id)
             .where(
                 _submission.c.org_unit_code == sub["org_unit_code"],
                 _submission.c.period == sub["period"],
-                _submission.c.status == "accepted",
+                _submission.c.status == SubmissionStatus.ACCEPTED,
                 _submission.c.id != submission_id,
             )
             .order_by(_submission.c.id.desc())
@@ -122,9 +124,9 @@ def accept_submission(
                 ).where(_observation.c.submission_id == previous)
             )
             before = {str(c): (_clean(v), _clean(m)) for c, v, m in rows}
-        load = repo.load_submission(conn, submission_id, frame, validation)
+        load = load_submission(conn, submission_id, frame, validation)
         changes: list[FigureChange] = []
-        if previous is not None and sub["status"] != "accepted":
+        if previous is not None and sub["status"] != SubmissionStatus.ACCEPTED:
             changes = diff_figures(before, frame_figures(frame))
             if changes:
                 conn.execute(
@@ -148,7 +150,7 @@ def accept_submission(
 
 
 def read_changes(
-    bind: Bind, *, org_unit: str | None = None, period: str | None = None
+    bind: Bind, *, org_unit: str | None = None, period: Period | None = None
 ) -> pd.DataFrame:
     """The audit of corrections (``CHANGE_COLUMNS``), oldest first."""
     query = select(
@@ -165,7 +167,7 @@ def read_changes(
     if org_unit is not None:
         query = query.where(_change.c.org_unit_code == org_unit)
     if period is not None:
-        query = query.where(_change.c.period == period)
+        query = query.where(_change.c.period == period_key(period))
     with connect(bind) as conn:
         rows = [tuple(r) for r in conn.execute(query)]
     frame = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))

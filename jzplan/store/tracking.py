@@ -1,6 +1,7 @@
 """Reads and writes of target tracking: status reports, rankings, the alert-event outbox.
 
-Like ``repo``, every write is idempotent (compared before it is written) and returns counts.
+Like the other store modules, every write is idempotent (compared before it is written) and
+returns counts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import RowMapping, Table, insert, select, update
 from jzplan.ingest.status_files import ParsedStatusFile, Ranking, StatusReport
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import AlertEventRow, AlertRow, RankingRow, StatusReportRow
-from jzplan.store.repo import _upsert_changed
+from jzplan.store.rows import upsert_changed
 
 _status: Table = StatusReportRow.__table__  # type: ignore[assignment]
 _ranking: Table = RankingRow.__table__  # type: ignore[assignment]
@@ -38,7 +39,7 @@ def write_status_reports(bind: Bind, parsed: ParsedStatusFile) -> dict[str, int]
         for r in parsed.reports
     ]
     with transaction(bind) as conn:
-        return _upsert_changed(
+        return upsert_changed(
             conn,
             _status,
             ["target_id", "period"],
@@ -65,7 +66,7 @@ def write_rankings(bind: Bind, parsed: ParsedStatusFile) -> dict[str, int]:
         for r in parsed.rankings
     ]
     with transaction(bind) as conn:
-        return _upsert_changed(
+        return upsert_changed(
             conn,
             _ranking,
             ["org_unit_code", "indicator_code", "period"],

@@ -16,8 +16,11 @@ from jzplan.ingest.status_files import (
 )
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.store import repo, tracking
+from jzplan.store import tracking
+from jzplan.store.aggregates import read_aggregates
 from jzplan.store.db import Bind
+from jzplan.store.observations import current_observations
+from jzplan.store.progress import read_progress
 from jzplan.track.aggregate import Fact, FactKey, collect_facts, collect_facts_by_period
 from jzplan.track.progress import History
 
@@ -33,12 +36,10 @@ def load_history(bind: Bind, period: Period, units: Collection[str] | None = Non
     millions of figures no target reads."""
     last_year = [Period(period.year - 1, m) for m in range(1, 13)]
     keys = [period, Period(period.year - 2, 12), *last_year]
-    names = sorted({str(p) for p in keys})
+    names = sorted(set(keys))
     scope = None if units is None else sorted(units)
-    obs = repo.current_observations(
-        bind, names, org_units=scope, ordered=False, columns=_FACT_COLUMNS
-    )
-    agg = repo.read_aggregates(bind, names, org_units=scope)
+    obs = current_observations(bind, names, org_units=scope, ordered=False, columns=_FACT_COLUMNS)
+    agg = read_aggregates(bind, names, org_units=scope)
 
     by_period = collect_facts_by_period(obs, agg)
 
@@ -57,7 +58,7 @@ def load_history(bind: Bind, period: Period, units: Collection[str] | None = Non
     reports = latest_reports(tracking.read_status_reports(bind, period.year), period)
     previous: dict[str, str] = {}
     if period.month > 1:
-        before = repo.read_progress(bind, str(period.previous()))
+        before = read_progress(bind, period.previous())
         previous = dict(zip(before["target_id"], before["status"], strict=True))
     return History(
         now=now,
@@ -73,9 +74,9 @@ def load_history(bind: Bind, period: Period, units: Collection[str] | None = Non
 def month_facts(bind: Bind, period: Period) -> dict[FactKey, Fact]:
     """The stored figures of one month: each unit's own and the totals (no ranking positions,
     no history: what a contribution table reads, without the whole of ``load_history``)."""
-    names = [str(period)]
-    obs = repo.current_observations(bind, names, ordered=False, columns=_FACT_COLUMNS)
-    return collect_facts(obs, repo.read_aggregates(bind, names))
+    names = [period]
+    obs = current_observations(bind, names, ordered=False, columns=_FACT_COLUMNS)
+    return collect_facts(obs, read_aggregates(bind, names))
 
 
 @dataclass(slots=True)

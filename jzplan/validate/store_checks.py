@@ -12,7 +12,6 @@ from sqlalchemy import Table, func, insert, select
 
 from jzplan.core.periods import Period
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
-from jzplan.store import repo
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import (
     ObservationRow,
@@ -20,6 +19,7 @@ from jzplan.store.models import (
     ValidationDocumentRow,
     ValidationResultRow,
 )
+from jzplan.store.observations import current_observations
 from jzplan.validate.batch import validate_histories
 from jzplan.validate.history_checks import OutlierSettings, history_periods
 from jzplan.validate.validator import (
@@ -42,14 +42,19 @@ MAX_HISTORY_ROWS = 5_000_000
 _MAX_DETAILS = 50  # details kept per merged rule result, as one report keeps them
 
 
+def _periods(names: Sequence[str]) -> list[Period]:
+    # history_periods names its months as text; the store takes periods
+    return [Period.parse(n) for n in names]
+
+
 def read_unit_history(
     bind: Bind, org_unit: str, period: str, settings: OutlierSettings | None = None
 ) -> pd.DataFrame:
     """The unit's accepted figures of the months the history checks read (period, indicator,
     value), oldest first."""
     periods = history_periods(Period.parse(period), settings or OutlierSettings())
-    frame = repo.current_observations(
-        bind, periods, org_unit=org_unit, ordered=False, columns=HISTORY_FRAME_COLUMNS
+    frame = current_observations(
+        bind, _periods(periods), org_unit=org_unit, ordered=False, columns=HISTORY_FRAME_COLUMNS
     )
     return frame.sort_values(["period", "indicator"], ignore_index=True)
 
@@ -62,9 +67,9 @@ def read_units_history(
     periods = history_periods(Period.parse(period), settings or OutlierSettings())
     # unsorted: the checks place each figure by its unit, month and indicator (sorting
     # millions of figures in the store took longer than reading them)
-    return repo.current_observations(
+    return current_observations(
         bind,
-        periods,
+        _periods(periods),
         org_units=list(org_units),
         ordered=False,
         columns=("org_unit", *HISTORY_FRAME_COLUMNS),

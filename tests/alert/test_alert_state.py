@@ -13,12 +13,16 @@ import pytest
 from sqlalchemy import Engine
 
 from jzplan.alert.deadlines import Deadline, arrived_units, check_deadline
+from jzplan.alert.lifecycle import sync_alerts
 from jzplan.alert.rules import as_records, target_alerts
 from jzplan.core.periods import Period
 from jzplan.ingest.status_files import parse_ranking_file, parse_status_file
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.store import repo, tracking
+from jzplan.store import tracking
+from jzplan.store.alerts import read_alerts
+from jzplan.store.dump import dump_tables
+from jzplan.store.reference import sync_reference
 from jzplan.track.progress import PROGRESS_COLUMNS
 from tests.conftest import REPO_ROOT
 
@@ -27,7 +31,7 @@ INBOX = REPO_ROOT / "data" / "inbox"
 
 @pytest.fixture
 def store(engine: Engine, catalog: Catalog, plan: Plan) -> Engine:
-    repo.sync_reference(engine, catalog, plan)
+    sync_reference(engine, catalog, plan)
     return engine
 
 
@@ -41,9 +45,9 @@ def _progress(plan: Plan, statuses: dict[str, str]) -> pd.DataFrame:
 
 
 def _month(store: Engine, plan: Plan, catalog: Catalog, period: str, statuses: dict[str, str]):  # type: ignore[no-untyped-def]
-    repo.sync_alerts(
+    sync_alerts(
         store,
-        period,
+        Period.parse(period),
         as_records(target_alerts(_progress(plan, statuses), plan, catalog)),
         scope_kinds={"target_status", "milestone_overdue"},
     )
@@ -69,11 +73,11 @@ def test_dedup_across_consecutive_months(store: Engine, plan: Plan, catalog: Cat
     assert _month(store, plan, catalog, "2013-05", {"A03": "behind"})[1] == []
     assert _month(store, plan, catalog, "2013-06", {})[1] == [("resolved", "target:A03:behind")]
     # rerunning months changes nothing and records nothing
-    before = repo.dump_tables(store)
+    before = dump_tables(store)
     for period, statuses in (("2013-05", {"A03": "behind"}), ("2013-06", {})):
         assert _month(store, plan, catalog, period, statuses)[0] == {"opened": 0, "resolved": 0}
-    assert repo.dump_tables(store) == before
-    alerts = repo.read_alerts(store).set_index("dedup_key")
+    assert dump_tables(store) == before
+    alerts = read_alerts(store).set_index("dedup_key")
     assert alerts.loc["target:A03:at_risk", ["first_seen", "last_seen", "resolved"]].tolist() == [
         "2013-02", "2013-03", "2013-04"
     ]  # fmt: skip
@@ -85,7 +89,7 @@ def test_dedup_across_consecutive_months(store: Engine, plan: Plan, catalog: Cat
 
 def test_overdue_milestone_is_its_own_kind(store: Engine, plan: Plan, catalog: Catalog) -> None:
     _month(store, plan, catalog, "2013-07", {"C15": "overdue"})
-    row = repo.read_alerts(store).set_index("dedup_key").loc["target:C15:overdue"]
+    row = read_alerts(store).set_index("dedup_key").loc["target:C15:overdue"]
     assert row["kind"] == "milestone_overdue" and "已逾期" in row["message"]
 
 

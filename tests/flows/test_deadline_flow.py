@@ -13,7 +13,8 @@ import pytest
 
 from flows.automations import SPECS, ensure_automations
 from flows.deadline import deadline_check
-from jzplan.store import repo, tracking
+from jzplan.store import tracking
+from jzplan.store.alerts import read_alerts
 from jzplan.store.db import make_engine
 from tests.alert.receivers import http_receiver
 
@@ -51,7 +52,7 @@ def test_deadline_check_with_an_empty_inbox(
 
     engine = make_engine(os.environ["JZPLAN_DATABASE_URL"])
     try:
-        open_alerts = repo.read_alerts(engine, open_only=True)
+        open_alerts = read_alerts(engine, open_only=True)
         assert len(open_alerts) == 7
         assert tracking.pending_alert_events(engine, "emitted") == []
     finally:

@@ -9,10 +9,15 @@ import pytest
 
 from flows.backfill import backfill
 from flows.monthly import monthly_progress
+from jzplan.core.periods import Period
 from jzplan.reference.catalog import load_catalog
 from jzplan.reference.plan import load_plan
-from jzplan.store import repo
+from jzplan.store.aggregates import read_aggregates
+from jzplan.store.alerts import read_alerts
 from jzplan.store.db import make_engine
+from jzplan.store.dump import dump_tables
+from jzplan.store.progress import read_progress
+from jzplan.store.submissions import submitted_units
 from tests.conftest import REPO_ROOT
 from tests.flows.conftest import MonthRun
 
@@ -28,36 +33,36 @@ def test_month_end_to_end_late_file_and_rerun(flow_env: Path) -> None:
 
     engine = make_engine(os.environ["JZPLAN_DATABASE_URL"])
     try:
-        agg = repo.read_aggregates(engine, ["2013-05"])
+        agg = read_aggregates(engine, [Period(2013, 5)])
         fai = agg[(agg["org_unit"] == "JZXQ") & (agg["indicator"] == "fai")].iloc[0]
         assert fai["provisional"] and fai["n_reported"] == fai["n_expected"] - 1
-        open_alerts = repo.read_alerts(engine, open_only=True)
+        open_alerts = read_alerts(engine, open_only=True)
         assert "missing:LWJ:2013-05" in set(open_alerts["dedup_key"])
 
         june = monthly_progress(period="2013-06")
         assert june["recomputed"] == ["2013-05", "2013-06"]
         assert june["missing_units"] == []
-        agg = repo.read_aggregates(engine, ["2013-05"])
+        agg = read_aggregates(engine, [Period(2013, 5)])
         fai = agg[(agg["org_unit"] == "JZXQ") & (agg["indicator"] == "fai")].iloc[0]
         assert not fai["provisional"]
-        alerts = repo.read_alerts(engine).set_index("dedup_key")
+        alerts = read_alerts(engine).set_index("dedup_key")
         # resolved by the batch that brought the late file
         assert alerts.loc["missing:LWJ:2013-05", "resolved"] == "2013-06"
 
         # Every target of the plan has a row for June, with a status.
         catalog = load_catalog(REPO_ROOT / "data" / "catalog")
         plan = load_plan(REPO_ROOT / "data" / "targets" / "2013.yaml", catalog)
-        progress = repo.read_progress(engine, "2013-06")
+        progress = read_progress(engine, Period(2013, 6))
         assert set(progress["target_id"]) == {t.id for t in plan.targets}
         assert progress["status"].notna().all()
         report = Path(june["report"])
         assert report.is_file() and "2013年1-6月" in report.read_text(encoding="utf-8")
 
         # Running the same month again changes nothing in the database.
-        before = repo.dump_tables(engine)
+        before = dump_tables(engine)
         again = monthly_progress(period="2013-06")
         assert again["duplicates"] == again["files"] and again["accepted"] == 0
-        assert repo.dump_tables(engine) == before
+        assert dump_tables(engine) == before
     finally:
         engine.dispose()
 
@@ -83,7 +88,7 @@ def test_defective_file_is_rejected_kept_and_corrected(august: MonthRun) -> None
         assert bad.status == "rejected" and bad.message and "not_a_number" in bad.message
         assert Path(bad.archive_path).is_file()  # the raw file is kept
         assert subs["宁郭镇_2013年08月_月报(更正).xlsx"].status == "accepted"
-        assert "NGZ" in repo.submitted_units(engine, "2013-08")
+        assert "NGZ" in submitted_units(engine, Period(2013, 8))
     finally:
         engine.dispose()
 

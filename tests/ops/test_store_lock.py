@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from jzplan.store.locks import StoreLockTimeout, is_transient, locked_transaction, run_locked
 from jzplan.store.models import SubmissionRow
-from jzplan.store.repo import sync_reference
+from jzplan.store.reference import sync_reference
 
 NOW = datetime(2013, 4, 6, 1, 0, tzinfo=UTC)
 

@@ -24,8 +24,10 @@ from jzplan.reference.catalog import Catalog, convert
 from jzplan.reference.plan import Plan
 from jzplan.report.data import SUMMARY_BUCKETS, key_targets, read_report_data
 from jzplan.report.html import write_report
-from jzplan.store import repo
+from jzplan.store.alerts import read_alerts
 from jzplan.store.db import make_engine
+from jzplan.store.progress import read_progress
+from jzplan.store.submissions import read_submissions, write_validation_results
 from jzplan.track.history import month_facts
 
 CHROMIUM = os.environ.get("JZPLAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -61,7 +63,7 @@ def store(demo_year: Engine, catalog: Catalog, tmp_path_factory: pytest.TempPath
     db = tmp_path_factory.mktemp("report-store") / "jzplan.db"
     shutil.copy(source, db)
     engine = make_engine(f"sqlite:///{db}")
-    subs = repo.read_submissions(engine, [WARNED_PERIOD])
+    subs = read_submissions(engine, [WARNED_PERIOD])
     assert len(subs[(subs["org_unit"] == WARNED_UNIT) & (subs["status"] == "accepted")]) == 1
     with engine.connect() as conn:
         sid = conn.exec_driver_sql(
@@ -74,7 +76,7 @@ def store(demo_year: Engine, catalog: Catalog, tmp_path_factory: pytest.TempPath
         "value": 12.5,
         "message": "工业总产值环比增长 85%，超出 50%",
     }
-    repo.write_validation_results(
+    write_validation_results(
         engine,
         sid,
         [{"rule": "mom_jump", "severity": "warning", "success": False, "checked": 20,
@@ -143,7 +145,7 @@ def test_report_renders_and_matches_the_database(
         assert used & _cjk_families(), (used, "no CJK font drew the title")
         assert page.inner_text("h1") == f"焦作新区2013年目标进度月报（{month.label}）"
 
-        progress = repo.read_progress(store, period).set_index("target_id")
+        progress = read_progress(store, period).set_index("target_id")
         _check_summary(page, progress, plan)
         _check_status_table(page, progress, plan)
         _check_charts(page, store, keys, month)
@@ -186,7 +188,7 @@ def _check_status_table(page: Any, progress: Any, plan: Plan) -> None:
 
 
 def _check_charts(page: Any, store: Engine, keys: list[Any], month: Period) -> None:
-    monthly = [repo.read_progress(store, f"2013-{m:02d}") for m in range(1, month.month + 1)]
+    monthly = [read_progress(store, Period(2013, m)) for m in range(1, month.month + 1)]
     for t in keys:
         traces = page.evaluate(
             f"""() => {{ const el = document.getElementById('chart-{t.id}');
@@ -255,7 +257,7 @@ def _check_timeliness(page: Any, store: Engine, catalog: Catalog, month: Period)
     )
     units = [u.code for u in catalog.reporting_units]
     assert len(cells) == len(units) * month.month
-    subs = repo.read_submissions(store, sorted({c["period"] for c in cells}))
+    subs = read_submissions(store, sorted({c["period"] for c in cells}))
     labels = {"on_time": "按时", "late": "迟报", "missing": "未报", "rejected": "退回"}
     for c in cells:
         mine = subs[(subs["org_unit"] == c["unit"]) & (subs["period"] == c["period"])]
@@ -273,7 +275,7 @@ def _check_timeliness(page: Any, store: Engine, catalog: Catalog, month: Period)
 
 
 def _check_warnings(page: Any, store: Engine) -> None:
-    alerts = repo.read_alerts(store, open_only=True)
+    alerts = read_alerts(store, open_only=True)
     warnings = alerts[alerts["kind"] == "validation_warning"]
     assert len(warnings) == 1
     assert int(page.inner_text("#warning-count")) == 1

@@ -18,7 +18,7 @@ from jzplan.core.states import TARGET_STATUS_LABELS
 from jzplan.reference.catalog import Catalog, convert
 from jzplan.reference.plan import Plan, Target, TargetKind
 from jzplan.report.workbook import build_workbook, sheet_rows, write_workbook
-from jzplan.store import repo
+from jzplan.store.progress import read_progress
 from jzplan.track.aggregate import Fact
 from jzplan.track.history import month_facts
 
@@ -98,7 +98,7 @@ def test_target_rows_match_the_store(
     period: str,
 ) -> None:
     p = Period.parse(period)
-    progress = {r["target_id"]: r for r in repo.read_progress(demo_year, period).to_dict("records")}
+    progress = {r["target_id"]: r for r in read_progress(demo_year, period).to_dict("records")}
     now = month_facts(demo_year, p)
     last = month_facts(demo_year, Period(2012, p.month))
     checked = 0

@@ -20,8 +20,12 @@ from jzplan.month.prepare import prepare_file
 from jzplan.month.refresh import refresh_aggregates
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.store import repo
+from jzplan.store.aggregates import read_aggregates
+from jzplan.store.dump import dump_tables
 from jzplan.store.models import BulkFileRow, SubmissionRow
+from jzplan.store.observations import current_observations, period_values
+from jzplan.store.reference import sync_reference
+from jzplan.store.submissions import submitted_units
 from jzplan.validate.validator import SubmissionValidator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,12 +74,12 @@ def ingest(
 
 @pytest.fixture
 def store(engine: Engine, catalog: Catalog, plan: Plan) -> Engine:
-    repo.sync_reference(engine, catalog, plan)
+    sync_reference(engine, catalog, plan)
     return engine
 
 
 def figures_of(engine: Engine) -> pd.DataFrame:
-    current = repo.current_observations(engine, [str(MONTH)])
+    current = current_observations(engine, [MONTH])
     return current.drop(columns="submission_id").sort_values(["org_unit", "indicator"])
 
 
@@ -203,23 +207,23 @@ def test_bulk_loads_like_the_forms(
         stored.reset_index(drop=True).astype(object),
         expected.sort_values(["org_unit", "indicator"]).reset_index(drop=True).astype(object),
     )
-    assert repo.submitted_units(store, "2013-06") == {u.code for u in catalog.reporting_units}
+    assert submitted_units(store, Period(2013, 6)) == {u.code for u in catalog.reporting_units}
     refresh_aggregates(store, catalog=catalog, period=MONTH)
-    total = repo.read_aggregates(store, ["2013-06"]).set_index(["org_unit", "indicator"])
+    total = read_aggregates(store, [Period(2013, 6)]).set_index(["org_unit", "indicator"])
     fai = month_figures[month_figures["indicator"] == "fai"]["value"].sum()
     assert total.loc[("JZXQ", "fai"), "value"] == pytest.approx(fai)
     assert not total.loc[("JZXQ", "fai"), "provisional"]
 
     # the same file again: a duplicate, nothing changes
-    before = repo.dump_tables(store)
+    before = dump_tables(store)
     assert ingest(path, store, catalog, validator, tmp_path).status == "duplicate"
-    assert repo.dump_tables(store) == before
+    assert dump_tables(store) == before
 
     # the same figures in another file (rows reordered): every unit unchanged, no figure written
     again = bulk_csv(month_figures.iloc[::-1], tmp_path / "inbox" / "2013-06" / "again.csv")
     outcome = ingest(again, store, catalog, validator, tmp_path)
     assert (outcome.status, outcome.units_unchanged, outcome.inserted) == ("accepted", 7, 0)
-    after = repo.dump_tables(store)
+    after = dump_tables(store)
     assert {k: v for k, v in after.items() if k != "bulk_file"} == {
         k: v for k, v in before.items() if k != "bulk_file"
     }
@@ -268,7 +272,7 @@ def test_a_bad_row_rejects_only_its_unit(
     assert status == "rejected"
     assert f"第 {line} 行" in message and "negative_value" in message
     assert tuple(bulk) == ("partial", 1)
-    assert repo.submitted_units(store, "2013-06") == {
+    assert submitted_units(store, Period(2013, 6)) == {
         u.code for u in catalog.reporting_units if u.code != "YMZ"
     }
 
@@ -291,7 +295,7 @@ def test_store_reads_keep_text_columns_text(engine: Engine) -> None:
     """COPY's CSV is read by pyarrow: a code of digits must not come back as a number."""
     from sqlalchemy import Float, String, literal
 
-    from jzplan.store.bulk_load import read_frame
+    from jzplan.store.fastread import read_frame
 
     query = select(literal("0101", String).label("code"), literal(1.5, Float).label("v"))
     with engine.connect() as conn:
@@ -309,9 +313,9 @@ def test_period_values_reads_the_current_figures(
     """What the aggregation reads (packed on PostgreSQL) equals the current figures."""
     ingest(bulk_csv(month_figures, tmp_path / "2013-06" / "p.csv"), store, catalog, validator,
            tmp_path)  # fmt: skip
-    lean = repo.period_values(store, "2013-06").sort_values(["org_unit", "indicator"])
+    lean = period_values(store, Period(2013, 6)).sort_values(["org_unit", "indicator"])
     full = figures_of(store)
     assert lean["org_unit"].tolist() == full["org_unit"].tolist()
     assert lean["indicator"].tolist() == full["indicator"].tolist()
     assert lean["value"].tolist() == full["value"].tolist()
-    assert repo.period_values(store, "2013-07").empty
+    assert period_values(store, Period(2013, 7)).empty

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog, CatalogError, load_catalog
-from jzplan.store import repo
+from jzplan.store.observations import current_observations
 from jzplan.track.aggregate import aggregate_period
 from tests.scale import aggregate_reference
 
@@ -173,8 +174,8 @@ def test_single_level_totals_unchanged_on_the_demo_year(
 ) -> None:
     """Every month of the bundled demo: the same rows, values and coverage as the
     single-level aggregation had (tests/scale/aggregate_reference.py)."""
-    periods = [f"{y}-{m:02d}" for y in (2012, 2013) for m in range(1, 13)]
-    observations = repo.current_observations(demo_year, periods)
+    periods = [Period(y, m) for y in (2012, 2013) for m in range(1, 13)]
+    observations = current_observations(demo_year, periods)
     compared = 0
     for period, month in observations.groupby("period"):
         new = aggregate_period(month, catalog)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
+from jzplan.core.periods import Period
 from jzplan.reference.plan import Plan
-from jzplan.store import repo, tracking
+from jzplan.store import tracking
+from jzplan.store.progress import read_progress
 from jzplan.store.tracking import AlertEvent
 
 
@@ -45,7 +47,7 @@ def test_targets_that_recover(year, target_id: str) -> None:  # type: ignore[no-
     opened = {h[8:] for h in history if h[7] == "+"}
     resolved = {h[8:] for h in history if h[7] == "-"}
     assert opened <= resolved, history  # every alert of theirs resolved
-    december = repo.read_progress(engine, "2013-12").set_index("target_id")
+    december = read_progress(engine, Period(2013, 12)).set_index("target_id")
     assert december.loc[target_id, "status"] == "achieved"
 
 
@@ -57,7 +59,7 @@ def test_targets_that_recover(year, target_id: str) -> None:  # type: ignore[no-
 def test_targets_that_end_missed(year, target_id: str, final: str) -> None:  # type: ignore[no-untyped-def]
     engine, events = year
     assert _history(events, target_id)[-1] == f"2013-12+{final}"
-    december = repo.read_progress(engine, "2013-12").set_index("target_id")
+    december = read_progress(engine, Period(2013, 12)).set_index("target_id")
     assert december.loc[target_id, "status"] == final
 
 
@@ -73,7 +75,7 @@ def test_a_persisting_status_is_one_alert_not_one_a_month(year) -> None:  # type
 
 def test_every_kind_is_tracked_in_december(year, plan: Plan) -> None:  # type: ignore[no-untyped-def]
     engine, _ = year
-    december = repo.read_progress(engine, "2013-12").set_index("target_id")
+    december = read_progress(engine, Period(2013, 12)).set_index("target_id")
     kinds = {t.kind for t in plan.targets}
     for kind in kinds:
         ids = [t.id for t in plan.targets if t.kind == kind]

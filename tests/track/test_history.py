@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.store import repo, tracking
+from jzplan.store import tracking
+from jzplan.store.reference import sync_reference
 from jzplan.track.history import load_status_submissions
 from tests.conftest import REPO_ROOT
 
@@ -20,7 +21,7 @@ INBOX = REPO_ROOT / "data" / "inbox"
 
 @pytest.fixture
 def store(engine: Engine, catalog: Catalog, plan: Plan) -> Engine:
-    repo.sync_reference(engine, catalog, plan)
+    sync_reference(engine, catalog, plan)
     return engine
 
 

@@ -17,8 +17,10 @@ from sqlalchemy import Engine
 from jzplan.core.periods import Period, period_range
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.reference.catalog import Catalog
-from jzplan.store import repo
 from jzplan.store.db import migrate
+from jzplan.store.observations import current_observations
+from jzplan.store.reference import sync_reference
+from jzplan.store.submissions import load_submission, record_submission
 from jzplan.validate.history_checks import (
     HISTORY_COLUMNS,
     OutlierSettings,
@@ -125,7 +127,7 @@ def test_equal_to_row_by_row_on_the_demo_store(demo_year: Engine, catalog: Catal
     settings = OutlierSettings()
     checked = 0
     for p in period_range(Period(2012, 1), Period(2013, 12)):
-        month = repo.current_observations(demo_year, [str(p)])
+        month = current_observations(demo_year, [p])
         if month.empty:
             continue
         units = sorted(month["org_unit"].unique())
@@ -216,17 +218,17 @@ def units_store(
     once per backend for this module's tests, which only read it."""
     with backend_engine(request.param, tmp_path_factory.mktemp("units-store")) as engine:
         migrate(engine)
-        repo.sync_reference(engine, catalog, plan)  # type: ignore[arg-type]
+        sync_reference(engine, catalog, plan)  # type: ignore[arg-type]
         for unit in UNITS:
             for t in range(_t("2011-01"), _t(PERIOD)):
                 rows = [dict(r, org_unit=unit) for r in good_rows(catalog, _period(t))]
-                sub_id = repo.record_submission(
+                sub_id = record_submission(
                     engine, sha256=f"{unit}{t:060d}", file_name=f"{unit}-{t}.xlsx",
                     archive_path="-", arrival_period=_period(t),
                     received_at=datetime(2013, 1, 1, tzinfo=UTC), org_unit=unit,
                     period=_period(t), filed_on=None,
                 )  # fmt: skip
-                repo.load_submission(engine, sub_id, submission(rows, _period(t)).frame)
+                load_submission(engine, sub_id, submission(rows, _period(t)).frame)
         yield engine
 
 

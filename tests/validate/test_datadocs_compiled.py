@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.store import repo
+from jzplan.store.reference import sync_reference
+from jzplan.store.submissions import record_submission
 from jzplan.validate import datadocs
 from jzplan.validate.datadocs import build_data_docs
 from jzplan.validate.store_checks import write_validation_documents
@@ -42,11 +43,11 @@ def test_pages_equal_uncompiled_ones(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    repo.sync_reference(engine, catalog, plan)
+    sync_reference(engine, catalog, plan)
     ids = []
     for k, rows in enumerate([good_rows(catalog), DEFECTS["unit_mismatch"][0](good_rows(catalog))]):
         parsed = submission(rows)
-        sub_id = repo.record_submission(
+        sub_id = record_submission(
             engine,
             sha256=f"{k:064d}",
             file_name=f"file-{k}.xlsx",

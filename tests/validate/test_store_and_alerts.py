@@ -18,8 +18,10 @@ from jzplan.month.prepare import PreparedFile
 from jzplan.month.refresh import refresh_period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import load_plan
-from jzplan.store import repo
+from jzplan.store.alerts import read_alerts
 from jzplan.store.models import ValidationDocumentRow, ValidationResultRow
+from jzplan.store.reference import sync_reference
+from jzplan.store.submissions import load_submission, record_submission
 from jzplan.track.progress import Thresholds
 from jzplan.validate.datadocs import build_data_docs
 from jzplan.validate.validator import SubmissionValidator
@@ -42,12 +44,10 @@ MONTH = Period.parse(PERIOD)
 @pytest.fixture
 def store(engine: Engine, catalog: Catalog) -> Engine:
     """The unit's accepted history from 2011-01 to the month before PERIOD (no GE: direct)."""
-    repo.sync_reference(
-        engine, catalog, load_plan(ROOT / "data" / "targets" / "2013.yaml", catalog)
-    )
+    sync_reference(engine, catalog, load_plan(ROOT / "data" / "targets" / "2013.yaml", catalog))
     for t in range(_t("2011-01"), _t(PERIOD)):
         parsed = submission(good_rows(catalog, _period(t)), _period(t))
-        sub_id = repo.record_submission(
+        sub_id = record_submission(
             engine,
             sha256=f"{t:064d}",
             file_name=f"history-{t}.xlsx",
@@ -58,7 +58,7 @@ def store(engine: Engine, catalog: Catalog) -> Engine:
             period=_period(t),
             filed_on=None,
         )
-        repo.load_submission(engine, sub_id, parsed.frame)
+        load_submission(engine, sub_id, parsed.frame)
     return engine
 
 
@@ -91,7 +91,7 @@ def _refresh(engine: Engine, catalog: Catalog) -> None:
 
 
 def _alert(engine: Engine, key: str = KEY) -> dict[str, object]:
-    alerts = repo.read_alerts(engine)
+    alerts = read_alerts(engine)
     return dict(alerts[alerts["dedup_key"] == key].iloc[0])
 
 

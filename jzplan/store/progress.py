@@ -1,0 +1,88 @@
+"""The target progress table: where each target of the plan stands at the end of a month."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Table, select
+
+from jzplan.core.periods import Period
+from jzplan.store.db import Bind, connect, transaction
+from jzplan.store.models import TargetProgressRow
+from jzplan.store.rows import (
+    frame_records,
+    optional_float,
+    optional_str,
+    period_key,
+    upsert_changed,
+)
+
+_progress: Table = TargetProgressRow.__table__  # type: ignore[assignment]
+
+PROGRESS_COLUMNS = (
+    "target_id", "actual", "expected", "target_value", "unit", "completion_pct", "status",
+    "provisional", "note",
+)  # fmt: skip
+# Optional in a written frame (seasonal pace, forecast, pace still needed: issue 5)
+PROGRESS_EXTRA_FLOATS = (
+    "expected_seasonal", "forecast", "forecast_low", "forecast_high", "required_monthly",
+)  # fmt: skip
+_PROGRESS_EXTRA = (*PROGRESS_EXTRA_FLOATS, "pace_model")
+
+
+def write_progress(bind: Bind, period: Period, frame: pd.DataFrame) -> dict[str, int]:
+    """Replace a period's target progress with ``frame``, touching only rows that changed.
+
+    Returns inserted, updated, deleted and unchanged counts.
+    """
+    key = period_key(period)
+    rows = [
+        {
+            "target_id": str(r["target_id"]),
+            "period": key,
+            "actual": optional_float(r["actual"]),
+            "expected": optional_float(r["expected"]),
+            "target_value": optional_float(r["target_value"]),
+            "unit": optional_str(r["unit"]),
+            "completion_pct": optional_float(r["completion_pct"]),
+            "status": str(r["status"]),
+            "provisional": bool(r["provisional"]),
+            "note": optional_str(r["note"]),
+            **{c: optional_float(r.get(c)) for c in PROGRESS_EXTRA_FLOATS},
+            "pace_model": optional_str(r.get("pace_model")),
+        }
+        for r in frame_records(
+            frame, [*PROGRESS_COLUMNS, *(c for c in _PROGRESS_EXTRA if c in frame.columns)]
+        )
+    ]
+    with transaction(bind) as conn:
+        return upsert_changed(
+            conn,
+            _progress,
+            ["target_id", "period"],
+            rows,
+            scope=_progress.c.period == key,
+            delete_missing=True,
+        )
+
+
+def read_progress(bind: Bind, period: Period) -> pd.DataFrame:
+    """target_id, period and the columns of ``write_progress``, ordered by target id."""
+    columns = [c for c in (*PROGRESS_COLUMNS, *_PROGRESS_EXTRA) if c != "target_id"]
+    query = (
+        select(_progress.c.target_id, _progress.c.period, *(_progress.c[c] for c in columns))
+        .where(_progress.c.period == period_key(period))
+        .order_by(_progress.c.target_id)
+    )
+    with connect(bind) as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=["target_id", "period", *columns])
+    return frame.astype(
+        {
+            "actual": "float64",
+            "expected": "float64",
+            "target_value": "float64",
+            "completion_pct": "float64",
+            "provisional": "bool",
+            **dict.fromkeys(PROGRESS_EXTRA_FLOATS, "float64"),
+        }
+    )
