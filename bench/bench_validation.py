@@ -47,7 +47,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from jzplan.core.periods import Period
-    from jzplan.ingest.forms import parse_submission
+    from jzplan.ingest.form_parser import parse_submission
     from jzplan.reference.catalog import load_catalog
     from jzplan.reference.plan import load_plan
     from jzplan.store import repo
@@ -71,7 +71,7 @@ def main() -> None:
             sub = repo.record_submission(
                 engine, sha256=f"{p}-{path.name}".ljust(64, "0")[:64], file_name=path.name,
                 archive_path="-", arrival_period=str(p), received_at=datetime.now(UTC),
-                org_unit=parsed.org_unit, period=parsed.period, filed_on=None,
+                org_unit=parsed.org_unit, period=str(parsed.period), filed_on=None,
             )  # fmt: skip
             repo.load_submission(engine, sub, parsed.frame)
             loaded += 1
@@ -102,10 +102,11 @@ def main() -> None:
             validate_against_store(engine, parsed, validator)
 
     def structure_only() -> None:
-        from jzplan.validate.validator import STRUCTURE_SUITE, validation_frame
+        from jzplan.validate.columns import validation_frame
+        from jzplan.validate.validator import STRUCTURE_SUITE
 
         for parsed in batch:
-            validator._run(  # one suite alone, for comparison
+            validator.run(  # one suite alone, for comparison
                 parsed, validation_frame(parsed, catalog, validator.rules), (STRUCTURE_SUITE,)
             )
 
@@ -125,7 +126,7 @@ def main() -> None:
         sub = repo.record_submission(
             engine, sha256=f"batch-{i}".ljust(64, "0"), file_name=parsed.path.name,
             archive_path="-", arrival_period=str(period), received_at=datetime.now(UTC),
-            org_unit=parsed.org_unit, period=parsed.period, filed_on=None,
+            org_unit=parsed.org_unit, period=str(parsed.period), filed_on=None,
         )  # fmt: skip
         report = validator.validate(parsed) + validate_against_store(engine, parsed, validator)
         write_validation_documents(engine, sub, report.documents)

@@ -29,9 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from jzplan.core.periods import Period  # noqa: E402
 from jzplan.core.submissions import OBSERVATION_COLUMNS, ParsedSubmission  # noqa: E402
 from jzplan.reference.catalog import Catalog, Indicator, OrgUnit, load_catalog  # noqa: E402
-from jzplan.validate.validator import Rules, load_suite_dict  # noqa: E402
+from jzplan.validate.rules import Rules, load_suite_dict  # noqa: E402
 
 EXPECTATIONS = ROOT / "expectations"
 
@@ -370,7 +371,9 @@ def synthetic_month(
     else:  # the last unit's form lacks the first indicator
         frame = frame.drop(index=(n_units - 1) * n_inds).reset_index(drop=True)
         frame["row"] = np.arange(2, len(frame) + 2, dtype="int64")
-    return ParsedSubmission(Path("national.parquet"), "0" * 64, None, period, frame=frame)
+    return ParsedSubmission(
+        Path("national.parquet"), "0" * 64, None, Period.parse(period), frame=frame
+    )
 
 
 def _plant(frame: pd.DataFrame, catalog: Catalog, rules: Rules, n_inds: int) -> None:

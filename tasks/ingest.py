@@ -27,7 +27,7 @@ from sqlalchemy import Connection
 
 from jzplan.core.periods import Period
 from jzplan.core.submissions import ParsedSubmission
-from jzplan.ingest.forms import identity_from_filename
+from jzplan.ingest.form_identity import identity_from_filename
 from jzplan.ingest.inbox import discover_submissions
 from jzplan.month.pipeline import (
     IngestOutcome,
@@ -40,7 +40,8 @@ from jzplan.month.pipeline import (
 from jzplan.month.resources import Resources
 from jzplan.reference.catalog import Catalog
 from jzplan.validate.history_checks import OutlierSettings, outlier_settings
-from jzplan.validate.validator import SubmissionValidator, ValidationReport
+from jzplan.validate.results import ValidationReport
+from jzplan.validate.validator import SubmissionValidator
 
 STATUS_LABELS = {"accepted": "已接收", "rejected": "已退回", "duplicate": "重复文件，已忽略"}
 

@@ -15,8 +15,8 @@ from jzplan.month.pipeline import IngestOutcome
 from jzplan.month.resources import Resources
 from jzplan.validate.datadocs import build_data_docs
 from jzplan.validate.plan_check import check_plan, plan_check_markdown, plan_check_table
+from jzplan.validate.rules import load_rules
 from jzplan.validate.store_checks import read_validation_results, summarise_results
-from jzplan.validate.validator import load_rules
 
 
 # Retried: it writes the Data Docs folder and reads the store.

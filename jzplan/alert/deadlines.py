@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from jzplan.alert.rules import as_records, missing_submission_alerts
 from jzplan.core.periods import Period
-from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.inbox import discover_submissions
 from jzplan.reference.catalog import Catalog
 from jzplan.store import repo
@@ -40,7 +40,7 @@ def arrived_units(inbox_dir: Path, period: Period, catalog: Catalog) -> set[str]
     units: set[str] = set()
     for path in discover_submissions(inbox_dir, period):
         parsed = parse_submission(path, catalog)
-        if parsed.org_unit is not None and parsed.period == str(period):
+        if parsed.org_unit is not None and parsed.period == period:
             units.add(parsed.org_unit)
     return units
 

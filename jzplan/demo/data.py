@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from jzplan.core.periods import Period, period_range
-from jzplan.ingest.forms import FormRow, write_form
+from jzplan.ingest.form_writer import FormRow, write_form
 from jzplan.reference.catalog import Catalog, Indicator, OrgUnit, load_catalog
 from jzplan.reference.plan import (
     Plan,

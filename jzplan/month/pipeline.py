@@ -26,7 +26,7 @@ from jzplan.alert.rules import (
 from jzplan.core.periods import Period
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.ingest.bulk import PARQUET_MAGIC, is_bulk, read_bulk
-from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.inbox import (
     FileMetadata,
     archive_file,
@@ -46,12 +46,13 @@ from jzplan.track.history import load_history
 from jzplan.track.progress import History, Thresholds, evaluate_targets
 from jzplan.validate.batch import validate_files
 from jzplan.validate.history_checks import OutlierSettings
+from jzplan.validate.results import ValidationReport
 from jzplan.validate.store_checks import (
     validate_against_store,
     validate_many_against_store,
     write_validation_documents,
 )
-from jzplan.validate.validator import SubmissionValidator, ValidationReport
+from jzplan.validate.validator import SubmissionValidator
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +281,7 @@ def load_prepared(
             arrival_period=str(arrival),
             received_at=received_at,
             org_unit=parsed.org_unit,
-            period=parsed.period,
+            period=_period_text(parsed.period),
             filed_on=parsed.filed_on,
             size_bytes=prepared.size_bytes,
             source_path=source_path_of(path),
@@ -307,7 +308,7 @@ def load_prepared(
             "sha256": sha,
             "submission_id": submission_id,
             "org_unit": parsed.org_unit,
-            "period": parsed.period,
+            "period": _period_text(parsed.period),
             "errors": len(errors),
             "warnings": len(warnings),
             "messages": tuple(str(i) for i in issues),
@@ -382,7 +383,7 @@ def _load_bulk(
         submission_id=0,
         status="accepted" if loaded.loaded or loaded.unchanged else "rejected",
         org_unit=None,
-        period=parsed.period,
+        period=_period_text(parsed.period),
         errors=len(errors),
         warnings=sum(1 for i in issues if i.severity == "warning"),
         messages=tuple(str(i) for i in issues[:50]),
@@ -395,6 +396,11 @@ def _load_bulk(
         units_rejected=loaded.rejected,
         units_unchanged=loaded.unchanged,
     )
+
+
+def _period_text(period: Period | None) -> str | None:
+    """A parsed file's period as the store and the outcome write it."""
+    return None if period is None else str(period)
 
 
 def ingest_file(

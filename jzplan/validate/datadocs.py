@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from jzplan.store.db import Bind
+from jzplan.validate.rules import load_suite_dict
 from jzplan.validate.store_checks import read_validation_documents
-from jzplan.validate.validator import SUITES, load_suite_dict
+from jzplan.validate.validator import SUITES
 
 SITE = "jzplan"
 _RESULT_KEYS = ("success", "results", "suite_name", "suite_parameters", "statistics", "meta", "id")

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 
 from jzplan.core.periods import Period
 from jzplan.ingest.bulk import coded, is_bulk, read_bulk
-from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.inbox import discover_submissions
 from jzplan.month.pipeline import IngestOutcome, load_prepared, prepare_file, refresh_aggregates
 from jzplan.reference.catalog import Catalog
@@ -90,7 +90,7 @@ def test_read_csv_gbk_parquet_and_english_headers(
     parquet = read_bulk(parquet_path, catalog)
     for parsed in (utf8, gbk, parquet):
         assert parsed.ok and parsed.bulk and parsed.org_unit is None
-        assert parsed.period == "2013-06"
+        assert parsed.period == Period(2013, 6)
         pd.testing.assert_series_equal(
             parsed.frame["value"], month_figures["value"], check_names=False
         )
@@ -158,19 +158,21 @@ def test_code_columns_come_with_their_codes(catalog: Catalog, tmp_path: Path) ->
     ).to_parquet(dictionary)  # fmt: skip
     columns = ("org_unit", "period", "indicator", "unit")
     for path in (csv, empty, numbers, dictionary):
-        frame = read_bulk(path, catalog).frame
+        parsed = read_bulk(path, catalog)
+        frame = parsed.frame
         for column in columns:
-            found = coded(frame[column])
+            found = coded(parsed, column)
             assert found is not None, (path.name, column)
             assert found.uniques.dtype == frame[column].dtype
             assert found.uniques.is_unique and not found.uniques.hasnans
             assert len(found.codes) == len(frame) and found.codes.min(initial=-1) >= -1
             text = found.uniques.take(found.codes, allow_fill=True)
             pd.testing.assert_index_equal(text, pd.Index(frame[column]), check_names=False)
-    frame = read_bulk(csv, catalog).frame
+    parsed = read_bulk(csv, catalog)
+    frame = parsed.frame
     assert frame["org_unit"].tolist()[:4] == ["NGZ", "NGZ", np.nan, ""]
     frame.loc[0, "org_unit"] = "YMZ"
-    assert coded(frame["org_unit"]) is None and coded(frame["indicator"]) is not None
+    assert coded(parsed, "org_unit") is None and coded(parsed, "indicator") is not None
 
 
 def test_missing_column_rejects_the_file(catalog: Catalog, tmp_path: Path) -> None:

@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from jzplan.core.periods import Period
 from jzplan.core.submissions import ParsedSubmission
-from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.form_parser import parse_submission
 from jzplan.month.pipeline import PreparedFile, history_groups
 from jzplan.reference.catalog import Catalog
 from jzplan.validate.batch import validate_files, validate_histories
-from jzplan.validate.validator import SubmissionValidator, ValidationReport
+from jzplan.validate.results import ValidationReport
+from jzplan.validate.validator import SubmissionValidator
 from tests.validate.cases import (
     DEFECTS,
     PERIOD,
@@ -114,7 +116,9 @@ def test_history_suite_of_every_defect(validator: SubmissionValidator, catalog: 
 
 def _prepared(name: str, unit: str | None, *, bulk: bool = False) -> PreparedFile:
     frame = pd.DataFrame({"org_unit": [unit], "period": [PERIOD]})
-    parsed = ParsedSubmission(Path(name), "0" * 64, unit, PERIOD, frame=frame, bulk=bulk)
+    parsed = ParsedSubmission(
+        Path(name), "0" * 64, unit, Period.parse(PERIOD), frame=frame, bulk=bulk
+    )
     return PreparedFile(Path(name), name, parsed=parsed)
 
 
