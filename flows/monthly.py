@@ -20,6 +20,7 @@ from jzplan.month.pipeline import IngestOutcome, PeriodOutcome, PreparedFile, hi
 from jzplan.month.resources import open_resources
 from jzplan.month.runs import affected_periods, stored_shas
 from jzplan.store.locks import run_locked
+from jzplan.validate.shared import SharedValidator
 from tasks.evaluate import refresh
 from tasks.ingest import check_history, discover, load, prepare, validate_batch
 from tasks.notify import deliver_alerts, load_status
@@ -67,6 +68,9 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     logger = get_run_logger()
     resources = open_resources(settings)
     res = untraversed(resources)
+    # the run's one GE context, built when a file is first validated
+    shared = SharedValidator(settings.expectations_dir, resources.catalog)
+    validator = untraversed(shared)
     try:
         files = discover(inbox, arrival)
         # 1. Archive and parse every file on the task runner (threads or Dask): no database
@@ -82,19 +86,14 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
                     {
                         "path": files,
                         "catalog": as_is(unmapped(resources.catalog)),
-                        "expectations_dir": unmapped(settings.expectations_dir),
+                        "validator": as_is(unmapped(shared)),
                         "archive_dir": unmapped(settings.archive_dir),
                         "known": as_is(unmapped(stored_shas(resources.engine))),
                         "defer": unmapped(True),
                     },
                 )
                 prepared = [f.result() for f in futures]
-            prepared = validate_batch(
-                untraversed(prepared),
-                untraversed(resources.catalog),
-                settings.expectations_dir,
-                arrival,
-            )
+            prepared = validate_batch(untraversed(prepared), validator, arrival)
 
         # 2. Load the files in name order and recompute every affected month in ONE
         #    transaction holding the store's write lock: a second run of the month waits and
@@ -103,9 +102,9 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
             loaded: list[IngestOutcome] = []
             # history suites of files that cannot change each other's history run together
             for group in history_groups(prepared):
-                checked = check_history(untraversed(group), conn, res, arrival)
+                checked = check_history(untraversed(group), conn, res, validator, arrival)
                 loaded += [
-                    load(upstream(p), conn, res, arrival, untraversed(against_store))
+                    load(upstream(p), conn, res, validator, arrival, untraversed(against_store))
                     for p, against_store in zip(group, checked, strict=True)
                 ]
             load_status(res, inbox, arrival, bind=conn)  # 重点工作进展, 排名

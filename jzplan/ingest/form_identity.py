@@ -99,6 +99,15 @@ def identity_from_filename(name: str, catalog: Catalog) -> tuple[OrgUnit | None,
     return _longest_unit_in(stem, catalog), period
 
 
+def file_label(path: Path, catalog: Catalog | None) -> str:
+    """``NGZ-2013-03`` from the unit and period the file name claims, else the file's stem."""
+    if catalog is not None:
+        unit, period = identity_from_filename(path.name, catalog)
+        if unit is not None and period is not None:
+            return f"{unit.code}-{period}"
+    return path.stem
+
+
 def arrival_from_folder(path: Path) -> Period | None:
     """The batch a file arrived with, from its inbox folder ``<YYYY-MM>/`` (None elsewhere)."""
     try:

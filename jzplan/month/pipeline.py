@@ -47,6 +47,7 @@ from jzplan.track.progress import History, Thresholds, evaluate_targets
 from jzplan.validate.batch import validate_files
 from jzplan.validate.history_checks import OutlierSettings
 from jzplan.validate.results import ValidationReport
+from jzplan.validate.shared import FileValidator
 from jzplan.validate.store_checks import (
     validate_against_store,
     validate_many_against_store,
@@ -112,7 +113,7 @@ def prepare_file(
     path: Path,
     *,
     catalog: Catalog,
-    validator: SubmissionValidator,
+    validator: FileValidator,
     archive_dir: Path,
     known: Collection[str] = (),
     arrival: Period | None = None,

@@ -26,6 +26,11 @@ SITE = "jzplan"
 _RESULT_KEYS = ("success", "results", "suite_name", "suite_parameters", "statistics", "meta", "id")
 
 
+def document_label(submission_id: int, org_unit: str | None, period: str | None) -> str:
+    """A submission's name in the Data Docs: ``NGZ-2013-03-12``."""
+    return f"{org_unit or 'unknown'}-{period or 'unknown'}-{submission_id}"
+
+
 def build_data_docs(
     bind: Bind,
     submission_ids: Sequence[int],

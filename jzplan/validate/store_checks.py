@@ -4,6 +4,7 @@ Expectations' result documents, and the per-rule results of a batch."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -360,3 +361,23 @@ def summarise_results(results: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def rules_failed(rows: Sequence[Mapping[str, Any]]) -> int:
+    """How many of ``summarise_results``' rules failed in some file."""
+    return sum(1 for r in rows if r["未通过文件"])
+
+
+def batch_markdown(
+    period: Period, rows: Sequence[Mapping[str, Any]], docs: Path | None, waiting: Sequence[str]
+) -> str:
+    """A batch's validation in brief: the Data Docs link, the rules failed, and the open
+    explanations of missing submissions (``waiting``)."""
+    lines = [f"# {period} 批次校验", ""]
+    if docs is not None:
+        lines.append(f"Great Expectations Data Docs：[{docs}]({docs.as_uri()})")
+        lines.append("")
+    lines.append(f"规则 {len(rows)} 条，未通过的规则 {rules_failed(rows)} 条。")
+    if waiting:
+        lines += ["", "## 待报送情况说明", ""] + [f"- {message}" for message in waiting]
+    return "\n".join(lines) + "\n"
