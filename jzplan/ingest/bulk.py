@@ -162,8 +162,8 @@ _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 def coded(parsed: ParsedSubmission, column: str) -> Coded | None:
     """The codes ``read_bulk`` made of this text column of the parsed frame (the org_unit,
     period, indicator and unit columns) while reading the file, if the column still holds
-    what was read; else None (then ``pd.factorize`` it). The validation would otherwise
-    factorize each of them again: on a national month ~0.15 s a column."""
+    what was read; else None (then ``pd.factorize`` it): the validation need not factorize
+    each of them again (bench/RESULTS.md has the cost on a national month)."""
     found = parsed.coded.get(column)
     series = parsed.frame[column]
     if found is None or not (

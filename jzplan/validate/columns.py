@@ -92,7 +92,7 @@ def _take_few(v: Any, at: np.ndarray) -> Any:
         return v.text(at)
     if isinstance(v.dtype, pd.StringDtype | pd.ArrowDtype):
         # value by value: Arrow's take on a column of many chunks (a bulk file's) first
-        # joins them, ~50 ms a column
+        # joins them
         return pd.array([v[i] for i in at.tolist()], dtype=cast(Any, v.dtype))
     return v.take(at)
 

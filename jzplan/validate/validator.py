@@ -310,8 +310,8 @@ def _suite_order(suite_dict: dict[str, Any]) -> Callable[[Any], int]:
 
 def _runs(expectations: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """A large file's GE runs of a suite: each expectation alone on its narrow batch, but
-    those reading no column or only columns never missing share one run (GE's per-run cost,
-    ~25 ms, is all they cost: with no missing value its row filters copy nothing)."""
+    those reading no column or only columns never missing share one run (GE's per-run cost
+    is all they cost: with no missing value its row filters copy nothing)."""
     shared, alone = [], []
     for spec in expectations:
         if set(columns_read(spec["kwargs"])) <= _NEVER_MISSING:
