@@ -46,7 +46,7 @@ def load_earlier_months(engine: Any, catalog: Any, inbox: Path, period: Any) -> 
     """Every accepted form of the inbox from 2012-01 up to ``period`` loaded directly (no
     validation); returns how many."""
     from jzplan.core.periods import Period
-    from jzplan.ingest.forms import parse_submission
+    from jzplan.ingest.form_parser import parse_submission
     from jzplan.store.submissions import load_submission, record_submission
 
     loaded = 0
@@ -59,7 +59,7 @@ def load_earlier_months(engine: Any, catalog: Any, inbox: Path, period: Any) -> 
             sub = record_submission(
                 engine, sha256=f"{p}-{path.name}".ljust(64, "0")[:64], file_name=path.name,
                 archive_path="-", arrival_period=p, received_at=datetime.now(UTC),
-                org_unit=parsed.org_unit, period=parsed.period, filed_on=None,
+                org_unit=parsed.org_unit, period=str(parsed.period), filed_on=None,
             )  # fmt: skip
             load_submission(engine, sub, parsed.frame)
             loaded += 1
@@ -82,10 +82,11 @@ def time_suites(
             validate_against_store(engine, parsed, validator)
 
     def structure_only() -> None:
-        from jzplan.validate.validator import STRUCTURE_SUITE, validation_frame
+        from jzplan.validate.columns import validation_frame
+        from jzplan.validate.validator import STRUCTURE_SUITE
 
         for parsed in batch:
-            validator._run(  # one suite alone, for comparison
+            validator.run(  # one suite alone, for comparison
                 parsed, validation_frame(parsed, catalog, validator.rules), (STRUCTURE_SUITE,)
             )
 
@@ -115,7 +116,7 @@ def time_data_docs(
         sub = record_submission(
             engine, sha256=f"batch-{i}".ljust(64, "0"), file_name=parsed.path.name,
             archive_path="-", arrival_period=period, received_at=datetime.now(UTC),
-            org_unit=parsed.org_unit, period=parsed.period, filed_on=None,
+            org_unit=parsed.org_unit, period=str(parsed.period), filed_on=None,
         )  # fmt: skip
         report = validator.validate(parsed) + validate_against_store(engine, parsed, validator)
         write_validation_documents(engine, sub, report.documents)
@@ -153,7 +154,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from jzplan.core.periods import Period
-    from jzplan.ingest.forms import parse_submission
+    from jzplan.ingest.form_parser import parse_submission
     from jzplan.reference.catalog import load_catalog
     from jzplan.reference.plan import load_plan
     from jzplan.store.db import make_engine, migrate

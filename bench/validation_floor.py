@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 
 from bench.validation_month import synthetic_catalog, synthetic_month  # noqa: E402
 from jzplan.reference.catalog import Catalog, load_catalog  # noqa: E402
-from jzplan.validate.validator import Rules, load_suite_dict  # noqa: E402
+from jzplan.validate.rules import Rules, load_suite_dict  # noqa: E402
 
 EXPECTATIONS = ROOT / "expectations"
 

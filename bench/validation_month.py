@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jzplan.core.periods import Period
 from jzplan.core.submissions import OBSERVATION_COLUMNS, ParsedSubmission
 from jzplan.reference.catalog import Catalog, Indicator, OrgUnit
-from jzplan.validate.validator import Rules
+from jzplan.validate.rules import Rules
 
 # planted errors: rule code → how many rows each breaks
 PLANTED = {
@@ -87,7 +88,9 @@ def synthetic_month(
     else:  # the last unit's form lacks the first indicator
         frame = frame.drop(index=(n_units - 1) * n_inds).reset_index(drop=True)
         frame["row"] = np.arange(2, len(frame) + 2, dtype="int64")
-    return ParsedSubmission(Path("national.parquet"), "0" * 64, None, period, frame=frame)
+    return ParsedSubmission(
+        Path("national.parquet"), "0" * 64, None, Period.parse(period), frame=frame
+    )
 
 
 def _plant(frame: pd.DataFrame, catalog: Catalog, rules: Rules, n_inds: int) -> None:

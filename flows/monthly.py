@@ -22,6 +22,7 @@ from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources, open_resources
 from jzplan.month.runs import affected_periods, stored_shas
 from jzplan.store.locks import run_locked
+from jzplan.validate.shared import SharedValidator
 from tasks.evaluate import refresh
 from tasks.ingest import check_history, discover, load, prepare, validate_batch
 from tasks.notify import deliver_alerts, load_status
@@ -69,18 +70,20 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     logger = get_run_logger()
     resources = open_resources(settings)
     res = untraversed(resources)
+    # the run's one GE context, built when a file is first validated
+    shared = SharedValidator(settings.expectations_dir, resources.catalog)
     try:
         files = discover(inbox, arrival)
         # 1. Archive and parse every file on the task runner (threads or Dask): no database
         #    writes, so any number at once, and a killed run leaves nothing half done. Then the
         #    township files' suites, once for the batch (GE's cost is per validation).
-        prepared = prepare_batch(settings, resources, files, arrival) if files else []
+        prepared = prepare_batch(settings, resources, shared, files, arrival) if files else []
         # 2. Load the files in name order and recompute every affected month in ONE
         #    transaction holding the store's write lock: a second run of the month waits and
         #    then finds every file stored; a killed run rolls back. Retried as a whole.
         outcomes, refreshed = run_locked(
             resources.engine,
-            lambda conn: load_month(conn, prepared, res, inbox, arrival),
+            lambda conn: load_month(conn, prepared, res, shared, inbox, arrival),
             timeout=settings.lock_timeout_seconds,
             on_retry=lambda n, exc: logger.warning(
                 "%s：第 %d 次入库失败，整体重试：%s", arrival, n, exc
@@ -105,7 +108,11 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
 
 
 def prepare_batch(
-    settings: Settings, resources: Resources, files: list[Path], arrival: Period
+    settings: Settings,
+    resources: Resources,
+    shared: SharedValidator,
+    files: list[Path],
+    arrival: Period,
 ) -> list[PreparedFile]:
     """Every file archived and parsed on the task runner, then the township files' suites
     run once for the batch."""
@@ -117,36 +124,33 @@ def prepare_batch(
             {
                 "path": files,
                 "catalog": as_is(unmapped(resources.catalog)),
-                "expectations_dir": unmapped(settings.expectations_dir),
+                "validator": as_is(unmapped(shared)),
                 "archive_dir": unmapped(settings.archive_dir),
                 "known": as_is(unmapped(stored_shas(resources.engine))),
                 "defer": unmapped(True),
             },
         )
         prepared = [f.result() for f in futures]
-    return validate_batch(
-        untraversed(prepared),
-        untraversed(resources.catalog),
-        settings.expectations_dir,
-        arrival,
-    )
+    return validate_batch(untraversed(prepared), untraversed(shared), arrival)
 
 
 def load_month(
     conn: Connection,
     prepared: list[PreparedFile],
     res: Resources,
+    shared: SharedValidator,
     inbox: Path,
     arrival: Period,
 ) -> tuple[list[IngestOutcome], dict[Period, PeriodOutcome]]:
     """The batch's files loaded, its status files read, and every affected month
     recomputed, in the month's transaction ``conn``."""
     loaded: list[IngestOutcome] = []
+    validator = untraversed(shared)
     # history suites of files that cannot change each other's history run together
     for group in history_groups(prepared):
-        checked = check_history(untraversed(group), conn, res, arrival)
+        checked = check_history(untraversed(group), conn, res, validator, arrival)
         loaded += [
-            load(upstream(p), conn, res, arrival, untraversed(against_store))
+            load(upstream(p), conn, res, validator, arrival, untraversed(against_store))
             for p, against_store in zip(group, checked, strict=True)
         ]
     load_status(res, inbox, arrival, bind=conn)  # 重点工作进展, 排名

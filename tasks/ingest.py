@@ -6,19 +6,17 @@ cluster with ``JZPLAN_TASK_RUNNER=dask``; a bulk file is validated there too). T
 files' suites then run once for the whole batch (``jzplan.validate.batch``: GE's cost is
 per validation, not per row), and their history suites once per run of files that cannot
 change each other's history, inside the store's locked transaction, before those files are
-loaded one after another (see ``jzplan.store.locks``).
+loaded one after another (see ``jzplan.store.locks``). The flow builds the run's validator
+(``SharedValidator``) and passes it to every task.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
@@ -26,15 +24,16 @@ from prefect.utilities.annotations import BaseAnnotation
 from sqlalchemy import Connection
 
 from jzplan.core.periods import Period
-from jzplan.core.submissions import ParsedSubmission
-from jzplan.ingest.forms import identity_from_filename
+from jzplan.core.states import IssueSeverity
+from jzplan.ingest.form_identity import file_label
 from jzplan.ingest.inbox import discover_submissions
 from jzplan.month.loading import IngestOutcome, load_prepared
 from jzplan.month.prepare import PreparedFile, prepare_file, validate_history, validate_prepared
 from jzplan.month.resources import Resources
 from jzplan.reference.catalog import Catalog
-from jzplan.validate.history_checks import OutlierSettings, outlier_settings
-from jzplan.validate.validator import SubmissionValidator, ValidationReport
+from jzplan.validate.history_checks import outlier_settings
+from jzplan.validate.results import ValidationReport
+from jzplan.validate.shared import SharedValidator
 
 STATUS_LABELS = {"accepted": "已接收", "rejected": "已退回", "duplicate": "重复文件，已忽略"}
 
@@ -44,15 +43,6 @@ def discover(inbox_dir: Path, arrival: Period) -> list[Path]:
     files = discover_submissions(inbox_dir, arrival)
     get_run_logger().info("%s：收到 %d 个文件（%s）", arrival, len(files), inbox_dir / str(arrival))
     return files
-
-
-def file_label(path: Path, catalog: Catalog | None) -> str:
-    """``NGZ-2013-03`` from the unit and period the file name claims, else the file's stem."""
-    if catalog is not None:
-        unit, period = identity_from_filename(path.name, catalog)
-        if unit is not None and period is not None:
-            return f"{unit.code}-{period}"
-    return path.stem
 
 
 def _run_name(verb: str) -> str:
@@ -72,57 +62,6 @@ def _run_name(verb: str) -> str:
     return f"{verb}-{label}"
 
 
-class _LockedValidator:
-    """One Great Expectations context per process, validating one frame at a time: a GE
-    context is not known to be thread-safe, and parsing (the larger part) stays parallel."""
-
-    def __init__(self, validator: SubmissionValidator) -> None:
-        self._validator = validator
-        self._lock = threading.Lock()
-
-    def validate(
-        self, parsed: ParsedSubmission, *, history: pd.DataFrame | None = None
-    ) -> ValidationReport:
-        with self._lock:
-            return self._validator.validate(parsed, history=history)
-
-    def validate_history(
-        self,
-        parsed: ParsedSubmission,
-        history: pd.DataFrame,
-        outlier: OutlierSettings | None = None,
-    ) -> ValidationReport:
-        with self._lock:
-            return self._validator.validate_history(parsed, history, outlier)
-
-    @property
-    def outlier(self) -> OutlierSettings:
-        return self._validator.outlier
-
-    @contextmanager
-    def exclusive(self) -> Iterator[SubmissionValidator]:
-        """The validator itself, no other thread validating meanwhile."""
-        with self._lock:
-            yield self._validator
-
-
-_VALIDATORS: dict[tuple[str, int], _LockedValidator] = {}
-_VALIDATORS_LOCK = threading.Lock()
-
-
-def shared_validator(expectations_dir: Path, catalog: Catalog) -> SubmissionValidator:
-    """The validator of this process (thread or Dask worker) for these suites and catalog."""
-    return _locked_validator(expectations_dir, catalog)  # type: ignore[return-value]
-
-
-def _locked_validator(expectations_dir: Path, catalog: Catalog) -> _LockedValidator:
-    key = (str(expectations_dir), hash(repr(catalog)))
-    with _VALIDATORS_LOCK:
-        if key not in _VALIDATORS:
-            _VALIDATORS[key] = _LockedValidator(SubmissionValidator(expectations_dir, catalog))
-        return _VALIDATORS[key]
-
-
 # Retried: it reads the inbox and writes the archive. Parsing and validation are pure.
 @task(
     name="ingest-submission",
@@ -134,7 +73,7 @@ def _locked_validator(expectations_dir: Path, catalog: Catalog) -> _LockedValida
 def prepare(
     path: Path,
     catalog: Catalog,
-    expectations_dir: Path,
+    validator: SharedValidator,
     archive_dir: Path,
     known: Collection[str] = (),
     defer: bool = False,
@@ -144,7 +83,7 @@ def prepare(
     prepared = prepare_file(
         path,
         catalog=catalog,
-        validator=shared_validator(expectations_dir, catalog),
+        validator=validator,
         archive_dir=archive_dir,
         known=known,
         defer=defer,
@@ -158,7 +97,7 @@ def prepare(
 
 def _log_prepared(prepared: PreparedFile) -> None:
     assert prepared.parsed is not None
-    errors = sum(1 for i in prepared.issues if i.severity == "error")
+    errors = sum(1 for i in prepared.issues if i.severity == IssueSeverity.ERROR)
     get_run_logger().info(
         "%s：解析与校验完成（单位 %s，报告期 %s，错误 %d，规则 %d）",
         prepared.path.name,
@@ -171,11 +110,11 @@ def _log_prepared(prepared: PreparedFile) -> None:
 
 @task(name="validate-submissions", task_run_name="validate-files-{arrival}", cache_policy=NO_CACHE)
 def validate_batch(
-    prepared: list[PreparedFile], catalog: Catalog, expectations_dir: Path, arrival: Period
+    prepared: list[PreparedFile], validator: SharedValidator, arrival: Period
 ) -> list[PreparedFile]:
     """The file suites of the batch's parsed township files, one GE validation per suite."""
-    with _locked_validator(expectations_dir, catalog).exclusive() as validator:
-        checked = validate_prepared(prepared, validator)
+    with validator.exclusive() as checking:
+        checked = validate_prepared(prepared, checking)
     for before, after in zip(prepared, checked, strict=True):
         if before.pending:
             _log_prepared(after)
@@ -189,13 +128,16 @@ def validate_batch(
     cache_policy=NO_CACHE,
 )
 def check_history(
-    prepared: list[PreparedFile], conn: Connection, resources: Resources, arrival: Period
+    prepared: list[PreparedFile],
+    conn: Connection,
+    resources: Resources,
+    validator: SharedValidator,
+    arrival: Period,
 ) -> list[ValidationReport | None]:
     """The history suite of files none of which changes another's history (a run of
     ``history_groups``), against the store inside the month's transaction, before they load."""
-    locked = _locked_validator(resources.settings.expectations_dir, resources.catalog)
-    with locked.exclusive() as validator:
-        return validate_history(conn, prepared, validator, outlier_settings(resources.settings))
+    with validator.exclusive() as checking:
+        return validate_history(conn, prepared, checking, outlier_settings(resources.settings))
 
 
 # No retries: it runs inside the month's transaction, which is retried as a whole.
@@ -204,21 +146,23 @@ def load(
     prepared: PreparedFile,
     conn: Connection,
     resources: Resources,
+    validator: SharedValidator,
     arrival: Period,
     against_store: ValidationReport | None = None,
 ) -> IngestOutcome:
     """Record and load (or reject) a prepared file in the caller's transaction; its history
     suite's report ``against_store`` from ``check_history``."""
-    outcome = load_prepared(
-        prepared,
-        bind=conn,
-        arrival=arrival,
-        received_at=datetime.now(UTC),
-        # else the history suite runs here, against the store inside the month's transaction
-        validator=shared_validator(resources.settings.expectations_dir, resources.catalog),
-        outlier=outlier_settings(resources.settings),
-        against_store=against_store,
-    )
+    with validator.exclusive() as checking:
+        outcome = load_prepared(
+            prepared,
+            bind=conn,
+            arrival=arrival,
+            received_at=datetime.now(UTC),
+            # else the history suite runs here, against the store inside the month's transaction
+            validator=checking,
+            outlier=outlier_settings(resources.settings),
+            against_store=against_store,
+        )
     _log_outcome(outcome)
     return outcome
 

@@ -13,10 +13,15 @@ from jzplan.alert.explanations import open_warnings
 from jzplan.core.periods import Period
 from jzplan.month.loading import IngestOutcome
 from jzplan.month.resources import Resources
-from jzplan.validate.datadocs import build_data_docs
+from jzplan.validate.datadocs import build_data_docs, document_label
 from jzplan.validate.plan_check import check_plan, plan_check_markdown, plan_check_table
-from jzplan.validate.store_checks import read_validation_results, summarise_results
-from jzplan.validate.validator import load_rules
+from jzplan.validate.rules import load_rules
+from jzplan.validate.store_checks import (
+    batch_markdown,
+    read_validation_results,
+    rules_failed,
+    summarise_results,
+)
 
 
 # Retried: it writes the Data Docs folder and reads the store.
@@ -39,15 +44,11 @@ def publish_validation(
             table=rows,
             description=f"{period} 批次月报校验：每条规则的检查与未通过数",
         )
-    out: dict[str, Any] = {
-        "rules": len(rows),
-        "rules_failed": sum(1 for r in rows if r["未通过文件"]),
-    }
+    out: dict[str, Any] = {"rules": len(rows), "rules_failed": rules_failed(rows)}
     docs = None
     if ids:
         labels = {
-            o.submission_id: f"{o.org_unit or 'unknown'}-{o.period or 'unknown'}-{o.submission_id}"
-            for o in outcomes
+            o.submission_id: document_label(o.submission_id, o.org_unit, o.period) for o in outcomes
         }
         folder = resources.settings.data_docs_dir / str(period)
         docs = build_data_docs(
@@ -62,15 +63,8 @@ def publish_validation(
         logger.info("Data Docs：%s", docs.as_uri())
     waiting = open_warnings(resources.engine, period, resources.catalog)
     out["warnings_open"] = len(waiting)
-    lines = [f"# {period} 批次校验", ""]
-    if docs is not None:
-        lines.append(f"Great Expectations Data Docs：[{docs}]({docs.as_uri()})")
-        lines.append("")
-    lines.append(f"规则 {len(rows)} 条，未通过的规则 {out['rules_failed']} 条。")
-    if waiting:
-        lines += ["", "## 待报送情况说明", ""] + [f"- {w['message']}" for w in waiting]
     create_markdown_artifact(
-        markdown="\n".join(lines) + "\n",
+        markdown=batch_markdown(period, rows, docs, [str(w["message"]) for w in waiting]),
         key=f"validation-docs-{period}",
         description=f"{period} 校验结果与 Data Docs 链接",
     )

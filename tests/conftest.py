@@ -102,7 +102,7 @@ def make_observations() -> Callable[..., pd.DataFrame]:
 def parsed_inbox(catalog: Catalog) -> Mapping[Path, ParsedSubmission]:
     """Every form of the bundled demo inbox (data/inbox), parsed once per session: the demo
     data tests and the demo store read the same 234 workbooks (read-only)."""
-    from jzplan.ingest.forms import parse_submission
+    from jzplan.ingest.form_parser import parse_submission
 
     inbox = REPO_ROOT / "data" / "inbox"
     return {p: parse_submission(p, catalog) for p in sorted(inbox.rglob("*.xlsx"))}

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from jzplan.alert.deadlines import Deadline, arrived_units, check_deadline
 from jzplan.core.periods import Period, period_range
 from jzplan.core.submissions import ParsedSubmission
-from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.inbox import discover_submissions, sha256_of
 from jzplan.month.refresh import refresh_period
 from jzplan.reference.catalog import Catalog
@@ -39,11 +39,12 @@ def _load_batch(
         sid = record_submission(
             engine, sha256=sha256_of(path), file_name=path.name, archive_path=str(path),
             arrival_period=arrival, received_at=datetime(2013, 1, 1, tzinfo=UTC),
-            org_unit=parsed.org_unit, period=parsed.period, filed_on=parsed.filed_on,
+            org_unit=parsed.org_unit, period=str(parsed.period) if parsed.period else None,
+            filed_on=parsed.filed_on,
         )  # fmt: skip
         if parsed.ok and parsed.period:
             load_submission(engine, sid, parsed.frame.copy())  # parsed_forms is shared
-            periods.add(Period.parse(parsed.period))
+            periods.add(parsed.period)
         else:
             reject_submission(engine, sid, parsed.issues)
     return periods

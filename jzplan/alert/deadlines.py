@@ -13,7 +13,7 @@ from jzplan.alert.rules import as_records, in_period, missing_submission_alerts
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import AlertKind
-from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.inbox import discover_submissions
 from jzplan.reference.catalog import Catalog
 from jzplan.store.db import Bind
@@ -50,7 +50,7 @@ def arrived_units(inbox_dir: Path, period: Period, catalog: Catalog) -> set[str]
     units: set[str] = set()
     for path in discover_submissions(inbox_dir, period):
         parsed = parse_submission(path, catalog)
-        if parsed.org_unit is not None and parsed.period == str(period):
+        if parsed.org_unit is not None and parsed.period == period:
             units.add(parsed.org_unit)
     return units
 

@@ -67,7 +67,7 @@ def check_plan_command() -> int:
     from jzplan.reference.catalog import load_catalog
     from jzplan.reference.plan import load_plan
     from jzplan.validate.plan_check import check_plan, plan_check_markdown
-    from jzplan.validate.validator import load_rules
+    from jzplan.validate.rules import load_rules
 
     settings = Settings()
     catalog = load_catalog(settings.catalog_dir)

@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+
+from jzplan.core.periods import Period
+from jzplan.core.states import IssueSeverity
 
 # Columns of ParsedSubmission.frame, one row per figure (long format)
 OBSERVATION_COLUMNS: tuple[str, ...] = (
@@ -34,7 +38,7 @@ class SubmissionIssue:
     row: int | None = None
     column: str | None = None
     rule: str | None = None  # the rule or expectation that failed
-    severity: str = "error"  # error rejects the file; warning loads it and flags it
+    severity: IssueSeverity = IssueSeverity.ERROR  # error rejects the file; warning flags it
 
     def __str__(self) -> str:
         where = "，".join(
@@ -50,12 +54,22 @@ class SubmissionIssue:
         return f"[{self.code}] {where}：{self.message}"
 
 
+@dataclass(frozen=True, slots=True)
+class Coded:
+    """A text column dictionary-encoded, as ``pd.factorize`` would give it but for the order
+    of ``uniques`` and values no row takes: ``codes`` (-1: missing) into ``uniques``
+    (distinct, none missing)."""
+
+    codes: np.ndarray  # int32
+    uniques: pd.Index  # "str"
+
+
 @dataclass(slots=True)
 class ParsedSubmission:
     path: Path
     sha256: str
     org_unit: str | None  # code, from 填报单位
-    period: str | None  # YYYY-MM, from 报告期
+    period: Period | None  # from 报告期
     filed_by: str | None = None  # 填报人
     filed_on: date | None = None  # 填报日期
     frame: pd.DataFrame = field(
@@ -65,10 +79,13 @@ class ParsedSubmission:
     # A bulk file (jzplan.ingest.bulk): many units' figures; org_unit is None and each frame row
     # carries its own org_unit (and period)
     bulk: bool = False
+    # text columns of ``frame`` encoded while reading (a bulk file's): column -> (the Arrow
+    # data the column held then, its codes); ``jzplan.ingest.bulk.coded`` reads them
+    coded: dict[str, tuple[object, Coded]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[SubmissionIssue]:
-        return [i for i in self.issues if i.severity == "error"]
+        return [i for i in self.issues if i.severity == IssueSeverity.ERROR]
 
     @property
     def ok(self) -> bool:

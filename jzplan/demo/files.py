@@ -11,7 +11,7 @@ from jzplan.core.periods import Period, period_range
 from jzplan.demo.annual import round_figure
 from jzplan.demo.monthly import DemoSeries
 from jzplan.demo.story import DEFECT, DEFECT_FILED, FILE_NAME_OF, LATE, SEED, YEARS
-from jzplan.ingest.forms import FormRow
+from jzplan.ingest.form_writer import FormRow
 from jzplan.reference.catalog import Catalog, OrgUnit
 
 

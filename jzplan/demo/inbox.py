@@ -10,7 +10,7 @@ from jzplan.demo.monthly import build_series
 from jzplan.demo.readme import readme
 from jzplan.demo.status import write_status_files
 from jzplan.demo.story import FILE_UNITS, FILED_BY, SEED
-from jzplan.ingest.forms import write_form
+from jzplan.ingest.form_writer import write_form
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 

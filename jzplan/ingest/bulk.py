@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import codecs
 import io
-import weakref
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +28,12 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from jzplan.core.periods import Period
-from jzplan.core.submissions import OBSERVATION_COLUMNS, ParsedSubmission, SubmissionIssue
+from jzplan.core.submissions import (
+    OBSERVATION_COLUMNS,
+    Coded,
+    ParsedSubmission,
+    SubmissionIssue,
+)
 from jzplan.ingest.readers import TEXT_ENCODINGS
 from jzplan.reference.catalog import Catalog, UnitError, convert
 
@@ -157,37 +159,24 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str" dtype
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 
 
-@dataclass(frozen=True, slots=True)
-class Coded:
-    """A text column of a bulk frame dictionary-encoded, as ``pd.factorize`` would give it
-    but for the order of ``uniques`` and values no row takes: ``codes`` (-1: missing) into
-    ``uniques`` (distinct, none missing)."""
-
-    codes: np.ndarray  # int32
-    uniques: pd.Index  # "str"
-
-
-# the Arrow data of a frame's text column read_bulk returned -> its codes (Arrow arrays are
-# immutable: a column changed since holds other Arrow data and is looked up no more)
-_CODED: dict[int, tuple[weakref.ref[Any], Coded]] = {}
-
-
-def coded(column: pd.Series) -> Coded | None:
-    """The codes ``read_bulk`` made of this text column of its frame (the org_unit, period,
-    indicator and unit columns) while reading the file, if the column still holds what was
-    read; else None (then ``pd.factorize`` it). The validation would otherwise factorize
-    each of them again: on a national month ~0.15 s a column."""
-    if not (isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"):
+def coded(parsed: ParsedSubmission, column: str) -> Coded | None:
+    """The codes ``read_bulk`` made of this text column of the parsed frame (the org_unit,
+    period, indicator and unit columns) while reading the file, if the column still holds
+    what was read; else None (then ``pd.factorize`` it): the validation need not factorize
+    each of them again (bench/RESULTS.md has the cost on a national month)."""
+    found = parsed.coded.get(column)
+    series = parsed.frame[column]
+    if found is None or not (
+        isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"
+    ):
         return None
-    data = column.array.__arrow_array__()  # the column's own Arrow array, not a copy
-    found = _CODED.get(id(data))
-    return found[1] if found is not None and found[0]() is data else None
+    # Arrow arrays are immutable: a column changed since holds other Arrow data
+    data = series.array.__arrow_array__()  # the column's own Arrow array, not a copy
+    return found[1] if found[0] is data else None
 
 
-def _remember(column: pd.Series, codes: Coded) -> None:
-    data = column.array.__arrow_array__()
-    key = id(data)
-    _CODED[key] = (weakref.ref(data, lambda _: _CODED.pop(key, None)), codes)
+def _remember(parsed: ParsedSubmission, column: str, codes: Coded) -> None:
+    parsed.coded[column] = (parsed.frame[column].array.__arrow_array__(), codes)
 
 
 def _as_str(array: pa.Array | pa.ChunkedArray) -> pd.Series:
@@ -306,13 +295,21 @@ def read_bulk(
     frame["column"] = _constant(found["value"], n)
     parsed.frame = frame[list(OBSERVATION_COLUMNS)]
     for column, found_codes in codes.items():
-        _remember(parsed.frame[column], found_codes)
+        _remember(parsed, column, found_codes)
     periods = frame["period"].dropna().unique()
     if len(periods) == 1:
-        parsed.period = str(periods[0])
+        parsed.period = _period_or_none(str(periods[0]))
     elif len(periods) == 0 and arrival is not None:
-        parsed.period = str(arrival)
+        parsed.period = arrival
     return parsed
+
+
+def _period_or_none(text: str) -> Period | None:
+    """The file's one period; None when it is not a month (its rows fail the period rule)."""
+    try:
+        return Period.parse(text)
+    except ValueError:
+        return None
 
 
 def _to_canonical(

@@ -64,7 +64,7 @@ class ParsedStatusFile:
 
     path: Path
     sha256: str
-    period: str
+    period: Period
     reports: list[StatusReport] = field(default_factory=list)
     rankings: list[Ranking] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -116,7 +116,7 @@ def parse_status_file(path: Path, period: Period, plan: Plan) -> ParsedStatusFil
                 reported_on,
             )
         )
-    return ParsedStatusFile(path, sha256, str(period), reports=reports, errors=errors)
+    return ParsedStatusFile(path, sha256, period, reports=reports, errors=errors)
 
 
 def parse_ranking_file(path: Path, period: Period, catalog: Catalog) -> ParsedStatusFile:
@@ -151,7 +151,7 @@ def parse_ranking_file(path: Path, period: Period, catalog: Catalog) -> ParsedSt
                 unit.code, code, str(period), rank, out_of, row["发布单位"] or None, published_on
             )
         )
-    return ParsedStatusFile(path, sha256, str(period), rankings=rankings, errors=errors)
+    return ParsedStatusFile(path, sha256, period, rankings=rankings, errors=errors)
 
 
 def discover_status_files(inbox_dir: Path, period: Period) -> tuple[Path | None, Path | None]:

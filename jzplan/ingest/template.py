@@ -1,7 +1,7 @@
 """The blank monthly form (月报) for one reporting unit and month, as offices should fill it.
 
-The same layout the parser reads (``jzplan.ingest.forms.build_form``): title, 填报单位 and 报告期,
-the two-row header, one line per indicator of the unit's form with its Chinese name and
+The same layout the parser reads (``jzplan.ingest.form_writer.build_form``): title, 填报单位
+and 报告期, the two-row header, one line per indicator of the unit's form with its Chinese name and
 unit. Number cells carry Excel data validation (a number, not negative unless the indicator
 may be, whole numbers for counts, or “—” for no data) with a prompt naming the indicator.
 """
@@ -16,7 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
-from jzplan.ingest.forms import (
+from jzplan.ingest.form_writer import (
     FIRST_DATA_ROW,
     SHEET_NAME,
     WHOLE_UNITS,

@@ -26,8 +26,9 @@ from jzplan.store.submissions import (
     write_validation_results,
 )
 from jzplan.validate.history_checks import OutlierSettings
+from jzplan.validate.results import ValidationReport
 from jzplan.validate.store_checks import validate_against_store, write_validation_documents
-from jzplan.validate.validator import SubmissionValidator, ValidationReport
+from jzplan.validate.validator import SubmissionValidator
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +122,7 @@ def load_form(
         arrival_period=arrival,
         received_at=received_at,
         org_unit=parsed.org_unit,
-        period=parsed.period,
+        period=period_text(parsed.period),
         filed_on=parsed.filed_on,
         size_bytes=prepared.size_bytes,
         source_path=source_path_of(path),
@@ -148,7 +149,7 @@ def load_form(
         "sha256": sha,
         "submission_id": submission_id,
         "org_unit": parsed.org_unit,
-        "period": parsed.period,
+        "period": period_text(parsed.period),
         "errors": len(errors),
         "warnings": len(warnings),
         "messages": tuple(str(i) for i in issues),
@@ -223,7 +224,7 @@ def load_bulk_file(
         submission_id=0,
         status="accepted" if loaded.loaded or loaded.unchanged else "rejected",
         org_unit=None,
-        period=parsed.period,
+        period=period_text(parsed.period),
         errors=len(errors),
         warnings=sum(1 for i in issues if i.severity == IssueSeverity.WARNING),
         messages=tuple(str(i) for i in issues[:50]),
@@ -266,3 +267,8 @@ def ingest_file(
     return load_prepared(
         prepared, bind=engine, arrival=arrival, received_at=received_at, validator=validator
     )
+
+
+def period_text(period: Period | None) -> str | None:
+    """A parsed file's period as the store and the outcome write it."""
+    return None if period is None else str(period)

@@ -16,15 +16,17 @@ from jzplan.core.periods import Period
 from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.ingest.bulk import PARQUET_MAGIC, is_bulk, read_bulk
-from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.inbox import FileMetadata, archive_file, source_path_of, write_metadata
 from jzplan.ingest.readers import ReadError, detect_format
 from jzplan.reference.catalog import Catalog
 from jzplan.store.db import Bind
 from jzplan.validate.batch import validate_files
 from jzplan.validate.history_checks import OutlierSettings
+from jzplan.validate.results import ValidationReport
+from jzplan.validate.shared import FileValidator
 from jzplan.validate.store_checks import validate_many_against_store
-from jzplan.validate.validator import SubmissionValidator, ValidationReport
+from jzplan.validate.validator import SubmissionValidator
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +58,7 @@ def prepare_file(
     path: Path,
     *,
     catalog: Catalog,
-    validator: SubmissionValidator,
+    validator: FileValidator,
     archive_dir: Path,
     known: Collection[str] = (),
     arrival: Period | None = None,

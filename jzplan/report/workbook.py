@@ -46,7 +46,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from jzplan.core.periods import Period
 from jzplan.core.states import TargetStatus
-from jzplan.ingest.forms import WHOLE_UNITS, save_workbook, ytd_span
+from jzplan.ingest.form_writer import WHOLE_UNITS, save_workbook, ytd_span
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
 from jzplan.report.markdown import display_unit, in_display_unit, present

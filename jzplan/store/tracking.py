@@ -44,7 +44,7 @@ def write_status_reports(bind: Bind, parsed: ParsedStatusFile) -> dict[str, int]
             _status,
             ["target_id", "period"],
             rows,
-            scope=_status.c.period == parsed.period,
+            scope=_status.c.period == str(parsed.period),
             delete_missing=True,
         )
 
@@ -71,7 +71,7 @@ def write_rankings(bind: Bind, parsed: ParsedStatusFile) -> dict[str, int]:
             _ranking,
             ["org_unit_code", "indicator_code", "period"],
             rows,
-            scope=_ranking.c.period == parsed.period,
+            scope=_ranking.c.period == str(parsed.period),
             delete_missing=True,
         )
 

@@ -19,8 +19,6 @@ not evaluate, or totals that do not add up falls back to the file's own validati
 from __future__ import annotations
 
 import copy
-import json
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,18 +26,15 @@ import numpy as np
 import pandas as pd
 
 from jzplan.core.submissions import ParsedSubmission
-from jzplan.validate.history_checks import OutlierSettings, history_columns
+from jzplan.validate.columns import Columns
+from jzplan.validate.history_checks import OutlierSettings
+from jzplan.validate.results import ValidationReport, suite_document
 from jzplan.validate.validator import (
-    _PER_EXPECTATION_FROM_ROWS,
-    _RESULT_FORMAT,
     FILE_SUITES,
     HISTORY_SUITE,
+    PER_EXPECTATION_FROM_ROWS,
     SubmissionValidator,
-    ValidationReport,
-    _Columns,
-    _validation_columns,
-    suite_document,
-    validation_frame,
+    columns_read,
 )
 
 # map metrics whose condition is decided row by row (the unique check: by key, see _groups)
@@ -66,10 +61,7 @@ def validate_files(
     validator: SubmissionValidator, parsed: Sequence[ParsedSubmission]
 ) -> list[ValidationReport]:
     """``validator.validate(p)`` (the file suites) for every ``p`` of ``parsed``."""
-    columns = [
-        _validation_columns(p, validator.catalog, validator.rules, validator._unit_forms)
-        for p in parsed
-    ]
+    columns = [validator.columns(p) for p in parsed]
     return _validate_many(validator, list(parsed), columns, FILE_SUITES)
 
 
@@ -82,25 +74,24 @@ def validate_histories(
     """``validator.validate_history(p, h, outlier)`` for every pair of ``parsed`` and
     ``histories`` (each file's unit's accepted figures of earlier months)."""
     settings = outlier or validator.outlier
-    columns = []
-    for p, history in zip(parsed, histories, strict=True):
-        frame = validation_frame(p, validator.catalog, validator.rules)
-        extra = history_columns(frame, history, str(p.period), validator.catalog, settings)
-        columns.append(_Columns.of(pd.concat([frame, extra], axis=1)))
+    columns = [
+        validator.history_columns(p, history, settings)
+        for p, history in zip(parsed, histories, strict=True)
+    ]
     return _validate_many(validator, list(parsed), columns, (HISTORY_SUITE,))
 
 
 def _validate_many(
     validator: SubmissionValidator,
     parsed: list[ParsedSubmission],
-    columns: list[_Columns],
+    columns: list[Columns],
     suites: tuple[str, ...],
 ) -> list[ValidationReport]:
     reports = [ValidationReport((), ()) for _ in parsed]
     for name in suites:
-        suite = validator._suites[name]
+        suite = validator.suite_check(name)
         frames = [c.batch(suite.columns, coded=False) for c in columns]
-        small = [i for i, c in enumerate(columns) if 0 < c.n < _PER_EXPECTATION_FROM_ROWS]
+        small = [i for i, c in enumerate(columns) if 0 < c.n < PER_EXPECTATION_FROM_ROWS]
         alone = [i for i in range(len(parsed)) if i not in set(small)]
         for group in _groups(validator, name, small, frames):
             done = _validate_group(validator, name, group, parsed, columns, frames)
@@ -110,7 +101,7 @@ def _validate_many(
             for i, report in zip(group, done, strict=True):
                 reports[i] = reports[i] + report
         for i in sorted(alone):
-            reports[i] = reports[i] + validator._run(parsed[i], columns[i], (name,))
+            reports[i] = reports[i] + validator.run(parsed[i], columns[i], (name,))
     return reports
 
 
@@ -121,7 +112,7 @@ def _groups(
     check in two files (it would be a duplicate of the batch, not of either file)."""
     keys = [
         list(e["kwargs"]["column_list"])
-        for e in _suite_specs(validator, name)
+        for e in validator.suite_specs(name)
         if e["type"] == _UNIQUE
     ]
     groups: list[tuple[tuple[Any, ...], set[Any], list[int]]] = []
@@ -144,24 +135,12 @@ def _groups(
     ]
 
 
-_SPECS: dict[tuple[int, str], list[dict[str, Any]]] = {}
-
-
-def _suite_specs(validator: SubmissionValidator, name: str) -> list[dict[str, Any]]:
-    key = (id(validator), name)
-    if key not in _SPECS:
-        from jzplan.validate.validator import load_suite_dict
-
-        _SPECS[key] = list(load_suite_dict(validator.expectations_dir, name)["expectations"])
-    return _SPECS[key]
-
-
 def _validate_group(
     validator: SubmissionValidator,
     name: str,
     group: list[int],
     parsed: list[ParsedSubmission],
-    columns: list[_Columns],
+    columns: list[Columns],
     frames: list[pd.DataFrame],
 ) -> list[ValidationReport] | None:
     """The suite ``name`` on the group's files as one GE validation, split per file; None
@@ -176,10 +155,10 @@ def _validate_group(
     keys = _per_file_keys(validator, name, whole, offsets)
     if keys is None:
         return None
-    run = validator._suites[name].validate(whole)
+    run = validator.suite_check(name).validate(whole)
     per_file: list[list[Any]] = [[] for _ in group]
     for r in run.results:
-        split = _split(r, mine, whole, offsets, keys)
+        split = _split(validator, r, mine, whole, offsets, keys)
         if split is None:
             return None
         for k, evr in enumerate(split):
@@ -196,13 +175,13 @@ def _per_file_keys(
     """Make the key column of each single-column uniqueness check in the suite distinct
     between files (each file numbers its own keys), in place; the columns so changed, or
     None when one cannot be (not a float column, or another expectation reads it)."""
-    specs = _suite_specs(validator, name)
+    specs = validator.suite_specs(name)
     changed = []
     for e in specs:
         if e["type"] != _UNIQUE_COLUMN:
             continue
         col = e["kwargs"]["column"]
-        readers = [x for x in specs if col in _columns_of(x["kwargs"])]
+        readers = [x for x in specs if col in columns_read(x["kwargs"])]
         if len(readers) != 1 or whole[col].dtype != np.float64:
             return None
         values = whole[col].to_numpy()
@@ -216,12 +195,8 @@ def _per_file_keys(
     return frozenset(changed)
 
 
-def _columns_of(kwargs: dict[str, Any]) -> list[str]:
-    named = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
-    return [*named, *kwargs.get("column_list", [])]
-
-
 def _split(
+    validator: SubmissionValidator,
     r: Any,
     frames: list[pd.DataFrame],
     whole: pd.DataFrame,
@@ -238,7 +213,9 @@ def _split(
     if (r.exception_info or {}).get("raised_exception"):
         return None
     config = r.expectation_config
-    expectation, result_format, names = _expectation(config)
+    found_expectation = validator.expectation(config)
+    expectation = found_expectation.expectation
+    result_format, names = found_expectation.result_format, found_expectation.metrics
     res = r.result or {}
     sizes = np.diff(offsets)
     getters: dict[str, Callable[[int], Any]] = {"table.row_count": lambda k: int(sizes[k])}
@@ -284,27 +261,6 @@ def _split(
         evr.expectation_config = config
         out.append(evr)
     return out
-
-
-_EXPECTATIONS: dict[str, tuple[Any, dict[str, Any], tuple[str, ...]]] = {}
-_EXPECTATIONS_LOCK = threading.Lock()
-
-
-def _expectation(config: Any) -> tuple[Any, dict[str, Any], tuple[str, ...]]:
-    """The expectation of ``config``, its parsed result format and the names of the metrics
-    its ``_validate`` reads (GE rebuilds these per validation), kept per configuration."""
-    key = json.dumps(config.to_json_dict(), sort_keys=True, default=str)
-    with _EXPECTATIONS_LOCK:
-        found = _EXPECTATIONS.get(key)
-    if found is None:
-        expectation = config.to_domain_obj()
-        deps = expectation.get_validation_dependencies(
-            runtime_configuration={"result_format": dict(_RESULT_FORMAT)}
-        )
-        found = (expectation, dict(deps.result_format), tuple(deps.metric_configurations))
-        with _EXPECTATIONS_LOCK:
-            _EXPECTATIONS[key] = found
-    return found
 
 
 def _failing_rows(
@@ -362,16 +318,16 @@ def _report(
     validator: SubmissionValidator,
     name: str,
     parsed: ParsedSubmission,
-    columns: _Columns,
+    columns: Columns,
     evrs: list[Any],
     run: Any,
     frame: pd.DataFrame,
 ) -> ValidationReport:
-    """One suite's report of one file from its GE results, as ``SubmissionValidator._run``
+    """One suite's report of one file from its GE results, as ``SubmissionValidator.run``
     builds it from a GE validation of the file alone."""
     from great_expectations.execution_engine import pandas_execution_engine
 
-    found, suite = validator._suite_results(parsed, columns, name, evrs)
+    found, suite = validator.suite_results(parsed, columns, name, evrs)
     meta = copy.deepcopy(run.meta)
     markers = meta.get("batch_markers")
     if markers is not None:

@@ -18,11 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from jzplan.store.db import Bind
+from jzplan.validate.rules import load_suite_dict
 from jzplan.validate.store_checks import read_validation_documents
-from jzplan.validate.validator import SUITES, load_suite_dict
+from jzplan.validate.validator import SUITES
 
 SITE = "jzplan"
 _RESULT_KEYS = ("success", "results", "suite_name", "suite_parameters", "statistics", "meta", "id")
+
+
+def document_label(submission_id: int, org_unit: str | None, period: str | None) -> str:
+    """A submission's name in the Data Docs: ``NGZ-2013-03-12``."""
+    return f"{org_unit or 'unknown'}-{period or 'unknown'}-{submission_id}"
 
 
 def build_data_docs(

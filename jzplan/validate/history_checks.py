@@ -81,9 +81,8 @@ def is_continuous(unit: str) -> bool:
     return not UNIT_FACTORS[unit][0].startswith(_DISCRETE_PREFIXES)
 
 
-def _index(period: str) -> int:
+def _index(p: Period) -> int:
     """Months since year 0: consecutive months differ by one."""
-    p = Period.parse(period)
     return p.year * 12 + p.month - 1
 
 
@@ -118,7 +117,7 @@ _ROW_CHUNK = 16_384
 def history_columns(
     frame: pd.DataFrame,
     history: pd.DataFrame,
-    period: str | None,
+    period: Period | None,
     catalog: Catalog,
     settings: OutlierSettings,
 ) -> pd.DataFrame:
@@ -176,17 +175,19 @@ def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
     return np.append(found, -1)[codes]
 
 
-def _months(periods: pd.Series | None, period: str | None, n: int) -> np.ndarray:
+def _months(periods: pd.Series | None, period: Period | None, n: int) -> np.ndarray:
     """Months since year 0 of each row (-1: no valid period)."""
     if periods is None:
-        return np.full(n, _index(str(period)), dtype=np.int64)
+        assert period is not None
+        return np.full(n, _index(period), dtype=np.int64)
     codes, uniques = pd.factorize(periods)
     return np.append([_index_or(str(p)) for p in uniques], -1).astype(np.int64)[codes]
 
 
-def _index_or(period: str) -> int:
+def _index_or(text: str) -> int:
+    """``_index`` of a frame's period text; -1 when it is not a month."""
     try:
-        return _index(period)
+        return _index(Period.parse(text))
     except ValueError:
         return -1
 

@@ -31,7 +31,7 @@ from jzplan.reference.plan import (
     Target,
     baseline_canonical,
 )
-from jzplan.validate.validator import Rules
+from jzplan.validate.rules import Rules
 
 LEVELS = ("level", "count", "ceiling")
 _RATIO_FORMULA = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*/\s*([a-z_][a-z0-9_]*)\s*\*\s*100\s*$")
@@ -89,6 +89,10 @@ class _Level:
     value: float
     tolerance: float
     how: str  # how it was obtained, with the figures
+
+
+# (scope, indicator) -> the level a target states or implies
+Levels = dict[tuple[str, str], _Level]
 
 
 def _level(t: Target, catalog: Catalog) -> _Level | None:
@@ -245,7 +249,7 @@ def _growth(t: Target) -> float | None:
     return t.growth_pct
 
 
-def _derived_levels(plan: Plan, catalog: Catalog, levels: dict[tuple[str, str], _Level]) -> None:
+def _derived_levels(plan: Plan, catalog: Catalog, levels: Levels) -> None:
     """Levels implied by ratio targets ``a / b * 100 >= r``: a >= r% of b's target."""
     for t in plan.targets:
         if t.kind != "ratio" or not t.indicator or t.value is None:
@@ -264,14 +268,25 @@ def _derived_levels(plan: Plan, catalog: Catalog, levels: dict[tuple[str, str], 
 
 
 def check_relations(plan: Plan, catalog: Catalog, rules: Rules) -> tuple[list[Finding], list[str]]:
+    """The plan's levels against the relations: parts sum to wholes, a part never exceeds
+    its whole, the units' targets never exceed the area's."""
     findings: list[Finding] = []
     agreeing: list[str] = []
-    levels: dict[tuple[str, str], _Level] = {}
+    levels: Levels = {}
     for t in plan.targets:
         lv = _level(t, catalog) if t.comparison == ">=" else None
         if lv is not None and t.indicator and (t.scope, t.indicator) not in levels:
             levels[(t.scope, t.indicator)] = lv
     _derived_levels(plan, catalog, levels)
+    _check_sums(levels, catalog, rules, findings, agreeing)
+    _check_bounds(levels, catalog, rules, findings, agreeing)
+    _check_units_within_area(levels, catalog, findings, agreeing)
+    return findings, agreeing
+
+
+def _check_sums(
+    levels: Levels, catalog: Catalog, rules: Rules, findings: list[Finding], agreeing: list[str]
+) -> None:
     scopes = sorted({s for s, _ in levels})
     for rel in rules.sums_for("plan"):
         for scope in scopes:
@@ -304,6 +319,12 @@ def check_relations(plan: Plan, catalog: Catalog, rules: Rules) -> tuple[list[Fi
                     implied=total,
                 )
             )
+
+
+def _check_bounds(
+    levels: Levels, catalog: Catalog, rules: Rules, findings: list[Finding], agreeing: list[str]
+) -> None:
+    scopes = sorted({s for s, _ in levels})
     for bound in rules.bounds_for("plan"):
         for scope in scopes:
             part, whole = levels.get((scope, bound.part)), levels.get((scope, bound.whole))
@@ -330,6 +351,11 @@ def check_relations(plan: Plan, catalog: Catalog, rules: Rules) -> tuple[list[Fi
                     implied=whole.value,
                 )
             )
+
+
+def _check_units_within_area(
+    levels: Levels, catalog: Catalog, findings: list[Finding], agreeing: list[str]
+) -> None:
     area = catalog.area.code
     for code in sorted({c for _, c in levels}):
         ind = catalog.indicator(code)
@@ -365,7 +391,6 @@ def check_relations(plan: Plan, catalog: Catalog, rules: Rules) -> tuple[list[Fi
                 implied=area_level.value,
             )
         )
-    return findings, agreeing
 
 
 def check_plan(plan: Plan, catalog: Catalog, rules: Rules) -> PlanCheckReport:

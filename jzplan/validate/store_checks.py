@@ -4,6 +4,7 @@ Expectations' result documents, and the per-rule results of a batch."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Table, func, insert, select
 
 from jzplan.core.periods import Period
+from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import (
@@ -22,14 +24,9 @@ from jzplan.store.models import (
 from jzplan.store.observations import current_observations
 from jzplan.validate.batch import validate_histories
 from jzplan.validate.history_checks import OutlierSettings, history_periods
-from jzplan.validate.validator import (
-    HISTORY_SUITE,
-    MAX_ISSUES_PER_RULE,
-    RuleResult,
-    SubmissionValidator,
-    ValidationReport,
-    load_suite_dict,
-)
+from jzplan.validate.results import MAX_ISSUES_PER_RULE, RuleResult, ValidationReport
+from jzplan.validate.rules import load_suite_dict
+from jzplan.validate.validator import HISTORY_SUITE, SubmissionValidator
 
 _submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
 _observation: Table = ObservationRow.__table__  # type: ignore[assignment]
@@ -48,11 +45,11 @@ def _periods(names: Sequence[str]) -> list[Period]:
 
 
 def read_unit_history(
-    bind: Bind, org_unit: str, period: str, settings: OutlierSettings | None = None
+    bind: Bind, org_unit: str, period: Period, settings: OutlierSettings | None = None
 ) -> pd.DataFrame:
     """The unit's accepted figures of the months the history checks read (period, indicator,
     value), oldest first."""
-    periods = history_periods(Period.parse(period), settings or OutlierSettings())
+    periods = history_periods(period, settings or OutlierSettings())
     frame = current_observations(
         bind, _periods(periods), org_unit=org_unit, ordered=False, columns=HISTORY_FRAME_COLUMNS
     )
@@ -60,11 +57,11 @@ def read_unit_history(
 
 
 def read_units_history(
-    bind: Bind, org_units: Sequence[str], period: str, settings: OutlierSettings | None = None
+    bind: Bind, org_units: Sequence[str], period: Period, settings: OutlierSettings | None = None
 ) -> pd.DataFrame:
     """The units' accepted figures of the months the history checks of ``period`` read
     (org_unit, period, indicator, value), in the store's order."""
-    periods = history_periods(Period.parse(period), settings or OutlierSettings())
+    periods = history_periods(period, settings or OutlierSettings())
     # unsorted: the checks place each figure by its unit, month and indicator (sorting
     # millions of figures in the store took longer than reading them)
     return current_observations(
@@ -139,8 +136,9 @@ def _validate_bulk(
     period_codes, period_uniques = pd.factorize(frame["period"])
     months = len(history_periods(Period(2000, 1), settings))
     parts: list[tuple[ValidationReport, np.ndarray]] = []
-    for code, period in enumerate(period_uniques.tolist()):
-        if not _is_period(period):
+    for code, text in enumerate(period_uniques.tolist()):
+        period = _period_or_none(str(text))
+        if period is None:
             continue  # a bad period fails the file suites; nothing to compare with
         at = np.flatnonzero(period_codes == code)
         units, unit_uniques = pd.factorize(frame["org_unit"].to_numpy()[at])
@@ -149,21 +147,19 @@ def _validate_bulk(
         per_unit = max(1, len(at) // len(unit_uniques)) * months
         batch = max(1, max_history_rows // per_unit)
         # the store may hold far less than the worst case (a first month: nothing at all)
-        if _stored_figures(bind, history_periods(Period.parse(str(period)), settings)) <= (
-            max_history_rows
-        ):
+        if _stored_figures(bind, history_periods(period, settings)) <= (max_history_rows):
             batch = len(unit_uniques)
         order, bounds = _batches(units, batch, len(unit_uniques))
         for b in range(len(bounds) - 1):
             rows = at[np.sort(order[bounds[b] : bounds[b + 1]])]
             names = [str(u) for u in unit_uniques[b * batch : (b + 1) * batch]]
-            history = read_units_history(bind, names, str(period), settings)
-            history = _with_earlier_rows(history, frame, names, str(period))
+            history = read_units_history(bind, names, period, settings)
+            history = _with_earlier_rows(history, frame, names, period)
             sub = ParsedSubmission(
                 path=parsed.path,
                 sha256=parsed.sha256,
                 org_unit=None,
-                period=str(period),
+                period=period,
                 frame=frame.iloc[rows].reset_index(drop=True),
                 bulk=True,
             )
@@ -179,12 +175,11 @@ def _stored_figures(bind: Bind, periods: Sequence[str]) -> int:
         return int(conn.scalar(query) or 0)
 
 
-def _is_period(value: object) -> bool:
+def _period_or_none(text: str) -> Period | None:
     try:
-        Period.parse(str(value))
+        return Period.parse(text)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def _batches(units: np.ndarray, batch: int, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -199,12 +194,12 @@ def _batches(units: np.ndarray, batch: int, count: int) -> tuple[np.ndarray, np.
 
 
 def _with_earlier_rows(
-    history: pd.DataFrame, frame: pd.DataFrame, units: Sequence[str], period: str
+    history: pd.DataFrame, frame: pd.DataFrame, units: Sequence[str], period: Period
 ) -> pd.DataFrame:
     """The store's history plus the file's own figures of earlier months for these units (a
     file holding May and June: June is compared with the May it brings, as a township batch
     compares it with a May file loaded just before)."""
-    earlier = frame["period"].astype("str") < period
+    earlier = frame["period"].astype("str") < str(period)
     if not earlier.any():
         return history
     mine = earlier & frame["org_unit"].isin(list(units))
@@ -235,7 +230,7 @@ def merge_reports(
     if len(parts) == 1:
         report = parts[0][0]
         return ValidationReport(report.results, report.issues, report.documents, merged_rows)
-    results: dict[tuple[str, str], list[RuleResult]] = {}
+    results: dict[tuple[str, IssueSeverity], list[RuleResult]] = {}
     for report, _ in parts:
         for r in report.results:
             results.setdefault((r.rule, r.severity), []).append(r)
@@ -362,7 +357,7 @@ def summarise_results(results: pd.DataFrame) -> list[dict[str, Any]]:
         out.append(
             {
                 "规则": rule,
-                "级别": "错误（退回）" if severity == "error" else "警告（接收并提示）",
+                "级别": "错误（退回）" if severity == IssueSeverity.ERROR else "警告（接收并提示）",
                 "文件数": int(g["submission_id"].nunique()),
                 "未通过文件": int(failed["submission_id"].nunique()),
                 "检查行数": int(g["checked"].sum()),
@@ -371,3 +366,23 @@ def summarise_results(results: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def rules_failed(rows: Sequence[Mapping[str, Any]]) -> int:
+    """How many of ``summarise_results``' rules failed in some file."""
+    return sum(1 for r in rows if r["未通过文件"])
+
+
+def batch_markdown(
+    period: Period, rows: Sequence[Mapping[str, Any]], docs: Path | None, waiting: Sequence[str]
+) -> str:
+    """A batch's validation in brief: the Data Docs link, the rules failed, and the open
+    explanations of missing submissions (``waiting``)."""
+    lines = [f"# {period} 批次校验", ""]
+    if docs is not None:
+        lines.append(f"Great Expectations Data Docs：[{docs}]({docs.as_uri()})")
+        lines.append("")
+    lines.append(f"规则 {len(rows)} 条，未通过的规则 {rules_failed(rows)} 条。")
+    if waiting:
+        lines += ["", "## 待报送情况说明", ""] + [f"- {message}" for message in waiting]
+    return "\n".join(lines) + "\n"

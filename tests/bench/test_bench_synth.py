@@ -16,7 +16,8 @@ from bench.synth_figures import PLANT_KINDS
 from bench.synth_indicators import FORM_SIZE
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import load_plan
-from jzplan.validate.validator import Rules, SubmissionValidator, load_rules
+from jzplan.validate.rules import Rules, load_rules
+from jzplan.validate.validator import SubmissionValidator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COLUMNS = {

@@ -10,7 +10,7 @@ import pytest
 
 from jzplan.cli import main
 from jzplan.core.periods import Period
-from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.template import FIRST_DATA_ROW, TemplateError, resolve_unit, write_template
 from jzplan.reference.catalog import Catalog
 from tests.ingest.corpus import figures
@@ -41,7 +41,7 @@ def test_command_writes_the_blank_form(tmp_path: Path, catalog: Catalog, capsys)
 
     # the blank form parses: right unit and month, every figure merely not filled in yet
     parsed = parse_submission(out, catalog)
-    assert (parsed.org_unit, parsed.period, parsed.errors) == ("NGZ", "2013-03", [])
+    assert (parsed.org_unit, parsed.period, parsed.errors) == ("NGZ", Period(2013, 3), [])
     assert [i.code for i in parsed.issues] == ["missing_value"] * len(reports)
 
 
@@ -63,7 +63,7 @@ def test_filled_template_round_trips(tmp_path: Path, catalog: Catalog) -> None:
 
     parsed = parse_submission(out, catalog)
     assert parsed.issues == []
-    assert (parsed.org_unit, parsed.period, parsed.filed_by) == ("YMZ", "2013-03", "赵六")
+    assert (parsed.org_unit, parsed.period, parsed.filed_by) == ("YMZ", Period(2013, 3), "赵六")
     got = {r.indicator: (r.value, r.value_month) for r in parsed.frame.itertuples()}
     assert got.keys() == expected.keys()
     for code, (ytd, month) in expected.items():

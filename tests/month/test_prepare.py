@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from jzplan.core.periods import Period
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.month.prepare import PreparedFile, history_groups
 from tests.validate.cases import PERIOD
@@ -14,7 +15,9 @@ from tests.validate.cases import PERIOD
 
 def _prepared(name: str, unit: str | None, *, bulk: bool = False) -> PreparedFile:
     frame = pd.DataFrame({"org_unit": [unit], "period": [PERIOD]})
-    parsed = ParsedSubmission(Path(name), "0" * 64, unit, PERIOD, frame=frame, bulk=bulk)
+    parsed = ParsedSubmission(
+        Path(name), "0" * 64, unit, Period.parse(PERIOD), frame=frame, bulk=bulk
+    )
     return PreparedFile(Path(name), name, parsed=parsed)
 
 

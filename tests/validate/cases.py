@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jzplan.core.periods import Period
 from jzplan.core.submissions import OBSERVATION_COLUMNS, ParsedSubmission
 from jzplan.reference.catalog import Catalog
 
@@ -101,7 +102,7 @@ def submission(rows: list[dict[str, object]], period: str = PERIOD) -> ParsedSub
     frame["value"] = frame["value"].astype("float64")
     frame["value_month"] = frame["value_month"].astype("float64")
     unit = str(rows[0]["org_unit"]) if rows else UNIT
-    return ParsedSubmission(Path(FILE), "0" * 64, unit, period, frame=frame)
+    return ParsedSubmission(Path(FILE), "0" * 64, unit, Period.parse(period), frame=frame)
 
 
 Rows = list[dict[str, object]]

@@ -58,7 +58,7 @@ def test_seasonal_centre_lets_a_recurring_march_jump_through(catalog: Catalog) -
             values[f"{year}-{m:02d}"] = ytd
     values["2013-01"], values["2013-02"] = 1.0, 2.0
     frame = pd.DataFrame({"indicator": ["fai"], "value": [5.0]})  # March: 2 + 3
-    cols = history_columns(frame, _hist("fai", values), "2013-03", catalog, OutlierSettings())
+    cols = history_columns(frame, _hist("fai", values), Period(2013, 3), catalog, OutlierSettings())
     row = cols.iloc[0]
     assert row["prev_value"] == 2.0 and row["prev_ytd_nonneg"] == 2.0
     assert row["mom_pct"] == pytest.approx(200.0)  # 1 → 3
@@ -69,6 +69,6 @@ def test_counts_and_short_histories_are_not_checked(catalog: Catalog) -> None:
     values = {f"2012-{m:02d}": float(m) for m in range(1, 13)}
     frame = pd.DataFrame({"indicator": ["signed_projects", "fai"], "value": [99.0, 5.0]})
     hist = pd.concat([_hist("signed_projects", values), _hist("fai", {"2012-12": 4.0})])
-    cols = history_columns(frame, hist, "2013-01", catalog, OutlierSettings())
+    cols = history_columns(frame, hist, Period(2013, 1), catalog, OutlierSettings())
     assert cols[["mom_pct", "yoy_pct"]].isna().all().all()  # a count; too little fai history
     assert list(cols["prev_ytd"]) == [0.0, 0.0]  # January: the year starts afresh

@@ -7,7 +7,7 @@ import pytest
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import load_plan
 from jzplan.validate.plan_check import PlanCheckReport, check_plan, half_unit, plan_check_markdown
-from jzplan.validate.validator import load_rules
+from jzplan.validate.rules import load_rules
 from tests.validate.cases import EXPECTATIONS, ROOT
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from jzplan.core.periods import Period
-from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.readers import read_workbook
 from jzplan.reference.catalog import Catalog, load_catalog
 from tests.conftest import REPO_ROOT
@@ -201,7 +201,7 @@ def test_valid_variant_loads_the_same_figures(catalog: Catalog, tmp_path: Path, 
     parsed = parse_submission(path, catalog)
 
     assert [str(i) for i in parsed.issues] == []
-    assert (parsed.org_unit, parsed.period) == ("NGZ", "2013-05")
+    assert (parsed.org_unit, parsed.period) == ("NGZ", Period(2013, 5))
     got = {
         r.indicator: (r.value, r.value_month)
         for r in parsed.frame.itertuples(index=False)  # type: ignore[attr-defined]

@@ -8,9 +8,12 @@ import json
 import pandas as pd
 import pytest
 
+from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog
+from jzplan.validate.columns import validation_frame
 from jzplan.validate.history_checks import OutlierSettings, history_columns
-from jzplan.validate.validator import SUITES, SubmissionValidator, load_suite_dict, validation_frame
+from jzplan.validate.rules import load_suite_dict
+from jzplan.validate.validator import SUITES, SubmissionValidator
 from tests.validate.cases import (
     DEFECTS,
     EXPECTATIONS,
@@ -60,7 +63,7 @@ def test_good_submission_passes_every_rule(
 def test_good_submission_gives_every_history_rule_something_to_check(catalog: Catalog) -> None:
     parsed = submission(good_rows(catalog))
     frame = validation_frame(parsed, catalog)
-    cols = history_columns(frame, history_frame(), PERIOD, catalog, OutlierSettings())
+    cols = history_columns(frame, history_frame(), Period.parse(PERIOD), catalog, OutlierSettings())
     assert cols["prev_ytd_nonneg"].notna().sum() == 7  # every flow
     assert cols["mom_pct"].notna().sum() >= 7 and cols["yoy_pct"].notna().sum() >= 7
     # the centre is last year's +1%, the bounds at least x2 either way: -49.5% .. +102%

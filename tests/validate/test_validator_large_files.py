@@ -14,7 +14,8 @@ import jzplan.validate.validator as validation
 from bench.validation_month import synthetic_catalog, synthetic_month
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.reference.catalog import Catalog
-from jzplan.validate.validator import SubmissionValidator, ValidationReport
+from jzplan.validate.results import ValidationReport
+from jzplan.validate.validator import SubmissionValidator
 from tests.validate.cases import DEFECTS, EXPECTATIONS, good_rows, history_frame, submission
 
 
@@ -23,7 +24,7 @@ def _both_ways(
 ) -> tuple[ValidationReport, ValidationReport]:
     small = validator.validate(parsed)
     with monkeypatch.context() as m:
-        m.setattr(validation, "_PER_EXPECTATION_FROM_ROWS", 0)
+        m.setattr(validation, "PER_EXPECTATION_FROM_ROWS", 0)
         large = validator.validate(parsed)
     return small, large
 
@@ -88,7 +89,7 @@ def test_the_history_suite_is_reported_alike(
     parsed = submission(mutate(good_rows(catalog)))
     small = validator.validate_history(parsed, history_frame())
     with monkeypatch.context() as m:
-        m.setattr(validation, "_PER_EXPECTATION_FROM_ROWS", 0)
+        m.setattr(validation, "PER_EXPECTATION_FROM_ROWS", 0)
         large = validator.validate_history(parsed, history_frame())
     assert_same_report(small, large)
     assert "mom_jump" in {i.code for i in large.warnings}

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from jzplan.core.submissions import ParsedSubmission
-from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.form_parser import parse_submission
 from jzplan.reference.catalog import Catalog
-from jzplan.validate.validator import Rules, load_rules, validation_frame
+from jzplan.validate.columns import validation_frame
+from jzplan.validate.rules import Rules, load_rules
 from tests.validate.cases import DEFECTS, EXPECTATIONS, good_rows, submission
 
 INBOX = Path(__file__).resolve().parents[2] / "data" / "inbox"

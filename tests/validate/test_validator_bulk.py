@@ -14,12 +14,9 @@ from bench.validation_floor import duckdb_checks, pandas_checks
 from bench.validation_month import PLANTED, synthetic_catalog, synthetic_month
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.reference.catalog import Catalog
-from jzplan.validate.validator import (
-    FILE_SUITES,
-    MAX_ISSUES_PER_RULE,
-    SubmissionValidator,
-    validation_frame,
-)
+from jzplan.validate.columns import validation_frame
+from jzplan.validate.results import MAX_ISSUES_PER_RULE
+from jzplan.validate.validator import FILE_SUITES, SubmissionValidator
 from tests.validate.cases import EXPECTATIONS
 
 

@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 
 from jzplan.core.submissions import ParsedSubmission
-from jzplan.ingest.forms import parse_submission
+from jzplan.ingest.form_parser import parse_submission
 from jzplan.reference.catalog import Catalog
 from jzplan.validate.batch import validate_files, validate_histories
-from jzplan.validate.validator import SubmissionValidator, ValidationReport
+from jzplan.validate.results import ValidationReport
+from jzplan.validate.validator import SubmissionValidator
 from tests.validate.cases import (
     DEFECTS,
     PERIOD,

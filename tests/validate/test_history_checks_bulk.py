@@ -50,12 +50,12 @@ def reference_columns(
     catalog: Catalog,
     settings: OutlierSettings,
 ) -> pd.DataFrame:
-    now = _index(period)
+    now = _index(Period.parse(period))
     past = history[history["period"] < period]
     series: dict[str, dict[int, float]] = {}
     for code, p, v in past[["indicator", "period", "value"]].itertuples(index=False):
         if v is not None and not pd.isna(v):
-            series.setdefault(str(code), {})[_index(str(p))] = float(v)
+            series.setdefault(str(code), {})[_index(Period.parse(str(p)))] = float(v)
 
     rows: list[dict[str, object]] = []
     for code, value in frame[["indicator", "value"]].itertuples(index=False):
@@ -134,14 +134,14 @@ def test_equal_to_row_by_row_on_the_demo_store(demo_year: Engine, catalog: Catal
         expected = []
         for unit in units:
             frame = month[month["org_unit"] == unit]
-            history = read_unit_history(demo_year, unit, str(p), settings)
+            history = read_unit_history(demo_year, unit, p, settings)
             old = reference_columns(frame, history, str(p), catalog, settings)
-            new = history_columns(frame, history, str(p), catalog, settings)
+            new = history_columns(frame, history, p, catalog, settings)
             _same(new, old)
             expected.append(old)
             checked += int(old["mom_pct"].notna().sum() + old["yoy_pct"].notna().sum())
         # all units at once, each matched to its own history
-        history = read_units_history(demo_year, units, str(p), settings)
+        history = read_units_history(demo_year, units, p, settings)
         together = history_columns(month, history, None, catalog, settings)
         _same(together, pd.concat(expected).loc[month.index])
     assert checked > 100  # the demo has enough history for bounds to be computed

@@ -1,0 +1,92 @@
+"""The rules the suites read as data: relations between indicators (``relations.yaml``) and
+plausible ranges (``plausible_ranges.yaml``), checked against the catalog; and the suites'
+own JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jzplan.reference.catalog import Catalog
+
+RELATIONS_FILE = "relations.yaml"
+RANGES_FILE = "plausible_ranges.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class SumRelation:
+    whole: str
+    parts: tuple[str, ...]
+    applies_to: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BoundRelation:
+    part: str
+    whole: str
+    applies_to: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    sums: tuple[SumRelation, ...]
+    bounds: tuple[BoundRelation, ...]
+    ranges: dict[str, tuple[float, float]]
+
+    def sums_for(self, where: str) -> tuple[SumRelation, ...]:
+        return tuple(r for r in self.sums if where in r.applies_to)
+
+    def bounds_for(self, where: str) -> tuple[BoundRelation, ...]:
+        return tuple(r for r in self.bounds if where in r.applies_to)
+
+
+def load_rules(expectations_dir: Path, catalog: Catalog) -> Rules:
+    """``relations.yaml`` and ``plausible_ranges.yaml``, checked against the catalog."""
+    rel = yaml.safe_load((expectations_dir / RELATIONS_FILE).read_text(encoding="utf-8"))
+    raw_ranges = yaml.safe_load((expectations_dir / RANGES_FILE).read_text(encoding="utf-8"))
+
+    def known(code: str, where: str) -> str:
+        if code not in catalog.indicators:
+            raise ValueError(f"{where}: unknown indicator {code!r}")
+        return code
+
+    sums = tuple(
+        SumRelation(
+            whole=known(r["whole"], RELATIONS_FILE),
+            parts=tuple(known(p, RELATIONS_FILE) for p in r["parts"]),
+            applies_to=tuple(r["applies_to"]),
+            note=str(r.get("note", "")),
+        )
+        for r in rel.get("sums") or []
+    )
+    form_wholes = [r.whole for r in sums if "forms" in r.applies_to]
+    if len(form_wholes) != len(set(form_wholes)):
+        raise ValueError(f"{RELATIONS_FILE}: one form sum per whole")
+    bounds = tuple(
+        BoundRelation(
+            part=known(r["part"], RELATIONS_FILE),
+            whole=known(r["whole"], RELATIONS_FILE),
+            applies_to=tuple(r["applies_to"]),
+            note=str(r.get("note", "")),
+        )
+        for r in rel.get("bounds") or []
+    )
+    ranges: dict[str, tuple[float, float]] = {}
+    for code, spec in (raw_ranges or {}).items():
+        ind = catalog.indicators[known(str(code), RANGES_FILE)]
+        high = float(spec["max"])
+        low = float(spec.get("min", -high if ind.allows_negative else 0.0))
+        ranges[ind.code] = (low, high)
+    return Rules(sums=sums, bounds=bounds, ranges=ranges)
+
+
+def load_suite_dict(expectations_dir: Path, name: str) -> dict[str, Any]:
+    path = expectations_dir / f"{name}.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
