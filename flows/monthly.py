@@ -16,6 +16,7 @@ from flows.params import Month, period_param, scheduled_start
 from flows.runner import task_runner, untraversed, upstream
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
+from jzplan.core.states import IngestStatus
 from jzplan.month.loading import IngestOutcome
 from jzplan.month.prepare import PreparedFile, history_groups
 from jzplan.month.refresh import PeriodOutcome
@@ -98,9 +99,9 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         # New and resolved alerts of this run (any month, any kind): Prefect events, channels
         summary["alerts_delivered"] = deliver_alerts(res)
         summary["recomputed"] = [str(p) for p in sorted(refreshed)]
-        summary["accepted"] = sum(o.status == "accepted" for o in outcomes)
-        summary["rejected"] = sum(o.status == "rejected" for o in outcomes)
-        summary["duplicates"] = sum(o.status == "duplicate" for o in outcomes)
+        summary["accepted"] = sum(o.status == IngestStatus.ACCEPTED for o in outcomes)
+        summary["rejected"] = sum(o.status == IngestStatus.REJECTED for o in outcomes)
+        summary["duplicates"] = sum(o.status == IngestStatus.DUPLICATE for o in outcomes)
         logger.info("%s 完成：%s", arrival, summary)
         return summary
     finally:

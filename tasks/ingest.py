@@ -24,7 +24,7 @@ from prefect.utilities.annotations import BaseAnnotation
 from sqlalchemy import Connection
 
 from jzplan.core.periods import Period
-from jzplan.core.states import IssueSeverity
+from jzplan.core.states import IngestStatus, IssueSeverity
 from jzplan.ingest.form_identity import file_label
 from jzplan.ingest.inbox import discover_submissions
 from jzplan.month.loading import IngestOutcome, load_prepared
@@ -34,8 +34,6 @@ from jzplan.reference.catalog import Catalog
 from jzplan.validate.history_checks import outlier_settings
 from jzplan.validate.results import ValidationReport
 from jzplan.validate.shared import SharedValidator
-
-STATUS_LABELS = {"accepted": "已接收", "rejected": "已退回", "duplicate": "重复文件，已忽略"}
 
 
 @task(name="discover-submissions", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -169,13 +167,13 @@ def load(
 
 def _log_outcome(outcome: IngestOutcome) -> None:
     logger = get_run_logger()
-    if outcome.status == "rejected":
+    if outcome.status == IngestStatus.REJECTED:
         for message in outcome.messages:
             logger.warning(message)
     logger.info(
         "%s：%s（单位 %s，报告期 %s，错误 %d，警告 %d）",
         outcome.file,
-        STATUS_LABELS[outcome.status],
+        outcome.status.label,
         outcome.org_unit,
         outcome.period,
         outcome.errors,

@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from jzplan.alert.explanations import open_warnings
 from jzplan.core.periods import Period
+from jzplan.core.states import IngestStatus
 from jzplan.month.loading import IngestOutcome
 from jzplan.month.resources import Resources
 from jzplan.validate.datadocs import build_data_docs, document_label
@@ -35,7 +36,7 @@ def publish_validation(
     Data Docs (``<data_docs_dir>/<period>/index.html``, linked from ``validation-docs-<period>``)
     and the plan-consistency artifact ``plan-check-<year>``."""
     logger = get_run_logger()
-    ids = [o.submission_id for o in outcomes if o.status != "duplicate"]
+    ids = [o.submission_id for o in outcomes if o.status != IngestStatus.DUPLICATE]
     results = read_validation_results(resources.engine, ids)
     rows = summarise_results(results)
     if rows:

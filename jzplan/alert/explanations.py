@@ -62,7 +62,7 @@ class Finding:
 
     @property
     def key(self) -> AlertKey:
-        return AlertKey.validation(str(self.period), self.org_unit, self.rule, self.indicator)
+        return AlertKey.validation(self.period, self.org_unit, self.rule, self.indicator)
 
 
 @dataclass(frozen=True, slots=True)

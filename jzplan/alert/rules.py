@@ -54,7 +54,7 @@ def missing_submission_alerts(
     """A reporting unit without an accepted submission for the period."""
     return [
         Alert(
-            key=AlertKey.missing(code, str(period)),
+            key=AlertKey.missing(code, period),
             kind=AlertKind.MISSING_SUBMISSION,
             severity=AlertSeverity.CRITICAL,
             org_unit=code,
@@ -75,7 +75,7 @@ def rejected_submission_alerts(
     """A rejected file (unit, file name, first error) whose unit has no accepted one yet."""
     return [
         Alert(
-            key=AlertKey.rejected(unit, str(period)),
+            key=AlertKey.rejected(unit, period),
             kind=AlertKind.REJECTED_SUBMISSION,
             severity=AlertSeverity.WARNING,
             org_unit=unit,

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Self
 
+from jzplan.core.periods import Period
+
 
 class SubmissionStatus(StrEnum):
     """A received file's life: received → rejected | accepted → superseded."""
@@ -44,11 +46,55 @@ def check_transition(old: str, new: str) -> None:
         raise LifecycleError(f"a {before} submission cannot become {after}")
 
 
+class IngestStatus(StrEnum):
+    """What a run did with one file: loaded it, refused it, or found it stored already."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+    @property
+    def label(self) -> str:
+        return {
+            IngestStatus.ACCEPTED: "已接收",
+            IngestStatus.REJECTED: "已退回",
+            IngestStatus.DUPLICATE: "重复文件，已忽略",
+        }[self]
+
+
+class Timeliness(StrEnum):
+    """How a unit's form for a month came in (the report's submission table)."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {
+            Timeliness.ON_TIME: "按时",
+            Timeliness.LATE: "迟报",
+            Timeliness.MISSING: "未报",
+            Timeliness.REJECTED: "退回",
+        }[self]
+
+
 class IssueSeverity(StrEnum):
     """Of a finding in a file: an error rejects the file, a warning loads it and flags it."""
 
     ERROR = "error"
     WARNING = "warning"
+
+
+class ReportedStatus(StrEnum):
+    """What an office writes in 进展状态 of 重点工作进展.csv, as a stable code."""
+
+    DONE = "done"
+    ON_TRACK = "on_track"
+    SLOW = "slow"
+    BEHIND = "behind"
+    NOT_STARTED = "not_started"
 
 
 class TargetStatus(StrEnum):
@@ -138,16 +184,16 @@ class AlertKey:
         return cls("target", (target_id, str(status)))
 
     @classmethod
-    def missing(cls, org_unit: str, period: str) -> Self:
-        return cls("missing", (org_unit, period))
+    def missing(cls, org_unit: str, period: Period) -> Self:
+        return cls("missing", (org_unit, str(period)))
 
     @classmethod
-    def rejected(cls, org_unit: str, period: str) -> Self:
-        return cls("rejected", (org_unit, period))
+    def rejected(cls, org_unit: str, period: Period) -> Self:
+        return cls("rejected", (org_unit, str(period)))
 
     @classmethod
-    def validation(cls, period: str, org_unit: str, rule: str, indicator: str) -> Self:
-        return cls("validation", (period, org_unit, rule, indicator))
+    def validation(cls, period: Period, org_unit: str, rule: str, indicator: str) -> Self:
+        return cls("validation", (str(period), org_unit, rule, indicator))
 
     @property
     def target_status(self) -> TargetStatus | None:

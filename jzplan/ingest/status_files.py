@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from jzplan.core.periods import Period
+from jzplan.core.states import ReportedStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 
@@ -23,14 +24,14 @@ STATUS_FILE = "重点工作进展.csv"
 RANKING_FILE = "排名.csv"
 
 # What an office may write in 进展状态 → stable code
-REPORT_STATUSES: dict[str, str] = {
-    "已完成": "done",
-    "正常推进": "on_track",
-    "进度偏慢": "slow",
-    "滞后": "behind",
-    "未启动": "not_started",
+REPORT_STATUSES: dict[str, ReportedStatus] = {
+    "已完成": ReportedStatus.DONE,
+    "正常推进": ReportedStatus.ON_TRACK,
+    "进度偏慢": ReportedStatus.SLOW,
+    "滞后": ReportedStatus.BEHIND,
+    "未启动": ReportedStatus.NOT_STARTED,
 }
-REPORT_LABELS = {code: label for label, code in REPORT_STATUSES.items()}
+REPORT_LABELS: dict[str, str] = {code: label for label, code in REPORT_STATUSES.items()}
 STATUS_HEADER = ("目标编号", "进展状态", "进展情况", "报送单位", "报送日期")
 RANKING_HEADER = ("单位", "排名指标", "位次", "参评总数", "发布单位", "发布日期")
 

@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import Connection
 
 from jzplan.core.periods import Period
-from jzplan.core.states import IssueSeverity
+from jzplan.core.states import IngestStatus, IssueSeverity
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.ingest.inbox import sha256_of, source_path_of
 from jzplan.month.prepare import PreparedFile, prepare_file
@@ -38,7 +38,7 @@ class IngestOutcome:
     file: str
     sha256: str
     submission_id: int
-    status: str
+    status: IngestStatus
     org_unit: str | None
     period: str | None
     errors: int = 0
@@ -94,10 +94,14 @@ def duplicate_outcome(conn: Connection, path: Path, sha: str) -> IngestOutcome |
     """The outcome of a file the store already has (a form or a bulk file), by sha256."""
     seen = find_submission_by_sha(conn, sha)
     if seen is not None:
-        return IngestOutcome(path.name, sha, seen.id, "duplicate", seen.org_unit_code, seen.period)
+        return IngestOutcome(
+            path.name, sha, seen.id, IngestStatus.DUPLICATE, seen.org_unit_code, seen.period
+        )
     bulk_id = find_bulk_file(conn, sha)
     if bulk_id is not None:
-        return IngestOutcome(path.name, sha, 0, "duplicate", None, None, bulk_file_id=bulk_id)
+        return IngestOutcome(
+            path.name, sha, 0, IngestStatus.DUPLICATE, None, None, bulk_file_id=bulk_id
+        )
     return None
 
 
@@ -159,11 +163,11 @@ def load_form(
     if errors:
         reject_submission(conn, submission_id, issues)
         write_validation_results(conn, submission_id, results)  # the passed rules too
-        return IngestOutcome(status="rejected", **common)  # type: ignore[arg-type]
+        return IngestOutcome(status=IngestStatus.REJECTED, **common)  # type: ignore[arg-type]
     accepted = accept_submission(conn, submission_id, parsed.frame, results)
     loaded = accepted.load
     return IngestOutcome(
-        status="accepted",
+        status=IngestStatus.ACCEPTED,
         inserted=loaded.inserted,
         updated=loaded.updated,
         superseded=loaded.superseded,
@@ -222,7 +226,9 @@ def load_bulk_file(
         file=path.name,
         sha256=prepared.sha256,
         submission_id=0,
-        status="accepted" if loaded.loaded or loaded.unchanged else "rejected",
+        status=(
+            IngestStatus.ACCEPTED if loaded.loaded or loaded.unchanged else IngestStatus.REJECTED
+        ),
         org_unit=None,
         period=period_text(parsed.period),
         errors=len(errors),

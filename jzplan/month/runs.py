@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from jzplan.core.periods import Period
+from jzplan.core.states import IngestStatus
 from jzplan.month.loading import IngestOutcome
 from jzplan.store.db import Bind, connect
 from jzplan.store.models import SubmissionRow
@@ -21,6 +22,6 @@ def stored_shas(bind: Bind) -> frozenset[str]:
 def affected_periods(arrival: Period, outcomes: Iterable[IngestOutcome]) -> list[Period]:
     """The batch's month and every month an accepted file of the batch belongs to, in order."""
     periods = {arrival} | {
-        Period.parse(o.period) for o in outcomes if o.status == "accepted" and o.period
+        Period.parse(o.period) for o in outcomes if o.status == IngestStatus.ACCEPTED and o.period
     }
     return sorted(periods)

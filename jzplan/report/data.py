@@ -13,7 +13,7 @@ import pandas as pd
 
 from jzplan.alert.explanations import KIND as VALIDATION_ALERT
 from jzplan.core.periods import Period, period_range
-from jzplan.core.states import TargetStatus
+from jzplan.core.states import SubmissionStatus, TargetStatus, Timeliness
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan, Target
 from jzplan.report.markdown import display_unit, in_display_unit
@@ -36,12 +36,9 @@ SUMMARY_BUCKETS: dict[str, tuple[str, ...]] = {
 # Key targets (a chart each): the area's quantitative 主要预期目标
 KEY_GROUP = "主要预期目标"
 
-TIMELINESS_LABELS: dict[str, str] = {
-    "on_time": "按时",
-    "late": "迟报",
-    "missing": "未报",
-    "rejected": "退回",
-}
+TIMELINESS_LABELS: dict[str, str] = {t.value: t.label for t in Timeliness}
+# Statuses of a file whose figures were loaded (a superseded one was, until corrected)
+LOADED = frozenset({SubmissionStatus.ACCEPTED, SubmissionStatus.SUPERSEDED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,22 +140,26 @@ def timeliness(submissions: pd.DataFrame, units: list[str], periods: list[Period
     for p in periods:
         for unit in units:
             mine = files.get((unit, str(p)), [])
-            loaded = [f for f in mine if f["status"] in ("accepted", "superseded")]
-            rejected = [f for f in mine if f["status"] == "rejected"]
+            loaded = [
+                f
+                for f in mine
+                if f["status"] in (SubmissionStatus.ACCEPTED, SubmissionStatus.SUPERSEDED)
+            ]
+            rejected = [f for f in mine if f["status"] == SubmissionStatus.REJECTED]
             if loaded:
                 first = str(min(f["arrival_period"] for f in loaded))
-                state = "on_time" if first <= str(p) else "late"
+                state = Timeliness.ON_TIME if first <= str(p) else Timeliness.LATE
                 detail = f"{first} 批次收到"
                 if rejected:
                     detail += f"，此前退回 {len(rejected)} 份"
                 if len(loaded) > 1:
                     detail += f"，更正 {len(loaded) - 1} 次"
             elif rejected:
-                state = "rejected"
+                state = Timeliness.REJECTED
                 detail = "；".join(str(f["message"] or "").split("\n")[0] for f in rejected)
             else:
-                state, detail = "missing", "未收到报表"
-            rows.append({"org_unit": unit, "period": str(p), "state": state, "detail": detail})
+                state, detail = Timeliness.MISSING, "未收到报表"
+            rows.append({"org_unit": unit, "period": str(p), "state": str(state), "detail": detail})
     return pd.DataFrame(rows, columns=["org_unit", "period", "state", "detail"])
 
 

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 
 from jzplan.core.periods import Period
-from jzplan.core.states import TargetStatus
+from jzplan.core.states import ReportedStatus, TargetStatus
 from jzplan.ingest.status_files import REPORT_LABELS, StatusReport
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan, Target, target_baseline_canonical, target_value_canonical
@@ -195,20 +195,20 @@ def _report_status(target: Target, period: Period, report: StatusReport | None) 
         when = f"（{report.period}）" if report.period != str(period) else ""
         parts.append(f"{REPORT_LABELS[report.status]}{when}：{report.evidence or '—'}")
     code = report.status if report is not None else None
-    if code == "done":
+    if code == ReportedStatus.DONE:
         status = TargetStatus.ACHIEVED
     elif target.kind == "milestone" and due:
         status = TargetStatus.OVERDUE
     elif final and target.kind == "qualitative":
         status = TargetStatus.MISSED if code is not None else TargetStatus.PENDING
-    elif code is None or code == "not_started":
+    elif code is None or code == ReportedStatus.NOT_STARTED:
         status = TargetStatus.PENDING
     else:
         status = {
-            "on_track": TargetStatus.ON_TRACK,
-            "slow": TargetStatus.AT_RISK,
-            "behind": TargetStatus.BEHIND,
-        }[code]
+            ReportedStatus.ON_TRACK: TargetStatus.ON_TRACK,
+            ReportedStatus.SLOW: TargetStatus.AT_RISK,
+            ReportedStatus.BEHIND: TargetStatus.BEHIND,
+        }[ReportedStatus(code)]
     return TargetProgress(
         target.id, None, None, None, None, None, status, False, "；".join(parts) or None,
         pace_model="report" if report is not None else None,
