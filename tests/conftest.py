@@ -17,6 +17,8 @@ from jzplan.core.submissions import OBSERVATION_COLUMNS, ParsedSubmission
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import Plan, load_plan
 from jzplan.store.db import make_engine, migrate
+from jzplan.store.reference import sync_reference
+from jzplan.validate.validator import SubmissionValidator
 from tests.dbutil import BACKENDS, backend_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -123,3 +125,16 @@ def demo_year(
     engine = build_demo_year(db, catalog, plan, parsed=parsed_inbox)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def validator(catalog: Catalog) -> SubmissionValidator:
+    """One Great Expectations validator for the session (building one costs seconds)."""
+    return SubmissionValidator(REPO_ROOT / "expectations", catalog)
+
+
+@pytest.fixture
+def store(engine: Engine, catalog: Catalog, plan: Plan) -> Engine:
+    """A migrated store (each backend) holding the catalog's units and the plan's targets."""
+    sync_reference(engine, catalog, plan)
+    return engine

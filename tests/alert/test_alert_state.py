@@ -9,7 +9,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import pytest
 from sqlalchemy import Engine
 
 from jzplan.alert.deadlines import Deadline, arrived_units, check_deadline
@@ -22,17 +21,10 @@ from jzplan.reference.plan import Plan
 from jzplan.store import tracking
 from jzplan.store.alerts import read_alerts
 from jzplan.store.dump import dump_tables
-from jzplan.store.reference import sync_reference
 from jzplan.track.progress import PROGRESS_COLUMNS
 from tests.conftest import REPO_ROOT
 
 INBOX = REPO_ROOT / "data" / "inbox"
-
-
-@pytest.fixture
-def store(engine: Engine, catalog: Catalog, plan: Plan) -> Engine:
-    sync_reference(engine, catalog, plan)
-    return engine
 
 
 def _progress(plan: Plan, statuses: dict[str, str]) -> pd.DataFrame:

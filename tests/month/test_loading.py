@@ -5,68 +5,18 @@ from __future__ import annotations
 
 import json
 import stat
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from jzplan.core.periods import Period
 from jzplan.core.states import LifecycleError, check_transition
 from jzplan.ingest.inbox import discover_submissions, read_metadata
-from jzplan.month.loading import IngestOutcome, ingest_file
 from jzplan.reference.catalog import Catalog
-from jzplan.reference.plan import Plan
-from jzplan.store.aggregates import read_aggregates
-from jzplan.store.models import SubmissionRow
-from jzplan.store.reference import sync_reference
 from jzplan.validate.validator import SubmissionValidator
-from tests.conftest import REPO_ROOT
 from tests.ingest import corpus
 from tests.ingest.corpus import PERIOD, standard, write
-
-JUNE = Period(2013, 6)
-RECEIVED = datetime(2013, 6, 4, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def validator(catalog: Catalog) -> SubmissionValidator:
-    return SubmissionValidator(REPO_ROOT / "expectations", catalog)
-
-
-@pytest.fixture
-def store(engine: Engine, catalog: Catalog, plan: Plan) -> Engine:
-    sync_reference(engine, catalog, plan)
-    return engine
-
-
-def _ingest(
-    path: Path, store: Engine, catalog: Catalog, validator: SubmissionValidator, tmp: Path
-) -> IngestOutcome:
-    return ingest_file(
-        path,
-        engine=store,
-        catalog=catalog,
-        validator=validator,
-        archive_dir=tmp / "archive",
-        arrival=Period.parse(path.parent.name),
-        received_at=RECEIVED,
-    )
-
-
-def _submissions(engine: Engine) -> dict[str, SubmissionRow]:
-    from sqlalchemy.orm import Session
-
-    with Session(engine) as session:
-        rows = session.scalars(select(SubmissionRow)).all()
-        session.expunge_all()
-    return {r.file_name: r for r in rows}
-
-
-def _area(engine: Engine) -> dict[str, float]:
-    agg = read_aggregates(engine, [PERIOD])
-    area = agg[agg["org_unit"] == "JZXQ"]
-    return dict(zip(area["indicator"], area["value"], strict=True))
+from tests.month.ingesting import ingest, submissions
 
 
 def test_every_file_archived_with_metadata_and_a_bad_folder_still_loads_the_good(
@@ -87,7 +37,7 @@ def test_every_file_archived_with_metadata_and_a_bad_folder_still_loads_the_good
 
     files = discover_submissions(tmp_path / "inbox", PERIOD)
     assert [p.name for p in files] == sorted(p.name for p in (good_xls, good_csv, bad))
-    outcomes = {o.file: o for o in (_ingest(p, store, catalog, validator, tmp_path) for p in files)}
+    outcomes = {o.file: o for o in (ingest(p, store, catalog, validator, tmp_path) for p in files)}
     assert {f: o.status for f, o in outcomes.items()} == {
         good_xls.name: "accepted", good_csv.name: "accepted", bad.name: "rejected",
     }  # fmt: skip
@@ -97,7 +47,7 @@ def test_every_file_archived_with_metadata_and_a_bad_folder_still_loads_the_good
         .startswith(f"[not_a_number] 文件 {bad.name}，工作表 月报，第 8 行，E 列")
     )
 
-    subs = _submissions(store)
+    subs = submissions(store)
     for path in files:
         row = subs[path.name]
         archived = Path(row.archive_path)

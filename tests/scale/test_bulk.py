@@ -15,25 +15,18 @@ from jzplan.month.loading import IngestOutcome, load_prepared
 from jzplan.month.prepare import prepare_file
 from jzplan.month.refresh import refresh_aggregates
 from jzplan.reference.catalog import Catalog
-from jzplan.reference.plan import Plan
 from jzplan.store.aggregates import read_aggregates
 from jzplan.store.dump import dump_tables
 from jzplan.store.models import BulkFileRow, SubmissionRow
 from jzplan.store.observations import current_observations, period_values
-from jzplan.store.reference import sync_reference
 from jzplan.store.submissions import submitted_units
 from jzplan.validate.validator import SubmissionValidator
-from tests.ingest.bulkfiles import MONTH, ROOT, bulk_csv, june_figures
+from tests.ingest.bulkfiles import MONTH, bulk_csv, june_figures
 
 
 @pytest.fixture(scope="module")
 def month_figures(catalog: Catalog) -> pd.DataFrame:
     return june_figures(catalog)
-
-
-@pytest.fixture(scope="module")
-def validator(catalog: Catalog) -> SubmissionValidator:
-    return SubmissionValidator(ROOT / "expectations", catalog)
 
 
 def ingest(
@@ -50,12 +43,6 @@ def ingest(
         received_at=datetime(2013, 7, 5, tzinfo=UTC),
         validator=validator,
     )
-
-
-@pytest.fixture
-def store(engine: Engine, catalog: Catalog, plan: Plan) -> Engine:
-    sync_reference(engine, catalog, plan)
-    return engine
 
 
 def figures_of(engine: Engine) -> pd.DataFrame:

@@ -3,72 +3,23 @@ the difference; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from jzplan.core.periods import Period
-from jzplan.month.loading import IngestOutcome, ingest_file
 from jzplan.month.refresh import refresh_period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.store.aggregates import read_aggregates
 from jzplan.store.dump import dump_tables
 from jzplan.store.lifecycle import FigureChange, diff_figures, read_changes
-from jzplan.store.models import SubmissionRow
 from jzplan.store.progress import read_progress
-from jzplan.store.reference import sync_reference
 from jzplan.track.progress import Thresholds
 from jzplan.validate.validator import SubmissionValidator
-from tests.conftest import REPO_ROOT
 from tests.ingest import corpus
 from tests.ingest.corpus import PERIOD, figures, row_of, standard, write
-
-JUNE = Period(2013, 6)
-RECEIVED = datetime(2013, 6, 4, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def validator(catalog: Catalog) -> SubmissionValidator:
-    return SubmissionValidator(REPO_ROOT / "expectations", catalog)
-
-
-@pytest.fixture
-def store(engine: Engine, catalog: Catalog, plan: Plan) -> Engine:
-    sync_reference(engine, catalog, plan)
-    return engine
-
-
-def _ingest(
-    path: Path, store: Engine, catalog: Catalog, validator: SubmissionValidator, tmp: Path
-) -> IngestOutcome:
-    return ingest_file(
-        path,
-        engine=store,
-        catalog=catalog,
-        validator=validator,
-        archive_dir=tmp / "archive",
-        arrival=Period.parse(path.parent.name),
-        received_at=RECEIVED,
-    )
-
-
-def _submissions(engine: Engine) -> dict[str, SubmissionRow]:
-    from sqlalchemy.orm import Session
-
-    with Session(engine) as session:
-        rows = session.scalars(select(SubmissionRow)).all()
-        session.expunge_all()
-    return {r.file_name: r for r in rows}
-
-
-def _area(engine: Engine) -> dict[str, float]:
-    agg = read_aggregates(engine, [PERIOD])
-    area = agg[agg["org_unit"] == "JZXQ"]
-    return dict(zip(area["indicator"], area["value"], strict=True))
+from tests.month.ingesting import JUNE, area, ingest, submissions
 
 
 def test_correction_supersedes_is_audited_and_moves_totals_by_the_difference(
@@ -78,12 +29,12 @@ def test_correction_supersedes_is_audited_and_moves_totals_by_the_difference(
     may = inbox / str(PERIOD)
     write(standard(catalog), may / corpus.file_name(catalog, "NGZ"))
     write(standard(catalog, unit="SJZ"), may / corpus.file_name(catalog, "SJZ"))
-    first = [_ingest(p, store, catalog, validator, tmp_path) for p in sorted(may.iterdir())]
+    first = [ingest(p, store, catalog, validator, tmp_path) for p in sorted(may.iterdir())]
     assert [o.status for o in first] == ["accepted", "accepted"]
     ngz_first = next(o for o in first if o.org_unit == "NGZ")
     thresholds = Thresholds()
     refresh_period(store, catalog=catalog, plan=plan, period=PERIOD, thresholds=thresholds)
-    before = _area(store)
+    before = area(store)
     progress_before = read_progress(store, PERIOD).set_index("target_id")
 
     # NGZ's corrected May form arrives with the June batch: two figures differ
@@ -98,7 +49,7 @@ def test_correction_supersedes_is_audited_and_moves_totals_by_the_difference(
     corrected = write(
         standard(catalog).edited(*fixes), inbox / str(JUNE) / "宁郭镇_2013年05月_月报(更正).xlsx"
     )
-    outcome = _ingest(corrected, store, catalog, validator, tmp_path)
+    outcome = ingest(corrected, store, catalog, validator, tmp_path)
     assert (outcome.status, outcome.period, outcome.supersedes, outcome.changes) == (
         "accepted",
         "2013-05",
@@ -126,7 +77,7 @@ def test_correction_supersedes_is_audited_and_moves_totals_by_the_difference(
     ]  # fmt: skip
 
     # both files kept: the first superseded, the correction current as version 2
-    subs = _submissions(store)
+    subs = submissions(store)
     first_row = subs[corpus.file_name(catalog, "NGZ")]
     second_row = subs[corrected.name]
     assert (first_row.status, first_row.version) == ("superseded", 1)
@@ -138,7 +89,7 @@ def test_correction_supersedes_is_audited_and_moves_totals_by_the_difference(
     refresh_period(
         store, catalog=catalog, plan=plan, period=PERIOD, thresholds=thresholds, as_of=JUNE
     )
-    after = _area(store)
+    after = area(store)
     assert set(after) == set(before)
     for code in new:
         assert after[code] - before[code] == pytest.approx(new[code] - old[code][0], rel=1e-12)
@@ -151,7 +102,7 @@ def test_correction_supersedes_is_audited_and_moves_totals_by_the_difference(
 
     # the same correction again is a duplicate and changes nothing
     dump = dump_tables(store)
-    again = _ingest(corrected, store, catalog, validator, tmp_path)
+    again = ingest(corrected, store, catalog, validator, tmp_path)
     assert again.status == "duplicate" and dump_tables(store) == dump
 
 
