@@ -24,12 +24,25 @@ class NotANumberError(ValueError):
     """A number cell holds text that is neither a number nor an empty marker."""
 
 
+class NonFiniteNumberError(NotANumberError):
+    """A number cell holds ±inf or NaN (1E999 typed or exported, NaN from a program)."""
+
+
+def _is_non_finite_text(text: str) -> bool:
+    """``1E999``, ``-inf``, ``NaN``: text Python reads as a number that is not finite."""
+    try:
+        return not math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
 def parse_quantity(value: object) -> tuple[float | None, str | None]:
     """A cell as (number, unit written in the cell), (None, None) when blank or an empty marker.
 
     Accepts full-width digits and punctuation (１２３，４５６．７), thousands separators, a
     leading △ for minus (statistical tables), and a trailing 万/亿, %, ‰ or unit (1.2亿元).
-    Raises ``NotANumberError`` on anything else.
+    Raises ``NonFiniteNumberError`` on ±inf or NaN (as a number or as text such as
+    ``1E999``) and ``NotANumberError`` on anything else.
     """
     if value is None:
         return None, None
@@ -37,14 +50,16 @@ def parse_quantity(value: object) -> tuple[float | None, str | None]:
         raise NotANumberError(value)
     if isinstance(value, int | float):
         number = float(value)
-        if math.isnan(number) or math.isinf(number):
-            return None, None
+        if not math.isfinite(number):
+            raise NonFiniteNumberError(value)
         return number, None
     if not isinstance(value, str):
         raise NotANumberError(value)
     text = norm(value)
     if text in _EMPTY_MARKERS:
         return None, None
+    if _is_non_finite_text(text):
+        raise NonFiniteNumberError(value)
     sign = ""
     if text.startswith(("△", "▲")):
         sign, text = "-", text[1:]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import math
+import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -120,17 +121,64 @@ def _guard(reader: object, data: bytes, kind: str) -> list[SheetRows]:
     return sheets
 
 
+@dataclass(frozen=True, slots=True)
+class UncachedFormula:
+    """A formula cell saved without its value (written by a program, never opened in Excel):
+    the figure it stands for is unknown, so it is a finding, not an empty cell."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
+
+
 def _cell(value: object) -> object:
+    # NaN and ±inf stay as they are: the parser refuses them where a figure belongs
     if isinstance(value, str) and not value.strip():
-        return None
-    if isinstance(value, float) and math.isnan(value):
         return None
     return value
 
 
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of an .xlsx holds a formula element (streamed, stops at the first)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name in zf.namelist():
+            if not name.startswith("xl/worksheets/") or not name.endswith(".xml"):
+                continue
+            with zf.open(name) as stream:
+                tail = b""
+                while chunk := stream.read(1 << 16):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
 def read_xlsx(data: bytes) -> list[SheetRows]:
-    """An .xlsx workbook (merged cells: value in the top-left cell only)."""
-    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    """An .xlsx workbook (merged cells: value in the top-left cell only); a formula cell with
+    no saved value comes out as ``UncachedFormula``."""
+    sheets = _xlsx_rows(data, data_only=True)
+    if not has_formulas(data):
+        return sheets
+    for sheet, formulas in zip(sheets, _xlsx_rows(data, data_only=False), strict=True):
+        for row, written in zip(sheet.rows, formulas.rows, strict=False):
+            for c, (value, formula) in enumerate(zip(row, written, strict=False)):
+                if value is None and formula is not None and _is_formula(formula):
+                    row[c] = UncachedFormula(str(getattr(formula, "text", formula)))
+    return sheets
+
+
+def _is_formula(value: object) -> bool:
+    if isinstance(value, str):
+        return value.startswith("=")
+    return hasattr(value, "text")  # openpyxl's ArrayFormula / DataTableFormula
+
+
+def _xlsx_rows(data: bytes, *, data_only: bool) -> list[SheetRows]:
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     try:
         return [
             SheetRows(ws.title, [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)])
