@@ -87,6 +87,16 @@ class IssueSeverity(StrEnum):
     WARNING = "warning"
 
 
+class FigureOutcome(StrEnum):
+    """What the parser did with one figure cell (a non-empty 累计 or 本月 cell of a data row):
+    read it, held its row out of the load by a warning (the file loads), or refused it by an
+    error (the file is rejected)."""
+
+    READ = "read"
+    HELD = "held"
+    REFUSED = "refused"
+
+
 class ReportedStatus(StrEnum):
     """What an office writes in 进展状态 of 重点工作进展.csv, as a stable code."""
 

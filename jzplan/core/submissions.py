@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from jzplan.core.periods import Period
-from jzplan.core.states import IssueSeverity
+from jzplan.core.states import FigureOutcome, IssueSeverity
 
 # Columns of ParsedSubmission.frame, one row per figure (long format)
 OBSERVATION_COLUMNS: tuple[str, ...] = (
@@ -55,6 +55,16 @@ class SubmissionIssue:
 
 
 @dataclass(frozen=True, slots=True)
+class FigureCell:
+    """One figure cell of a form's table and what became of it (row 1-based, column letter)."""
+
+    sheet: str
+    row: int
+    column: str
+    outcome: FigureOutcome
+
+
+@dataclass(frozen=True, slots=True)
 class Coded:
     """A text column dictionary-encoded, as ``pd.factorize`` would give it but for the order
     of ``uniques`` and values no row takes: ``codes`` (-1: missing) into ``uniques``
@@ -76,6 +86,9 @@ class ParsedSubmission:
         default_factory=lambda: pd.DataFrame(columns=list(OBSERVATION_COLUMNS))
     )
     issues: list[SubmissionIssue] = field(default_factory=list)
+    # every figure cell of the form's table and its outcome (jzplan.ingest.accounting); empty
+    # when no table was found (the file is refused whole) and for bulk files
+    figures: list[FigureCell] = field(default_factory=list)
     # A bulk file (jzplan.ingest.bulk): many units' figures; org_unit is None and each frame row
     # carries its own org_unit (and period)
     bulk: bool = False

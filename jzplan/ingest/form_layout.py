@@ -213,9 +213,19 @@ def _header_at(i: int, name_col: int, top: list[str], sub: list[str]) -> FormHea
     )
 
 
-def is_stop_row(row: Sequence[object]) -> bool:
-    """A line below the table (填报人, 注, 说明…): the table ends above it."""
-    return any(isinstance(v, str) and norm(v).startswith(_STOP_PREFIXES) for v in row)
+def is_footer_row(row: Sequence[object], name_col: int) -> bool:
+    """A line below the table (填报人, 注, 说明…), not an indicator row with a remark beside
+    it: a label in the row and no indicator name (the name cell empty, or a label itself, or
+    a label left of it)."""
+    labelled = [c for c, v in enumerate(row) if isinstance(v, str) and is_footer_label(v)]
+    if not labelled:
+        return False
+    name = row[name_col] if name_col < len(row) else None
+    return not (isinstance(name, str) and name.strip()) or min(labelled) <= name_col
+
+
+def is_footer_label(text: str) -> bool:
+    return norm(text).startswith(_STOP_PREFIXES)
 
 
 def sheet_unit(rows: Sequence[Sequence[object]], header_row: int) -> str | None:

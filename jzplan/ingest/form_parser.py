@@ -22,8 +22,14 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from jzplan.core.periods import Period
-from jzplan.core.states import IssueSeverity
-from jzplan.core.submissions import OBSERVATION_COLUMNS, ParsedSubmission, SubmissionIssue
+from jzplan.core.states import FigureOutcome, IssueSeverity
+from jzplan.core.submissions import (
+    OBSERVATION_COLUMNS,
+    FigureCell,
+    ParsedSubmission,
+    SubmissionIssue,
+)
+from jzplan.ingest.cell_policy import FIGURE_CELL_POLICY, severity_of
 from jzplan.ingest.form_identity import (
     arrival_from_folder,
     check_header_span,
@@ -34,18 +40,19 @@ from jzplan.ingest.form_layout import (
     FormHeader,
     SheetIssues,
     find_header,
-    is_stop_row,
+    is_footer_row,
     sheet_unit,
 )
 from jzplan.ingest.form_writer import SHEET_NAME
 from jzplan.ingest.quantities import (
+    NonFiniteNumberError,
     NotANumberError,
     indicator_key,
     parse_quantity,
     same_dimension,
     to_canonical,
 )
-from jzplan.ingest.readers import ReadError, SheetRows, read_workbook
+from jzplan.ingest.readers import ReadError, SheetRows, UncachedFormula, read_workbook
 from jzplan.reference.catalog import UNIT_FACTORS, Catalog, Indicator, UnitError, normalize_unit
 
 _MARKER_ROWS = frozenset({"甲", "乙", "丙", "A", "B"})
@@ -64,9 +71,19 @@ class _Table:
     index: Mapping[str, str]  # indicator name key -> code
     issues: SheetIssues
     sheet_unit: str | None
+    policy: Mapping[str, IssueSeverity]
 
     def letter(self, col: int | None) -> str | None:
         return get_column_letter(col + 1) if col is not None else None
+
+    def cell_finding(self, code: str, message: str, sheet_row: int, column: str | None) -> None:
+        """A finding whose severity the policy table gives (``cell_policy``)."""
+        self.issues.add(
+            code, message, row=sheet_row, column=column, severity=severity_of(code, self.policy)
+        )
+
+    def figure_columns(self) -> tuple[int, ...]:
+        return tuple(c for c in (self.header.value_col, self.header.month_col) if c is not None)
 
 
 def interpret_table(
@@ -76,22 +93,79 @@ def interpret_table(
     issues: SheetIssues,
     *,
     sheet_unit: str | None = None,
+    policy: Mapping[str, IssueSeverity] = FIGURE_CELL_POLICY,
+    figures: list[FigureCell] | None = None,
 ) -> tuple[list[dict[str, object]], set[str]]:
-    """Data rows → observation records in canonical units, and the indicators seen."""
-    table = _Table(header, catalog, catalog.name_index(), issues, sheet_unit)
+    """Data rows → observation records in canonical units, and the indicators seen.
+
+    Every row below the header is looked at: a footer line (填报人, 注 …) ends the table, but
+    a later row with figures is still read, never dropped. Each figure cell's outcome is
+    appended to ``figures``."""
+    table = _Table(header, catalog, catalog.name_index(), issues, sheet_unit, policy)
     records: list[dict[str, object]] = []
     seen: dict[str, int] = {}
+    ended = False
     for i in range(header.first_data_row, len(rows)):
         row = rows[i]
-        if is_stop_row(row):
-            break
-        code, name_unit = _row_indicator(table, row, i + 1, seen)
-        if code is None:
+        if is_footer_row(row, header.name_col):
+            ended = True
             continue
-        record = _row_record(table, row, i + 1, catalog.indicator(code), name_unit)
+        cells = [c for c in table.figure_columns() if _cell(row, c) is not None]
+        if not is_data_row(row, header) or (ended and not cells):
+            continue
+        before = len(issues.issues)
+        _note_remarks(table, row, i + 1)
+        code, name_unit = _row_indicator(table, row, i + 1, seen)
+        record = None
+        if code is not None:
+            record = _row_record(table, row, i + 1, catalog.indicator(code), name_unit)
         if record is not None:
             records.append(record)
+        outcome = _row_outcome(issues.issues[before:], record is not None)
+        if figures is not None:
+            figures.extend(FigureCell(issues.sheet, i + 1, str(table.letter(c)), outcome)
+                           for c in cells)  # fmt: skip
     return records, set(seen)
+
+
+def is_data_row(row: Sequence[object], header: FormHeader) -> bool:
+    """An indicator row: a name in the name column, not the 甲 乙 1 2 3 column-code row."""
+    raw = _cell(row, header.name_col)
+    if raw is None or not str(raw).strip():
+        return False
+    return indicator_key(str(raw))[0] not in _MARKER_ROWS
+
+
+def _row_outcome(found: Sequence[SubmissionIssue], loaded: bool) -> FigureOutcome:
+    if any(i.severity == IssueSeverity.ERROR for i in found):
+        return FigureOutcome.REFUSED
+    return FigureOutcome.READ if loaded else FigureOutcome.HELD
+
+
+def _note_remarks(table: _Table, row: Sequence[object], sheet_row: int) -> None:
+    """Text beside a data row, right of its name and outside the unit and figure columns
+    (备注：含一次性土地出让税收): kept as a located note; the row's figures are read."""
+    header = table.header
+    skip = {header.name_col, header.unit_col, *table.figure_columns()}
+    for c in range(header.name_col + 1, len(row)):
+        value = row[c]
+        if c in skip or not isinstance(value, str) or _is_quantity(value):
+            continue
+        table.cell_finding(
+            "remark_beside_row",
+            f"“{_cell(row, header.name_col)}”一行旁有文字“{value.strip()}”，已作为备注记录"
+            "（该行数字照常读取）",
+            sheet_row,
+            table.letter(c),
+        )
+
+
+def _is_quantity(value: str) -> bool:
+    try:
+        parse_quantity(value)
+    except NotANumberError:
+        return False
+    return True
 
 
 def _row_indicator(
@@ -173,14 +247,10 @@ def _row_numbers(
         raw = _cell(row, col)
         label = "" if role == "value" else "本月"
         try:
-            number, cell_unit = parse_quantity(raw)
-        except NotANumberError:
-            table.issues.add(
-                "not_a_number",
-                f"指标“{ind.name}”{label}的内容“{raw}”不是数字（只能填数字或“—”）",
-                row=sheet_row,
-                column=letter,
-            )
+            number, cell_unit = _figure(raw)
+        except NotANumberError as exc:
+            code, why = _unreadable_figure(exc)
+            table.cell_finding(code, f"指标“{ind.name}”{label}{why}", sheet_row, letter)
             return None
         if number is None:
             parsed[role] = None
@@ -188,14 +258,35 @@ def _row_numbers(
         try:
             parsed[role] = to_canonical(number, cell_unit, row_unit, ind.unit)
         except UnitError as exc:
-            table.issues.add(
-                "bad_unit",
-                f"指标“{ind.name}”{label}的“{raw}”无法换算为“{ind.unit}”：{exc}",
-                row=sheet_row,
-                column=letter,
-            )
+            table.cell_finding(
+                "bad_unit", f"指标“{ind.name}”{label}的“{raw}”无法换算为“{ind.unit}”：{exc}",
+                sheet_row, letter,
+            )  # fmt: skip
             return None
     return parsed
+
+
+def _figure(raw: object) -> tuple[float | None, str | None]:
+    if isinstance(raw, UncachedFormula):
+        raise _FormulaError(raw.formula)
+    return parse_quantity(raw)
+
+
+class _FormulaError(NotANumberError):
+    """A figure cell holds a formula saved without its value."""
+
+
+def _unreadable_figure(exc: NotANumberError) -> tuple[str, str]:
+    """The code and the Chinese reason for a figure cell that cannot be read."""
+    raw = exc.args[0] if exc.args else ""
+    if isinstance(exc, _FormulaError):
+        return "formula_without_value", (
+            f"是公式“{raw}”，文件中没有保存计算结果（程序生成、未经 Excel 计算保存），"
+            "请在 Excel 中打开、保存后重新报送，或直接填写数字"
+        )
+    if isinstance(exc, NonFiniteNumberError):
+        return "non_finite_number", f"的内容“{raw}”不是有限的数字（超出范围或为无效数值）"
+    return "not_a_number", f"的内容“{raw}”不是数字（只能填数字或“—”）"
 
 
 def _row_record(
@@ -212,13 +303,7 @@ def _row_record(
     value_letter = table.letter(table.header.value_col)
     value = parsed["value"]
     if value is None:
-        table.issues.add(
-            "missing_value",
-            f"指标“{ind.name}”未填报数值",
-            row=sheet_row,
-            column=value_letter,
-            severity=IssueSeverity.WARNING,
-        )
+        table.cell_finding("missing_value", f"指标“{ind.name}”未填报数值", sheet_row, value_letter)
         return None
     month = parsed["month"]
     return {
@@ -261,8 +346,10 @@ def interpret_sheets(
     catalog: Catalog,
     *,
     arrival: Period | None = None,
+    policy: Mapping[str, IssueSeverity] = FIGURE_CELL_POLICY,
 ) -> ParsedSubmission:
-    """Pure part of parsing: sheets of values → observations and issues."""
+    """Pure part of parsing: sheets of values → observations, issues and the outcome of
+    every figure cell (``policy``: which figure-cell findings reject the file)."""
     file = path.name
     found = [(s, h) for s in sheets if (h := find_header(s.rows)) is not None]
     if not found:
@@ -285,9 +372,11 @@ def interpret_sheets(
     check_header_span(header, ident.period, issues)
 
     org = ident.org
+    figures: list[FigureCell] = []
     records, seen = interpret_table(
-        chosen.rows, header, catalog, issues, sheet_unit=sheet_unit(chosen.rows, header.row)
-    )
+        chosen.rows, header, catalog, issues, sheet_unit=sheet_unit(chosen.rows, header.row),
+        policy=policy, figures=figures,
+    )  # fmt: skip
     if org is not None:
         for code in org.reports:
             if code not in seen:
@@ -305,6 +394,7 @@ def interpret_sheets(
         filed_on=ident.filed_on,
         frame=_frame(records, org.code if org else None, ident.period),
         issues=issues.issues,
+        figures=figures,
     )
 
 
@@ -314,12 +404,14 @@ def parse_submission(
     *,
     arrival: Period | None = None,
     data: bytes | None = None,
+    policy: Mapping[str, IssueSeverity] = FIGURE_CELL_POLICY,
 ) -> ParsedSubmission:
     """Parse one submitted form; never raises on bad input, every problem is an issue.
 
     ``arrival`` is the batch the file came with (default: its folder, when named YYYY-MM); a
     report for a later month than its batch is an error. ``data`` is the file's bytes when
     the caller has read them already (so the hash and the parse see the same content).
+    ``policy`` says which figure-cell findings reject the file (``cell_policy``).
     """
     path = Path(path)
     if data is None:
@@ -333,7 +425,11 @@ def parse_submission(
     except ReadError as exc:
         return _unreadable(path, digest, exc.message, code=exc.code)
     result = interpret_sheets(
-        book.sheets, path, catalog, arrival=arrival if arrival else arrival_from_folder(path)
+        book.sheets,
+        path,
+        catalog,
+        arrival=arrival if arrival else arrival_from_folder(path),
+        policy=policy,
     )
     result.sha256 = digest
     return result

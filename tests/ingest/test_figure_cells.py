@@ -1,0 +1,79 @@
+"""Figure cells other offices' tools write oddly (``tests/ingest/cellcases.py``): each gets a
+located finding with its own code, the policy table decides whether the file is rejected,
+and no figure is ever dropped silently."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from jzplan.core.states import IssueSeverity
+from jzplan.ingest.accounting import account_figures
+from jzplan.ingest.cell_policy import FIGURE_CELL_POLICY
+from jzplan.ingest.form_parser import parse_submission
+from jzplan.reference.catalog import Catalog
+from tests.ingest.cellcases import CASES, FIGURE_CELLS, REMARK, CellCase
+from tests.ingest.corpus import figures
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_case_gets_its_findings_and_outcome(catalog: Catalog, tmp_path: Path, case: CellCase):
+    path = case.build(catalog, tmp_path)
+    parsed = parse_submission(path, catalog)
+
+    found = [(i.code, i.severity, i.row, i.column) for i in parsed.issues]
+    assert [f for f in found if f[0] != "missing_indicator"] == case.findings
+    assert parsed.ok == case.accepted
+    account = account_figures(parsed)
+    assert (account.read, account.held, account.refused) == (case.read, case.held, case.refused)
+    for issue in parsed.issues:
+        assert issue.file == path.name and issue.sheet
+        assert re.search(r"[\u4e00-\u9fff]", issue.message), issue.message
+    if case.accepted:
+        # every figure read loads, to the value written
+        expected = figures(catalog)
+        loaded = {r.indicator: r.value for r in parsed.frame.itertuples(index=False)}
+        assert len(loaded) == len(expected) - case.held // 2
+        for code, value in loaded.items():
+            assert math.isclose(value, expected[code][0], rel_tol=1e-12), code
+
+
+def test_remark_is_kept_word_for_word(catalog: Catalog, tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.id == "remark_in_h")
+    parsed = parse_submission(case.build(catalog, tmp_path), catalog)
+    (note,) = parsed.issues
+    assert REMARK in note.message and "地方财政收入" in note.message
+    assert len(parsed.frame) == 20 and account_figures(parsed).read == FIGURE_CELLS
+
+
+@pytest.mark.parametrize(
+    ("case_id", "code", "severity", "ok", "read", "held", "refused"),
+    [
+        # an office policy that only holds the row: the file loads without that figure
+        ("formula_without_value", "formula_without_value", "warning", True, 36, 2, 0),
+        ("inf_as_number", "non_finite_number", "warning", True, 36, 2, 0),
+        # one that refuses remarks: the file is rejected, the remarked row refused
+        ("remark_in_h", "remark_beside_row", "error", False, 36, 0, 2),
+    ],
+)
+def test_policy_table_decides_what_a_finding_does(
+    catalog: Catalog, tmp_path: Path, case_id, code, severity, ok, read, held, refused
+):
+    case = next(c for c in CASES if c.id == case_id)
+    policy = {**FIGURE_CELL_POLICY, code: IssueSeverity(severity)}
+    parsed = parse_submission(case.build(catalog, tmp_path), catalog, policy=policy)
+
+    assert [(i.code, i.severity) for i in parsed.issues] == [(code, severity)]
+    assert parsed.ok == ok
+    account = account_figures(parsed)
+    assert (account.read, account.held, account.refused) == (read, held, refused)
+    assert account.loaded == (read if ok else 0)
+
+
+def test_default_policy_rejects_every_unreadable_figure_cell() -> None:
+    unreadable = ("not_a_number", "non_finite_number", "formula_without_value", "bad_unit")
+    assert {FIGURE_CELL_POLICY[c] for c in unreadable} == {IssueSeverity.ERROR}
+    assert FIGURE_CELL_POLICY["remark_beside_row"] == IssueSeverity.WARNING
