@@ -31,6 +31,10 @@ from jzplan.ingest.status_files import RANKING_FILE, STATUS_FILE
 # Other files a batch folder may hold, read by their own loaders (jzplan.ingest.status_files)
 NOT_SUBMISSIONS = frozenset({STATUS_FILE, RANKING_FILE})
 
+# The archive: copies and sidecars readable by the service user only, folders its own
+ARCHIVE_FILE_MODE = 0o400
+ARCHIVE_DIR_MODE = 0o700
+
 
 @dataclass(frozen=True, slots=True)
 class Batch:
@@ -92,20 +96,39 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(read_regular(path)).hexdigest()
 
 
+def private_dir(folder: Path) -> Path:
+    """``folder`` created if need be and made ``ARCHIVE_DIR_MODE``."""
+    folder.mkdir(mode=ARCHIVE_DIR_MODE, parents=True, exist_ok=True)
+    if stat.S_IMODE(folder.stat().st_mode) != ARCHIVE_DIR_MODE:
+        folder.chmod(ARCHIVE_DIR_MODE)
+    return folder
+
+
+def write_private(target: Path, data: bytes, prefix: str) -> None:
+    """``data`` to ``target``, once, through a private temporary name and an atomic rename:
+    two runs never share a half copy, and a failed or killed write leaves no truncated target
+    (a failed one no ``*.part`` either)."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f"{prefix}.", suffix=".part")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        tmp.chmod(ARCHIVE_FILE_MODE)
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def archive_file(path: Path, archive_dir: Path, sha256: str, data: bytes | None = None) -> Path:
     """Keep an immutable copy by content hash before anything else happens to the file:
     ``data`` (the bytes hashed), else the file read as a regular file (``read_regular``)."""
-    target = archive_dir / sha256[:2] / f"{sha256}{path.suffix.lower()}"
+    private_dir(archive_dir)
+    target = private_dir(archive_dir / sha256[:2]) / f"{sha256}{path.suffix.lower()}"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # A private temporary name: two runs archiving the same file never share a half copy,
-        # and a run killed mid-copy leaves at most a stray *.part, never a truncated target.
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f"{sha256}.", suffix=".part")
-        with os.fdopen(fd, "wb") as out:
-            out.write(read_regular(path) if data is None else data)
-        tmp = Path(name)
-        tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        tmp.replace(target)
+        write_private(target, read_regular(path) if data is None else data, sha256)
+    elif stat.S_IMODE(target.stat().st_mode) != ARCHIVE_FILE_MODE:
+        target.chmod(ARCHIVE_FILE_MODE)  # a copy from before the archive was private
     return target
 
 
@@ -130,14 +153,11 @@ def write_metadata(archived: Path, meta: FileMetadata) -> Path:
     """``<archive>.json`` beside the archived copy, written once and read-only (the first
     receipt is what counts; a byte-identical file later is a duplicate)."""
     target = archived.with_name(archived.name + ".json")
-    if target.exists():
-        return target
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f"{meta.sha256}.", suffix=".part")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(asdict(meta), out, ensure_ascii=False, indent=1, sort_keys=True)
-    tmp = Path(name)
-    tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-    tmp.replace(target)
+    if not target.exists():
+        text = json.dumps(asdict(meta), ensure_ascii=False, indent=1, sort_keys=True)
+        write_private(target, text.encode("utf-8"), meta.sha256)
+    elif stat.S_IMODE(target.stat().st_mode) != ARCHIVE_FILE_MODE:
+        target.chmod(ARCHIVE_FILE_MODE)
     return target
 
 

@@ -1,10 +1,13 @@
 """The inbox is a boundary: real symlinks, folders, a FIFO and unsafe names beside a good form
 in a batch folder on tmp_path. Only the good form is read, every other entry is refused with
-its code, and the archive holds the good form's bytes only."""
+its code, and the archive holds the good form's bytes only, readable by its owner only."""
 
 from __future__ import annotations
 
 import os
+import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +17,7 @@ import pytest
 from sqlalchemy import Engine
 
 from jzplan.core.states import IngestStatus
-from jzplan.ingest.inbox import scan_batch
+from jzplan.ingest.inbox import ARCHIVE_DIR_MODE, ARCHIVE_FILE_MODE, archive_file, scan_batch
 from jzplan.ingest.regular_files import InboxRefusal, escape_name, read_regular
 from jzplan.ingest.status_files import STATUS_FILE, discover_status_files
 from jzplan.month.loading import ingest_batch
@@ -168,8 +171,52 @@ def test_the_month_loads_the_good_form_and_lists_each_refusal(
     assert IngestStatus.REFUSED.label == "已拒收"
     # the store knows the good form only: nothing outside the inbox became a submission
     assert list(submissions(store)) == [place.good.name]
-    # the archive: the good form's bytes and its sidecar, nothing else
+    # the archive: the good form's bytes and its sidecar, nothing else, owner-only
     kept = {p.relative_to(archive): p for p in archive.rglob("*")}
     files = [p for p in kept.values() if p.is_file()]
     assert sorted(p.suffix for p in files) == [".json", ".xlsx"]
     assert next(p for p in files if p.suffix == ".xlsx").read_bytes() == place.good.read_bytes()
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {ARCHIVE_FILE_MODE}
+    folders = [archive, *(p for p in kept.values() if p.is_dir())]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folders} == {ARCHIVE_DIR_MODE}
+
+
+FILL_ARCHIVE = """
+import resource, signal, sys
+from pathlib import Path
+from jzplan.ingest.inbox import archive_file
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+try:
+    archive_file(Path(sys.argv[1]), Path(sys.argv[2]), "ab" * 32)
+except OSError as exc:
+    print(type(exc).__name__)
+"""
+
+
+def test_a_failed_archive_copy_leaves_no_part_file(place: Place, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    # the form is larger than the file size limit: the copy fails part way (as on a full disk)
+    assert place.good.stat().st_size > 1000
+    ran = subprocess.run(
+        [sys.executable, "-c", FILL_ARCHIVE, str(place.good), str(archive)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout.strip() == "OSError"
+    assert [p.name for p in archive.rglob("*") if p.is_file()] == []
+    assert stat.S_IMODE((archive / "ab").stat().st_mode) == ARCHIVE_DIR_MODE
+
+
+def test_a_copy_archived_before_the_archive_was_private_is_tightened(
+    place: Place, tmp_path: Path
+) -> None:
+    archive, sha = tmp_path / "archive", "cd" * 32
+    first = archive_file(place.good, archive, sha)
+    first.chmod(0o444)  # as copies were archived before
+    archive.chmod(0o755)
+    again = archive_file(place.good, archive, sha)
+    assert again == first and again.read_bytes() == place.good.read_bytes()
+    assert stat.S_IMODE(again.stat().st_mode) == ARCHIVE_FILE_MODE
+    assert stat.S_IMODE(archive.stat().st_mode) == ARCHIVE_DIR_MODE
