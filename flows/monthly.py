@@ -17,7 +17,7 @@ from flows.runner import task_runner, untraversed, upstream
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import IngestStatus
-from jzplan.month.loading import IngestOutcome
+from jzplan.month.loading import IngestOutcome, refused_outcome
 from jzplan.month.prepare import PreparedFile, history_groups
 from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources, open_resources
@@ -74,7 +74,8 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     # the run's one GE context, built when a file is first validated
     shared = SharedValidator(settings.expectations_dir, resources.catalog)
     try:
-        files = discover(inbox, arrival)
+        batch = discover(inbox, arrival)
+        files = list(batch.files)
         # 1. Archive and parse every file on the task runner (threads or Dask): no database
         #    writes, so any number at once, and a killed run leaves nothing half done. Then the
         #    township files' suites, once for the batch (GE's cost is per validation).
@@ -90,6 +91,8 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
                 "%s：第 %d 次入库失败，整体重试：%s", arrival, n, exc
             ),
         )
+        # entries not read (symlinks, folders, unsafe names): 已拒收, each with its reason
+        outcomes = outcomes + [refused_outcome(issue) for issue in batch.refused]
         summary: dict[str, Any] = {"period": str(arrival), "files": len(files)}
         # 3. Publish after the commit: reports and artifacts show only what is stored.
         summary |= publish_month(res, arrival, outcomes, refreshed)
@@ -102,6 +105,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         summary["accepted"] = sum(o.status == IngestStatus.ACCEPTED for o in outcomes)
         summary["rejected"] = sum(o.status == IngestStatus.REJECTED for o in outcomes)
         summary["duplicates"] = sum(o.status == IngestStatus.DUPLICATE for o in outcomes)
+        summary["refused"] = sum(o.status == IngestStatus.REFUSED for o in outcomes)
         logger.info("%s 完成：%s", arrival, summary)
         return summary
     finally:

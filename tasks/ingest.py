@@ -26,7 +26,7 @@ from sqlalchemy import Connection
 from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus, IssueSeverity
 from jzplan.ingest.form_identity import file_label
-from jzplan.ingest.inbox import discover_submissions
+from jzplan.ingest.inbox import Batch, scan_batch
 from jzplan.month.loading import IngestOutcome, load_prepared
 from jzplan.month.prepare import PreparedFile, prepare_file, validate_history, validate_prepared
 from jzplan.month.resources import Resources
@@ -37,10 +37,23 @@ from jzplan.validate.shared import SharedValidator
 
 
 @task(name="discover-submissions", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def discover(inbox_dir: Path, arrival: Period) -> list[Path]:
-    files = discover_submissions(inbox_dir, arrival)
-    get_run_logger().info("%s：收到 %d 个文件（%s）", arrival, len(files), inbox_dir / str(arrival))
-    return files
+def discover(inbox_dir: Path, arrival: Period) -> Batch:
+    """The batch's entries classified (``scan_batch``); each refused one logged with its
+    reason, its name escaped (a newline in a name cannot forge a log line)."""
+    batch = scan_batch(inbox_dir, arrival)
+    logger = get_run_logger()
+    logger.info(
+        "%s：收到 %d 个文件，拒收 %d 项（%s）",
+        arrival,
+        len(batch.files),
+        len(batch.refused),
+        inbox_dir / str(arrival),
+    )
+    for issue in batch.refused:
+        logger.warning("%s：%s", IngestStatus.REFUSED.label, issue)
+    for name in batch.ignored:
+        logger.info("%s：不是月报，未读取", name)
+    return batch
 
 
 def _run_name(verb: str) -> str:
@@ -86,7 +99,9 @@ def prepare(
         known=known,
         defer=defer,
     )
-    if prepared.parsed is None:
+    if prepared.refused is not None:
+        get_run_logger().warning("%s：%s", IngestStatus.REFUSED.label, prepared.refused)
+    elif prepared.parsed is None:
         get_run_logger().info("%s：已入库的文件（sha256 %s…）", path.name, prepared.sha256[:12])
     elif not prepared.pending:
         _log_prepared(prepared)
@@ -167,7 +182,7 @@ def load(
 
 def _log_outcome(outcome: IngestOutcome) -> None:
     logger = get_run_logger()
-    if outcome.status == IngestStatus.REJECTED:
+    if outcome.status in (IngestStatus.REJECTED, IngestStatus.REFUSED):
         for message in outcome.messages:
             logger.warning(message)
     logger.info(

@@ -36,7 +36,11 @@ def publish_validation(
     Data Docs (``<data_docs_dir>/<period>/index.html``, linked from ``validation-docs-<period>``)
     and the plan-consistency artifact ``plan-check-<year>``."""
     logger = get_run_logger()
-    ids = [o.submission_id for o in outcomes if o.status != IngestStatus.DUPLICATE]
+    ids = [
+        o.submission_id
+        for o in outcomes
+        if o.status not in (IngestStatus.DUPLICATE, IngestStatus.REFUSED)
+    ]
     results = read_validation_results(resources.engine, ids)
     rows = summarise_results(results)
     if rows:

@@ -15,6 +15,7 @@ from jzplan.core.settings import Settings
 from jzplan.core.states import AlertKind
 from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.inbox import discover_submissions
+from jzplan.ingest.regular_files import InboxRefusal, read_regular
 from jzplan.reference.catalog import Catalog
 from jzplan.store.db import Bind
 from jzplan.store.submissions import submitted_units
@@ -49,7 +50,11 @@ def arrived_units(inbox_dir: Path, period: Period, catalog: Catalog) -> set[str]
     """Units with a readable form for ``period`` in the month's inbox folder (not yet loaded)."""
     units: set[str] = set()
     for path in discover_submissions(inbox_dir, period):
-        parsed = parse_submission(path, catalog)
+        try:
+            data = read_regular(path)
+        except InboxRefusal:
+            continue  # swapped since it was listed: not a form that arrived
+        parsed = parse_submission(path, catalog, data=data)
         if parsed.org_unit is not None and parsed.period == period:
             units.add(parsed.org_unit)
     return units

@@ -47,11 +47,14 @@ def check_transition(old: str, new: str) -> None:
 
 
 class IngestStatus(StrEnum):
-    """What a run did with one file: loaded it, refused it, or found it stored already."""
+    """What a run did with one inbox entry: loaded it, rejected its content, found it stored
+    already, or refused to read it at all (a symlink, a folder, an unsafe name: the inbox is a
+    boundary)."""
 
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     DUPLICATE = "duplicate"
+    REFUSED = "refused"
 
     @property
     def label(self) -> str:
@@ -59,6 +62,7 @@ class IngestStatus(StrEnum):
             IngestStatus.ACCEPTED: "已接收",
             IngestStatus.REJECTED: "已退回",
             IngestStatus.DUPLICATE: "重复文件，已忽略",
+            IngestStatus.REFUSED: "已拒收",
         }[self]
 
 

@@ -1,6 +1,9 @@
 """The inbox and the archive: which files arrived with a batch, and their immutable copies.
 
-Every received file is archived by sha256 with a metadata sidecar before it is parsed.
+The inbox is a boundary: only regular files directly in the batch folder are read; every other
+entry (a symlink, a sub-folder, a FIFO or device, a name with a path separator or a control
+character) is refused with a located reason. Every received file is archived by sha256 with a
+metadata sidecar, readable by the service user only, before it is parsed.
 """
 
 from __future__ import annotations
@@ -8,52 +11,124 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import stat
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from jzplan.core.periods import Period
+from jzplan.core.submissions import SubmissionIssue
 from jzplan.ingest.readers import SUPPORTED_SUFFIXES
+from jzplan.ingest.regular_files import (
+    InboxRefusal,
+    escape_name,
+    not_regular,
+    read_regular,
+    unsafe_name_reason,
+)
 from jzplan.ingest.status_files import RANKING_FILE, STATUS_FILE
 
 # Other files a batch folder may hold, read by their own loaders (jzplan.ingest.status_files)
 NOT_SUBMISSIONS = frozenset({STATUS_FILE, RANKING_FILE})
 
+# The archive: copies and sidecars readable by the service user only, folders its own
+ARCHIVE_FILE_MODE = 0o400
+ARCHIVE_DIR_MODE = 0o700
 
-def discover_submissions(inbox_dir: Path, arrival: Period) -> list[Path]:
-    """Files that arrived with the batch of ``arrival``: ``<inbox>/<YYYY-MM>/*``, by name."""
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A batch folder's entries, classified: ``files`` are the submissions to read (by name),
+    ``refused`` one located issue per entry that is not read, ``ignored`` the escaped names of
+    regular files that are not submissions (Office lock files, hidden files, other types)."""
+
+    folder: Path
+    files: tuple[Path, ...] = ()
+    refused: tuple[SubmissionIssue, ...] = ()
+    ignored: tuple[str, ...] = ()
+
+
+def scan_batch(inbox_dir: Path, arrival: Period) -> Batch:
+    """The batch of ``arrival``: ``<inbox>/<YYYY-MM>/``, its entries by name, none followed."""
     folder = inbox_dir / str(arrival)
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in SUPPORTED_SUFFIXES
-        and not p.name.startswith(("~$", "."))
-        and p.name not in NOT_SUBMISSIONS
+    try:
+        mode = folder.lstat().st_mode
+    except FileNotFoundError:
+        return Batch(folder)
+    if stat.S_ISLNK(mode):
+        return Batch(folder, refused=(not_regular(mode).issue(f"{arrival}/"),))
+    if not stat.S_ISDIR(mode):
+        return Batch(folder)
+    files: list[Path] = []
+    refused: list[SubmissionIssue] = []
+    ignored: list[str] = []
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            shown = f"{arrival}/{escape_name(entry.name)}"
+            mode = entry.stat(follow_symlinks=False).st_mode
+            reason = unsafe_name_reason(entry.name)
+            if not stat.S_ISREG(mode):
+                refused.append(not_regular(mode).issue(shown))
+            elif reason is not None:
+                refused.append(InboxRefusal("unsafe_name", reason).issue(shown))
+            elif is_submission_name(entry.name):
+                files.append(folder / entry.name)
+            elif entry.name not in NOT_SUBMISSIONS:
+                ignored.append(shown)
+    return Batch(folder, tuple(files), tuple(refused), tuple(ignored))
+
+
+def is_submission_name(name: str) -> bool:
+    """A form or bulk file by its name: a supported type, not a lock, hidden or status file."""
+    return (
+        Path(name).suffix.lower() in SUPPORTED_SUFFIXES
+        and not name.startswith(("~$", "."))
+        and name not in NOT_SUBMISSIONS
     )
 
 
+def discover_submissions(inbox_dir: Path, arrival: Period) -> list[Path]:
+    """The submissions of ``arrival``'s batch, by name (``scan_batch``'s ``files``)."""
+    return list(scan_batch(inbox_dir, arrival).files)
+
+
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_regular(path)).hexdigest()
 
 
-def archive_file(path: Path, archive_dir: Path, sha256: str) -> Path:
-    """Keep an immutable copy by content hash before anything else happens to the file."""
-    target = archive_dir / sha256[:2] / f"{sha256}{path.suffix.lower()}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # A private temporary name: two runs archiving the same file never share a half copy,
-        # and a run killed mid-copy leaves at most a stray *.part, never a truncated target.
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f"{sha256}.", suffix=".part")
-        os.close(fd)
-        tmp = Path(name)
-        shutil.copyfile(path, tmp)
-        tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+def private_dir(folder: Path) -> Path:
+    """``folder`` created if need be and made ``ARCHIVE_DIR_MODE``."""
+    folder.mkdir(mode=ARCHIVE_DIR_MODE, parents=True, exist_ok=True)
+    if stat.S_IMODE(folder.stat().st_mode) != ARCHIVE_DIR_MODE:
+        folder.chmod(ARCHIVE_DIR_MODE)
+    return folder
+
+
+def write_private(target: Path, data: bytes, prefix: str) -> None:
+    """``data`` to ``target``, once, through a private temporary name and an atomic rename:
+    two runs never share a half copy, and a failed or killed write leaves no truncated target
+    (a failed one no ``*.part`` either)."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f"{prefix}.", suffix=".part")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        tmp.chmod(ARCHIVE_FILE_MODE)
         tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def archive_file(path: Path, archive_dir: Path, sha256: str, data: bytes | None = None) -> Path:
+    """Keep an immutable copy by content hash before anything else happens to the file:
+    ``data`` (the bytes hashed), else the file read as a regular file (``read_regular``)."""
+    private_dir(archive_dir)
+    target = private_dir(archive_dir / sha256[:2]) / f"{sha256}{path.suffix.lower()}"
+    if not target.exists():
+        write_private(target, read_regular(path) if data is None else data, sha256)
+    elif stat.S_IMODE(target.stat().st_mode) != ARCHIVE_FILE_MODE:
+        target.chmod(ARCHIVE_FILE_MODE)  # a copy from before the archive was private
     return target
 
 
@@ -78,14 +153,11 @@ def write_metadata(archived: Path, meta: FileMetadata) -> Path:
     """``<archive>.json`` beside the archived copy, written once and read-only (the first
     receipt is what counts; a byte-identical file later is a duplicate)."""
     target = archived.with_name(archived.name + ".json")
-    if target.exists():
-        return target
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f"{meta.sha256}.", suffix=".part")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(asdict(meta), out, ensure_ascii=False, indent=1, sort_keys=True)
-    tmp = Path(name)
-    tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-    tmp.replace(target)
+    if not target.exists():
+        text = json.dumps(asdict(meta), ensure_ascii=False, indent=1, sort_keys=True)
+        write_private(target, text.encode("utf-8"), meta.sha256)
+    elif stat.S_IMODE(target.stat().st_mode) != ARCHIVE_FILE_MODE:
+        target.chmod(ARCHIVE_FILE_MODE)
     return target
 
 

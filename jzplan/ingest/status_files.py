@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import stat
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import TypeVar
 
 from jzplan.core.periods import Period
 from jzplan.core.states import ReportedStatus
+from jzplan.ingest.regular_files import read_regular
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 
@@ -78,7 +80,7 @@ def _date(text: str) -> date | None:
 
 def _rows(path: Path, header: tuple[str, ...]) -> tuple[list[dict[str, str]], list[str], str]:
     """The file's rows (values stripped), its errors and the sha256 of the bytes read."""
-    data = path.read_bytes()
+    data = read_regular(path)
     sha256 = hashlib.sha256(data).hexdigest()
     reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
     missing = [h for h in header if h not in (reader.fieldnames or [])]
@@ -156,10 +158,19 @@ def parse_ranking_file(path: Path, period: Period, catalog: Catalog) -> ParsedSt
 
 
 def discover_status_files(inbox_dir: Path, period: Period) -> tuple[Path | None, Path | None]:
-    """The month's (status file, ranking file), each None when it did not arrive."""
+    """The month's (status file, ranking file), each None when it did not arrive as a regular
+    file (a symlink is refused by ``jzplan.ingest.inbox.scan_batch``, never followed)."""
     folder = inbox_dir / str(period)
     status, ranking = folder / STATUS_FILE, folder / RANKING_FILE
-    return (status if status.is_file() else None, ranking if ranking.is_file() else None)
+    return (status if is_regular(status) else None, ranking if is_regular(ranking) else None)
+
+
+def is_regular(path: Path) -> bool:
+    """``path`` is a regular file itself, not a symlink to one."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 _Row = TypeVar("_Row", StatusReport, Ranking)

@@ -12,8 +12,9 @@ from sqlalchemy import Connection
 
 from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus, IssueSeverity
-from jzplan.core.submissions import ParsedSubmission
-from jzplan.ingest.inbox import sha256_of, source_path_of
+from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
+from jzplan.ingest.inbox import scan_batch, sha256_of, source_path_of
+from jzplan.ingest.regular_files import InboxRefusal, escape_name
 from jzplan.month.prepare import PreparedFile, prepare_file
 from jzplan.reference.catalog import Catalog
 from jzplan.store.bulk_load import find_bulk_file, load_bulk
@@ -33,7 +34,8 @@ from jzplan.validate.validator import SubmissionValidator
 
 @dataclass(frozen=True, slots=True)
 class IngestOutcome:
-    """What happened to one file: accepted, rejected or duplicate (seen before, byte for byte)."""
+    """What happened to one file: accepted, rejected, duplicate (seen before, byte for byte)
+    or refused (not read: ``file`` is then its escaped name within the inbox)."""
 
     file: str
     sha256: str
@@ -76,6 +78,8 @@ def load_prepared(
     transaction (a late or corrected earlier month loaded just before is already there);
     ``against_store`` is its report when ``validate_history`` ran it just before."""
     path = prepared.path
+    if prepared.refused is not None:
+        return refused_outcome(prepared.refused)
     with transaction(bind) as conn:
         seen = duplicate_outcome(conn, path, prepared.sha256)
         if seen is not None:
@@ -257,9 +261,12 @@ def ingest_file(
 ) -> IngestOutcome:
     """Archive, parse, validate and load (or reject) one file in one transaction.
 
-    A file seen before is a no-op.
+    A file seen before is a no-op; one that is not a regular file is refused, unread.
     """
-    sha = sha256_of(path)
+    try:
+        sha = sha256_of(path)
+    except InboxRefusal as refusal:
+        return refused_outcome(refusal.issue(escape_name(source_path_of(path))))
     seen = find_submission_by_sha(engine, sha) or find_bulk_file(engine, sha)
     known = {sha} if seen is not None else set()
     prepared = prepare_file(
@@ -272,6 +279,49 @@ def ingest_file(
     )
     return load_prepared(
         prepared, bind=engine, arrival=arrival, received_at=received_at, validator=validator
+    )
+
+
+def ingest_batch(
+    inbox_dir: Path,
+    arrival: Period,
+    *,
+    engine: Bind,
+    catalog: Catalog,
+    validator: SubmissionValidator,
+    archive_dir: Path,
+    received_at: datetime,
+) -> list[IngestOutcome]:
+    """The batch of ``arrival`` (``scan_batch``): each submission through ``ingest_file`` in
+    name order, then one ``refused`` outcome per entry that was not read."""
+    batch = scan_batch(inbox_dir, arrival)
+    outcomes = [
+        ingest_file(
+            path,
+            engine=engine,
+            catalog=catalog,
+            validator=validator,
+            archive_dir=archive_dir,
+            arrival=arrival,
+            received_at=received_at,
+        )
+        for path in batch.files
+    ]
+    return outcomes + [refused_outcome(issue) for issue in batch.refused]
+
+
+def refused_outcome(issue: SubmissionIssue) -> IngestOutcome:
+    """An inbox entry that was not read (``jzplan.ingest.inbox.scan_batch``): no bytes, no
+    submission row, its reason as the one message."""
+    return IngestOutcome(
+        file=issue.file,
+        sha256="",
+        submission_id=0,
+        status=IngestStatus.REFUSED,
+        org_unit=None,
+        period=None,
+        errors=1,
+        messages=(str(issue),),
     )
 
 

@@ -19,6 +19,7 @@ from jzplan.ingest.bulk import PARQUET_MAGIC, is_bulk, read_bulk
 from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.inbox import FileMetadata, archive_file, source_path_of, write_metadata
 from jzplan.ingest.readers import ReadError, detect_format
+from jzplan.ingest.regular_files import InboxRefusal, escape_name, read_regular
 from jzplan.reference.catalog import Catalog
 from jzplan.store.db import Bind
 from jzplan.validate.batch import validate_files
@@ -52,6 +53,8 @@ class PreparedFile:
     error_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # Parsed, its file suites left to ``validate_prepared`` with the batch's other files
     pending: bool = False
+    # Not read: the entry turned out not to be a regular file (the inbox is a boundary)
+    refused: SubmissionIssue | None = None
 
 
 def prepare_file(
@@ -65,15 +68,19 @@ def prepare_file(
     defer: bool = False,
 ) -> PreparedFile:
     """Archive (with a metadata sidecar), parse and validate one file; a file whose sha256 is
-    in ``known`` is only hashed. ``arrival`` defaults to the file's YYYY-MM folder.
+    in ``known`` is only hashed. ``arrival`` defaults to the file's YYYY-MM folder. A path
+    that is not a regular file when opened (swapped for a symlink since listed) is ``refused``.
 
     With ``defer``, a township file is only archived and parsed (``pending``): its file suites
     run in ``validate_prepared`` with the batch's other files (a bulk file is validated here)."""
-    data = path.read_bytes()
+    try:
+        data = read_regular(path)
+    except InboxRefusal as refusal:
+        return PreparedFile(path, "", refused=refusal.issue(escape_name(source_path_of(path))))
     sha = hashlib.sha256(data).hexdigest()
     if sha in known:
         return PreparedFile(path, sha)
-    archived = archive_file(path, archive_dir, sha)
+    archived = archive_file(path, archive_dir, sha, data)
     try:
         file_format: str | None = detect_format(data, path.suffix)
     except ReadError:

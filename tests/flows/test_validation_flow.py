@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -22,11 +23,14 @@ def test_monthly_run_builds_data_docs_and_artifacts(
     inbox.mkdir(parents=True)
     for name in ("宁郭镇_2013年01月_月报.xlsx", "新区直报_2013年01月_月报.xlsx"):
         shutil.copy(REPO_ROOT / "data" / "inbox" / "2013-01" / name, inbox / name)
+    # not read, listed as 已拒收 (tests/ingest/test_inbox_boundary.py has every case)
+    (inbox / "environ.csv").symlink_to("/proc/self/environ")
+    (inbox / "子文件夹").mkdir()
     monkeypatch.setenv("JZPLAN_DATA_DOCS_DIR", str(flow_env / "docs"))
 
     summary = monthly_progress(period="2013-01", inbox_dir=str(flow_env / "inbox"))
 
-    assert summary["accepted"] == 2
+    assert (summary["files"], summary["accepted"], summary["refused"]) == (2, 2, 2)
     docs = Path(summary["data_docs"])
     assert docs == flow_env / "docs" / "2013-01" / "index.html" and docs.is_file()
     assert len(list((docs.parent / "validations").rglob("*.html"))) == 6  # 2 files x 3 suites
@@ -40,7 +44,7 @@ def test_monthly_run_builds_data_docs_and_artifacts(
 
     keys = [
         "validation-2013-01", "validation-docs-2013-01", "plan-check-2013", "report-2013-01",
-        "progress-2013-01",
+        "progress-2013-01", "submissions-2013-01",
     ]  # fmt: skip
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(
@@ -49,6 +53,12 @@ def test_monthly_run_builds_data_docs_and_artifacts(
     by_key = {a.key: a for a in sorted(found, key=lambda a: a.created)}  # this run's last
     assert set(by_key) == set(keys)
     assert docs.as_uri() in str(by_key["validation-docs-2013-01"].data)
+    rows = json.loads(str(by_key["submissions-2013-01"].data))
+    refused = {r["文件"]: r["说明"].split("]")[0] for r in rows if r["结果"] == "refused"}
+    assert refused == {
+        "2013-01/environ.csv": "[symlink_refused",
+        "2013-01/子文件夹": "[not_a_regular_file",
+    }
     assert "58.62×1.503=88.1059" in str(by_key["plan-check-2013"].data)
     # the run links its HTML report (a file:// link without JZPLAN_REPORT_BASE_URL)
     assert report.resolve().as_uri() in str(by_key["report-2013-01"].data)
