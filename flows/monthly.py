@@ -17,6 +17,7 @@ from flows.runner import task_runner, untraversed, upstream
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import IngestStatus
+from jzplan.ingest.inbox import batch_folder
 from jzplan.month.loading import IngestOutcome
 from jzplan.month.prepare import PreparedFile, history_groups
 from jzplan.month.refresh import PeriodOutcome
@@ -69,6 +70,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     arrival = period_param(period, lambda: default_period(timezone=settings.timezone))
     inbox = Path(inbox_dir) if inbox_dir else settings.inbox_dir
     logger = get_run_logger()
+    batch_folder(inbox, arrival)  # a missing batch folder stops the run: not "nothing arrived"
     resources = open_resources(settings)
     res = untraversed(resources)
     # the run's one GE context, built when a file is first validated

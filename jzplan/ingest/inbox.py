@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from jzplan.core.errors import OperatorError
 from jzplan.core.periods import Period
 from jzplan.ingest.readers import SUPPORTED_SUFFIXES
 from jzplan.ingest.status_files import RANKING_FILE, STATUS_FILE
@@ -22,11 +23,25 @@ from jzplan.ingest.status_files import RANKING_FILE, STATUS_FILE
 NOT_SUBMISSIONS = frozenset({STATUS_FILE, RANKING_FILE})
 
 
-def discover_submissions(inbox_dir: Path, arrival: Period) -> list[Path]:
-    """Files that arrived with the batch of ``arrival``: ``<inbox>/<YYYY-MM>/*``, by name."""
+def batch_folder(inbox_dir: Path, arrival: Period) -> Path:
+    """``<inbox>/<YYYY-MM>``, which must exist: an empty folder means nothing arrived, a
+    missing one a broken environment (a wrong JZPLAN_INBOX_DIR, an unmounted share), never
+    a month in which no unit reported."""
     folder = inbox_dir / str(arrival)
     if not folder.is_dir():
-        return []
+        raise OperatorError(
+            "inbox_missing",
+            f"收件箱中没有 {arrival} 的批次文件夹 {folder}：请检查 JZPLAN_INBOX_DIR 或共享目录"
+            "是否挂载；本月确实无人报送时，请建立该空文件夹后重新运行",
+        )
+    return folder
+
+
+def discover_submissions(inbox_dir: Path, arrival: Period) -> list[Path]:
+    """Files that arrived with the batch of ``arrival``: ``<inbox>/<YYYY-MM>/*``, by name.
+
+    Raises OperatorError ``inbox_missing`` when the batch folder does not exist."""
+    folder = batch_folder(inbox_dir, arrival)
     return sorted(
         p
         for p in folder.iterdir()

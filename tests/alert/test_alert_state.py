@@ -106,13 +106,13 @@ def test_deadline_check_alerts_when_nothing_arrived(
         2013, 4
     )  # 16:59 in Shanghai: May is not due yet
 
+    (tmp_path / "2013-05").mkdir()  # the batch folder exists, empty: nothing arrived
     empty = arrived_units(tmp_path, period, catalog)
     outcome = check_deadline(store, catalog=catalog, period=period, arrived=empty, due=due)
     reporting = [u.code for u in catalog.units if u.reports]
     assert outcome.missing_units == reporting and outcome.alerts["opened"] == len(reporting)
 
     # Files arrive for all but 李万街道 before a rerun: their alerts resolve, one stays
-    (tmp_path / "2013-05").mkdir()
     for f in (INBOX / "2013-05").glob("*.xlsx"):
         shutil.copy(f, tmp_path / "2013-05" / f.name)
     arrived = arrived_units(tmp_path, period, catalog)
