@@ -24,6 +24,7 @@ from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources, open_resources
 from jzplan.month.runs import affected_periods, stored_shas
 from jzplan.store.locks import run_locked
+from jzplan.track.history import StatusLoad
 from jzplan.validate.shared import SharedValidator
 from tasks.evaluate import refresh
 from tasks.ingest import check_history, discover, load, prepare, validate_batch
@@ -84,7 +85,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         # 2. Load the files in name order and recompute every affected month in ONE
         #    transaction holding the store's write lock: a second run of the month waits and
         #    then finds every file stored; a killed run rolls back. Retried as a whole.
-        outcomes, refreshed = run_locked(
+        outcomes, status, refreshed = run_locked(
             resources.engine,
             lambda conn: load_month(conn, prepared, res, shared, inbox, arrival),
             timeout=settings.lock_timeout_seconds,
@@ -93,6 +94,8 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
             ),
         )
         summary: dict[str, Any] = {"period": str(arrival), "files": len(files)}
+        # rows of 重点工作进展.csv and 排名.csv left out, each located (file, row, column, code)
+        summary["status_issues"] = [str(i) for i in status.issues]
         # 3. Publish after the commit: reports and artifacts show only what is stored.
         summary |= publish_month(res, arrival, outcomes, refreshed)
         # Validation: per-rule table, Data Docs (linked in the artifact and here), plan check
@@ -144,7 +147,7 @@ def load_month(
     shared: SharedValidator,
     inbox: Path,
     arrival: Period,
-) -> tuple[list[IngestOutcome], dict[Period, PeriodOutcome]]:
+) -> tuple[list[IngestOutcome], StatusLoad, dict[Period, PeriodOutcome]]:
     """The batch's files loaded, its status files read, and every affected month
     recomputed, in the month's transaction ``conn``."""
     loaded: list[IngestOutcome] = []
@@ -156,12 +159,14 @@ def load_month(
             load(upstream(p), conn, res, validator, arrival, untraversed(against_store))
             for p, against_store in zip(group, checked, strict=True)
         ]
-    load_status(res, inbox, arrival, bind=conn)  # 重点工作进展, 排名
+    # no retry inside the month's transaction: on PostgreSQL a failed statement aborts it and
+    # a retry would hide the cause behind InFailedSqlTransaction; run_locked retries the month
+    status = load_status.with_options(retries=0)(res, inbox, arrival, bind=conn)  # 进展, 排名
     refreshed = {
         p: refresh.with_options(retries=0)(res, p, arrival, bind=conn)
         for p in affected_periods(arrival, loaded)
     }
-    return loaded, refreshed
+    return loaded, status, refreshed
 
 
 def publish_month(
