@@ -203,7 +203,10 @@ def _setup_child(period: str) -> dict[str, Any]:
 
     from flows.deadline import deadline_check
     from flows.monthly import monthly_progress
+    from jzplan.core.settings import Settings
+    from jzplan.store.db import init_store
 
+    init_store(Settings().database_url)  # a new store is made explicitly, as `jzplan init` does
     # not timed: no heartbeats (about a second per flow run)
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         for month in _months(FIRST_MONTH, _previous(period)):

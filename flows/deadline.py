@@ -15,6 +15,7 @@ from flows.runner import untraversed
 from jzplan.alert.deadlines import deadline_of
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
+from jzplan.ingest.inbox import batch_folder
 from jzplan.month.resources import open_resources
 from tasks.notify import check_submissions, deliver_alerts
 
@@ -42,6 +43,7 @@ def deadline_check(period: Month | None = None, inbox_dir: str | None = None) ->
     settings = Settings()
     p = period_param(period, lambda: due_period(settings))
     inbox = Path(inbox_dir) if inbox_dir else settings.inbox_dir
+    batch_folder(inbox, p)  # a missing batch folder is the operator's error, not 7 alerts
     resources = open_resources(settings)
     try:
         outcome = check_submissions(untraversed(resources), inbox, p)

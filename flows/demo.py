@@ -18,6 +18,7 @@ from jzplan.core.states import TargetStatus
 from jzplan.month.resources import open_resources
 from jzplan.report.markdown import progress_table
 from jzplan.store.alerts import read_alerts
+from jzplan.store.db import init_store
 from jzplan.store.progress import read_progress
 
 
@@ -26,6 +27,8 @@ def main() -> None:
     started = time.perf_counter()
     print(f"数据库：{settings.database_url}")
     print(f"月报收件箱：{settings.inbox_dir}")
+    # the demo makes its own store (var/ of a clean checkout), as `jzplan init` would
+    init_store(settings.database_url, timeout=settings.lock_timeout_seconds)
     # A demo run needs no heartbeats; they slow every flow run down.
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         for period in period_range(Period(2012, 1), Period(2013, 12)):

@@ -17,12 +17,14 @@ from flows.runner import task_runner, untraversed, upstream
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import IngestStatus
+from jzplan.ingest.inbox import batch_folder
 from jzplan.month.loading import IngestOutcome, refused_outcome
 from jzplan.month.prepare import PreparedFile, history_groups
 from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources, open_resources
 from jzplan.month.runs import affected_periods, stored_shas
 from jzplan.store.locks import run_locked
+from jzplan.track.history import StatusLoad
 from jzplan.validate.shared import SharedValidator
 from tasks.evaluate import refresh
 from tasks.ingest import check_history, discover, load, prepare, validate_batch
@@ -69,6 +71,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     arrival = period_param(period, lambda: default_period(timezone=settings.timezone))
     inbox = Path(inbox_dir) if inbox_dir else settings.inbox_dir
     logger = get_run_logger()
+    batch_folder(inbox, arrival)  # a missing batch folder stops the run: not "nothing arrived"
     resources = open_resources(settings)
     res = untraversed(resources)
     # the run's one GE context, built when a file is first validated
@@ -83,7 +86,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         # 2. Load the files in name order and recompute every affected month in ONE
         #    transaction holding the store's write lock: a second run of the month waits and
         #    then finds every file stored; a killed run rolls back. Retried as a whole.
-        outcomes, refreshed = run_locked(
+        outcomes, status, refreshed = run_locked(
             resources.engine,
             lambda conn: load_month(conn, prepared, res, shared, inbox, arrival),
             timeout=settings.lock_timeout_seconds,
@@ -94,6 +97,8 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         # entries not read (symlinks, folders, unsafe names): 已拒收, each with its reason
         outcomes = outcomes + [refused_outcome(issue) for issue in batch.refused]
         summary: dict[str, Any] = {"period": str(arrival), "files": len(files)}
+        # rows of 重点工作进展.csv and 排名.csv left out, each located (file, row, column, code)
+        summary["status_issues"] = [str(i) for i in status.issues]
         # 3. Publish after the commit: reports and artifacts show only what is stored.
         summary |= publish_month(res, arrival, outcomes, refreshed)
         # Validation: per-rule table, Data Docs (linked in the artifact and here), plan check
@@ -146,7 +151,7 @@ def load_month(
     shared: SharedValidator,
     inbox: Path,
     arrival: Period,
-) -> tuple[list[IngestOutcome], dict[Period, PeriodOutcome]]:
+) -> tuple[list[IngestOutcome], StatusLoad, dict[Period, PeriodOutcome]]:
     """The batch's files loaded, its status files read, and every affected month
     recomputed, in the month's transaction ``conn``."""
     loaded: list[IngestOutcome] = []
@@ -158,12 +163,14 @@ def load_month(
             load(upstream(p), conn, res, validator, arrival, untraversed(against_store))
             for p, against_store in zip(group, checked, strict=True)
         ]
-    load_status(res, inbox, arrival, bind=conn)  # 重点工作进展, 排名
+    # no retry inside the month's transaction: on PostgreSQL a failed statement aborts it and
+    # a retry would hide the cause behind InFailedSqlTransaction; run_locked retries the month
+    status = load_status.with_options(retries=0)(res, inbox, arrival, bind=conn)  # 进展, 排名
     refreshed = {
         p: refresh.with_options(retries=0)(res, p, arrival, bind=conn)
         for p in affected_periods(arrival, loaded)
     }
-    return loaded, refreshed
+    return loaded, status, refreshed
 
 
 def publish_month(

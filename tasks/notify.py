@@ -31,8 +31,8 @@ def load_status(
         catalog=resources.catalog,
     )
     logger = get_run_logger()
-    for message in loaded.errors:
-        logger.warning(message)
+    for issue in loaded.issues:
+        logger.warning(str(issue))
     logger.info(
         "%s：重点工作进展与排名 %s；进展 %s；排名 %s",
         period, loaded.files or "未收到", loaded.reports, loaded.rankings,

@@ -1,4 +1,4 @@
-"""Command line: ``jzplan run|backfill|progress|report|alerts|deadline|automations``.
+"""Command line: ``jzplan init|run|backfill|progress|report|alerts|deadline|automations``.
 
 Flows are imported only when needed."""
 
@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from jzplan.cli import validation as validation_cli
+from jzplan.core.errors import OperatorError
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.ingest import template
@@ -65,9 +66,31 @@ def _report(month: Period, out_dir: str | None) -> int:
     return 0
 
 
+def _init() -> int:
+    """Create the store (or upgrade it) at JZPLAN_DATABASE_URL: the one way a store is made."""
+    from jzplan.store.db import init_store, shown_url
+
+    settings = Settings()
+    heads = init_store(settings.database_url, timeout=settings.lock_timeout_seconds)
+    print(
+        f"数据库已就绪：{shown_url(settings.database_url)}（迁移版本 {'、'.join(sorted(heads))}）"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _dispatch(argv)
+    except OperatorError as exc:
+        # a broken environment or a bad parameter: its one line, no traceback
+        print(str(exc), file=sys.stderr)
+        return 2
+
+
+def _dispatch(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="jzplan", description="焦作新区年度目标月度跟踪")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="新建数据库（或升级到当前结构）：JZPLAN_DATABASE_URL")
     run = sub.add_parser("run", help="运行一个月的 monthly-progress 流程")
     run.add_argument("--period", help="报告期 YYYY-MM，默认上个月")
     back = sub.add_parser("backfill", help="按月依次运行一个区间")
@@ -87,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     template.add_parser(sub)  # the blank 月报 form of a unit and month
     args = parser.parse_args(argv)
 
+    if args.command == "init":
+        return _init()
     if args.command == "template":
         return template.run_command(args, Settings())
 

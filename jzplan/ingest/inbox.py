@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from jzplan.core.errors import OperatorError
 from jzplan.core.periods import Period
 from jzplan.core.submissions import SubmissionIssue
 from jzplan.ingest.readers import SUPPORTED_SUFFIXES
@@ -36,6 +37,20 @@ ARCHIVE_FILE_MODE = 0o400
 ARCHIVE_DIR_MODE = 0o700
 
 
+def batch_folder(inbox_dir: Path, arrival: Period) -> Path:
+    """``<inbox>/<YYYY-MM>``, which must exist: an empty folder means nothing arrived, a
+    missing one a broken environment (a wrong JZPLAN_INBOX_DIR, an unmounted share), never
+    a month in which no unit reported."""
+    folder = inbox_dir / str(arrival)
+    if not folder.is_dir():
+        raise OperatorError(
+            "inbox_missing",
+            f"收件箱中没有 {arrival} 的批次文件夹 {folder}：请检查 JZPLAN_INBOX_DIR 或共享目录"
+            "是否挂载；本月确实无人报送时，请建立该空文件夹后重新运行",
+        )
+    return folder
+
+
 @dataclass(frozen=True, slots=True)
 class Batch:
     """A batch folder's entries, classified: ``files`` are the submissions to read (by name),
@@ -54,10 +69,12 @@ def scan_batch(inbox_dir: Path, arrival: Period) -> Batch:
     try:
         mode = folder.lstat().st_mode
     except FileNotFoundError:
-        return Batch(folder)
+        batch_folder(inbox_dir, arrival)  # raises inbox_missing
+        raise
     if stat.S_ISLNK(mode):
         return Batch(folder, refused=(not_regular(mode).issue(f"{arrival}/"),))
     if not stat.S_ISDIR(mode):
+        batch_folder(inbox_dir, arrival)  # raises inbox_missing
         return Batch(folder)
     files: list[Path] = []
     refused: list[SubmissionIssue] = []

@@ -15,7 +15,7 @@ from jzplan.core.states import IngestStatus, IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.ingest.inbox import scan_batch, sha256_of, source_path_of
 from jzplan.ingest.regular_files import InboxRefusal, escape_name
-from jzplan.month.prepare import PreparedFile, prepare_file
+from jzplan.month.prepare import PreparedFile, fitted, prepare_file, row_lengths, stored_names
 from jzplan.reference.catalog import Catalog
 from jzplan.store.bulk_load import find_bulk_file, load_bulk
 from jzplan.store.db import Bind, transaction
@@ -122,18 +122,19 @@ def load_form(
     """A township form: recorded, checked against the store, then accepted or rejected, in
     the caller's transaction."""
     path, sha = prepared.path, prepared.sha256
+    names = _names(prepared)
     submission_id = record_submission(
         conn,
         sha256=sha,
-        file_name=path.name,
-        archive_path=str(prepared.archive_path),
+        file_name=names["file_name"],
+        archive_path=names["archive_path"],
+        source_path=names["source_path"],
         arrival_period=arrival,
         received_at=received_at,
         org_unit=parsed.org_unit,
         period=period_text(parsed.period),
         filed_on=parsed.filed_on,
         size_bytes=prepared.size_bytes,
-        source_path=source_path_of(path),
         file_format=prepared.file_format,
     )
     issues = list(prepared.issues)
@@ -210,11 +211,13 @@ def load_bulk_file(
         results.extend(r.as_row() for r in against_store.results)
         error_rows = np.union1d(error_rows, against_store.error_rows).astype(np.int64)
         errors = [i for i in issues if i.severity == IssueSeverity.ERROR]
+    names = _names(prepared)
     loaded = load_bulk(
         conn,
         sha256=prepared.sha256,
-        file_name=path.name,
-        archive_path=str(prepared.archive_path),
+        file_name=names["file_name"],
+        archive_path=names["archive_path"],
+        source_path=names["source_path"],
         arrival_period=arrival,
         received_at=received_at,
         frame=parsed.frame,
@@ -223,7 +226,6 @@ def load_bulk_file(
         file_rejected=rowless or parsed.frame.empty,
         results=results,
         size_bytes=prepared.size_bytes,
-        source_path=source_path_of(path),
         file_format=prepared.file_format,
     )
     return IngestOutcome(
@@ -323,6 +325,15 @@ def refused_outcome(issue: SubmissionIssue) -> IngestOutcome:
         errors=1,
         messages=(str(issue),),
     )
+
+
+def _names(prepared: PreparedFile) -> dict[str, str]:
+    """The file's names as its row records them: fitted to the columns, for a name too long
+    has already rejected the file with its reason (``jzplan.month.prepare.name_issues``)."""
+    lengths = row_lengths(prepared.parsed is not None and prepared.parsed.bulk)
+    names = stored_names(prepared.path, prepared.archive_path)
+    names.setdefault("archive_path", str(prepared.archive_path))
+    return {column: fitted(value, lengths.get(column)) for column, value in names.items()}
 
 
 def period_text(period: Period | None) -> str | None:

@@ -4,7 +4,7 @@ be prepared in parallel and then loaded one after another (``jzplan.month.loadin
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from jzplan.ingest.readers import ReadError, detect_format
 from jzplan.ingest.regular_files import InboxRefusal, escape_name, read_regular
 from jzplan.reference.catalog import Catalog
 from jzplan.store.db import Bind
+from jzplan.store.models import BulkFileRow, SubmissionRow, text_lengths
 from jzplan.validate.batch import validate_files
 from jzplan.validate.history_checks import OutlierSettings
 from jzplan.validate.results import ValidationReport
@@ -55,6 +56,45 @@ class PreparedFile:
     pending: bool = False
     # Not read: the entry turned out not to be a regular file (the inbox is a boundary)
     refused: SubmissionIssue | None = None
+
+
+# The names a file's row keeps (column → how the office calls it): checked against the store's
+# column lengths before the database sees them
+STORED_NAMES = {"file_name": "文件名", "source_path": "收件路径", "archive_path": "存档路径"}
+
+
+def stored_names(path: Path, archived: Path | None) -> dict[str, str]:
+    """What a file's submission (or bulk-file) row records of its names."""
+    names = {"file_name": path.name, "source_path": source_path_of(path)}
+    return names | ({"archive_path": str(archived)} if archived is not None else {})
+
+
+def name_issues(
+    path: Path, archived: Path | None, lengths: Mapping[str, int]
+) -> list[SubmissionIssue]:
+    """``text_too_long`` for each name longer than its store column: the file is rejected
+    with this reason, nothing is cut short without one."""
+    issues = []
+    for column, value in stored_names(path, archived).items():
+        limit = lengths.get(column)
+        if limit is not None and len(value) > limit:
+            message = f"{STORED_NAMES[column]}有 {len(value)} 个字符，超过上限 {limit} 个"
+            issues.append(
+                SubmissionIssue("text_too_long", message, file=path.name,
+                                column=STORED_NAMES[column], rule="text_too_long")
+            )  # fmt: skip
+    return issues
+
+
+def fitted(value: str, limit: int | None) -> str:
+    """``value`` as a column of ``limit`` characters can hold it: shortened, marked with …,
+    only for a file already rejected for it by ``name_issues``."""
+    return value if limit is None or len(value) <= limit else value[: limit - 1] + "…"
+
+
+def row_lengths(bulk: bool) -> dict[str, int]:
+    """The store's column lengths of a form's (submission) or a bulk file's row."""
+    return text_lengths(BulkFileRow if bulk else SubmissionRow)
 
 
 def prepare_file(
@@ -95,6 +135,7 @@ def prepare_file(
     )
     write_metadata(archived, meta)
     bulk = is_bulk(data, path.suffix)
+    too_long = name_issues(path, archived, row_lengths(bulk))
     if bulk:
         parsed = read_bulk(path, catalog, data=data, arrival=arrival)
         parsed.sha256 = sha
@@ -106,12 +147,12 @@ def prepare_file(
         sha,
         archived,
         parsed,
-        tuple(parsed.issues),
+        (*parsed.issues, *too_long),
         (),
         len(data),
         file_format,
         # a bulk file is validated even with bad cells: they reject their own units only
-        pending=parsed.ok or (bulk and not parsed.frame.empty),
+        pending=not too_long and (parsed.ok or (bulk and not parsed.frame.empty)),
     )
     if not prepared.pending or (defer and not bulk):
         return prepared

@@ -12,7 +12,14 @@ from sqlalchemy import Engine
 from jzplan.core.settings import Settings
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import Plan, load_plan
-from jzplan.store.db import current_heads, make_engine, migrate, script_heads
+from jzplan.store.db import (
+    check_schema,
+    check_store_exists,
+    make_engine,
+    migrate,
+    script_heads,
+    script_revisions,
+)
 from jzplan.store.locks import locked_transaction
 from jzplan.store.reference import sync_reference
 from jzplan.track.progress import Thresholds
@@ -42,14 +49,25 @@ class Resources:
 
 
 def open_resources(settings: Settings) -> Resources:
-    """Connect, migrate the store to the current schema and sync the catalog and plan into it."""
+    """Connect to a store ``jzplan init`` created, upgrade an older schema to the current one
+    and sync the catalog and plan into it.
+
+    A SQLite file that does not exist, or a store without this program's migration history,
+    raises OperatorError (``store_missing``, ``store_not_initialised``): never an empty new
+    store in a mistyped place."""
     catalog, plan = load_reference(settings)
+    check_store_exists(settings.database_url)
     engine = make_engine(settings.database_url)
-    # Under the store lock, so two first runs on an empty store do not both create the schema.
-    with locked_transaction(engine, timeout=settings.lock_timeout_seconds) as conn:
-        if current_heads(conn) != _script_heads():  # at head, an upgrade reads every script
-            migrate(conn)
-        sync_reference(conn, catalog, plan)
+    try:
+        # Under the store lock, so two runs do not both upgrade the schema.
+        with locked_transaction(engine, timeout=settings.lock_timeout_seconds) as conn:
+            # at head, an upgrade would read every script: compare first
+            if check_schema(conn, _script_heads(), _script_revisions()):
+                migrate(conn)
+            sync_reference(conn, catalog, plan)
+    except BaseException:
+        engine.dispose()
+        raise
     return Resources(settings=settings, engine=engine, catalog=catalog, plan=plan)
 
 
@@ -80,3 +98,8 @@ def load_reference(settings: Settings) -> tuple[Catalog, Plan]:
 @functools.cache
 def _script_heads() -> frozenset[str]:
     return frozenset(script_heads())
+
+
+@functools.cache
+def _script_revisions() -> frozenset[str]:
+    return frozenset(script_revisions())

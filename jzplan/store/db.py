@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+
+from jzplan.core.errors import OperatorError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -48,6 +50,80 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     return create_engine(parsed, **kwargs)
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite URL; None for another backend or an in-memory database."""
+    parsed = normalize_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def shown_url(url: str | URL) -> str:
+    """The URL as an operator may see it (no password)."""
+    return normalize_url(url).render_as_string(hide_password=True)
+
+
+def check_store_exists(url: str | URL) -> None:
+    """A SQLite store's file must exist before a run opens it: connecting would otherwise
+    create an empty store in a mistyped place and run the month without its history.
+    ``jzplan init`` (``init_store``) is the one way a store is created."""
+    path = sqlite_file(url)
+    if path is None or path.is_file():
+        return
+    where = "文件夹" if not path.parent.is_dir() else "文件"
+    raise OperatorError(
+        "store_missing",
+        f"数据库{where}不存在：{path}（JZPLAN_DATABASE_URL={shown_url(url)}）；"
+        "请检查路径，新建数据库请先运行 jzplan init",
+    )
+
+
+def check_schema(bind: Bind, heads: set[str] | frozenset[str], known: Collection[str]) -> bool:
+    """Whether the store must be upgraded to ``heads``: False when it is at them, True when
+    it is at older revisions of these scripts. A store with no migration history, or at a
+    revision these scripts do not know, raises OperatorError ``store_not_initialised``."""
+    current = current_heads(bind)
+    if current == set(heads):
+        return False
+    where = shown_url(bind.engine.url)
+    if not current:
+        raise OperatorError(
+            "store_not_initialised",
+            f"数据库 {where} 没有迁移记录（alembic_version），不是由 jzplan init 建立的："
+            "请检查 JZPLAN_DATABASE_URL，新建数据库请先运行 jzplan init",
+        )
+    unknown = sorted(current - set(known))
+    if unknown:
+        raise OperatorError(
+            "store_not_initialised",
+            f"数据库 {where} 的迁移版本 {'、'.join(unknown)} 不在本程序的迁移脚本中"
+            "（可能由更新的版本建立）：请检查 JZPLAN_DATABASE_URL 或升级程序",
+        )
+    return True
+
+
+def init_store(url: str | URL, *, timeout: float = 600.0) -> set[str]:
+    """Create the store (a SQLite file and its folder) and migrate it to head, under the
+    store lock so that two at once do not both create the schema; an existing store is
+    upgraded (idempotent). Returns the heads it is at."""
+    from jzplan.store.locks import locked_transaction
+
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    try:
+        with locked_transaction(engine, timeout=timeout) as conn:
+            if current_heads(conn) != script_heads():
+                migrate(conn)
+            return current_heads(conn)
+    finally:
+        engine.dispose()
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic configuration without an ini file; ``connection`` is used by env.py when given."""
     config = Config()
@@ -80,6 +156,14 @@ def script_heads() -> set[str]:
     from alembic.script import ScriptDirectory
 
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def script_revisions() -> set[str]:
+    """Every revision of the migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return {r.revision for r in scripts.walk_revisions()}
 
 
 @contextmanager

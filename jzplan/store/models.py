@@ -44,6 +44,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+def text_lengths(model: type[Base]) -> dict[str, int]:
+    """The most characters each bounded text column (``String(n)``) of ``model`` holds, by
+    column name: what a reader checks a value against before the database sees it."""
+    return {
+        column.name: column.type.length
+        for column in model.__table__.columns
+        if isinstance(column.type, String) and column.type.length is not None
+    }
+
+
 class OrgUnitRow(Base):
     __tablename__ = "org_unit"
 

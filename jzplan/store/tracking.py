@@ -14,13 +14,29 @@ from sqlalchemy import RowMapping, Table, insert, select, update
 
 from jzplan.ingest.status_files import ParsedStatusFile, Ranking, StatusReport
 from jzplan.store.db import Bind, connect, transaction
-from jzplan.store.models import AlertEventRow, AlertRow, RankingRow, StatusReportRow
+from jzplan.store.models import (
+    AlertEventRow,
+    AlertRow,
+    RankingRow,
+    StatusReportRow,
+    text_lengths,
+)
 from jzplan.store.rows import upsert_changed
 
 _status: Table = StatusReportRow.__table__  # type: ignore[assignment]
 _ranking: Table = RankingRow.__table__  # type: ignore[assignment]
 _alert: Table = AlertRow.__table__  # type: ignore[assignment]
 _event: Table = AlertEventRow.__table__  # type: ignore[assignment]
+
+
+def status_report_lengths() -> dict[str, int]:
+    """The longest text each status-report column holds (e.g. reported_by)."""
+    return text_lengths(StatusReportRow)
+
+
+def ranking_lengths() -> dict[str, int]:
+    """The longest text each ranking column holds (e.g. published_by)."""
+    return text_lengths(RankingRow)
 
 
 def write_status_reports(bind: Bind, parsed: ParsedStatusFile) -> dict[str, int]:

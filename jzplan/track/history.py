@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jzplan.core.periods import Period
+from jzplan.core.submissions import SubmissionIssue
 from jzplan.ingest.status_files import (
     discover_status_files,
     latest_rankings,
@@ -86,7 +87,7 @@ class StatusLoad:
     files: list[str] = field(default_factory=list)
     reports: dict[str, int] = field(default_factory=dict)
     rankings: dict[str, int] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    issues: list[SubmissionIssue] = field(default_factory=list)
 
 
 def load_status_submissions(
@@ -94,19 +95,21 @@ def load_status_submissions(
 ) -> StatusLoad:
     """Load ``<inbox>/<period>/重点工作进展.csv`` and ``排名.csv`` when they arrived.
 
-    Rows with errors are left out (their messages come back); the rest replace the month's
+    Rows with issues (located: file, row, column, code) are left out; the rest replace the month's
     reports, so a corrected file sent again simply takes their place.
     """
     out = StatusLoad()
     status_path, ranking_path = discover_status_files(inbox_dir, period)
     if status_path is not None:
-        parsed = parse_status_file(status_path, period, plan)
+        lengths = tracking.status_report_lengths()
+        parsed = parse_status_file(status_path, period, plan, lengths=lengths)
         out.files.append(status_path.name)
-        out.errors += parsed.errors
+        out.issues += parsed.issues
         out.reports = tracking.write_status_reports(bind, parsed)
     if ranking_path is not None:
-        parsed = parse_ranking_file(ranking_path, period, catalog)
+        lengths = tracking.ranking_lengths()
+        parsed = parse_ranking_file(ranking_path, period, catalog, lengths=lengths)
         out.files.append(ranking_path.name)
-        out.errors += parsed.errors
+        out.issues += parsed.issues
         out.rankings = tracking.write_rankings(bind, parsed)
     return out

@@ -21,6 +21,7 @@ from jzplan.reference.plan import Plan
 from jzplan.store import tracking
 from jzplan.store.alerts import read_alerts
 from jzplan.store.dump import dump_tables
+from jzplan.store.tracking import ranking_lengths, status_report_lengths
 from jzplan.track.progress import PROGRESS_COLUMNS
 from tests.conftest import REPO_ROOT
 
@@ -106,13 +107,13 @@ def test_deadline_check_alerts_when_nothing_arrived(
         2013, 4
     )  # 16:59 in Shanghai: May is not due yet
 
+    (tmp_path / "2013-05").mkdir()  # the batch folder exists, empty: nothing arrived
     empty = arrived_units(tmp_path, period, catalog)
     outcome = check_deadline(store, catalog=catalog, period=period, arrived=empty, due=due)
     reporting = [u.code for u in catalog.units if u.reports]
     assert outcome.missing_units == reporting and outcome.alerts["opened"] == len(reporting)
 
     # Files arrive for all but 李万街道 before a rerun: their alerts resolve, one stays
-    (tmp_path / "2013-05").mkdir()
     for f in (INBOX / "2013-05").glob("*.xlsx"):
         shutil.copy(f, tmp_path / "2013-05" / f.name)
     arrived = arrived_units(tmp_path, period, catalog)
@@ -137,11 +138,13 @@ def test_bad_rows_are_located_and_left_out(plan: Plan, catalog: Catalog, tmp_pat
         "C09,正常推进,推进中,党政办,2013-07-32\n",
         encoding="utf-8",
     )
-    parsed = parse_status_file(status, Period(2013, 6), plan)
+    parsed = parse_status_file(status, Period(2013, 6), plan, lengths=status_report_lengths())
     assert [r.target_id for r in parsed.reports] == ["C15"]
-    assert [e.split("：")[0] for e in parsed.errors] == [
-        "重点工作进展.csv 第3行", "重点工作进展.csv 第4行", "重点工作进展.csv 第5行"
-    ]  # fmt: skip
+    assert [(i.file, i.row, i.column, i.code) for i in parsed.issues] == [
+        ("重点工作进展.csv", 3, "目标编号", "unknown_target"),
+        ("重点工作进展.csv", 4, "进展状态", "unknown_status"),
+        ("重点工作进展.csv", 5, "报送日期", "bad_date"),
+    ]
     ranking = tmp_path / "排名.csv"
     ranking.write_text(
         "单位,排名指标,位次,参评总数,发布单位,发布日期\n"
@@ -150,9 +153,10 @@ def test_bad_rows_are_located_and_left_out(plan: Plan, catalog: Catalog, tmp_pat
         "不存在区,全省产业集聚区发展速度位次,1,180,省联席办,2013-07-02\n",
         encoding="utf-8",
     )
-    parsed = parse_ranking_file(ranking, Period(2013, 6), catalog)
+    parsed = parse_ranking_file(ranking, Period(2013, 6), catalog, lengths=ranking_lengths())
     assert [r.rank for r in parsed.rankings] == [9]
-    assert len(parsed.errors) == 2 and "第3行" in parsed.errors[0]
+    assert len(parsed.errors) == 2 and "第 3 行" in parsed.errors[0]
     missing = tmp_path / "x.csv"
     missing.write_text("目标编号,状态\n", encoding="utf-8")
-    assert "缺少列" in parse_status_file(missing, Period(2013, 6), plan).errors[0]
+    lengths = status_report_lengths()
+    assert "缺少列" in parse_status_file(missing, Period(2013, 6), plan, lengths=lengths).errors[0]

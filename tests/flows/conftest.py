@@ -22,6 +22,7 @@ from prefect.settings import (
 )
 from prefect.testing.utilities import prefect_test_harness
 
+from jzplan.store.db import init_store
 from tests.dbutil import BACKENDS, pg_schema, pg_schema_url
 
 
@@ -56,9 +57,12 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database URL the flow itself connects to: a SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'jzplan.db'}"
+        url = f"sqlite:///{tmp_path / 'jzplan.db'}"
+        init_store(url)  # as `jzplan init` does: a run never creates a store
+        yield url
     else:
         with pg_schema() as schema:
+            init_store(pg_schema_url(schema))
             yield pg_schema_url(schema)
 
 
@@ -89,6 +93,7 @@ def august_on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> MonthRun:
 
     folder = tmp_path_factory.mktemp("august-sqlite")
     url = f"sqlite:///{folder / 'jzplan.db'}"
+    init_store(url)
     with pytest.MonkeyPatch.context() as m:
         m.setenv("JZPLAN_DATABASE_URL", url)
         m.setenv("JZPLAN_ARCHIVE_DIR", str(folder / "archive"))

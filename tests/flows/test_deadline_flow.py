@@ -25,7 +25,7 @@ def test_deadline_check_with_an_empty_inbox(
     flow_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     empty = flow_env / "inbox"
-    empty.mkdir()
+    (empty / "2013-05").mkdir(parents=True)  # the month's batch folder, empty: nothing arrived
     channels = flow_env / "channels.yaml"
     channels.write_text(
         "channels:\n"

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from flows.backfill import backfill
-from jzplan.store.db import make_engine
+from jzplan.store.db import init_store, make_engine
 from jzplan.store.models import SubmissionRow
 from tests.conftest import REPO_ROOT
 from tests.dbutil import pg_schema, pg_schema_url
@@ -48,9 +48,12 @@ def _store(backend: str, folder: Path) -> Iterator[dict[str, str]]:
         "JZPLAN_DATA_DOCS_DIR": str(folder / "data_docs"),
     }
     if backend == "sqlite":
-        yield {"JZPLAN_DATABASE_URL": f"sqlite:///{folder / 'jzplan.db'}", **dirs}
+        url = f"sqlite:///{folder / 'jzplan.db'}"
+        init_store(url)
+        yield {"JZPLAN_DATABASE_URL": url, **dirs}
     else:
         with pg_schema() as schema:
+            init_store(pg_schema_url(schema))
             yield {"JZPLAN_DATABASE_URL": pg_schema_url(schema), **dirs}
 
 

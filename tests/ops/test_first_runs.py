@@ -1,4 +1,5 @@
-"""Two first runs on an empty store at once: one creates the schema, the other waits for it."""
+"""Three first runs on an empty store at once, each initialising it as `jzplan init` does
+and then opening it: one creates the schema, the others wait for it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from jzplan.core.settings import Settings
 from jzplan.month.resources import Resources, open_resources
-from jzplan.store.db import current_heads, make_engine, script_heads
+from jzplan.store.db import current_heads, init_store, make_engine, script_heads
 from jzplan.store.models import TargetRow
 from tests.dbutil import BACKENDS, pg_schema, pg_schema_url
 
@@ -25,6 +26,7 @@ def test_concurrent_first_runs_on_an_empty_store(backend: str, tmp_path: Path) -
         def first_run() -> None:
             barrier.wait()
             try:
+                init_store(url)
                 opened.append(open_resources(Settings(database_url=url)))
             except BaseException as exc:
                 errors.append(exc)

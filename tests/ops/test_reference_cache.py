@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from jzplan.core.settings import Settings
 from jzplan.month.resources import open_resources
-from jzplan.store.db import current_heads, script_heads
+from jzplan.store.db import current_heads, init_store, script_heads
 from jzplan.store.models import IndicatorRow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +30,7 @@ def test_catalog_read_once_and_again_when_it_changes(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "data" / "catalog", data / "catalog")
     shutil.copytree(ROOT / "data" / "targets", data / "targets")
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'jzplan.db'}", data_dir=data)
+    init_store(settings.database_url)
 
     first, second = open_resources(settings), open_resources(settings)
     first.close()

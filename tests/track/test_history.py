@@ -32,7 +32,7 @@ def test_status_and_ranking_files_load_idempotently(
     shutil.copytree(INBOX / "2013-06", tmp_path / "2013-06")
     first = load_status_submissions(store, tmp_path, period, plan=plan, catalog=catalog)
     milestones = [t for t in plan.targets if t.kind in ("milestone", "qualitative")]
-    assert first.errors == [] and first.reports["inserted"] == len(milestones)
+    assert first.issues == [] and first.reports["inserted"] == len(milestones)
     assert first.rankings["inserted"] == 2
     again = load_status_submissions(store, tmp_path, period, plan=plan, catalog=catalog)
     assert again.reports["unchanged"] == len(milestones) and again.reports["inserted"] == 0
