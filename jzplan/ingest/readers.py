@@ -221,11 +221,12 @@ def _xls_value(ctype: int, value: object, datemode: int) -> object:
     return _cell(value)
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
+def decode_text(data: bytes, labels: tuple[str, ...] = FORM_LABELS) -> tuple[str, str]:
     """Text of a delimited file and the encoding that produced it.
 
     A BOM decides (UTF-8, UTF-16); otherwise UTF-8 then GB18030 are tried strictly and the
-    first whose text carries one of the form's labels wins. Raises ``EncodingError``.
+    first whose text carries one of ``labels`` (by default the form's) wins. Raises
+    ``EncodingError``.
     """
     boms = (
         (codecs.BOM_UTF8, "utf-8-sig"),
@@ -238,7 +239,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if any(label in text for label in FORM_LABELS):
+        if any(label in text for label in labels):
             return text.removeprefix("\ufeff"), encoding
     raise EncodingError(
         "文件编码无法识别：按 "
@@ -253,7 +254,10 @@ def read_delimited(text: str) -> list[list[object]]:
     lines = text.splitlines()[:50]
     delimiter = max(_DELIMITERS, key=lambda d: sum(line.count(d) for line in lines))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [[_cell(v) for v in row] for row in reader]
+    try:
+        return [[_cell(v) for v in row] for row in reader]
+    except csv.Error as exc:  # e.g. a field past csv.field_size_limit(), a NUL byte
+        raise ReadError(f"CSV 文件第 {reader.line_num} 行无法读取（{exc}）") from None
 
 
 def as_date(value: object) -> date | None:

@@ -25,6 +25,7 @@ from typing import TypeVar
 from jzplan.core.periods import Period
 from jzplan.core.states import ReportedStatus
 from jzplan.core.submissions import SubmissionIssue
+from jzplan.ingest.readers import EncodingError, decode_text
 from jzplan.ingest.regular_files import read_regular
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
@@ -108,14 +109,25 @@ def _rows(
     """The file's rows (values stripped), its issues and the sha256 of the bytes read."""
     data = read_regular(path)
     sha256 = hashlib.sha256(data).hexdigest()
-    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+    try:
+        # decoded as forms are: UTF-8 or GB18030 (GBK), whichever shows the header's labels
+        text, _ = decode_text(data, labels=header)
+    except EncodingError as exc:
+        return [], [SubmissionIssue(exc.code, exc.message, file=path.name, row=1)], sha256
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [h for h in header if h not in (reader.fieldnames or [])]
     if missing:
         issue = SubmissionIssue(
             "missing_columns", f"缺少列 {'、'.join(missing)}", file=path.name, row=1
         )
         return [], [issue], sha256
-    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader], [], sha256
+    try:
+        rows = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    except csv.Error as exc:  # a field past csv.field_size_limit(), a NUL byte
+        message = f"第 {reader.line_num} 行无法读取（{exc}），整个文件未读入"
+        issue = SubmissionIssue("unreadable_file", message, file=path.name, row=reader.line_num)
+        return [], [issue], sha256
+    return rows, [], sha256
 
 
 def _shown(text: str, width: int = 24) -> str:
