@@ -67,14 +67,14 @@ class OutlierSettings:
         return max(self.mom_window + 1, self.yoy_window + 12)
 
 
-def history_periods(period: Period, settings: OutlierSettings) -> list[str]:
+def history_periods(period: Period, settings: OutlierSettings) -> list[Period]:
     """The months before ``period`` whose figures the checks read, oldest first."""
     out: list[Period] = []
     p = period
     for _ in range(settings.months_needed):
         p = p.previous()
         out.append(p)
-    return [str(x) for x in reversed(out)]
+    return out[::-1]
 
 
 def is_continuous(unit: str) -> bool:

@@ -22,6 +22,7 @@ from jzplan.store.models import (
     ValidationResultRow,
 )
 from jzplan.store.observations import current_observations
+from jzplan.store.rows import period_key
 from jzplan.validate.batch import validate_histories
 from jzplan.validate.history_checks import OutlierSettings, history_periods
 from jzplan.validate.results import MAX_ISSUES_PER_RULE, RuleResult, ValidationReport
@@ -39,11 +40,6 @@ MAX_HISTORY_ROWS = 5_000_000
 _MAX_DETAILS = 50  # details kept per merged rule result, as one report keeps them
 
 
-def _periods(names: Sequence[str]) -> list[Period]:
-    # history_periods names its months as text; the store takes periods
-    return [Period.parse(n) for n in names]
-
-
 def read_unit_history(
     bind: Bind, org_unit: str, period: Period, settings: OutlierSettings | None = None
 ) -> pd.DataFrame:
@@ -51,7 +47,7 @@ def read_unit_history(
     value), oldest first."""
     periods = history_periods(period, settings or OutlierSettings())
     frame = current_observations(
-        bind, _periods(periods), org_unit=org_unit, ordered=False, columns=HISTORY_FRAME_COLUMNS
+        bind, periods, org_unit=org_unit, ordered=False, columns=HISTORY_FRAME_COLUMNS
     )
     return frame.sort_values(["period", "indicator"], ignore_index=True)
 
@@ -66,7 +62,7 @@ def read_units_history(
     # millions of figures in the store took longer than reading them)
     return current_observations(
         bind,
-        _periods(periods),
+        periods,
         org_units=list(org_units),
         ordered=False,
         columns=("org_unit", *HISTORY_FRAME_COLUMNS),
@@ -167,10 +163,10 @@ def _validate_bulk(
     return merge_reports(parts, validator)
 
 
-def _stored_figures(bind: Bind, periods: Sequence[str]) -> int:
+def _stored_figures(bind: Bind, periods: Sequence[Period]) -> int:
     """How many figures the store holds for ``periods`` (all units, any status): an upper
     bound of the history a batch can read, from the period index alone."""
-    query = select(func.count()).where(_observation.c.period.in_(list(periods)))
+    query = select(func.count()).where(_observation.c.period.in_([period_key(p) for p in periods]))
     with connect(bind) as conn:
         return int(conn.scalar(query) or 0)
 

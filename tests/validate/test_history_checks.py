@@ -35,7 +35,7 @@ def test_robust_bounds_median_and_scaled_mad() -> None:
 
 def test_history_periods_reach_back_far_enough() -> None:
     periods = history_periods(Period(2013, 3), OutlierSettings())
-    assert periods[0] == "2011-02" and periods[-1] == "2013-02" and len(periods) == 25
+    assert str(periods[0]) == "2011-02" and str(periods[-1]) == "2013-02" and len(periods) == 25
 
 
 def _hist(code: str, values: dict[str, float]) -> pd.DataFrame:
