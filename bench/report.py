@@ -6,6 +6,8 @@ import os
 import platform
 from typing import Any
 
+from bench.hostile import describe
+
 
 def summarise(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per (tier, db, stage): the months summed (rows, seconds, floors), peak max."""
@@ -90,6 +92,8 @@ def extra_lines(results: dict[str, Any]) -> list[str]:
             out.append(
                 f"six townships through monthly-progress on a running Prefect server: {nums}"
             )
+    for db, r in (results.get("hostile") or {}).items():
+        out.append(f"hostile month ({db}): {describe(r)}")
     for key, units in (results.get("rejected_units") or {}).items():
         if units:
             out.append(f"rejected units, {key}: {len(units)} ({', '.join(units[:10])})")

@@ -21,7 +21,9 @@ sampler) and the ratio to the best floor. The province's twelve months are summe
 Then the idempotency lines (the national file again: nothing written; a corrected copy: only
 its units' rows), the national month end to end on PostgreSQL in a fresh process (read →
 validate → load → aggregate → evaluate; wall time and the process's peak memory) and, for
-the small tier, ``bench/prefect_month.py`` (the real flow on a running Prefect server).
+the small tier, ``bench/prefect_month.py`` (the real flow on a running Prefect server), and
+the hostile month (``bench/hostile.py``: every bad file of ``tests/hostile`` beside the good
+forms, on both databases: seconds and peak MiB, against the 1 GiB bound).
 
 Output: a table on stdout and ``<out>/results-<timestamp>.json``;
 ``python -m bench.run --markdown <results.json>`` renders a JSON as the table of
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end process")
     parser.add_argument("--no-prefect", action="store_true", help="skip bench/prefect_month.py")
     parser.add_argument("--prefect-repeat", type=int, default=3)
+    parser.add_argument("--no-hostile", action="store_true", help="skip bench/hostile.py")
     parser.add_argument("--markdown", type=Path, metavar="RESULTS_JSON")
     parser.add_argument("--e2e-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -99,6 +102,11 @@ def main(argv: list[str] | None = None) -> None:
     if "small" in tiers and not args.no_prefect:
         print("\n== six townships through Prefect (bench/prefect_month.py)", flush=True)
         run_prefect(bench, args.prefect_repeat)
+    if not args.no_hostile:
+        print("\n== the hostile month (tests/hostile) through monthly-progress", flush=True)
+        from bench.hostile import run as run_hostile
+
+        bench.extra["hostile"] = run_hostile(args.out)
     results = save()
     print()
     print_table(results)

@@ -99,6 +99,11 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         summary: dict[str, Any] = {"period": str(arrival), "files": len(files)}
         # rows of 重点工作进展.csv and 排名.csv left out, each located (file, row, column, code)
         summary["status_issues"] = [str(i) for i in status.issues]
+        summary["status_rows"] = {  # rows loaded from 重点工作进展.csv and 排名.csv
+            "progress": sum(status.reports.values()),
+            "ranking": sum(status.rankings.values()),
+        }
+        summary["outcomes"] = [o.summary() for o in outcomes]  # per file: status, codes
         # 3. Publish after the commit: reports and artifacts show only what is stored.
         summary |= publish_month(res, arrival, outcomes, refreshed)
         # Validation: per-rule table, Data Docs (linked in the artifact and here), plan check
