@@ -54,8 +54,9 @@ def batch_folder(inbox_dir: Path, arrival: Period) -> Path:
 @dataclass(frozen=True, slots=True)
 class Batch:
     """A batch folder's entries, classified: ``files`` are the submissions to read (by name),
-    ``refused`` one located issue per entry that is not read, ``ignored`` the escaped names of
-    regular files that are not submissions (Office lock files, hidden files, other types)."""
+    ``refused`` one located issue per entry that is not read (a file of a type no form comes
+    in, such as 说明.pdf, included: the office learns it was not taken), ``ignored`` the
+    escaped names of Office lock files (~$…) and hidden files, which no one sent."""
 
     folder: Path
     files: tuple[Path, ...] = ()
@@ -90,8 +91,12 @@ def scan_batch(inbox_dir: Path, arrival: Period) -> Batch:
                 refused.append(InboxRefusal("unsafe_name", reason).issue(shown))
             elif is_submission_name(entry.name):
                 files.append(folder / entry.name)
-            elif entry.name not in NOT_SUBMISSIONS:
+            elif entry.name.startswith(("~$", ".")):
                 ignored.append(shown)
+            elif entry.name not in NOT_SUBMISSIONS:
+                suffix = Path(entry.name).suffix or "无扩展名"
+                why = f"不是可接收的报表文件类型（{suffix}），未读取；月报请用 .xlsx、.xls 或 .csv"
+                refused.append(InboxRefusal("unsupported_format", why).issue(shown))
     return Batch(folder, tuple(files), tuple(refused), tuple(ignored))
 
 
