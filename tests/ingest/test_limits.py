@@ -22,11 +22,13 @@ from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import FigureOutcome, IssueSeverity
 from jzplan.ingest.accounting import account_figures
+from jzplan.ingest.bulk import read_bulk
 from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.form_writer import write_form
 from jzplan.ingest.readers import read_xlsx
 from jzplan.ingest.regular_files import InboxRefusal, read_regular
 from jzplan.reference.catalog import Catalog
+from jzplan.validate.validator import SubmissionValidator
 from tests.ingest.formrows import form_rows
 
 PERIOD = Period(2013, 6)
@@ -280,3 +282,43 @@ def test_a_figure_beyond_the_bound_is_refused(
     assert parsed.issues[0].column == "E" and "1e+12" in parsed.issues[0].message
     assert account_figures(parsed).refused == 2  # 本月 and 累计 of the row
     assert _errors(parse_submission(path, catalog, limits=Limits(max_abs_value=1e301))) == []
+
+
+# --- bulk files -------------------------------------------------------------------------------
+
+BULK_HEADER = "单位代码,报告期,指标代码,本期累计,本月,计量单位\n"
+
+
+def _bulk(path: Path, lines: list[str] | str, times: int = 1) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        out.write(BULK_HEADER)
+        for _ in range(times):
+            out.write("".join(lines))
+    return path
+
+
+def test_bulk_figures_beyond_the_bound_are_located(catalog: Catalog, tmp_path: Path) -> None:
+    figures = (("gdp", "100"), ("gdp_x", "1e300"), ("gdp_y", "-2e12"))
+    lines = [f"NGZ,2013-06,{code},{value},1,亿元\n" for code, value in figures]
+    path = _bulk(tmp_path / "2013-06" / "p.csv", lines)
+    parsed = read_bulk(path, catalog)
+    found = [(i.code, i.row, i.column) for i in parsed.issues]
+    assert found == [("number_out_of_range", 3, "本期累计"), ("number_out_of_range", 4, "本期累计")]
+    assert parsed.frame["value"].isna().tolist() == [False, True, True]
+    # past the listed issues, one more counts the rest (and names no row: the file is rejected)
+    many = read_bulk(_bulk(tmp_path / "m" / "p.csv", lines[1], 150), catalog)
+    assert len(many.issues) == Limits().bulk_max_issues + 1 and many.issues[-1].row is None
+    assert "50 行" in many.issues[-1].message
+    small = read_bulk(path, catalog, limits=Limits(bulk_max_bytes=100))
+    assert [(i.code, i.row) for i in small.issues] == [("file_too_large", None)]
+
+
+def test_repeated_bulk_rows_are_located_and_capped(
+    catalog: Catalog, validator: SubmissionValidator, tmp_path: Path
+) -> None:
+    path = _bulk(tmp_path / "2013-06" / "p.csv", "NGZ,2013-06,gdp,100,20,亿元\n", 200_000)
+    report = validator.validate(read_bulk(path, catalog))
+    assert {i.code for i in report.issues} == {"duplicate_indicator"}
+    assert len(report.issues) <= 101 and report.issues[0].row == 2
+    assert len(report.error_rows) == 200_000
