@@ -143,6 +143,7 @@ def prepare_batch(
                 "archive_dir": unmapped(settings.archive_dir),
                 "known": as_is(unmapped(stored_shas(resources.engine))),
                 "defer": unmapped(True),
+                "limits": unmapped(settings.limits()),
             },
         )
         prepared = [f.result() for f in futures]

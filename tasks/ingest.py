@@ -23,6 +23,7 @@ from prefect.runtime import task_run
 from prefect.utilities.annotations import BaseAnnotation
 from sqlalchemy import Connection
 
+from jzplan.core.limits import DEFAULT_LIMITS, Limits
 from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus, IssueSeverity
 from jzplan.ingest.form_identity import file_label
@@ -88,6 +89,7 @@ def prepare(
     archive_dir: Path,
     known: Collection[str] = (),
     defer: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> PreparedFile:
     """Archive, parse and validate one file (no database): runs on any worker. With
     ``defer`` a township file's suites are left to ``validate_batch``."""
@@ -98,6 +100,7 @@ def prepare(
         archive_dir=archive_dir,
         known=known,
         defer=defer,
+        limits=limits,
     )
     if prepared.refused is not None:
         get_run_logger().warning("%s：%s", IngestStatus.REFUSED.label, prepared.refused)

@@ -48,7 +48,7 @@ def check_submissions(resources: Resources, inbox_dir: Path, period: Period) -> 
         resources.engine,
         catalog=resources.catalog,
         period=period,
-        arrived=arrived_units(inbox_dir, period, resources.catalog),
+        arrived=arrived_units(inbox_dir, period, resources.catalog, resources.settings.limits()),
         due=due,
     )
     names = "、".join(resources.catalog.unit(u).name for u in outcome.missing_units) or "无"

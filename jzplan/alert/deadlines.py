@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from jzplan.alert.lifecycle import sync_alerts
 from jzplan.alert.rules import as_records, in_period, missing_submission_alerts
+from jzplan.core.limits import DEFAULT_LIMITS, Limits
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import AlertKind
@@ -46,15 +47,18 @@ def deadline_of(settings: Settings) -> Deadline:
     )
 
 
-def arrived_units(inbox_dir: Path, period: Period, catalog: Catalog) -> set[str]:
-    """Units with a readable form for ``period`` in the month's inbox folder (not yet loaded)."""
+def arrived_units(
+    inbox_dir: Path, period: Period, catalog: Catalog, limits: Limits = DEFAULT_LIMITS
+) -> set[str]:
+    """Units with a readable form for ``period`` in the month's inbox folder (not yet loaded),
+    each read within ``limits``."""
     units: set[str] = set()
     for path in discover_submissions(inbox_dir, period):
         try:
-            data = read_regular(path)
+            data = read_regular(path, limits.max_bytes_for(path.suffix))
         except InboxRefusal:
-            continue  # swapped since it was listed: not a form that arrived
-        parsed = parse_submission(path, catalog, data=data)
+            continue  # swapped since it was listed, or too large: not a form that arrived
+        parsed = parse_submission(path, catalog, data=data, limits=limits)
         if parsed.org_unit is not None and parsed.period == period:
             units.add(parsed.org_unit)
     return units

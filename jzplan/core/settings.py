@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from jzplan.core.limits import DEFAULT_LIMITS as _L
+from jzplan.core.limits import Limits
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -76,6 +79,41 @@ class Settings(BaseSettings):
     # ... and never narrower than this factor either way (month over month, year over year)
     outlier_mom_min_factor: float = Field(default=2.0, gt=1)
     outlier_yoy_min_factor: float = Field(default=1.5, gt=1)
+
+    # --- limits on one submitted file (issue 16; jzplan.core.limits, docs/ingest.md) ---
+    # bytes of a form (.xlsx/.xls/.csv of one unit) and of a bulk file (.csv/.parquet)
+    limit_form_bytes: int = Field(default=_L.form_max_bytes, gt=0)
+    limit_bulk_bytes: int = Field(default=_L.bulk_max_bytes, gt=0)
+    # an .xlsx's members uncompressed, all together, and each one's compression ratio
+    limit_xlsx_uncompressed_bytes: int = Field(default=_L.xlsx_max_uncompressed_bytes, gt=0)
+    limit_xlsx_ratio: float = Field(default=_L.xlsx_max_ratio, gt=1)
+    # rows and columns a form's sheet or CSV actually holds; characters in a CSV form's cell
+    limit_form_rows: int = Field(default=_L.form_max_rows, gt=0)
+    limit_form_columns: int = Field(default=_L.form_max_columns, gt=0)
+    limit_form_field_chars: int = Field(default=_L.form_max_field_chars, gt=0)
+    # |figure| in its indicator's canonical unit
+    limit_abs_value: float = Field(default=_L.max_abs_value, gt=0)
+    # unknown indicator names: distinct names given suggestions; unknown rows before refusal
+    limit_unknown_names_suggested: int = Field(default=_L.unknown_names_suggested, ge=0)
+    limit_unknown_rows: int = Field(default=_L.unknown_rows_max, gt=0)
+    # located issues of one code listed per bulk file
+    limit_bulk_issues: int = Field(default=_L.bulk_max_issues, gt=0)
+
+    def limits(self) -> Limits:
+        """The limits one submitted file is read under."""
+        return Limits(
+            form_max_bytes=self.limit_form_bytes,
+            bulk_max_bytes=self.limit_bulk_bytes,
+            xlsx_max_uncompressed_bytes=self.limit_xlsx_uncompressed_bytes,
+            xlsx_max_ratio=self.limit_xlsx_ratio,
+            form_max_rows=self.limit_form_rows,
+            form_max_columns=self.limit_form_columns,
+            form_max_field_chars=self.limit_form_field_chars,
+            max_abs_value=self.limit_abs_value,
+            unknown_names_suggested=self.limit_unknown_names_suggested,
+            unknown_rows_max=self.limit_unknown_rows,
+            bulk_max_issues=self.limit_bulk_issues,
+        )
 
     @property
     def catalog_dir(self) -> Path:

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from jzplan.core.limits import DEFAULT_LIMITS, Limits, mib
 from jzplan.core.periods import Period
 from jzplan.core.submissions import (
     OBSERVATION_COLUMNS,
@@ -236,14 +237,22 @@ def read_bulk(
     *,
     data: bytes | None = None,
     arrival: Period | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ParsedSubmission:
     """Read a bulk CSV or Parquet file into a multi-unit ``ParsedSubmission`` (``bulk=True``,
     ``org_unit`` None, ``period`` the file's period when it has one). File-level problems
     (unreadable, a required column missing) are issues that reject the file; cells that are
-    not numbers are located issues on their rows (the suites see NaN there)."""
+    not numbers, or beyond ``limits.max_abs_value``, are located issues on their rows (the
+    suites see NaN there); a file past ``limits.bulk_max_bytes`` is not parsed."""
     data = path.read_bytes() if data is None else data
     parsed = ParsedSubmission(path=path, sha256="", org_unit=None, period=None, bulk=True)
     try:
+        if len(data) > limits.bulk_max_bytes:
+            raise BulkFormatError(
+                "file_too_large",
+                f"文件大小 {mib(len(data))}，超过批量文件上限 {mib(limits.bulk_max_bytes)}"
+                "（JZPLAN_LIMIT_BULK_BYTES）",
+            )
         table = _read_table(data, path.suffix)
         found = _columns(table.column_names)
     except BulkFormatError as exc:
@@ -262,28 +271,18 @@ def read_bulk(
             frame[column] = np.full(n, np.nan)
             continue
         values, bad = _numbers(table[found[column]])
+        header = found[column]
+        _row_issues(parsed, bad, "not_a_number", f"“{header}”不是数字", header, first_row, limits)
+        with np.errstate(invalid="ignore"):
+            huge = np.abs(values) > limits.max_abs_value
+        if huge.any():  # NaN: the row fails the suites' value rules too
+            values = np.where(huge, np.nan, values)
+        _row_issues(
+            parsed, huge, "number_out_of_range",
+            f"“{header}”绝对值超过上限 {limits.max_abs_value:.6g}（JZPLAN_LIMIT_ABS_VALUE）",
+            header, first_row, limits,
+        )  # fmt: skip
         frame[column] = values
-        for row in np.flatnonzero(bad)[:100]:
-            parsed.issues.append(
-                SubmissionIssue(
-                    code="not_a_number",
-                    message=f"“{found[column]}”不是数字",
-                    file=path.name,
-                    row=int(row) + first_row,
-                    column=found[column],
-                    rule="not_a_number",
-                )
-            )
-        if bad.sum() > 100:
-            parsed.issues.append(
-                SubmissionIssue(
-                    code="not_a_number",
-                    message=f"另有 {int(bad.sum()) - 100} 行“{found[column]}”不是数字",
-                    file=path.name,
-                    column=found[column],
-                    rule="not_a_number",
-                )
-            )
     if "raw_unit" in found:
         frame["raw_unit"], raw_unit = _coded(table[found["raw_unit"]])
     else:
@@ -302,6 +301,31 @@ def read_bulk(
     elif len(periods) == 0 and arrival is not None:
         parsed.period = arrival
     return parsed
+
+
+def _row_issues(
+    parsed: ParsedSubmission,
+    mask: np.ndarray,
+    code: str,
+    message: str,
+    column: str,
+    first_row: int,
+    limits: Limits,
+) -> None:
+    """One located issue per row of ``mask`` for the first ``limits.bulk_max_issues``, the
+    rest counted in one more issue (which names no row: it rejects the whole file)."""
+    rows = np.flatnonzero(mask)
+    cap = limits.bulk_max_issues
+    for row in rows[:cap]:
+        parsed.issues.append(
+            SubmissionIssue(code=code, message=message, file=parsed.path.name,
+                            row=int(row) + first_row, column=column, rule=code)
+        )  # fmt: skip
+    if len(rows) > cap:
+        parsed.issues.append(
+            SubmissionIssue(code=code, message=f"另有 {len(rows) - cap:,} 行：{message}",
+                            file=parsed.path.name, column=column, rule=code)
+        )  # fmt: skip
 
 
 def _period_or_none(text: str) -> Period | None:

@@ -21,6 +21,8 @@ FIGURE_CELL_POLICY: Mapping[str, IssueSeverity] = MappingProxyType(
         "non_finite_number": IssueSeverity.ERROR,
         "formula_without_value": IssueSeverity.ERROR,
         "bad_unit": IssueSeverity.ERROR,
+        # beyond the plausible bound (|figure| > JZPLAN_LIMIT_ABS_VALUE in canonical units)
+        "number_out_of_range": IssueSeverity.ERROR,
         # a row with no 累计 figure (empty or “—”): held out, the file loads
         "missing_value": IssueSeverity.WARNING,
         # text beside a data row, outside the figure columns: kept as a located note

@@ -11,16 +11,16 @@ and a Chinese message.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from jzplan.core.limits import DEFAULT_LIMITS, Limits
 from jzplan.core.periods import Period
 from jzplan.core.states import FigureOutcome, IssueSeverity
 from jzplan.core.submissions import (
@@ -52,7 +52,14 @@ from jzplan.ingest.quantities import (
     same_dimension,
     to_canonical,
 )
-from jzplan.ingest.readers import ReadError, SheetRows, UncachedFormula, read_workbook
+from jzplan.ingest.readers import (
+    LimitError,
+    ReadError,
+    SheetRows,
+    UncachedFormula,
+    read_workbook,
+)
+from jzplan.ingest.unknown_names import UnknownNames
 from jzplan.reference.catalog import UNIT_FACTORS, Catalog, Indicator, UnitError, normalize_unit
 
 _MARKER_ROWS = frozenset({"甲", "乙", "丙", "A", "B"})
@@ -72,6 +79,8 @@ class _Table:
     issues: SheetIssues
     sheet_unit: str | None
     policy: Mapping[str, IssueSeverity]
+    limits: Limits
+    unknown: UnknownNames
 
     def letter(self, col: int | None) -> str | None:
         return get_column_letter(col + 1) if col is not None else None
@@ -95,13 +104,17 @@ def interpret_table(
     sheet_unit: str | None = None,
     policy: Mapping[str, IssueSeverity] = FIGURE_CELL_POLICY,
     figures: list[FigureCell] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[list[dict[str, object]], set[str]]:
     """Data rows → observation records in canonical units, and the indicators seen.
 
     Every row below the header is looked at: a footer line (填报人, 注 …) ends the table, but
     a later row with figures is still read, never dropped. Each figure cell's outcome is
-    appended to ``figures``."""
-    table = _Table(header, catalog, catalog.name_index(), issues, sheet_unit, policy)
+    appended to ``figures``. Past ``limits.unknown_rows_max`` unknown indicator rows, the
+    rest are refused under one summary issue."""
+    index = catalog.name_index()
+    unknown = UnknownNames(index, catalog, limits)
+    table = _Table(header, catalog, index, issues, sheet_unit, policy, limits, unknown)
     records: list[dict[str, object]] = []
     seen: dict[str, int] = {}
     ended = False
@@ -113,7 +126,7 @@ def interpret_table(
         cells = [c for c in table.figure_columns() if _cell(row, c) is not None]
         if not is_data_row(row, header) or (ended and not cells):
             continue
-        before = len(issues.issues)
+        before, unlisted = len(issues.issues), unknown.unlisted
         _note_remarks(table, row, i + 1)
         code, name_unit = _row_indicator(table, row, i + 1, seen)
         record = None
@@ -122,9 +135,13 @@ def interpret_table(
         if record is not None:
             records.append(record)
         outcome = _row_outcome(issues.issues[before:], record is not None)
+        if unknown.unlisted > unlisted:  # an unknown row past the limit: in the summary
+            outcome = FigureOutcome.REFUSED
         if figures is not None:
             figures.extend(FigureCell(issues.sheet, i + 1, str(table.letter(c)), outcome)
                            for c in cells)  # fmt: skip
+    if unknown.unlisted:
+        issues.add("too_many_unknown_indicators", unknown.summary())
     return records, set(seen)
 
 
@@ -183,7 +200,9 @@ def _row_indicator(
     code = table.index.get(key)
     name_letter = table.letter(header.name_col)
     if code is None:
-        hint = _suggest(key, table.index, table.catalog)
+        if not table.unknown.meet():
+            return None, None
+        hint = table.unknown.hint(key)
         tip = f"，最接近的指标：{'、'.join(hint)}" if hint else ""
         table.issues.add(
             "unknown_indicator",
@@ -256,11 +275,18 @@ def _row_numbers(
             parsed[role] = None
             continue
         try:
-            parsed[role] = to_canonical(number, cell_unit, row_unit, ind.unit)
+            parsed[role] = value = to_canonical(number, cell_unit, row_unit, ind.unit)
         except UnitError as exc:
             table.cell_finding(
                 "bad_unit", f"指标“{ind.name}”{label}的“{raw}”无法换算为“{ind.unit}”：{exc}",
                 sheet_row, letter,
+            )  # fmt: skip
+            return None
+        if abs(value) > table.limits.max_abs_value:
+            table.cell_finding(
+                "number_out_of_range",
+                f"指标“{ind.name}”{label}的“{raw}”折合 {value:.6g} {ind.unit}，绝对值超过上限 "
+                f"{table.limits.max_abs_value:.6g}（JZPLAN_LIMIT_ABS_VALUE）", sheet_row, letter,
             )  # fmt: skip
             return None
     return parsed
@@ -318,16 +344,6 @@ def _row_record(
     }
 
 
-def _suggest(key: str, index: Mapping[str, str], catalog: Catalog) -> list[str]:
-    close = difflib.get_close_matches(key, list(index), n=5, cutoff=0.4)
-    names: list[str] = []
-    for k in close:
-        name = catalog.indicator(index[k]).name
-        if name not in names:
-            names.append(name)
-    return names[:3]
-
-
 def _frame(
     records: list[dict[str, object]], org: str | None, period: Period | None
 ) -> pd.DataFrame:
@@ -347,6 +363,7 @@ def interpret_sheets(
     *,
     arrival: Period | None = None,
     policy: Mapping[str, IssueSeverity] = FIGURE_CELL_POLICY,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ParsedSubmission:
     """Pure part of parsing: sheets of values → observations, issues and the outcome of
     every figure cell (``policy``: which figure-cell findings reject the file)."""
@@ -375,7 +392,7 @@ def interpret_sheets(
     figures: list[FigureCell] = []
     records, seen = interpret_table(
         chosen.rows, header, catalog, issues, sheet_unit=sheet_unit(chosen.rows, header.row),
-        policy=policy, figures=figures,
+        policy=policy, figures=figures, limits=limits,
     )  # fmt: skip
     if org is not None:
         for code in org.reports:
@@ -405,13 +422,15 @@ def parse_submission(
     arrival: Period | None = None,
     data: bytes | None = None,
     policy: Mapping[str, IssueSeverity] = FIGURE_CELL_POLICY,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ParsedSubmission:
     """Parse one submitted form; never raises on bad input, every problem is an issue.
 
     ``arrival`` is the batch the file came with (default: its folder, when named YYYY-MM); a
     report for a later month than its batch is an error. ``data`` is the file's bytes when
     the caller has read them already (so the hash and the parse see the same content).
-    ``policy`` says which figure-cell findings reject the file (``cell_policy``).
+    ``policy`` says which figure-cell findings reject the file (``cell_policy``); a file
+    past one of ``limits`` is refused before or while it is read, with one located issue.
     """
     path = Path(path)
     if data is None:
@@ -421,7 +440,11 @@ def parse_submission(
             return _unreadable(path, "", f"无法读取文件：{exc}")
     digest = hashlib.sha256(data).hexdigest()
     try:
-        book = read_workbook(data, path.suffix)
+        book = read_workbook(data, path.suffix, limits)
+    except LimitError as exc:
+        result = _unreadable(path, digest, exc.message, code=exc.code)
+        result.issues[0] = replace(result.issues[0], sheet=exc.sheet, row=exc.row, rule=exc.code)
+        return result
     except ReadError as exc:
         return _unreadable(path, digest, exc.message, code=exc.code)
     result = interpret_sheets(
@@ -430,6 +453,7 @@ def parse_submission(
         catalog,
         arrival=arrival if arrival else arrival_from_folder(path),
         policy=policy,
+        limits=limits,
     )
     result.sha256 = digest
     return result

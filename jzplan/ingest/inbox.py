@@ -114,8 +114,9 @@ def discover_submissions(inbox_dir: Path, arrival: Period) -> list[Path]:
     return list(scan_batch(inbox_dir, arrival).files)
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(read_regular(path)).hexdigest()
+def sha256_of(path: Path, max_bytes: int | None = None) -> str:
+    """The sha256 of a regular file of at most ``max_bytes`` (``read_regular``)."""
+    return hashlib.sha256(read_regular(path, max_bytes)).hexdigest()
 
 
 def private_dir(folder: Path) -> Path:

@@ -14,11 +14,14 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import openpyxl
 import xlrd
+
+from jzplan.core.limits import DEFAULT_LIMITS, MIB, Limits, mib
 
 # Suffixes a submission may have; anything else is refused before reading.
 # .parquet: bulk files only (jzplan.ingest.bulk), many units in one file
@@ -63,6 +66,19 @@ class EncodingError(ReadError):
     code = "bad_encoding"
 
 
+class LimitError(ReadError):
+    """The file goes past one of its ``Limits``: ``code`` names the limit, the message says
+    the limit and the value; ``sheet`` and ``row`` locate it where known."""
+
+    def __init__(
+        self, code: str, message: str, *, sheet: str | None = None, row: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.sheet = sheet
+        self.row = row
+
+
 @dataclass(frozen=True, slots=True)
 class Workbook:
     """What a reader made of a file: its format (xlsx|xls|csv), text encoding, sheets."""
@@ -80,7 +96,7 @@ def detect_format(data: bytes, suffix: str) -> str:
         raise UnsupportedFormatError(
             f"暂不支持“{suffix or '无扩展名'}”格式，请报送 .xlsx、.xls 或 .csv 文件"
         )
-    if not data.strip():
+    if not data or data.isspace():  # no stripped copy of a large file
         raise EmptyFileError("文件是空的（0 字节或只有空白）")
     if data.startswith(_ZIP_MAGIC):
         return "xlsx"
@@ -91,13 +107,20 @@ def detect_format(data: bytes, suffix: str) -> str:
     return "csv"
 
 
-def read_workbook(data: bytes, suffix: str) -> Workbook:
-    """Every sheet of the file as rows of values; raises ``ReadError`` with a code."""
+def read_workbook(data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS) -> Workbook:
+    """Every sheet of the file as rows of values; raises ``ReadError`` with a code
+    (``LimitError`` past one of ``limits``: checked before or while reading)."""
     fmt = detect_format(data, suffix)
+    if len(data) > limits.form_max_bytes:
+        raise LimitError(
+            "file_too_large",
+            f"文件大小 {mib(len(data))}，超过月报上限 {mib(limits.form_max_bytes)}"
+            "（JZPLAN_LIMIT_FORM_BYTES）",
+        )
     if fmt == "xlsx":
-        return Workbook(fmt, _guard(read_xlsx, data, "Excel（.xlsx）"))
+        return Workbook(fmt, _guard(lambda d: read_xlsx(d, limits), data, "Excel（.xlsx）"))
     if fmt == "xls":
-        return Workbook(fmt, _guard(read_xls, data, "Excel 97-2003（.xls）"))
+        return Workbook(fmt, _guard(lambda d: read_xls(d, limits), data, "Excel 97-2003（.xls）"))
     try:
         text, encoding = decode_text(data)
     except EncodingError:
@@ -105,13 +128,12 @@ def read_workbook(data: bytes, suffix: str) -> Workbook:
             raise
         # an "Excel" file that is neither a workbook nor a text export of the form
         raise ReadError("文件无法打开，可能已损坏或不是 Excel 文件") from None
-    return Workbook(fmt, [SheetRows("CSV", read_delimited(text))], encoding)
+    return Workbook(fmt, [SheetRows("CSV", read_delimited(text, limits))], encoding)
 
 
-def _guard(reader: object, data: bytes, kind: str) -> list[SheetRows]:
-    assert callable(reader)
+def _guard(reader: Callable[[bytes], list[SheetRows]], data: bytes, kind: str) -> list[SheetRows]:
     try:
-        sheets: list[SheetRows] = reader(data)
+        sheets = reader(data)
     except ReadError:
         raise
     except Exception as exc:  # any parser failure: a damaged or foreign file
@@ -157,17 +179,48 @@ def has_formulas(data: bytes) -> bool:
     return False
 
 
-def read_xlsx(data: bytes) -> list[SheetRows]:
+def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
+    """An .xlsx's members as its zip directory declares them, before anything is inflated
+    (zipfile never inflates a member past its declared size): all together within
+    ``xlsx_max_uncompressed_bytes``, each member of 1 MiB or more within ``xlsx_max_ratio``."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        members = zf.infolist()
+    total = sum(m.file_size for m in members)
+    if total > limits.xlsx_max_uncompressed_bytes:
+        raise LimitError(
+            "xlsx_too_large_uncompressed",
+            f"Excel 文件解压后共 {mib(total)}，超过上限 {mib(limits.xlsx_max_uncompressed_bytes)}"
+            "（JZPLAN_LIMIT_XLSX_UNCOMPRESSED_BYTES），疑似压缩炸弹",
+        )
+    for m in members:
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size >= MIB and ratio > limits.xlsx_max_ratio:
+            raise LimitError(
+                "xlsx_compression_ratio",
+                f"Excel 文件中的“{m.filename}”压缩比为 {ratio:,.0f}:1"
+                f"（解压后 {mib(m.file_size)}），"
+                f"超过上限 {limits.xlsx_max_ratio:,.0f}:1（JZPLAN_LIMIT_XLSX_RATIO），疑似压缩炸弹",
+            )
+
+
+def read_xlsx(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[SheetRows]:
     """An .xlsx workbook (merged cells: value in the top-left cell only); a formula cell with
-    no saved value comes out as ``UncachedFormula``."""
-    sheets = _xlsx_rows(data, data_only=True)
+    no saved value comes out as ``UncachedFormula``. The zip is checked first (``check_zip``)
+    and each sheet is read as far as it holds cells, within the form's rows and columns."""
+    check_zip(data, limits)
+    sheets = _xlsx_rows(data, limits, data_only=True)
     if not has_formulas(data):
         return sheets
-    for sheet, formulas in zip(sheets, _xlsx_rows(data, data_only=False), strict=True):
+    for sheet, formulas in zip(sheets, _xlsx_rows(data, limits, data_only=False), strict=True):
+        # rows are trimmed of trailing empty cells: a formula with no value may lie past them
+        sheet.rows.extend([] for _ in range(len(formulas.rows) - len(sheet.rows)))
         for row, written in zip(sheet.rows, formulas.rows, strict=False):
+            row.extend(None for _ in range(len(written) - len(row)))
             for c, (value, formula) in enumerate(zip(row, written, strict=False)):
                 if value is None and formula is not None and _is_formula(formula):
                     row[c] = UncachedFormula(str(getattr(formula, "text", formula)))
+            while row and row[-1] is None:
+                row.pop()
     return sheets
 
 
@@ -177,23 +230,63 @@ def _is_formula(value: object) -> bool:
     return hasattr(value, "text")  # openpyxl's ArrayFormula / DataTableFormula
 
 
-def _xlsx_rows(data: bytes, *, data_only: bool) -> list[SheetRows]:
+def _xlsx_rows(data: bytes, limits: Limits, *, data_only: bool) -> list[SheetRows]:
+    """Each sheet's rows as the sheet's XML holds them: its ``<dimension>`` is not trusted
+    (read-only openpyxl would pad every row and column up to it: A1:XFD1048576 is 17 billion
+    cells), so the dimensions are reset and rows are read up to the form's limits."""
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     try:
-        return [
-            SheetRows(ws.title, [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)])
-            for ws in wb.worksheets
-        ]
+        sheets = []
+        for ws in wb.worksheets:
+            ws.reset_dimensions()
+            rows = capped_rows(ws.iter_rows(values_only=True), ws.title, limits)
+            sheets.append(SheetRows(ws.title, rows))
+        return sheets
     finally:
         wb.close()
 
 
-def read_xls(data: bytes) -> list[SheetRows]:
-    """A legacy .xls (BIFF) workbook through xlrd; dates become datetimes, errors #TEXT."""
+def capped_rows(rows: Iterable[Iterable[object]], sheet: str, limits: Limits) -> list[list[object]]:
+    """Rows of cell values, trailing empty cells and rows dropped; ``LimitError`` at the first
+    value past ``form_max_rows`` rows or ``form_max_columns`` columns (``too_many_rows``,
+    ``too_many_columns``): nothing past the limits is kept."""
+    out: list[list[object]] = []
+    empty_tail = 0  # empty rows read since the last row with a value
+    for number, raw in enumerate(rows, start=1):
+        row = [_cell(v) for v in raw]
+        while row and row[-1] is None:
+            row.pop()
+        if not row:
+            empty_tail += 1
+            continue
+        if number > limits.form_max_rows:
+            raise LimitError(
+                "too_many_rows",
+                f"工作表“{sheet}”第 {number:,} 行仍有内容，超过月报上限 {limits.form_max_rows:,} 行"
+                "（JZPLAN_LIMIT_FORM_ROWS）",
+                sheet=sheet, row=number,
+            )  # fmt: skip
+        if len(row) > limits.form_max_columns:
+            raise LimitError(
+                "too_many_columns",
+                f"工作表“{sheet}”第 {number:,} 行有 {len(row):,} 列，超过月报上限 "
+                f"{limits.form_max_columns:,} 列（JZPLAN_LIMIT_FORM_COLUMNS）",
+                sheet=sheet, row=number,
+            )  # fmt: skip
+        out.extend([] for _ in range(empty_tail))
+        empty_tail = 0
+        out.append(row)
+    return out
+
+
+def read_xls(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[SheetRows]:
+    """A legacy .xls (BIFF) workbook through xlrd; dates become datetimes, errors #TEXT. A
+    sheet past the form's rows or columns (xlrd's ``nrows``/``ncols``) is a ``LimitError``."""
     book = xlrd.open_workbook(file_contents=data, on_demand=True)
     try:
         sheets: list[SheetRows] = []
         for sheet in book.sheets():
+            _check_xls_size(sheet.name, sheet.nrows, sheet.ncols, limits)
             rows: list[list[object]] = []
             for r in range(sheet.nrows):
                 row: list[object] = []
@@ -205,6 +298,23 @@ def read_xls(data: bytes) -> list[SheetRows]:
         return sheets
     finally:
         book.release_resources()
+
+
+def _check_xls_size(sheet: str, nrows: int, ncols: int, limits: Limits) -> None:
+    if nrows > limits.form_max_rows:
+        raise LimitError(
+            "too_many_rows",
+            f"工作表“{sheet}”有 {nrows:,} 行，超过月报上限 {limits.form_max_rows:,} 行"
+            "（JZPLAN_LIMIT_FORM_ROWS）",
+            sheet=sheet,
+        )
+    if ncols > limits.form_max_columns:
+        raise LimitError(
+            "too_many_columns",
+            f"工作表“{sheet}”有 {ncols:,} 列，超过月报上限 {limits.form_max_columns:,} 列"
+            "（JZPLAN_LIMIT_FORM_COLUMNS）",
+            sheet=sheet,
+        )
 
 
 def _xls_value(ctype: int, value: object, datemode: int) -> object:
@@ -249,15 +359,30 @@ def decode_text(data: bytes, labels: tuple[str, ...] = FORM_LABELS) -> tuple[str
     )
 
 
-def read_delimited(text: str) -> list[list[object]]:
-    """Rows of a CSV/TSV text; the delimiter is the one that splits lines most often."""
-    lines = text.splitlines()[:50]
+def read_delimited(text: str, limits: Limits = DEFAULT_LIMITS) -> list[list[object]]:
+    """Rows of a CSV/TSV text; the delimiter is the one that splits lines most often. Read
+    within the form's rows, columns and characters per field (``LimitError``)."""
+    lines = text[:65536].splitlines()[:50]
     delimiter = max(_DELIMITERS, key=lambda d: sum(line.count(d) for line in lines))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return [[_cell(v) for v in row] for row in reader]
+        return capped_rows(_checked_fields(reader, limits), "CSV", limits)
     except csv.Error as exc:  # e.g. a field past csv.field_size_limit(), a NUL byte
         raise ReadError(f"CSV 文件第 {reader.line_num} 行无法读取（{exc}）") from None
+
+
+def _checked_fields(reader: Iterable[list[str]], limits: Limits) -> Iterable[list[str]]:
+    cap = limits.form_max_field_chars
+    for number, row in enumerate(reader, start=1):
+        longest = max(map(len, row), default=0)
+        if longest > cap:
+            raise LimitError(
+                "field_too_long",
+                f"CSV 文件第 {number:,} 行有一格 {longest:,} 个字符，超过上限 {cap:,} 个"
+                "（JZPLAN_LIMIT_FORM_FIELD_CHARS）",
+                sheet="CSV", row=number,
+            )  # fmt: skip
+        yield row
 
 
 def as_date(value: object) -> date | None:

@@ -12,6 +12,7 @@ import stat
 import unicodedata
 from pathlib import Path
 
+from jzplan.core.limits import mib
 from jzplan.core.submissions import SubmissionIssue
 
 # Characters never accepted in a file name: controls (a newline forges a log line), format
@@ -94,10 +95,11 @@ def not_regular(mode: int) -> InboxRefusal:
     )
 
 
-def read_regular(path: Path) -> bytes:
+def read_regular(path: Path, max_bytes: int | None = None) -> bytes:
     """The bytes of ``path``, read from one descriptor opened without following a symlink and
     checked to be a regular file (a file swapped for a symlink or a FIFO after it was listed is
-    refused, never read). Raises ``InboxRefusal``; other I/O errors propagate (retried)."""
+    refused, never read). A file of more than ``max_bytes`` is refused unread
+    (``file_too_large``). Raises ``InboxRefusal``; other I/O errors propagate (retried)."""
     try:
         fd = os.open(path, READ_FLAGS)
     except OSError as exc:
@@ -109,12 +111,22 @@ def read_regular(path: Path) -> bytes:
             raise InboxRefusal("not_a_regular_file", "不是普通文件") from None
         raise
     try:
-        mode = os.fstat(fd).st_mode
+        info = os.fstat(fd)
     except BaseException:
         os.close(fd)
         raise
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise not_regular(mode)
+        raise not_regular(info.st_mode)
     with os.fdopen(fd, "rb") as handle:
-        return handle.read()
+        if max_bytes is None:
+            return handle.read()
+        # the size as stat gives it, then as read (the file may grow after fstat)
+        data = b"" if info.st_size > max_bytes else handle.read(max_bytes + 1)
+    if max(info.st_size, len(data)) > max_bytes:
+        raise InboxRefusal(
+            "file_too_large",
+            f"文件大小 {mib(max(info.st_size, len(data)))}，超过上限 {mib(max_bytes)}"
+            "（JZPLAN_LIMIT_FORM_BYTES / JZPLAN_LIMIT_BULK_BYTES），不予读取",
+        )
+    return data

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Connection
 
+from jzplan.core.limits import DEFAULT_LIMITS, Limits
 from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus, IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
@@ -265,13 +266,15 @@ def ingest_file(
     archive_dir: Path,
     arrival: Period,
     received_at: datetime,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> IngestOutcome:
     """Archive, parse, validate and load (or reject) one file in one transaction.
 
-    A file seen before is a no-op; one that is not a regular file is refused, unread.
+    A file seen before is a no-op; one that is not a regular file, or too large to read
+    (``limits``), is refused, unread.
     """
     try:
-        sha = sha256_of(path)
+        sha = sha256_of(path, limits.max_bytes_for(path.suffix))
     except InboxRefusal as refusal:
         return refused_outcome(refusal.issue(escape_name(source_path_of(path))))
     seen = find_submission_by_sha(engine, sha) or find_bulk_file(engine, sha)
@@ -283,6 +286,7 @@ def ingest_file(
         archive_dir=archive_dir,
         known=known,
         arrival=arrival,
+        limits=limits,
     )
     return load_prepared(
         prepared, bind=engine, arrival=arrival, received_at=received_at, validator=validator
@@ -298,6 +302,7 @@ def ingest_batch(
     validator: SubmissionValidator,
     archive_dir: Path,
     received_at: datetime,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[IngestOutcome]:
     """The batch of ``arrival`` (``scan_batch``): each submission through ``ingest_file`` in
     name order, then one ``refused`` outcome per entry that was not read."""
@@ -311,6 +316,7 @@ def ingest_batch(
             archive_dir=archive_dir,
             arrival=arrival,
             received_at=received_at,
+            limits=limits,
         )
         for path in batch.files
     ]

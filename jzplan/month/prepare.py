@@ -12,6 +12,7 @@ from typing import cast
 
 import numpy as np
 
+from jzplan.core.limits import DEFAULT_LIMITS, Limits
 from jzplan.core.periods import Period
 from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
@@ -106,15 +107,18 @@ def prepare_file(
     known: Collection[str] = (),
     arrival: Period | None = None,
     defer: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> PreparedFile:
     """Archive (with a metadata sidecar), parse and validate one file; a file whose sha256 is
     in ``known`` is only hashed. ``arrival`` defaults to the file's YYYY-MM folder. A path
     that is not a regular file when opened (swapped for a symlink since listed) is ``refused``.
 
     With ``defer``, a township file is only archived and parsed (``pending``): its file suites
-    run in ``validate_prepared`` with the batch's other files (a bulk file is validated here)."""
+    run in ``validate_prepared`` with the batch's other files (a bulk file is validated here).
+    A file past ``limits.max_bytes_for`` its suffix is refused unread; any other limit rejects
+    it with its located reason (``jzplan.core.limits``)."""
     try:
-        data = read_regular(path)
+        data = read_regular(path, limits.max_bytes_for(path.suffix))
     except InboxRefusal as refusal:
         return PreparedFile(path, "", refused=refusal.issue(escape_name(source_path_of(path))))
     sha = hashlib.sha256(data).hexdigest()
@@ -137,11 +141,11 @@ def prepare_file(
     bulk = is_bulk(data, path.suffix)
     too_long = name_issues(path, archived, row_lengths(bulk))
     if bulk:
-        parsed = read_bulk(path, catalog, data=data, arrival=arrival)
+        parsed = read_bulk(path, catalog, data=data, arrival=arrival, limits=limits)
         parsed.sha256 = sha
         file_format = "parquet" if data.startswith(PARQUET_MAGIC) else "csv"
     else:
-        parsed = parse_submission(path, catalog, arrival=arrival, data=data)
+        parsed = parse_submission(path, catalog, arrival=arrival, data=data, limits=limits)
     prepared = PreparedFile(
         path,
         sha,
