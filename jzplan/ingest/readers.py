@@ -66,6 +66,13 @@ class EncodingError(ReadError):
     code = "bad_encoding"
 
 
+class MacroError(ReadError):
+    """A workbook that carries VBA macros (``vbaProject.bin``): never run here, but not
+    taken either: macro workbooks are how malware travels between offices."""
+
+    code = "macro_workbook"
+
+
 class LimitError(ReadError):
     """The file goes past one of its ``Limits``: ``code`` names the limit, the message says
     the limit and the value; ``sheet`` and ``row`` locate it where known."""
@@ -185,6 +192,10 @@ def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
     ``xlsx_max_uncompressed_bytes``, each member of 1 MiB or more within ``xlsx_max_ratio``."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         members = zf.infolist()
+    if any(m.filename.lower().endswith("vbaproject.bin") for m in members):
+        raise MacroError(
+            "文件含有宏（VBA），不予接收；请在 Excel 中“另存为”不含宏的 .xlsx 工作簿后重新报送"
+        )
     total = sum(m.file_size for m in members)
     if total > limits.xlsx_max_uncompressed_bytes:
         raise LimitError(

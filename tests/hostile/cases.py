@@ -133,7 +133,7 @@ CASES: tuple[Case, ...] = (
         "issue",
         "a CSV form with a 50 MB field",
         huge_field,
-        (Expect(form_name("阳庙镇", qualifier="(长字段)", ext="csv"), R, None),),
+        (Expect(form_name("阳庙镇", qualifier="(长字段)", ext="csv"), R, "file_too_large"),),
     ),
     Case(
         "status_gbk",
@@ -216,7 +216,7 @@ CASES: tuple[Case, ...] = (
             form_name("宁郭镇", qualifier="(明细)", ext="csv"),
             lambda i: [str(i), f"未知指标{i}", "万元", "1", "2"],
         ),
-        (Expect(form_name("宁郭镇", qualifier="(明细)", ext="csv"), R, None),),
+        (Expect(form_name("宁郭镇", qualifier="(明细)", ext="csv"), R, "file_too_large"),),
     ),
     Case(
         "repeated_indicator_2m",
@@ -226,7 +226,7 @@ CASES: tuple[Case, ...] = (
             form_name("宁郭镇", qualifier="(重复)", ext="csv"),
             lambda i: [str(i), "工业增加值", "万元", "1", "2"],
         ),
-        (Expect(form_name("宁郭镇", qualifier="(重复)", ext="csv"), R, None),),
+        (Expect(form_name("宁郭镇", qualifier="(重复)", ext="csv"), R, "file_too_large"),),
     ),
     Case(
         "encrypted_xlsx",
@@ -270,7 +270,7 @@ CASES: tuple[Case, ...] = (
         lambda p: b.add_macro(
             b.demo_form("苏家作乡"), p.path(form_name("苏家作乡", qualifier="(宏)", ext="xlsm"))
         ),
-        (Expect(form_name("苏家作乡", qualifier="(宏)", ext="xlsm"), R, None),),
+        (Expect(form_name("苏家作乡", qualifier="(宏)", ext="xlsm"), R, "macro_workbook"),),
     ),
     Case(
         "corrupt_zip",
@@ -383,14 +383,14 @@ CASES: tuple[Case, ...] = (
         lambda p: b.zip_bomb(
             b.demo_form("文苑街道"), p.path(form_name("文苑街道", qualifier="(膨胀)"))
         ),
-        (Expect(form_name("文苑街道", qualifier="(膨胀)"), R, None),),
+        (Expect(form_name("文苑街道", qualifier="(膨胀)"), R, "xlsx_too_large_uncompressed"),),
     ),
     Case(
         "wide_csv",
         "own",
         "a CSV form with a row of 5,000 columns",
         wide_csv,
-        (Expect(form_name("文苑街道", qualifier="(宽表)", ext="csv"), R, None),),
+        (Expect(form_name("文苑街道", qualifier="(宽表)", ext="csv"), R, "too_many_columns"),),
     ),
     Case(
         "number_1e300",
@@ -411,7 +411,7 @@ CASES: tuple[Case, ...] = (
         "own",
         "a PNG renamed .xlsx",
         write(form_name("李万街道", qualifier="(截图)"), b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
-        (Expect(form_name("李万街道", qualifier="(截图)"), R, None),),
+        (Expect(form_name("李万街道", qualifier="(截图)"), R, "unreadable_file"),),
     ),
     Case(
         "utf16_text",
@@ -429,7 +429,7 @@ CASES: tuple[Case, ...] = (
         "own",
         "填报单位 of a township that is not in the area",
         form("阳庙镇", P(2012, 6), form_name("阳庙镇", P(2012, 6)), put("A2", "填报单位：某某乡")),
-        (Expect(form_name("阳庙镇", P(2012, 6)), R, None),),
+        (Expect(form_name("阳庙镇", P(2012, 6)), R, "unknown_org_unit"),),
     ),
     Case(
         "period_after_batch",
@@ -505,6 +505,6 @@ CASES: tuple[Case, ...] = (
         "own",
         "a negative 城镇新增就业",
         form("李万街道", P(2012, 7), form_name("李万街道", P(2012, 7)), put("E6", -5)),
-        (Expect(form_name("李万街道", P(2012, 7)), R, None),),
+        (Expect(form_name("李万街道", P(2012, 7)), R, "negative_value"),),
     ),
 )

@@ -34,3 +34,17 @@ def test_a_csv_form_is_read_or_refused(body: str, catalog: Catalog, tmp_path: Pa
     if len(body) > 100_000:
         assert [i.code for i in parsed.errors] == ["unreadable_file"]
         assert parsed.errors[0].file == path.name
+
+
+def test_a_workbook_with_macros_is_refused(tmp_path: Path) -> None:
+    """An .xlsm as Excel saves one with macros (a ``vbaProject.bin`` part): not taken, whatever
+    its name; the same form without the part reads."""
+    from jzplan.ingest.readers import MacroError
+    from tests.hostile.builders import add_macro, demo_form
+
+    for name in ("宏.xlsm", "改名.xlsx"):
+        data = add_macro(demo_form("苏家作乡"), tmp_path / name).read_bytes()
+        with pytest.raises(MacroError) as caught:
+            read_workbook(data, Path(name).suffix)
+        assert caught.value.code == "macro_workbook"
+    assert read_workbook(demo_form("苏家作乡").read_bytes(), ".xlsx").sheets
