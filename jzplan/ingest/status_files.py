@@ -1,13 +1,19 @@
 """Small submissions besides the 月报: milestone and qualitative statuses (重点工作进展.csv) and
-published rankings (排名.csv), both UTF-8 CSV files in the month's inbox folder.
+published rankings (排名.csv), CSV files in the month's inbox folder (UTF-8 or GB18030/GBK, as
+a form's CSV is decoded).
 
 重点工作进展.csv: 目标编号, 进展状态, 进展情况, 报送单位, 报送日期
 排名.csv: 单位, 排名指标, 位次, 参评总数, 发布单位, 发布日期
 
-A bad row gets a located issue (file, row, column, code) and is left out; the rest of the
-file is read. Limits are checked here, before the database sees a value: 位次 and 参评总数
-within 1..RANK_LIMIT, text columns within the store's column lengths (passed in by the
-caller, read from the store's models: ``jzplan.store.tracking``).
+A file is read as a table first (``read_status_table``: its own header, extra columns and
+another order allowed, blank rows skipped); a ``TableCheck`` (the GE suites,
+``jzplan.validate.status_checks``) then says which rows it holds and whether it refuses the
+file, and the parser's own checks below see only the rows it let through (every row, where no
+check is given), so a fault is reported once. A bad row gets a located issue (file, row,
+column, code) and is left out; the rest of the file is read. Limits are checked before the
+database sees a value: 位次 and 参评总数 within 1..RANK_LIMIT, text columns within the
+store's column lengths (passed in by the caller, read from the store's models:
+``jzplan.store.tracking``).
 """
 
 from __future__ import annotations

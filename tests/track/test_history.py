@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 from jzplan.core.periods import Period
 from jzplan.core.states import StatusFileKind
 from jzplan.ingest.inbox import read_metadata
+from jzplan.ingest.status_files import RANKING_FILE, STATUS_FILE
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.store import tracking
@@ -25,6 +26,7 @@ from jzplan.track.history import StatusReceipt, load_status_submissions
 from jzplan.validate.shared import SharedValidator
 from jzplan.validate.status_checks import StatusChecker
 from tests.conftest import REPO_ROOT
+from tests.validate.status_cases import RANKING_CASES, STATUS_CASES
 
 INBOX = REPO_ROOT / "data" / "inbox"
 
@@ -142,3 +144,43 @@ def test_a_bad_status_file_is_recorded_and_keeps_the_stored_month(
     assert rejected.rows == rejected.rows_loaded == 0 and rejected.error_count == 1
     failed = [r["rule"] for r in rejected.details if not r["success"]]
     assert failed == ["empty_status_file"]
+
+
+HOSTILE = [(STATUS_FILE, *case) for case in STATUS_CASES] + [
+    (RANKING_FILE, *case) for case in RANKING_CASES
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "case", "text", "encoding", "expected", "outcome"),
+    HOSTILE,
+    ids=[f"{'status' if h[0] == STATUS_FILE else 'ranking'}-{h[1]}" for h in HOSTILE],
+)
+def test_a_hostile_status_file_is_located_recorded_and_the_month_goes_on(
+    name: str, case: str, text: str, encoding: str,
+    expected: list[tuple[int, str | None, str]], outcome: str,
+    store: Engine, plan: Plan, catalog: Catalog, checker: StatusChecker, tmp_path: Path,
+) -> None:  # fmt: skip
+    period = Period(2013, 6)
+    folder = tmp_path / "inbox" / "2013-06"
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(text.encode(encoding))
+    receipt = StatusReceipt(tmp_path / "archive", datetime(2013, 7, 6, tzinfo=UTC))
+    loaded = load_status_submissions(
+        store, tmp_path / "inbox", period, plan=plan, catalog=catalog, check=checker,
+        receipt=receipt,
+    )  # fmt: skip
+    located = sorted((i.row, i.column, i.code) for i in loaded.issues if i.file == name)
+    assert located == sorted(expected)
+    assert loaded.outcomes == {name: outcome}
+    [row] = read_status_files(store, period)
+    assert (row.file_name, row.status, row.error_count) == (name, outcome, len(expected))
+    assert Path(row.archive_path).read_bytes() == (folder / name).read_bytes()
+    stored = (
+        tracking.read_status_reports(store, 2013)
+        if name == STATUS_FILE
+        else tracking.read_rankings(store, 2013)
+    )
+    assert len(stored) == row.rows_loaded == (0 if outcome == "rejected" else len(stored))
+    if outcome != "rejected":
+        assert stored
