@@ -275,8 +275,9 @@ def count_value(
 def duplicate_issues(
     path: Path, keyed: Sequence[tuple[int, tuple[str, ...]]], column: str, code: str, what: str
 ) -> list[SubmissionIssue]:
-    """One issue per row whose key another row of the file repeats (every such row is left
-    out: which of them is right, the office says)."""
+    """One issue per row whose key another row of ``keyed`` (the rows otherwise good: a row
+    left out for its own fault conflicts with none) repeats; every such row is left out,
+    which of them is right, the office says."""
     count = Counter(key for _, key in keyed)
     return [
         row_issue(path, line, column, code, f"{what}“{shown('、'.join(key))}”在本文件中重复出现")
@@ -306,13 +307,9 @@ def parse_status_file(
     )  # fmt: skip
     if found.refused:
         return out
-    kept = _kept(table, found)
-    dup = duplicate_issues(
-        path, [(n, (r["目标编号"],)) for n, r in kept], "目标编号", "duplicate_target", "目标编号"
-    )
-    out.issues.extend(dup)
     kinds = {t.id: t.kind for t in plan.targets}
-    for line, row in kept:
+    good: list[tuple[int, StatusReport]] = []
+    for line, row in _kept(table, found):
         target_id, label = row["目标编号"], row["进展状态"]
         issues = text_issues(path, line, row, STATUS_TEXT_COLUMNS, lengths)
         if kinds.get(target_id) not in ("milestone", "qualitative"):
@@ -327,18 +324,16 @@ def parse_status_file(
             message = f"报送日期“{shown(row['报送日期'])}”不是有效日期"
             issues.append(row_issue(path, line, "报送日期", "bad_date", message))
         out.issues.extend(issues)
-        if issues or any(i.row == line for i in dup):
-            continue
-        out.reports.append(
-            StatusReport(
-                target_id,
-                str(period),
-                REPORT_STATUSES[label],
-                row["进展情况"] or None,
-                row["报送单位"] or None,
-                reported_on,
+        if not issues:
+            evidence, reported_by = row["进展情况"] or None, row["报送单位"] or None
+            report = StatusReport(
+                target_id, str(period), REPORT_STATUSES[label], evidence, reported_by, reported_on
             )
-        )
+            good.append((line, report))
+    keyed = [(n, (r.target_id,)) for n, r in good]
+    dup = duplicate_issues(path, keyed, "目标编号", "duplicate_target", "目标编号")
+    out.issues.extend(dup)
+    out.reports.extend(r for n, r in good if n not in {i.row for i in dup})
     return out
 
 
@@ -368,28 +363,21 @@ def parse_ranking_file(
     )  # fmt: skip
     if found.refused:
         return out
-    kept = _kept(table, found)
-    codes = [ranking_codes(catalog, row) for _, row in kept]
-    keyed = [(n, (str(u), str(c))) for (n, _), (u, c) in zip(kept, codes, strict=True) if u and c]
-    dup = duplicate_issues(path, keyed, "排名指标", "duplicate_ranking", "单位与排名指标")
-    out.issues.extend(dup)
-    for (line, row), (unit, code) in zip(kept, codes, strict=True):
+    good: list[tuple[int, Ranking]] = []
+    for line, row in _kept(table, found):
+        unit, code = ranking_codes(catalog, row)
         issues = _ranking_row_issues(path, line, row, lengths, unit, code)
         out.issues.extend(issues)
-        if issues or unit is None or code is None or any(i.row == line for i in dup):
+        if issues or unit is None or code is None:
             continue
         rank, out_of = int(row["位次"]), int(row["参评总数"]) if row["参评总数"] else None
-        out.rankings.append(
-            Ranking(
-                unit,
-                code,
-                str(period),
-                rank,
-                out_of,
-                row["发布单位"] or None,
-                parse_date(row["发布日期"]),
-            )
-        )
+        published_by, published_on = row["发布单位"] or None, parse_date(row["发布日期"])
+        ranking = Ranking(unit, code, str(period), rank, out_of, published_by, published_on)
+        good.append((line, ranking))
+    keyed = [(n, (r.org_unit, r.indicator)) for n, r in good]
+    dup = duplicate_issues(path, keyed, "排名指标", "duplicate_ranking", "单位与排名指标")
+    out.issues.extend(dup)
+    out.rankings.extend(r for n, r in good if n not in {i.row for i in dup})
     return out
 
 

@@ -7,7 +7,8 @@ columns its rules read (``status_frame``: plan and catalog membership, dates tha
 positions as numbers). Each failing row becomes a located ``SubmissionIssue`` (file, line,
 column, the rule's stable code, a Chinese message from the rule's ``meta``); a cell is named
 once, by the first rule of the suite that fails on it. A table rule that fails (columns
-missing, no data row) refuses the file whole. The parser's own row checks
+missing, no data row) refuses the file whole. The key rules (``duplicate_…``) count only the
+rows no other rule holds: they run a second time when both kinds failed. The parser's own row checks
 (``jzplan.ingest.status_files``) then see only the rows the suite let through.
 """
 
@@ -35,10 +36,16 @@ from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.validate.messages import issue_detail
 from jzplan.validate.results import MAX_DETAILS, RuleResult
-from jzplan.validate.validator import PROGRESS_SUITE, RANKING_SUITE, SubmissionValidator
+from jzplan.validate.validator import (
+    PROGRESS_SUITE,
+    RANKING_SUITE,
+    SubmissionValidator,
+    columns_read,
+)
 
 SUITE_OF = {StatusFileKind.PROGRESS: PROGRESS_SUITE, StatusFileKind.RANKING: RANKING_SUITE}
 TABLE_RULES = ("missing_columns", "empty_status_file")
+KEY_RULE_PREFIX = "duplicate_"
 
 
 class ExclusiveValidator(Protocol):
@@ -108,9 +115,28 @@ class StatusChecker:
         parameters = suite_parameters(self.lengths.get(table.kind, {}))
         name = SUITE_OF[table.kind]
         with self.validator.exclusive() as validator:
-            result = validator.suite_check(name).validate(frame, parameters)
-            specs = validator.suite_specs(name)
-        return findings(table, frame, list(result.results), specs)
+            check, specs = validator.suite_check(name), validator.suite_specs(name)
+            evrs = list(check.validate(frame, parameters).results)
+            # duplicates count among the rows no other rule holds (a row left out for its own
+            # fault conflicts with none): once those are known, the key rules run again
+            others = [r for r in evrs if not _is_key_rule(r)]
+            held = findings(table, frame, others, specs).held
+            if held and any(not r.success for r in evrs if _is_key_rule(r)):
+                keys = [c for s in specs if _is_key_spec(s) for c in columns_read(s["kwargs"])]
+                again = frame.copy()
+                again.loc[again["line"].isin(held), keys] = None
+                second = check.validate(again, parameters).results
+                evrs = others + [r for r in second if _is_key_rule(r)]
+        return findings(table, frame, evrs, specs)
+
+
+def _is_key_spec(spec: Mapping[str, Any]) -> bool:
+    """A rule of one row per key (``duplicate_…``)."""
+    return str(spec["meta"]["code"]).startswith(KEY_RULE_PREFIX)
+
+
+def _is_key_rule(r: Any) -> bool:
+    return str((r.expectation_config.meta or {}).get("code", "")).startswith(KEY_RULE_PREFIX)
 
 
 def _rule(meta: Mapping[str, Any]) -> str:

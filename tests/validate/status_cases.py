@@ -44,6 +44,13 @@ STATUS_CASES = [
         "partial",
     ),
     (
+        "duplicate_of_a_bad_row",  # the bad row conflicts with none: the good C15 loads
+        f"{HEAD}\nC15,已完成,通水,规划建设局,2013-07-03\nC15,基本完成,,规划建设局,\n",
+        "utf-8",
+        [(3, "进展状态", "unknown_status")],
+        "partial",
+    ),
+    (
         "status_not_in_the_set",
         f"{HEAD}\nC15,基本完成,通水,规划建设局,2013-07-03\nC08,滞后,,党政办,\n",
         "utf-8",
@@ -114,6 +121,13 @@ RANKING_CASES = [
         f"{RHEAD}\n{GOOD}\n焦作新区,全省城市新区经济总量位次,第7位,36.0,省发改委,\n",
         "utf-8",
         [(3, "位次", "not_an_integer"), (3, "参评总数", "not_an_integer")],
+        "partial",
+    ),
+    (
+        "duplicate_of_a_bad_rank",  # a typo beside the row it repeats: that row loads
+        f"{RHEAD}\n{GOOD}\n焦作新区,全省产业集聚区发展速度位次,3000000000,180,省联席办,\n",
+        "utf-8",
+        [(3, "位次", "rank_out_of_range")],
         "partial",
     ),
     (
