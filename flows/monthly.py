@@ -171,7 +171,9 @@ def load_month(
         ]
     # no retry inside the month's transaction: on PostgreSQL a failed statement aborts it and
     # a retry would hide the cause behind InFailedSqlTransaction; run_locked retries the month
-    status = load_status.with_options(retries=0)(res, inbox, arrival, bind=conn)  # 进展, 排名
+    status = load_status.with_options(retries=0)(  # 进展, 排名: the run's GE context
+        res, inbox, arrival, bind=conn, validator=validator
+    )
     refreshed = {
         p: refresh.with_options(retries=0)(res, p, arrival, bind=conn)
         for p in affected_periods(arrival, loaded)

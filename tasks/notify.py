@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,29 +14,48 @@ from sqlalchemy import Connection
 from jzplan.alert.deadlines import DeadlineOutcome, arrived_units, check_deadline, deadline_of
 from jzplan.alert.delivery import DeliveryError, Resolver, SecretRef, deliver_pending
 from jzplan.core.periods import Period
+from jzplan.core.states import StatusFileKind
 from jzplan.month.resources import Resources
-from jzplan.track.history import StatusLoad, load_status_submissions
+from jzplan.store import tracking
+from jzplan.track.history import StatusLoad, StatusReceipt, load_status_submissions
+from jzplan.validate.shared import SharedValidator
+from jzplan.validate.status_checks import StatusChecker
 
 
 @task(name="load-status-submissions", task_run_name="status-{period}", retries=2,
       retry_delay_seconds=2, cache_policy=NO_CACHE)  # fmt: skip
 def load_status(
-    resources: Resources, inbox_dir: Path, period: Period, bind: Connection | None = None
+    resources: Resources,
+    inbox_dir: Path,
+    period: Period,
+    bind: Connection | None = None,
+    validator: SharedValidator | None = None,
 ) -> StatusLoad:
-    """With ``bind`` (the month's transaction) the rows join that transaction."""
+    """With ``bind`` (the month's transaction) the rows join that transaction; ``validator``:
+    the run's GE context, for the status suites (a new one when not given). Each file is
+    archived and recorded in ``status_file``."""
+    res = resources
+    shared = validator or SharedValidator(res.settings.expectations_dir, res.catalog)
+    lengths = {
+        StatusFileKind.PROGRESS: tracking.status_report_lengths(),
+        StatusFileKind.RANKING: tracking.ranking_lengths(),
+    }
     loaded = load_status_submissions(
-        bind if bind is not None else resources.engine,
+        bind if bind is not None else res.engine,
         inbox_dir,
         period,
-        plan=resources.plan,
-        catalog=resources.catalog,
+        plan=res.plan,
+        catalog=res.catalog,
+        check=StatusChecker(shared, res.plan, res.catalog, lengths),
+        receipt=StatusReceipt(res.settings.archive_dir, datetime.now(UTC)),
     )
     logger = get_run_logger()
     for issue in loaded.issues:
         logger.warning(str(issue))
+    outcomes = {name: str(o) for name, o in loaded.outcomes.items()}
     logger.info(
         "%s：重点工作进展与排名 %s；进展 %s；排名 %s",
-        period, loaded.files or "未收到", loaded.reports, loaded.rankings,
+        period, outcomes or "未收到", loaded.reports, loaded.rankings,
     )  # fmt: skip
     return loaded
 

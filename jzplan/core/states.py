@@ -111,6 +111,23 @@ class ReportedStatus(StrEnum):
     NOT_STARTED = "not_started"
 
 
+class StatusFileKind(StrEnum):
+    """Which of a month's two status files: 重点工作进展.csv or 排名.csv."""
+
+    PROGRESS = "progress"
+    RANKING = "ranking"
+
+
+class StatusFileOutcome(StrEnum):
+    """What became of a received status file: every row loaded, some rows left out (each with
+    its located issue), or the file refused whole (unreadable, columns missing, no data row:
+    the month's stored rows stay as they were)."""
+
+    ACCEPTED = "accepted"
+    PARTIAL = "partial"
+    REJECTED = "rejected"
+
+
 class TargetStatus(StrEnum):
     """Where a target stands at the end of a month."""
 

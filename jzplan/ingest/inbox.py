@@ -14,6 +14,7 @@ import os
 import stat
 import tempfile
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jzplan.core.errors import OperatorError
@@ -187,3 +188,22 @@ def write_metadata(archived: Path, meta: FileMetadata) -> Path:
 def read_metadata(archived: Path) -> FileMetadata:
     raw = json.loads(archived.with_name(archived.name + ".json").read_text(encoding="utf-8"))
     return FileMetadata(**raw)
+
+
+def archive_received(
+    path: Path, data: bytes, archive_dir: Path, file_format: str | None
+) -> tuple[str, Path]:
+    """``data`` (the bytes of ``path`` as read) archived by sha256 with its metadata sidecar:
+    (sha256, the archived copy). The first receipt's sidecar stays."""
+    sha = hashlib.sha256(data).hexdigest()
+    archived = archive_file(path, archive_dir, sha, data)
+    meta = FileMetadata(
+        sha256=sha,
+        size_bytes=len(data),
+        original_name=path.name,
+        source_path=source_path_of(path),
+        file_format=file_format,
+        archived_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    write_metadata(archived, meta)
+    return sha, archived

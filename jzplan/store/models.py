@@ -293,6 +293,31 @@ class RankingRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
 
 
+class StatusFileRow(Base):
+    """One received status file of a month's batch (重点工作进展.csv or 排名.csv), archived by
+    sha256: what its suite found and how many of its rows loaded (migration 0008_status_files).
+    The same bytes in the same month's batch are one row, whatever the reruns."""
+
+    __tablename__ = "status_file"
+    __table_args__ = (UniqueConstraint("arrival_period", "kind", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # jzplan.core.states.StatusFileKind
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    archive_path: Mapped[str] = mapped_column(String(512))
+    source_path: Mapped[str] = mapped_column(String(512))  # e.g. 2013-06/排名.csv
+    arrival_period: Mapped[str] = mapped_column(String(7))  # the month the rows are of
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # first receipt
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))  # jzplan.core.states.StatusFileOutcome
+    rows: Mapped[int] = mapped_column(Integer)  # data rows in the file
+    rows_loaded: Mapped[int] = mapped_column(Integer)
+    error_count: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)  # every located issue, one a line
+    details: Mapped[Any] = mapped_column(JSON, nullable=True)  # the suite's rule results
+
+
 class AlertEventRow(Base):
     """Outbox of alert transitions (opened/resolved), one row per transition and period, so a
     rerun adds nothing and an undelivered transition is retried by the next delivery."""

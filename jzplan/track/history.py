@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from jzplan.core.periods import Period
+from jzplan.core.states import StatusFileKind, StatusFileOutcome
 from jzplan.core.submissions import SubmissionIssue
+from jzplan.ingest.inbox import archive_received, source_path_of
+from jzplan.ingest.regular_files import InboxRefusal, escape_name, read_regular
 from jzplan.ingest.status_files import (
+    ParsedStatusFile,
+    TableCheck,
     discover_status_files,
     latest_rankings,
     latest_reports,
@@ -22,6 +28,7 @@ from jzplan.store.aggregates import read_aggregates
 from jzplan.store.db import Bind
 from jzplan.store.observations import current_observations
 from jzplan.store.progress import read_progress
+from jzplan.store.status_files import record_status_file
 from jzplan.track.aggregate import Fact, FactKey, collect_facts, collect_facts_by_period
 from jzplan.track.progress import History
 
@@ -82,34 +89,72 @@ def month_facts(bind: Bind, period: Period) -> dict[FactKey, Fact]:
 
 @dataclass(slots=True)
 class StatusLoad:
-    """What the month's status and ranking files brought: counts and located errors."""
+    """What the month's status and ranking files brought: counts, located errors and each
+    file's outcome (by file name)."""
 
     files: list[str] = field(default_factory=list)
     reports: dict[str, int] = field(default_factory=dict)
     rankings: dict[str, int] = field(default_factory=dict)
     issues: list[SubmissionIssue] = field(default_factory=list)
+    outcomes: dict[str, StatusFileOutcome] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReceipt:
+    """Where received status files are archived and recorded: the archive folder and the
+    time of receipt (kept only on a file's first receipt)."""
+
+    archive_dir: Path
+    received_at: datetime
 
 
 def load_status_submissions(
-    bind: Bind, inbox_dir: Path, period: Period, *, plan: Plan, catalog: Catalog
-) -> StatusLoad:
+    bind: Bind, inbox_dir: Path, period: Period, *, plan: Plan, catalog: Catalog,
+    check: TableCheck | None = None, receipt: StatusReceipt | None = None,
+) -> StatusLoad:  # fmt: skip
     """Load ``<inbox>/<period>/重点工作进展.csv`` and ``排名.csv`` when they arrived.
 
-    Rows with issues (located: file, row, column, code) are left out; the rest replace the month's
-    reports, so a corrected file sent again simply takes their place.
+    ``check``: the suites (``jzplan.validate.status_checks.StatusChecker``); without it the
+    parser's own checks. With ``receipt``, each file is archived (sha256, sidecar) before it is
+    parsed and recorded in ``status_file``. Rows with issues (located: file, row, column,
+    code) are left out; the rest replace the month's rows, so a corrected file sent again
+    takes their place. A file refused whole leaves the month's stored rows as they were.
     """
     out = StatusLoad()
-    status_path, ranking_path = discover_status_files(inbox_dir, period)
-    if status_path is not None:
-        lengths = tracking.status_report_lengths()
-        parsed = parse_status_file(status_path, period, plan, lengths=lengths)
-        out.files.append(status_path.name)
+    for kind, path in zip(StatusFileKind, discover_status_files(inbox_dir, period), strict=True):
+        if path is None:
+            continue
+        try:
+            data = read_regular(path)
+        except InboxRefusal as refusal:  # swapped for a symlink or removed since listed
+            out.issues.append(refusal.issue(escape_name(source_path_of(path))))
+            continue
+        archived = None
+        if receipt is not None:
+            _, archived = archive_received(path, data, receipt.archive_dir, "csv")
+        parsed = _parse(kind, path, period, plan, catalog, check, data)
+        out.files.append(path.name)
         out.issues += parsed.issues
-        out.reports = tracking.write_status_reports(bind, parsed)
-    if ranking_path is not None:
-        lengths = tracking.ranking_lengths()
-        parsed = parse_ranking_file(ranking_path, period, catalog, lengths=lengths)
-        out.files.append(ranking_path.name)
-        out.issues += parsed.issues
-        out.rankings = tracking.write_rankings(bind, parsed)
+        out.outcomes[path.name] = parsed.outcome
+        if parsed.outcome != StatusFileOutcome.REJECTED:
+            if kind == StatusFileKind.PROGRESS:
+                out.reports = tracking.write_status_reports(bind, parsed)
+            else:
+                out.rankings = tracking.write_rankings(bind, parsed)
+        if receipt is not None and archived is not None:
+            record_status_file(
+                bind, parsed, arrival=period, archive_path=archived,
+                source_path=source_path_of(path), received_at=receipt.received_at,
+            )  # fmt: skip
     return out
+
+
+def _parse(
+    kind: StatusFileKind, path: Path, period: Period, plan: Plan, catalog: Catalog,
+    check: TableCheck | None, data: bytes,
+) -> ParsedStatusFile:  # fmt: skip
+    if kind == StatusFileKind.PROGRESS:
+        lengths = tracking.status_report_lengths()
+        return parse_status_file(path, period, plan, lengths=lengths, check=check, data=data)
+    lengths = tracking.ranking_lengths()
+    return parse_ranking_file(path, period, catalog, lengths=lengths, check=check, data=data)

@@ -60,6 +60,10 @@ HISTORY_SUITE = "township_history"
 SUITES: tuple[str, ...] = (STRUCTURE_SUITE, CROSS_FIELD_SUITE, HISTORY_SUITE)
 # Suites that need only the file; the history suite needs the store.
 FILE_SUITES: tuple[str, ...] = (STRUCTURE_SUITE, CROSS_FIELD_SUITE)
+# The month's status files (重点工作进展.csv, 排名.csv): ``jzplan.validate.status_checks``
+PROGRESS_SUITE = "status_progress"
+RANKING_SUITE = "status_ranking"
+STATUS_SUITES: tuple[str, ...] = (PROGRESS_SUITE, RANKING_SUITE)
 _FINGERPRINT_BELOW_BYTES = 2**20
 # from this many rows each expectation runs on its own narrow batch; below, a suite is one GE
 # validation of the whole frame (a township file: ~20 rows, where GE's fixed cost per
@@ -131,9 +135,11 @@ class SubmissionValidator:
         self.expectation_counts: dict[str, int] = {}
         for name in SUITES:
             self._add_suite(ctx, batch_definition, name)
+        for name in STATUS_SUITES:
+            self._add_suite(ctx, batch_definition, name, runs=False)
         self.context = ctx
 
-    def _add_suite(self, ctx: Any, batch_definition: Any, name: str) -> None:
+    def _add_suite(self, ctx: Any, batch_definition: Any, name: str, *, runs: bool = True) -> None:
         """The suite ``name`` as one GE validation, and as the runs of a large file."""
         import great_expectations as gx
 
@@ -152,8 +158,9 @@ class SubmissionValidator:
         self._suites[name] = SuiteCheck(whole, tuple(dict.fromkeys(read)))
         self._order[name] = _suite_order(suite_dict)
         self._specs[name] = list(suite_dict["expectations"])
+        self.expectation_counts[name] = expected
         checks = []
-        for i, specs in enumerate(_runs(suite_dict["expectations"])):
+        for i, specs in enumerate(_runs(suite_dict["expectations"]) if runs else []):
             part = ctx.suites.add(gx.ExpectationSuite(name=f"{name}.{i}", expectations=specs))
             definition = ctx.validation_definitions.add(
                 gx.ValidationDefinition(name=f"{name}.{i}", data=batch_definition, suite=part)
@@ -161,11 +168,11 @@ class SubmissionValidator:
             read = [c for spec in specs for c in columns_read(spec["kwargs"])]
             checks.append(SuiteCheck(definition, tuple(dict.fromkeys(read))))
         self._checks[name] = checks
-        self.expectation_counts[name] = expected
 
     @property
     def expectation_count(self) -> int:
-        return sum(self.expectation_counts.values())
+        """The expectations of the form suites (``SUITES``)."""
+        return sum(self.expectation_counts[name] for name in SUITES)
 
     def suite_check(self, name: str) -> SuiteCheck:
         """The suite ``name`` as one GE validation."""
@@ -273,10 +280,11 @@ class SuiteCheck:
     definition: Any  # gx.ValidationDefinition
     columns: tuple[str, ...]
 
-    def validate(self, batch: pd.DataFrame) -> Any:
+    def validate(self, batch: pd.DataFrame, parameters: dict[str, Any] | None = None) -> Any:
         """The definition's suite on ``batch``, as ``ValidationDefinition.run`` validates it,
         without keeping the result in the context's store (nothing reads it there; on a bulk
-        file it serialised every failing row's value once more)."""
+        file it serialised every failing row's value once more). ``parameters``: the values
+        of the suite's ``$PARAMETER`` references."""
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.validator.v1_validator import Validator
 
@@ -285,7 +293,9 @@ class SuiteCheck:
             batch_parameters={"dataframe": batch},
             result_format=RESULT_FORMAT,
         )
-        result = validator.validate_expectation_suite(self.definition.suite)
+        result = validator.validate_expectation_suite(
+            self.definition.suite, expectation_parameters=parameters
+        )
         run_id = RunIdentifier(run_time=datetime.datetime.now(datetime.UTC))
         meta: Any = result.meta
         meta.update(

@@ -53,7 +53,7 @@ def test_lengths_are_the_store_columns() -> None:
         ("位次", "-3", "not_an_integer"),
         ("位次", "3.5", "not_an_integer"),
         ("位次", "", "missing_value"),
-        ("位次", "181", "rank_out_of_range"),  # beyond 参评总数 180
+        ("位次", "181", "rank_past_total"),  # beyond 参评总数 180
         ("参评总数", str(RANK_LIMIT + 1), "rank_out_of_range"),
         ("参评总数", "0", "rank_out_of_range"),
         ("发布单位", LONG, "text_too_long"),
@@ -65,6 +65,7 @@ def test_a_bad_ranking_row_is_located_and_left_out(
     column: str, value: str, code: str, catalog: Catalog, tmp_path: Path
 ) -> None:
     bad = GOOD_RANKING.copy()
+    bad[0] = "宁郭镇"  # not a duplicate of the first row's (unit, indicator)
     bad[RANKING_HEADER.index(column)] = value
     second = GOOD_RANKING.copy()
     second[1] = "全省城市新区经济总量位次"

@@ -17,6 +17,7 @@ import pandas as pd
 from jzplan.core.periods import Period
 from jzplan.core.submissions import OBSERVATION_COLUMNS, ParsedSubmission
 from jzplan.reference.catalog import Catalog
+from jzplan.validate.validator import SUITES
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTATIONS = ROOT / "expectations"
@@ -189,10 +190,11 @@ DEFECTS: dict[str, tuple[Callable[[Rows], Rows], int | None, str]] = {
 
 
 def suite_codes() -> dict[str, str]:
-    """Every expectation's rule code in every suite file → its suite."""
+    """Every expectation's rule code in every form suite → its suite (the status files'
+    suites: tests/validate/test_status_suites.py)."""
     out: dict[str, str] = {}
-    for path in sorted(EXPECTATIONS.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
+    for name in SUITES:
+        data = json.loads((EXPECTATIONS / f"{name}.json").read_text(encoding="utf-8"))
         for e in data["expectations"]:
             out[e["meta"]["code"]] = data["name"]
     return out
