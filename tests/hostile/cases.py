@@ -373,7 +373,7 @@ CASES: tuple[Case, ...] = (
             "河南省发展和改革委员会",
             "2013-08-02",
         ),
-        (Expect(rank_row(8), "row_left_out", "rank_out_of_range"),),
+        (Expect(rank_row(8), "row_left_out", "rank_past_total"),),
     ),
     # ---- added here
     Case(
