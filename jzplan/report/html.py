@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 from jzplan.alert.delivery import severity_label
+from jzplan.core.files import write_atomic
 from jzplan.core.markup import visible
 from jzplan.core.states import TargetStatus
 from jzplan.reference.catalog import Catalog
@@ -271,7 +272,5 @@ def render_report(data: ReportData, plan: Plan, catalog: Catalog) -> str:
 
 
 def write_report(data: ReportData, plan: Plan, catalog: Catalog, path: Path) -> Path:
-    """Write the month's HTML report to ``path`` (UTF-8) and return it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(data, plan, catalog), encoding="utf-8")
-    return path
+    """Write the month's HTML report to ``path`` (UTF-8, atomically) and return it."""
+    return write_atomic(path, render_report(data, plan, catalog))
