@@ -223,11 +223,13 @@ def load_bulk_file(
             against_store = validate_against_store(conn, parsed, validator, outlier)
         except SQLAlchemyError:
             raise  # the month's transaction fails with its real cause, no retry inside it
-        except Exception as exc:  # the suite crashed on this file: it is rejected, with why
+        except Exception as exc:  # the suite crashed on this file: rejected whole, with why
             issues.extend(crashed(prepared, exc).issues)
-        issues.extend(against_store.issues)
-        results.extend(r.as_row() for r in against_store.results)
-        error_rows = np.union1d(error_rows, against_store.error_rows).astype(np.int64)
+            rowless = True
+        else:
+            issues.extend(against_store.issues)
+            results.extend(r.as_row() for r in against_store.results)
+            error_rows = np.union1d(error_rows, against_store.error_rows).astype(np.int64)
         errors = [i for i in issues if i.severity == IssueSeverity.ERROR]
     names = _names(prepared)
     loaded = load_bulk(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from jzplan.core.states import IngestStatus
 from jzplan.ingest.inbox import discover_submissions
@@ -19,8 +19,9 @@ from jzplan.month.loading import load_prepared
 from jzplan.month.prepare import INTERNAL_ERROR, prepare_file, validate_prepared
 from jzplan.reference.catalog import Catalog
 from jzplan.store.locks import locked_transaction
+from jzplan.store.models import ObservationRow
 from jzplan.validate.validator import SubmissionValidator
-from tests.ingest import corpus
+from tests.ingest import bulkfiles, corpus
 from tests.ingest.corpus import PERIOD, standard, write
 from tests.month.ingesting import RECEIVED, submissions
 
@@ -105,3 +106,31 @@ def test_a_file_that_crashes_is_rejected_and_the_batch_loads(
     assert rows[crashing].status == "rejected" and rows[crashing].archive_path
     assert "ZeroDivisionError" in (rows[crashing].message or "")
     assert (tmp_path / "archive").is_dir()
+
+
+def test_a_bulk_file_whose_history_suite_crashes_is_rejected_whole(
+    store: Engine,
+    catalog: Catalog,
+    validator: SubmissionValidator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    june = tmp_path / "inbox" / str(bulkfiles.MONTH)
+    bulk = bulkfiles.bulk_csv(bulkfiles.june_figures(catalog), june / "全区_2013年06月_汇总.csv")
+    monkeypatch.setattr(
+        loading, "validate_against_store", _crash_on(bulk.name, loading.validate_against_store)
+    )
+    prepared = prepare_file(
+        bulk, catalog=catalog, validator=validator, archive_dir=tmp_path / "archive",
+        arrival=bulkfiles.MONTH,
+    )  # fmt: skip
+    assert prepared.parsed is not None and prepared.parsed.bulk
+    with locked_transaction(store) as conn:
+        outcome = load_prepared(
+            prepared, bind=conn, arrival=bulkfiles.MONTH, received_at=RECEIVED,
+            validator=validator,
+        )  # fmt: skip
+    assert outcome.status == IngestStatus.REJECTED
+    assert any(INTERNAL_ERROR in m for m in outcome.messages)
+    with store.connect() as conn:  # no unit's figures loaded
+        assert conn.scalar(select(func.count()).select_from(ObservationRow)) == 0
