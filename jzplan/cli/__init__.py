@@ -116,6 +116,10 @@ def _dispatch(argv: list[str] | None) -> int:
     for month in ("period", "start", "end"):  # flows take text: checked before one starts
         if isinstance(getattr(args, month, None), str):
             parse_period(getattr(args, month))
+    if args.command in ("run", "backfill", "deadline"):
+        from jzplan.store.db import check_store_reachable
+
+        check_store_reachable(Settings().database_url)
 
     if args.command == "init":
         return _init()

@@ -113,6 +113,17 @@ def check_reachable(engine: Engine) -> None:
         ) from exc
 
 
+def check_store_reachable(url: str | URL) -> None:
+    """Before a flow starts: the store exists (``check_store_exists``) and its database
+    answers (``check_reachable``), so the operator reads the one line, not a flow's log."""
+    check_store_exists(url)
+    engine = make_engine(url)
+    try:
+        check_reachable(engine)
+    finally:
+        engine.dispose()
+
+
 def check_schema(bind: Bind, heads: set[str] | frozenset[str], known: Collection[str]) -> bool:
     """Whether the store must be upgraded to ``heads``: False when it is at them, True when
     it is at older revisions of these scripts. A store with no migration history, or at a

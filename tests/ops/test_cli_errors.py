@@ -105,3 +105,20 @@ def test_a_lock_timeout_is_one_line(held_store: tuple[str, Engine], tmp_path: Pa
         )
     line = _one_line(done, "store_lock_timeout")
     assert "另一次运行" in line and "JZPLAN_LOCK_TIMEOUT_SECONDS" in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--period", "2013-06"],
+        ["deadline", "--period", "2013-06"],
+        ["backfill", "--start", "2013-01", "--end", "2013-02"],
+    ],
+)
+def test_a_flow_command_checks_the_store_before_prefect_starts(
+    args: list[str], tmp_path: Path
+) -> None:
+    """A mistyped SQLite path: the one line, not a temporary Prefect server's log around it."""
+    line = _one_line(_jzplan(args, tmp_path), "store_missing")
+    assert str(tmp_path / "none") in line
+    assert not (tmp_path / "none").exists()
