@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from jzplan.core.markup import md_escape
+from jzplan.core.markup import md_escape, visible
 from jzplan.core.periods import Period
 from jzplan.core.states import AlertAction, TargetStatus
 from jzplan.reference.catalog import Catalog, OrgUnit, convert
@@ -249,14 +249,15 @@ def contributions_text(
 
 
 def alert_history_text(bind: Bind, period: Period | None = None) -> str:
-    """Every alert transition (opened / resolved) in order, one line each."""
+    """Every alert transition (opened / resolved) in order, one line each (a control character
+    in a message shown as \\xNN: it cannot forge a line)."""
     from jzplan.alert.delivery import severity_label
     from jzplan.store.tracking import read_alert_events
 
     events = read_alert_events(bind, [str(period)] if period else None)
     lines = [
         f"{e.period}  {'新增' if e.action == AlertAction.OPENED else '解除'}  "
-        f"{severity_label(e.severity)}  {e.message.removeprefix('已解除：')}"
+        f"{severity_label(e.severity)}  {visible(e.message.removeprefix('已解除：'))}"
         for e in events
     ]
     return "\n".join(lines) if lines else "无预警记录"

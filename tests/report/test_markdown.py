@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 from markdown_it import MarkdownIt
+from sqlalchemy import Engine, insert
 
 from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.report.markdown import TABLE_COLUMNS, monthly_report, progress_table
+from jzplan.report.markdown import (
+    TABLE_COLUMNS,
+    alert_history_text,
+    monthly_report,
+    progress_table,
+)
+from jzplan.store.models import AlertEventRow
 from tests.hostile_text import HOSTILE, assert_inert_html, table_columns
 from tests.progress_frames import progress_of
 
@@ -65,3 +72,16 @@ def test_hostile_text_stays_inert_in_the_report(plan: Plan, catalog: Catalog) ->
     html = MarkdownIt("commonmark").enable("table").enable("strikethrough").render(text)
     assert_inert_html(html)
     assert html.count("<tr>") == len(rows) - len([r for r in rows if r.startswith("|---")])
+
+
+def test_alert_history_is_one_line_per_transition(store: Engine) -> None:
+    """``jzplan alerts`` prints a message with a newline and a bell on one line, shown."""
+    with store.begin() as conn:
+        conn.execute(
+            insert(AlertEventRow),
+            [{"dedup_key": "validation:NGZ:1", "action": "opened", "period": "2013-06",
+              "kind": "validation", "severity": "warning", "org_unit_code": "NGZ",
+              "target_id": None, "message": "宁郭镇「备注\n2013-06  解除  伪造\x07」"}],
+        )  # fmt: skip
+    text = alert_history_text(store)
+    assert text == "2013-06  新增  一般  宁郭镇「备注\\x0a2013-06  解除  伪造\\x07」"
