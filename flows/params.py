@@ -11,7 +11,7 @@ from typing import Annotated
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from jzplan.core.periods import Period
+from jzplan.core.periods import Period, parse_period
 
 # YYYY-MM, a real month
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -27,7 +27,7 @@ def scheduled_start() -> datetime:
 def period_param(value: str | None, default: Callable[[], Period] | None = None) -> Period:
     """A flow's month parameter as a Period; ``default()`` when it is left empty."""
     if value:
-        return Period.parse(value)
+        return parse_period(value)
     if default is None:
         raise ValueError("a month (YYYY-MM) is required")
     return default()

@@ -14,6 +14,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
+from jzplan.core.files import write_atomic
 from jzplan.core.periods import Period
 from jzplan.month.loading import IngestOutcome
 from jzplan.month.refresh import PeriodOutcome
@@ -84,8 +85,7 @@ def publish(
         outcome.missing_units,
         data.open_alerts,
     )
-    path = stem.with_suffix(".md")
-    path.write_text(markdown, encoding="utf-8")
+    path = write_atomic(stem.with_suffix(".md"), markdown)
     create_link_artifact(
         key=f"report-{period}",
         link=html_link,

@@ -21,6 +21,7 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from jzplan.core.markup import md_escape
 from jzplan.core.states import AlertAction, AlertKey, AlertSeverity, TargetStatus
 from jzplan.store import tracking
 from jzplan.store.db import Bind
@@ -160,12 +161,12 @@ def digest(events: Sequence[AlertEvent], title: str = "焦作新区目标跟踪�
     for e in resolved:
         if e.target_id and any(o.target_id == e.target_id for o in opened):
             changed_from[e.target_id] = _target_status(e)
-    periods = sorted({e.period for e in events})
+    periods = sorted({md_escape(e.period) for e in events})
     lines = [f"### {title}（{'、'.join(periods)}）", ""]
     if opened:
         lines.append(f"**新增或变化 {len(opened)} 条**")
         for e in opened:
-            text = e.message
+            text = md_escape(e.message)
             if e.target_id in changed_from:
                 before, now = changed_from[e.target_id], _target_status(e)
                 text += f"（由{before.label if before else ''}转为{now.label if now else ''}）"
@@ -174,7 +175,7 @@ def digest(events: Sequence[AlertEvent], title: str = "焦作新区目标跟踪�
     plain_resolved = [e for e in resolved if e.target_id not in changed_from]
     if plain_resolved:
         lines.append(f"**已解除 {len(plain_resolved)} 条**")
-        lines += [f"- {e.message.removeprefix('已解除：')}" for e in plain_resolved]
+        lines += [f"- {md_escape(e.message.removeprefix('已解除：'))}" for e in plain_resolved]
         lines.append("")
     return f"{title}（{'、'.join(periods)}）", "\n".join(lines).rstrip() + "\n"
 

@@ -5,11 +5,12 @@ Flows are imported only when needed."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from jzplan.cli import validation as validation_cli
 from jzplan.core.errors import OperatorError
-from jzplan.core.periods import Period
+from jzplan.core.periods import Period, parse_period
 from jzplan.core.settings import Settings
 from jzplan.ingest import template
 
@@ -82,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(argv)
     except OperatorError as exc:
-        # a broken environment or a bad parameter: its one line, no traceback
+        # a broken environment or a bad parameter: its one line, no traceback (JZPLAN_DEBUG=1
+        # shows it)
+        if os.environ.get("JZPLAN_DEBUG") == "1":
+            raise
         print(str(exc), file=sys.stderr)
         return 2
 
@@ -97,18 +101,25 @@ def _dispatch(argv: list[str] | None) -> int:
     back.add_argument("--start", required=True)
     back.add_argument("--end", required=True)
     prog = sub.add_parser("progress", help="打印某月的目标进度表")
-    prog.add_argument("--period", required=True, type=Period.parse)
+    prog.add_argument("--period", required=True, type=parse_period)
     rep = sub.add_parser("report", help="重新生成某月的 HTML 月报与 Excel 报表（读库，不运行流程）")
-    rep.add_argument("--period", required=True, type=Period.parse)
+    rep.add_argument("--period", required=True, type=parse_period)
     rep.add_argument("--out", help="输出目录，默认 JZPLAN_REPORT_DIR")
     alerts = sub.add_parser("alerts", help="打印预警记录（新增、解除），可按报告期筛选")
-    alerts.add_argument("--period", type=Period.parse, help="只看某月 YYYY-MM 的变化")
+    alerts.add_argument("--period", type=parse_period, help="只看某月 YYYY-MM 的变化")
     dl = sub.add_parser("deadline", help="运行月报截止检查 deadline-check")
     dl.add_argument("--period", help="报告期 YYYY-MM，默认刚到截止时间的月份")
     sub.add_parser("automations", help="创建或更新 Prefect 通知自动化（幂等）")
     validation_cli.add_parsers(sub)  # check-plan, warnings, explain
     template.add_parser(sub)  # the blank 月报 form of a unit and month
     args = parser.parse_args(argv)
+    for month in ("period", "start", "end"):  # flows take text: checked before one starts
+        if isinstance(getattr(args, month, None), str):
+            parse_period(getattr(args, month))
+    if args.command in ("run", "backfill", "deadline"):
+        from jzplan.store.db import check_store_reachable
+
+        check_store_reachable(Settings().database_url)
 
     if args.command == "init":
         return _init()

@@ -7,7 +7,7 @@ import argparse
 import sys
 from datetime import date
 
-from jzplan.core.periods import Period
+from jzplan.core.periods import parse_period
 from jzplan.core.settings import Settings
 
 COMMANDS = ("check-plan", "warnings", "explain")
@@ -18,10 +18,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "check-plan", help="检查年度计划自身的一致性（总量与增速、同指标目标、分项与合计）"
     )
     warn = sub.add_parser("warnings", help="列出某月等待情况说明的校验提示")
-    warn.add_argument("--period", required=True, type=Period.parse)
+    warn.add_argument("--period", required=True, type=parse_period)
     ex = sub.add_parser("explain", help="登记某单位对一项校验提示的情况说明（上报说明）")
     ex.add_argument("--unit", required=True, help="单位代码，如 NGZ")
-    ex.add_argument("--period", required=True, type=Period.parse, help="报告期 YYYY-MM")
+    ex.add_argument("--period", required=True, type=parse_period, help="报告期 YYYY-MM")
     ex.add_argument("--indicator", required=True, help="指标代码，如 fai")
     ex.add_argument("--rule", help="规则代码（如 mom_jump），默认该指标的全部提示")
     ex.add_argument("--text", required=True, help="说明内容，如：新企业投产")

@@ -58,3 +58,16 @@ def period_range(start: Period, end: Period) -> list[Period]:
     while out[-1] < end:
         out.append(out[-1].next())
     return out
+
+
+def parse_period(text: str, name: str = "报告期") -> Period:
+    """An operator's month (a CLI argument, a flow parameter) as a Period; a bad one raises
+    OperatorError ``bad_period``, one line saying what is expected."""
+    from jzplan.core.errors import OperatorError
+
+    try:
+        return Period.parse(text)
+    except ValueError:
+        raise OperatorError(
+            "bad_period", f"{name}“{text}”不是有效的月份：应写作 YYYY-MM（月份 01–12），如 2013-06"
+        ) from None

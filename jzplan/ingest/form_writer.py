@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import tostring
 
+from jzplan.core.files import write_atomic
 from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog, convert
 
@@ -205,7 +206,8 @@ def _write_footer(ws: Worksheet, r: int, filed_by: str, filed_on: date | None) -
 
 
 def save_workbook(wb: openpyxl.Workbook, path: Path, *, creator: str) -> None:
-    """Save with fixed timestamps, so the same workbook gives the same bytes."""
+    """Save with fixed timestamps, so the same workbook gives the same bytes; atomically (a
+    failure leaves the previous file)."""
     wb.properties.creator = creator
     wb.properties.lastModifiedBy = creator
     wb.properties.created = FIXED_TIMESTAMP
@@ -213,8 +215,7 @@ def save_workbook(wb: openpyxl.Workbook, path: Path, *, creator: str) -> None:
     wb.save(buffer)
     wb.properties.modified = FIXED_TIMESTAMP  # save() stamps "now"; core.xml is rewritten below
     core_xml = tostring(wb.properties.to_tree())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(normalize_zip(buffer.getvalue(), {"docProps/core.xml": core_xml}))
+    write_atomic(path, normalize_zip(buffer.getvalue(), {"docProps/core.xml": core_xml}))
 
 
 def normalize_zip(data: bytes, replace: Mapping[str, bytes]) -> bytes:

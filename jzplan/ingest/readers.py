@@ -29,6 +29,9 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm", ".xls", ".csv", ".parqu
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# A password-protected xlsx is an OLE2 (CFB) container holding these two streams (MS-OFFCRYPTO)
+_ENCRYPTED_STREAMS: tuple[str, ...] = ("EncryptionInfo", "EncryptedPackage")
+ENCRYPTED_MESSAGE = "文件设置了打开密码（已加密），无法读取：请去掉密码后重新保存并报送"
 # Labels every monthly form carries; a decoding that shows none of them is a wrong one.
 FORM_LABELS: tuple[str, ...] = ("指标名称", "填报单位", "报告期", "计量单位", "累计", "月报")
 # Tried in order after a BOM check; GB18030 decodes GBK and GB2312 files too.
@@ -86,6 +89,10 @@ class LimitError(ReadError):
         self.row = row
 
 
+class EncryptedFileError(ReadError):
+    code = "encrypted_file"
+
+
 @dataclass(frozen=True, slots=True)
 class Workbook:
     """What a reader made of a file: its format (xlsx|xls|csv), text encoding, sheets."""
@@ -108,10 +115,26 @@ def detect_format(data: bytes, suffix: str) -> str:
     if data.startswith(_ZIP_MAGIC):
         return "xlsx"
     if data.startswith(_OLE2_MAGIC):
+        if all(has_cfb_entry(data, name) for name in _ENCRYPTED_STREAMS):
+            raise EncryptedFileError(ENCRYPTED_MESSAGE)
         return "xls"
     if data.startswith(b"PAR1"):
         return "parquet"
     return "csv"
+
+
+def has_cfb_entry(data: bytes, name: str) -> bool:
+    """Whether an OLE2 (CFB) file has a directory entry ``name``: entries are 128 bytes,
+    aligned on 128 in the file, the name in UTF-16LE followed at byte 64 by its length in bytes
+    (with the terminating NUL)."""
+    wanted = name.encode("utf-16-le") + b"\0\0"
+    size = len(wanted).to_bytes(2, "little")
+    at = data.find(wanted)
+    while at != -1:
+        if at % 128 == 0 and data[at + 64 : at + 66] == size:
+            return True
+        at = data.find(wanted, at + 1)
+    return False
 
 
 def read_workbook(data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS) -> Workbook:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from jzplan.core.limits import DEFAULT_LIMITS, Limits
 from jzplan.core.periods import Period
@@ -16,7 +17,14 @@ from jzplan.core.states import IngestStatus, IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.ingest.inbox import scan_batch, sha256_of, source_path_of
 from jzplan.ingest.regular_files import InboxRefusal, escape_name
-from jzplan.month.prepare import PreparedFile, fitted, prepare_file, row_lengths, stored_names
+from jzplan.month.prepare import (
+    PreparedFile,
+    crashed,
+    fitted,
+    prepare_file,
+    row_lengths,
+    stored_names,
+)
 from jzplan.reference.catalog import Catalog
 from jzplan.store.bulk_load import find_bulk_file, load_bulk
 from jzplan.store.db import Bind, transaction
@@ -151,7 +159,12 @@ def load_form(
         and validator is not None
         and not any(i.severity == IssueSeverity.ERROR for i in issues)
     ):
-        against_store = validate_against_store(conn, parsed, validator, outlier)
+        try:
+            against_store = validate_against_store(conn, parsed, validator, outlier)
+        except SQLAlchemyError:
+            raise  # the month's transaction fails with its real cause, no retry inside it
+        except Exception as exc:  # the suite crashed on this file: it is rejected, with why
+            issues.extend(crashed(prepared, exc).issues)
     if against_store is not None:
         issues.extend(against_store.issues)
         results.extend(r.as_row() for r in against_store.results)
@@ -212,10 +225,17 @@ def load_bulk_file(
         prepared.error_rows, np.asarray(bad_lines, dtype=np.int64) - first_line
     ).astype(np.int64)
     if validator is not None and not (rowless or parsed.frame.empty):
-        against_store = validate_against_store(conn, parsed, validator, outlier)
-        issues.extend(against_store.issues)
-        results.extend(r.as_row() for r in against_store.results)
-        error_rows = np.union1d(error_rows, against_store.error_rows).astype(np.int64)
+        try:
+            against_store = validate_against_store(conn, parsed, validator, outlier)
+        except SQLAlchemyError:
+            raise  # the month's transaction fails with its real cause, no retry inside it
+        except Exception as exc:  # the suite crashed on this file: rejected whole, with why
+            issues.extend(crashed(prepared, exc).issues)
+            rowless = True
+        else:
+            issues.extend(against_store.issues)
+            results.extend(r.as_row() for r in against_store.results)
+            error_rows = np.union1d(error_rows, against_store.error_rows).astype(np.int64)
         errors = [i for i in issues if i.severity == IssueSeverity.ERROR]
     names = _names(prepared)
     loaded = load_bulk(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import cast
 
 import numpy as np
+from sqlalchemy.exc import SQLAlchemyError
 
 from jzplan.core.limits import DEFAULT_LIMITS, Limits
 from jzplan.core.periods import Period
@@ -30,6 +31,9 @@ from jzplan.validate.results import ValidationReport
 from jzplan.validate.shared import FileValidator
 from jzplan.validate.store_checks import validate_many_against_store
 from jzplan.validate.validator import SubmissionValidator
+
+# The code of a file rejected because the program failed on it (not the file's fault alone)
+INTERNAL_ERROR = "internal_error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +142,42 @@ def prepare_file(
         archived_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     write_metadata(archived, meta)
+    try:
+        return _parse_and_validate(
+            PreparedFile(path, sha, archived, size_bytes=len(data), file_format=file_format),
+            data, catalog, validator, arrival, defer, limits,
+        )  # fmt: skip
+    except Exception as exc:  # a crash on one file rejects that file, not the month
+        return crashed(PreparedFile(path, sha, archived, size_bytes=len(data),
+                                    file_format=file_format), exc)  # fmt: skip
+
+
+def crashed(prepared: PreparedFile, exc: Exception) -> PreparedFile:
+    """``prepared`` rejected with ``internal_error``: parsing or validating it raised ``exc``
+    (a bug or an input nothing foresaw); the file keeps its submission row and this reason."""
+    path = prepared.path
+    issue = SubmissionIssue(
+        INTERNAL_ERROR,
+        f"处理本文件时程序出错（{type(exc).__name__}），文件已存档、未入库：请联系系统管理员",
+        file=escape_name(path.name),
+    )
+    parsed = ParsedSubmission(path=path, sha256=prepared.sha256, org_unit=None, period=None)
+    parsed.issues.append(issue)
+    return replace(prepared, parsed=parsed, issues=(issue,), pending=False)
+
+
+def _parse_and_validate(
+    base: PreparedFile,
+    data: bytes,
+    catalog: Catalog,
+    validator: FileValidator,
+    arrival: Period | None,
+    defer: bool,
+    limits: Limits = DEFAULT_LIMITS,
+) -> PreparedFile:
+    """Parse an archived file and, unless deferred, run its file suites."""
+    path, sha, archived = base.path, base.sha256, base.archive_path
+    file_format = base.file_format
     bulk = is_bulk(data, path.suffix)
     too_long = name_issues(path, archived, row_lengths(bulk))
     if bulk:
@@ -173,7 +213,16 @@ def validate_prepared(
     if not todo:
         return out
     parsed = [cast(ParsedSubmission, prepared[i].parsed) for i in todo]
-    for i, report in zip(todo, validate_files(validator, parsed), strict=True):
+    try:
+        reports = validate_files(validator, parsed)
+    except Exception:  # one file crashes the batch's suites: each file on its own, below
+        for i in todo:
+            try:
+                out[i] = _with_report(prepared[i], validator.validate(parsed[todo.index(i)]))
+            except Exception as exc:
+                out[i] = crashed(prepared[i], exc)
+        return out
+    for i, report in zip(todo, reports, strict=True):
         out[i] = _with_report(prepared[i], report)
     return out
 
@@ -233,8 +282,12 @@ def validate_history(
     ]
     out: list[ValidationReport | None] = [None] * len(prepared)
     parsed = [cast(ParsedSubmission, prepared[i].parsed) for i in todo]
-    for i, report in zip(
-        todo, validate_many_against_store(bind, parsed, validator, outlier), strict=True
-    ):
+    try:
+        reports = validate_many_against_store(bind, parsed, validator, outlier)
+    except SQLAlchemyError:
+        raise  # the month's transaction fails with its real cause
+    except Exception:  # a crash on one file: each file's suite runs as it is loaded instead
+        return out
+    for i, report in zip(todo, reports, strict=True):
         out[i] = report
     return out

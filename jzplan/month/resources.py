@@ -13,6 +13,7 @@ from jzplan.core.settings import Settings
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import Plan, load_plan
 from jzplan.store.db import (
+    check_reachable,
     check_schema,
     check_store_exists,
     make_engine,
@@ -59,6 +60,7 @@ def open_resources(settings: Settings) -> Resources:
     check_store_exists(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
+        check_reachable(engine)
         # Under the store lock, so two runs do not both upgrade the schema.
         with locked_transaction(engine, timeout=settings.lock_timeout_seconds) as conn:
             # at head, an upgrade would read every script: compare first

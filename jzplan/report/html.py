@@ -15,6 +15,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 from jzplan.alert.delivery import severity_label
+from jzplan.core.files import write_atomic
+from jzplan.core.markup import visible
 from jzplan.core.states import TargetStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import GROUPS, Plan
@@ -185,7 +187,7 @@ def _timeliness_grid(data: ReportData, catalog: Catalog) -> list[dict[str, objec
                         "period": r["period"],
                         "state": r["state"],
                         "label": TIMELINESS_LABELS[r["state"]],
-                        "detail": r["detail"],
+                        "detail": visible(r["detail"]),
                     }
                     for r in mine.to_dict("records")
                 ],
@@ -200,7 +202,7 @@ def _alert_rows(frame: pd.DataFrame, catalog: Catalog) -> list[dict[str, str]]:
         {
             "unit": names.get(str(r["org_unit"]), "—") if present(r["org_unit"]) else "—",
             "severity": severity_label(str(r["severity"])),
-            "message": str(r["message"]),
+            "message": visible(r["message"]),  # a file name's control characters as \\xNN
             "since": str(r["first_seen"]),
         }
         for r in frame.to_dict("records")
@@ -223,7 +225,10 @@ def render_report(data: ReportData, plan: Plan, catalog: Catalog) -> str:
         {
             "name": g,
             "rows": [
-                {"cells": cells, "status": str(status_of.get(cells["编号"], TargetStatus.NO_DATA))}
+                {
+                    "cells": {k: visible(v) for k, v in cells.items()},
+                    "status": str(status_of.get(cells["编号"], TargetStatus.NO_DATA)),
+                }
                 for cells in table[g]
             ],
         }
@@ -267,7 +272,5 @@ def render_report(data: ReportData, plan: Plan, catalog: Catalog) -> str:
 
 
 def write_report(data: ReportData, plan: Plan, catalog: Catalog, path: Path) -> Path:
-    """Write the month's HTML report to ``path`` (UTF-8) and return it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(data, plan, catalog), encoding="utf-8")
-    return path
+    """Write the month's HTML report to ``path`` (UTF-8, atomically) and return it."""
+    return write_atomic(path, render_report(data, plan, catalog))

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from jzplan.core.markup import md_escape, visible
 from jzplan.core.periods import Period
 from jzplan.core.states import AlertAction, TargetStatus
 from jzplan.reference.catalog import Catalog, OrgUnit, convert
@@ -77,7 +78,7 @@ def progress_table(plan: Plan, catalog: Catalog, progress: pd.DataFrame) -> str:
             continue
         out += [f"### {group}", "", f"| {header} |", "|" + "---|" * len(TABLE_COLUMNS)]
         for cells in by_group[group]:
-            out.append("| " + " | ".join(cells[c].replace("|", "/") for c in TABLE_COLUMNS) + " |")
+            out.append("| " + " | ".join(md_escape(cells[c]) for c in TABLE_COLUMNS) + " |")
         out.append("")
     return "\n".join(out)
 
@@ -183,12 +184,13 @@ def contribution_table(
         return ""
     units, rows = contribution_rows(plan, catalog, contributions, progress)
     lines = [
-        "| 编号 | 目标 | 合计 | " + " | ".join(u.name for u in units) + " |",
+        "| 编号 | 目标 | 合计 | " + " | ".join(md_escape(u.name) for u in units) + " |",
         "|---|---|---|" + "---|" * len(units),
     ]
     for row in rows:
-        cells = " | ".join(row.shares[u.code] for u in units)
-        lines.append(f"| {row.target.id} | {row.target.label} | {row.total} | {cells} |")
+        cells = " | ".join(md_escape(row.shares[u.code]) for u in units)
+        head = " | ".join(md_escape(c) for c in (row.target.id, row.target.label, row.total))
+        lines.append(f"| {head} | {cells} |")
     return "\n".join(lines) + "\n"
 
 
@@ -208,9 +210,9 @@ def monthly_report(
     """The whole report of a month: summary, alerts, then the progress tables."""
     counts = status_counts(progress)
     summary = "，".join(f"{k} {v} 项" for k, v in counts.items())
-    missing = "、".join(catalog.unit(u).name for u in missing_units) or "无"
+    missing = "、".join(md_escape(catalog.unit(u).name) for u in missing_units) or "无"
     lines = [
-        f"# 焦作新区 {plan.year} 年目标进度（{period.label}）",
+        f"# 焦作新区 {plan.year} 年目标进度（{md_escape(period.label)}）",
         "",
         f"- 时间进度：{period.year_fraction * 100:.1f}%（线性，时间过半、任务过半）；"
         "季节进度按上年同月累计占全年比重",
@@ -222,7 +224,7 @@ def monthly_report(
     if len(open_alerts):
         lines += ["## 预警", ""]
         lines += [
-            f"- {m}（自 {f} 起）"
+            f"- {md_escape(m)}（自 {md_escape(f)} 起）"
             for m, f in open_alerts[["message", "first_seen"]].itertuples(index=False)
         ]
         lines.append("")
@@ -247,14 +249,15 @@ def contributions_text(
 
 
 def alert_history_text(bind: Bind, period: Period | None = None) -> str:
-    """Every alert transition (opened / resolved) in order, one line each."""
+    """Every alert transition (opened / resolved) in order, one line each (a control character
+    in a message shown as \\xNN: it cannot forge a line)."""
     from jzplan.alert.delivery import severity_label
     from jzplan.store.tracking import read_alert_events
 
     events = read_alert_events(bind, [str(period)] if period else None)
     lines = [
         f"{e.period}  {'新增' if e.action == AlertAction.OPENED else '解除'}  "
-        f"{severity_label(e.severity)}  {e.message.removeprefix('已解除：')}"
+        f"{severity_label(e.severity)}  {visible(e.message.removeprefix('已解除：'))}"
         for e in events
     ]
     return "\n".join(lines) if lines else "无预警记录"

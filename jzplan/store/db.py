@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 
 from jzplan.core.errors import OperatorError
 
@@ -81,6 +82,48 @@ def check_store_exists(url: str | URL) -> None:
     )
 
 
+# What a driver's connection error says → what the operator reads
+_CONNECT_REASONS = (
+    ('role "', "数据库用户不存在"),
+    ("does not exist", "数据库不存在"),
+    ("connection refused", "连接被拒绝（数据库服务未运行，或主机、端口不对）"),
+    ("password authentication failed", "用户名或密码不对"),
+    ("no password supplied", "缺少密码"),
+    ("could not translate host name", "主机名无法解析"),
+    ("name or service not known", "主机名无法解析"),
+    ("timeout", "连接超时"),
+    ("unable to open database file", "数据库文件无法打开"),
+)
+
+
+def check_reachable(engine: Engine) -> None:
+    """Connect once: a database that refuses (no server on the port, a wrong database name or
+    password) raises OperatorError ``database_unreachable``, one line naming the URL (no
+    password) and the reason, instead of the driver's traceback."""
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        said = " ".join(str(exc.orig or exc).split())
+        reason = next((r for key, r in _CONNECT_REASONS if key in said.lower()), said[:200])
+        raise OperatorError(
+            "database_unreachable",
+            f"无法连接数据库 {shown_url(engine.url)}：{reason}；"
+            "请检查 JZPLAN_DATABASE_URL 与数据库服务",
+        ) from exc
+
+
+def check_store_reachable(url: str | URL) -> None:
+    """Before a flow starts: the store exists (``check_store_exists``) and its database
+    answers (``check_reachable``), so the operator reads the one line, not a flow's log."""
+    check_store_exists(url)
+    engine = make_engine(url)
+    try:
+        check_reachable(engine)
+    finally:
+        engine.dispose()
+
+
 def check_schema(bind: Bind, heads: set[str] | frozenset[str], known: Collection[str]) -> bool:
     """Whether the store must be upgraded to ``heads``: False when it is at them, True when
     it is at older revisions of these scripts. A store with no migration history, or at a
@@ -116,6 +159,7 @@ def init_store(url: str | URL, *, timeout: float = 600.0) -> set[str]:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     try:
+        check_reachable(engine)
         with locked_transaction(engine, timeout=timeout) as conn:
             if current_heads(conn) != script_heads():
                 migrate(conn)

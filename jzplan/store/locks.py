@@ -22,16 +22,27 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from jzplan.core.errors import OperatorError
+
 T = TypeVar("T")
 
 # First half of the advisory lock key; the second is a hash of the schema name.
 LOCK_CLASS_ID = 0x6A7A  # "jz"
 
 
-class StoreLockTimeout(RuntimeError):
-    """Another run held the store's write lock for longer than the timeout."""
+class StoreLockTimeout(OperatorError):
+    """Another run held the store's write lock for longer than the timeout: one line for the
+    operator (the driver's error is the exception's cause)."""
 
-    code = "store_lock_timeout"
+    def __init__(self, message: str) -> None:
+        super().__init__("store_lock_timeout", message)
+
+
+def lock_timeout_message(timeout: float) -> str:
+    return (
+        f"数据库正被另一次运行占用，等待 {timeout:g} 秒仍未释放：请等它结束后重试"
+        "（等待时长由 JZPLAN_LOCK_TIMEOUT_SECONDS 设定）"
+    )
 
 
 @contextmanager
@@ -48,7 +59,7 @@ def locked_transaction(engine: Engine, *, timeout: float = 600.0) -> Iterator[Co
                     try:
                         conn.exec_driver_sql("BEGIN IMMEDIATE")
                     except OperationalError as exc:
-                        raise StoreLockTimeout(f"store locked by another run: {exc}") from exc
+                        raise StoreLockTimeout(lock_timeout_message(timeout)) from exc
                     yield conn
             finally:
                 conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous or 0)}")
@@ -62,7 +73,7 @@ def locked_transaction(engine: Engine, *, timeout: float = 600.0) -> Iterator[Co
                         {"cls": LOCK_CLASS_ID},
                     )
                 except OperationalError as exc:
-                    raise StoreLockTimeout(f"store locked by another run: {exc}") from exc
+                    raise StoreLockTimeout(lock_timeout_message(timeout)) from exc
                 conn.execute(text("SET LOCAL lock_timeout = 0"))
                 yield conn
         else:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Table, func, insert, select
 
+from jzplan.core.markup import md_escape
 from jzplan.core.periods import Period
 from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
@@ -380,5 +381,5 @@ def batch_markdown(
         lines.append("")
     lines.append(f"规则 {len(rows)} 条，未通过的规则 {rules_failed(rows)} 条。")
     if waiting:
-        lines += ["", "## 待报送情况说明", ""] + [f"- {message}" for message in waiting]
+        lines += ["", "## 待报送情况说明", ""] + [f"- {md_escape(message)}" for message in waiting]
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 from jzplan.alert.delivery import (
     Channel,
@@ -21,6 +22,7 @@ from jzplan.alert.delivery import (
 )
 from jzplan.store.tracking import AlertEvent
 from tests.alert.receivers import http_receiver, smtp_receiver
+from tests.hostile_text import HOSTILE, assert_inert_html
 
 EVENTS = [
     AlertEvent(1, "target:A03:behind", "opened", "2013-06", "target_status", "critical", "JZXQ",
@@ -160,3 +162,32 @@ def test_emitter_is_injected_one_event_per_transition() -> None:
     ]  # fmt: skip
     assert seen[0][1]["prefect.resource.id"] == "jzplan.alert.target:A03:behind"
     assert seen[0][1]["jzplan.severity"] == "critical" and seen[0][2]["period"] == "2013-06"
+
+
+def test_hostile_messages_reach_the_robots_inert() -> None:
+    """Alert messages quoting a sender's text, delivered to DingTalk and WeCom receivers: one
+    list line each, no tag, link or emphasis when the received Markdown is rendered."""
+    events = [
+        AlertEvent(10 + i, f"validation:NGZ:{i}", "opened", "2013-06", "validation",
+                   "critical", "NGZ", None, f"宁郭镇「{text}」")
+        for i, text in enumerate(HOSTILE)
+    ]  # fmt: skip
+    with http_receiver() as http:
+        env = {"DING": f"{http.url}/robot/send", "WECOM": f"{http.url}/cgi-bin/webhook/send"}
+        channels = [
+            _channel(name="ding", type="dingtalk", url={"env": "DING"}),
+            _channel(name="wecom", type="wecom", url={"env": "WECOM"}),
+        ]
+        results = notify(events, channels, env_resolver(env))
+        assert [r.status for r in results] == ["sent", "sent"]
+        received = {r.path: r.body for r in http.requests}
+    ding = received["/robot/send"]["markdown"]["text"]
+    wecom = received["/cgi-bin/webhook/send"]["markdown"]["content"]
+    for body in (ding, wecom):
+        items = [line for line in body.splitlines() if line.startswith("- ")]
+        assert len(items) == len(HOSTILE)
+        assert all(line.startswith("- 【严重】宁郭镇「") for line in items)
+        assert "<script" not in body and "<!--" not in body and "](" not in body
+        rendered = MarkdownIt("commonmark").enable("strikethrough").render("\n".join(items))
+        assert_inert_html(rendered)  # the digest's own **新增** aside
+        assert rendered.count("<li>") == len(HOSTILE)

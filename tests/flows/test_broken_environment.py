@@ -126,3 +126,30 @@ def test_bad_status_values_are_located_and_the_month_goes_on(flow_env: Path) -> 
     finally:
         engine.dispose()
     assert Period.parse(summary["period"]) == Period(2013, 6)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("run", ["deadline", "monthly"])
+def test_a_refused_database_fails_the_run_with_its_one_line(
+    run: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The flow run's failure message is the operator's line, not the driver's traceback."""
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/jzplan"
+    monkeypatch.setenv("JZPLAN_DATABASE_URL", url)
+    monkeypatch.setenv("JZPLAN_REPORT_DIR", str(tmp_path / "reports"))
+    (tmp_path / "inbox" / "2013-06").mkdir(parents=True)
+    flow = deadline_check if run == "deadline" else monthly_progress
+    state = flow(period="2013-06", inbox_dir=str(tmp_path / "inbox"), return_state=True)
+    assert state.is_failed()
+    message = state.message or ""
+    assert "[database_unreachable]" in message and "连接被拒绝" in message, message
+    assert "\n" not in message
+    with pytest.raises(OperatorError):
+        state.result()

@@ -1,0 +1,33 @@
+"""Writing an output file whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# A report is read by whoever serves the report folder; the process's umask is not read
+# (os.umask sets it to read it, which is not safe beside threads)
+REPORT_FILE_MODE = 0o644
+
+
+def write_atomic(target: Path, data: bytes | str, *, mode: int = REPORT_FILE_MODE) -> Path:
+    """``data`` (text as UTF-8) to ``target`` through a temporary name in the same folder,
+    renamed over ``target`` only once it is complete and flushed to disk: a failure (a full
+    disk, an exception) removes the temporary file and leaves the previous ``target`` as it
+    was; a reader never sees a half-written file."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.chmod(mode)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
