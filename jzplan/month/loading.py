@@ -19,7 +19,7 @@ from jzplan.ingest.regular_files import InboxRefusal, escape_name
 from jzplan.month.prepare import PreparedFile, fitted, prepare_file, row_lengths, stored_names
 from jzplan.reference.catalog import Catalog
 from jzplan.store.bulk_load import find_bulk_file, load_bulk
-from jzplan.store.currency import Reason, Standing
+from jzplan.store.currency import STALE_CODE, Reason, Standing
 from jzplan.store.db import Bind, transaction
 from jzplan.store.lifecycle import accept_submission
 from jzplan.store.models import SubmissionRow
@@ -202,29 +202,32 @@ def ingest_status(standing: Standing) -> IngestStatus:
 
 def restate(conn: Connection, outcomes: Sequence[IngestOutcome]) -> list[IngestOutcome]:
     """The batch's outcomes as the store ends them: a form accepted first and then held with
-    a batch-mate loaded after it is reported held, with its warning."""
+    a batch-mate loaded after it is reported held, one a later-filed batch-mate replaced is
+    reported stale, each with its warning."""
     ids = [o.submission_id for o in outcomes if o.status == IngestStatus.ACCEPTED]
-    held = dict(
-        conn.execute(
-            select(_submission.c.id, _submission.c.message).where(
-                _submission.c.id.in_([i for i in ids if i]),
-                _submission.c.status == SubmissionStatus.HELD,
-            )
-        ).tuples()
+    query = select(_submission.c.id, _submission.c.status, _submission.c.message).where(
+        _submission.c.id.in_([i for i in ids if i]),
+        _submission.c.status.in_((SubmissionStatus.HELD, SubmissionStatus.SUPERSEDED)),
     )
+    moved: dict[int, tuple[IngestStatus, str]] = {}
+    for i, status, message in conn.execute(query):
+        if status == SubmissionStatus.HELD:
+            moved[int(i)] = (IngestStatus.HELD, str(message or ""))
+        elif str(message or "").startswith(f"[{STALE_CODE}]"):  # not an identical batch-mate
+            moved[int(i)] = (IngestStatus.STALE, str(message))
     return [
         replace(
             o,
-            status=IngestStatus.HELD,
+            status=moved[o.submission_id][0],
             warnings=o.warnings + 1,
-            messages=(*o.messages, str(held[o.submission_id] or "")),
+            messages=(*o.messages, moved[o.submission_id][1]),
             inserted=0,
             updated=0,
             superseded=0,
             changes=0,
             supersedes=None,
         )
-        if o.status == IngestStatus.ACCEPTED and o.submission_id in held
+        if o.status == IngestStatus.ACCEPTED and o.submission_id in moved
         else o
         for o in outcomes
     ]

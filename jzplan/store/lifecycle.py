@@ -218,7 +218,9 @@ def _apply(
         issue = standing_issue(names[i], standing, current)
         if issue is not None:
             values["message"] = str(issue)
-        if standing.status == SubmissionStatus.ACCEPTED and before[i] == "received":
+        if standing.status == SubmissionStatus.HELD:  # never current: no version of its own
+            values["version"] = 1
+        elif standing.status == SubmissionStatus.ACCEPTED and before[i] == "received":
             values["version"] = 1 + sum(
                 1 for j, s in before.items() if j != i and s in ("accepted", "superseded")
             )

@@ -392,6 +392,23 @@ def rejected_submissions(bind: Bind, period: Period) -> list[tuple[str, str, str
         ]
 
 
+def held_submissions(bind: Bind, period: Period) -> dict[str, list[str]]:
+    """Units whose files of ``period`` are held against each other (有待确认): their names."""
+    query = (
+        select(_submission.c.org_unit_code, _submission.c.file_name)
+        .where(
+            _submission.c.period == period_key(period),
+            _submission.c.status == SubmissionStatus.HELD,
+        )
+        .order_by(_submission.c.file_name)
+    )
+    out: dict[str, list[str]] = {}
+    with connect(bind) as conn:
+        for unit, name in conn.execute(query):
+            out.setdefault(str(unit), []).append(str(name))
+    return out
+
+
 SUBMISSION_COLUMNS = (
     "org_unit", "period", "arrival_period", "status", "file_name", "version", "message",
 )  # fmt: skip
