@@ -187,6 +187,8 @@ def _log_outcome(outcome: IngestOutcome) -> None:
     if outcome.status in (IngestStatus.REJECTED, IngestStatus.REFUSED):
         for message in outcome.messages:
             logger.warning(message)
+    elif outcome.status in (IngestStatus.HELD, IngestStatus.STALE):  # why it is not current
+        logger.warning(outcome.messages[-1])
     logger.info(
         "%s：%s（单位 %s，报告期 %s，错误 %d，警告 %d）",
         outcome.file,
