@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import IngestStatus
 from jzplan.ingest.inbox import batch_folder
-from jzplan.month.loading import IngestOutcome, refused_outcome
+from jzplan.month.loading import IngestOutcome, load_order, refused_outcome, restate
 from jzplan.month.prepare import PreparedFile, history_groups
 from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources, open_resources
@@ -162,13 +162,16 @@ def load_month(
     recomputed, in the month's transaction ``conn``."""
     loaded: list[IngestOutcome] = []
     validator = untraversed(shared)
-    # history suites of files that cannot change each other's history run together
-    for group in history_groups(prepared):
+    received_at = datetime.now(UTC)  # the run's files are one receipt (jzplan.store.currency)
+    # history suites of files that cannot change each other's history run together; the
+    # files in load_order (name order; one unit's month by filing date): any order loads alike
+    for group in history_groups(load_order(prepared)):
         checked = check_history(untraversed(group), conn, res, validator, arrival)
         loaded += [
-            load(upstream(p), conn, res, validator, arrival, untraversed(against_store))
-            for p, against_store in zip(group, checked, strict=True)
+            load(upstream(p), conn, res, validator, arrival, untraversed(against), received_at)
+            for p, against in zip(group, checked, strict=True)
         ]
+    loaded = restate(conn, loaded)  # a form held after its batch-mate loaded is reported held
     # no retry inside the month's transaction: on PostgreSQL a failed statement aborts it and
     # a retry would hide the cause behind InFailedSqlTransaction; run_locked retries the month
     status = load_status.with_options(retries=0)(  # 进展, 排名: the run's GE context

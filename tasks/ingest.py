@@ -165,15 +165,17 @@ def load(
     validator: SharedValidator,
     arrival: Period,
     against_store: ValidationReport | None = None,
+    received_at: datetime | None = None,
 ) -> IngestOutcome:
     """Record and load (or reject) a prepared file in the caller's transaction; its history
-    suite's report ``against_store`` from ``check_history``."""
+    suite's report ``against_store`` from ``check_history``; ``received_at`` the run's one
+    receipt time (files of one run are one receipt: ``jzplan.store.currency``)."""
     with validator.exclusive() as checking:
         outcome = load_prepared(
             prepared,
             bind=conn,
             arrival=arrival,
-            received_at=datetime.now(UTC),
+            received_at=received_at or datetime.now(UTC),
             # else the history suite runs here, against the store inside the month's transaction
             validator=checking,
             outlier=outlier_settings(resources.settings),
@@ -188,6 +190,8 @@ def _log_outcome(outcome: IngestOutcome) -> None:
     if outcome.status in (IngestStatus.REJECTED, IngestStatus.REFUSED):
         for message in outcome.messages:
             logger.warning(message)
+    elif outcome.status in (IngestStatus.HELD, IngestStatus.STALE):  # why it is not current
+        logger.warning(outcome.messages[-1])
     logger.info(
         "%s：%s（单位 %s，报告期 %s，错误 %d，警告 %d）",
         outcome.file,

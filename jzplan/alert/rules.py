@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -87,9 +87,31 @@ def rejected_submission_alerts(
     ]
 
 
+def held_submission_alerts(
+    period: Period, held: Mapping[str, Sequence[str]], catalog: Catalog
+) -> list[Alert]:
+    """A unit whose files of the period are held against each other (unit → file names): its
+    month is 有待确认 until the office resends one with a later 填报日期 or withdraws one."""
+    return [
+        Alert(
+            key=AlertKey.held(unit, period),
+            kind=AlertKind.HELD_SUBMISSION,
+            severity=AlertSeverity.WARNING,
+            org_unit=unit,
+            target_id=None,
+            message=(
+                f"{catalog.unit(unit).name} {period} 月报有待确认：{'、'.join(files)} "
+                "填报日期相同而数字不同，均未采用；请该单位重新报送正确的一份（填报日期更晚）"
+                "或撤回其余"
+            ),
+        )
+        for unit, files in sorted(held.items())
+    ]
+
+
 def alert_period(key: AlertKey) -> str | None:
     """The reporting month a submission or validation alert is about; None for a target's."""
-    if key.family in ("missing", "rejected"):
+    if key.family in ("missing", "rejected", "held"):
         return key.parts[1]
     if key.family == "validation":
         return key.parts[0]

@@ -14,21 +14,38 @@ from jzplan.core.periods import Period
 
 
 class SubmissionStatus(StrEnum):
-    """A received file's life: received → rejected | accepted → superseded."""
+    """A received file's life: received → rejected | accepted → superseded; or held (有待确认):
+    checked, but another file of the same unit, month, filing date and batch says otherwise
+    (``jzplan.store.currency``)."""
 
     RECEIVED = "received"
     REJECTED = "rejected"
     ACCEPTED = "accepted"
     SUPERSEDED = "superseded"
+    HELD = "held"
+
+    @property
+    def label(self) -> str:
+        return {
+            SubmissionStatus.RECEIVED: "已收到",
+            SubmissionStatus.REJECTED: "已退回",
+            SubmissionStatus.ACCEPTED: "已采用",
+            SubmissionStatus.SUPERSEDED: "已被替代",
+            SubmissionStatus.HELD: "有待确认",
+        }[self]
 
 
+_S = SubmissionStatus
 # Every status and its allowed moves; staying put is always allowed (a rerun repeats the
-# same decision).
+# same decision). Within one batch a file accepted first may be held once its batch-mate
+# says otherwise, and the file current before the batch then is again (superseded → accepted);
+# a stale or identical file is superseded straight from received.
 TRANSITIONS: dict[SubmissionStatus, frozenset[SubmissionStatus]] = {
-    SubmissionStatus.RECEIVED: frozenset({SubmissionStatus.REJECTED, SubmissionStatus.ACCEPTED}),
-    SubmissionStatus.REJECTED: frozenset(),
-    SubmissionStatus.ACCEPTED: frozenset({SubmissionStatus.SUPERSEDED}),
-    SubmissionStatus.SUPERSEDED: frozenset(),
+    _S.RECEIVED: frozenset({_S.REJECTED, _S.ACCEPTED, _S.SUPERSEDED, _S.HELD}),
+    _S.REJECTED: frozenset(),
+    _S.ACCEPTED: frozenset({_S.SUPERSEDED, _S.HELD}),
+    _S.SUPERSEDED: frozenset({_S.ACCEPTED, _S.HELD}),
+    _S.HELD: frozenset({_S.SUPERSEDED}),
 }
 
 
@@ -55,6 +72,8 @@ class IngestStatus(StrEnum):
     REJECTED = "rejected"
     DUPLICATE = "duplicate"
     REFUSED = "refused"
+    HELD = "held"  # checked, but its batch-mate of the same date says otherwise: 有待确认
+    STALE = "stale"  # checked, but filed before the file that stays current: not taken
 
     @property
     def label(self) -> str:
@@ -63,6 +82,8 @@ class IngestStatus(StrEnum):
             IngestStatus.REJECTED: "已退回",
             IngestStatus.DUPLICATE: "重复文件，已忽略",
             IngestStatus.REFUSED: "已拒收",
+            IngestStatus.HELD: "有待确认",
+            IngestStatus.STALE: "未采用（已有填报日期更晚的报表）",
         }[self]
 
 
@@ -73,6 +94,7 @@ class Timeliness(StrEnum):
     LATE = "late"
     MISSING = "missing"
     REJECTED = "rejected"
+    HELD = "held"  # only files held against each other (jzplan.store.currency)
 
     @property
     def label(self) -> str:
@@ -81,6 +103,7 @@ class Timeliness(StrEnum):
             Timeliness.LATE: "迟报",
             Timeliness.MISSING: "未报",
             Timeliness.REJECTED: "退回",
+            Timeliness.HELD: "有待确认",
         }[self]
 
 
@@ -181,6 +204,7 @@ class AlertKind(StrEnum):
     MILESTONE_OVERDUE = "milestone_overdue"
     MISSING_SUBMISSION = "missing_submission"
     REJECTED_SUBMISSION = "rejected_submission"
+    HELD_SUBMISSION = "held_submission"  # a unit's month 有待确认: files say different things
     VALIDATION_WARNING = "validation_warning"
 
 
@@ -198,7 +222,7 @@ class AlertKey:
     ``validation:2013-03:NGZ:rule:indicator``); code builds and reads the fields, never the
     text."""
 
-    family: str  # target | missing | rejected | validation
+    family: str  # target | missing | rejected | held | validation
     parts: tuple[str, ...]
 
     def __str__(self) -> str:
@@ -221,6 +245,10 @@ class AlertKey:
     @classmethod
     def rejected(cls, org_unit: str, period: Period) -> Self:
         return cls("rejected", (org_unit, str(period)))
+
+    @classmethod
+    def held(cls, org_unit: str, period: Period) -> Self:
+        return cls("held", (org_unit, str(period)))
 
     @classmethod
     def validation(cls, period: Period, org_unit: str, rule: str, indicator: str) -> Self:

@@ -167,8 +167,18 @@ def _read_period(
         )
 
 
+# The form's filing date, by either of its labels (the first found in this order)
+FILED_ON_LABELS = ("填报日期", "报出日期")
+
+
 def _read_filed_on(rows: Sequence[Sequence[object]], issues: SheetIssues) -> date | None:
-    found = find_labelled(rows, "填报日期")
+    """填报日期, or 报出日期 where a form names its filing date so: what decides which of two
+    files of one unit and month is current (``jzplan.store.currency``)."""
+    found, label = None, FILED_ON_LABELS[0]
+    for label in FILED_ON_LABELS:
+        found = find_labelled(rows, label)
+        if found is not None and found.value not in ("", None):
+            break
     if found is None or found.value in ("", None):
         return None
     if isinstance(found.value, date):
@@ -176,13 +186,13 @@ def _read_filed_on(rows: Sequence[Sequence[object]], issues: SheetIssues) -> dat
     m = _DATE_RE.search(str(found.value))
     warning = IssueSeverity.WARNING
     if m is None:
-        issues.at("bad_date", f"填报日期“{found.raw}”无法识别", found, severity=warning)
+        issues.at("bad_date", f"{label}“{found.raw}”无法识别", found, severity=warning)
         return None
     parts = [int(g) for g in m.groups() if g is not None]
     try:
         return date(parts[0], parts[1], parts[2])
     except ValueError:
-        issues.at("bad_date", f"填报日期“{found.raw}”不是有效日期", found, warning)
+        issues.at("bad_date", f"{label}“{found.raw}”不是有效日期", found, warning)
         return None
 
 

@@ -16,7 +16,7 @@ from jzplan.reference.catalog import UNIT_FACTORS, normalize_name, normalize_uni
 
 # Labels of the lines around the table; a value cell stops where the next label starts.
 LABELS = (
-    "填报单位", "报告期", "填报人", "填报日期", "单位负责人", "统计负责人", "审核人",
+    "填报单位", "报告期", "填报人", "填报日期", "报出日期", "单位负责人", "统计负责人", "审核人",
     "负责人", "联系电话", "金额单位", "计量单位",
 )  # fmt: skip
 _NAME_HEADERS = frozenset({"指标名称", "指标", "项目", "指标项目", "项目名称", "指标名"})

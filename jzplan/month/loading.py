@@ -3,17 +3,18 @@ against the store as it is, then accept (load its figures) or reject it, in one 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from jzplan.core.limits import DEFAULT_LIMITS, Limits
 from jzplan.core.periods import Period
-from jzplan.core.states import IngestStatus, IssueSeverity
+from jzplan.core.states import IngestStatus, IssueSeverity, SubmissionStatus
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.ingest.inbox import scan_batch, sha256_of, source_path_of
 from jzplan.ingest.regular_files import InboxRefusal, escape_name
@@ -27,8 +28,10 @@ from jzplan.month.prepare import (
 )
 from jzplan.reference.catalog import Catalog
 from jzplan.store.bulk_load import find_bulk_file, load_bulk
+from jzplan.store.currency import STALE_CODE, Reason, Standing
 from jzplan.store.db import Bind, transaction
 from jzplan.store.lifecycle import accept_submission
+from jzplan.store.models import SubmissionRow
 from jzplan.store.submissions import (
     find_submission_by_sha,
     record_submission,
@@ -39,6 +42,8 @@ from jzplan.validate.history_checks import OutlierSettings
 from jzplan.validate.results import ValidationReport
 from jzplan.validate.store_checks import validate_against_store, write_validation_documents
 from jzplan.validate.validator import SubmissionValidator
+
+_submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +195,11 @@ def load_form(
         return IngestOutcome(status=IngestStatus.REJECTED, **common)  # type: ignore[arg-type]
     accepted = accept_submission(conn, submission_id, parsed.frame, results)
     loaded = accepted.load
+    if accepted.issue is not None:  # not current: held with a batch-mate, or a stale draft
+        common["warnings"] = len(warnings) + 1
+        common["messages"] = (*common["messages"], str(accepted.issue))  # type: ignore[misc]
     return IngestOutcome(
-        status=IngestStatus.ACCEPTED,
+        status=ingest_status(accepted.standing),
         inserted=loaded.inserted,
         updated=loaded.updated,
         superseded=loaded.superseded,
@@ -200,6 +208,77 @@ def load_form(
         supersedes=accepted.superseded_id,
         **common,  # type: ignore[arg-type]
     )
+
+
+def ingest_status(standing: Standing) -> IngestStatus:
+    """What a run did with a checked form, by where it stands among its unit's files."""
+    if standing.status == SubmissionStatus.HELD:
+        return IngestStatus.HELD
+    if standing.status == SubmissionStatus.SUPERSEDED and standing.reason != Reason.IDENTICAL:
+        return IngestStatus.STALE
+    return IngestStatus.ACCEPTED  # current, or the same figures as the current file
+
+
+def restate(conn: Connection, outcomes: Sequence[IngestOutcome]) -> list[IngestOutcome]:
+    """The batch's outcomes as the store ends them: a form accepted first and then held with
+    a batch-mate loaded after it is reported held, one a later-filed batch-mate replaced is
+    reported stale, each with its warning."""
+    ids = [o.submission_id for o in outcomes if o.status == IngestStatus.ACCEPTED]
+    query = select(_submission.c.id, _submission.c.status, _submission.c.message).where(
+        _submission.c.id.in_([i for i in ids if i]),
+        _submission.c.status.in_((SubmissionStatus.HELD, SubmissionStatus.SUPERSEDED)),
+    )
+    moved: dict[int, tuple[IngestStatus, str]] = {}
+    for i, status, message in conn.execute(query):
+        if status == SubmissionStatus.HELD:
+            moved[int(i)] = (IngestStatus.HELD, str(message or ""))
+        elif str(message or "").startswith(f"[{STALE_CODE}]"):  # not an identical batch-mate
+            moved[int(i)] = (IngestStatus.STALE, str(message))
+    return [
+        replace(
+            o,
+            status=moved[o.submission_id][0],
+            warnings=o.warnings + 1,
+            messages=(*o.messages, moved[o.submission_id][1]),
+            inserted=0,
+            updated=0,
+            superseded=0,
+            changes=0,
+            supersedes=None,
+        )
+        if o.status == IngestStatus.ACCEPTED and o.submission_id in moved
+        else o
+        for o in outcomes
+    ]
+
+
+def load_order(prepared: Sequence[PreparedFile]) -> list[PreparedFile]:
+    """The batch in name order, except that the checked forms of one unit and month take
+    their places in filing-date order (then name): whatever order the files came in, they
+    load alike, and a final loads after its draft (``jzplan.store.currency`` decides which
+    is current either way; the order makes the store's ids and audit the same)."""
+    ordered = sorted(prepared, key=lambda p: (p.path.name, p.sha256))
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, p in enumerate(ordered):
+        parsed = p.parsed
+        if parsed is None or parsed.bulk or parsed.org_unit is None or parsed.period is None:
+            continue
+        if any(x.severity == IssueSeverity.ERROR for x in p.issues):
+            continue
+        groups.setdefault((parsed.org_unit, str(parsed.period)), []).append(i)
+    out = list(ordered)
+    for places in groups.values():
+        members = sorted(
+            (ordered[i] for i in places),
+            key=lambda p: (_filed_on(p) or date.min, p.path.name, p.sha256),
+        )
+        for i, p in zip(places, members, strict=True):
+            out[i] = p
+    return out
+
+
+def _filed_on(prepared: PreparedFile) -> date | None:
+    return None if prepared.parsed is None else prepared.parsed.filed_on
 
 
 def load_bulk_file(
@@ -293,13 +372,34 @@ def ingest_file(
     A file seen before is a no-op; one that is not a regular file, or too large to read
     (``limits``), is refused, unread.
     """
+    prepared = _prepare(
+        path, engine=engine, catalog=catalog, validator=validator, archive_dir=archive_dir,
+        arrival=arrival, limits=limits,
+    )  # fmt: skip
+    if isinstance(prepared, IngestOutcome):
+        return prepared
+    return load_prepared(
+        prepared, bind=engine, arrival=arrival, received_at=received_at, validator=validator
+    )
+
+
+def _prepare(
+    path: Path,
+    *,
+    engine: Bind,
+    catalog: Catalog,
+    validator: SubmissionValidator,
+    archive_dir: Path,
+    arrival: Period,
+    limits: Limits = DEFAULT_LIMITS,
+) -> PreparedFile | IngestOutcome:
     try:
         sha = sha256_of(path, limits.max_bytes_for(path.suffix))
     except InboxRefusal as refusal:
         return refused_outcome(refusal.issue(escape_name(source_path_of(path))))
     seen = find_submission_by_sha(engine, sha) or find_bulk_file(engine, sha)
     known = {sha} if seen is not None else set()
-    prepared = prepare_file(
+    return prepare_file(
         path,
         catalog=catalog,
         validator=validator,
@@ -307,9 +407,6 @@ def ingest_file(
         known=known,
         arrival=arrival,
         limits=limits,
-    )
-    return load_prepared(
-        prepared, bind=engine, arrival=arrival, received_at=received_at, validator=validator
     )
 
 
@@ -323,23 +420,31 @@ def ingest_batch(
     archive_dir: Path,
     received_at: datetime,
     limits: Limits = DEFAULT_LIMITS,
+    files: Sequence[Path] | None = None,
 ) -> list[IngestOutcome]:
-    """The batch of ``arrival`` (``scan_batch``): each submission through ``ingest_file`` in
-    name order, then one ``refused`` outcome per entry that was not read."""
+    """The batch of ``arrival`` (``scan_batch``; ``files`` instead, in any order): every file
+    prepared, then each loaded in ``load_order`` in one transaction, all at one receipt time;
+    then one ``refused`` outcome per entry that was not read."""
     batch = scan_batch(inbox_dir, arrival)
-    outcomes = [
-        ingest_file(
-            path,
-            engine=engine,
-            catalog=catalog,
-            validator=validator,
-            archive_dir=archive_dir,
-            arrival=arrival,
-            received_at=received_at,
-            limits=limits,
+    todo = [
+        _prepare(
+            path, engine=engine, catalog=catalog, validator=validator, archive_dir=archive_dir,
+            arrival=arrival, limits=limits,
         )
-        for path in batch.files
-    ]
+        for path in (batch.files if files is None else files)
+    ]  # fmt: skip
+    prepared = [p for p in todo if isinstance(p, PreparedFile)]
+    with transaction(engine) as conn:
+        order = load_order(prepared)
+        loaded = [
+            load_prepared(
+                p, bind=conn, arrival=arrival, received_at=received_at, validator=validator
+            )
+            for p in order
+        ]
+        by_file = {id(p): o for p, o in zip(order, restate(conn, loaded), strict=True)}
+    # in the order the files were given
+    outcomes = [o if isinstance(o, IngestOutcome) else by_file[id(o)] for o in todo]
     return outcomes + [refused_outcome(issue) for issue in batch.refused]
 
 

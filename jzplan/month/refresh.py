@@ -11,6 +11,7 @@ from jzplan.alert.explanations import sync_validation_alerts
 from jzplan.alert.lifecycle import sync_alerts
 from jzplan.alert.rules import (
     as_records,
+    held_submission_alerts,
     in_period,
     missing_submission_alerts,
     rejected_submission_alerts,
@@ -24,7 +25,7 @@ from jzplan.store.aggregates import write_aggregates
 from jzplan.store.db import Bind
 from jzplan.store.observations import period_values
 from jzplan.store.progress import write_progress
-from jzplan.store.submissions import rejected_submissions, submitted_units
+from jzplan.store.submissions import held_submissions, rejected_submissions, submitted_units
 from jzplan.track.aggregate import aggregate_period
 from jzplan.track.history import load_history
 from jzplan.track.progress import History, Thresholds, evaluate_targets
@@ -37,6 +38,7 @@ class PeriodOutcome:
     progress: dict[str, int] = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)
     missing_units: list[str] = field(default_factory=list)
+    held_units: list[str] = field(default_factory=list)  # files held: the month 有待确认
     progress_frame: pd.DataFrame | None = None
     # what the evaluation read (the plan's units): the month's report reads the same
     history: History | None = None
@@ -83,17 +85,24 @@ def sync_submission_alerts(
     """The period's missing and rejected submissions and its validation warnings, as alerts
     kept up to date at ``as_of``; the units still missing and the alert counts."""
     submitted = submitted_units(engine, period)
+    held = held_submissions(engine, period)
     reporting = [u.code for u in catalog.reporting_units]
-    missing = [u for u in reporting if u not in submitted]
-    on_time = missing_submission_alerts(period, reporting, submitted, catalog)
+    # a unit whose files are held did report: its month is 有待确认, not missing
+    missing = [u for u in reporting if u not in submitted and u not in held]
+    on_time = missing_submission_alerts(period, reporting, submitted | set(held), catalog)
     on_time += rejected_submission_alerts(
-        period, rejected_submissions(engine, period), submitted, catalog
+        period, rejected_submissions(engine, period), submitted | set(held), catalog
     )
+    on_time += held_submission_alerts(period, held, catalog)
     counts = sync_alerts(
         engine,
         as_of,
         as_records(on_time),
-        scope_kinds={AlertKind.MISSING_SUBMISSION, AlertKind.REJECTED_SUBMISSION},
+        scope_kinds={
+            AlertKind.MISSING_SUBMISSION,
+            AlertKind.REJECTED_SUBMISSION,
+            AlertKind.HELD_SUBMISSION,
+        },
         in_scope=in_period(period),
     )
     warned = sync_validation_alerts(engine, catalog=catalog, period=period, as_of=as_of)
@@ -137,6 +146,7 @@ def refresh_period(
     outcome.missing_units, counts = sync_submission_alerts(
         engine, catalog=catalog, period=period, as_of=max(as_of or period, period)
     )
+    outcome.held_units = sorted(held_submissions(engine, period))
     if plan is not None and period.year == plan.year:
         outcome.progress, progress, outcome.history = evaluate_and_store(
             engine, catalog, plan, period, thresholds

@@ -22,6 +22,8 @@ def stored_shas(bind: Bind) -> frozenset[str]:
 def affected_periods(arrival: Period, outcomes: Iterable[IngestOutcome]) -> list[Period]:
     """The batch's month and every month an accepted file of the batch belongs to, in order."""
     periods = {arrival} | {
-        Period.parse(o.period) for o in outcomes if o.status == IngestStatus.ACCEPTED and o.period
+        Period.parse(o.period)
+        for o in outcomes
+        if o.status in (IngestStatus.ACCEPTED, IngestStatus.HELD) and o.period
     }
     return sorted(periods)

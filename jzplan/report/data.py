@@ -129,11 +129,12 @@ def rows_by_target(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
 
 def timeliness(submissions: pd.DataFrame, units: list[str], periods: list[Period]) -> pd.DataFrame:
     """Each unit's form of each month: 按时 (accepted from the month's own batch), 迟报 (first
-    accepted from a later batch), 退回 (only rejected files), 未报 (nothing). A form corrected
+    accepted from a later batch), 退回 (only rejected files), 有待确认 (files held against each
+    other and none accepted), 未报 (nothing). A form corrected
     in time counts as on time; the detail names the files."""
     # one pass over the submissions, grouped by (unit, period), in their stored order
     files: dict[tuple[str, str], list[dict[Hashable, Any]]] = {}
-    columns = ["org_unit", "period", "status", "arrival_period", "message"]
+    columns = ["org_unit", "period", "status", "arrival_period", "message", "file_name"]
     for record in submissions[columns].to_dict("records"):
         files.setdefault((str(record["org_unit"]), str(record["period"])), []).append(record)
     rows: list[dict[str, str]] = []
@@ -146,7 +147,11 @@ def timeliness(submissions: pd.DataFrame, units: list[str], periods: list[Period
                 if f["status"] in (SubmissionStatus.ACCEPTED, SubmissionStatus.SUPERSEDED)
             ]
             rejected = [f for f in mine if f["status"] == SubmissionStatus.REJECTED]
-            if loaded:
+            held = [str(f["file_name"]) for f in mine if f["status"] == SubmissionStatus.HELD]
+            if held and not any(f["status"] == SubmissionStatus.ACCEPTED for f in mine):
+                state = Timeliness.HELD
+                detail = f"{'、'.join(held)} 填报日期相同而数字不同，有待确认"
+            elif loaded:
                 first = str(min(f["arrival_period"] for f in loaded))
                 state = Timeliness.ON_TIME if first <= str(p) else Timeliness.LATE
                 detail = f"{first} 批次收到"
@@ -154,6 +159,8 @@ def timeliness(submissions: pd.DataFrame, units: list[str], periods: list[Period
                     detail += f"，此前退回 {len(rejected)} 份"
                 if len(loaded) > 1:
                     detail += f"，更正 {len(loaded) - 1} 次"
+                if held:
+                    detail += f"；{'、'.join(held)} 有待确认，仍用此前的报表"
             elif rejected:
                 state = Timeliness.REJECTED
                 detail = "；".join(str(f["message"] or "").split("\n")[0] for f in rejected)

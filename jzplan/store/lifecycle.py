@@ -14,14 +14,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Connection, RowMapping, Table, delete, insert, select, update
 
 from jzplan.core.periods import Period
 from jzplan.core.states import SubmissionStatus, check_transition
+from jzplan.core.submissions import SubmissionIssue
+from jzplan.store.currency import (
+    CURRENT,
+    Contender,
+    Reason,
+    Settlement,
+    Standing,
+    fingerprint,
+    settle,
+    standing_issue,
+)
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import ObservationRow, SubmissionChangeRow, SubmissionRow
 from jzplan.store.rows import period_key
-from jzplan.store.submissions import LoadResult, load_submission
+from jzplan.store.submissions import LoadResult, compare_figures, load_submission, store_figures
 
 CHANGE_COLUMNS = (
     "org_unit", "period", "old_submission_id", "new_submission_id", "indicator", "old_value",
@@ -47,7 +58,10 @@ class FigureChange:
     new_value_month: float | None
 
 
-Figures = Mapping[str, tuple[float | None, float | None]]
+FigurePair = tuple[float | None, float | None]
+Figures = Mapping[str, FigurePair]
+# The statuses of a unit's checked files, whose order ``settle`` decides
+CONTENDING = (SubmissionStatus.ACCEPTED, SubmissionStatus.SUPERSEDED, SubmissionStatus.HELD)
 
 
 def _clean(v: Any) -> float | None:
@@ -81,11 +95,14 @@ def frame_figures(frame: pd.DataFrame) -> dict[str, tuple[float | None, float | 
 
 @dataclass(frozen=True, slots=True)
 class Acceptance:
-    """A load and, for a correction, the submission it superseded and the changed figures."""
+    """A load and, for a correction, the submission it superseded and the changed figures;
+    where the file stands (``jzplan.store.currency``) and its warning, if it is not current."""
 
     load: LoadResult
     superseded_id: int | None
     changes: tuple[FigureChange, ...]
+    standing: Standing = CURRENT
+    issue: SubmissionIssue | None = None
 
 
 def accept_submission(
@@ -94,9 +111,11 @@ def accept_submission(
     frame: pd.DataFrame,
     validation: Sequence[Mapping[str, Any]] = (),
 ) -> Acceptance:
-    """Load a received submission's figures (making it current) and, when it corrects an
-    accepted one, audit each changed figure, all in one transaction (the caller's when
-    ``bind`` is a Connection in one). Accepting an accepted submission again changes nothing."""
+    """Store a received submission's figures and settle which file of its unit and month is
+    current (``jzplan.store.currency.settle``: filing date, then receipt; a conflict holds
+    both files). When it replaces the current one, audit each changed figure; all in one
+    transaction (the caller's when ``bind`` is a Connection in one). Accepting an accepted
+    submission again changes nothing."""
     with transaction(bind) as conn:
         sub = (
             conn.execute(select(_submission).where(_submission.c.id == submission_id))
@@ -105,48 +124,131 @@ def accept_submission(
         )
         if sub is None:
             raise KeyError(f"no submission {submission_id}")
+        if sub["status"] == SubmissionStatus.ACCEPTED:  # a rerun: the same figures again
+            return Acceptance(load_submission(conn, submission_id, frame, validation), None, ())
         check_transition(str(sub["status"]), SubmissionStatus.ACCEPTED)
-        previous = conn.scalar(
-            select(_submission.c.id)
-            .where(
-                _submission.c.org_unit_code == sub["org_unit_code"],
-                _submission.c.period == sub["period"],
-                _submission.c.status == SubmissionStatus.ACCEPTED,
-                _submission.c.id != submission_id,
+        unit, period = sub["org_unit_code"], sub["period"]
+        previous = _current_id(conn, unit, period)
+        before = _figures(conn, [previous]).get(previous, {}) if previous is not None else {}
+        new = {k: (_clean(v), _clean(m)) for k, (v, m) in store_figures(
+            conn, submission_id, frame, validation
+        ).items()}  # fmt: skip
+        rows = _contender_rows(conn, unit, period, submission_id)
+        figures = _figures(conn, [int(r["id"]) for r in rows])
+        settled = settle(
+            Contender(
+                int(r["id"]), str(r["file_name"]), r["filed_on"], r["received_at"],
+                str(r["arrival_period"]), fingerprint(figures.get(int(r["id"]), {})),
             )
-            .order_by(_submission.c.id.desc())
-        )
-        before: dict[str, tuple[float | None, float | None]] = {}
-        if previous is not None:
-            rows = conn.execute(
-                select(
-                    _observation.c.indicator_code, _observation.c.value, _observation.c.value_month
-                ).where(_observation.c.submission_id == previous)
-            )
-            before = {str(c): (_clean(v), _clean(m)) for c, v, m in rows}
-        load = load_submission(conn, submission_id, frame, validation)
+            for r in rows
+        )  # fmt: skip
+        names = {int(r["id"]): str(r["file_name"]) for r in rows}
+        _apply(conn, settled, {int(r["id"]): str(r["status"]) for r in rows}, names)
+        standing = settled.standings[submission_id]
+        current = None if settled.current is None else names[settled.current]
+        issue = standing_issue(names[submission_id], standing, current)
+        if settled.current != submission_id:
+            if previous is not None and settled.current != previous:
+                # the file current before was held by its batch-mate: its audit goes with it
+                conn.execute(delete(_change).where(_change.c.new_submission_id == previous))
+            unchanged = len(new) if standing.reason == Reason.IDENTICAL else 0
+            return Acceptance(LoadResult(0, 0, 0, unchanged), None, (), standing, issue)
         changes: list[FigureChange] = []
-        if previous is not None and sub["status"] != SubmissionStatus.ACCEPTED:
-            changes = diff_figures(before, frame_figures(frame))
-            if changes:
-                conn.execute(
-                    insert(_change),
-                    [
-                        {
-                            "org_unit_code": sub["org_unit_code"],
-                            "period": sub["period"],
-                            "old_submission_id": int(previous),
-                            "new_submission_id": submission_id,
-                            "indicator_code": c.indicator,
-                            "old_value": c.old_value,
-                            "new_value": c.new_value,
-                            "old_value_month": c.old_value_month,
-                            "new_value_month": c.new_value_month,
-                        }
-                        for c in changes
-                    ],
-                )
-        return Acceptance(load, None if previous is None else int(previous), tuple(changes))
+        if previous is not None:
+            changes = diff_figures(before, new)
+            _audit(conn, sub, previous, submission_id, changes)
+        return Acceptance(
+            compare_figures(new, before),
+            previous,
+            tuple(changes),
+            standing,
+        )
+
+
+def _current_id(conn: Connection, unit: str, period: str) -> int | None:
+    current = conn.scalar(
+        select(_submission.c.id).where(
+            _submission.c.org_unit_code == unit,
+            _submission.c.period == period,
+            _submission.c.status == SubmissionStatus.ACCEPTED,
+        )
+    )
+    return None if current is None else int(current)
+
+
+def _contender_rows(conn: Connection, unit: str, period: str, received: int) -> list[RowMapping]:
+    """The unit and month's checked files: current, superseded, held, and the one received."""
+    query = select(
+        _submission.c.id, _submission.c.file_name, _submission.c.filed_on,
+        _submission.c.received_at, _submission.c.arrival_period, _submission.c.status,
+    ).where(
+        _submission.c.org_unit_code == unit,
+        _submission.c.period == period,
+        _submission.c.status.in_(CONTENDING) | (_submission.c.id == received),
+    )  # fmt: skip
+    return list(conn.execute(query).mappings())
+
+
+def _figures(conn: Connection, ids: Sequence[int]) -> dict[int, dict[str, FigurePair]]:
+    """Each submission's own figures by indicator."""
+    out: dict[int, dict[str, FigurePair]] = {i: {} for i in ids}
+    rows = conn.execute(
+        select(
+            _observation.c.submission_id,
+            _observation.c.indicator_code,
+            _observation.c.value,
+            _observation.c.value_month,
+        ).where(_observation.c.submission_id.in_(list(ids)))
+    )
+    for sid, code, value, month in rows:
+        out[int(sid)][str(code)] = (_clean(value), _clean(month))
+    return out
+
+
+def _apply(
+    conn: Connection, settled: Settlement, before: Mapping[int, str], names: Mapping[int, str]
+) -> None:
+    """Every status the settlement moved, demotions first (one accepted file per unit and
+    month at any moment); a held file's message names the file it is held with."""
+    current = None if settled.current is None else names[settled.current]
+    moves = {i: s for i, s in settled.standings.items() if s.status != before[i]}
+    for i, standing in sorted(moves.items(), key=lambda m: m[1].status == "accepted"):
+        check_transition(before[i], standing.status)
+        values: dict[str, Any] = {"status": standing.status}
+        issue = standing_issue(names[i], standing, current)
+        if issue is not None:
+            values["message"] = str(issue)
+        if standing.status == SubmissionStatus.HELD:  # never current: no version of its own
+            values["version"] = 1
+        elif standing.status == SubmissionStatus.ACCEPTED and before[i] == "received":
+            values["version"] = 1 + sum(
+                1 for j, s in before.items() if j != i and s in ("accepted", "superseded")
+            )
+        conn.execute(update(_submission).where(_submission.c.id == i).values(values))
+
+
+def _audit(
+    conn: Connection, sub: RowMapping, old: int, new: int, changes: Sequence[FigureChange]
+) -> None:
+    if not changes:
+        return
+    conn.execute(
+        insert(_change),
+        [
+            {
+                "org_unit_code": sub["org_unit_code"],
+                "period": sub["period"],
+                "old_submission_id": old,
+                "new_submission_id": new,
+                "indicator_code": c.indicator,
+                "old_value": c.old_value,
+                "new_value": c.new_value,
+                "old_value_month": c.old_value_month,
+                "new_value_month": c.new_value_month,
+            }
+            for c in changes
+        ],
+    )
 
 
 def read_changes(

@@ -186,6 +186,30 @@ def load_submission(
         return result
 
 
+def store_figures(
+    conn: Connection,
+    submission_id: int,
+    frame: pd.DataFrame,
+    validation: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, tuple[Any, Any]]:
+    """Write a submission's own figures and validation results without making it current
+    (``jzplan.store.lifecycle.accept_submission`` decides that); its figures by indicator."""
+    sub = _loadable_submission(conn, submission_id)
+    new_rows = _observation_rows(sub, frame)
+    new = _observation_values(new_rows)
+    if len(new) != len(new_rows):
+        raise ValueError(f"submission {submission_id}: an indicator appears twice")
+    _replace_figures(conn, submission_id, new_rows, new)
+    if validation:
+        write_validation_results(conn, submission_id, validation)
+    return new
+
+
+def compare_figures(new: Figures, old: Figures) -> LoadResult:
+    """A submission's figures against those current before it."""
+    return _compare(new, old)
+
+
 def _loadable_submission(conn: Connection, submission_id: int) -> RowMapping:
     """The submission's row; KeyError if there is none, ValueError if it cannot be loaded."""
     sub = (
@@ -366,6 +390,23 @@ def rejected_submissions(bind: Bind, period: Period) -> list[tuple[str, str, str
             (str(unit), str(name), (message or "").split("\n")[0])
             for unit, name, message in conn.execute(query)
         ]
+
+
+def held_submissions(bind: Bind, period: Period) -> dict[str, list[str]]:
+    """Units whose files of ``period`` are held against each other (有待确认): their names."""
+    query = (
+        select(_submission.c.org_unit_code, _submission.c.file_name)
+        .where(
+            _submission.c.period == period_key(period),
+            _submission.c.status == SubmissionStatus.HELD,
+        )
+        .order_by(_submission.c.file_name)
+    )
+    out: dict[str, list[str]] = {}
+    with connect(bind) as conn:
+        for unit, name in conn.execute(query):
+            out.setdefault(str(unit), []).append(str(name))
+    return out
 
 
 SUBMISSION_COLUMNS = (

@@ -53,7 +53,14 @@ def test_only_a_target_key_names_a_status() -> None:
         ("accepted", "accepted", True),  # a rerun repeats the decision
         ("rejected", "accepted", False),
         ("accepted", "rejected", False),
-        ("superseded", "accepted", False),
+        # current again when the file that replaced it is held with a batch-mate (one run)
+        ("superseded", "accepted", True),
+        ("received", "held", True),
+        ("received", "superseded", True),  # a stale draft, or identical to the current file
+        ("accepted", "held", True),
+        ("held", "superseded", True),  # a later batch answers the question
+        ("held", "accepted", False),
+        ("rejected", "held", False),
         ("received", "archived", False),  # not a status at all
     ],
 )

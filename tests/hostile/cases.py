@@ -98,7 +98,7 @@ CASES: tuple[Case, ...] = (
         "issue",
         "a draft (填报日期 8月2日) named to sort after the final (8月4日)",
         draft,
-        (Expect(DRAFT, "superseded"), Expect(form_name("李万街道"), A)),
+        (Expect(DRAFT, "stale", "stale_submission"), Expect(form_name("李万街道"), A)),
     ),
     Case(
         "symlink_environ",

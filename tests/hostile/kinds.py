@@ -23,7 +23,7 @@ HOSTILE_REMARK = "备注：<script>alert(1)</script> | 破表 | **粗体** [链�
 @dataclass(frozen=True)
 class Expect:
     """What one entry must get. ``entry``: the file name (a status file's row: ``排名.csv:N``);
-    ``status``: accepted|rejected|refused|duplicate|held|superseded|row_left_out|read;
+    ``status``: accepted|rejected|refused|duplicate|held|stale|row_left_out|read;
     ``code``: the issue code it must carry (None: none needed)."""
 
     entry: str
