@@ -116,6 +116,8 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         summary["rejected"] = sum(o.status == IngestStatus.REJECTED for o in outcomes)
         summary["duplicates"] = sum(o.status == IngestStatus.DUPLICATE for o in outcomes)
         summary["refused"] = sum(o.status == IngestStatus.REFUSED for o in outcomes)
+        summary["held"] = sum(o.status == IngestStatus.HELD for o in outcomes)  # 有待确认
+        summary["stale"] = sum(o.status == IngestStatus.STALE for o in outcomes)  # 未采用
         logger.info("%s 完成：%s", arrival, summary)
         return summary
     finally:
