@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from jzplan.core.markup import visible
 from jzplan.core.periods import Period
 from jzplan.core.states import FigureOutcome, IssueSeverity
 
@@ -39,6 +40,15 @@ class SubmissionIssue:
     column: str | None = None
     rule: str | None = None  # the rule or expectation that failed
     severity: IssueSeverity = IssueSeverity.ERROR  # error rejects the file; warning flags it
+
+    def __post_init__(self) -> None:
+        # A message quotes the sender's cells and names: a NUL, a newline or a bidi override
+        # in them is shown as \xNN, so no log line is forged and PostgreSQL (which refuses
+        # NUL in text) stores every message (before: one NUL in a cell stopped the month).
+        for name in ("message", "file", "sheet"):
+            value = getattr(self, name)
+            if value is not None and not value.isprintable():
+                object.__setattr__(self, name, visible(value))
 
     def __str__(self) -> str:
         where = "，".join(

@@ -124,7 +124,7 @@ def _nothing_from_outside(database_url: str, folder: Path) -> None:
     finally:
         engine.dispose()
     assert 99.125 * 1e4 not in values and 99.125 not in values
-    assert not any("外部" in f for f in files)
+    assert not any("(外部)" in f or f.startswith("李万街道_2013年07月_月报(2)") for f in files)
 
 
 def test_every_form_cell_is_accounted_for(hostile_inbox: Path, catalog: Catalog) -> None:
@@ -142,6 +142,11 @@ def test_every_form_cell_is_accounted_for(hostile_inbox: Path, catalog: Catalog)
         parsed = parse_submission(path, catalog, arrival=MONTH)
         account = account_figures(parsed)
         in_file = figure_cells(path)
+        if account.seen == 0 and in_file:
+            # refused whole before any cell was read (a limit, macros): every cell refused
+            assert any(i.row is None and i.severity == "error" for i in parsed.issues), path.name
+            checked += 1
+            continue
         assert account.read + account.held + account.refused == len(in_file), (path.name, account)
         assert sorted((c.row, c.column) for c in parsed.figures) == sorted(in_file), path.name
         checked += 1
