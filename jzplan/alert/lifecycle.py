@@ -9,7 +9,7 @@ alert backwards.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -77,10 +77,14 @@ def decide_active(
 
     A new cause opens; an open alert takes the new text and moves last_seen forward; a
     resolved one reopens (first_seen kept). A rerun of a month before the alert was last
-    seen (or before it was resolved) keeps the newer state."""
+    seen (or before it was resolved) keeps the newer state; only its first_seen moves back
+    to ``period`` when that is earlier (a month run after a later one)."""
     if old is None:
         row = StoredAlert(**_fields(new), first_seen=period, last_seen=period)
         return AlertDecision.OPENED, row
+    if old.first_seen > period and (old.resolved is not None or old.last_seen > period):
+        # a month before the alert was first seen, run late: the alert started here
+        return AlertDecision.UPDATED, replace(old, first_seen=period)
     if old.resolved is None and old.last_seen > period:
         return AlertDecision.UNCHANGED, None
     row = StoredAlert(
@@ -112,6 +116,38 @@ def resolves(
     )
 
 
+def _replaced_later(row: StoredAlert, stored: Mapping[str, StoredAlert], period: Period) -> bool:
+    """Whether another alert of ``row``'s target is open and was seen after ``period``: a
+    later month, run first, already replaced this status. The row then opens resolved at the
+    next month (at most one open alert per target); recomputing that month reopens it if
+    the month still raises it."""
+    return row.target_id is not None and any(
+        other.dedup_key != row.dedup_key
+        and other.target_id == row.target_id
+        and other.resolved is None
+        and other.last_seen > period
+        for other in stored.values()
+    )
+
+
+def _starts_later(
+    old: StoredAlert,
+    period: Period,
+    scope_kinds: Collection[str],
+    in_scope: Callable[[str], bool] | None,
+) -> bool:
+    """Whether an open alert thought to start at ``period`` (first seen there, seen again
+    later) does not: ``period``, recomputed, no longer raises it. It then starts at the next
+    month; the later months, recomputed next, move it on until one raises it."""
+    return (
+        old.resolved is None
+        and old.first_seen == period
+        and old.last_seen > period
+        and old.kind in scope_kinds
+        and (in_scope is None or in_scope(old.dedup_key))
+    )
+
+
 def plan_alert_changes(
     stored: Mapping[str, StoredAlert],
     active: Mapping[str, ActiveAlert],
@@ -127,6 +163,8 @@ def plan_alert_changes(
     changed: list[StoredAlert] = []
     for key, new in active.items():
         decision, row = decide_active(stored.get(key), new, period)
+        if row is not None and row.resolved is None and _replaced_later(row, stored, period):
+            row = replace(row, resolved=period.next())
         counts[decision] += 1
         if decision is AlertDecision.REOPENED:
             counts[AlertDecision.OPENED] += 1
@@ -137,6 +175,10 @@ def plan_alert_changes(
         for key, old in stored.items()
         if key not in active and resolves(old, period, scope_kinds=scope_kinds, in_scope=in_scope)
     )
+    for key, old in stored.items():
+        if key not in active and _starts_later(old, period, scope_kinds, in_scope):
+            changed.append(replace(old, first_seen=period.next()))
+            counts[AlertDecision.UPDATED] += 1
     counts[AlertDecision.RESOLVED] = len(resolved)
     return AlertChanges(tuple(opened), tuple(changed), resolved, counts)
 

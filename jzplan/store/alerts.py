@@ -86,12 +86,17 @@ def write_alert_changes(
     resolved: Sequence[str],
     period: Period,
 ) -> None:
-    """Insert ``opened``, rewrite ``changed`` (all but the key and first_seen) and resolve the
-    alerts of ``resolved`` dedup keys at ``period``."""
-    if opened:
-        conn.execute(insert(_alert), [_columns(a) for a in opened])
+    """Resolve the alerts of ``resolved`` dedup keys at ``period``, rewrite ``changed`` (all
+    but the key) and insert ``opened``: in that order, so a target's new alert never meets
+    the one it replaces open (``uq_alert_open_target_id``)."""
+    if resolved:
+        conn.execute(
+            update(_alert)
+            .where(_alert.c.dedup_key.in_(list(resolved)))
+            .values(resolved=period_key(period))
+        )
     if changed:
-        columns = [c for c in _columns(changed[0]) if c not in ("dedup_key", "first_seen")]
+        columns = [c for c in _columns(changed[0]) if c != "dedup_key"]
         stmt = (
             update(_alert)
             .where(_alert.c.dedup_key == bindparam("k_dedup_key"))
@@ -102,12 +107,8 @@ def write_alert_changes(
             stmt,
             [{"k_dedup_key": r["dedup_key"], **{f"v_{c}": r[c] for c in columns}} for r in rows],
         )
-    if resolved:
-        conn.execute(
-            update(_alert)
-            .where(_alert.c.dedup_key.in_(list(resolved)))
-            .values(resolved=period_key(period))
-        )
+    if opened:
+        conn.execute(insert(_alert), [_columns(a) for a in opened])
 
 
 def read_alerts(bind: Bind, open_only: bool = False) -> pd.DataFrame:
