@@ -19,10 +19,11 @@ from jzplan.core.settings import Settings
 from jzplan.core.states import IngestStatus
 from jzplan.ingest.inbox import batch_folder
 from jzplan.month.loading import IngestOutcome, refused_outcome
-from jzplan.month.prepare import PreparedFile, history_groups
+from jzplan.month.prepare import PreparedFile
 from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources, open_resources
-from jzplan.month.runs import affected_periods, stored_shas
+from jzplan.month.runs import MonthSteps, stored_shas
+from jzplan.month.runs import load_month as run_month
 from jzplan.store.locks import run_locked
 from jzplan.track.history import StatusLoad
 from jzplan.validate.shared import SharedValidator
@@ -152,25 +153,22 @@ def load_month(
     inbox: Path,
     arrival: Period,
 ) -> tuple[list[IngestOutcome], StatusLoad, dict[Period, PeriodOutcome]]:
-    """The batch's files loaded, its status files read, and every affected month
-    recomputed, in the month's transaction ``conn``."""
-    loaded: list[IngestOutcome] = []
+    """The batch's files loaded, its status files read, and every affected month (later
+    months of the year the store has included) recomputed, in the month's transaction
+    ``conn``: ``jzplan.month.runs.load_month`` with each step a Prefect task."""
     validator = untraversed(shared)
-    # history suites of files that cannot change each other's history run together
-    for group in history_groups(prepared):
-        checked = check_history(untraversed(group), conn, res, validator, arrival)
-        loaded += [
-            load(upstream(p), conn, res, validator, arrival, untraversed(against_store))
-            for p, against_store in zip(group, checked, strict=True)
-        ]
     # no retry inside the month's transaction: on PostgreSQL a failed statement aborts it and
     # a retry would hide the cause behind InFailedSqlTransaction; run_locked retries the month
-    status = load_status.with_options(retries=0)(res, inbox, arrival, bind=conn)  # 进展, 排名
-    refreshed = {
-        p: refresh.with_options(retries=0)(res, p, arrival, bind=conn)
-        for p in affected_periods(arrival, loaded)
-    }
-    return loaded, status, refreshed
+    steps = MonthSteps(
+        check_history=lambda g, c: check_history(untraversed(g), c, res, validator, arrival),
+        load=lambda p, c, against_store: load(
+            upstream(p), c, res, validator, arrival, untraversed(against_store)
+        ),
+        load_status=lambda c: load_status.with_options(retries=0)(res, inbox, arrival, bind=c),
+        refresh=lambda p, c: refresh.with_options(retries=0)(res, p, arrival, bind=c),
+    )
+    done = run_month(conn, prepared, arrival, steps, res.plan.year)
+    return done.outcomes, done.status, done.refreshed
 
 
 def publish_month(
