@@ -25,10 +25,12 @@ from sqlalchemy import Engine
 
 from jzplan.core.periods import Period, period_range
 from jzplan.core.settings import Settings
+from jzplan.core.states import IngestStatus
 from jzplan.ingest.inbox import scan_batch
+from jzplan.month.loading import IngestOutcome
 from jzplan.month.prepare import PreparedFile, prepare_file, validate_prepared
 from jzplan.month.resources import Resources, open_resources
-from jzplan.month.runs import MonthLoad, load_month, plain_steps
+from jzplan.month.runs import MonthLoad, affected_periods, load_month, plain_steps
 from jzplan.store.alerts import read_alerts
 from jzplan.store.db import init_store
 from jzplan.store.locks import run_locked
@@ -188,3 +190,31 @@ def test_two_months_at_once_end_as_in_order(months: Months, new_store: Any) -> N
         t.join(timeout=300)
     assert errors == []
     assert differing(expected, snapshot(resources.engine)) == {}
+
+
+def _outcome(period: str, status: IngestStatus = IngestStatus.ACCEPTED) -> IngestOutcome:
+    return IngestOutcome("f.xlsx", "0" * 64, 1, status, "NGZ", period)
+
+
+@pytest.mark.parametrize(
+    ("arrival", "outcomes", "stored", "expected"),
+    [
+        # in order: nothing later stored, the batch's month and its late file's month
+        ("2013-06", [_outcome("2013-05")], ["2013-05"], ["2013-05", "2013-06"]),
+        # August after September: September too
+        ("2013-08", [], ["2013-07", "2013-09"], ["2013-08", "2013-09"]),
+        # a late July file in the August batch: every stored month after July
+        ("2013-08", [_outcome("2013-07")], ["2013-09", "2013-10"],
+         ["2013-07", "2013-08", "2013-09", "2013-10"]),
+        # a rejected file's month is not affected
+        ("2013-08", [_outcome("2013-03", IngestStatus.REJECTED)], [], ["2013-08"]),
+        # another year's later months are not (the plan's year only is passed in, and the
+        # months of an affected period's year only count)
+        ("2013-01", [_outcome("2012-12")], ["2013-02"], ["2012-12", "2013-01", "2013-02"]),
+    ],
+)  # fmt: skip
+def test_affected_periods(
+    arrival: str, outcomes: list[IngestOutcome], stored: list[str], expected: list[str]
+) -> None:
+    got = affected_periods(Period.parse(arrival), outcomes, [Period.parse(s) for s in stored])
+    assert [str(p) for p in got] == expected
