@@ -77,13 +77,13 @@ def decide_active(
 
     A new cause opens; an open alert takes the new text and moves last_seen forward; a
     resolved one reopens (first_seen kept). A rerun of a month before the alert was last
-    seen (or before it was resolved) keeps the newer state; only its first_seen moves back
-    to ``period`` when that is earlier (a month run after a later one)."""
+    seen (or before it was resolved) keeps the newer state; only a target alert's first_seen
+    moves back to ``period`` when that is earlier (a month run after a later one)."""
     if old is None:
         row = StoredAlert(**_fields(new), first_seen=period, last_seen=period)
         return AlertDecision.OPENED, row
-    if old.first_seen > period and (old.resolved is not None or old.last_seen > period):
-        # a month before the alert was first seen, run late: the alert started here
+    if old.target_id is not None and old.first_seen > period:
+        # a month before the target's alert was first seen, run late: the alert started here
         return AlertDecision.UPDATED, replace(old, first_seen=period)
     if old.resolved is None and old.last_seen > period:
         return AlertDecision.UNCHANGED, None
@@ -130,22 +130,23 @@ def _replaced_later(row: StoredAlert, stored: Mapping[str, StoredAlert], period:
     )
 
 
-def _starts_later(
-    old: StoredAlert,
-    period: Period,
-    scope_kinds: Collection[str],
-    in_scope: Callable[[str], bool] | None,
+def _in_scope(
+    old: StoredAlert, scope_kinds: Collection[str], in_scope: Callable[[str], bool] | None
 ) -> bool:
+    return old.kind in scope_kinds and (in_scope is None or in_scope(old.dedup_key))
+
+
+def _starts_later(old: StoredAlert, period: Period) -> bool:
     """Whether an open alert thought to start at ``period`` (first seen there, seen again
     later) does not: ``period``, recomputed, no longer raises it. It then starts at the next
     month; the later months, recomputed next, move it on until one raises it."""
-    return (
-        old.resolved is None
-        and old.first_seen == period
-        and old.last_seen > period
-        and old.kind in scope_kinds
-        and (in_scope is None or in_scope(old.dedup_key))
-    )
+    return old.resolved is None and old.first_seen == period and old.last_seen > period
+
+
+def _ended_earlier(old: StoredAlert, period: Period) -> bool:
+    """Whether an alert resolved after ``period``, last seen by then, ends at ``period``:
+    ``period`` (recomputed after a later month resolved it) no longer raises it."""
+    return old.resolved is not None and old.resolved > period and old.last_seen <= period
 
 
 def plan_alert_changes(
@@ -176,8 +177,14 @@ def plan_alert_changes(
         if key not in active and resolves(old, period, scope_kinds=scope_kinds, in_scope=in_scope)
     )
     for key, old in stored.items():
-        if key not in active and _starts_later(old, period, scope_kinds, in_scope):
+        # target alerts only: the others are synced at the batch (as_of), not their month
+        if key in active or old.target_id is None or not _in_scope(old, scope_kinds, in_scope):
+            continue
+        if _starts_later(old, period):
             changed.append(replace(old, first_seen=period.next()))
+            counts[AlertDecision.UPDATED] += 1
+        elif _ended_earlier(old, period):
+            changed.append(replace(old, resolved=period))
             counts[AlertDecision.UPDATED] += 1
     counts[AlertDecision.RESOLVED] = len(resolved)
     return AlertChanges(tuple(opened), tuple(changed), resolved, counts)

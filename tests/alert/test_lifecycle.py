@@ -201,6 +201,11 @@ def test_a_month_that_no_longer_raises_an_alert_moves_its_start_on() -> None:
     )
     assert changes.changed == (_stored(MAY, MAY),)
     assert changes.resolved == ()
+    # resolved in May (May run first), not raised in April recomputed: resolved in April
+    ended = plan_alert_changes(
+        {KEY: _stored(MARCH, MARCH, resolved=MAY)}, {}, APRIL, scope_kinds={"target_status"}
+    )
+    assert ended.changed == (_stored(MARCH, MARCH, resolved=APRIL),)
     # seen before April too: resolved only where it is last seen (a rerun), start kept
     kept = plan_alert_changes({KEY: _stored(MARCH, MAY)}, {}, APRIL, scope_kinds={"target_status"})
     assert kept.changed == () and kept.resolved == ()
