@@ -92,7 +92,10 @@ def decide_active(
     )
     if old.resolved is not None:
         if old.resolved > period:
-            return AlertDecision.UNCHANGED, None
+            # a target's alert resolved by a later month run first: seen until this month
+            if old.target_id is None or old.last_seen >= period:
+                return AlertDecision.UNCHANGED, None
+            return AlertDecision.UPDATED, replace(row, resolved=old.resolved)
         return AlertDecision.REOPENED, row
     if row == old:
         return AlertDecision.UNCHANGED, None
@@ -206,7 +209,9 @@ def sync_alerts(
     """
     wanted = active_alerts(active)
     with transaction(bind) as conn:
-        stored = read_alert_state(conn, keys=list(wanted), open_kinds=scope_kinds)
+        stored = read_alert_state(
+            conn, keys=list(wanted), open_kinds=scope_kinds, resolved_after=period
+        )
         changes = plan_alert_changes(
             stored, wanted, period, scope_kinds=scope_kinds, in_scope=in_scope
         )

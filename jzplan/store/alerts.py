@@ -39,12 +39,22 @@ class StoredAlert:
 
 
 def read_alert_state(
-    conn: Connection, *, keys: Collection[str], open_kinds: Collection[str]
+    conn: Connection,
+    *,
+    keys: Collection[str],
+    open_kinds: Collection[str],
+    resolved_after: Period | None = None,
 ) -> dict[str, StoredAlert]:
-    """The alerts of ``keys`` and every open alert of ``open_kinds``, by dedup key."""
-    conditions: list[ColumnElement[bool]] = [
-        _alert.c.resolved.is_(None) & _alert.c.kind.in_(sorted(open_kinds))
-    ]
+    """The alerts of ``keys`` and every open alert of ``open_kinds`` (with ``resolved_after``,
+    also every target alert of those kinds resolved after that month), by dedup key."""
+    kinds = _alert.c.kind.in_(sorted(open_kinds))
+    conditions: list[ColumnElement[bool]] = [_alert.c.resolved.is_(None) & kinds]
+    if resolved_after is not None:
+        conditions.append(
+            kinds
+            & _alert.c.target_id.is_not(None)
+            & (_alert.c.resolved > period_key(resolved_after))
+        )
     if keys:
         conditions.append(_alert.c.dedup_key.in_(list(keys)))
     rows = conn.execute(select(_alert).where(or_(*conditions))).mappings()

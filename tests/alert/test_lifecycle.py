@@ -92,7 +92,15 @@ def _stored(
             _stored(MARCH, APRIL),
         ),
         # a rerun of a month before it was resolved changes nothing
-        (_stored(MARCH, MARCH, resolved=MAY), _active(), APRIL, AlertDecision.UNCHANGED, None),
+        (_stored(MARCH, APRIL, resolved=MAY), _active(), APRIL, AlertDecision.UNCHANGED, None),
+        # ... unless it raises the target's alert after it was last seen (run late): seen there
+        (
+            _stored(MARCH, MARCH, resolved=MAY),
+            _active(),
+            APRIL,
+            AlertDecision.UPDATED,
+            _stored(MARCH, APRIL, resolved=MAY),
+        ),
         # a month before it was first seen, run late: it starts there (open or resolved)
         (_stored(APRIL, MAY), _active(), MARCH, AlertDecision.UPDATED, _stored(MARCH, MAY)),
         (
@@ -113,6 +121,7 @@ def _stored(
         "back-reopened",
         "back-same-month-reopened",
         "before-resolution-unchanged",
+        "before-resolution-seen-late",
         "earlier-month-late-open",
         "earlier-month-late-resolved",
     ],
