@@ -77,6 +77,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     res = untraversed(resources)
     # the run's one GE context, built when a file is first validated
     shared = SharedValidator(settings.expectations_dir, resources.catalog)
+    plan_year = resources.plan.year  # later months of this year are recomputed
     try:
         batch = discover(inbox, arrival)
         files = list(batch.files)
@@ -89,7 +90,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         #    then finds every file stored; a killed run rolls back. Retried as a whole.
         outcomes, status, refreshed = run_locked(
             resources.engine,
-            lambda conn: load_month(conn, prepared, res, shared, inbox, arrival),
+            lambda conn: load_month(conn, prepared, res, shared, inbox, arrival, plan_year),
             timeout=settings.lock_timeout_seconds,
             on_retry=lambda n, exc: logger.warning(
                 "%s：第 %d 次入库失败，整体重试：%s", arrival, n, exc
@@ -152,6 +153,7 @@ def load_month(
     shared: SharedValidator,
     inbox: Path,
     arrival: Period,
+    plan_year: int,
 ) -> tuple[list[IngestOutcome], StatusLoad, dict[Period, PeriodOutcome]]:
     """The batch's files loaded, its status files read, and every affected month (later
     months of the year the store has included) recomputed, in the month's transaction
@@ -167,7 +169,7 @@ def load_month(
         load_status=lambda c: load_status.with_options(retries=0)(res, inbox, arrival, bind=c),
         refresh=lambda p, c: refresh.with_options(retries=0)(res, p, arrival, bind=c),
     )
-    done = run_month(conn, prepared, arrival, steps, res.plan.year)
+    done = run_month(conn, prepared, arrival, steps, plan_year)
     return done.outcomes, done.status, done.refreshed
 
 
