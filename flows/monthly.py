@@ -18,11 +18,12 @@ from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import IngestStatus
 from jzplan.ingest.inbox import batch_folder
-from jzplan.month.loading import IngestOutcome, load_order, refused_outcome, restate
-from jzplan.month.prepare import PreparedFile, history_groups
+from jzplan.month.loading import IngestOutcome, refused_outcome
+from jzplan.month.prepare import PreparedFile
 from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources, open_resources
-from jzplan.month.runs import affected_periods, stored_shas
+from jzplan.month.runs import MonthSteps, stored_shas
+from jzplan.month.runs import load_month as run_month
 from jzplan.store.locks import run_locked
 from jzplan.track.history import StatusLoad
 from jzplan.validate.shared import SharedValidator
@@ -76,6 +77,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     res = untraversed(resources)
     # the run's one GE context, built when a file is first validated
     shared = SharedValidator(settings.expectations_dir, resources.catalog)
+    plan_year = resources.plan.year  # later months of this year are recomputed
     try:
         batch = discover(inbox, arrival)
         files = list(batch.files)
@@ -88,7 +90,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         #    then finds every file stored; a killed run rolls back. Retried as a whole.
         outcomes, status, refreshed = run_locked(
             resources.engine,
-            lambda conn: load_month(conn, prepared, res, shared, inbox, arrival),
+            lambda conn: load_month(conn, prepared, res, shared, inbox, arrival, plan_year),
             timeout=settings.lock_timeout_seconds,
             on_retry=lambda n, exc: logger.warning(
                 "%s：第 %d 次入库失败，整体重试：%s", arrival, n, exc
@@ -159,31 +161,27 @@ def load_month(
     shared: SharedValidator,
     inbox: Path,
     arrival: Period,
+    plan_year: int,
 ) -> tuple[list[IngestOutcome], StatusLoad, dict[Period, PeriodOutcome]]:
-    """The batch's files loaded, its status files read, and every affected month
-    recomputed, in the month's transaction ``conn``."""
-    loaded: list[IngestOutcome] = []
+    """The batch's files loaded, its status files read, and every affected month (later
+    months of the year the store has included) recomputed, in the month's transaction
+    ``conn``: ``jzplan.month.runs.load_month`` with each step a Prefect task."""
     validator = untraversed(shared)
     received_at = datetime.now(UTC)  # the run's files are one receipt (jzplan.store.currency)
-    # history suites of files that cannot change each other's history run together; the
-    # files in load_order (name order; one unit's month by filing date): any order loads alike
-    for group in history_groups(load_order(prepared)):
-        checked = check_history(untraversed(group), conn, res, validator, arrival)
-        loaded += [
-            load(upstream(p), conn, res, validator, arrival, untraversed(against), received_at)
-            for p, against in zip(group, checked, strict=True)
-        ]
-    loaded = restate(conn, loaded)  # a form held after its batch-mate loaded is reported held
     # no retry inside the month's transaction: on PostgreSQL a failed statement aborts it and
     # a retry would hide the cause behind InFailedSqlTransaction; run_locked retries the month
-    status = load_status.with_options(retries=0)(  # 进展, 排名: the run's GE context
-        res, inbox, arrival, bind=conn, validator=validator
+    steps = MonthSteps(
+        check_history=lambda g, c: check_history(untraversed(g), c, res, validator, arrival),
+        load=lambda p, c, against_store: load(
+            upstream(p), c, res, validator, arrival, untraversed(against_store), received_at
+        ),
+        load_status=lambda c: load_status.with_options(retries=0)(  # the run's GE context
+            res, inbox, arrival, bind=c, validator=validator
+        ),
+        refresh=lambda p, c: refresh.with_options(retries=0)(res, p, arrival, bind=c),
     )
-    refreshed = {
-        p: refresh.with_options(retries=0)(res, p, arrival, bind=conn)
-        for p in affected_periods(arrival, loaded)
-    }
-    return loaded, status, refreshed
+    done = run_month(conn, prepared, arrival, steps, plan_year)
+    return done.outcomes, done.status, done.refreshed
 
 
 def publish_month(

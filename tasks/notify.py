@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +13,10 @@ from sqlalchemy import Connection
 from jzplan.alert.deadlines import DeadlineOutcome, arrived_units, check_deadline, deadline_of
 from jzplan.alert.delivery import DeliveryError, Resolver, SecretRef, deliver_pending
 from jzplan.core.periods import Period
-from jzplan.core.states import StatusFileKind
 from jzplan.month.resources import Resources
-from jzplan.store import tracking
-from jzplan.track.history import StatusLoad, StatusReceipt, load_status_submissions
+from jzplan.month.runs import month_status
+from jzplan.track.history import StatusLoad
 from jzplan.validate.shared import SharedValidator
-from jzplan.validate.status_checks import StatusChecker
 
 
 @task(name="load-status-submissions", task_run_name="status-{period}", retries=2,
@@ -36,19 +33,7 @@ def load_status(
     archived and recorded in ``status_file``."""
     res = resources
     shared = validator or SharedValidator(res.settings.expectations_dir, res.catalog)
-    lengths = {
-        StatusFileKind.PROGRESS: tracking.status_report_lengths(),
-        StatusFileKind.RANKING: tracking.ranking_lengths(),
-    }
-    loaded = load_status_submissions(
-        bind if bind is not None else res.engine,
-        inbox_dir,
-        period,
-        plan=res.plan,
-        catalog=res.catalog,
-        check=StatusChecker(shared, res.plan, res.catalog, lengths),
-        receipt=StatusReceipt(res.settings.archive_dir, datetime.now(UTC)),
-    )
+    loaded = month_status(res, inbox_dir, period, bind if bind is not None else res.engine, shared)
     logger = get_run_logger()
     for issue in loaded.issues:
         logger.warning(str(issue))

@@ -9,7 +9,7 @@ alert backwards.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -77,10 +77,14 @@ def decide_active(
 
     A new cause opens; an open alert takes the new text and moves last_seen forward; a
     resolved one reopens (first_seen kept). A rerun of a month before the alert was last
-    seen (or before it was resolved) keeps the newer state."""
+    seen (or before it was resolved) keeps the newer state; only a target alert's first_seen
+    moves back to ``period`` when that is earlier (a month run after a later one)."""
     if old is None:
         row = StoredAlert(**_fields(new), first_seen=period, last_seen=period)
         return AlertDecision.OPENED, row
+    if old.target_id is not None and old.first_seen > period:
+        # a month before the target's alert was first seen, run late: the alert started here
+        return AlertDecision.UPDATED, replace(old, first_seen=period)
     if old.resolved is None and old.last_seen > period:
         return AlertDecision.UNCHANGED, None
     row = StoredAlert(
@@ -88,7 +92,10 @@ def decide_active(
     )
     if old.resolved is not None:
         if old.resolved > period:
-            return AlertDecision.UNCHANGED, None
+            # a target's alert resolved by a later month run first: seen until this month
+            if old.target_id is None or old.last_seen >= period:
+                return AlertDecision.UNCHANGED, None
+            return AlertDecision.UPDATED, replace(row, resolved=old.resolved)
         return AlertDecision.REOPENED, row
     if row == old:
         return AlertDecision.UNCHANGED, None
@@ -112,6 +119,39 @@ def resolves(
     )
 
 
+def _replaced_later(row: StoredAlert, stored: Mapping[str, StoredAlert], period: Period) -> bool:
+    """Whether another alert of ``row``'s target is open and was seen after ``period``: a
+    later month, run first, already replaced this status. The row then opens resolved at the
+    next month (at most one open alert per target); recomputing that month reopens it if
+    the month still raises it."""
+    return row.target_id is not None and any(
+        other.dedup_key != row.dedup_key
+        and other.target_id == row.target_id
+        and other.resolved is None
+        and other.last_seen > period
+        for other in stored.values()
+    )
+
+
+def _in_scope(
+    old: StoredAlert, scope_kinds: Collection[str], in_scope: Callable[[str], bool] | None
+) -> bool:
+    return old.kind in scope_kinds and (in_scope is None or in_scope(old.dedup_key))
+
+
+def _starts_later(old: StoredAlert, period: Period) -> bool:
+    """Whether an open alert thought to start at ``period`` (first seen there, seen again
+    later) does not: ``period``, recomputed, no longer raises it. It then starts at the next
+    month; the later months, recomputed next, move it on until one raises it."""
+    return old.resolved is None and old.first_seen == period and old.last_seen > period
+
+
+def _ended_earlier(old: StoredAlert, period: Period) -> bool:
+    """Whether an alert resolved after ``period``, last seen by then, ends at ``period``:
+    ``period`` (recomputed after a later month resolved it) no longer raises it."""
+    return old.resolved is not None and old.resolved > period and old.last_seen <= period
+
+
 def plan_alert_changes(
     stored: Mapping[str, StoredAlert],
     active: Mapping[str, ActiveAlert],
@@ -127,6 +167,8 @@ def plan_alert_changes(
     changed: list[StoredAlert] = []
     for key, new in active.items():
         decision, row = decide_active(stored.get(key), new, period)
+        if row is not None and row.resolved is None and _replaced_later(row, stored, period):
+            row = replace(row, resolved=period.next())
         counts[decision] += 1
         if decision is AlertDecision.REOPENED:
             counts[AlertDecision.OPENED] += 1
@@ -137,6 +179,16 @@ def plan_alert_changes(
         for key, old in stored.items()
         if key not in active and resolves(old, period, scope_kinds=scope_kinds, in_scope=in_scope)
     )
+    for key, old in stored.items():
+        # target alerts only: the others are synced at the batch (as_of), not their month
+        if key in active or old.target_id is None or not _in_scope(old, scope_kinds, in_scope):
+            continue
+        if _starts_later(old, period):
+            changed.append(replace(old, first_seen=period.next()))
+            counts[AlertDecision.UPDATED] += 1
+        elif _ended_earlier(old, period):
+            changed.append(replace(old, resolved=period))
+            counts[AlertDecision.UPDATED] += 1
     counts[AlertDecision.RESOLVED] = len(resolved)
     return AlertChanges(tuple(opened), tuple(changed), resolved, counts)
 
@@ -157,7 +209,9 @@ def sync_alerts(
     """
     wanted = active_alerts(active)
     with transaction(bind) as conn:
-        stored = read_alert_state(conn, keys=list(wanted), open_kinds=scope_kinds)
+        stored = read_alert_state(
+            conn, keys=list(wanted), open_kinds=scope_kinds, resolved_after=period
+        )
         changes = plan_alert_changes(
             stored, wanted, period, scope_kinds=scope_kinds, in_scope=in_scope
         )

@@ -1,16 +1,31 @@
-"""Small pieces of a monthly run that are neither stages nor store writes."""
+"""Small pieces of a monthly run that are neither stages nor store writes, and the month's
+locked sequence: load the batch's files, read its status files, recompute every affected month
+(the batch's, a late file's, and every later month of the plan year the store already has)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from jzplan.core.periods import Period
-from jzplan.core.states import IngestStatus
-from jzplan.month.loading import IngestOutcome
+from jzplan.core.states import IngestStatus, StatusFileKind
+from jzplan.month.loading import IngestOutcome, load_order, load_prepared, restate
+from jzplan.month.prepare import PreparedFile, history_groups, validate_history
+from jzplan.month.refresh import PeriodOutcome, refresh_period
+from jzplan.month.resources import Resources
+from jzplan.store import tracking
 from jzplan.store.db import Bind, connect
 from jzplan.store.models import SubmissionRow
+from jzplan.store.periods import stored_periods
+from jzplan.track.history import StatusLoad, StatusReceipt, load_status_submissions
+from jzplan.validate.history_checks import outlier_settings
+from jzplan.validate.results import ValidationReport
+from jzplan.validate.shared import SharedValidator
+from jzplan.validate.status_checks import StatusChecker
 
 
 def stored_shas(bind: Bind) -> frozenset[str]:
@@ -19,11 +34,117 @@ def stored_shas(bind: Bind) -> frozenset[str]:
         return frozenset(str(s) for s in conn.scalars(select(SubmissionRow.sha256)))
 
 
-def affected_periods(arrival: Period, outcomes: Iterable[IngestOutcome]) -> list[Period]:
-    """The batch's month and every month an accepted file of the batch belongs to, in order."""
+def affected_periods(
+    arrival: Period, outcomes: Iterable[IngestOutcome], stored: Iterable[Period] = ()
+) -> list[Period]:
+    """The batch's month, every month an accepted file of the batch belongs to, and every
+    ``stored`` month after one of them in the same year (its year-to-date, pace, status and
+    alerts read the earlier months), in order."""
     periods = {arrival} | {
         Period.parse(o.period)
         for o in outcomes
         if o.status in (IngestStatus.ACCEPTED, IngestStatus.HELD) and o.period
     }
-    return sorted(periods)
+    later = {s for s in stored if any(s > p and s.year == p.year for p in periods)}
+    return sorted(periods | later)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthSteps:
+    """The steps of a month's locked transaction, each given the transaction's connection:
+    plain functions (``plain_steps``), or the flow's Prefect tasks around the same functions."""
+
+    check_history: Callable[[list[PreparedFile], Connection], list[ValidationReport | None]]
+    load: Callable[[PreparedFile, Connection, ValidationReport | None], IngestOutcome]
+    load_status: Callable[[Connection], StatusLoad]
+    refresh: Callable[[Period, Connection], PeriodOutcome]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthLoad:
+    """What a month's transaction did: each file's outcome, the status files, and every
+    recomputed month's outcome (in order)."""
+
+    outcomes: list[IngestOutcome]
+    status: StatusLoad
+    refreshed: dict[Period, PeriodOutcome]
+
+
+def load_month(
+    conn: Connection,
+    prepared: Sequence[PreparedFile],
+    arrival: Period,
+    steps: MonthSteps,
+    plan_year: int | None,
+) -> MonthLoad:
+    """The batch's files loaded (history suites of files that cannot change each other's
+    history together), its status files read, and every affected month recomputed in order,
+    all in the month's transaction ``conn`` (``jzplan.store.locks.run_locked``).
+
+    A month run after a later one (or a late file) recomputes the later months of
+    ``plan_year`` that the store has, so the store ends as if the months had run in order."""
+    loaded: list[IngestOutcome] = []
+    # the files in load_order (name order; one unit's month by filing date): any order of
+    # the batch loads alike (jzplan.store.currency)
+    for group in history_groups(load_order(prepared)):
+        checked = steps.check_history(group, conn)
+        loaded += [steps.load(p, conn, r) for p, r in zip(group, checked, strict=True)]
+    loaded = restate(conn, loaded)  # a form held after its batch-mate loaded is reported held
+    status = steps.load_status(conn)
+    stored = stored_periods(conn, plan_year) if plan_year is not None else []
+    refreshed = {p: steps.refresh(p, conn) for p in affected_periods(arrival, loaded, stored)}
+    return MonthLoad(loaded, status, refreshed)
+
+
+def plain_steps(
+    resources: Resources,
+    validator: SharedValidator,
+    inbox: Path,
+    arrival: Period,
+    received_at: datetime | None = None,
+) -> MonthSteps:
+    """The steps as plain functions (what the flow's tasks call), for runs without Prefect."""
+    outlier = outlier_settings(resources.settings)
+
+    def check(group: list[PreparedFile], conn: Connection) -> list[ValidationReport | None]:
+        with validator.exclusive() as checking:
+            return validate_history(conn, group, checking, outlier)
+
+    def load(p: PreparedFile, conn: Connection, report: ValidationReport | None) -> IngestOutcome:
+        with validator.exclusive() as checking:
+            return load_prepared(
+                p, bind=conn, arrival=arrival, received_at=received_at or datetime.now(UTC),
+                validator=checking, outlier=outlier, against_store=report,
+            )  # fmt: skip
+
+    def status(conn: Connection) -> StatusLoad:
+        return month_status(resources, inbox, arrival, conn, validator)
+
+    def refresh(period: Period, conn: Connection) -> PeriodOutcome:
+        return refresh_period(
+            conn, catalog=resources.catalog, plan=resources.plan, period=period,
+            thresholds=resources.thresholds, as_of=arrival,
+        )  # fmt: skip
+
+    return MonthSteps(check, load, status, refresh)
+
+
+def month_status(
+    resources: Resources,
+    inbox: Path,
+    period: Period,
+    bind: Bind,
+    validator: SharedValidator,
+    received_at: datetime | None = None,
+) -> StatusLoad:
+    """The month's 重点工作进展.csv and 排名.csv: validated by their suites in the run's GE
+    context, archived and recorded in ``status_file``, loaded into ``bind``."""
+    lengths = {
+        StatusFileKind.PROGRESS: tracking.status_report_lengths(),
+        StatusFileKind.RANKING: tracking.ranking_lengths(),
+    }
+    return load_status_submissions(
+        bind, inbox, period, plan=resources.plan, catalog=resources.catalog,
+        check=StatusChecker(validator, resources.plan, resources.catalog, lengths),
+        receipt=StatusReceipt(resources.settings.archive_dir, received_at or datetime.now(UTC)),
+    )  # fmt: skip

@@ -39,12 +39,22 @@ class StoredAlert:
 
 
 def read_alert_state(
-    conn: Connection, *, keys: Collection[str], open_kinds: Collection[str]
+    conn: Connection,
+    *,
+    keys: Collection[str],
+    open_kinds: Collection[str],
+    resolved_after: Period | None = None,
 ) -> dict[str, StoredAlert]:
-    """The alerts of ``keys`` and every open alert of ``open_kinds``, by dedup key."""
-    conditions: list[ColumnElement[bool]] = [
-        _alert.c.resolved.is_(None) & _alert.c.kind.in_(sorted(open_kinds))
-    ]
+    """The alerts of ``keys`` and every open alert of ``open_kinds`` (with ``resolved_after``,
+    also every target alert of those kinds resolved after that month), by dedup key."""
+    kinds = _alert.c.kind.in_(sorted(open_kinds))
+    conditions: list[ColumnElement[bool]] = [_alert.c.resolved.is_(None) & kinds]
+    if resolved_after is not None:
+        conditions.append(
+            kinds
+            & _alert.c.target_id.is_not(None)
+            & (_alert.c.resolved > period_key(resolved_after))
+        )
     if keys:
         conditions.append(_alert.c.dedup_key.in_(list(keys)))
     rows = conn.execute(select(_alert).where(or_(*conditions))).mappings()
@@ -86,12 +96,17 @@ def write_alert_changes(
     resolved: Sequence[str],
     period: Period,
 ) -> None:
-    """Insert ``opened``, rewrite ``changed`` (all but the key and first_seen) and resolve the
-    alerts of ``resolved`` dedup keys at ``period``."""
-    if opened:
-        conn.execute(insert(_alert), [_columns(a) for a in opened])
+    """Resolve the alerts of ``resolved`` dedup keys at ``period``, rewrite ``changed`` (all
+    but the key) and insert ``opened``: in that order, so a target's new alert never meets
+    the one it replaces open (``uq_alert_open_target_id``)."""
+    if resolved:
+        conn.execute(
+            update(_alert)
+            .where(_alert.c.dedup_key.in_(list(resolved)))
+            .values(resolved=period_key(period))
+        )
     if changed:
-        columns = [c for c in _columns(changed[0]) if c not in ("dedup_key", "first_seen")]
+        columns = [c for c in _columns(changed[0]) if c != "dedup_key"]
         stmt = (
             update(_alert)
             .where(_alert.c.dedup_key == bindparam("k_dedup_key"))
@@ -102,12 +117,8 @@ def write_alert_changes(
             stmt,
             [{"k_dedup_key": r["dedup_key"], **{f"v_{c}": r[c] for c in columns}} for r in rows],
         )
-    if resolved:
-        conn.execute(
-            update(_alert)
-            .where(_alert.c.dedup_key.in_(list(resolved)))
-            .values(resolved=period_key(period))
-        )
+    if opened:
+        conn.execute(insert(_alert), [_columns(a) for a in opened])
 
 
 def read_alerts(bind: Bind, open_only: bool = False) -> pd.DataFrame:

@@ -257,6 +257,18 @@ class AlertRow(Base):
     resolved: Mapped[str | None] = mapped_column(String(7))
 
 
+# At most one open alert per target (of any target kind: target_status, milestone_overdue):
+# a month's status replaces the target's open alert, whatever order months are run in (issue 16).
+OPEN_TARGET_ALERT = "resolved IS NULL AND target_id IS NOT NULL"
+Index(
+    "uq_alert_open_target_id",
+    AlertRow.target_id,
+    unique=True,
+    sqlite_where=text(OPEN_TARGET_ALERT),
+    postgresql_where=text(OPEN_TARGET_ALERT),
+)
+
+
 class StatusReportRow(Base):
     """A milestone's or qualitative target's status as its responsible office reported it
     for a month (重点工作进展), with the evidence text."""

@@ -4,7 +4,8 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
+from sqlalchemy.exc import IntegrityError
 
 from jzplan.alert.lifecycle import (
     ActiveAlert,
@@ -19,6 +20,7 @@ from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog
 from jzplan.store.alerts import StoredAlert, read_alerts
 from jzplan.store.dump import dump_tables
+from jzplan.store.models import AlertRow
 from jzplan.store.reference import sync_reference
 from tests.store.tiny import tiny_plan
 
@@ -90,7 +92,24 @@ def _stored(
             _stored(MARCH, APRIL),
         ),
         # a rerun of a month before it was resolved changes nothing
-        (_stored(MARCH, MARCH, resolved=MAY), _active(), APRIL, AlertDecision.UNCHANGED, None),
+        (_stored(MARCH, APRIL, resolved=MAY), _active(), APRIL, AlertDecision.UNCHANGED, None),
+        # ... unless it raises the target's alert after it was last seen (run late): seen there
+        (
+            _stored(MARCH, MARCH, resolved=MAY),
+            _active(),
+            APRIL,
+            AlertDecision.UPDATED,
+            _stored(MARCH, APRIL, resolved=MAY),
+        ),
+        # a month before it was first seen, run late: it starts there (open or resolved)
+        (_stored(APRIL, MAY), _active(), MARCH, AlertDecision.UPDATED, _stored(MARCH, MAY)),
+        (
+            _stored(APRIL, APRIL, resolved=MAY),
+            _active(),
+            MARCH,
+            AlertDecision.UPDATED,
+            _stored(MARCH, APRIL, resolved=MAY),
+        ),
     ],
     ids=[
         "new-opened",
@@ -102,6 +121,9 @@ def _stored(
         "back-reopened",
         "back-same-month-reopened",
         "before-resolution-unchanged",
+        "before-resolution-seen-late",
+        "earlier-month-late-open",
+        "earlier-month-late-resolved",
     ],
 )
 def test_decide_active(
@@ -162,6 +184,40 @@ def test_plan_alert_changes_counts_each_decision() -> None:
     assert [a.dedup_key for a in changes.opened] == [keys["new"]]
     assert [a.dedup_key for a in changes.changed] == [keys["back"], keys["text"]]
     assert changes.resolved == (keys["gone"],)
+
+
+def test_a_status_replaced_by_a_later_month_opens_resolved() -> None:
+    """April run after May: May's 滞后 of the target stays open, April's 预警 of it is
+    written resolved at the next month (at most one open alert per target); recomputing May
+    then keeps or reopens it."""
+    behind = _stored(MAY, MAY)
+    at_risk = ActiveAlert("target:main-fai:at_risk", "target_status", "warning", "JZXQ",
+                          "main-fai", "固定资产投资预警")  # fmt: skip
+    changes = plan_alert_changes(
+        {KEY: behind}, {at_risk.dedup_key: at_risk}, APRIL, scope_kinds={"target_status"}
+    )
+    assert [(a.dedup_key, a.first_seen, a.resolved) for a in changes.opened] == [
+        ("target:main-fai:at_risk", APRIL, MAY)
+    ]
+    assert changes.resolved == () and changes.changed == ()
+
+
+def test_a_month_that_no_longer_raises_an_alert_moves_its_start_on() -> None:
+    """An alert first seen in April (computed before March arrived) that April, recomputed,
+    no longer raises starts in May, where it was seen too."""
+    changes = plan_alert_changes(
+        {KEY: _stored(APRIL, MAY)}, {}, APRIL, scope_kinds={"target_status"}
+    )
+    assert changes.changed == (_stored(MAY, MAY),)
+    assert changes.resolved == ()
+    # resolved in May (May run first), not raised in April recomputed: resolved in April
+    ended = plan_alert_changes(
+        {KEY: _stored(MARCH, MARCH, resolved=MAY)}, {}, APRIL, scope_kinds={"target_status"}
+    )
+    assert ended.changed == (_stored(MARCH, MARCH, resolved=APRIL),)
+    # seen before April too: resolved only where it is last seen (a rerun), start kept
+    kept = plan_alert_changes({KEY: _stored(MARCH, MAY)}, {}, APRIL, scope_kinds={"target_status"})
+    assert kept.changed == () and kept.resolved == ()
 
 
 def test_an_alert_active_twice_is_an_error() -> None:
@@ -237,6 +293,36 @@ def test_sync_alerts_lifecycle(ref_engine: Engine) -> None:
     counts = sync_alerts(ref_engine, Period(2013, 6), [], scope_kinds={"missing_submission"})
     assert counts["resolved"] == 1
     assert list(read_alerts(ref_engine, open_only=True)["dedup_key"]) == ["target_status:main-fai"]
+
+
+def test_months_out_of_order_leave_one_open_alert_per_target(ref_engine: Engine) -> None:
+    """May (滞后) run before April (预警), then May recomputed: one open alert for the target,
+    as in order; the store refuses a second open one."""
+    behind = _alert("target:main-fai:behind", "固定资产投资滞后")
+    at_risk = _alert("target:main-fai:at_risk", "固定资产投资预警")
+    kinds = {"target_status"}
+    sync_alerts(ref_engine, MAY, [behind], scope_kinds=kinds)
+    sync_alerts(ref_engine, APRIL, [at_risk], scope_kinds=kinds)
+    assert list(read_alerts(ref_engine, open_only=True)["dedup_key"]) == [behind["dedup_key"]]
+    sync_alerts(ref_engine, MAY, [behind], scope_kinds=kinds)  # May recomputed after April
+    rows = read_alerts(ref_engine).set_index("dedup_key")
+    assert rows.loc[at_risk["dedup_key"], ["first_seen", "last_seen", "resolved"]].tolist() == [
+        "2013-04", "2013-04", "2013-05",
+    ]  # fmt: skip
+    assert list(read_alerts(ref_engine, open_only=True)["dedup_key"]) == [behind["dedup_key"]]
+    # May recomputed says 预警 instead: the April alert reopens, 滞后 resolves
+    sync_alerts(ref_engine, MAY, [at_risk], scope_kinds=kinds)
+    open_rows = read_alerts(ref_engine, open_only=True)
+    assert open_rows[["dedup_key", "first_seen", "last_seen"]].values.tolist() == [
+        [at_risk["dedup_key"], "2013-04", "2013-05"]
+    ]
+    with pytest.raises(IntegrityError), ref_engine.begin() as conn:
+        conn.execute(
+            insert(AlertRow.__table__),  # type: ignore[arg-type]
+            {"dedup_key": "target:main-fai:overdue", "kind": "milestone_overdue",
+             "severity": "critical", "org_unit_code": "JZXQ", "target_id": "main-fai",
+             "message": "x", "first_seen": "2013-05", "last_seen": "2013-05"},
+        )  # fmt: skip
 
 
 def test_sync_alerts_in_scope_limits_resolution(ref_engine: Engine) -> None:

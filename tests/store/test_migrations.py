@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from jzplan.reference.catalog import Catalog
 from jzplan.store.db import (
     alembic_config,
     current_heads,
@@ -20,6 +21,8 @@ from jzplan.store.db import (
     script_heads,
 )
 from jzplan.store.models import Base
+from jzplan.store.reference import sync_reference
+from tests.store.tiny import tiny_plan
 
 
 def _diffs(engine: Engine) -> list[object]:
@@ -96,3 +99,25 @@ def test_make_engine_does_not_connect() -> None:
     engine = make_engine("postgresql://nobody@127.0.0.1:1/none")
     assert engine.dialect.driver == "psycopg"
     engine.dispose()
+
+
+def test_upgrade_resolves_a_targets_second_open_alert(
+    bare_engine: Engine, catalog: Catalog
+) -> None:
+    """A store from before 0009 holding two open alerts of one target (months run out of
+    order): the upgrade keeps the one seen last open, resolves the other there, then the
+    partial unique index holds."""
+    migrate(bare_engine, "0008_status_files")
+    columns = "dedup_key, kind, severity, target_id, message, first_seen, last_seen"
+    sync_reference(bare_engine, catalog, tiny_plan())
+    with bare_engine.begin() as conn:
+        for key, last in (("target:A01:behind", "2013-09"), ("target:A01:at_risk", "2013-08")):
+            conn.execute(
+                text(f"INSERT INTO alert ({columns}) VALUES (:k, 'target_status', 'warning', "
+                     "'main-fai', 'x', :last, :last)"),
+                {"k": key, "last": last},
+            )  # fmt: skip
+    migrate(bare_engine)
+    with bare_engine.connect() as conn:
+        rows = conn.execute(text("SELECT dedup_key, resolved FROM alert ORDER BY dedup_key"))
+        assert rows.all() == [("target:A01:at_risk", "2013-09"), ("target:A01:behind", None)]
