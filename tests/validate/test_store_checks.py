@@ -75,11 +75,15 @@ def _load(
         results=tuple(r.as_row() for r in report.results),
         documents=report.documents,
     )
+    # each file received a day after the one before (by its sha: a, b, c …), as a
+    # resubmission is: with the same receipt and no filing date, two files of one unit's
+    # month with other figures would both be held (jzplan.store.currency)
+    day = 3 + ord(sha[0]) - ord("a")
     return load_prepared(
         prepared,
         bind=engine,
         arrival=Period.parse(PERIOD),
-        received_at=datetime(2013, 4, 3, tzinfo=UTC),
+        received_at=datetime(2013, 4, day, tzinfo=UTC),
         validator=validator,
     )
 
