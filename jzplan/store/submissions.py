@@ -319,7 +319,10 @@ def reject_submission(bind: Bind, submission_id: int, issues: Sequence[Submissio
     """Mark a submission rejected with its located Chinese messages, one validation row per
     failed rule. Unchanged values are not rewritten."""
     errors = sum(1 for i in issues if i.severity == "error")
-    message = "\n".join(str(i) for i in issues) or None
+    # the errors that rejected the file first: alerts and the report quote the first line,
+    # which was often one of 15–18 missing_indicator warnings
+    ordered = sorted(issues, key=lambda i: i.severity != "error")
+    message = "\n".join(str(i) for i in ordered) or None
     by_rule: dict[str, list[SubmissionIssue]] = {}
     for issue in issues:
         by_rule.setdefault(issue.rule or issue.code, []).append(issue)
