@@ -27,6 +27,14 @@ from jzplan.reference.catalog import Catalog, convert
 SHEET_NAME = "月报"
 TITLE = "焦作新区主要经济指标月报表"
 NOTE = "注：流量指标填报1至本月累计数，存量指标填报月末数；无数据填“—”；请于次月3日前报送。"
+
+
+def deadline_note(day: int, hour: int) -> str:
+    """The form's note with the configured deadline (``Settings.submission_deadline_*``);
+    ``NOTE``, the 3rd, is what the 2013 forms of the demo inbox said."""
+    return NOTE.replace("次月3日前", f"次月{day}日{hour}时前")
+
+
 # Fixed timestamps make the same inputs give the same bytes.
 FIXED_TIMESTAMP = datetime(2013, 1, 1, 0, 0, 0)
 _ZIP_DATE_TIME = (2013, 1, 1, 0, 0, 0)
@@ -100,6 +108,7 @@ def build_form(
     filed_by: str,
     filed_on: date | None,
     units: Mapping[str, str] | None = None,
+    note: str = NOTE,
 ) -> openpyxl.Workbook:
     """The form as an openpyxl workbook (first data row ``FIRST_DATA_ROW``, 累计 in column E)."""
     wb = openpyxl.Workbook()
@@ -109,7 +118,7 @@ def build_form(
     _write_title(ws, catalog.unit(unit_code).name, period)
     _write_header(ws, period)
     r = _write_rows(ws, catalog, rows, dict(units or {}))
-    _write_footer(ws, r + 1, filed_by, filed_on)  # after a blank row
+    _write_footer(ws, r + 1, filed_by, filed_on, note)  # after a blank row
     for c, width in enumerate(_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.freeze_panes = "C6"
@@ -192,7 +201,9 @@ def _write_rows(
     return r
 
 
-def _write_footer(ws: Worksheet, r: int, filed_by: str, filed_on: date | None) -> None:
+def _write_footer(
+    ws: Worksheet, r: int, filed_by: str, filed_on: date | None, note: str = NOTE
+) -> None:
     """填报人 and 填报日期 on row ``r``, the note below."""
     ncols = len(_HEADERS)
     ws.cell(row=r, column=1, value=f"填报人：{filed_by}")
@@ -201,7 +212,7 @@ def _write_footer(ws: Worksheet, r: int, filed_by: str, filed_on: date | None) -
     ws.cell(row=r, column=5, value=f"填报日期：{on}")
     ws.merge_cells(start_row=r, start_column=5, end_row=r, end_column=ncols)
     r += 1
-    ws.cell(row=r, column=1, value=NOTE)
+    ws.cell(row=r, column=1, value=note)
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
 
 

@@ -22,6 +22,7 @@ from jzplan.ingest.form_writer import (
     WHOLE_UNITS,
     FormRow,
     build_form,
+    deadline_note,
     save_workbook,
     ytd_span,
 )
@@ -56,8 +57,16 @@ def _rule(col: str, row: int, *, negative: bool, whole: bool) -> str:
     return f'OR(AND({",".join(checks)}),{ref}="—",{ref}="-")'
 
 
-def write_template(path: Path, *, catalog: Catalog, unit: str, period: Period) -> Path:
-    """Write the blank form of ``unit`` (code or name) for ``period`` to ``path`` (.xlsx)."""
+def write_template(
+    path: Path,
+    *,
+    catalog: Catalog,
+    unit: str,
+    period: Period,
+    deadline: tuple[int, int] = (5, 17),
+) -> Path:
+    """Write the blank form of ``unit`` (code or name) for ``period`` to ``path`` (.xlsx);
+    its note asks for the form by ``deadline`` (day of the next month, hour: the settings')."""
     org = resolve_unit(catalog, unit)
     rows = [FormRow(code, None, None, None) for code in org.reports]
     wb = build_form(
@@ -67,6 +76,7 @@ def write_template(path: Path, *, catalog: Catalog, unit: str, period: Period) -
         rows=rows,
         filed_by="",
         filed_on=None,
+        note=deadline_note(*deadline),
     )
     ws = wb[SHEET_NAME]
     span = ytd_span(period)
@@ -122,7 +132,10 @@ def run_command(args: Any, settings: Settings) -> int:
     catalog = load_catalog(settings.catalog_dir)
     try:
         period = Period.parse(args.period)
-        path = write_template(args.out, catalog=catalog, unit=args.unit, period=period)
+        deadline = (settings.submission_deadline_day, settings.submission_deadline_hour)
+        path = write_template(
+            args.out, catalog=catalog, unit=args.unit, period=period, deadline=deadline
+        )
     except (TemplateError, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -80,3 +80,23 @@ def test_same_template_same_bytes_and_unknown_unit(tmp_path: Path, catalog: Cata
     with pytest.raises(TemplateError, match="没有月报表式"):
         resolve_unit(catalog, "JZXQ")
     assert main(["template", "--unit", "武陟县", "--period", "2013-03", "--out", "x.xlsx"]) == 2
+
+
+def test_the_blank_form_asks_for_the_configured_deadline(catalog: Catalog, tmp_path: Path) -> None:
+    """The note says the deadline the deadline check uses (the 5th, 17:00 by default), not the
+    3rd the 2013 paper forms said; another setting, another note."""
+
+    def note(path: Path) -> str:
+        ws = openpyxl.load_workbook(path).worksheets[0]
+        return next(
+            str(c.value) for row in ws.iter_rows() for c in row if str(c.value).startswith("注：")
+        )
+
+    default = write_template(
+        tmp_path / "a.xlsx", catalog=catalog, unit="NGZ", period=Period(2013, 3)
+    )
+    assert "请于次月5日17时前报送" in note(default)
+    other = write_template(
+        tmp_path / "b.xlsx", catalog=catalog, unit="NGZ", period=Period(2013, 3), deadline=(3, 9)
+    )
+    assert "请于次月3日9时前报送" in note(other)
