@@ -191,11 +191,12 @@ def read_metadata(archived: Path) -> FileMetadata:
 
 
 def archive_received(
-    path: Path, data: bytes, archive_dir: Path, file_format: str | None
+    path: Path, data: bytes, archive_dir: Path, file_format: str | None, sha: str | None = None
 ) -> tuple[str, Path]:
-    """``data`` (the bytes of ``path`` as read) archived by sha256 with its metadata sidecar:
-    (sha256, the archived copy). The first receipt's sidecar stays."""
-    sha = hashlib.sha256(data).hexdigest()
+    """``data`` (the bytes of ``path`` as read) archived by sha256 (``sha`` when the caller
+    has it) with its metadata sidecar: (sha256, the archived copy). The first receipt's
+    sidecar stays."""
+    sha = sha or hashlib.sha256(data).hexdigest()
     archived = archive_file(path, archive_dir, sha, data)
     meta = FileMetadata(
         sha256=sha,

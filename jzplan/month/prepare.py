@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
@@ -19,7 +18,7 @@ from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.ingest.bulk import PARQUET_MAGIC, is_bulk, read_bulk
 from jzplan.ingest.form_parser import parse_submission
-from jzplan.ingest.inbox import FileMetadata, archive_file, source_path_of, write_metadata
+from jzplan.ingest.inbox import archive_received, source_path_of
 from jzplan.ingest.readers import ReadError, detect_format
 from jzplan.ingest.regular_files import InboxRefusal, escape_name, read_regular
 from jzplan.reference.catalog import Catalog
@@ -128,20 +127,11 @@ def prepare_file(
     sha = hashlib.sha256(data).hexdigest()
     if sha in known:
         return PreparedFile(path, sha)
-    archived = archive_file(path, archive_dir, sha, data)
     try:
         file_format: str | None = detect_format(data, path.suffix)
     except ReadError:
         file_format = None
-    meta = FileMetadata(
-        sha256=sha,
-        size_bytes=len(data),
-        original_name=path.name,
-        source_path=source_path_of(path),
-        file_format=file_format,
-        archived_at=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
-    write_metadata(archived, meta)
+    _, archived = archive_received(path, data, archive_dir, file_format, sha)
     try:
         return _parse_and_validate(
             PreparedFile(path, sha, archived, size_bytes=len(data), file_format=file_format),
