@@ -235,6 +235,21 @@ def _checked(table: StatusTable, check: TableCheck | None) -> TableFindings:
     return own_checks(table) if check is None else check(table)
 
 
+def _start(
+    path: Path, kind: StatusFileKind, period: Period, check: TableCheck | None,
+    data: bytes | None,
+) -> tuple[StatusTable, TableFindings, ParsedStatusFile]:  # fmt: skip
+    """A status file read as a table and checked: the table, what the checks found, and the
+    parsed file so far (its rows still to add, unless ``refused``)."""
+    table = read_status_table(path, kind, data)
+    found = _checked(table, check)
+    out = ParsedStatusFile(
+        path, table.sha256, period, issues=list(found.issues), kind=table.kind,
+        size=table.size, rows=len(table.rows), refused=found.refused, results=found.results,
+    )  # fmt: skip
+    return table, found, out
+
+
 def shown(text: str, width: int = 24) -> str:
     """A value as a message quotes it: cut to ``width`` characters."""
     return text if len(text) <= width else text[:width] + "…"
@@ -299,12 +314,7 @@ def parse_status_file(
     ``lengths``: the longest text each StatusReport field may hold (the store's columns).
     ``check``: the suites; their issues are the ones reported, and the parser's own checks
     below only see the rows they let through (without ``check``, they see every row)."""
-    table = read_status_table(path, StatusFileKind.PROGRESS, data)
-    found = _checked(table, check)
-    out = ParsedStatusFile(
-        path, table.sha256, period, issues=list(found.issues), kind=table.kind,
-        size=table.size, rows=len(table.rows), refused=found.refused, results=found.results,
-    )  # fmt: skip
+    table, found, out = _start(path, StatusFileKind.PROGRESS, period, check, data)
     if found.refused:
         return out
     kinds = {t.id: t.kind for t in plan.targets}
@@ -355,12 +365,7 @@ def parse_ranking_file(
 
     ``lengths``: the longest text each Ranking field may hold (the store's columns);
     ``check``: as for ``parse_status_file``."""
-    table = read_status_table(path, StatusFileKind.RANKING, data)
-    found = _checked(table, check)
-    out = ParsedStatusFile(
-        path, table.sha256, period, issues=list(found.issues), kind=table.kind,
-        size=table.size, rows=len(table.rows), refused=found.refused, results=found.results,
-    )  # fmt: skip
+    table, found, out = _start(path, StatusFileKind.RANKING, period, check, data)
     if found.refused:
         return out
     good: list[tuple[int, Ranking]] = []
