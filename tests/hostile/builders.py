@@ -221,14 +221,15 @@ def cfb_encrypted(target: Path) -> Path:
 
 def csv_lines(
     target: Path,
-    header: list[str],
+    head: list[str],
     rows: int,
     row: Callable[[int], list[str]],
     encoding: str = "utf-8",
 ) -> Path:
-    """A CSV of ``rows`` lines written in blocks (millions of rows without a big list)."""
+    """A CSV of the ``head`` lines, then ``rows`` lines written in blocks (millions of rows
+    without a big list)."""
     with target.open("w", encoding=encoding, newline="") as out:
-        out.write(",".join(header) + "\r\n")
+        out.writelines(line + "\r\n" for line in head)
         block: list[str] = []
         for i in range(rows):
             block.append(",".join(row(i)))

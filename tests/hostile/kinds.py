@@ -213,23 +213,10 @@ def xml(name: str, unit: str, edit: Callable[[str], str]) -> Callable[[Place], o
 def big_csv(
     name: str, row: Callable[[int], list[str]], rows: int = 2_000_000
 ) -> Callable[[Place], None]:
-    header = ["填报单位：宁郭镇", "报告期：2013年1-7月"]
-
-    def build(p: Place) -> None:
-        path = p.path(name)
-        with path.open("w", encoding="utf-8", newline="") as out:
-            out.write("焦作新区主要经济指标月报表\r\n" + ",".join(header) + "\r\n")
-            out.write("序号,指标名称,计量单位,本月,1-7月累计\r\n")
-        with path.open("a", encoding="utf-8", newline="") as out:
-            block: list[str] = []
-            for i in range(rows):
-                block.append(",".join(row(i)))
-                if len(block) == 50_000:
-                    out.write("\r\n".join(block) + "\r\n")
-                    block.clear()
-            out.write("\r\n".join(block) + "\r\n")
-
-    return build
+    """A CSV form of ``rows`` indicator rows under the title, identity and header lines."""
+    head = ["焦作新区主要经济指标月报表", "填报单位：宁郭镇,报告期：2013年1-7月"]
+    head.append("序号,指标名称,计量单位,本月,1-7月累计")
+    return lambda p: b.csv_lines(p.path(name), head, rows, row)
 
 
 def huge_field(p: Place) -> None:
