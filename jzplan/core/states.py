@@ -258,3 +258,40 @@ class AlertKey:
     def target_status(self) -> TargetStatus | None:
         """The status a target alert is about; None for other families."""
         return TargetStatus(self.parts[-1]) if self.family == "target" else None
+
+
+class QuestionStatus(StrEnum):
+    """A row held out of an accepted form as a question (待确认) and how it was answered:
+    mapped to a catalog indicator (its name becomes an alias) or discarded."""
+
+    OPEN = "open"
+    MAPPED = "mapped"
+    DISCARDED = "discarded"
+
+    @property
+    def label(self) -> str:
+        return {
+            QuestionStatus.OPEN: "待确认",
+            QuestionStatus.MAPPED: "已对应指标",
+            QuestionStatus.DISCARDED: "已舍弃",
+        }[self]
+
+
+class UnitMonthStatus(StrEnum):
+    """One unit's standing for one month, the same word everywhere (alerts, the timeliness
+    grid, the report header, ``jzplan progress``): a file accepted; accepted with questions
+    still open (or files that disagree); every file returned; nothing received."""
+
+    REPORTED = "reported"
+    QUESTIONS = "questions"
+    RETURNED = "returned"
+    MISSING = "missing"
+
+    @property
+    def label(self) -> str:
+        return {
+            UnitMonthStatus.REPORTED: "已报",
+            UnitMonthStatus.QUESTIONS: "有待确认",
+            UnitMonthStatus.RETURNED: "退回待改",
+            UnitMonthStatus.MISSING: "未报",
+        }[self]

@@ -84,6 +84,32 @@ class Coded:
     uniques: pd.Index  # "str"
 
 
+@dataclass(frozen=True, slots=True)
+class HeldRow:
+    """A data row of an accepted form held out of the load as a question (待确认): its name is
+    not in the catalog, or one of its cells cannot be read. The cells are kept as written, so
+    the question can be answered (``jzplan.store.questions``) without the office sending the
+    file again."""
+
+    sheet: str
+    row: int  # 1-based spreadsheet row
+    column: str  # the column of the cell in question (the name's, or the figure's)
+    code: str  # the finding's stable code: unknown_indicator, not_a_number, ...
+    message: str  # Chinese, for the office
+    name: str  # the indicator name as written
+    unit: str | None = None  # the unit cell (or the unit in the name) as written
+    value: str | None = None  # the 累计 cell as written
+    month: str | None = None  # the 本月 cell as written
+    hints: tuple[str, ...] = ()  # the closest catalog names
+    explanation: str | None = None  # the row's 情况说明, if the form has that column
+
+    def __post_init__(self) -> None:
+        for name in ("message", "name", "unit", "value", "month", "explanation"):
+            value = getattr(self, name)
+            if value is not None and not value.isprintable():
+                object.__setattr__(self, name, visible(value))
+
+
 @dataclass(slots=True)
 class ParsedSubmission:
     path: Path
@@ -99,6 +125,8 @@ class ParsedSubmission:
     # every figure cell of the form's table and its outcome (jzplan.ingest.accounting); empty
     # when no table was found (the file is refused whole) and for bulk files
     figures: list[FigureCell] = field(default_factory=list)
+    # rows held out of the load as questions (待确认); the rest of the file loads
+    questions: list[HeldRow] = field(default_factory=list)
     # A bulk file (jzplan.ingest.bulk): many units' figures; org_unit is None and each frame row
     # carries its own org_unit (and period)
     bulk: bool = False

@@ -382,6 +382,35 @@ class SubmissionChangeRow(Base):
     new_value_month: Mapped[float | None] = mapped_column(Float)
 
 
+class HeldRowRow(Base):
+    """A row held out of an accepted form as a question (待确认), its cells as written, and its
+    answer: mapped to an indicator or discarded, by whom and when (migration 0010)."""
+
+    __tablename__ = "held_row"
+    __table_args__ = (UniqueConstraint("submission_id", "sheet", "row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    org_unit_code: Mapped[str | None] = mapped_column(String(16))
+    period: Mapped[str | None] = mapped_column(String(7), index=True)
+    sheet: Mapped[str] = mapped_column(String(255))
+    row: Mapped[int] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    name_written: Mapped[str] = mapped_column(Text)
+    unit_written: Mapped[str | None] = mapped_column(Text)
+    value_written: Mapped[str | None] = mapped_column(Text)
+    month_written: Mapped[str | None] = mapped_column(Text)
+    hints: Mapped[Any] = mapped_column(JSON, nullable=True)  # closest catalog names
+    explanation: Mapped[str | None] = mapped_column(Text)  # the row's 情况说明
+    status: Mapped[str] = mapped_column(String(16))  # QuestionStatus: open|mapped|discarded
+    indicator_code: Mapped[str | None] = mapped_column(String(64))  # the answer, when mapped
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answer_note: Mapped[str | None] = mapped_column(Text)
+
+
 class ValidationDocumentRow(Base):
     """Great Expectations' own validation result (JSON) of one suite on one submission: what
     the Data Docs render (issue 4)."""
