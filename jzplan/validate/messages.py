@@ -1,45 +1,73 @@
-"""Where a failed rule points in the office's file, and the Chinese message that says so."""
+"""Where a failed rule points in the office's file, and the Chinese message that says so.
+
+Figures are quoted in the unit the office wrote them in (``raw_unit``: 25840 万元, not the
+canonical 2.584 亿元), the unit named.
+"""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 
 from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
-from jzplan.reference.catalog import Catalog
+from jzplan.reference.catalog import Catalog, UnitError, convert, normalize_unit
 from jzplan.validate.columns import indicator_name
-
-
-def _fmt(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    if isinstance(v, float):
-        return f"{v:,.4f}".rstrip("0").rstrip(".")
-    return str(v)
 
 
 def _pct(v: Any) -> str:
     return "—" if v is None or pd.isna(v) else f"{float(v):+.1f}%"
 
 
+def _number(v: float) -> str:
+    """A figure as an office writes it: no thousands separator, no float noise."""
+    return f"{v:.4f}".rstrip("0").rstrip(".")
+
+
+class Amounts:
+    """Figures of one row, in canonical units, quoted in the unit the office wrote them in."""
+
+    def __init__(self, row: pd.Series) -> None:
+        self.canonical = _text(row.get("unit")) or ""
+        written = normalize_unit(_text(row.get("raw_unit")) or "")
+        self.unit = self.canonical
+        if written and self.canonical:
+            try:
+                convert(1.0, self.canonical, written)
+                self.unit = written
+            except UnitError:
+                pass  # a unit cell that named no convertible unit: the canonical one
+
+    def __call__(self, v: Any) -> str:
+        """``v`` (canonical unit) in the office's unit, with the unit named."""
+        if v is None or pd.isna(v):
+            return "—"
+        x = float(v)
+        if self.unit != self.canonical:
+            x = convert(x, self.canonical, self.unit)
+        if not self.unit:
+            return _number(x)
+        gap = "" if self.unit in ("%", "‰") else " "
+        return f"{_number(x)}{gap}{self.unit}"
+
+
 def _context(code: str, row: pd.Series) -> str:
-    """The figures a failed rule compared, in the office's words."""
+    """The figures a failed rule compared, in the office's words and units."""
     get = row.get
+    amount = Amounts(row)
     if code == "implausible_value":
-        return f"合理范围 {_fmt(get('plausible_min'))} ~ {_fmt(get('plausible_max'))}"
+        return f"合理范围 {amount(get('plausible_min'))} ~ {amount(get('plausible_max'))}"
     if code == "parts_sum_to_whole":
-        return f"{get('parts')} = {_fmt(get('parts_sum'))}"
+        return f"{get('parts')} = {amount(get('parts_sum'))}"
     if code == "part_exceeds_whole":
-        return f"{get('whole')} {_fmt(get('whole_value'))}"
+        return f"{get('whole')} {amount(get('whole_value'))}"
     if code == "ytd_decreased":
-        return f"上月累计 {_fmt(get('prev_value'))}"
+        return f"上月累计 {amount(get('prev_value'))}"
     if code == "month_not_ytd_difference":
         return (
-            f"本月数 {_fmt(get('value_month'))}，上月累计 {_fmt(get('prev_value'))}，"
-            f"应为 {_fmt(float(row['value']) - float(row['prev_value']))}"
+            f"本月数 {amount(get('value_month'))}，上月累计 {amount(get('prev_value'))}，"
+            f"本月数应为 {amount(float(row['value']) - float(row['prev_value']))}"
         )
     if code in ("mom_jump", "yoy_jump"):
         what = "环比" if code == "mom_jump" else "同比"
@@ -65,7 +93,7 @@ def locate_issue(
     row = frame.loc[idx]
     indicator = str(row["indicator"])
     context = _context(code, row)
-    facts = f"指标：{indicator_name(catalog, indicator)}，数值：{_fmt(row['value'])}"
+    facts = f"指标：{indicator_name(catalog, indicator)}，数值：{Amounts(row)(row['value'])}"
     return SubmissionIssue(
         code=code,
         message=f"{message}（{facts}{'；' + context if context else ''}）",

@@ -34,6 +34,7 @@ from tests.validate.cases import (
     _period,
     _t,
     good_rows,
+    row_of,
     submission,
 )
 
@@ -181,3 +182,25 @@ def test_rejected_submission_keeps_every_rule_result(
         )
     assert len(rows) == 18 and not rows["ytd_decreased"]
     assert rows["parts_sum_to_whole"]  # the rules it passed are stored too
+
+
+def test_history_messages_quote_the_office_unit(
+    store: Engine, validator: SubmissionValidator, catalog: Catalog
+) -> None:
+    """A 亿元 indicator written in 万元: the history message quotes 万元, as written."""
+    rows = good_rows(catalog)
+    gdp = row_of(rows, "gdp")
+    gdp["raw_unit"] = "万元"
+    value, month = float(gdp["value"]), float(gdp["value_month"])  # type: ignore[arg-type]
+    prev = value - month
+    gdp["value_month"] = month + 0.1  # 1000 万元 more than 累计 − 上月累计
+    out = _load(store, validator, submission(rows), "e" * 64)
+    assert out.status == "rejected"
+    (message,) = [m for m in out.messages if "[month_not_ytd_difference]" in m]
+
+    def wan(x: float) -> str:
+        return f"{x * 1e4:.4f}".rstrip("0").rstrip(".") + " 万元"
+
+    assert f"数值：{wan(value)}；" in message
+    assert f"本月数 {wan(month + 0.1)}，上月累计 {wan(prev)}，本月数应为 {wan(month)}" in message
+    assert "亿元" not in message and f"{value:.4f}".rstrip("0") not in message
