@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     # links the file itself (file://)
     report_base_url: str | None = None
     plan_year: int = 2013
+    # The head of the blank monthly form (jzplan template): 表号, 制定机关, 批准文号
+    form_number: str = "焦新统月1表"
+    form_issuer: str = "焦作新区统计局"
+    form_approval: str = ""
 
     # Status thresholds on the ratio actual / expected-to-date (1.0 = exactly on pace)
     at_risk_ratio: float = 0.95  # below pace but at least this → 预警; below it → 滞后

@@ -116,8 +116,8 @@ class ParsedSubmission:
     sha256: str
     org_unit: str | None  # code, from 填报单位
     period: Period | None  # from 报告期
-    filed_by: str | None = None  # 填报人
-    filed_on: date | None = None  # 填报日期
+    filed_by: str | None = None  # 填报人 (填表人)
+    filed_on: date | None = None  # 填报日期 (报出日期)
     frame: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(OBSERVATION_COLUMNS))
     )
@@ -127,6 +127,9 @@ class ParsedSubmission:
     figures: list[FigureCell] = field(default_factory=list)
     # rows held out of the load as questions (待确认); the rest of the file loads
     questions: list[HeldRow] = field(default_factory=list)
+    # indicator code -> the 情况说明 text of its row (a form with that column): the office's
+    # explanation of any warning on that figure (jzplan.alert.explanations.explain_from_form)
+    explanations: dict[str, str] = field(default_factory=dict)
     # A bulk file (jzplan.ingest.bulk): many units' figures; org_unit is None and each frame row
     # carries its own org_unit (and period)
     bulk: bool = False

@@ -119,7 +119,7 @@ def arrival_from_folder(path: Path) -> Period | None:
 def read_identity(
     rows: Sequence[Sequence[object]], catalog: Catalog, issues: SheetIssues, header_row: int
 ) -> Identity:
-    """填报单位, 报告期, 填报人 and 填报日期, wherever they sit in the sheet."""
+    """填报单位, 报告期, 填报人 (or 填表人) and 填报日期 (or 报出日期), wherever they sit."""
     ident = Identity()
     found = find_labelled(rows, "填报单位")
     if found is None or not found.value:
@@ -130,9 +130,11 @@ def read_identity(
         if ident.org is None:
             issues.at("unknown_org_unit", f"填报单位“{found.value}”不在单位目录中", found)
     _read_period(rows, ident, issues, header_row)
-    found = find_labelled(rows, "填报人")
-    if found is not None and isinstance(found.value, str) and found.value:
-        ident.filed_by = found.value
+    for label in ("填报人", "填表人"):
+        found = find_labelled(rows, label)
+        if found is not None and isinstance(found.value, str) and found.value:
+            ident.filed_by = found.value
+            break
     ident.filed_on = _read_filed_on(rows, issues)
     return ident
 

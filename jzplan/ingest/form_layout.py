@@ -16,14 +16,17 @@ from jzplan.reference.catalog import UNIT_FACTORS, normalize_name, normalize_uni
 
 # Labels of the lines around the table; a value cell stops where the next label starts.
 LABELS = (
-    "填报单位", "报告期", "填报人", "填报日期", "报出日期", "单位负责人", "统计负责人", "审核人",
-    "负责人", "联系电话", "金额单位", "计量单位",
+    "填报单位", "报告期", "填报人", "填表人", "填报日期", "报出日期", "单位负责人", "统计负责人",
+    "审核人", "负责人", "联系电话", "金额单位", "计量单位",
 )  # fmt: skip
 _NAME_HEADERS = frozenset({"指标名称", "指标", "项目", "指标项目", "项目名称", "指标名"})
 YTD_SPAN_RE = re.compile(r"1[-~至—–](\d{1,2})月")
 _STOP_PREFIXES = (
-    "填报人", "注:", "注：", "说明", "备注", "单位负责人", "审核人", "统计负责人", "负责人",
+    "填报人", "填表人", "注:", "注：", "说明", "备注", "单位负责人", "审核人", "统计负责人",
+    "负责人", "联系电话", "报出日期", "填报日期",
 )  # fmt: skip
+# The header of the column whose text explains a warning on its row (上报说明)
+EXPLANATION_HEADER = "情况说明"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,7 @@ class FormHeader:
     month_col: int | None
     value_label: str = ""  # the value column's header text, e.g. 1-5月累计
     value_label_row: int = 0  # 0-based row of that text
+    note_col: int | None = None  # the 情况说明 column, if the form has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +204,7 @@ def _header_at(i: int, name_col: int, top: list[str], sub: list[str]) -> FormHea
         (c for c in range(width) if _is_month(own[c]) and not _is_prior(full[c])), None
     )
     unit_col = next((c for c in range(width) if "计量单位" in full[c] or own[c] == "单位"), None)
+    note_col = next((c for c in range(width) if EXPLANATION_HEADER in full[c]), None)
     label_row = i + 1 if two_rows and sub[value_col] else i
     return FormHeader(
         row=i,
@@ -210,6 +215,7 @@ def _header_at(i: int, name_col: int, top: list[str], sub: list[str]) -> FormHea
         month_col=month_col,
         value_label=own[value_col],
         value_label_row=label_row,
+        note_col=note_col,
     )
 
 

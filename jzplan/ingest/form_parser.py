@@ -59,6 +59,7 @@ from jzplan.ingest.readers import (
     UncachedFormula,
     read_workbook,
 )
+from jzplan.ingest.row_explanations import row_explanations
 from jzplan.ingest.unknown_names import UnknownNames
 from jzplan.reference.catalog import UNIT_FACTORS, Catalog, Indicator, UnitError, normalize_unit
 
@@ -163,7 +164,7 @@ def _note_remarks(table: _Table, row: Sequence[object], sheet_row: int) -> None:
     """Text beside a data row, right of its name and outside the unit and figure columns
     (备注：含一次性土地出让税收): kept as a located note; the row's figures are read."""
     header = table.header
-    skip = {header.name_col, header.unit_col, *table.figure_columns()}
+    skip = {header.name_col, header.unit_col, header.note_col, *table.figure_columns()}
     for c in range(header.name_col + 1, len(row)):
         value = row[c]
         if c in skip or not isinstance(value, str) or _is_quantity(value):
@@ -394,6 +395,7 @@ def interpret_sheets(
         chosen.rows, header, catalog, issues, sheet_unit=sheet_unit(chosen.rows, header.row),
         policy=policy, figures=figures, limits=limits,
     )  # fmt: skip
+    explanations = row_explanations(chosen.rows, header, records, issues)
     if org is not None:
         for code in org.reports:
             if code not in seen:
@@ -412,6 +414,7 @@ def interpret_sheets(
         frame=_frame(records, org.code if org else None, ident.period),
         issues=issues.issues,
         figures=figures,
+        explanations=explanations,
     )
 
 

@@ -1,8 +1,11 @@
 """Writing the monthly report form (月报) a township statistics office sends.
 
-The layout is the one ``jzplan.ingest.form_parser`` reads and ``jzplan.ingest.template``
-leaves blank: title, 填报单位 and 报告期, a two-row header, one line per indicator, 填报人 and
-填报日期 below. The same inputs give the same bytes (fixed timestamps in the zip).
+The layout is the one ``jzplan.ingest.form_parser`` reads: title, 填报单位 and 报告期, a
+two-row header, one line per indicator, 填报人 and 填报日期 below (the 2013 forms of the demo
+inbox). With a ``FormHead`` it is the standard statistical form ``jzplan.ingest.template``
+leaves blank: 表号, 制定机关 and 批准文号 top right, a 情况说明 column, the signatures
+(单位负责人, 统计负责人, 填表人), 联系电话 and 报出日期 below, every cell locked but the
+inputs. The same inputs give the same bytes (fixed timestamps in the zip).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import tostring
@@ -42,6 +45,12 @@ _ZIP_DATE_TIME = (2013, 1, 1, 0, 0, 0)
 _HEADERS = ("序号", "指标名称", "计量单位", "本期数", "", "去年同期累计", "同比增长(%)")
 _WIDTHS = (6, 34, 10, 14, 16, 16, 12)
 FIRST_DATA_ROW = 6  # below the title, 填报单位/报告期, 金额单位 and the two header rows
+# The standard form: 表号, 制定机关 and 批准文号 above 填报单位/报告期, and a 情况说明 column
+STANDARD_FIRST_DATA_ROW = 7
+EXPLANATION_HEADER = "情况说明"
+EXPLANATION_COLUMN = "H"
+_EXPLANATION_WIDTH = 30
+_UNLOCKED = Protection(locked=False)
 # Units of counts: whole numbers (number format here, data validation in jzplan.ingest.template)
 WHOLE_UNITS = frozenset({"人", "个", "家", "所", "条", "位", "名"})
 
@@ -58,6 +67,27 @@ class FormRow:
     month: float | None
     last_year_ytd: float | None
     raw: object | None = None
+    explanation: str | None = None  # the 情况说明 cell (standard form only)
+
+
+@dataclass(frozen=True, slots=True)
+class FormHead:
+    """The standard head of a statistical form: who set the form and under which number."""
+
+    number: str = "焦新统月1表"  # 表号
+    issuer: str = "焦作新区统计局"  # 制定机关
+    approval: str = ""  # 批准文号 (blank: the line says “—”)
+
+
+@dataclass(frozen=True, slots=True)
+class FormFoot:
+    """The standard foot, as the office fills it in (blank in a template)."""
+
+    head_of_unit: str = ""  # 单位负责人
+    head_of_statistics: str = ""  # 统计负责人
+    filled_by: str = ""  # 填表人
+    phone: str = ""  # 联系电话
+    filed_on: date | None = None  # 报出日期
 
 
 def _growth_pct(current: float | None, previous: float | None) -> float | None:
@@ -109,19 +139,30 @@ def build_form(
     filed_on: date | None,
     units: Mapping[str, str] | None = None,
     note: str = NOTE,
+    head: FormHead | None = None,
+    foot: FormFoot | None = None,
 ) -> openpyxl.Workbook:
-    """The form as an openpyxl workbook (first data row ``FIRST_DATA_ROW``, 累计 in column E)."""
+    """The form as an openpyxl workbook (first data row ``FIRST_DATA_ROW``, 累计 in column E);
+    with ``head``, the standard protected form (first data row ``STANDARD_FIRST_DATA_ROW``,
+    情况说明 in column H, ``foot`` below; ``filed_by``/``filed_on`` fill the foot if it has
+    none)."""
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = SHEET_NAME
-    _write_title(ws, catalog.unit(unit_code).name, period)
-    _write_header(ws, period)
-    r = _write_rows(ws, catalog, rows, dict(units or {}))
-    _write_footer(ws, r + 1, filed_by, filed_on, note)  # after a blank row
+    if head is None:
+        _write_title(ws, catalog.unit(unit_code).name, period)
+        _write_header(ws, period)
+        r = _write_rows(ws, catalog, rows, dict(units or {}))
+        _write_footer(ws, r + 1, filed_by, filed_on, note)  # after a blank row
+    else:
+        foot = foot or FormFoot(filled_by=filed_by, filed_on=filed_on)
+        _write_standard(ws, catalog, unit_code, period, rows, dict(units or {}), head, foot, note)
     for c, width in enumerate(_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
-    ws.freeze_panes = "C6"
+    if head is not None:
+        ws.column_dimensions[EXPLANATION_COLUMN].width = _EXPLANATION_WIDTH
+    ws.freeze_panes = "C6" if head is None else f"C{STANDARD_FIRST_DATA_ROW}"
     return wb
 
 
@@ -146,18 +187,22 @@ def _write_title(ws: Worksheet, org_name: str, period: Period) -> None:
     ws.merge_cells("A3:C3")
 
 
-def _write_header(ws: Worksheet, period: Period) -> None:
-    """Rows 4-5: the two-row header, 本期数 over 本月 and 1-N月累计."""
-    ncols = len(_HEADERS)
-    for idx, text in enumerate(_HEADERS, start=1):
+def _write_header(ws: Worksheet, period: Period, top: int = 4, explained: bool = False) -> None:
+    """Rows ``top`` and the next: the two-row header, 本期数 over 本月 and 1-N月累计 (and
+    情况说明 last when ``explained``)."""
+    headers = (*_HEADERS, EXPLANATION_HEADER) if explained else _HEADERS
+    ncols = len(headers)
+    for idx, text in enumerate(headers, start=1):
         if text:
-            ws.cell(row=4, column=idx, value=text)
-    ws.cell(row=5, column=4, value="本月")
-    ws.cell(row=5, column=5, value=f"{ytd_span(period)}累计")
-    for col in ("A", "B", "C", "F", "G"):
-        ws.merge_cells(f"{col}4:{col}5")
-    ws.merge_cells("D4:E4")
-    for r in (4, 5):
+            ws.cell(row=top, column=idx, value=text)
+    ws.cell(row=top + 1, column=4, value="本月")
+    ws.cell(row=top + 1, column=5, value=f"{ytd_span(period)}累计")
+    for c in range(1, ncols + 1):
+        if c not in (4, 5):
+            col = get_column_letter(c)
+            ws.merge_cells(f"{col}{top}:{col}{top + 1}")
+    ws.merge_cells(f"D{top}:E{top}")
+    for r in (top, top + 1):
         for c in range(1, ncols + 1):
             cell = ws.cell(row=r, column=c)
             cell.font = Font(bold=True)
@@ -166,10 +211,14 @@ def _write_header(ws: Worksheet, period: Period) -> None:
 
 
 def _write_rows(
-    ws: Worksheet, catalog: Catalog, rows: Sequence[FormRow], overrides: Mapping[str, str]
+    ws: Worksheet,
+    catalog: Catalog,
+    rows: Sequence[FormRow],
+    overrides: Mapping[str, str],
+    first: int = FIRST_DATA_ROW,
 ) -> int:
-    """One line per indicator from ``FIRST_DATA_ROW``; returns the row after the last."""
-    r = FIRST_DATA_ROW
+    """One line per indicator from ``first``; returns the row after the last."""
+    r = first
     for seq, form_row in enumerate(rows, start=1):
         ind = catalog.indicator(form_row.indicator)
         unit = overrides.get(ind.code, ind.unit)
@@ -214,6 +263,83 @@ def _write_footer(
     r += 1
     ws.cell(row=r, column=1, value=note)
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+
+
+def _date_text(on: date | None) -> str:
+    return f"{on.year}年{on.month}月{on.day}日" if on else ""
+
+
+def _write_standard(
+    ws: Worksheet,
+    catalog: Catalog,
+    unit_code: str,
+    period: Period,
+    rows: Sequence[FormRow],
+    overrides: Mapping[str, str],
+    head: FormHead,
+    foot: FormFoot,
+    note: str,
+) -> None:
+    """The standard form: head (rows 1-4), header (5-6), rows, foot; inputs unlocked."""
+    ws["A1"] = TITLE
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = _center()
+    ws.merge_cells(f"A1:{EXPLANATION_COLUMN}1")
+    ws.row_dimensions[1].height = 28
+    right = Alignment(horizontal="right")
+    approval = head.approval or "—"
+    lines = (f"表号：{head.number}", f"制定机关：{head.issuer}", f"批准文号：{approval}")
+    for r, text in enumerate(lines, start=2):
+        ws[f"F{r}"] = text
+        ws[f"F{r}"].alignment = right
+        ws.merge_cells(f"F{r}:{EXPLANATION_COLUMN}{r}")
+    ws["A4"] = f"填报单位：{catalog.unit(unit_code).name}"
+    ws.merge_cells("A4:C4")
+    ws["D4"] = f"报告期：{period.label}"
+    ws.merge_cells("D4:E4")
+    ws["F4"] = "金额单位：见计量单位列"
+    ws["F4"].alignment = right
+    ws.merge_cells(f"F4:{EXPLANATION_COLUMN}4")
+    _write_header(ws, period, top=STANDARD_FIRST_DATA_ROW - 2, explained=True)
+    end = _write_rows(ws, catalog, rows, overrides, first=STANDARD_FIRST_DATA_ROW)
+    for i, form_row in enumerate(rows):
+        r = STANDARD_FIRST_DATA_ROW + i
+        for col in ("D", "E", "F"):
+            ws[f"{col}{r}"].protection = _UNLOCKED
+        cell = ws[f"{EXPLANATION_COLUMN}{r}"]
+        cell.value = form_row.explanation
+        cell.border = _BOX
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.protection = _UNLOCKED
+    _write_standard_foot(ws, end + 1, foot, note)  # after a blank row
+    # locked but for the inputs; no password: the lock keeps the layout, not a secret
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # an office may widen a column
+    ws.protection.formatRows = False
+
+
+def _write_standard_foot(ws: Worksheet, r: int, foot: FormFoot, note: str) -> None:
+    """单位负责人, 统计负责人, 填表人 on row ``r``; 联系电话 and 报出日期 below; the note."""
+    fields = (
+        (r, "A", "单位负责人：", "C", foot.head_of_unit),
+        (r, "D", "统计负责人：", "E", foot.head_of_statistics),
+        (r, "F", "填表人：", "G", foot.filled_by),
+        (r + 1, "A", "联系电话：", "C", foot.phone),
+        (r + 1, "D", "报出日期：", "E", _date_text(foot.filed_on)),
+    )
+    for row, label_col, label, value_col, value in fields:
+        ws[f"{label_col}{row}"] = label
+        ws[f"{label_col}{row}"].alignment = Alignment(horizontal="right")
+        cell = ws[f"{value_col}{row}"]
+        cell.value = value or None
+        cell.protection = _UNLOCKED
+        cell.border = Border(bottom=_THIN)
+    ws.merge_cells(f"A{r}:B{r}")
+    ws.merge_cells(f"A{r + 1}:B{r + 1}")
+    ws.merge_cells(f"G{r}:{EXPLANATION_COLUMN}{r}")
+    ws[f"E{r + 1}"].number_format = "yyyy年m月d日"
+    ws.cell(row=r + 2, column=1, value=note)
+    ws.merge_cells(f"A{r + 2}:{EXPLANATION_COLUMN}{r + 2}")
 
 
 def save_workbook(wb: openpyxl.Workbook, path: Path, *, creator: str) -> None:

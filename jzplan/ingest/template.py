@@ -1,9 +1,13 @@
 """The blank monthly form (月报) for one reporting unit and month, as offices should fill it.
 
-The same layout the parser reads (``jzplan.ingest.form_writer.build_form``): title, 填报单位
-and 报告期, the two-row header, one line per indicator of the unit's form with its Chinese name and
-unit. Number cells carry Excel data validation (a number, not negative unless the indicator
-may be, whole numbers for counts, or “—” for no data) with a prompt naming the indicator.
+The standard statistical form the parser reads (``jzplan.ingest.form_writer.build_form`` with a
+``FormHead``): title, 表号/制定机关/批准文号, 填报单位 and 报告期, the two-row header, one line
+per indicator of the unit's form with its Chinese name and unit and a 情况说明 cell, then
+单位负责人, 统计负责人, 填表人, 联系电话 and 报出日期 (read back as the filing date). The sheet is
+protected without a password; only the inputs are unlocked (the figures, 情况说明, the foot's
+names, phone and date). Number cells carry Excel data validation (a number, not negative
+unless the indicator may be, whole numbers for counts, or “—” for no data) with a prompt
+naming the indicator.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.ingest.form_writer import (
-    FIRST_DATA_ROW,
     SHEET_NAME,
+    STANDARD_FIRST_DATA_ROW,
     WHOLE_UNITS,
+    FormHead,
     FormRow,
     build_form,
     deadline_note,
@@ -28,8 +33,12 @@ from jzplan.ingest.form_writer import (
 )
 from jzplan.reference.catalog import Catalog, OrgUnit, load_catalog
 
+FIRST_DATA_ROW = STANDARD_FIRST_DATA_ROW
 NUMBER_COLUMNS = ("D", "E", "F")  # 本月, 1-N月累计, 去年同期累计
 GROWTH_COLUMN = "G"
+
+
+EXPLAIN_NOTE = "变动较大或与上月、去年同期不可比的指标，请在“情况说明”栏写明原因。"
 
 
 class TemplateError(ValueError):
@@ -64,9 +73,11 @@ def write_template(
     unit: str,
     period: Period,
     deadline: tuple[int, int] = (5, 17),
+    head: FormHead | None = None,
 ) -> Path:
     """Write the blank form of ``unit`` (code or name) for ``period`` to ``path`` (.xlsx);
-    its note asks for the form by ``deadline`` (day of the next month, hour: the settings')."""
+    its note asks for the form by ``deadline`` (day of the next month, hour: the settings'),
+    its head names the form (``head``: the settings' 表号, 制定机关, 批准文号)."""
     org = resolve_unit(catalog, unit)
     rows = [FormRow(code, None, None, None) for code in org.reports]
     wb = build_form(
@@ -76,7 +87,8 @@ def write_template(
         rows=rows,
         filed_by="",
         filed_on=None,
-        note=deadline_note(*deadline),
+        note=f"{deadline_note(*deadline)}{EXPLAIN_NOTE}",
+        head=head or FormHead(),
     )
     ws = wb[SHEET_NAME]
     span = ytd_span(period)
@@ -133,8 +145,9 @@ def run_command(args: Any, settings: Settings) -> int:
     try:
         period = Period.parse(args.period)
         deadline = (settings.submission_deadline_day, settings.submission_deadline_hour)
+        head = FormHead(settings.form_number, settings.form_issuer, settings.form_approval)
         path = write_template(
-            args.out, catalog=catalog, unit=args.unit, period=period, deadline=deadline
+            args.out, catalog=catalog, unit=args.unit, period=period, deadline=deadline, head=head
         )
     except (TemplateError, ValueError) as exc:
         print(exc, file=sys.stderr)

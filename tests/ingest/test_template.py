@@ -1,8 +1,10 @@
-"""``jzplan template``: the blank form, its cell validation, and a filled copy round-tripping."""
+"""``jzplan template``: the blank standard form (head, foot, 情况说明, protection), its cell
+validation, and a copy filled in as an office would round-tripping through the parser."""
 
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -25,8 +27,9 @@ def test_command_writes_the_blank_form(tmp_path: Path, catalog: Catalog, capsys)
 
     ws = openpyxl.load_workbook(out)["月报"]
     reports = catalog.unit("NGZ").reports
-    assert ws["A2"].value == "填报单位：宁郭镇" and ws["F2"].value == "报告期：2013年1-3月"
-    assert (ws["D5"].value, ws["E5"].value) == ("本月", "1-3月累计")
+    assert ws["A4"].value == "填报单位：宁郭镇" and ws["D4"].value == "报告期：2013年1-3月"
+    assert ws["F2"].value == "表号：焦新统月1表" and ws["F3"].value == "制定机关：焦作新区统计局"
+    assert (ws["D6"].value, ws["E6"].value, ws["H5"].value) == ("本月", "1-3月累计", "情况说明")
     rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     for i, code in enumerate(reports):
         r = FIRST_DATA_ROW + i
@@ -57,13 +60,14 @@ def test_filled_template_round_trips(tmp_path: Path, catalog: Catalog) -> None:
         ws[f"E{r}"] = ytd
         ws[f"F{r}"] = ytd * 0.9
     last = FIRST_DATA_ROW + len(expected) + 1
-    ws[f"A{last}"] = "填报人：赵六"
-    ws[f"E{last}"] = "填报日期：2013年4月2日"
+    ws[f"G{last}"] = "赵六"  # 填表人
+    ws[f"E{last + 1}"] = "2013年4月2日"  # 报出日期, as text
     wb.save(out)
 
     parsed = parse_submission(out, catalog)
     assert parsed.issues == []
     assert (parsed.org_unit, parsed.period, parsed.filed_by) == ("YMZ", Period(2013, 3), "赵六")
+    assert parsed.filed_on == date(2013, 4, 2) and parsed.explanations == {}
     got = {r.indicator: (r.value, r.value_month) for r in parsed.frame.itertuples()}
     assert got.keys() == expected.keys()
     for code, (ytd, month) in expected.items():
@@ -100,3 +104,57 @@ def test_the_blank_form_asks_for_the_configured_deadline(catalog: Catalog, tmp_p
         tmp_path / "b.xlsx", catalog=catalog, unit="NGZ", period=Period(2013, 3), deadline=(3, 9)
     )
     assert "请于次月3日9时前报送" in note(other)
+
+
+def test_office_fills_head_foot_and_explanation(tmp_path: Path, catalog: Catalog) -> None:
+    """Write → fill with openpyxl as an office would → parse: the sheet is locked but for the
+    inputs; 报出日期 is the filing date; a 情况说明 is the row's explanation, still shown."""
+    out = write_template(tmp_path / "宁郭镇_2013年03月_月报.xlsx", catalog=catalog, unit="NGZ",
+                         period=MARCH)  # fmt: skip
+    wb = openpyxl.load_workbook(out)
+    ws = wb["月报"]
+    reports = catalog.unit("NGZ").reports
+    last = FIRST_DATA_ROW + len(reports)
+    foot, below = last + 1, last + 2  # after a blank row
+
+    # protected, no password; the inputs (and only they) unlocked
+    assert ws.protection.sheet and not ws.protection.password
+    inputs = {f"{c}{FIRST_DATA_ROW + i}" for i in range(len(reports)) for c in "DEFH"}
+    inputs |= {f"C{foot}", f"E{foot}", f"G{foot}", f"C{below}", f"E{below}"}
+    unlocked = {
+        c.coordinate
+        for row in ws.iter_rows()
+        for c in row
+        if not isinstance(c, openpyxl.cell.cell.MergedCell) and not c.protection.locked
+    }
+    assert unlocked == inputs
+    assert ws[f"A{foot}"].value == "单位负责人：" and ws[f"D{below}"].value == "报出日期："
+    labels = {str(c.value) for row in ws.iter_rows() for c in row if c.value}
+    assert {"统计负责人：", "填表人：", "联系电话："} <= labels
+
+    expected = figures(catalog, "NGZ")
+    for i, code in enumerate(reports):
+        ytd, month = expected[code]
+        r = FIRST_DATA_ROW + i
+        ws[f"D{r}"] = "—" if month is None else month
+        ws[f"E{r}"] = ytd
+    fai_row = FIRST_DATA_ROW + reports.index("fai")
+    ws[f"H{fai_row}"] = "  市重点项目集中开工，投资较上月大幅增加  "
+    ws[f"C{foot}"], ws[f"E{foot}"], ws[f"G{foot}"] = "李四", "王五", "赵六"
+    ws[f"C{below}"] = "0391-1234567"
+    ws[f"E{below}"] = datetime(2013, 4, 3)  # 报出日期, as a date cell
+    wb.save(out)
+
+    parsed = parse_submission(out, catalog)
+    assert parsed.errors == [] and (parsed.org_unit, parsed.period) == ("NGZ", MARCH)
+    assert (parsed.filed_by, parsed.filed_on) == ("赵六", date(2013, 4, 3))
+    assert parsed.explanations == {"fai": "市重点项目集中开工，投资较上月大幅增加"}
+    (note,) = parsed.issues  # the 情况说明 is a located note, not a remark beside the row
+    assert (note.code, note.row, note.column, note.severity) == (
+        "row_explanation",
+        fai_row,
+        "H",
+        "warning",
+    )
+    assert "市重点项目集中开工" in note.message
+    assert len(parsed.frame) == len(reports)
