@@ -3,19 +3,22 @@
 A warning-level rule that fails on a figure of a unit's current (accepted) submission raises
 a ``validation_warning`` alert keyed ``validation:<period>:<unit>:<rule>:<indicator>`` — per
 reporting slot, rule and indicator, so a resubmission of the same month maps to the same
-alert. The office answers with an explanation, stored with the submission and the figure it
-explains; the alert resolves. A resubmission with the same figure keeps the explanation; one
-that changes the figure and still trips the rule reopens the alert ("asked for again").
+alert. The office answers with an explanation — through the CLI (``record_explanation``) or
+in the form's own 情况说明 column (``explain_from_form``, at load) — stored with the submission
+and the figure it explains; the alert resolves. A resubmission with the same figure keeps the
+explanation; one that changes the figure and still trips the rule reopens the alert ("asked
+for again").
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 
 from jzplan.alert.lifecycle import sync_alerts
 from jzplan.alert.rules import Alert, as_records, in_period
@@ -27,8 +30,10 @@ from jzplan.core.states import (
     IssueSeverity,
     SubmissionStatus,
 )
+from jzplan.core.submissions import ParsedSubmission
 from jzplan.reference.catalog import Catalog
 from jzplan.store.db import Bind, connect, transaction
+from jzplan.store.lifecycle import Acceptance, accept_submission
 from jzplan.store.models import (
     AlertRow,
     SubmissionRow,
@@ -241,6 +246,82 @@ def record_explanation(
         as_of = max([period, *(Period.parse(str(s)) for s in seen)])
         counts = sync_validation_alerts(conn, catalog=catalog, period=period, as_of=as_of)
     return {"explained": len(findings), "rules": sorted({f.rule for f in findings}), **counts}
+
+
+def explain_from_form(
+    conn: Connection,
+    submission_id: int,
+    texts: Mapping[str, str],
+    *,
+    explained_by: str | None,
+    explained_on: date,
+) -> int:
+    """Store the 情况说明 a form wrote beside its figures (``texts``: indicator code → text) as
+    the explanation of every failed warning rule on that figure of ``submission_id``, in the
+    caller's transaction; the number stored. A text on a row without a warning is only kept
+    as the parser's note. The alerts follow at the next ``sync_validation_alerts``."""
+    if not texts:
+        return 0
+    sub = conn.execute(
+        select(_submission.c.org_unit_code, _submission.c.period).where(
+            _submission.c.id == submission_id
+        )
+    ).one()
+    failed = conn.execute(
+        select(_result.c.rule, _result.c.details).where(
+            _result.c.submission_id == submission_id,
+            _result.c.severity == IssueSeverity.WARNING,
+            _result.c.success.is_(False),
+        )
+    )
+    stored = 0
+    for rule, details in failed:
+        for d in details if isinstance(details, list) else []:
+            indicator = d.get("indicator")
+            text = texts.get(str(indicator), "").strip() if indicator else ""
+            if not text:
+                continue
+            key = {"submission_id": submission_id, "rule": str(rule), "indicator_code": indicator}
+            if conn.scalar(
+                select(_explanation.c.id).where(
+                    *(getattr(_explanation.c, k) == v for k, v in key.items())
+                )
+            ):
+                continue  # one rule flags a figure once; a rerun keeps the first
+            value = d.get("value")
+            conn.execute(
+                insert(_explanation),
+                [
+                    {
+                        **key,
+                        "org_unit_code": sub.org_unit_code,
+                        "period": sub.period,
+                        "value": None if value is None else float(value),
+                        "text": text,
+                        "explained_by": (explained_by or "")[:64] or None,
+                        "explained_on": explained_on,
+                    }
+                ],
+            )
+            stored += 1
+    return stored
+
+
+def accept_with_explanations(
+    conn: Connection,
+    submission_id: int,
+    parsed: ParsedSubmission,
+    results: Sequence[Mapping[str, Any]],
+    received_at: datetime,
+) -> Acceptance:
+    """Accept a checked form, then store its 情况说明 texts as the explanations of the
+    warnings on their figures (by its 填表人, on its 报出日期 or else the day it came)."""
+    accepted = accept_submission(conn, submission_id, parsed.frame, results)
+    explain_from_form(
+        conn, submission_id, parsed.explanations,
+        explained_by=parsed.filed_by, explained_on=parsed.filed_on or received_at.date(),
+    )  # fmt: skip
+    return accepted
 
 
 def open_warnings(bind: Bind, period: Period, catalog: Catalog) -> list[dict[str, Any]]:

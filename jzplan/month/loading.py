@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from jzplan.alert.explanations import accept_with_explanations
 from jzplan.core.limits import DEFAULT_LIMITS, Limits
 from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus, IssueSeverity, SubmissionStatus
@@ -30,7 +31,6 @@ from jzplan.reference.catalog import Catalog
 from jzplan.store.bulk_load import find_bulk_file, load_bulk
 from jzplan.store.currency import STALE_CODE, Reason, Standing
 from jzplan.store.db import Bind, transaction
-from jzplan.store.lifecycle import accept_submission
 from jzplan.store.models import SubmissionRow
 from jzplan.store.submissions import (
     find_submission_by_sha,
@@ -193,7 +193,7 @@ def load_form(
         reject_submission(conn, submission_id, issues)
         write_validation_results(conn, submission_id, results)  # the passed rules too
         return IngestOutcome(status=IngestStatus.REJECTED, **common)  # type: ignore[arg-type]
-    accepted = accept_submission(conn, submission_id, parsed.frame, results)
+    accepted = accept_with_explanations(conn, submission_id, parsed, results, received_at)
     loaded = accepted.load
     if accepted.issue is not None:  # not current: held with a batch-mate, or a stale draft
         common["warnings"] = len(warnings) + 1

@@ -19,7 +19,11 @@ from jzplan.month.refresh import refresh_period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import load_plan
 from jzplan.store.alerts import read_alerts
-from jzplan.store.models import ValidationDocumentRow, ValidationResultRow
+from jzplan.store.models import (
+    ValidationDocumentRow,
+    ValidationExplanationRow,
+    ValidationResultRow,
+)
 from jzplan.store.reference import sync_reference
 from jzplan.store.submissions import load_submission, record_submission
 from jzplan.track.progress import Thresholds
@@ -204,3 +208,40 @@ def test_history_messages_quote_the_office_unit(
     assert f"数值：{wan(value)}；" in message
     assert f"本月数 {wan(month + 0.1)}，上月累计 {wan(prev)}，本月数应为 {wan(month)}" in message
     assert "亿元" not in message and f"{value:.4f}".rstrip("0") not in message
+
+
+def test_a_forms_explanation_column_explains_its_warning(
+    store: Engine, validator: SubmissionValidator, catalog: Catalog
+) -> None:
+    """The 情况说明 written beside a figure that trips a warning is stored as that warning's
+    explanation at load: no alert asks for it; a text on a row with no warning stores nothing."""
+    jump, _, _ = DEFECTS["mom_jump"]
+    parsed = submission(jump(good_rows(catalog)))
+    parsed.filed_by, parsed.filed_on = "赵六", date(2013, 4, 3)
+    parsed.explanations = {"ind_output": "新企业投产，产值大幅增加", "gdp": "正常"}
+    out = _load(store, validator, parsed, "f" * 64)
+    assert out.status == "accepted" and out.warnings >= 1
+    _refresh(store, catalog)
+    assert KEY not in {w["key"] for w in open_warnings(store, MONTH, catalog)}
+    assert not (read_alerts(store)["dedup_key"] == KEY).any()
+    with store.connect() as conn:
+        stored = conn.execute(
+            select(
+                ValidationExplanationRow.rule,
+                ValidationExplanationRow.indicator_code,
+                ValidationExplanationRow.text,
+                ValidationExplanationRow.explained_by,
+                ValidationExplanationRow.explained_on,
+            )
+        ).all()
+    # every warning rule on that figure (the 5x month also jumps year over year), no other
+    assert {r[0] for r in stored} == {"mom_jump", "yoy_jump"}
+    assert {r[1:] for r in stored} == {
+        ("ind_output", "新企业投产，产值大幅增加", "赵六", date(2013, 4, 3))
+    }
+
+    # the same figure in a later file without the column: the explanation still holds
+    again = _load(store, validator, submission(jump(good_rows(catalog))), "g" * 64)
+    assert again.status == "accepted"
+    _refresh(store, catalog)
+    assert KEY not in {w["key"] for w in open_warnings(store, MONTH, catalog)}
