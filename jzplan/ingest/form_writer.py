@@ -46,7 +46,7 @@ _HEADERS = ("序号", "指标名称", "计量单位", "本期数", "", "去年�
 _WIDTHS = (6, 34, 10, 14, 16, 16, 12)
 FIRST_DATA_ROW = 6  # below the title, 填报单位/报告期, 金额单位 and the two header rows
 # The standard form: 表号, 制定机关 and 批准文号 above 填报单位/报告期, and a 情况说明 column
-STANDARD_FIRST_DATA_ROW = 7
+STANDARD_FIRST_DATA_ROW = 8
 EXPLANATION_HEADER = "情况说明"
 EXPLANATION_COLUMN = "H"
 _EXPLANATION_WIDTH = 30
@@ -280,7 +280,8 @@ def _write_standard(
     foot: FormFoot,
     note: str,
 ) -> None:
-    """The standard form: head (rows 1-4), header (5-6), rows, foot; inputs unlocked."""
+    """The standard form: title, 表号/制定机关/批准文号 (rows 2-4), 填报单位/报告期 (5), the
+    header (6-7), the rows, the foot; inputs unlocked."""
     ws["A1"] = TITLE
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = _center()
@@ -293,13 +294,13 @@ def _write_standard(
         ws[f"F{r}"] = text
         ws[f"F{r}"].alignment = right
         ws.merge_cells(f"F{r}:{EXPLANATION_COLUMN}{r}")
-    ws["A4"] = f"填报单位：{catalog.unit(unit_code).name}"
-    ws.merge_cells("A4:C4")
-    ws["D4"] = f"报告期：{period.label}"
-    ws.merge_cells("D4:E4")
-    ws["F4"] = "金额单位：见计量单位列"
-    ws["F4"].alignment = right
-    ws.merge_cells(f"F4:{EXPLANATION_COLUMN}4")
+    ws["A5"] = f"填报单位：{catalog.unit(unit_code).name}"
+    ws.merge_cells("A5:C5")
+    ws["D5"] = f"报告期：{period.label}"
+    ws.merge_cells("D5:E5")
+    ws["F5"] = "金额单位：见计量单位列"
+    ws["F5"].alignment = right
+    ws.merge_cells(f"F5:{EXPLANATION_COLUMN}5")
     _write_header(ws, period, top=STANDARD_FIRST_DATA_ROW - 2, explained=True)
     end = _write_rows(ws, catalog, rows, overrides, first=STANDARD_FIRST_DATA_ROW)
     for i, form_row in enumerate(rows):

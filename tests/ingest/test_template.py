@@ -27,9 +27,12 @@ def test_command_writes_the_blank_form(tmp_path: Path, catalog: Catalog, capsys)
 
     ws = openpyxl.load_workbook(out)["月报"]
     reports = catalog.unit("NGZ").reports
-    assert ws["A4"].value == "填报单位：宁郭镇" and ws["D4"].value == "报告期：2013年1-3月"
+    assert ws["A5"].value == "填报单位：宁郭镇" and ws["D5"].value == "报告期：2013年1-3月"
     assert ws["F2"].value == "表号：焦新统月1表" and ws["F3"].value == "制定机关：焦作新区统计局"
-    assert (ws["D6"].value, ws["E6"].value, ws["H5"].value) == ("本月", "1-3月累计", "情况说明")
+    assert ws["F4"].value == "批准文号：—" and ws["F5"].value == "金额单位：见计量单位列"
+    assert (ws["D7"].value, ws["E7"].value, ws["H6"].value) == ("本月", "1-3月累计", "情况说明")
+    merged = [set(m.cells) for m in ws.merged_cells.ranges]  # no cell in two merges (Excel
+    assert sum(map(len, merged)) == len(set().union(*merged))  # would call the file damaged)
     rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     for i, code in enumerate(reports):
         r = FIRST_DATA_ROW + i
@@ -158,3 +161,13 @@ def test_office_fills_head_foot_and_explanation(tmp_path: Path, catalog: Catalog
     )
     assert "市重点项目集中开工" in note.message
     assert len(parsed.frame) == len(reports)
+
+
+def test_the_head_comes_from_the_settings(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("JZPLAN_FORM_NUMBER", "焦新统月2表")
+    monkeypatch.setenv("JZPLAN_FORM_APPROVAL", "焦统字〔2013〕1号")
+    out = tmp_path / "form.xlsx"
+    assert main(["template", "--unit", "NGZ", "--period", "2013-03", "--out", str(out)]) == 0
+    ws = openpyxl.load_workbook(out)["月报"]
+    assert (ws["F2"].value, ws["F4"].value) == ("表号：焦新统月2表", "批准文号：焦统字〔2013〕1号")
+    assert ws["F3"].value == "制定机关：焦作新区统计局"
