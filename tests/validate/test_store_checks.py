@@ -7,12 +7,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import Engine, func, select
 
 from jzplan.alert.explanations import ExplanationError, open_warnings, record_explanation
 from jzplan.core.periods import Period
 from jzplan.core.submissions import ParsedSubmission
+from jzplan.ingest.form_parser import parse_submission
+from jzplan.ingest.template import FIRST_DATA_ROW, write_template
 from jzplan.month.loading import IngestOutcome, load_prepared
 from jzplan.month.prepare import PreparedFile
 from jzplan.month.refresh import refresh_period
@@ -32,6 +35,7 @@ from jzplan.validate.validator import SubmissionValidator
 from tests.validate.cases import (
     DEFECTS,
     EXPECTATIONS,
+    FILE,
     PERIOD,
     ROOT,
     UNIT,
@@ -245,3 +249,37 @@ def test_a_forms_explanation_column_explains_its_warning(
     assert again.status == "accepted"
     _refresh(store, catalog)
     assert KEY not in {w["key"] for w in open_warnings(store, MONTH, catalog)}
+
+
+def test_a_filled_template_explains_its_jump_end_to_end(
+    store: Engine, validator: SubmissionValidator, catalog: Catalog, tmp_path: Path
+) -> None:
+    """The blank form filled in as an office would (openpyxl), with a 5x month and its 情况说明:
+    parsed, checked against the store, accepted, the jump explained, no alert."""
+    path = write_template(tmp_path / FILE, catalog=catalog, unit=UNIT, period=MONTH)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["月报"]
+    reports = list(catalog.unit(UNIT).reports)
+    rows = DEFECTS["mom_jump"][0](good_rows(catalog))
+    for row in rows:
+        r = FIRST_DATA_ROW + reports.index(str(row["indicator"]))
+        month = row["value_month"]
+        ws[f"D{r}"] = None if month != month else month  # NaN: a stock has no 本月
+        ws[f"E{r}"] = row["value"]
+    ws[f"H{FIRST_DATA_ROW + reports.index('ind_output')}"] = "新企业投产，产值大幅增加"
+    foot = FIRST_DATA_ROW + len(reports) + 1
+    ws[f"G{foot}"], ws[f"E{foot + 1}"] = "赵六", datetime(2013, 4, 3)
+    wb.save(path)
+
+    parsed = parse_submission(path, catalog, arrival=MONTH)
+    assert parsed.errors == [] and parsed.explanations == {"ind_output": "新企业投产，产值大幅增加"}
+    assert "row_explanation" in {i.code for i in parsed.issues}  # the text stays visible
+    out = _load(store, validator, parsed, "h" * 64)
+    assert out.status == "accepted" and "[mom_jump]" in "".join(out.messages)
+    _refresh(store, catalog)
+    assert KEY not in {w["key"] for w in open_warnings(store, MONTH, catalog)}
+    with store.connect() as conn:
+        who = conn.execute(
+            select(ValidationExplanationRow.explained_by, ValidationExplanationRow.explained_on)
+        ).all()
+    assert set(who) == {("赵六", date(2013, 4, 3))} and len(who) >= 1
