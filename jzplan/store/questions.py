@@ -20,11 +20,12 @@ from jzplan.core.periods import Period
 from jzplan.core.states import QuestionStatus, SubmissionStatus
 from jzplan.core.submissions import HeldRow
 from jzplan.store.db import Bind, connect, transaction
-from jzplan.store.models import HeldRowRow, SubmissionRow
+from jzplan.store.models import HeldRowRow, ObservationRow, SubmissionRow
 from jzplan.store.rows import period_key
 
 _held: Table = HeldRowRow.__table__  # type: ignore[assignment]
 _submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
+_observation: Table = ObservationRow.__table__  # type: ignore[assignment]
 
 
 class AnswerRefused(ValueError):
@@ -249,3 +250,49 @@ def record_answer(
     if done.rowcount != 1:
         check_answerable(read_question(conn, question_id))
         raise AnswerRefused("already_answered", f"待确认行 {question_id} 已答复。")
+
+
+def add_question_figure(
+    conn: Connection, question: Question, indicator: str, value: float, month: float | None
+) -> None:
+    """Add an answered row's figure to its submission's observations (in the caller's
+    transaction); AnswerRefused (indicator_present) if the submission already has one."""
+    found = conn.execute(
+        select(_observation.c.source_row).where(
+            _observation.c.submission_id == question.submission_id,
+            _observation.c.indicator_code == indicator,
+        )
+    ).first()
+    if found is not None:
+        where = "文件中" if found.source_row is None else f"第{found.source_row}行"
+        raise AnswerRefused(
+            "indicator_present",
+            f"文件 {question.file_name} {where}已填报指标 {indicator}，"
+            f"第{question.row}行「{question.name}」不能再对应到同一指标；请选择其他指标或舍弃。",
+        )
+    conn.execute(
+        insert(_observation).values(
+            submission_id=question.submission_id,
+            org_unit_code=question.org_unit,
+            period=question.period,
+            indicator_code=indicator,
+            value=value,
+            value_month=month,
+            source_row=question.row,
+        )
+    )
+
+
+def submission_figures(conn: Connection, submission_id: int) -> list[RowMapping]:
+    """The submission's own figures (indicator_code, value, value_month, source_row)."""
+    query = (
+        select(
+            _observation.c.indicator_code,
+            _observation.c.value,
+            _observation.c.value_month,
+            _observation.c.source_row,
+        )
+        .where(_observation.c.submission_id == submission_id)
+        .order_by(_observation.c.source_row, _observation.c.indicator_code)
+    )
+    return list(conn.execute(query).mappings())
