@@ -93,12 +93,11 @@ def questions_table(questions: Sequence[Question], catalog: Catalog) -> str:
 def dispatch(args: argparse.Namespace) -> int:
     from jzplan.month.resources import open_resources
 
-    settings = Settings()
-    resources = open_resources(settings)
+    resources = open_resources(Settings())
     try:
         if args.command == "questions":
             return _list(resources.engine, resources.catalog, args)
-        return _answer(resources, settings, args)
+        return _answer(resources, args)
     finally:
         resources.close()
 
@@ -122,24 +121,12 @@ def _list(engine: Engine, catalog: Catalog, args: argparse.Namespace) -> int:
     return 0
 
 
-def _answer(resources: Resources, settings: Settings, args: argparse.Namespace) -> int:
-    from jzplan.month.answers import Answering, answer_question
+def _answer(resources: Resources, args: argparse.Namespace) -> int:
+    from jzplan.month.answers import answer_lines, answer_question, answering_for
     from jzplan.store.questions import AnswerRefused
-    from jzplan.validate.history_checks import outlier_settings
-    from jzplan.validate.validator import SubmissionValidator
 
     catalog = resources.catalog
-    ctx = Answering(
-        engine=resources.engine,
-        catalog=catalog,
-        catalog_dir=settings.catalog_dir,
-        plan=resources.plan,
-        thresholds=resources.thresholds,
-        validator=SubmissionValidator(
-            settings.expectations_dir, catalog, outlier=outlier_settings(settings)
-        ),
-        lock_timeout=settings.lock_timeout_seconds,
-    )
+    ctx = answering_for(resources)
     try:
         done = answer_question(
             ctx,
@@ -152,22 +139,6 @@ def _answer(resources: Resources, settings: Settings, args: argparse.Namespace) 
     except AnswerRefused as refused:
         print(f"未答复：{refused}", file=sys.stderr)
         return 1
-    q = done.question
-    months = "、".join(str(p) for p in done.refreshed)
-    if q.status == QuestionStatus.DISCARDED:
-        where = f"{q.file_name} {q.sheet} 第{q.row}行「{q.name}」"
-        print(f"已舍弃待确认行 {q.id}（{where}）；已重算 {months}")
-        return 0
-    ind = catalog.indicator(str(q.indicator))
-    month = "" if done.month is None else f"（本月 {done.month:g}）"
-    print(
-        f"已将待确认行 {q.id}「{q.name}」对应到 {ind.code}（{ind.name}）：{done.value:g} {ind.unit}"
-        f"{month}，已计入 {q.file_name}；已重算 {months}"
-    )
-    if done.alias_added:
-        print(
-            f"已记住名称「{q.name}」（{settings.catalog_dir / 'aliases.yaml'}），以后的报表直接识别"
-        )
-    for warning in done.warnings:
-        print(f"提示：{warning}")
+    for line in answer_lines(done, catalog):
+        print(line)
     return 0

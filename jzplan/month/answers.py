@@ -28,9 +28,16 @@ from jzplan.ingest.quantities import (
     to_canonical,
 )
 from jzplan.month.refresh import refresh_period
+from jzplan.month.resources import Resources
 from jzplan.month.runs import affected_periods
 from jzplan.reference.aliases import AliasClash, LearnedAlias, add_learned_alias, check_alias
-from jzplan.reference.catalog import Catalog, Indicator, UnitError, normalize_unit
+from jzplan.reference.catalog import (
+    ALIASES_FILE,
+    Catalog,
+    Indicator,
+    UnitError,
+    normalize_unit,
+)
 from jzplan.reference.plan import Plan
 from jzplan.store.locks import locked_transaction
 from jzplan.store.periods import stored_periods
@@ -45,6 +52,7 @@ from jzplan.store.questions import (
 )
 from jzplan.store.submissions import write_validation_results
 from jzplan.track.progress import Thresholds
+from jzplan.validate.history_checks import outlier_settings
 from jzplan.validate.store_checks import read_unit_history
 from jzplan.validate.validator import SubmissionValidator
 
@@ -76,6 +84,28 @@ class Answering:
     thresholds: Thresholds
     validator: SubmissionValidator | None = None
     lock_timeout: float = 600.0
+
+
+def answering_for(resources: Resources, *, check: bool = True) -> Answering:
+    """What answering needs, from a run's resources; ``check`` builds the validator (seconds:
+    Great Expectations is imported and its context made)."""
+    settings = resources.settings
+    validator = (
+        SubmissionValidator(
+            settings.expectations_dir, resources.catalog, outlier=outlier_settings(settings)
+        )
+        if check
+        else None
+    )
+    return Answering(
+        engine=resources.engine,
+        catalog=resources.catalog,
+        catalog_dir=settings.catalog_dir,
+        plan=resources.plan,
+        thresholds=resources.thresholds,
+        validator=validator,
+        lock_timeout=settings.lock_timeout_seconds,
+    )
 
 
 def answer_question(
@@ -135,6 +165,25 @@ def answer_question(
             ),
         )
         return Answer(read_question(conn, question_id), value, month, learned, warnings, refreshed)
+
+
+def answer_lines(done: Answer, catalog: Catalog) -> list[str]:
+    """What an answer did, in Chinese, for the operator (the CLI prints it, the flow logs it)."""
+    q = done.question
+    months = "、".join(str(p) for p in done.refreshed)
+    if q.status == QuestionStatus.DISCARDED or q.indicator is None:
+        where = f"{q.file_name} {q.sheet} 第{q.row}行「{q.name}」"
+        return [f"已舍弃待确认行 {q.id}（{where}）；已重算 {months}"]
+    ind = catalog.indicator(q.indicator)
+    month = "" if done.month is None else f"（本月 {done.month:g}）"
+    lines = [
+        f"已将待确认行 {q.id}「{q.name}」对应到 {ind.code}（{ind.name}）：{done.value:g} {ind.unit}"
+        f"{month}，已计入 {q.file_name}；已重算 {months}"
+    ]
+    if done.alias_added:
+        lines.append(f"已记住名称「{q.name}」（{ALIASES_FILE}），以后的报表直接识别")
+    lines += [f"提示：{warning}" for warning in done.warnings]
+    return lines
 
 
 def _indicator(catalog: Catalog, question: Question, code: str) -> Indicator:
