@@ -162,9 +162,11 @@ def list_questions(
     org_unit: str | None = None,
     status: QuestionStatus | None = QuestionStatus.OPEN,
     current_only: bool = True,
+    submission_id: int | None = None,
 ) -> list[Question]:
     """Stored questions, by period, unit and file order. By default the open ones of current
-    files (what is still to answer); ``status=None, current_only=False`` gives every one."""
+    files (what is still to answer); ``status=None, current_only=False`` gives every one;
+    ``submission_id`` those of one file (a receipt's)."""
     query = _query().order_by(_held.c.period, _held.c.org_unit_code, _held.c.id)
     if period is not None:
         query = query.where(_held.c.period == period_key(period))
@@ -172,6 +174,8 @@ def list_questions(
         query = query.where(_held.c.org_unit_code == org_unit)
     if status is not None:
         query = query.where(_held.c.status == status)
+    if submission_id is not None:
+        query = query.where(_held.c.submission_id == submission_id)
     if current_only:
         query = query.where(_submission.c.status == SubmissionStatus.ACCEPTED)
     with connect(bind) as conn:

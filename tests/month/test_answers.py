@@ -94,12 +94,15 @@ def test_answering_maps_discards_and_refuses(
     assert all(q.status == QuestionStatus.OPEN for q in list_questions(store, period=PERIOD))
     assert not (answering.catalog_dir / "aliases.yaml").exists()
 
-    # map: 21,500 万元 → 2.15 亿元 added, the name learned, the month recomputed
+    # June has been run: a later month of the year is recomputed after May's
+    refresh_period(store, catalog=catalog, plan=answering.plan, period=PERIOD.next(),
+                   thresholds=answering.thresholds)  # fmt: skip
+    # map: 21,500 万元 → 2.15 亿元 added, the name learned, the months recomputed
     answer = answer_question(
         answering, fai_q, indicator="fai", answered_by="张三", answered_at=AT, note="即全社会固投"
     )
     assert (answer.value, answer.month, answer.alias_added) == (2.15, 0.43, True)
-    assert answer.refreshed == (PERIOD,)
+    assert answer.refreshed == (PERIOD, PERIOD.next())
     q = answer.question
     assert (q.status, q.indicator, q.answered_by, q.answer_note) == (
         "mapped", "fai", "张三", "即全社会固投",

@@ -76,6 +76,7 @@ def test_questions_are_stored_once_and_open_while_their_file_is_current(
     ]
     assert all(q.is_open and q.status == QuestionStatus.OPEN for q in listed)
     assert list_questions(ref_engine, org_unit="SJZ") == []
+    assert list_questions(ref_engine, submission_id=first) == listed
 
     # answering one leaves the unit open while the other is unanswered
     with ref_engine.begin() as conn:
