@@ -1,4 +1,5 @@
-"""Command line: ``jzplan init|run|backfill|progress|report|alerts|deadline|automations``.
+"""Command line: ``jzplan init|run|backfill|progress|report|alerts|deadline|automations``,
+``questions|answer`` (held rows) and the validation commands.
 
 Flows are imported only when needed."""
 
@@ -8,6 +9,7 @@ import argparse
 import os
 import sys
 
+from jzplan.cli import questions as questions_cli
 from jzplan.cli import validation as validation_cli
 from jzplan.core.errors import OperatorError
 from jzplan.core.periods import Period, parse_period
@@ -111,6 +113,7 @@ def _dispatch(argv: list[str] | None) -> int:
     dl.add_argument("--period", help="报告期 YYYY-MM，默认刚到截止时间的月份")
     sub.add_parser("automations", help="创建或更新 Prefect 通知自动化（幂等）")
     validation_cli.add_parsers(sub)  # check-plan, warnings, explain
+    questions_cli.add_parsers(sub)  # questions, answer: held rows (待确认)
     template.add_parser(sub)  # the blank 月报 form of a unit and month
     args = parser.parse_args(argv)
     for month in ("period", "start", "end"):  # flows take text: checked before one starts
@@ -128,6 +131,8 @@ def _dispatch(argv: list[str] | None) -> int:
 
     if args.command in validation_cli.COMMANDS:
         return validation_cli.dispatch(args)
+    if args.command in questions_cli.COMMANDS:
+        return questions_cli.dispatch(args)
 
     if args.command == "progress":
         return _progress(args.period)

@@ -32,6 +32,7 @@ from jzplan.store.bulk_load import find_bulk_file, load_bulk
 from jzplan.store.currency import STALE_CODE, Reason, Standing
 from jzplan.store.db import Bind, transaction
 from jzplan.store.models import SubmissionRow
+from jzplan.store.questions import store_questions
 from jzplan.store.submissions import (
     find_submission_by_sha,
     record_submission,
@@ -194,16 +195,16 @@ def load_form(
         write_validation_results(conn, submission_id, results)  # the passed rules too
         return IngestOutcome(status=IngestStatus.REJECTED, **common)  # type: ignore[arg-type]
     accepted = accept_with_explanations(conn, submission_id, parsed, results, received_at)
-    loaded = accepted.load
+    store_questions(conn, submission_id, parsed.questions)  # a rerun adds none
     if accepted.issue is not None:  # not current: held with a batch-mate, or a stale draft
         common["warnings"] = len(warnings) + 1
         common["messages"] = (*common["messages"], str(accepted.issue))  # type: ignore[misc]
     return IngestOutcome(
         status=ingest_status(accepted.standing),
-        inserted=loaded.inserted,
-        updated=loaded.updated,
-        superseded=loaded.superseded,
-        unchanged=loaded.unchanged,
+        inserted=accepted.load.inserted,
+        updated=accepted.load.updated,
+        superseded=accepted.load.superseded,
+        unchanged=accepted.load.unchanged,
         changes=len(accepted.changes),
         supersedes=accepted.superseded_id,
         **common,  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ import csv
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
@@ -254,8 +254,29 @@ def _parse_indicator(raw: dict[str, Any]) -> Indicator:
     return Indicator(**data)
 
 
+ALIASES_FILE = "aliases.yaml"
+
+
+def read_learned_aliases(catalog_dir: Path) -> dict[str, tuple[str, ...]]:
+    """Names learned by answering held rows (``ALIASES_FILE``: a list of ``{name, indicator,
+    written, by, at, file}``, written by ``jzplan.reference.aliases``), by indicator code."""
+    path = catalog_dir / ALIASES_FILE
+    if not path.exists():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(raw, list):
+        raise CatalogError(f"{ALIASES_FILE}: a list of learned names expected")
+    out: dict[str, list[str]] = {}
+    for i, entry in enumerate(raw, start=1):
+        if not isinstance(entry, dict) or not entry.get("name") or not entry.get("indicator"):
+            raise CatalogError(f"{ALIASES_FILE}: entry {i} needs a name and an indicator")
+        out.setdefault(str(entry["indicator"]), []).append(str(entry["name"]))
+    return {code: tuple(names) for code, names in out.items()}
+
+
 def load_catalog(catalog_dir: Path) -> Catalog:
-    """Read and cross-check ``org_units.yaml`` and ``indicators.yaml``."""
+    """Read and cross-check ``org_units.yaml``, ``indicators.yaml`` and the learned names of
+    ``aliases.yaml`` (each name, learned or not, belongs to one indicator)."""
     org = yaml.safe_load((catalog_dir / "org_units.yaml").read_text(encoding="utf-8"))
     raw_inds = yaml.safe_load((catalog_dir / "indicators.yaml").read_text(encoding="utf-8"))
 
@@ -279,6 +300,12 @@ def load_catalog(catalog_dir: Path) -> Catalog:
             missing = [c for c in ind.components if c not in indicators]
             if not ind.formula or missing:
                 raise CatalogError(f"indicator {ind.code}: formula needs unknown {missing}")
+
+    for code, learned in read_learned_aliases(catalog_dir).items():
+        if code not in indicators:
+            raise CatalogError(f"{ALIASES_FILE}: unknown indicator {code!r}")
+        ind = indicators[code]
+        indicators[code] = replace(ind, aliases=(*ind.aliases, *learned))
 
     names: dict[str, str] = {}
     for ind in indicators.values():
