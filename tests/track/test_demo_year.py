@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import Engine
 
 from jzplan.core.periods import Period
+from jzplan.core.states import UnitMonthStatus
 from jzplan.reference.plan import Plan
 from jzplan.store import tracking
 from jzplan.store.progress import read_progress
 from jzplan.store.tracking import AlertEvent
+from jzplan.store.unit_months import unit_statuses
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +85,14 @@ def test_every_kind_is_tracked_in_december(year, plan: Plan) -> None:  # type: i
         assert statuses <= {"achieved", "missed", "overdue"}, (kind, statuses)
     assert december.loc["C15", "status"] == "achieved"  # 黄河水 in June
     assert december["forecast"].notna().sum() > 60
+
+
+def test_the_rejected_file_corrected_in_its_batch_leaves_the_month_已报(year) -> None:  # type: ignore[no-untyped-def]
+    engine, events = year
+    units = ["NGZ", "LWJ"]
+    aug = unit_statuses(engine, units, Period(2013, 8))
+    assert aug["NGZ"].status == UnitMonthStatus.REPORTED and len(aug["NGZ"].returned) == 1
+    assert "此前退回 1 份" in aug["NGZ"].detail
+    may = unit_statuses(engine, units, Period(2013, 5))
+    assert (may["LWJ"].status, may["LWJ"].timeliness) == ("reported", "late")
+    assert not [e for e in events if e.kind in ("rejected_submission", "held_submission")]
