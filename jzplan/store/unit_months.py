@@ -38,6 +38,14 @@ LOADED = frozenset({SubmissionStatus.ACCEPTED, SubmissionStatus.SUPERSEDED})
 SHOWN = (UnitMonthStatus.MISSING, UnitMonthStatus.RETURNED, UnitMonthStatus.QUESTIONS)
 
 
+def counted_period(own: str | None, arrival: str, rejected: bool, contradicts: bool) -> str:
+    """The month a file counts for: its own, but a rejected file's batch when its own period
+    is unread, after the batch, or contradicted (``PERIOD_CONTRADICTIONS``)."""
+    if own is None or (rejected and (contradicts or own > arrival)):
+        return arrival
+    return own
+
+
 @dataclass(frozen=True, slots=True)
 class UnitFile:
     """A received file of a unit as the status reads it; ``period`` is the file's own (None:
@@ -54,11 +62,8 @@ class UnitFile:
     @property
     def counted_period(self) -> str:
         """The month this file counts for (see the module's rules)."""
-        if self.status == SubmissionStatus.REJECTED and (
-            self.period is None or self.contradicts or self.period > self.arrival_period
-        ):
-            return self.arrival_period
-        return self.period or self.arrival_period
+        rejected = self.status == SubmissionStatus.REJECTED
+        return counted_period(self.period, self.arrival_period, rejected, self.contradicts)
 
     @property
     def reason(self) -> str:

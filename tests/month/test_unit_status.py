@@ -18,7 +18,10 @@ from jzplan.alert.deadlines import Deadline, check_deadline
 from jzplan.core.periods import Period
 from jzplan.core.states import IssueSeverity, UnitMonthStatus
 from jzplan.core.submissions import SubmissionIssue
+from jzplan.ingest.form_writer import FormRow, write_form
+from jzplan.month.loading import ingest_batch
 from jzplan.month.refresh import refresh_period
+from jzplan.month.runs import affected_periods
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.report.data import UNIT_MONTH_LABELS, ReportData, summarise, timeliness
@@ -30,7 +33,9 @@ from jzplan.store.reference import sync_reference
 from jzplan.store.submissions import load_submission, record_submission, reject_submission
 from jzplan.store.unit_months import unit_months, unit_statuses
 from jzplan.track.progress import Thresholds
+from jzplan.validate.validator import SubmissionValidator
 from tests.conftest import observation_frame
+from tests.ingest.corpus import figures
 from tests.progress_frames import progress_of
 from tests.store.tiny import tiny_plan
 
@@ -228,3 +233,43 @@ def test_the_deadline_check_calls_only_未报_missing(month: Engine, catalog: Ca
     assert set(read_alerts(month)["dedup_key"]) == {"missing:LWJ:2013-03"}
     feb = check_deadline(month, catalog=catalog, period=FEB, arrived={"SJZ"}, due=due)
     assert "WCJ" in feb.missing_units and "SJZ" not in feb.missing_units
+
+
+def test_a_file_whose_cell_contradicts_its_batch_is_returned_in_that_batch(
+    store: Engine, catalog: Catalog, validator: SubmissionValidator, tmp_path: Path
+) -> None:
+    """Read from real files: March's batch brings 文昌街道's form named 2013年03月 whose 报告期
+    cell says 2013年1-2月 (rejected, period_mismatch) and 苏家作乡's late February form (name and
+    cell agree: February's, 迟报)."""
+    batch = tmp_path / "inbox" / "2013-03"
+    batch.mkdir(parents=True)
+    forms = [
+        ("WCJ", FEB, "文昌街道_2013年03月_月报.xlsx"),
+        ("SJZ", FEB, "苏家作乡_2013年02月_月报.xlsx"),
+    ]
+    for unit, own, name in forms:
+        rows = [FormRow(c, ytd, m, None) for c, (ytd, m) in figures(catalog, unit).items()]
+        write_form(
+            batch / name, catalog=catalog, unit_code=unit, period=own, rows=rows,
+            filed_by="王五", filed_on=date(2013, 4, 2),
+        )  # fmt: skip
+    outcomes = ingest_batch(
+        tmp_path / "inbox", MARCH, engine=store, catalog=catalog, validator=validator,
+        archive_dir=tmp_path / "archive", received_at=datetime(2013, 4, 3, tzinfo=UTC),
+    )  # fmt: skip
+    status = {o.org_unit: (str(o.status), o.period) for o in outcomes}
+    assert status == {"WCJ": ("rejected", "2013-02"), "SJZ": ("accepted", "2013-02")}
+    assert "period_mismatch" in next(o for o in outcomes if o.org_unit == "WCJ").codes
+    assert [str(p) for p in affected_periods(MARCH, outcomes)] == ["2013-02", "2013-03"]
+    for p in (FEB, MARCH):
+        refresh_period(store, catalog=catalog, plan=None, period=p, thresholds=Thresholds())
+    march = unit_statuses(store, ["WCJ", "SJZ"], MARCH)
+    assert (march["WCJ"].status, march["SJZ"].status) == ("returned", "missing")
+    feb = unit_statuses(store, ["WCJ", "SJZ"], FEB)
+    assert (feb["WCJ"].status, feb["SJZ"].status, feb["SJZ"].timeliness) == (
+        "missing", "reported", "late",
+    )  # fmt: skip
+    alerts = read_alerts(store, open_only=True).set_index("dedup_key")["message"]
+    wcj = alerts["rejected:WCJ:2013-03"]
+    assert "表内报告期（2013-02）与所在批次不符" in wcj and "[period_mismatch]" in wcj
+    assert "rejected:WCJ:2013-02" not in alerts and "missing:WCJ:2013-03" not in alerts
