@@ -39,7 +39,7 @@ SPECS = (
     ),
     AutomationSpec(
         "jzplan-alert-warning",
-        "焦作新区：新增一般预警（预警、月报被退回）时通知",
+        "焦作新区：新增一般预警（预警、有待确认、校验提示）时通知",
         f"{EVENT_PREFIX}.{AlertAction.OPENED}",
         AlertSeverity.WARNING,
     ),
