@@ -4,9 +4,13 @@ history reads like a real year."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine
 
+from jzplan.cli import main
 from jzplan.core.periods import Period
 from jzplan.core.states import UnitMonthStatus
 from jzplan.reference.plan import Plan
@@ -96,3 +100,21 @@ def test_the_rejected_file_corrected_in_its_batch_leaves_the_month_已报(year) 
     may = unit_statuses(engine, units, Period(2013, 5))
     assert (may["LWJ"].status, may["LWJ"].timeliness) == ("reported", "late")
     assert not [e for e in events if e.kind in ("rejected_submission", "held_submission")]
+
+
+def test_jzplan_progress_prints_each_units_word(
+    demo_year: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source = demo_year.url.database
+    assert source is not None
+    db = tmp_path / "jzplan.db"
+    shutil.copy(source, db)  # the command opens (and may migrate) its store: a copy
+    monkeypatch.setenv("JZPLAN_DATABASE_URL", f"sqlite:///{db}")
+    assert main(["progress", "--period", "2013-08"]) == 0
+    out = capsys.readouterr().out
+    assert "### 报送情况\n\n未报：无\n" in out
+    assert "| 宁郭镇 | 已报 | 按时：2013-08 批次收到；此前退回 1 份 |" in out
+    assert out.count(" | 已报 | ") == 7
