@@ -33,13 +33,13 @@ class AutomationSpec:
 SPECS = (
     AutomationSpec(
         "jzplan-alert-critical",
-        "焦作新区：新增严重预警（滞后、未完成、已逾期、未按期报送）时通知",
+        "焦作新区：新增严重预警（滞后、未完成、已逾期、未报、退回待改）时通知",
         f"{EVENT_PREFIX}.{AlertAction.OPENED}",
         AlertSeverity.CRITICAL,
     ),
     AutomationSpec(
         "jzplan-alert-warning",
-        "焦作新区：新增一般预警（预警、月报被退回）时通知",
+        "焦作新区：新增一般预警（预警、有待确认、校验提示）时通知",
         f"{EVENT_PREFIX}.{AlertAction.OPENED}",
         AlertSeverity.WARNING,
     ),

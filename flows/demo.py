@@ -36,14 +36,17 @@ def main() -> None:
             if period.year == settings.plan_year:
                 due = deadline_check(period=str(period))
                 late = "、".join(due["missing_units"]) or "无"
-                print(f"deadline-{period}：截止 {due['due']}，未报送 {late}")
+                print(f"deadline-{period}：截止 {due['due']}，未报 {late}")
             s = monthly_progress(period=str(period))
             counts = s.get("status_counts") or {}
             status = "，".join(f"{TargetStatus(k).label} {v}" for k, v in counts.items())
             missing = "、".join(s.get("missing_units") or []) or "无"
+            returned = [u for u, st in (s.get("unit_months") or {}).items() if st == "returned"]
+            if returned:
+                missing += f"；退回待改 {'、'.join(returned)}"
             print(
                 f"monthly-{period}：文件 {s['files']}，接收 {s['accepted']}，退回 {s['rejected']}，"
-                f"重复 {s['duplicates']}，重算 {'、'.join(s['recomputed'])}；未报送 {missing}"
+                f"重复 {s['duplicates']}，重算 {'、'.join(s['recomputed'])}；未报 {missing}"
                 + (f"；{status}" if status else "")
                 + f"（{time.perf_counter() - t0:.1f} 秒）"
             )

@@ -201,6 +201,7 @@ def publish_month(
         summary["report"] = str(report.html) if report else None
         summary["workbook"] = str(report.workbook) if report else None
         summary["missing_units"] = outcome.missing_units
+        summary["unit_months"] = {u: str(um.status) for u, um in outcome.unit_months.items()}
         if outcome.progress_frame is not None:
             counts = outcome.progress_frame["status"].value_counts().to_dict()
             summary["status_counts"] = {str(k): v for k, v in counts.items()}

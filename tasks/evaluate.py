@@ -32,7 +32,7 @@ def refresh(
         as_of=as_of,
     )
     get_run_logger().info(
-        "%s：汇总 %s；目标进度 %s；预警 %s；未报送 %s",
+        "%s：汇总 %s；目标进度 %s；预警 %s；未报 %s",
         period,
         outcome.aggregates,
         outcome.progress,

@@ -58,7 +58,7 @@ def check_submissions(resources: Resources, inbox_dir: Path, period: Period) -> 
     )
     names = "、".join(resources.catalog.unit(u).name for u in outcome.missing_units) or "无"
     get_run_logger().info(
-        "%s 月报截止 %s：未报送 %s；预警 %s", period, due.isoformat(), names, outcome.alerts
+        "%s 月报截止 %s：未报 %s；预警 %s", period, due.isoformat(), names, outcome.alerts
     )
     return outcome
 

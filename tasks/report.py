@@ -82,7 +82,7 @@ def publish(
         catalog,
         period,
         outcome.progress_frame,
-        outcome.missing_units,
+        {u: um.status for u, um in outcome.unit_months.items()},
         data.open_alerts,
     )
     path = write_atomic(stem.with_suffix(".md"), markdown)

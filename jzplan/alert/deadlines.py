@@ -13,13 +13,13 @@ from jzplan.alert.rules import as_records, in_period, missing_submission_alerts
 from jzplan.core.limits import DEFAULT_LIMITS, Limits
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
-from jzplan.core.states import AlertKind
+from jzplan.core.states import AlertKind, UnitMonthStatus
 from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.inbox import discover_submissions
 from jzplan.ingest.regular_files import InboxRefusal, read_regular
 from jzplan.reference.catalog import Catalog
 from jzplan.store.db import Bind
-from jzplan.store.submissions import submitted_units
+from jzplan.store.unit_months import unit_statuses, units_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +75,14 @@ class DeadlineOutcome:
 def check_deadline(
     bind: Bind, *, catalog: Catalog, period: Period, arrived: set[str], due: datetime
 ) -> DeadlineOutcome:
-    """Open a ``missing:<unit>:<period>`` alert for each reporting unit with neither an
-    accepted submission nor a file in the inbox; the monthly run later keeps (or resolves)
-    the same alert, so a unit is alerted once, at the deadline."""
-    submitted = submitted_units(bind, period) | arrived
+    """Open a ``missing:<unit>:<period>`` alert for each reporting unit that stands 未报 (no
+    file stored for the month, accepted or returned) with no file in the inbox either; the
+    monthly run later keeps (or resolves) the same alert, so a unit is alerted once, at the
+    deadline."""
     reporting = [u.code for u in catalog.reporting_units]
-    alerts = missing_submission_alerts(period, reporting, submitted, catalog)
+    standings = unit_statuses(bind, reporting, period).values()
+    missing = [u for u in units_in(standings, UnitMonthStatus.MISSING) if u not in arrived]
+    alerts = missing_submission_alerts(period, missing, catalog)
     counts = sync_alerts(
         bind,
         period,

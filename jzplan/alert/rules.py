@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from jzplan.core.periods import Period
-from jzplan.core.states import ALERTING, AlertKey, AlertKind, AlertSeverity, TargetStatus
+from jzplan.core.states import (
+    ALERTING,
+    AlertKey,
+    AlertKind,
+    AlertSeverity,
+    TargetStatus,
+    UnitMonthStatus,
+)
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
+from jzplan.store.unit_months import UnitMonth, returned_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +57,10 @@ def target_alerts(progress: pd.DataFrame, plan: Plan, catalog: Catalog) -> list[
 
 
 def missing_submission_alerts(
-    period: Period, expected_units: Iterable[str], submitted: set[str], catalog: Catalog
+    period: Period, missing: Iterable[str], catalog: Catalog
 ) -> list[Alert]:
-    """A reporting unit without an accepted submission for the period."""
+    """A reporting unit from which nothing came for the period (未报): critical."""
+    label = UnitMonthStatus.MISSING.label
     return [
         Alert(
             key=AlertKey.missing(code, period),
@@ -59,54 +68,64 @@ def missing_submission_alerts(
             severity=AlertSeverity.CRITICAL,
             org_unit=code,
             target_id=None,
-            message=f"{catalog.unit(code).name} 未按期报送 {period} 月报",
+            message=f"{catalog.unit(code).name} {period} 月报{label}：未收到报表",
         )
-        for code in expected_units
-        if code not in submitted
+        for code in missing
     ]
 
 
-def rejected_submission_alerts(
-    period: Period,
-    rejected: Iterable[tuple[str, str, str]],
-    submitted: set[str],
-    catalog: Catalog,
+def _head(period: Period, um: UnitMonth, catalog: Catalog) -> str:
+    return f"{catalog.unit(um.org_unit).name} {period} 月报{um.status.label}："
+
+
+def returned_alert(period: Period, um: UnitMonth, catalog: Catalog) -> Alert:
+    """Every file of the unit's month was rejected (退回待改): critical, with the first error of
+    the last file, and, for a file whose own period contradicts its batch, that it does."""
+    return Alert(
+        key=AlertKey.rejected(um.org_unit, period),
+        kind=AlertKind.REJECTED_SUBMISSION,
+        severity=AlertSeverity.CRITICAL,
+        org_unit=um.org_unit,
+        target_id=None,
+        message=f"{_head(period, um, catalog)}{returned_text(um)}",
+    )
+
+
+def question_alert(period: Period, um: UnitMonth, catalog: Catalog) -> Alert:
+    """The unit's month has questions (有待确认): rows of its file held open, or files held
+    against each other until the office resends one with a later 填报日期 or withdraws one."""
+    parts = []
+    if um.held_files:
+        parts.append(
+            f"{'、'.join(um.held_files)} 填报日期相同而数字不同，均未采用；请该单位重新报送"
+            "正确的一份（填报日期更晚）或撤回其余"
+        )
+    if um.open_questions:
+        parts.append(f"{um.open_questions} 行指标待确认（其余数字已采用），请核对后答复")
+    return Alert(
+        key=AlertKey.held(um.org_unit, period),
+        kind=AlertKind.HELD_SUBMISSION,
+        severity=AlertSeverity.WARNING,
+        org_unit=um.org_unit,
+        target_id=None,
+        message=f"{_head(period, um, catalog)}{'；'.join(parts)}",
+    )
+
+
+def unit_month_alerts(
+    period: Period, standings: Iterable[UnitMonth], catalog: Catalog
 ) -> list[Alert]:
-    """A rejected file (unit, file name, first error) whose unit has no accepted one yet."""
-    return [
-        Alert(
-            key=AlertKey.rejected(unit, period),
-            kind=AlertKind.REJECTED_SUBMISSION,
-            severity=AlertSeverity.WARNING,
-            org_unit=unit,
-            target_id=None,
-            message=f"{catalog.unit(unit).name} {period} 月报 {file_name} 被退回：{reason}",
-        )
-        for unit, file_name, reason in rejected
-        if unit not in submitted
-    ]
-
-
-def held_submission_alerts(
-    period: Period, held: Mapping[str, Sequence[str]], catalog: Catalog
-) -> list[Alert]:
-    """A unit whose files of the period are held against each other (unit → file names): its
-    month is 有待确认 until the office resends one with a later 填报日期 or withdraws one."""
-    return [
-        Alert(
-            key=AlertKey.held(unit, period),
-            kind=AlertKind.HELD_SUBMISSION,
-            severity=AlertSeverity.WARNING,
-            org_unit=unit,
-            target_id=None,
-            message=(
-                f"{catalog.unit(unit).name} {period} 月报有待确认：{'、'.join(files)} "
-                "填报日期相同而数字不同，均未采用；请该单位重新报送正确的一份（填报日期更晚）"
-                "或撤回其余"
-            ),
-        )
-        for unit, files in sorted(held.items())
-    ]
+    """One alert per unit whose month needs the office: 未报 (missing), 退回待改 (rejected,
+    critical), 有待确认 (held, warning); 已报 raises none."""
+    out: list[Alert] = []
+    for um in standings:
+        if um.status == UnitMonthStatus.MISSING:
+            out += missing_submission_alerts(period, [um.org_unit], catalog)
+        elif um.status == UnitMonthStatus.RETURNED:
+            out.append(returned_alert(period, um, catalog))
+        elif um.status == UnitMonthStatus.QUESTIONS:
+            out.append(question_alert(period, um, catalog))
+    return out
 
 
 def alert_period(key: AlertKey) -> str | None:

@@ -30,11 +30,12 @@ def _progress(period: Period) -> int:
             return 1
         print(f"# 焦作新区目标进度（{period}）\n")
         print(progress_table(resources.plan, resources.catalog, frame))
-        from jzplan.report.markdown import contributions_text
+        from jzplan.report.markdown import contributions_text, standing_text
 
         print(
             contributions_text(resources.engine, resources.plan, resources.catalog, period, frame)
         )
+        print(standing_text(resources.engine, resources.catalog, period))
         return 0
     finally:
         resources.close()

@@ -75,10 +75,14 @@ class IngestOutcome:
     units_rejected: int = 0
     units_unchanged: int = 0
 
+    @property
+    def codes(self) -> list[str]:
+        """The codes of its issues, sorted."""
+        return sorted({m[1 : m.index("]")] for m in self.messages if m.startswith("[")})
+
     def summary(self) -> dict[str, object]:
         """The file, its status and the codes of its issues, for a run's summary."""
-        codes = sorted({m[1 : m.index("]")] for m in self.messages if m.startswith("[")})
-        return {"file": self.file, "status": str(self.status), "codes": codes}
+        return {"file": self.file, "status": str(self.status), "codes": self.codes}
 
 
 def load_prepared(

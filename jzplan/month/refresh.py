@@ -9,23 +9,17 @@ import pandas as pd
 
 from jzplan.alert.explanations import sync_validation_alerts
 from jzplan.alert.lifecycle import sync_alerts
-from jzplan.alert.rules import (
-    as_records,
-    held_submission_alerts,
-    in_period,
-    missing_submission_alerts,
-    rejected_submission_alerts,
-    target_alerts,
-)
+from jzplan.alert.rules import as_records, in_period, target_alerts, unit_month_alerts
 from jzplan.core.periods import Period
-from jzplan.core.states import AlertKind
+from jzplan.core.states import AlertKind, UnitMonthStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.store.aggregates import write_aggregates
 from jzplan.store.db import Bind
 from jzplan.store.observations import period_values
 from jzplan.store.progress import write_progress
-from jzplan.store.submissions import held_submissions, rejected_submissions, submitted_units
+from jzplan.store.submissions import held_submissions
+from jzplan.store.unit_months import UnitMonth, unit_statuses, units_in
 from jzplan.track.aggregate import aggregate_period
 from jzplan.track.history import load_history
 from jzplan.track.progress import History, Thresholds, evaluate_targets
@@ -37,7 +31,9 @@ class PeriodOutcome:
     aggregates: dict[str, int]
     progress: dict[str, int] = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)
-    missing_units: list[str] = field(default_factory=list)
+    missing_units: list[str] = field(default_factory=list)  # 未报 only: nothing came
+    # every reporting unit's 已报 / 有待确认 / 退回待改 / 未报, in the catalog's order
+    unit_months: dict[str, UnitMonth] = field(default_factory=dict)
     held_units: list[str] = field(default_factory=list)  # files held: the month 有待确认
     progress_frame: pd.DataFrame | None = None
     # what the evaluation read (the plan's units): the month's report reads the same
@@ -81,23 +77,16 @@ def refresh_tracking(
 
 def sync_submission_alerts(
     engine: Bind, *, catalog: Catalog, period: Period, as_of: Period
-) -> tuple[list[str], dict[str, int]]:
-    """The period's missing and rejected submissions and its validation warnings, as alerts
-    kept up to date at ``as_of``; the units still missing and the alert counts."""
-    submitted = submitted_units(engine, period)
-    held = held_submissions(engine, period)
+) -> tuple[dict[str, UnitMonth], dict[str, int]]:
+    """Each reporting unit's standing in the period (已报 / 有待确认 / 退回待改 / 未报), its alert
+    (未报 and 退回待改 critical, 有待确认 a warning) and the validation warnings, kept up to
+    date at ``as_of``; the standings by unit and the alert counts."""
     reporting = [u.code for u in catalog.reporting_units]
-    # a unit whose files are held did report: its month is 有待确认, not missing
-    missing = [u for u in reporting if u not in submitted and u not in held]
-    on_time = missing_submission_alerts(period, reporting, submitted | set(held), catalog)
-    on_time += rejected_submission_alerts(
-        period, rejected_submissions(engine, period), submitted | set(held), catalog
-    )
-    on_time += held_submission_alerts(period, held, catalog)
+    standings = unit_statuses(engine, reporting, period)
     counts = sync_alerts(
         engine,
         as_of,
-        as_records(on_time),
+        as_records(unit_month_alerts(period, standings.values(), catalog)),
         scope_kinds={
             AlertKind.MISSING_SUBMISSION,
             AlertKind.REJECTED_SUBMISSION,
@@ -106,7 +95,7 @@ def sync_submission_alerts(
         in_scope=in_period(period),
     )
     warned = sync_validation_alerts(engine, catalog=catalog, period=period, as_of=as_of)
-    return missing, {k: counts[k] + warned[k] for k in counts}
+    return standings, {k: counts[k] + warned[k] for k in counts}
 
 
 def sync_target_alerts(
@@ -143,9 +132,10 @@ def refresh_period(
     that a later batch brings is resolved at that batch, not at ``period``.
     """
     outcome = PeriodOutcome(period, refresh_aggregates(engine, catalog=catalog, period=period))
-    outcome.missing_units, counts = sync_submission_alerts(
+    outcome.unit_months, counts = sync_submission_alerts(
         engine, catalog=catalog, period=period, as_of=max(as_of or period, period)
     )
+    outcome.missing_units = units_in(outcome.unit_months.values(), UnitMonthStatus.MISSING)
     outcome.held_units = sorted(held_submissions(engine, period))
     if plan is not None and period.year == plan.year:
         outcome.progress, progress, outcome.history = evaluate_and_store(

@@ -5,6 +5,7 @@ locked sequence: load the batch's files, read its status files, recompute every 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from jzplan.store import tracking
 from jzplan.store.db import Bind, connect
 from jzplan.store.models import SubmissionRow
 from jzplan.store.periods import stored_periods
+from jzplan.store.unit_months import PERIOD_CONTRADICTIONS, counted_period
 from jzplan.track.history import StatusLoad, StatusReceipt, load_status_submissions
 from jzplan.validate.history_checks import outlier_settings
 from jzplan.validate.results import ValidationReport
@@ -37,7 +39,8 @@ def stored_shas(bind: Bind) -> frozenset[str]:
 def affected_periods(
     arrival: Period, outcomes: Iterable[IngestOutcome], stored: Iterable[Period] = ()
 ) -> list[Period]:
-    """The batch's month, every month an accepted file of the batch belongs to, and every
+    """The batch's month, every month an accepted file of the batch belongs to (or a rejected
+    one counts for: a late form returned makes its month 退回待改, not 未报), and every
     ``stored`` month after one of them in the same year (its year-to-date, pace, status and
     alerts read the earlier months), in order."""
     periods = {arrival} | {
@@ -45,6 +48,12 @@ def affected_periods(
         for o in outcomes
         if o.status in (IngestStatus.ACCEPTED, IngestStatus.HELD) and o.period
     }
+    for o in outcomes:
+        if o.status == IngestStatus.REJECTED and o.org_unit and o.period:
+            contradicts = not PERIOD_CONTRADICTIONS.isdisjoint(o.codes)
+            counted = counted_period(o.period, str(arrival), True, contradicts)
+            with suppress(ValueError):  # a rejected file may claim a month that does not exist
+                periods.add(Period.parse(counted))
     later = {s for s in stored if any(s > p and s.year == p.year for p in periods)}
     return sorted(periods | later)
 

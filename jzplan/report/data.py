@@ -1,11 +1,11 @@
 """Everything the monthly HTML report shows, read from the store once: the status summary, the
 month's progress table, each key target's course through the year (actual against both pacing
 curves, with the year-end forecast range), township contributions, the township × month grid
-of submission timeliness and the open validation warnings."""
+of each unit's standing (已报 / 有待确认 / 退回待改 / 未报) and the open validation warnings."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,14 +13,14 @@ import pandas as pd
 
 from jzplan.alert.explanations import KIND as VALIDATION_ALERT
 from jzplan.core.periods import Period, period_range
-from jzplan.core.states import SubmissionStatus, TargetStatus, Timeliness
+from jzplan.core.states import SubmissionStatus, TargetStatus, UnitMonthStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan, Target
 from jzplan.report.markdown import display_unit, in_display_unit
 from jzplan.store.alerts import read_alerts
 from jzplan.store.db import Bind
 from jzplan.store.progress import read_progress
-from jzplan.store.submissions import read_submissions
+from jzplan.store.unit_months import UnitMonth, unit_months
 from jzplan.track.aggregate import Fact, FactKey
 from jzplan.track.history import load_history, month_facts
 from jzplan.track.progress import PACED_KINDS, History, contributions, pace_curve
@@ -36,7 +36,8 @@ SUMMARY_BUCKETS: dict[str, tuple[str, ...]] = {
 # Key targets (a chart each): the area's quantitative 主要预期目标
 KEY_GROUP = "主要预期目标"
 
-TIMELINESS_LABELS: dict[str, str] = {t.value: t.label for t in Timeliness}
+UNIT_MONTH_LABELS: dict[str, str] = {s.value: s.label for s in UnitMonthStatus}
+TIMELINESS_COLUMNS = ("org_unit", "period", "state", "timeliness", "detail")
 # Statuses of a file whose figures were loaded (a superseded one was, until corrected)
 LOADED = frozenset({SubmissionStatus.ACCEPTED, SubmissionStatus.SUPERSEDED})
 
@@ -65,7 +66,7 @@ class ReportData:
     summary: dict[str, int]  # SUMMARY_BUCKETS label → targets
     courses: list[TargetCourse]
     contributions: pd.DataFrame  # target_id, org_unit, value, share_pct
-    timeliness: pd.DataFrame  # org_unit, period, state, detail
+    timeliness: pd.DataFrame  # TIMELINESS_COLUMNS: the unit × month grid
     warnings: pd.DataFrame  # open validation warnings (ALERT_COLUMNS)
     open_alerts: pd.DataFrame  # every open alert
     facts: dict[FactKey, Fact] = field(default_factory=dict)  # month_facts of the period
@@ -127,47 +128,21 @@ def rows_by_target(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
-def timeliness(submissions: pd.DataFrame, units: list[str], periods: list[Period]) -> pd.DataFrame:
-    """Each unit's form of each month: 按时 (accepted from the month's own batch), 迟报 (first
-    accepted from a later batch), 退回 (only rejected files), 有待确认 (files held against each
-    other and none accepted), 未报 (nothing). A form corrected
-    in time counts as on time; the detail names the files."""
-    # one pass over the submissions, grouped by (unit, period), in their stored order
-    files: dict[tuple[str, str], list[dict[Hashable, Any]]] = {}
-    columns = ["org_unit", "period", "status", "arrival_period", "message", "file_name"]
-    for record in submissions[columns].to_dict("records"):
-        files.setdefault((str(record["org_unit"]), str(record["period"])), []).append(record)
-    rows: list[dict[str, str]] = []
-    for p in periods:
-        for unit in units:
-            mine = files.get((unit, str(p)), [])
-            loaded = [
-                f
-                for f in mine
-                if f["status"] in (SubmissionStatus.ACCEPTED, SubmissionStatus.SUPERSEDED)
-            ]
-            rejected = [f for f in mine if f["status"] == SubmissionStatus.REJECTED]
-            held = [str(f["file_name"]) for f in mine if f["status"] == SubmissionStatus.HELD]
-            if held and not any(f["status"] == SubmissionStatus.ACCEPTED for f in mine):
-                state = Timeliness.HELD
-                detail = f"{'、'.join(held)} 填报日期相同而数字不同，有待确认"
-            elif loaded:
-                first = str(min(f["arrival_period"] for f in loaded))
-                state = Timeliness.ON_TIME if first <= str(p) else Timeliness.LATE
-                detail = f"{first} 批次收到"
-                if rejected:
-                    detail += f"，此前退回 {len(rejected)} 份"
-                if len(loaded) > 1:
-                    detail += f"，更正 {len(loaded) - 1} 次"
-                if held:
-                    detail += f"；{'、'.join(held)} 有待确认，仍用此前的报表"
-            elif rejected:
-                state = Timeliness.REJECTED
-                detail = "；".join(str(f["message"] or "").split("\n")[0] for f in rejected)
-            else:
-                state, detail = Timeliness.MISSING, "未收到报表"
-            rows.append({"org_unit": unit, "period": str(p), "state": str(state), "detail": detail})
-    return pd.DataFrame(rows, columns=["org_unit", "period", "state", "detail"])
+def timeliness(standings: Iterable[UnitMonth]) -> pd.DataFrame:
+    """The township × month grid: each unit's 已报 / 有待确认 / 退回待改 / 未报 (``state``), the
+    on-time dimension of a loaded form (``on_time`` or ``late``; empty when none loaded) and
+    the detail for the hover text (the files, a rejection's first error)."""
+    rows = [
+        {
+            "org_unit": um.org_unit,
+            "period": um.period,
+            "state": str(um.status),
+            "timeliness": "" if um.timeliness is None else str(um.timeliness),
+            "detail": um.detail,
+        }
+        for um in standings
+    ]
+    return pd.DataFrame(rows, columns=list(TIMELINESS_COLUMNS))
 
 
 def read_report_data(
@@ -198,7 +173,7 @@ def read_report_data(
         summary=summarise(progress),
         courses=courses,
         contributions=contributions(plan, catalog, facts),
-        timeliness=timeliness(read_submissions(bind, months), units, months),
+        timeliness=timeliness(unit_months(bind, units, months)),
         warnings=alerts[alerts["kind"] == VALIDATION_ALERT].reset_index(drop=True),
         open_alerts=alerts,
         facts=facts,

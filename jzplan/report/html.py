@@ -20,7 +20,7 @@ from jzplan.core.markup import visible
 from jzplan.core.states import TargetStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import GROUPS, Plan
-from jzplan.report.data import TIMELINESS_LABELS, ReportData, TargetCourse
+from jzplan.report.data import UNIT_MONTH_LABELS, ReportData, TargetCourse
 from jzplan.report.markdown import TABLE_COLUMNS, contribution_rows, group_rows, present
 
 FONT_STACK = (
@@ -186,7 +186,8 @@ def _timeliness_grid(data: ReportData, catalog: Catalog) -> list[dict[str, objec
                     {
                         "period": r["period"],
                         "state": r["state"],
-                        "label": TIMELINESS_LABELS[r["state"]],
+                        "label": UNIT_MONTH_LABELS[r["state"]],
+                        "timeliness": r["timeliness"],
                         "detail": visible(r["detail"]),
                     }
                     for r in mine.to_dict("records")
@@ -263,7 +264,7 @@ def render_report(data: ReportData, plan: Plan, catalog: Catalog) -> str:
         single_source=single,
         months=[m.split("-")[1].lstrip("0") + "月" for m in sorted(set(data.timeliness["period"]))],
         timeliness=_timeliness_grid(data, catalog),
-        timeliness_labels=TIMELINESS_LABELS,
+        timeliness_labels=UNIT_MONTH_LABELS,
         warnings=_alert_rows(data.warnings, catalog),
         alerts=_alert_rows(data.open_alerts, catalog),
         font_stack=FONT_STACK,

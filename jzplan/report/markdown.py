@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,10 +11,11 @@ import pandas as pd
 
 from jzplan.core.markup import md_escape, visible
 from jzplan.core.periods import Period
-from jzplan.core.states import AlertAction, TargetStatus
+from jzplan.core.states import AlertAction, TargetStatus, UnitMonthStatus
 from jzplan.reference.catalog import Catalog, OrgUnit, convert
 from jzplan.reference.plan import GROUPS, Plan, Target
 from jzplan.store.db import Bind
+from jzplan.store.unit_months import SHOWN, UnitMonth, unit_statuses
 from jzplan.track.history import month_facts
 from jzplan.track.progress import contributions, status_label
 
@@ -199,25 +200,47 @@ def status_counts(progress: pd.DataFrame) -> dict[str, int]:
     return {TargetStatus(str(k)).label: int(v) for k, v in counts.items()}
 
 
+def standing_line(catalog: Catalog, standings: Mapping[str, UnitMonthStatus]) -> str:
+    """未报：X；退回待改：Y、Z；有待确认：W — 未报 always (无 when none), the others when some
+    unit stands there; units in the catalog's order."""
+    order = {u.code: i for i, u in enumerate(catalog.units)}
+    parts = []
+    for status in SHOWN:
+        units = sorted((u for u, s in standings.items() if s == status), key=order.__getitem__)
+        names = "、".join(md_escape(catalog.unit(u).name) for u in units)
+        if names or status == UnitMonthStatus.MISSING:
+            parts.append(f"{status.label}：{names or '无'}")
+    return "；".join(parts)
+
+
+def standing_table(catalog: Catalog, standings: Iterable[UnitMonth]) -> str:
+    """One row per unit: its standing's word and the detail (files, a rejection's reason)."""
+    lines = ["| 单位 | 报送情况 | 说明 |", "|---|---|---|"]
+    for um in standings:
+        cells = (catalog.unit(um.org_unit).name, um.status.label, visible(um.detail))
+        lines.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def monthly_report(
     plan: Plan,
     catalog: Catalog,
     period: Period,
     progress: pd.DataFrame,
-    missing_units: list[str],
+    standings: Mapping[str, UnitMonthStatus],
     open_alerts: pd.DataFrame,
 ) -> str:
-    """The whole report of a month: summary, alerts, then the progress tables."""
+    """The whole report of a month: summary, alerts, then the progress tables.
+    ``standings``: each reporting unit's 已报 / 有待确认 / 退回待改 / 未报."""
     counts = status_counts(progress)
     summary = "，".join(f"{k} {v} 项" for k, v in counts.items())
-    missing = "、".join(md_escape(catalog.unit(u).name) for u in missing_units) or "无"
     lines = [
         f"# 焦作新区 {plan.year} 年目标进度（{md_escape(period.label)}）",
         "",
         f"- 时间进度：{period.year_fraction * 100:.1f}%（线性，时间过半、任务过半）；"
         "季节进度按上年同月累计占全年比重",
         f"- 目标 {len(progress)} 项：{summary}",
-        f"- 未按期报送：{missing}",
+        f"- {standing_line(catalog, standings)}",
         f"- 未解除预警：{len(open_alerts)} 条",
         "",
     ]
@@ -238,6 +261,14 @@ def stored_contribution_table(
     """The contribution table of a stored month (empty without data)."""
     parts = contributions(plan, catalog, month_facts(bind, period))
     return contribution_table(plan, catalog, parts, progress)
+
+
+def standing_text(bind: Bind, catalog: Catalog, period: Period) -> str:
+    """The reporting units' standing in a stored month: the header's line, then the table."""
+    units = [u.code for u in catalog.reporting_units]
+    standings = unit_statuses(bind, units, period)
+    line = standing_line(catalog, {u: um.status for u, um in standings.items()})
+    return f"### 报送情况\n\n{line}\n\n{standing_table(catalog, standings.values())}"
 
 
 def contributions_text(

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Table, func, insert, select, text, update
 
-from jzplan.core.states import SubmissionStatus, check_transition
+from jzplan.core.states import IssueSeverity, SubmissionStatus, check_transition
 from jzplan.core.submissions import SubmissionIssue
 from jzplan.store.bulk_pairs import PAIR_KEYS, UnitPeriodPairs
 from jzplan.store.fastread import read_frame
@@ -124,8 +124,10 @@ class FileFacts:
 
 
 def issue_text(issues: Sequence[SubmissionIssue], failed_rows: int) -> str:
-    """A rejected unit's message: its first located issues and how many rows failed."""
-    lines = [str(i) for i in issues[:MAX_MESSAGES]]
+    """A rejected unit's message: its first located issues, errors before warnings (an alert
+    quotes the first line as the reason), and how many rows failed."""
+    ordered = sorted(issues, key=lambda i: i.severity != IssueSeverity.ERROR)
+    lines = [str(i) for i in ordered[:MAX_MESSAGES]]
     if failed_rows > len(lines):
         lines.append(f"本单位共有 {failed_rows} 行未通过校验（以上列出前 {len(lines)} 条）")
     return "\n".join(lines)

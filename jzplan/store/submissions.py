@@ -377,24 +377,6 @@ def submitted_units(bind: Bind, period: Period) -> set[str]:
         return {str(code) for code in conn.scalars(query) if code is not None}
 
 
-def rejected_submissions(bind: Bind, period: Period) -> list[tuple[str, str, str]]:
-    """(org unit, file name, first located message) of the period's rejected files."""
-    query = (
-        select(_submission.c.org_unit_code, _submission.c.file_name, _submission.c.message)
-        .where(
-            _submission.c.period == period_key(period),
-            _submission.c.status == SubmissionStatus.REJECTED,
-            _submission.c.org_unit_code.is_not(None),
-        )
-        .order_by(_submission.c.id)
-    )
-    with connect(bind) as conn:
-        return [
-            (str(unit), str(name), (message or "").split("\n")[0])
-            for unit, name, message in conn.execute(query)
-        ]
-
-
 def held_submissions(bind: Bind, period: Period) -> dict[str, list[str]]:
     """Units whose files of ``period`` are held against each other (有待确认): their names."""
     query = (

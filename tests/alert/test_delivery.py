@@ -32,7 +32,7 @@ EVENTS = [
     AlertEvent(3, "target:A07:behind", "opened", "2013-06", "target_status", "critical", "JZXQ",
                "A07", "焦作新区「实际利用外商直接投资8000万美元」滞后"),
     AlertEvent(4, "missing:LWJ:2013-05", "resolved", "2013-06", "missing_submission",
-               "critical", "LWJ", None, "已解除：李万街道 未按期报送 2013-05 月报"),
+               "critical", "LWJ", None, "已解除：李万街道 2013-05 月报未报：未收到报表"),
     AlertEvent(5, "target:I06h:at_risk", "opened", "2013-06", "target_status", "warning",
                "JZXQ", "I06h", "焦作新区「开工建设新区老年福利中心」预警"),
 ]  # fmt: skip
@@ -48,7 +48,7 @@ def test_digest_pairs_a_change_of_status_and_lists_resolutions() -> None:
     assert title == "焦作新区目标跟踪预警（2013-06）"
     assert "新增或变化 3 条" in body
     assert "「实际利用外商直接投资8000万美元」滞后（由预警转为滞后）" in body
-    assert "已解除 1 条" in body and "李万街道 未按期报送 2013-05 月报" in body
+    assert "已解除 1 条" in body and "李万街道 2013-05 月报未报：未收到报表" in body
     assert body.count("A07") == 0 and body.count("外商直接投资") == 1  # one line for the change
 
 

@@ -43,7 +43,7 @@ def test_deadline_check_with_an_empty_inbox(
         assert first["delivered"]["emitted"] == 7 and first["delivered"]["notified"] == 7
         assert [r.path for r in http.requests] == ["/hook", "/cgi-bin/webhook/send"]
         assert len(http.requests[0].body["alerts"]) == 7
-        assert "李万街道 未按期报送 2013-05 月报" in http.requests[1].body["markdown"]["content"]
+        assert "李万街道 2013-05 月报未报" in http.requests[1].body["markdown"]["content"]
 
         # The same check again (a retry, or the monthly run's view): nothing new is sent
         again = deadline_check(period="2013-05", inbox_dir=str(empty))

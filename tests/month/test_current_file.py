@@ -21,7 +21,7 @@ from jzplan.report.data import timeliness
 from jzplan.store.alerts import read_alerts
 from jzplan.store.lifecycle import read_changes
 from jzplan.store.observations import current_observations
-from jzplan.store.submissions import read_submissions
+from jzplan.store.unit_months import unit_months
 from jzplan.track.progress import Thresholds
 from jzplan.validate.validator import SubmissionValidator
 from tests.ingest.corpus import figures
@@ -168,8 +168,8 @@ def test_a_held_month_is_shown_有待确认_and_alerted(
     mine = alerts[alerts["org_unit"] == "NGZ"]
     assert list(mine["kind"]) == ["held_submission"]
     assert "有待确认" in mine["message"].iloc[0] and PLAIN in mine["message"].iloc[0]
-    grid = timeliness(read_submissions(store, [JULY]), ["NGZ"], [JULY])
-    assert grid["state"].tolist() == ["held"]
+    grid = timeliness(unit_months(store, ["NGZ"], [JULY]))
+    assert grid["state"].tolist() == ["questions"]
     assert FINAL in grid["detail"].iloc[0]
 
 

@@ -192,8 +192,14 @@ def test_two_months_at_once_end_as_in_order(months: Months, new_store: Any) -> N
     assert differing(expected, snapshot(resources.engine)) == {}
 
 
-def _outcome(period: str, status: IngestStatus = IngestStatus.ACCEPTED) -> IngestOutcome:
-    return IngestOutcome("f.xlsx", "0" * 64, 1, status, "NGZ", period)
+def _outcome(
+    period: str, status: IngestStatus = IngestStatus.ACCEPTED, code: str = "bad_number"
+) -> IngestOutcome:
+    messages = (f"[{code}] 文件 f.xlsx：…",) if status == IngestStatus.REJECTED else ()
+    return IngestOutcome("f.xlsx", "0" * 64, 1, status, "NGZ", period, messages=messages)
+
+
+REJECTED = IngestStatus.REJECTED
 
 
 @pytest.mark.parametrize(
@@ -206,8 +212,12 @@ def _outcome(period: str, status: IngestStatus = IngestStatus.ACCEPTED) -> Inges
         # a late July file in the August batch: every stored month after July
         ("2013-08", [_outcome("2013-07")], ["2013-09", "2013-10"],
          ["2013-07", "2013-08", "2013-09", "2013-10"]),
-        # a rejected file's month is not affected
-        ("2013-08", [_outcome("2013-03", IngestStatus.REJECTED)], [], ["2013-08"]),
+        # a rejected late form counts for its month: that month is now 退回待改, not 未报
+        ("2013-08", [_outcome("2013-03", REJECTED)], [], ["2013-03", "2013-08"]),
+        # ... unless its own period contradicts itself or lies ahead: it counts for the batch
+        ("2013-08", [_outcome("2013-03", REJECTED, "period_mismatch")], [], ["2013-08"]),
+        ("2013-08", [_outcome("2013-09", REJECTED, "period_after_arrival")], [], ["2013-08"]),
+        ("2013-08", [_outcome("2013-13", REJECTED)], [], ["2013-08"]),  # no such month
         # another year's later months are not (the plan's year only is passed in, and the
         # months of an affected period's year only count)
         ("2013-01", [_outcome("2012-12")], ["2013-02"], ["2012-12", "2013-01", "2013-02"]),

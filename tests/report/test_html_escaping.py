@@ -39,7 +39,15 @@ def test_hostile_text_is_escaped_in_the_html(plan: Plan, catalog: Catalog, tmp_p
         courses=[],
         contributions=pd.DataFrame(columns=["target_id", "org_unit", "value", "share_pct"]),
         timeliness=pd.DataFrame(
-            [{"org_unit": "NGZ", "period": "2013-06", "state": "on_time", "detail": FILE_NAME}]
+            [
+                {
+                    "org_unit": "NGZ",
+                    "period": "2013-06",
+                    "state": "returned",
+                    "timeliness": "",
+                    "detail": FILE_NAME,
+                }
+            ]
         ),
         warnings=_alerts(messages),
         open_alerts=_alerts(messages),

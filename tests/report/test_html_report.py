@@ -253,22 +253,26 @@ def _check_timeliness(page: Any, store: Engine, catalog: Catalog, month: Period)
     cells = page.eval_on_selector_all(
         "tr[data-unit] td[data-state]",
         """cs => cs.map(c => ({unit: c.closest('tr').dataset.unit, period: c.dataset.period,
-            state: c.dataset.state, text: c.innerText}))""",
+            state: c.dataset.state, timeliness: c.dataset.timeliness, text: c.innerText,
+            late: c.classList.contains('late')}))""",
     )
     units = [u.code for u in catalog.reporting_units]
     assert len(cells) == len(units) * month.month
     subs = read_submissions(store, sorted({c["period"] for c in cells}))
-    labels = {"on_time": "按时", "late": "迟报", "missing": "未报", "rejected": "退回"}
+    labels = {"reported": "已报", "missing": "未报", "returned": "退回待改"}
     for c in cells:
         mine = subs[(subs["org_unit"] == c["unit"]) & (subs["period"] == c["period"])]
         loaded = mine[mine["status"].isin(["accepted", "superseded"])]
+        on_time = ""
         if len(loaded):
+            expected = "reported"
             late = str(loaded["arrival_period"].min()) > c["period"]
-            expected = "late" if late else "on_time"
+            on_time = "late" if late else "on_time"
         else:
-            expected = "rejected" if (mine["status"] == "rejected").any() else "missing"
+            expected = "returned" if (mine["status"] == "rejected").any() else "missing"
         assert c["state"] == expected and c["text"] == labels[expected], c
-    states = {(c["unit"], c["period"]): c["state"] for c in cells}
+        assert c["timeliness"] == on_time and c["late"] == (on_time == "late"), c
+    states = {(c["unit"], c["period"]): c["timeliness"] for c in cells}
     assert states[("LWJ", "2013-05")] == "late"  # the demo's late township
     if month.month >= 8:
         assert states[("NGZ", "2013-08")] == "on_time"  # rejected, corrected the same month

@@ -7,6 +7,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import Engine, insert
 
 from jzplan.core.periods import Period
+from jzplan.core.states import UnitMonthStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.report.markdown import (
@@ -48,12 +49,12 @@ def test_report_shows_seed_units(plan: Plan, catalog: Catalog) -> None:
         catalog,
         Period(2013, 6),
         progress,
-        ["LWJ"],
+        {"LWJ": UnitMonthStatus.MISSING, "SJZ": UnitMonthStatus.REPORTED},
         pd.DataFrame(columns=["message", "first_seen"]),
     )
     line = next(x for x in text.splitlines() if x.startswith(f"| {fiscal.id} |"))
     assert "3.2亿元" in line and "3.25亿元" in line and "正常" in line
-    assert "未按期报送：李万街道" in text and "时间进度：50.0%" in text
+    assert "- 未报：李万街道\n" in text and "时间进度：50.0%" in text
 
 
 def test_hostile_text_stays_inert_in_the_report(plan: Plan, catalog: Catalog) -> None:
@@ -62,7 +63,9 @@ def test_hostile_text_stays_inert_in_the_report(plan: Plan, catalog: Catalog) ->
     progress = progress_of(plan, {})
     progress["note"] = [HOSTILE[i % len(HOSTILE)] for i in range(len(progress))]
     alerts = pd.DataFrame({"message": list(HOSTILE), "first_seen": ["2013-06"] * len(HOSTILE)})
-    text = monthly_report(plan, catalog, Period(2013, 6), progress, ["LWJ"], alerts)
+    standings = {"LWJ": UnitMonthStatus.RETURNED, "NGZ": UnitMonthStatus.QUESTIONS}
+    text = monthly_report(plan, catalog, Period(2013, 6), progress, standings, alerts)
+    assert "- 未报：无；退回待改：李万街道；有待确认：宁郭镇\n" in text
 
     rows = [x for x in text.splitlines() if x.startswith("|")]
     assert len(rows) > len(plan.targets)

@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import Engine, select
 
 from jzplan.core.periods import Period
+from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import SubmissionIssue
+from jzplan.store.bulk_writes import MAX_MESSAGES, issue_text
 from jzplan.store.dump import dump_tables
 from jzplan.store.models import SubmissionRow, ValidationResultRow
 from jzplan.store.observations import current_observations
@@ -205,3 +207,13 @@ def test_reject_submission_stores_located_messages(ref_engine: Engine) -> None:
     dump = dump_tables(ref_engine)
     reject_submission(ref_engine, sid, issues)
     assert dump_tables(ref_engine) == dump
+
+
+def test_a_bulk_units_message_puts_its_errors_first() -> None:
+    """The alert quotes a rejected unit's first line: an error, even after 20 warnings."""
+    warning = IssueSeverity.WARNING
+    warn = [SubmissionIssue("missing_indicator", "未填", "b.csv", row=r, severity=warning)
+            for r in range(2, 25)]  # fmt: skip
+    error = SubmissionIssue("bad_number", "“x”不是数字", "b.csv", row=30)
+    text = issue_text([*warn, error], failed_rows=1).split("\n")
+    assert text[0] == str(error) and len(text) == MAX_MESSAGES

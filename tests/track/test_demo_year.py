@@ -4,14 +4,20 @@ history reads like a real year."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine
 
+from jzplan.cli import main
 from jzplan.core.periods import Period
+from jzplan.core.states import UnitMonthStatus
 from jzplan.reference.plan import Plan
 from jzplan.store import tracking
 from jzplan.store.progress import read_progress
 from jzplan.store.tracking import AlertEvent
+from jzplan.store.unit_months import unit_statuses
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +89,32 @@ def test_every_kind_is_tracked_in_december(year, plan: Plan) -> None:  # type: i
         assert statuses <= {"achieved", "missed", "overdue"}, (kind, statuses)
     assert december.loc["C15", "status"] == "achieved"  # 黄河水 in June
     assert december["forecast"].notna().sum() > 60
+
+
+def test_the_rejected_file_corrected_in_its_batch_leaves_the_month_已报(year) -> None:  # type: ignore[no-untyped-def]
+    engine, events = year
+    units = ["NGZ", "LWJ"]
+    aug = unit_statuses(engine, units, Period(2013, 8))
+    assert aug["NGZ"].status == UnitMonthStatus.REPORTED and len(aug["NGZ"].returned) == 1
+    assert "此前退回 1 份" in aug["NGZ"].detail
+    may = unit_statuses(engine, units, Period(2013, 5))
+    assert (may["LWJ"].status, may["LWJ"].timeliness) == ("reported", "late")
+    assert not [e for e in events if e.kind in ("rejected_submission", "held_submission")]
+
+
+def test_jzplan_progress_prints_each_units_word(
+    demo_year: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source = demo_year.url.database
+    assert source is not None
+    db = tmp_path / "jzplan.db"
+    shutil.copy(source, db)  # the command opens (and may migrate) its store: a copy
+    monkeypatch.setenv("JZPLAN_DATABASE_URL", f"sqlite:///{db}")
+    assert main(["progress", "--period", "2013-08"]) == 0
+    out = capsys.readouterr().out
+    assert "### 报送情况\n\n未报：无\n" in out
+    assert "| 宁郭镇 | 已报 | 按时：2013-08 批次收到；此前退回 1 份 |" in out
+    assert out.count(" | 已报 | ") == 7
