@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Select, Table, insert, select, update
+from sqlalchemy import Connection, RowMapping, Select, Table, func, insert, select, update
 
 from jzplan.core.periods import Period
 from jzplan.core.states import QuestionStatus, SubmissionStatus
@@ -182,21 +182,26 @@ def list_questions(
         return [_question(r) for r in conn.execute(query).mappings()]
 
 
-def open_question_units(bind: Bind, period: Period) -> set[str]:
-    """Units whose current accepted submission for ``period`` has open questions (有待确认)."""
+def open_question_counts(bind: Bind, periods: Sequence[Period]) -> dict[tuple[str, str], int]:
+    """Open questions of each unit's current (accepted) file, by (unit, period): what makes a
+    unit-month 有待确认 (``jzplan.store.unit_months``)."""
     query = (
-        select(_held.c.org_unit_code)
-        .join(_submission, _submission.c.id == _held.c.submission_id)
+        select(_submission.c.org_unit_code, _submission.c.period, func.count())
+        .select_from(_held.join(_submission, _submission.c.id == _held.c.submission_id))
         .where(
-            _held.c.period == period_key(period),
-            _held.c.status == QuestionStatus.OPEN,
+            _submission.c.period.in_([period_key(p) for p in periods]),
             _submission.c.status == SubmissionStatus.ACCEPTED,
-            _held.c.org_unit_code.is_not(None),
+            _held.c.status == QuestionStatus.OPEN,
         )
-        .distinct()
+        .group_by(_submission.c.org_unit_code, _submission.c.period)
     )
     with connect(bind) as conn:
-        return {str(u) for u in conn.scalars(query)}
+        return {(str(u), str(p)): int(n) for u, p, n in conn.execute(query)}
+
+
+def open_question_units(bind: Bind, period: Period) -> set[str]:
+    """Units whose current accepted submission for ``period`` has open questions (有待确认)."""
+    return {unit for unit, _ in open_question_counts(bind, [period])}
 
 
 def read_question(bind: Bind, question_id: int) -> Question:

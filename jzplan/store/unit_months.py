@@ -18,17 +18,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Table, func, or_, select
+from sqlalchemy import Table, or_, select
 
 from jzplan.core.periods import Period
-from jzplan.core.states import QuestionStatus, SubmissionStatus, Timeliness, UnitMonthStatus
+from jzplan.core.states import SubmissionStatus, Timeliness, UnitMonthStatus
 from jzplan.store.db import Bind, connect
-from jzplan.store.models import HeldRowRow, SubmissionRow, ValidationResultRow
+from jzplan.store.models import SubmissionRow, ValidationResultRow
+from jzplan.store.questions import open_question_counts
 from jzplan.store.rows import period_key
 
 _submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
 _validation: Table = ValidationResultRow.__table__  # type: ignore[assignment]
-_held_row: Table = HeldRowRow.__table__  # type: ignore[assignment]
 
 # Rejection codes that say a file's own period contradicts itself (name against cell) or its
 # batch (a month after the folder it came in): such a file counts for its batch
@@ -207,23 +207,6 @@ def read_unit_files(bind: Bind, periods: Sequence[Period]) -> list[UnitFile]:
             )
             for unit, own, arrival, status, name, message, contra in conn.execute(query)
         ]
-
-
-def open_question_counts(bind: Bind, periods: Sequence[Period]) -> dict[tuple[str, str], int]:
-    """Open held rows of each unit's current (accepted) file, by (unit, period)."""
-    s, h = _submission, _held_row
-    query = (
-        select(s.c.org_unit_code, s.c.period, func.count())
-        .select_from(h.join(s, h.c.submission_id == s.c.id))
-        .where(
-            s.c.period.in_([period_key(p) for p in periods]),
-            s.c.status == SubmissionStatus.ACCEPTED,
-            h.c.status == QuestionStatus.OPEN,
-        )
-        .group_by(s.c.org_unit_code, s.c.period)
-    )
-    with connect(bind) as conn:
-        return {(str(u), str(p)): int(n) for u, p, n in conn.execute(query)}
 
 
 def unit_months(bind: Bind, units: Sequence[str], periods: Sequence[Period]) -> list[UnitMonth]:
