@@ -137,6 +137,8 @@ def interpret_table(
         cells = [c for c in table.figure_columns() if _cell(row, c) is not None]
         if not is_data_row(row, header) or (ended and not cells):
             continue
+        if _is_heading(table, row):
+            continue
         before, unlisted = len(issues.issues), unknown.unlisted
         _note_remarks(table, row, i + 1)
         code, name_unit = _row_indicator(table, row, i + 1, seen)
@@ -209,6 +211,14 @@ def _note_remarks(table: _Table, row: Sequence[object], sheet_row: int) -> None:
             sheet_row,
             table.letter(c),
         )
+
+
+def _is_heading(table: _Table, row: Sequence[object]) -> bool:
+    """A group heading (一、工业): not a catalog name, nothing right of the name."""
+    col = table.header.name_col
+    if any(v is not None and str(v).strip() for v in row[col + 1 :]):
+        return False
+    return table.names.match(str(row[col])).code is None
 
 
 def _row_indicator(
