@@ -52,7 +52,7 @@ from jzplan.ingest.form_layout import (
 )
 from jzplan.ingest.form_writer import SHEET_NAME
 from jzplan.ingest.held_rows import HELD_SUFFIX, held_row, holding_issue, refuse_unknown_rows
-from jzplan.ingest.name_folding import NameMatcher, name_matcher
+from jzplan.ingest.name_folding import NameMatch, NameMatcher, name_matcher
 from jzplan.ingest.quantities import (
     NotANumberError,
     indicator_key,
@@ -87,6 +87,10 @@ class _Table:
     policy: Mapping[str, FindingAction]
     limits: Limits
     unknown: UnknownNames
+    month: int | None  # the report's month: a name's 1-N月 must end there to fold
+
+    def match(self, name: object) -> NameMatch:
+        return self.names.match(str(name), month=self.month)
 
     def letter(self, col: int | None) -> str | None:
         return get_column_letter(col + 1) if col is not None else None
@@ -115,6 +119,7 @@ def interpret_table(
     figures: list[FigureCell] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     questions: list[HeldRow] | None = None,
+    period: Period | None = None,
 ) -> tuple[list[dict[str, object]], set[str]]:
     """Data rows → observation records in canonical units, and the indicators seen.
 
@@ -125,7 +130,8 @@ def interpret_table(
     summary issue."""
     names = name_matcher(catalog)
     unknown = UnknownNames(names.index, catalog, limits)
-    table = _Table(header, catalog, names, issues, sheet_unit, policy, limits, unknown)
+    month = period.month if period is not None else None
+    table = _Table(header, catalog, names, issues, sheet_unit, policy, limits, unknown, month)
     records: list[dict[str, object]] = []
     seen: dict[str, int] = {}
     ended = False
@@ -182,7 +188,7 @@ def _question(table: _Table, row: Sequence[object], issue: SubmissionIssue) -> H
     """The question a held row asks, with its cells as written and the closest names."""
     header = table.header
     name = _cell(row, header.name_col)
-    match = table.names.match(str(name))
+    match = table.match(name)
     if match.code is None:
         hints: Sequence[str] = table.unknown.hints.get(match.key, ())
     else:
@@ -218,7 +224,7 @@ def _is_heading(table: _Table, row: Sequence[object]) -> bool:
     col = table.header.name_col
     if any(v is not None and str(v).strip() for v in row[col + 1 :]):
         return False
-    return table.names.match(str(row[col])).code is None
+    return table.match(row[col]).code is None
 
 
 def _row_indicator(
@@ -232,7 +238,7 @@ def _row_indicator(
         return None, None
     if indicator_key(str(raw_name))[0] in _MARKER_ROWS:
         return None, None  # the 甲 乙 1 2 3 column-code row of statistical forms
-    match = table.names.match(str(raw_name))
+    match = table.match(raw_name)
     code, name_unit = match.code, match.unit
     name_letter = table.letter(header.name_col)
     if code is None:
@@ -403,7 +409,7 @@ def interpret_sheets(
     questions: list[HeldRow] = []
     records, seen = interpret_table(
         chosen.rows, header, catalog, issues, sheet_unit=sheet_unit(chosen.rows, header.row),
-        policy=policy, figures=figures, limits=limits, questions=questions,
+        policy=policy, figures=figures, limits=limits, questions=questions, period=ident.period,
     )  # fmt: skip
     if org is not None:
         for code in org.reports:

@@ -45,17 +45,19 @@ class NameMatcher:
     periods: re.Pattern[str] | None
     distinguishing: frozenset[str]  # qualifiers catalog names are told apart by
 
-    def match(self, raw: str) -> NameMatch:
-        """``raw`` as written, then its key, then folded; the first that is a catalog name."""
+    def match(self, raw: str, month: int | None = None) -> NameMatch:
+        """``raw`` as written, then its key, then folded; the first that is a catalog name.
+        With the report's ``month``, a period word must end there (1-2月 in a March form is
+        February's figure, not this one)."""
         exact = normalize_name(raw)
         key, unit = indicator_key(raw)
         for candidate in (exact, key):
             if candidate in self.index:
                 return NameMatch(self.index[candidate], candidate, unit)
-        folded, folded_unit = self.fold(key)
+        folded, folded_unit = self.fold(key, month)
         return NameMatch(self.index.get(folded), folded, unit or folded_unit)
 
-    def fold(self, key: str) -> tuple[str, str | None]:
+    def fold(self, key: str, month: int | None = None) -> tuple[str, str | None]:
         """``key`` without neutral bracketed qualifiers and period words, and a unit found in
         brackets on the way."""
         text, unit = key, None
@@ -66,19 +68,22 @@ class NameMatcher:
                 m = pattern.search(text)
                 if m is None or m.end() - m.start() == len(text):
                     continue
-                neutral, found_unit = self._neutral(m.group(1))
+                neutral, found_unit = self._neutral(m.group(1), month)
                 if neutral:
                     unit = unit or found_unit
                     text = (text[: m.start()] + text[m.end() :]).strip(":")
                     changed = True
             if self.periods is not None:
                 for edge in (f"^(?:{self.periods.pattern})", f"(?:{self.periods.pattern})$"):
-                    rest = re.sub(edge, "", text, count=1).strip(":")
-                    if rest and rest != text:
+                    m = re.search(edge, text)
+                    if m is None or not m.group() or not _same_month(m.group(), month):
+                        continue
+                    rest = (text[: m.start()] + text[m.end() :]).strip(":")
+                    if rest:
                         text, changed = rest, True
         return text, unit
 
-    def _neutral(self, qualifier: str) -> tuple[bool, str | None]:
+    def _neutral(self, qualifier: str, month: int | None) -> tuple[bool, str | None]:
         """Whether a bracketed ``qualifier`` may go, and the unit it names, if any."""
         word = _UNIT_LABEL.sub("", qualifier)
         if not word or word in self.distinguishing:
@@ -87,7 +92,14 @@ class NameMatcher:
             return True, normalize_unit(word)
         if word in self.neutral:
             return True, None
-        return self.periods is not None and self.periods.fullmatch(word) is not None, None
+        period = self.periods is not None and self.periods.fullmatch(word) is not None
+        return period and _same_month(word, month), None
+
+
+def _same_month(word: str, month: int | None) -> bool:
+    """A period word's last month (1-3月: 3) is the report's, or it names none (本年累计)."""
+    m = re.search(r"(\d{1,2})月", word)
+    return m is None or month is None or int(m.group(1)) == month
 
 
 def name_matcher(catalog: Catalog) -> NameMatcher:

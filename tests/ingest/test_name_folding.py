@@ -82,3 +82,19 @@ def test_a_bad_period_pattern_stops_the_catalog_loading(tmp_path: Path) -> None:
     (tmp_path / "name_folding.yaml").write_text("period_patterns: ['1-(\\\\d月']\n", "utf-8")
     with pytest.raises(CatalogError, match="bad period pattern"):
         load_catalog(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("raw", "month", "code"),
+    [
+        ("1-3月招商引资到位资金", 3, "investment_attracted"),
+        ("1-2月招商引资到位资金", 3, None),  # February's figure in a March form
+        ("社会消费品零售总额（1-2月）", 3, None),
+        ("社会消费品零售总额（1-2月）", 2, "retail_sales"),
+        ("社会消费品零售总额（本年累计）", 7, "retail_sales"),  # names no month
+    ],
+)
+def test_a_period_word_must_end_at_the_reports_month(
+    catalog: Catalog, raw: str, month: int, code: str | None
+) -> None:
+    assert name_matcher(catalog).match(raw, month=month).code == code

@@ -1,4 +1,4 @@
-"""The office corpus: 14 forms of 2013 Q1 as six townships' offices write them
+"""The office corpus: 15 forms of 2013 Q1 as six townships' offices write them
 (``tests/offices/forms.py`` writes them; each declares the rows it must hold)."""
 
 from __future__ import annotations
@@ -151,5 +151,15 @@ CASES: tuple[OfficeCase, ...] = (
         1,
         "xlsx",
         Layout(remark="含划转税收", sub_items=True),
+    ),
+    OfficeCase(
+        "old_period_in_name",
+        "社会消费品零售总额（1-12月）, a name copied from December's form into January's: "
+        "another month's figure, held, not folded",
+        "WCJ",
+        1,
+        "xlsx",
+        Layout(names={"retail_sales": "社会消费品零售总额（1-12月）"}),
+        held=(("retail_sales", "unknown_indicator"),),
     ),
 )
