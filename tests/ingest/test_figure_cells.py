@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from jzplan.ingest.accounting import account_figures
-from jzplan.ingest.cell_policy import FIGURE_CELL_POLICY, FindingAction
+from jzplan.ingest.cell_policy import (
+    DEFAULT_FINDINGS_FILE,
+    FIGURE_CELL_POLICY,
+    ROW_FINDINGS,
+    FindingAction,
+    PolicyError,
+    load_policy,
+)
 from jzplan.ingest.form_parser import parse_submission
 from jzplan.reference.catalog import Catalog
 from tests.ingest.cellcases import CASES, FIGURE_CELLS, REMARK, CellCase
@@ -84,3 +91,24 @@ def test_default_policy_holds_every_unreadable_figure_cell_row() -> None:
     assert FIGURE_CELL_POLICY["unknown_indicator"] == FindingAction.HOLD_ROW
     assert FIGURE_CELL_POLICY["number_out_of_range"] == FindingAction.REJECT_FILE
     assert FIGURE_CELL_POLICY["remark_beside_row"] == FindingAction.NOTE
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("findings:\n  not_a_numbr: hold_row\n", "unknown finding 'not_a_numbr'"),
+        ("findings:\n  not_a_number: hold\n", "'hold' is not one of"),
+        ("not_a_number: hold_row\n", "no 'findings:' mapping"),
+        ("findings:\n  period_mismatch: hold_row\n", "unknown finding"),  # a file's, not a row's
+    ],
+)
+def test_a_policy_file_with_a_typo_is_refused(tmp_path: Path, text: str, error: str) -> None:
+    path = tmp_path / "findings.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError, match=re.escape(error)):
+        load_policy(path)
+
+
+def test_the_bundled_policy_names_every_row_finding() -> None:
+    assert load_policy(DEFAULT_FINDINGS_FILE) == FIGURE_CELL_POLICY
+    assert set(FIGURE_CELL_POLICY) == ROW_FINDINGS
