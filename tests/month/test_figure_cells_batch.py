@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from jzplan.core.settings import Settings
 from jzplan.core.states import IngestStatus
+from jzplan.ingest.cell_policy import load_policy
 from jzplan.ingest.inbox import discover_submissions
+from jzplan.month.prepare import prepare_file
 from jzplan.reference.catalog import Catalog
 from jzplan.store.models import ObservationRow
 from jzplan.validate.validator import SubmissionValidator
@@ -86,3 +90,32 @@ def test_unreadable_figure_cells_hold_their_row_and_the_batch_loads(
     # every figure of the good forms loaded, the remarked row's included
     assert counts[stored[good.name].id] == len(catalog.unit("SJZ").reports)
     assert counts[stored[remark.name].id] == len(catalog.unit("YMZ").reports)
+
+
+def test_the_run_reads_its_findings_policy_from_the_settings(
+    catalog: Catalog,
+    validator: SubmissionValidator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """JZPLAN_FINDINGS_FILE names the policy a run parses with (flows/monthly.py loads it
+    once and hands it to every prepare task): an office that rejects files for a formula."""
+    strict = tmp_path / "findings.yaml"
+    strict.write_text("findings:\n  formula_without_value: reject_file\n", encoding="utf-8")
+    monkeypatch.setenv("JZPLAN_FINDINGS_FILE", str(strict))
+    settings = Settings()
+    assert settings.findings_file == strict
+    may = tmp_path / "inbox" / str(PERIOD)
+    formula = next(c for c in cellcases.CASES if c.id == "formula_without_value").build(
+        catalog, may
+    )
+    default = prepare_file(formula, catalog=catalog, validator=validator,
+                           archive_dir=tmp_path / "a1", defer=True)  # fmt: skip
+    assert default.parsed is not None and default.parsed.ok and default.pending
+    assert [q.code for q in default.parsed.questions] == ["formula_without_value"]
+    refused = prepare_file(formula, catalog=catalog, validator=validator,
+                           archive_dir=tmp_path / "a2", defer=True,
+                           policy=dict(load_policy(settings.findings_file)))  # fmt: skip
+    assert refused.parsed is not None and not refused.parsed.ok and not refused.pending
+    assert [i.code for i in refused.parsed.errors] == ["formula_without_value"]
+    assert refused.parsed.questions == []
