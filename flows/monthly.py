@@ -17,6 +17,7 @@ from flows.runner import task_runner, untraversed, upstream
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import IngestStatus
+from jzplan.ingest.cell_policy import load_policy
 from jzplan.ingest.inbox import batch_folder
 from jzplan.month.loading import IngestOutcome, refused_outcome
 from jzplan.month.prepare import PreparedFile
@@ -148,6 +149,8 @@ def prepare_batch(
                 "known": as_is(unmapped(stored_shas(resources.engine))),
                 "defer": unmapped(True),
                 "limits": unmapped(settings.limits()),
+                # a plain dict: Dask pickles the arguments (a mappingproxy does not pickle)
+                "policy": as_is(unmapped(dict(load_policy(settings.findings_file)))),
             },
         )
         prepared = [f.result() for f in futures]

@@ -12,7 +12,7 @@ loaded one after another (see ``jzplan.store.locks``). The flow builds the run's
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from sqlalchemy import Connection
 from jzplan.core.limits import DEFAULT_LIMITS, Limits
 from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus, IssueSeverity
+from jzplan.ingest.cell_policy import FIGURE_CELL_POLICY, FindingAction
 from jzplan.ingest.form_identity import file_label
 from jzplan.ingest.inbox import Batch, scan_batch
 from jzplan.month.loading import IngestOutcome, load_prepared
@@ -90,6 +91,7 @@ def prepare(
     known: Collection[str] = (),
     defer: bool = False,
     limits: Limits = DEFAULT_LIMITS,
+    policy: Mapping[str, FindingAction] = FIGURE_CELL_POLICY,
 ) -> PreparedFile:
     """Archive, parse and validate one file (no database): runs on any worker. With
     ``defer`` a township file's suites are left to ``validate_batch``."""
@@ -101,6 +103,7 @@ def prepare(
         known=known,
         defer=defer,
         limits=limits,
+        policy=policy,
     )
     if prepared.refused is not None:
         get_run_logger().warning("%s：%s", IngestStatus.REFUSED.label, prepared.refused)

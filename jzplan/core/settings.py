@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     # Notification channels (webhook, DingTalk, WeCom, email); secrets are named, never stored
     alert_channels_file: Path = PROJECT_ROOT / "data" / "alerting" / "channels.yaml"
+    # What a finding in one row of a form does: reject the file, hold the row as a question,
+    # or note it (jzplan.ingest.cell_policy; read once at the start of each monthly run)
+    findings_file: Path = PROJECT_ROOT / "expectations" / "findings.yaml"
 
     # --- operations (issue 6) ---
     # Where the per-submission tasks (archive, parse, validate) run: threads of the flow's

@@ -51,8 +51,8 @@ byte-identical files. Do not edit by hand.
 ## The defective file
 
 `{d_period}/{file_name(ngz, d_period)}` has the text “{d_text}” in the 1-{d_period.month}月累计
-cell of {catalog.indicator(d_ind).name} — a real office mistake; the parser rejects it with one
-`not_a_number` error at that cell. The office's correction
+cell of {catalog.indicator(d_ind).name} — a real office mistake; the parser holds that row as a
+`not_a_number` question (待确认) and reads the rest of the file. The office's correction
 `{file_name(ngz, d_period, "(更正)")}`, with the right figure, is in the same folder, filed later
 ({DEFECT_FILED[1].isoformat()} vs {DEFECT_FILED[0].isoformat()}).
 

@@ -1,36 +1,84 @@
-"""The policy table for findings in a form's figure cells: which reject the file.
+"""The policy table for findings in one data row of a form: reject the file, hold the row as a
+question, or note it.
 
-A code whose severity is ``error`` rejects the file with its located reason; ``warning``
-keeps the file, and for a figure cell holds the cell's row out of the load (the row is
-"held"). ``remark_beside_row`` is a note: the row's figures are read either way. A code not
-in the table is an error. The table is documented in docs/ingest.md ("limits and bad
-inputs"); a caller may pass its own to ``jzplan.ingest.form_parser.parse_submission``.
+The table is data, ``expectations/findings.yaml`` (read once, at import: ``FIGURE_CELL_POLICY``);
+a caller may pass its own to ``jzplan.ingest.form_parser.parse_submission``. A code the table
+does not name rejects the file. Documented in docs/ingest.md ("What a finding in a row does").
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
 from types import MappingProxyType
+
+import yaml
 
 from jzplan.core.states import IssueSeverity
 
-FIGURE_CELL_POLICY: Mapping[str, IssueSeverity] = MappingProxyType(
+DEFAULT_FINDINGS_FILE = Path(__file__).resolve().parents[2] / "expectations" / "findings.yaml"
+
+
+class FindingAction(StrEnum):
+    """What a finding in a data row does to its file and its row."""
+
+    REJECT_FILE = "reject_file"  # an error: the whole file is rejected
+    HOLD_ROW = "hold_row"  # a warning; the row is held as a question (待确认), the rest loads
+    NOTE = "note"  # a warning; the row is read as far as it can be
+
+    @property
+    def severity(self) -> IssueSeverity:
+        return IssueSeverity.ERROR if self is FindingAction.REJECT_FILE else IssueSeverity.WARNING
+
+
+# The findings the row parser makes: only these are configurable
+ROW_FINDINGS = frozenset(
     {
-        # a figure cell that cannot be read: never a silently shorter file
-        "not_a_number": IssueSeverity.ERROR,
-        "non_finite_number": IssueSeverity.ERROR,
-        "formula_without_value": IssueSeverity.ERROR,
-        "bad_unit": IssueSeverity.ERROR,
-        # beyond the plausible bound (|figure| > JZPLAN_LIMIT_ABS_VALUE in canonical units)
-        "number_out_of_range": IssueSeverity.ERROR,
-        # a row with no 累计 figure (empty or “—”): held out, the file loads
-        "missing_value": IssueSeverity.WARNING,
-        # text beside a data row, outside the figure columns: kept as a located note
-        "remark_beside_row": IssueSeverity.WARNING,
+        "unknown_indicator",
+        "duplicate_indicator",
+        "not_a_number",
+        "non_finite_number",
+        "formula_without_value",
+        "bad_unit",
+        "number_out_of_range",
+        "missing_value",
+        "remark_beside_row",
     }
 )
 
 
-def severity_of(code: str, policy: Mapping[str, IssueSeverity]) -> IssueSeverity:
-    """The severity ``policy`` gives ``code``; an error when it does not name it."""
-    return policy.get(code, IssueSeverity.ERROR)
+class PolicyError(ValueError):
+    """The findings policy file is not a valid table."""
+
+
+def load_policy(path: Path) -> Mapping[str, FindingAction]:
+    """``findings:`` of ``path`` as code → action; raises ``PolicyError`` on an unknown code or
+    action (a typo must not silently reject or accept files)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    table = raw.get("findings") if isinstance(raw, dict) else None
+    if not isinstance(table, dict):
+        raise PolicyError(f"{path}: no 'findings:' mapping")
+    policy: dict[str, FindingAction] = {}
+    for code, action in table.items():
+        if code not in ROW_FINDINGS:
+            raise PolicyError(f"{path}: unknown finding {code!r} (known: {sorted(ROW_FINDINGS)})")
+        try:
+            policy[code] = FindingAction(action)
+        except ValueError:
+            choices = [a.value for a in FindingAction]
+            raise PolicyError(f"{path}: {code}: {action!r} is not one of {choices}") from None
+    return MappingProxyType(policy)
+
+
+FIGURE_CELL_POLICY: Mapping[str, FindingAction] = load_policy(DEFAULT_FINDINGS_FILE)
+
+
+def action_of(code: str, policy: Mapping[str, FindingAction]) -> FindingAction:
+    """The action ``policy`` gives ``code``; the file is rejected when it does not name it."""
+    return policy.get(code, FindingAction.REJECT_FILE)
+
+
+def severity_of(code: str, policy: Mapping[str, FindingAction]) -> IssueSeverity:
+    """The severity of ``code``'s issue under ``policy``."""
+    return action_of(code, policy).severity

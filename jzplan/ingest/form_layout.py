@@ -22,8 +22,8 @@ LABELS = (
 _NAME_HEADERS = frozenset({"指标名称", "指标", "项目", "指标项目", "项目名称", "指标名"})
 YTD_SPAN_RE = re.compile(r"1[-~至—–](\d{1,2})月")
 _STOP_PREFIXES = (
-    "填报人", "填表人", "注:", "注：", "说明", "备注", "单位负责人", "审核人", "统计负责人",
-    "负责人", "联系电话", "报出日期", "填报日期",
+    "填报人", "填表人", "制表人", "注:", "注：", "说明", "备注", "单位负责人", "审核人",
+    "统计负责人", "负责人", "联系电话", "报出日期", "填报日期",
 )  # fmt: skip
 # The header of the column whose text explains a warning on its row (上报说明)
 EXPLANATION_HEADER = "情况说明"

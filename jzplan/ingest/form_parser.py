@@ -26,10 +26,17 @@ from jzplan.core.states import FigureOutcome, IssueSeverity
 from jzplan.core.submissions import (
     OBSERVATION_COLUMNS,
     FigureCell,
+    HeldRow,
     ParsedSubmission,
     SubmissionIssue,
 )
-from jzplan.ingest.cell_policy import FIGURE_CELL_POLICY, severity_of
+from jzplan.ingest.cell_policy import (
+    FIGURE_CELL_POLICY,
+    FindingAction,
+    action_of,
+    severity_of,
+)
+from jzplan.ingest.figure_text import is_quantity, read_figure, unreadable_figure
 from jzplan.ingest.form_identity import (
     arrival_from_folder,
     check_header_span,
@@ -44,11 +51,11 @@ from jzplan.ingest.form_layout import (
     sheet_unit,
 )
 from jzplan.ingest.form_writer import SHEET_NAME
+from jzplan.ingest.held_rows import HELD_SUFFIX, held_row, holding_issue, refuse_unknown_rows
+from jzplan.ingest.name_folding import NameMatch, NameMatcher, name_matcher
 from jzplan.ingest.quantities import (
-    NonFiniteNumberError,
     NotANumberError,
     indicator_key,
-    parse_quantity,
     same_dimension,
     to_canonical,
 )
@@ -56,10 +63,9 @@ from jzplan.ingest.readers import (
     LimitError,
     ReadError,
     SheetRows,
-    UncachedFormula,
     read_workbook,
 )
-from jzplan.ingest.row_explanations import row_explanations
+from jzplan.ingest.row_explanations import explanation_text, row_explanations
 from jzplan.ingest.unknown_names import UnknownNames
 from jzplan.reference.catalog import UNIT_FACTORS, Catalog, Indicator, UnitError, normalize_unit
 
@@ -76,18 +82,25 @@ class _Table:
 
     header: FormHeader
     catalog: Catalog
-    index: Mapping[str, str]  # indicator name key -> code
+    names: NameMatcher
     issues: SheetIssues
     sheet_unit: str | None
-    policy: Mapping[str, IssueSeverity]
+    policy: Mapping[str, FindingAction]
     limits: Limits
     unknown: UnknownNames
+    month: int | None  # the report's month: a name's 1-N月 must end there to fold
+
+    def match(self, name: object) -> NameMatch:
+        return self.names.match(str(name), month=self.month)
 
     def letter(self, col: int | None) -> str | None:
         return get_column_letter(col + 1) if col is not None else None
 
     def cell_finding(self, code: str, message: str, sheet_row: int, column: str | None) -> None:
-        """A finding whose severity the policy table gives (``cell_policy``)."""
+        """A finding whose action the policy table gives (``cell_policy``): a row it holds
+        says so in its message."""
+        if action_of(code, self.policy) is FindingAction.HOLD_ROW:
+            message += HELD_SUFFIX
         self.issues.add(
             code, message, row=sheet_row, column=column, severity=severity_of(code, self.policy)
         )
@@ -103,19 +116,23 @@ def interpret_table(
     issues: SheetIssues,
     *,
     sheet_unit: str | None = None,
-    policy: Mapping[str, IssueSeverity] = FIGURE_CELL_POLICY,
+    policy: Mapping[str, FindingAction] = FIGURE_CELL_POLICY,
     figures: list[FigureCell] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    questions: list[HeldRow] | None = None,
+    period: Period | None = None,
 ) -> tuple[list[dict[str, object]], set[str]]:
     """Data rows → observation records in canonical units, and the indicators seen.
 
     Every row below the header is looked at: a footer line (填报人, 注 …) ends the table, but
     a later row with figures is still read, never dropped. Each figure cell's outcome is
-    appended to ``figures``. Past ``limits.unknown_rows_max`` unknown indicator rows, the
-    rest are refused under one summary issue."""
-    index = catalog.name_index()
-    unknown = UnknownNames(index, catalog, limits)
-    table = _Table(header, catalog, index, issues, sheet_unit, policy, limits, unknown)
+    appended to ``figures``, each row a finding holds (``policy``) to ``questions``. Past
+    ``limits.unknown_rows_max`` unknown indicator rows, the rest are refused under one
+    summary issue."""
+    names = name_matcher(catalog)
+    unknown = UnknownNames(names.index, catalog, limits)
+    month = period.month if period is not None else None
+    table = _Table(header, catalog, names, issues, sheet_unit, policy, limits, unknown, month)
     records: list[dict[str, object]] = []
     seen: dict[str, int] = {}
     ended = False
@@ -127,12 +144,19 @@ def interpret_table(
         cells = [c for c in table.figure_columns() if _cell(row, c) is not None]
         if not is_data_row(row, header) or (ended and not cells):
             continue
+        if _is_heading(table, row):
+            continue
         before, unlisted = len(issues.issues), unknown.unlisted
         _note_remarks(table, row, i + 1)
         code, name_unit = _row_indicator(table, row, i + 1, seen)
         record = None
         if code is not None:
             record = _row_record(table, row, i + 1, catalog.indicator(code), name_unit)
+        held = holding_issue(issues.issues[before:], policy)
+        if held is not None:  # a held row never loads, even when its figures were read
+            record = None
+            if questions is not None:
+                questions.append(_question(table, row, held))
         if record is not None:
             records.append(record)
         outcome = _row_outcome(issues.issues[before:], record is not None)
@@ -142,6 +166,7 @@ def interpret_table(
             figures.extend(FigureCell(issues.sheet, i + 1, str(table.letter(c)), outcome)
                            for c in cells)  # fmt: skip
     if unknown.unlisted:
+        refuse_unknown_rows(issues.issues, figures or [], questions or [])
         issues.add("too_many_unknown_indicators", unknown.summary())
     return records, set(seen)
 
@@ -160,6 +185,26 @@ def _row_outcome(found: Sequence[SubmissionIssue], loaded: bool) -> FigureOutcom
     return FigureOutcome.READ if loaded else FigureOutcome.HELD
 
 
+def _question(table: _Table, row: Sequence[object], issue: SubmissionIssue) -> HeldRow:
+    """The question a held row asks, with its cells as written and the closest names."""
+    header = table.header
+    name = _cell(row, header.name_col)
+    match = table.match(name)
+    if match.code is None:
+        hints: Sequence[str] = table.unknown.hints.get(match.key, ())
+    else:
+        hints = (table.catalog.indicator(match.code).name,)
+    unit_cell = _cell(row, header.unit_col)
+    unit = str(unit_cell).strip() if unit_cell is not None and str(unit_cell).strip() else None
+    # the unit its figures are written in: its unit cell, its name's, else the sheet's
+    # (单位：万元), so an answer reads 21500 as 万元 and not in the indicator's own unit
+    return held_row(
+        issue, name=name, unit=unit or match.unit or table.sheet_unit,
+        value=_cell(row, header.value_col), month=_cell(row, header.month_col), hints=hints,
+        explanation=explanation_text(row, header),
+    )  # fmt: skip
+
+
 def _note_remarks(table: _Table, row: Sequence[object], sheet_row: int) -> None:
     """Text beside a data row, right of its name and outside the unit and figure columns
     (备注：含一次性土地出让税收): kept as a located note; the row's figures are read."""
@@ -167,7 +212,7 @@ def _note_remarks(table: _Table, row: Sequence[object], sheet_row: int) -> None:
     skip = {header.name_col, header.unit_col, header.note_col, *table.figure_columns()}
     for c in range(header.name_col + 1, len(row)):
         value = row[c]
-        if c in skip or not isinstance(value, str) or _is_quantity(value):
+        if c in skip or not isinstance(value, str) or is_quantity(value):
             continue
         table.cell_finding(
             "remark_beside_row",
@@ -178,12 +223,12 @@ def _note_remarks(table: _Table, row: Sequence[object], sheet_row: int) -> None:
         )
 
 
-def _is_quantity(value: str) -> bool:
-    try:
-        parse_quantity(value)
-    except NotANumberError:
+def _is_heading(table: _Table, row: Sequence[object]) -> bool:
+    """A group heading (一、工业): not a catalog name, nothing right of the name."""
+    col = table.header.name_col
+    if any(v is not None and str(v).strip() for v in row[col + 1 :]):
         return False
-    return True
+    return table.match(row[col]).code is None
 
 
 def _row_indicator(
@@ -195,30 +240,27 @@ def _row_indicator(
     raw_name = _cell(row, header.name_col)
     if raw_name is None or not str(raw_name).strip():
         return None, None
-    key, name_unit = indicator_key(str(raw_name))
-    if key in _MARKER_ROWS:
+    if indicator_key(str(raw_name))[0] in _MARKER_ROWS:
         return None, None  # the 甲 乙 1 2 3 column-code row of statistical forms
-    code = table.index.get(key)
+    match = table.match(raw_name)
+    code, name_unit = match.code, match.unit
     name_letter = table.letter(header.name_col)
     if code is None:
         if not table.unknown.meet():
             return None, None
-        hint = table.unknown.hint(key)
+        hint = table.unknown.hint(match.key)
         tip = f"，最接近的指标：{'、'.join(hint)}" if hint else ""
-        table.issues.add(
-            "unknown_indicator",
-            f"指标“{raw_name}”不在指标目录中{tip}",
-            row=sheet_row,
-            column=name_letter,
+        table.cell_finding(
+            "unknown_indicator", f"指标“{raw_name}”不在指标目录中{tip}", sheet_row, name_letter
         )
         return None, None
     if code in seen:
-        table.issues.add(
+        table.cell_finding(
             "duplicate_indicator",
             f"指标“{table.catalog.indicator(code).name}”重复填报"
             f"（第 {seen[code]} 行与第 {sheet_row} 行）",
-            row=sheet_row,
-            column=name_letter,
+            sheet_row,
+            name_letter,
         )
         return None, None
     seen[code] = sheet_row
@@ -238,11 +280,11 @@ def _row_unit(
                 if written_unit not in UNIT_FACTORS
                 else f"不能换算为“{ind.unit}”"
             )
-            table.issues.add(
+            table.cell_finding(
                 "bad_unit",
                 f"指标“{ind.name}”的计量单位“{raw_unit_value}”{reason}",
-                row=sheet_row,
-                column=table.letter(table.header.unit_col),
+                sheet_row,
+                table.letter(table.header.unit_col),
             )
             return None
         return written_unit
@@ -267,9 +309,9 @@ def _row_numbers(
         raw = _cell(row, col)
         label = "" if role == "value" else "本月"
         try:
-            number, cell_unit = _figure(raw)
+            number, cell_unit = read_figure(raw)
         except NotANumberError as exc:
-            code, why = _unreadable_figure(exc)
+            code, why = unreadable_figure(exc)
             table.cell_finding(code, f"指标“{ind.name}”{label}{why}", sheet_row, letter)
             return None
         if number is None:
@@ -291,29 +333,6 @@ def _row_numbers(
             )  # fmt: skip
             return None
     return parsed
-
-
-def _figure(raw: object) -> tuple[float | None, str | None]:
-    if isinstance(raw, UncachedFormula):
-        raise _FormulaError(raw.formula)
-    return parse_quantity(raw)
-
-
-class _FormulaError(NotANumberError):
-    """A figure cell holds a formula saved without its value."""
-
-
-def _unreadable_figure(exc: NotANumberError) -> tuple[str, str]:
-    """The code and the Chinese reason for a figure cell that cannot be read."""
-    raw = exc.args[0] if exc.args else ""
-    if isinstance(exc, _FormulaError):
-        return "formula_without_value", (
-            f"是公式“{raw}”，文件中没有保存计算结果（程序生成、未经 Excel 计算保存），"
-            "请在 Excel 中打开、保存后重新报送，或直接填写数字"
-        )
-    if isinstance(exc, NonFiniteNumberError):
-        return "non_finite_number", f"的内容“{raw}”不是有限的数字（超出范围或为无效数值）"
-    return "not_a_number", f"的内容“{raw}”不是数字（只能填数字或“—”）"
 
 
 def _row_record(
@@ -363,11 +382,11 @@ def interpret_sheets(
     catalog: Catalog,
     *,
     arrival: Period | None = None,
-    policy: Mapping[str, IssueSeverity] = FIGURE_CELL_POLICY,
+    policy: Mapping[str, FindingAction] = FIGURE_CELL_POLICY,
     limits: Limits = DEFAULT_LIMITS,
 ) -> ParsedSubmission:
-    """Pure part of parsing: sheets of values → observations, issues and the outcome of
-    every figure cell (``policy``: which figure-cell findings reject the file)."""
+    """Pure part of parsing: sheets of values → observations, issues, the outcome of every
+    figure cell and the rows held as questions (``policy``: what each row finding does)."""
     file = path.name
     found = [(s, h) for s in sheets if (h := find_header(s.rows)) is not None]
     if not found:
@@ -391,9 +410,10 @@ def interpret_sheets(
 
     org = ident.org
     figures: list[FigureCell] = []
+    questions: list[HeldRow] = []
     records, seen = interpret_table(
         chosen.rows, header, catalog, issues, sheet_unit=sheet_unit(chosen.rows, header.row),
-        policy=policy, figures=figures, limits=limits,
+        policy=policy, figures=figures, limits=limits, questions=questions, period=ident.period,
     )  # fmt: skip
     explanations = row_explanations(chosen.rows, header, records, issues)
     if org is not None:
@@ -415,6 +435,7 @@ def interpret_sheets(
         issues=issues.issues,
         figures=figures,
         explanations=explanations,
+        questions=questions,
     )
 
 
@@ -424,7 +445,7 @@ def parse_submission(
     *,
     arrival: Period | None = None,
     data: bytes | None = None,
-    policy: Mapping[str, IssueSeverity] = FIGURE_CELL_POLICY,
+    policy: Mapping[str, FindingAction] = FIGURE_CELL_POLICY,
     limits: Limits = DEFAULT_LIMITS,
 ) -> ParsedSubmission:
     """Parse one submitted form; never raises on bad input, every problem is an issue.
@@ -432,7 +453,8 @@ def parse_submission(
     ``arrival`` is the batch the file came with (default: its folder, when named YYYY-MM); a
     report for a later month than its batch is an error. ``data`` is the file's bytes when
     the caller has read them already (so the hash and the parse see the same content).
-    ``policy`` says which figure-cell findings reject the file (``cell_policy``); a file
+    ``policy`` says which row findings reject the file and which hold the row as a question
+    (``cell_policy``, ``expectations/findings.yaml``); a file
     past one of ``limits`` is refused before or while it is read, with one located issue.
     """
     path = Path(path)

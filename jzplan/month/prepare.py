@@ -17,6 +17,7 @@ from jzplan.core.periods import Period
 from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.ingest.bulk import PARQUET_MAGIC, is_bulk, read_bulk
+from jzplan.ingest.cell_policy import FIGURE_CELL_POLICY, FindingAction
 from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.inbox import archive_received, source_path_of
 from jzplan.ingest.readers import ReadError, detect_format
@@ -111,6 +112,7 @@ def prepare_file(
     arrival: Period | None = None,
     defer: bool = False,
     limits: Limits = DEFAULT_LIMITS,
+    policy: Mapping[str, FindingAction] = FIGURE_CELL_POLICY,
 ) -> PreparedFile:
     """Archive (with a metadata sidecar), parse and validate one file; a file whose sha256 is
     in ``known`` is only hashed. ``arrival`` defaults to the file's YYYY-MM folder. A path
@@ -119,7 +121,8 @@ def prepare_file(
     With ``defer``, a township file is only archived and parsed (``pending``): its file suites
     run in ``validate_prepared`` with the batch's other files (a bulk file is validated here).
     A file past ``limits.max_bytes_for`` its suffix is refused unread; any other limit rejects
-    it with its located reason (``jzplan.core.limits``)."""
+    it with its located reason (``jzplan.core.limits``). ``policy`` says what each finding in
+    a form's row does (``jzplan.ingest.cell_policy``)."""
     try:
         data = read_regular(path, limits.max_bytes_for(path.suffix))
     except InboxRefusal as refusal:
@@ -135,7 +138,7 @@ def prepare_file(
     try:
         return _parse_and_validate(
             PreparedFile(path, sha, archived, size_bytes=len(data), file_format=file_format),
-            data, catalog, validator, arrival, defer, limits,
+            data, catalog, validator, arrival, defer, limits, policy,
         )  # fmt: skip
     except Exception as exc:  # a crash on one file rejects that file, not the month
         return crashed(PreparedFile(path, sha, archived, size_bytes=len(data),
@@ -164,6 +167,7 @@ def _parse_and_validate(
     arrival: Period | None,
     defer: bool,
     limits: Limits = DEFAULT_LIMITS,
+    policy: Mapping[str, FindingAction] = FIGURE_CELL_POLICY,
 ) -> PreparedFile:
     """Parse an archived file and, unless deferred, run its file suites."""
     path, sha, archived = base.path, base.sha256, base.archive_path
@@ -175,7 +179,9 @@ def _parse_and_validate(
         parsed.sha256 = sha
         file_format = "parquet" if data.startswith(PARQUET_MAGIC) else "csv"
     else:
-        parsed = parse_submission(path, catalog, arrival=arrival, data=data, limits=limits)
+        parsed = parse_submission(
+            path, catalog, arrival=arrival, data=data, limits=limits, policy=policy
+        )
     prepared = PreparedFile(
         path,
         sha,

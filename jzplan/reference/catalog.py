@@ -135,6 +135,10 @@ class Catalog:
     area: OrgUnit
     units: tuple[OrgUnit, ...]
     indicators: dict[str, Indicator] = field(default_factory=dict)
+    # What offices write around a name that does not change the statistic (name_folding.yaml,
+    # read by jzplan.ingest.name_folding): bracketed words, and regexes of period words
+    neutral_qualifiers: tuple[str, ...] = ()
+    period_patterns: tuple[str, ...] = ()
     # Indexes built once (a national catalog has ~43,000 units): see __post_init__
     _by_code: dict[str, OrgUnit] = field(init=False, repr=False, compare=False)
     _by_name: dict[str, OrgUnit] = field(init=False, repr=False, compare=False)
@@ -323,7 +327,29 @@ def load_catalog(catalog_dir: Path) -> Catalog:
         raw_units.extend(_read_units_file(catalog_dir / str(org["units_file"])))
     units = [_parse_unit(u, area.code, forms, indicators) for u in raw_units]
     _check_tree(area, units)
-    return Catalog(area=area, units=tuple(units), indicators=indicators)
+    neutral, periods = _read_folding(catalog_dir / "name_folding.yaml")
+    return Catalog(
+        area=area,
+        units=tuple(units),
+        indicators=indicators,
+        neutral_qualifiers=neutral,
+        period_patterns=periods,
+    )
+
+
+def _read_folding(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Neutral qualifier words and period patterns (none when the file is absent)."""
+    if not path.is_file():
+        return (), ()
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    neutral = tuple(normalize_name(str(w)) for w in raw.get("neutral_qualifiers") or ())
+    periods = tuple(str(p) for p in raw.get("period_patterns") or ())
+    for pattern in periods:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise CatalogError(f"{path.name}: bad period pattern {pattern!r}: {exc}") from None
+    return neutral, periods
 
 
 ORG_UNIT_KEYS = frozenset({"code", "name", "kind", "parent", "reports", "form"})

@@ -201,7 +201,7 @@ def raw_number(
 
 def formula(p: Place) -> None:
     path = p.corpus_form(
-        "阳庙镇", Period(2012, 9), form_name("阳庙镇", Period(2012, 9)), put("E7", "=E8*4")
+        "阳庙镇", Period(2012, 11), form_name("阳庙镇", Period(2012, 11)), put("E7", "=E8*4")
     )
     assert path.exists()
 

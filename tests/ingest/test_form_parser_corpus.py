@@ -313,6 +313,11 @@ DEFECTS: list[tuple[str, Builder, str, str | None, int | None, str | None]] = [
      "period_after_arrival", "月报", 2, "F"),
     ("header_copied_from_last_month", _form(_set("E5", "1-4月累计")),
      "header_period_mismatch", "月报", 5, "E"),
+]  # fmt: skip
+
+# Defects confined to one row: the file is accepted and the row held as a question
+# (expectations/findings.yaml); (id, builder, code, sheet, row, column)
+HELD: list[tuple[str, Builder, str, str, int, str]] = [
     ("unknown_indicator_typo", _form(_set(f"B{_r('retail_sales')}", "社会消费品零售总頟")),
      "unknown_indicator", "月报", _r("retail_sales"), "B"),
     ("unknown_indicator_csv_gbk", _form(_set(f"B{_r('fai')}", "固定资产投姿"), ext="csv",
@@ -373,12 +378,39 @@ def test_defective_file_is_rejected_at_its_location(
     assert {i.code for i in parsed.issues if i.severity == "warning"} <= {"missing_indicator"}
 
 
+@pytest.mark.parametrize(
+    ("build", "code", "sheet", "row", "column"),
+    [pytest.param(*case[1:], id=case[0]) for case in HELD],
+)
+def test_row_confined_defect_holds_its_row_at_its_location(
+    catalog: Catalog, tmp_path: Path, build: Builder, code, sheet, row, column
+):
+    path = build(catalog, tmp_path)
+    parsed = parse_submission(path, catalog)
+
+    assert parsed.ok
+    held = [(i.code, i.file, i.sheet, i.row, i.column) for i in parsed.issues
+            if i.code != "missing_indicator"]  # fmt: skip
+    assert held == [(code, path.name, sheet, row, column)]
+    (question,) = parsed.questions
+    assert (question.code, question.sheet, question.row, question.column) == (
+        code, sheet, row, column,
+    )  # fmt: skip
+    assert "待确认" in question.message and question.name
+    assert question.hints  # the closest catalog names, or the row's own indicator
+    # the other rows load: every indicator of the form but the held row's (and a duplicate's
+    # first row, which loads)
+    assert len(parsed.frame) == len(_NGZ) - (code != "duplicate_indicator")
+    assert row not in set(parsed.frame["row"])
+
+
 def test_at_least_thirty_defects() -> None:
-    assert len(DEFECTS) >= 30
-    assert len({d[0] for d in DEFECTS}) == len(DEFECTS)
+    assert len(DEFECTS) + len(HELD) >= 30
+    assert len({d[0] for d in [*DEFECTS, *HELD]}) == len(DEFECTS) + len(HELD)
 
 
 def test_unknown_indicator_suggests_the_closest_names(catalog: Catalog, tmp_path: Path) -> None:
     path = _form(_set(f"B{_r('fai')}", "固定资产投姿"))(catalog, tmp_path)
-    message = parse_submission(path, catalog).errors[0].message
-    assert "最接近的指标：全社会固定资产投资" in message
+    (question,) = parse_submission(path, catalog).questions
+    assert "最接近的指标：全社会固定资产投资" in question.message
+    assert question.hints[0] == "全社会固定资产投资" and question.name == "固定资产投姿"

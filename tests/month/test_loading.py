@@ -29,7 +29,8 @@ def test_every_file_archived_with_metadata_and_a_bad_folder_still_loads_the_good
         encoding="gbk",
     )  # fmt: skip
     bad = write(
-        standard(catalog, unit="YMZ").edited(lambda t: t.main.set("E8", "约1200")),
+        # a whole-file defect (its head's period); one bad figure cell would only hold its row
+        standard(catalog, unit="YMZ").edited(lambda t: t.main.set("F2", "报告期：2013年13月")),
         may / corpus.file_name(catalog, "YMZ"),
     )
     (may / "重点工作进展.csv").write_text("目标编号,进展状态\n", encoding="utf-8")  # not a 月报
@@ -44,7 +45,7 @@ def test_every_file_archived_with_metadata_and_a_bad_folder_still_loads_the_good
     assert (
         outcomes[bad.name]
         .messages[0]
-        .startswith(f"[not_a_number] 文件 {bad.name}，工作表 月报，第 8 行，E 列")
+        .startswith(f"[bad_period] 文件 {bad.name}，工作表 月报，第 2 行，F 列")
     )
 
     subs = submissions(store)
@@ -63,7 +64,7 @@ def test_every_file_archived_with_metadata_and_a_bad_folder_still_loads_the_good
             {".xls": "xls", ".csv": "csv", ".xlsx": "xlsx"}[path.suffix],
         )
         assert json.loads(archived.with_name(archived.name + ".json").read_text("utf-8"))
-    assert subs[bad.name].status == "rejected" and "not_a_number" in (subs[bad.name].message or "")
+    assert subs[bad.name].status == "rejected" and "bad_period" in (subs[bad.name].message or "")
 
     # a rejected file cannot be accepted later, nor an accepted one rejected
     with pytest.raises(LifecycleError):
