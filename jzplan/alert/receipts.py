@@ -89,9 +89,13 @@ class Receipt:
                              self.org_unit, self.title, self.body, file_name=self.file)  # fmt: skip
 
     def path(self, receipts_dir: Path) -> Path:
-        """``<receipts_dir>/<arrival>/<unit>-<file stem>.md``."""
-        stem = re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", Path(self.file).stem)[:120] or "file"
-        return receipts_dir / str(self.arrival) / f"{self.org_unit}-{stem}.md"
+        return receipt_path(receipts_dir, str(self.arrival), self.org_unit, self.file)
+
+
+def receipt_path(receipts_dir: Path, period: str, org_unit: str, file: str) -> Path:
+    """``<receipts_dir>/<period>/<unit>-<file stem>.md`` (the stem made safe as a file name)."""
+    stem = re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", Path(file).stem)[:120] or "file"
+    return receipts_dir / period / f"{org_unit}-{stem}.md"
 
 
 def address(file: str, org_unit: str | None, catalog: Catalog) -> tuple[str, Addressing]:

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from jzplan.alert.receipts import Receipt, ReceivedFile, render_receipt
+from jzplan.alert.receipts import Receipt, ReceivedFile, receipt_path, render_receipt
 from jzplan.core.periods import Period
-from jzplan.core.states import IngestStatus, StatusFileOutcome
+from jzplan.core.states import IngestStatus, MessageKind, StatusFileOutcome
 from jzplan.month.loading import IngestOutcome
 from jzplan.month.prepare import PreparedFile
 from jzplan.reference.catalog import Catalog
 from jzplan.store.db import Bind
-from jzplan.store.office_messages import record_messages
+from jzplan.store.office_messages import read_messages, record_messages
 from jzplan.track.history import StatusLoad
 
 _LOADED = (IngestStatus.ACCEPTED, IngestStatus.HELD, IngestStatus.STALE)
@@ -80,6 +80,28 @@ def _status_file(
     )
 
 
+def queue_receipts(
+    bind: Bind, files: Sequence[ReceivedFile], catalog: Catalog, now: datetime
+) -> tuple[list[Receipt], int]:
+    """Render every file's receipt and queue it in the outbox (once per file: a rerun queues
+    nothing new). Called in the month's transaction, so a killed run leaves no receipt and
+    its rerun queues them all; the files are written after the commit (``write_receipts``)."""
+    receipts = [render_receipt(f, catalog) for f in files]
+    return receipts, record_messages(bind, [r.message() for r in receipts], now)
+
+
+def write_receipts(bind: Bind, arrival: Period, receipts_dir: Path) -> list[Path]:
+    """Write the batch's receipts as the outbox holds them to
+    ``<receipts_dir>/<arrival>/<unit>-<file stem>.md`` (rewritten alike on a rerun)."""
+    paths = []
+    for m in read_messages(bind, kind=MessageKind.RECEIPT, period=str(arrival)):
+        path = receipt_path(receipts_dir, m.period, m.org_unit, m.file_name or m.dedup_key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(m.body, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
 @dataclass(frozen=True, slots=True)
 class ReceiptRun:
     """The run's receipts, the files written, and how many were new in the outbox."""
@@ -96,14 +118,8 @@ def issue_receipts(
     receipts_dir: Path,
     now: datetime,
 ) -> ReceiptRun:
-    """Render every file's receipt, write it to ``<receipts_dir>/<period>/<unit>-<file>.md``
-    and queue it (once per file: a rerun queues nothing new)."""
-    receipts = [render_receipt(f, catalog) for f in files]
-    paths = []
-    for r in receipts:
-        path = r.path(receipts_dir)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(r.body, encoding="utf-8")
-        paths.append(path)
-    queued = record_messages(bind, [r.message() for r in receipts], now)
+    """Queue every file's receipt and write the batch's receipts (outside a month's run)."""
+    receipts, queued = queue_receipts(bind, files, catalog, now)
+    arrivals = sorted({f.arrival for f in files})
+    paths = [p for a in arrivals for p in write_receipts(bind, a, receipts_dir)]
     return ReceiptRun(receipts, paths, queued)
