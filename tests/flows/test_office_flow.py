@@ -5,7 +5,9 @@ channel, and none again on a rerun."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,8 @@ from jzplan.store.lifecycle import accept_submission
 from jzplan.store.office_messages import read_messages
 from jzplan.store.reference import sync_reference
 from jzplan.store.submissions import record_submission, reject_submission
-from tests.alert.receivers import http_receiver
-from tests.conftest import observation_frame
+from tests.alert.receivers import http_receiver, smtp_receiver
+from tests.conftest import REPO_ROOT, observation_frame
 from tests.flows.conftest import MonthRun
 
 pytestmark = pytest.mark.flow
@@ -104,3 +106,49 @@ def test_the_reminder_goes_once_to_each_unit_still_missing(
         assert sorted(m.org_unit for m in sent) == sorted(missing)
     finally:
         engine.dispose()
+
+
+def test_a_months_receipts_reach_each_offices_loopback_once(
+    flow_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A monthly run with a defective file (宁郭镇's 约1300) and a good one (李万街道's): each
+    receipt reaches its own office, the defective one naming the cell first; a rerun of the
+    month sends nothing again."""
+    from flows.monthly import monthly_progress
+
+    inbox = flow_env / "inbox"
+    (inbox / "2013-08").mkdir(parents=True)
+    for name in ("宁郭镇_2013年08月_月报.xlsx", "李万街道_2013年08月_月报.xlsx"):
+        shutil.copy(REPO_ROOT / "data" / "inbox" / "2013-08" / name, inbox / "2013-08" / name)
+    channels = flow_env / "channels.yaml"
+    channels.write_text(
+        "offices:\n"
+        "  NGZ: [{name: ngz, type: wecom, url: {env: TEST_NGZ_URL}}]\n"
+        "  LWJ: [{name: lwj, type: email, smtp_host: 127.0.0.1, smtp_port: %d,\n"
+        "         sender: jzplan@jzxq.gov.cn, recipients: [lwj@jzxq.gov.cn]}]\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("JZPLAN_ALERT_CHANNELS_FILE", str(channels))
+    with http_receiver() as http, smtp_receiver() as smtp:
+        channels.write_text(channels.read_text("utf-8") % smtp.port, encoding="utf-8")
+        monkeypatch.setenv("TEST_NGZ_URL", f"{http.url}/ngz?key=k")
+        first = monthly_progress(period="2013-08", inbox_dir=str(inbox))
+        assert first["receipts"]["delivered"] == {"sent": 2, "skipped": []}
+        [ngz] = http.requests
+        text = ngz.body["markdown"]["content"]
+        # the file name as Markdown text: its underscores escaped
+        assert text.startswith("### 【回执】宁郭镇｜宁郭镇\\_2013年08月\\_月报.xlsx｜退回")
+        first_item = next(line for line in text.splitlines() if line.startswith("1. "))
+        assert "第 10 行 E 列" in first_item and "约1300" in first_item
+        [mail] = smtp.messages
+        assert smtp.envelopes[0][1] == ["lwj@jzxq.gov.cn"]
+        assert "已接收" in str(make_header(decode_header(mail["Subject"])))
+
+        again = monthly_progress(period="2013-08", inbox_dir=str(inbox))
+        assert again["receipts"]["delivered"] == {"sent": 0, "skipped": []}
+        assert len(http.requests) == 1 and len(smtp.messages) == 1
+    receipts = flow_env / "receipts" / "2013-08"
+    assert sorted(p.name for p in receipts.iterdir()) == [
+        "LWJ-李万街道_2013年08月_月报.md",
+        "NGZ-宁郭镇_2013年08月_月报.md",
+    ]
