@@ -6,6 +6,7 @@ writes and queues them (``jzplan.month.receipts``)."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Sequence
@@ -29,6 +30,8 @@ WARNING_SUMMARIES = {
     "yoy_jump": "处同比变动超出本单位正常区间",
     "implausible_value": "处数值超出合理范围",
 }
+# Bytes of a receipt's file stem (file systems allow 255 bytes a name; the unit and .md too)
+STEM_MAX_BYTES = 200
 # Rules whose message quotes figures in the indicator's canonical unit (jzplan.validate.messages)
 _FIGURES = re.compile(r"(合理范围 |~ |上月累计 |本月数 |应为 |= )(-?[\d,]+(?:\.\d+)?)")
 _LOCATED = re.compile(
@@ -82,7 +85,10 @@ class Receipt:
     @property
     def dedup_key(self) -> str:
         """A file's receipt is sent once: by its bytes, or by its name for an entry not read."""
-        return f"receipt:{self.key}" if self.key else f"receipt:{self.arrival}:{self.file}"
+        if self.key:
+            return f"receipt:{self.key}"
+        name = hashlib.sha256(self.file.encode("utf-8", "surrogatepass")).hexdigest()
+        return f"receipt:{self.arrival}:name:{name}"
 
     def message(self) -> OfficeMessage:
         return OfficeMessage(self.dedup_key, MessageKind.RECEIPT, str(self.arrival),
@@ -94,7 +100,9 @@ class Receipt:
 
 def receipt_path(receipts_dir: Path, period: str, org_unit: str, file: str) -> Path:
     """``<receipts_dir>/<period>/<unit>-<file stem>.md`` (the stem made safe as a file name)."""
-    stem = re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", Path(file).stem)[:120] or "file"
+    stem = re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", Path(file).stem) or "file"
+    while len(stem.encode("utf-8", "surrogatepass")) > STEM_MAX_BYTES:  # a name's limit: 255
+        stem = stem[:-1]
     return receipts_dir / period / f"{org_unit}-{stem}.md"
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from jzplan.core.states import MessageKind, MessageStatus
 from jzplan.store.db import Bind, connect, transaction
-from jzplan.store.models import Base
+from jzplan.store.models import Base, text_lengths
 
 
 class OfficeMessageRow(Base):
@@ -38,6 +38,7 @@ class OfficeMessageRow(Base):
 
 
 _message: Table = OfficeMessageRow.__table__  # type: ignore[assignment]
+_LENGTHS = text_lengths(OfficeMessageRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +73,8 @@ def record_messages(bind: Bind, messages: Sequence[OfficeMessage], now: datetime
                 "kind": str(m.kind),
                 "period": m.period,
                 "org_unit_code": m.org_unit,
-                "file_name": m.file_name,
-                "title": m.title,
+                "file_name": _fitted(m.file_name, "file_name"),
+                "title": _fitted(m.title, "title"),
                 "body": m.body,
                 "status": str(MessageStatus.PENDING),
                 "attempts": 0,
@@ -84,6 +85,13 @@ def record_messages(bind: Bind, messages: Sequence[OfficeMessage], now: datetime
         if rows:
             conn.execute(insert(_message), rows)
         return len(rows)
+
+
+def _fitted(value: str | None, column: str) -> str | None:
+    """A name or title as its column holds it: a file name may be longer than any column (its
+    file is rejected for it); the receipt's body keeps it whole."""
+    limit = _LENGTHS[column]
+    return value if value is None or len(value) <= limit else value[: limit - 1] + "…"
 
 
 def _message_of(r: dict[str, object]) -> OfficeMessage:

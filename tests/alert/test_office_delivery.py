@@ -195,3 +195,19 @@ def test_delivery_of_one_kind_leaves_the_other_pending(
     )
     left = read_messages(engine, status=MessageStatus.PENDING)
     assert done and {m.kind for m in left} == {k for k in MessageKind if k != kind}
+
+
+def test_a_name_longer_than_any_column_is_queued_and_written(
+    engine: Engine, catalog: Catalog, tmp_path: Path
+) -> None:
+    """A file rejected for its 300-character name still gets its receipt: the outbox's title
+    and file name are cut to their columns, the file's name to what a file system allows."""
+    name = "宁郭镇" + "长" * 297 + ".xlsx"
+    f = ReceivedFile(name, "", MARCH, loaded=False, org_unit=None,
+                     issues=(SubmissionIssue("text_too_long", "文件名过长", name),))  # fmt: skip
+    run = issue_receipts(engine, [f], catalog, tmp_path / "r", NOW)
+    [m] = read_messages(engine)
+    assert run.queued == 1 and m.org_unit == "NGZ" and len(m.title) == 255
+    assert m.file_name is not None and m.file_name.endswith("…") and name in m.body
+    [path] = run.paths
+    assert len(path.name.encode()) <= 255 and path.read_text("utf-8") == m.body
