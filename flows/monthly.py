@@ -16,7 +16,7 @@ from flows.params import Month, period_param, scheduled_start
 from flows.runner import task_runner, untraversed, upstream
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
-from jzplan.core.states import IngestStatus
+from jzplan.core.states import IngestStatus, MessageKind
 from jzplan.ingest.cell_policy import load_policy
 from jzplan.ingest.inbox import batch_folder
 from jzplan.month.loading import IngestOutcome, refused_outcome
@@ -31,6 +31,7 @@ from jzplan.validate.shared import SharedValidator
 from tasks.evaluate import refresh
 from tasks.ingest import check_history, discover, load, prepare, validate_batch
 from tasks.notify import deliver_alerts, load_status
+from tasks.office import deliver_office, queue_batch_receipts, write_batch_receipts
 from tasks.report import publish
 from tasks.track import publish_tracking
 from tasks.validation import publish_validation
@@ -112,6 +113,8 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         # Validation: per-rule table, Data Docs (linked in the artifact and here), plan check
         summary["validation"] = publish_validation(res, arrival, [upstream(o) for o in outcomes])
         summary["data_docs"] = summary["validation"].get("data_docs")
+        # A receipt (回执) for every file, to its own office; never fails the month
+        summary["receipts"] = send_receipts(res, arrival)
         # New and resolved alerts of this run (any month, any kind): Prefect events, channels
         summary["alerts_delivered"] = deliver_alerts(res)
         summary["recomputed"] = [str(p) for p in sorted(refreshed)]
@@ -125,6 +128,25 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         return summary
     finally:
         resources.close()
+
+
+def send_receipts(res: Resources, arrival: Period) -> dict[str, Any]:
+    """Write the batch's receipts (queued in the month's transaction) and deliver them. A
+    failure is logged and left in the outbox (the next run sends it), never the month's."""
+    logger = get_run_logger()
+    written = write_batch_receipts(res, arrival, return_state=True)
+    out: dict[str, Any] = {"failed": str(written.message)}
+    if written.is_failed():
+        logger.warning("%s 回执文件未能写出：%s", arrival, written.message)
+    else:
+        out = written.result()
+    delivered = deliver_office(res, MessageKind.RECEIPT, return_state=True)
+    if delivered.is_failed():
+        logger.warning("%s 回执未全部送达，留待下次运行重试：%s", arrival, delivered.message)
+        out["delivered"] = {"failed": str(delivered.message)}
+    else:
+        out["delivered"] = delivered.result()
+    return out
 
 
 def prepare_batch(
@@ -184,6 +206,11 @@ def load_month(
         refresh=lambda p, c: refresh.with_options(retries=0)(res, p, arrival, bind=c),
     )
     done = run_month(conn, prepared, arrival, steps, plan_year)
+    # each file's receipt queued with the load: a killed run leaves none, its rerun all
+    queue_batch_receipts.with_options(retries=0)(
+        res, arrival, untraversed(done.outcomes), untraversed(prepared),
+        untraversed(done.status), untraversed(conn),
+    )  # fmt: skip
     return done.outcomes, done.status, done.refreshed
 
 

@@ -64,14 +64,26 @@ class Channel(BaseModel):
 class ChannelsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channels: list[Channel] = Field(default_factory=list)
+    # Each office's own channels (receipts 回执, reminders 催报), by org unit code; the
+    # area's code is the area office (区统计局/目标办), which falls back to ``channels``
+    offices: dict[str, list[Channel]] = Field(default_factory=dict)
+
+
+def _channels_file(path: Path) -> ChannelsFile:
+    if not path.is_file():
+        return ChannelsFile()
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return ChannelsFile.model_validate(raw)
 
 
 def load_channels(path: Path) -> list[Channel]:
     """The configured channels; a missing file means none."""
-    if not path.is_file():
-        return []
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return ChannelsFile.model_validate(raw).channels
+    return _channels_file(path).channels
+
+
+def load_office_channels(path: Path) -> dict[str, list[Channel]]:
+    """Each office's channels by org unit code (``offices:``); a missing file means none."""
+    return _channels_file(path).offices
 
 
 Resolver = Callable[[SecretRef], str | None]
@@ -270,6 +282,44 @@ class ChannelResult:
     detail: str = ""
 
 
+def send(
+    channel: Channel,
+    title: str,
+    body: str,
+    resolve: Resolver,
+    http: httpx.Client,
+    *,
+    events: Sequence[AlertEvent] = (),
+    clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+) -> str | None:
+    """Send one message through ``channel``: None when sent, or why it was skipped (no URL or
+    SMTP host configured). Raises ``DeliveryError`` (or the transport's error) on failure."""
+    if channel.type == "email":
+        host = _value(channel.smtp_host, resolve)
+        if not host:
+            return "no smtp host"
+        _email(channel, host, resolve, title, body)
+        return None
+    url = resolve(channel.url) if channel.url else None
+    if not url:
+        return "no url"
+    if channel.type == "webhook":
+        payload = webhook_payload(title, body, events)
+    elif channel.type == "dingtalk":
+        secret = resolve(channel.secret) if channel.secret else None
+        if secret:
+            url = dingtalk_signed_url(url, secret, clock_ms())
+        payload = dingtalk_payload(title, body, channel.at_mobiles)
+    else:
+        payload = wecom_payload(body, channel.at_mobiles)
+    _post(http, channel, url, payload)
+    return None
+
+
+# What a channel's transport raises when it refuses or cannot be reached
+SEND_ERRORS = (DeliveryError, httpx.HTTPError, OSError, smtplib.SMTPException)
+
+
 def notify(
     events: Sequence[AlertEvent],
     channels: Iterable[Channel],
@@ -299,31 +349,14 @@ def notify(
                 continue
             title, body = digest(wanted)
             try:
-                if ch.type == "email":
-                    host = _value(ch.smtp_host, resolve)
-                    if not host:
-                        results.append(ChannelResult(ch.name, "skipped", detail="no smtp host"))
-                        continue
-                    _email(ch, host, resolve, title, body)
-                else:
-                    url = resolve(ch.url) if ch.url else None
-                    if not url:
-                        results.append(ChannelResult(ch.name, "skipped", detail="no url"))
-                        continue
-                    if ch.type == "webhook":
-                        payload = webhook_payload(title, body, wanted)
-                    elif ch.type == "dingtalk":
-                        secret = resolve(ch.secret) if ch.secret else None
-                        if secret:
-                            url = dingtalk_signed_url(url, secret, clock_ms())
-                        payload = dingtalk_payload(title, body, ch.at_mobiles)
-                    else:
-                        payload = wecom_payload(body, ch.at_mobiles)
-                    _post(http, ch, url, payload)
-            except (DeliveryError, httpx.HTTPError, OSError, smtplib.SMTPException) as exc:
+                skipped = send(ch, title, body, resolve, http, events=wanted, clock_ms=clock_ms)
+            except SEND_ERRORS as exc:
                 results.append(ChannelResult(ch.name, "failed", len(wanted), str(exc)))
                 continue
-            results.append(ChannelResult(ch.name, "sent", len(wanted)))
+            if skipped:
+                results.append(ChannelResult(ch.name, "skipped", detail=skipped))
+            else:
+                results.append(ChannelResult(ch.name, "sent", len(wanted)))
     finally:
         if own_client:
             http.close()

@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     submission_deadline_day: int = Field(default=5, ge=1, le=28)
     submission_deadline_hour: int = Field(default=17, ge=0, le=23)
     timezone: str = "Asia/Shanghai"
+    # Reminder (催报) to each unit without an accepted form: this day of the next month at this
+    # hour, in `timezone` (the reminder deployment's cron in prefect.yaml must agree)
+    reminder_day: int = Field(default=3, ge=1, le=28)
+    reminder_hour: int = Field(default=9, ge=0, le=23)
+    # Receipts (回执) of each run's files: <receipt_dir>/<YYYY-MM>/<unit>-<file>.md; unset,
+    # the folder `receipts` next to report_dir
+    receipt_dir: Path | None = None
     # Notification channels (webhook, DingTalk, WeCom, email); secrets are named, never stored
     alert_channels_file: Path = PROJECT_ROOT / "data" / "alerting" / "channels.yaml"
     # What a finding in one row of a form does: reject the file, hold the row as a question,
@@ -121,6 +128,10 @@ class Settings(BaseSettings):
             unknown_rows_max=self.limit_unknown_rows,
             bulk_max_issues=self.limit_bulk_issues,
         )
+
+    @property
+    def receipts_dir(self) -> Path:
+        return self.receipt_dir or self.report_dir.parent / "receipts"
 
     @property
     def catalog_dir(self) -> Path:

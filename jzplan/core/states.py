@@ -295,3 +295,42 @@ class UnitMonthStatus(StrEnum):
             UnitMonthStatus.RETURNED: "退回待改",
             UnitMonthStatus.MISSING: "未报",
         }[self]
+
+
+class MessageKind(StrEnum):
+    """What an office is sent through its own channel (``office_message`` outbox)."""
+
+    RECEIPT = "receipt"  # 回执: what became of a received file
+    REMINDER = "reminder"  # 催报: the month's form has not been accepted yet
+
+    @property
+    def label(self) -> str:
+        return {MessageKind.RECEIPT: "回执", MessageKind.REMINDER: "催报"}[self]
+
+
+class MessageStatus(StrEnum):
+    """An office message's delivery: waiting (new, or its channel failed: retried), sent, or
+    skipped for good because the office has no channel configured (reported, not an error)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+
+
+class ReceiptStatus(StrEnum):
+    """The status line of a file's receipt (回执): loaded; loaded with rows held as questions
+    (or disagreeing with a batch-mate); loaded but some rows left out (a status file); returned."""
+
+    ACCEPTED = "accepted"
+    QUESTIONS = "questions"
+    PARTIAL = "partial"
+    RETURNED = "returned"
+
+    @property
+    def label(self) -> str:
+        return {
+            ReceiptStatus.ACCEPTED: "已接收",
+            ReceiptStatus.QUESTIONS: "已接收·有待确认",
+            ReceiptStatus.PARTIAL: "已接收·部分行未入库",
+            ReceiptStatus.RETURNED: "退回",
+        }[self]

@@ -74,6 +74,8 @@ class IngestOutcome:
     units: int = 0  # (unit, period) pairs in the bulk file
     units_rejected: int = 0
     units_unchanged: int = 0
+    # the located findings behind ``messages`` (a form's; a file's receipt quotes them)
+    issues: tuple[SubmissionIssue, ...] = ()
 
     @property
     def codes(self) -> list[str]:
@@ -181,16 +183,13 @@ def load_form(
         documents.extend(against_store.documents)
     write_validation_documents(conn, submission_id, documents)
     errors = [i for i in issues if i.severity == IssueSeverity.ERROR]
-    warnings = [i for i in issues if i.severity == IssueSeverity.WARNING]
     common = {
         "file": path.name,
         "sha256": sha,
         "submission_id": submission_id,
         "org_unit": parsed.org_unit,
         "period": period_text(parsed.period),
-        "errors": len(errors),
-        "warnings": len(warnings),
-        "messages": tuple(str(i) for i in issues),
+        **findings(issues),
         "rules_checked": len(results),
         "rules_failed": sum(1 for r in results if not r["success"]),
     }
@@ -201,8 +200,7 @@ def load_form(
     accepted = accept_with_explanations(conn, submission_id, parsed, results, received_at)
     store_questions(conn, submission_id, parsed.questions)  # a rerun adds none
     if accepted.issue is not None:  # not current: held with a batch-mate, or a stale draft
-        common["warnings"] = len(warnings) + 1
-        common["messages"] = (*common["messages"], str(accepted.issue))  # type: ignore[misc]
+        common |= findings([*issues, accepted.issue])
     return IngestOutcome(
         status=ingest_status(accepted.standing),
         inserted=accepted.load.inserted,
@@ -213,6 +211,16 @@ def load_form(
         supersedes=accepted.superseded_id,
         **common,  # type: ignore[arg-type]
     )
+
+
+def findings(issues: Sequence[SubmissionIssue]) -> dict[str, object]:
+    """An outcome's counts, messages and located issues."""
+    return {
+        "errors": sum(i.severity == IssueSeverity.ERROR for i in issues),
+        "warnings": sum(i.severity == IssueSeverity.WARNING for i in issues),
+        "messages": tuple(str(i) for i in issues),
+        "issues": tuple(issues),
+    }
 
 
 def ingest_status(standing: Standing) -> IngestStatus:
@@ -465,6 +473,7 @@ def refused_outcome(issue: SubmissionIssue) -> IngestOutcome:
         period=None,
         errors=1,
         messages=(str(issue),),
+        issues=(issue,),
     )
 
 

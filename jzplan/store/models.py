@@ -442,3 +442,7 @@ class ValidationExplanationRow(Base):
     text: Mapped[str] = mapped_column(Text)
     explained_by: Mapped[str | None] = mapped_column(String(64))
     explained_on: Mapped[date] = mapped_column(Date)
+
+
+# Tables of their own modules, imported so that Base.metadata (migrations, tests) has them
+from jzplan.store import office_messages as _office_messages  # noqa: E402, F401

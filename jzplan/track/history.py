@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,6 +98,7 @@ class StatusLoad:
     rankings: dict[str, int] = field(default_factory=dict)
     issues: list[SubmissionIssue] = field(default_factory=list)
     outcomes: dict[str, StatusFileOutcome] = field(default_factory=dict)
+    sha256: dict[str, str] = field(default_factory=dict)  # each file's, for its receipt
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,7 @@ def load_status_submissions(
         out.files.append(path.name)
         out.issues += parsed.issues
         out.outcomes[path.name] = parsed.outcome
+        out.sha256[path.name] = hashlib.sha256(data).hexdigest()
         if parsed.outcome != StatusFileOutcome.REJECTED:
             if kind == StatusFileKind.PROGRESS:
                 out.reports = tracking.write_status_reports(bind, parsed)

@@ -1,0 +1,104 @@
+"""Tasks of the office loop: each run's receipts (回执), the reminder (催报), and their
+delivery through each office's own channel (the ``office_message`` outbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import Connection
+
+from jzplan.alert.deadlines import deadline_of
+from jzplan.alert.delivery import DeliveryError
+from jzplan.alert.office_delivery import deliver_office_messages
+from jzplan.alert.reminders import ReminderRun, queue_reminders
+from jzplan.core.periods import Period
+from jzplan.core.states import MessageKind, MessageStatus
+from jzplan.month.loading import IngestOutcome
+from jzplan.month.prepare import PreparedFile
+from jzplan.month.receipts import queue_receipts, received_files, write_receipts
+from jzplan.month.resources import Resources
+from jzplan.store.office_messages import read_messages
+from jzplan.track.history import StatusLoad
+from tasks.notify import secret_resolver
+
+
+# In the month's transaction (``bind``), not retried there: run_locked retries the month
+@task(name="queue-receipts", task_run_name="receipts-{arrival}", cache_policy=NO_CACHE)
+def queue_batch_receipts(
+    resources: Resources,
+    arrival: Period,
+    outcomes: Sequence[IngestOutcome],
+    prepared: Sequence[PreparedFile],
+    status: StatusLoad,
+    bind: Connection,
+) -> int:
+    """Every received file's receipt, addressed to its office, queued in the outbox."""
+    files = received_files(arrival, outcomes, prepared, status)
+    receipts, queued = queue_receipts(bind, files, resources.catalog, datetime.now(UTC))
+    logger = get_run_logger()
+    for r in receipts:
+        logger.info("回执 %s → %s：%s", r.file, r.unit_name, r.status.label)
+    return queued
+
+
+# Retried: it writes files; they are written from the outbox, alike each time
+@task(name="write-receipts", task_run_name="receipt-files-{arrival}", retries=2,
+      retry_delay_seconds=2, cache_policy=NO_CACHE)  # fmt: skip
+def write_batch_receipts(resources: Resources, arrival: Period) -> dict[str, Any]:
+    """The batch's receipts as Markdown next to the reports, and where each one goes."""
+    paths = write_receipts(resources.engine, arrival, resources.settings.receipts_dir)
+    messages = read_messages(resources.engine, kind=MessageKind.RECEIPT, period=str(arrival))
+    get_run_logger().info("%s 回执 %d 份：%s", arrival, len(paths), resources.settings.receipts_dir)
+    return {
+        "written": len(paths),
+        "receipts": {m.file_name: [m.org_unit, m.title.rsplit("｜", 1)[-1]] for m in messages},
+    }
+
+
+@task(name="queue-reminders", task_run_name="reminders-{period}", retries=2,
+      retry_delay_seconds=2, cache_policy=NO_CACHE)  # fmt: skip
+def queue_period_reminders(resources: Resources, period: Period) -> ReminderRun:
+    """One reminder per unit without an accepted form for ``period`` (once: the outbox)."""
+    due = deadline_of(resources.settings).of(period)
+    run = queue_reminders(resources.engine, resources.catalog, period, due, datetime.now(UTC))
+    names = "、".join(resources.catalog.unit(u).name for u in run.missing) or "无"
+    get_run_logger().info(
+        "%s 催报（截止 %s）：未报 %s；新增 %d 条，撤回 %d 条",
+        period, due.isoformat(), names, run.queued, run.withdrawn,
+    )  # fmt: skip
+    return run
+
+
+# Retried: it talks to the offices' channels. A message stays in the outbox until sent, so a
+# retry (or the next run) sends what did not go out, and nothing twice.
+@task(name="deliver-office-messages", task_run_name="deliver-{kind}", retries=2,
+      retry_delay_seconds=5, cache_policy=NO_CACHE)  # fmt: skip
+def deliver_office(resources: Resources, kind: MessageKind) -> dict[str, Any]:
+    results = deliver_office_messages(
+        resources.engine,
+        resources.settings.alert_channels_file,
+        secret_resolver(),
+        area=resources.catalog.area.code,
+        now=datetime.now(UTC),
+        kind=kind,
+    )
+    logger = get_run_logger()
+    for r in results:
+        unit = resources.catalog.org_units[r.org_unit].name
+        if r.status == MessageStatus.SKIPPED:
+            logger.warning("%s 未送达 %s：本单位未配置可用的渠道（%s）", kind.label, unit, r.detail)
+        elif r.failed:
+            logger.warning("%s 发送失败 %s：%s（留待重试）", kind.label, unit, r.detail)
+    failed = [r for r in results if r.failed]
+    if failed:
+        raise DeliveryError("；".join(f"{r.org_unit}: {r.detail}" for r in failed))
+    summary = {
+        "sent": sum(r.status == MessageStatus.SENT for r in results),
+        "skipped": sorted({r.org_unit for r in results if r.status == MessageStatus.SKIPPED}),
+    }
+    logger.info("%s推送：%s", kind.label, summary)
+    return summary
