@@ -33,7 +33,6 @@ WARNING_SUMMARIES = {
 # Bytes of a receipt's file stem (file systems allow 255 bytes a name; the unit and .md too)
 STEM_MAX_BYTES = 200
 # Rules whose message quotes figures in the indicator's canonical unit (jzplan.validate.messages)
-_FIGURES = re.compile(r"(合理范围 |~ |上月累计 |本月数 |应为 |= )(-?[\d,]+(?:\.\d+)?)")
 _LOCATED = re.compile(
     r"^(?P<head>.*?)（指标：(?P<name>[^，）]*)，数值：[^；）]*(?:；(?P<context>.*))?）$"
 )
@@ -135,7 +134,6 @@ class _Written:
     name: str
     value: float | None
     unit: str  # as written
-    factor: float  # canonical → as written
 
 
 def _written(
@@ -159,7 +157,7 @@ def _written(
         factor, written = 1.0, unit
     value = r.get("value")
     v = None if value is None or pd.isna(value) else float(value) * factor
-    return _Written(name, v, written, factor)
+    return _Written(name, v, written)
 
 
 def error_line(issue: SubmissionIssue, frame: pd.DataFrame | None, catalog: Catalog) -> str:
@@ -171,11 +169,7 @@ def error_line(issue: SubmissionIssue, frame: pd.DataFrame | None, catalog: Cata
     if w is None or m is None:
         return f"{loc}：{md_escape(issue.message)}"
     unit = md_escape(w.unit)
-    context = m.group("context") or ""
-    context = _FIGURES.sub(
-        lambda f: f"{f.group(1)}{_fmt(float(f.group(2).replace(',', '')) * w.factor)} {unit}",
-        context,
-    )
+    context = m.group("context") or ""  # the checks quote figures in the office's unit already
     value = f"，填写 {_fmt(w.value)} {unit}" if w.value is not None else ""
     tail = f"（{md_escape(context)}）" if context else ""
     return f"{loc}｜「{md_escape(w.name)}」{value}：{md_escape(m.group('head'))}{tail}"
@@ -228,8 +222,8 @@ def _todo(status: ReceiptStatus, warned: bool) -> list[str]:
     if status == ReceiptStatus.PARTIAL:
         todo.append("改正未入库的行后重新报送该文件；其余各行已入库。")
     if status == ReceiptStatus.QUESTIONS:
-        todo.append("在回执中确认待确认的行：回复每行对应的指标名称，或注明舍弃；"
-                    "确认后无需重新报送，其余数据已入库。")  # fmt: skip
+        todo.append("回复本回执，逐行说明待确认的行对应哪个指标（或注明舍弃）；"
+                    "新区统计局答复后即入库，无需重新报送，其余数据已入库。")  # fmt: skip
     if warned:
         todo.append("核对提示项；如有误，改正后重新报送即可（以最后报送的文件为准）。")
     return todo or ["无需处理。"]

@@ -20,6 +20,7 @@ from jzplan.store.office_messages import read_messages, record_messages
 from jzplan.track.history import StatusLoad
 
 _LOADED = (IngestStatus.ACCEPTED, IngestStatus.HELD, IngestStatus.STALE)
+_ASKED = (IngestStatus.ACCEPTED, IngestStatus.HELD)
 
 
 def received_files(
@@ -51,7 +52,8 @@ def received_files(
                 org_unit=o.org_unit,
                 period=o.period,
                 issues=o.issues,
-                questions=tuple(p.questions) if p is not None and o.status in _LOADED else (),
+                # a stale file's questions are not asked: a later file is the unit's month
+                questions=tuple(p.questions) if p is not None and o.status in _ASKED else (),
                 frame=None if p is None or bulk else p.frame,
                 notes=notes,
                 held=o.status == IngestStatus.HELD,

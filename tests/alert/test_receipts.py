@@ -63,7 +63,9 @@ def test_a_returned_file_lists_its_error_first_in_the_unit_the_office_wrote(
     catalog: Catalog,
 ) -> None:
     error = history_error(catalog)
-    assert "2.584" in error.message and "1.3247" in error.message  # the store's 亿元
+    # the history checks quote the figures in the unit the office wrote (万元), not the
+    # store's 亿元 (2.584, 1.3247)
+    assert "25840 万元" in error.message and "13247 万元" in error.message
     issues = (*missing(15), error)  # as the suites list them: warnings before the error
     f = ReceivedFile(FILE, "a" * 64, MARCH, loaded=False, org_unit="NGZ", period="2013-03",
                      issues=issues, frame=office_frame())  # fmt: skip
@@ -79,7 +81,7 @@ def test_a_returned_file_lists_its_error_first_in_the_unit_the_office_wrote(
     assert first_error < body.index("15 项应填指标未填") < body.index("改正上述错误后")
     line = body[first_error:].splitlines()[0]
     assert "「实际利用市外资金」，填写 25840 万元" in line
-    assert "本月数 9120 万元，上月累计 12593 万元，应为 13247 万元" in line
+    assert "本月数 9120 万元，上月累计 12593 万元，本月数应为 13247 万元" in line
     assert "2.584" not in body and "亿元" not in body
     assert body.count("缺少应填指标") == 0  # 15 warnings, one line
 
@@ -90,7 +92,7 @@ def test_held_rows_make_the_status_questions_with_the_closest_names(catalog: Cat
     r = render_receipt(f, catalog)
     assert r.status == ReceiptStatus.QUESTIONS and r.title.endswith("已接收·有待确认")
     held = r.body.index("#### 待确认：1 行")
-    assert held < r.body.index("#### 提示") < r.body.index("在回执中确认")
+    assert held < r.body.index("#### 提示") < r.body.index("回复本回执")
     assert "第 20 行 B 列｜「招商引资（实际到位资金）」，累计 6780 万元：指标名称无法识别" in r.body
     assert "最接近的指标：招商引资到位资金、招商引资到位资金（省外）" in r.body
     assert "2 项应填指标未填" in r.body

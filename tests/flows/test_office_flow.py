@@ -33,15 +33,17 @@ def test_the_monthly_run_writes_a_receipt_for_every_file(august_on_sqlite: Month
     receipts = august_on_sqlite.summary["receipts"]
     assert receipts["written"] == 9  # 8 forms and 重点工作进展.csv
     sent_to = receipts["receipts"]
-    assert sent_to["宁郭镇_2013年08月_月报.xlsx"] == ["NGZ", "退回"]
+    # 约1300 is held as a question, but the 更正 filed later is the month's file: the first
+    # file's receipt says it was not taken and asks nothing
+    assert sent_to["宁郭镇_2013年08月_月报.xlsx"] == ["NGZ", "已接收"]
     assert sent_to["宁郭镇_2013年08月_月报(更正).xlsx"][0] == "NGZ"
     assert sent_to["重点工作进展.csv"][0] == "JZXQ"  # the area office's file
     # no office channel resolves in the test environment: skipped and reported, month done
     assert set(receipts["delivered"]["skipped"]) == {v[0] for v in sent_to.values()}
     folder = Path(august_on_sqlite.database_url.removeprefix("sqlite:///")).parent
     body = (folder / "receipts" / "2013-08" / "NGZ-宁郭镇_2013年08月_月报.md").read_text("utf-8")
-    assert body.startswith("### 【回执】宁郭镇") and "**退回**" in body
-    assert body.index("#### 错误") < body.index("#### 请您")
+    assert body.startswith("### 【回执】宁郭镇") and "**已接收**" in body
+    assert "未采用（已有填报日期更晚的报表）" in body and "#### 待确认" not in body
     engine = make_engine(august_on_sqlite.database_url)
     try:
         stored = read_messages(engine, kind=MessageKind.RECEIPT)
@@ -137,7 +139,9 @@ def test_a_months_receipts_reach_each_offices_loopback_once(
         [ngz] = http.requests
         text = ngz.body["markdown"]["content"]
         # the file name as Markdown text: its underscores escaped
-        assert text.startswith("### 【回执】宁郭镇｜宁郭镇\\_2013年08月\\_月报.xlsx｜退回")
+        assert text.startswith(
+            "### 【回执】宁郭镇｜宁郭镇\\_2013年08月\\_月报.xlsx｜已接收·有待确认"
+        )
         first_item = next(line for line in text.splitlines() if line.startswith("1. "))
         assert "第 10 行 E 列" in first_item and "约1300" in first_item
         [mail] = smtp.messages
