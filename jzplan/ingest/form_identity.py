@@ -219,7 +219,8 @@ def check_identity(
         assert ident.period_at is not None
         issues.at(
             "period_mismatch",
-            f"表内报告期 {ident.period} 与文件名中的报告期 {file_period} 不一致",
+            f"表内报告期“{ident.period.label}”与文件名中的报告期“{file_period.label}”不一致"
+            f"（{ident.period} / {file_period}）：请核对报告期后重新报送",
             ident.period_at,
         )
     if arrival is not None and ident.period is not None and ident.period > arrival:

@@ -42,7 +42,10 @@ from tests.store.tiny import tiny_plan
 FEB, MARCH, MAY, JUNE = Period(2013, 2), Period(2013, 3), Period(2013, 5), Period(2013, 6)
 UNITS = ["SJZ", "NGZ", "YMZ", "LWJ", "WYJ", "WCJ", "DIR"]
 FIRST_ERROR = "[unknown_indicator] 文件 阳庙镇-2013年03月.xlsx，第 9 行：指标“某某收入”不在目录中"
-MISMATCH = "表内报告期 2013-02 与文件名中的报告期 2013-03 不一致"
+MISMATCH = (
+    "表内报告期“2013年1-2月”与文件名中的报告期“2013年1-3月”不一致（2013-02 / 2013-03）："
+    "请核对报告期后重新报送"
+)
 
 
 def _file(engine: Engine, unit: str, name: str, own: str | None, arrival: Period, sha: str) -> int:
