@@ -69,6 +69,8 @@ def main() -> None:
     print(f"Excel 报表（新区及各乡镇街道）：{settings.report_dir / 'progress-2013-12.xlsx'}")
     print(f"Markdown 进度表：{settings.report_dir / 'progress-2013-12.md'}（以上每月一份）")
     print(f"原始文件存档：{settings.archive_dir}")
+    print(f"各单位回执（每个收到的文件一份）：{settings.receipts_dir}/<报告期>/")
+    print("待确认行：.venv/bin/jzplan questions --all（答复：jzplan answer）")
     print(
         "在 Prefect 界面查看运行记录与 artifacts："
         "PREFECT_HOME=var/prefect .venv/bin/prefect server start，然后打开 http://127.0.0.1:4200"
