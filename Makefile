@@ -36,9 +36,12 @@ demo: $(STAMP)
 	# Run logs go to the Prefect server (see the UI); the console shows one line per month.
 	PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=WARNING $(BIN)/python -m flows.demo
 
+# pytest-xdist: TEST_WORKERS processes (each with its own Prefect test server); 0 runs in one.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) lint typecheck
 	mkdir -p "$(PREFECT_HOME)"
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
