@@ -244,8 +244,15 @@ def _post(client: httpx.Client, channel: Channel, url: str, payload: dict[str, A
     if response.status_code // 100 != 2:
         raise DeliveryError(f"{channel.name}: HTTP {response.status_code}")
     if channel.type in ("dingtalk", "wecom"):
-        # both robots answer 200 with {"errcode": 0, "errmsg": "ok"} or an error code
-        body = response.json()
+        # both robots answer 200 with {"errcode": 0, "errmsg": "ok"} or an error code; any
+        # other answer (a proxy's HTML page, a captive portal) is this channel's failure
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            kind = response.headers.get("content-type", "").split(";")[0] or "无类型"
+            raise DeliveryError(f"{channel.name}: 回复不是机器人的 JSON（{kind}），视为未送达")
         if body.get("errcode") != 0:
             raise DeliveryError(
                 f"{channel.name}: errcode {body.get('errcode')} {body.get('errmsg')}"

@@ -26,7 +26,8 @@ class Received:
 class HttpReceiver:
     url: str
     requests: list[Received] = field(default_factory=list)
-    reply: dict[str, Any] = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})
+    # a dict is answered as JSON; a str as an HTML page (a proxy's, a portal's)
+    reply: dict[str, Any] | str = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})
     status: int = 200
 
 
@@ -44,9 +45,10 @@ def http_receiver() -> Iterator[HttpReceiver]:
             state.requests.append(
                 Received(parsed.path, parse_qs(parsed.query), json.loads(raw.decode("utf-8")))
             )
-            data = json.dumps(state.reply).encode()
+            html = isinstance(state.reply, str)
+            data = (state.reply if html else json.dumps(state.reply)).encode()
             self.send_response(state.status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "text/html" if html else "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

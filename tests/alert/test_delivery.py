@@ -129,6 +129,23 @@ def test_a_refusing_robot_is_reported_failed(
     assert result.status == "failed" and detail in result.detail
 
 
+def test_a_robot_answering_html_fails_alone_and_the_next_channel_is_sent() -> None:
+    """A DingTalk endpoint answering 200 with an HTML page (a proxy's) is that channel's
+    failure, named; the WeCom robot after it still gets the digest (before: JSONDecodeError
+    stopped every channel)."""
+    with http_receiver() as proxy, http_receiver() as robot:
+        proxy.reply = "<html><body>认证页面</body></html>"
+        channels = [
+            _channel(name="ding", type="dingtalk", url={"env": "D"}),
+            _channel(name="wecom", type="wecom", url={"env": "W"}),
+        ]
+        urls = {"D": f"{proxy.url}/robot/send", "W": f"{robot.url}/cgi-bin/webhook/send"}
+        ding, wecom = notify(EVENTS, channels, env_resolver(urls))
+        assert (ding.status, wecom.status) == ("failed", "sent")
+        assert ding.detail.startswith("ding: 回复不是机器人的 JSON（text/html）")
+        assert len(robot.requests) == 1
+
+
 def test_no_events_nothing_sent() -> None:
     with http_receiver() as http:
         channel = _channel(name="hook", type="webhook", url={"env": "U"})
