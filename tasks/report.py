@@ -19,6 +19,7 @@ from jzplan.core.periods import Period
 from jzplan.month.loading import IngestOutcome
 from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources
+from jzplan.month.runs import submission_table
 from jzplan.report.data import read_report_data
 from jzplan.report.html import report_link, write_report
 from jzplan.report.markdown import monthly_report
@@ -42,20 +43,7 @@ def publish(
     if ingested:
         create_table_artifact(
             key=f"submissions-{period}",
-            table=[
-                {
-                    "文件": o.file,
-                    "单位": o.org_unit or "—",
-                    "报告期": o.period or "—",
-                    "结果": o.status,
-                    "错误": o.errors,
-                    "警告": o.warnings,
-                    "规则检查/失败": f"{o.rules_checked}/{o.rules_failed}",
-                    "新增/变更": f"{o.inserted}/{o.updated}",
-                    "说明": "；".join(o.messages[:3]),
-                }
-                for o in ingested
-            ],
+            table=submission_table(ingested, resources.catalog),
             description=f"{period} 批次收到的月报及校验结果",
         )
     if outcome.progress_frame is None:

@@ -18,6 +18,7 @@ from jzplan.month.loading import IngestOutcome, load_order, load_prepared, resta
 from jzplan.month.prepare import PreparedFile, history_groups, validate_history
 from jzplan.month.refresh import PeriodOutcome, refresh_period
 from jzplan.month.resources import Resources
+from jzplan.reference.catalog import Catalog
 from jzplan.store import tracking
 from jzplan.store.db import Bind, connect
 from jzplan.store.models import SubmissionRow
@@ -157,3 +158,29 @@ def month_status(
         check=StatusChecker(validator, resources.plan, resources.catalog, lengths),
         receipt=StatusReceipt(resources.settings.archive_dir, received_at or datetime.now(UTC)),
     )  # fmt: skip
+
+
+def submission_table(
+    outcomes: Sequence[IngestOutcome], catalog: Catalog
+) -> list[dict[str, object]]:
+    """The batch's files as the ``submissions-<period>`` artifact shows them, in Chinese: the
+    unit by name, the result as its label (已接收, 已退回 …), the first three findings."""
+
+    def unit(code: str | None) -> str:
+        known = catalog.org_units.get(code) if code else None
+        return known.name if known is not None else (code or "—")
+
+    return [
+        {
+            "文件": o.file,
+            "单位": unit(o.org_unit),
+            "报告期": o.period or "—",
+            "结果": o.status.label,
+            "错误": o.errors,
+            "警告": o.warnings,
+            "规则检查/失败": f"{o.rules_checked}/{o.rules_failed}",
+            "新增/变更": f"{o.inserted}/{o.updated}",
+            "说明": "；".join(o.messages[:3]),
+        }
+        for o in outcomes
+    ]
