@@ -13,6 +13,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from jzplan.core.markup import md_escape
 from jzplan.core.states import AlertAction, AlertKey, AlertSeverity, TargetStatus
 from jzplan.store import tracking
+from jzplan.store.alert_deliveries import delivered_to, record_deliveries
 from jzplan.store.db import Bind
 from jzplan.store.tracking import AlertEvent
 
@@ -373,7 +375,8 @@ def notify(
 @dataclass(frozen=True, slots=True)
 class DeliveryRun:
     """What one delivery did: transitions recorded in the outbox, emitted as events,
-    notified to the channels (0 when a channel failed: they stay pending), per channel."""
+    notified to every channel that wants them (those a failed channel still owes stay
+    pending), and each channel's result."""
 
     recorded: dict[str, int]
     emitted: int
@@ -386,20 +389,37 @@ class DeliveryRun:
 
 
 def deliver_pending(
-    bind: Bind, emitter: Emitter, channels_file: Path, resolve: Resolver
+    bind: Bind,
+    emitter: Emitter,
+    channels_file: Path,
+    resolve: Resolver,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> DeliveryRun:
     """Record the alerts' new transitions in the outbox, emit the pending ones as events and
-    send the pending notifications. Transitions stay pending until delivered, so a retry (or
-    the next run) sends what did not go out; a failed channel leaves every notification
-    pending."""
+    send the pending notifications, each channel only what it does not have yet
+    (``alert_delivery``). A transition stays pending while a channel that wants it has failed;
+    the retry (or the next run) sends it to that channel alone, never again to the others."""
     recorded = tracking.record_alert_events(bind)
     to_emit = tracking.pending_alert_events(bind, "emitted")
     emitted = tracking.mark_alert_events(bind, emit_events(to_emit, emitter), "emitted")
     to_notify = tracking.pending_alert_events(bind, "notified")
-    channels = load_channels(channels_file)
-    results = notify(to_notify, channels, resolve) if to_notify else []
-    run = DeliveryRun(recorded, emitted, 0, results)
-    if run.failed:
-        return run
-    notified = tracking.mark_alert_events(bind, [e.id for e in to_notify], "notified")
+    if not to_notify:
+        return DeliveryRun(recorded, emitted, 0, [])
+    have = delivered_to(bind, [e.id for e in to_notify])
+    results: list[ChannelResult] = []
+    owed: set[int] = set()  # transitions a failed channel still has to get
+    with httpx.Client() as http:
+        for ch in load_channels(channels_file):
+            rank = SEVERITY_RANK[ch.min_severity]
+            mine = (e for e in to_notify if (e.id, ch.name) not in have)
+            wanted = [e for e in mine if severity_rank(e.severity) >= rank]
+            [result] = notify(wanted, [ch], resolve, client=http)
+            results.append(result)
+            if result.status == "sent":
+                record_deliveries(bind, ch.name, [e.id for e in wanted], now())
+            elif result.status == "failed":
+                owed.update(e.id for e in wanted)
+    done = [e.id for e in to_notify if e.id not in owed]
+    notified = tracking.mark_alert_events(bind, done, "notified")
     return DeliveryRun(recorded, emitted, notified, results)

@@ -46,7 +46,9 @@ def http_receiver() -> Iterator[HttpReceiver]:
                 Received(parsed.path, parse_qs(parsed.query), json.loads(raw.decode("utf-8")))
             )
             html = isinstance(state.reply, str)
-            data = (state.reply if html else json.dumps(state.reply)).encode()
+            data = (
+                state.reply if isinstance(state.reply, str) else json.dumps(state.reply)
+            ).encode()
             self.send_response(state.status)
             self.send_header("Content-Type", "text/html" if html else "application/json")
             self.send_header("Content-Length", str(len(data)))
