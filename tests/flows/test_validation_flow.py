@@ -54,7 +54,7 @@ def test_monthly_run_builds_data_docs_and_artifacts(
     assert set(by_key) == set(keys)
     assert docs.as_uri() in str(by_key["validation-docs-2013-01"].data)
     rows = json.loads(str(by_key["submissions-2013-01"].data))
-    refused = {r["文件"]: r["说明"].split("]")[0] for r in rows if r["结果"] == "refused"}
+    refused = {r["文件"]: r["说明"].split("]")[0] for r in rows if r["结果"] == "已拒收"}
     assert refused == {
         "2013-01/environ.csv": "[symlink_refused",
         "2013-01/子文件夹": "[not_a_regular_file",
