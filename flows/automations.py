@@ -2,7 +2,7 @@
 running this twice leaves one of each. ``python -m flows.automations`` (or ``jzplan
 automations``) with PREFECT_API_URL pointing at the server and JZPLAN_ALERT_WEBHOOK_URL set.
 
-Each automation reacts to the ``jzplan.alert.*`` events the runs emit (jzplan.alert.delivery) and
+Each automation reacts to the ``jzplan.alert.*`` events the runs emit (jzplan.alert.messages) and
 sends a notification through a CustomWebhookNotificationBlock the function also upserts.
 """
 
@@ -16,7 +16,7 @@ from uuid import UUID
 from prefect.automations import Automation, EventTrigger, Posture, SendNotification
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 
-from jzplan.alert.delivery import EVENT_PREFIX
+from jzplan.alert.messages import EVENT_PREFIX
 from jzplan.core.states import AlertAction, AlertSeverity
 
 BLOCK_NAME = "jzplan-alert-webhook"

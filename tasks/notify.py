@@ -10,8 +10,9 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
+from jzplan.alert.channels import DeliveryError, Resolver, SecretRef
 from jzplan.alert.deadlines import DeadlineOutcome, arrived_units, check_deadline, deadline_of
-from jzplan.alert.delivery import DeliveryError, Resolver, SecretRef, deliver_pending
+from jzplan.alert.delivery import deliver_pending
 from jzplan.core.periods import Period
 from jzplan.month.resources import Resources
 from jzplan.month.runs import month_status

@@ -11,8 +11,8 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
+from jzplan.alert.channels import DeliveryError
 from jzplan.alert.deadlines import deadline_of
-from jzplan.alert.delivery import DeliveryError
 from jzplan.alert.office_delivery import deliver_office_messages
 from jzplan.alert.reminders import ReminderRun, queue_reminders
 from jzplan.core.periods import Period

@@ -1,6 +1,6 @@
 """Delivering the office outbox (receipts 回执, reminders 催报) through each office's own
 channels (``offices:`` in ``data/alerting/channels.yaml``), with the same senders as alerts
-(``jzplan.alert.delivery.send``). A message stays pending until sent, so a retry or the next
+(``jzplan.alert.channels.send``). A message stays pending until sent, so a retry or the next
 run sends what did not go out; one whose office has no channel is skipped and reported."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from jzplan.alert.delivery import (
+from jzplan.alert.channels import (
     SEND_ERRORS,
     Channel,
     Resolver,

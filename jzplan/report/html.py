@@ -14,7 +14,7 @@ import plotly.io as pio
 from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
-from jzplan.alert.delivery import severity_label
+from jzplan.alert.messages import severity_label
 from jzplan.core.files import write_atomic
 from jzplan.core.markup import visible
 from jzplan.core.states import TargetStatus

@@ -282,7 +282,7 @@ def contributions_text(
 def alert_history_text(bind: Bind, period: Period | None = None) -> str:
     """Every alert transition (opened / resolved) in order, one line each (a control character
     in a message shown as \\xNN: it cannot forge a line)."""
-    from jzplan.alert.delivery import severity_label
+    from jzplan.alert.messages import severity_label
     from jzplan.store.tracking import read_alert_events
 
     events = read_alert_events(bind, [str(period)] if period else None)

@@ -10,7 +10,8 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Engine, insert
 
-from jzplan.alert.delivery import deliver_pending, env_resolver
+from jzplan.alert.channels import env_resolver
+from jzplan.alert.delivery import deliver_pending
 from jzplan.store.models import AlertEventRow
 from jzplan.store.tracking import pending_alert_events
 from tests.alert.receivers import http_receiver, smtp_receiver

@@ -11,15 +11,9 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from jzplan.alert.delivery import (
-    Channel,
-    SecretRef,
-    digest,
-    dingtalk_signed_url,
-    emit_events,
-    env_resolver,
-    notify,
-)
+from jzplan.alert.channels import Channel, SecretRef, dingtalk_signed_url, env_resolver
+from jzplan.alert.delivery import emit_events, notify
+from jzplan.alert.messages import digest
 from jzplan.store.tracking import AlertEvent
 from tests.alert.receivers import http_receiver, smtp_receiver
 from tests.hostile_text import HOSTILE, assert_inert_html

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from jzplan.alert.delivery import env_resolver, load_office_channels
+from jzplan.alert.channels import env_resolver, load_office_channels
 from jzplan.alert.office_delivery import deliver_office_messages
 from jzplan.alert.receipts import ReceivedFile
 from jzplan.alert.reminders import ALREADY_REPORTED, queue_reminders
