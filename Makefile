@@ -11,15 +11,18 @@ export DO_NOT_TRACK ?= 1
 # The temporary server's first boot creates its database: allow it more than the default 20 s.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test lint typecheck unit install clean demo-data ui ui-stop bench lock
+.PHONY: demo test lint typecheck unit install clean demo-data ui ui-stop ui-status bench lock
 
 # `make ui`: a local Prefect server (history in $(PREFECT_HOME)), the process work pool, the
 # deployments of prefect.yaml and a worker, all in the background; `make ui-stop` ends them.
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 4200
 UI_POOL ?= jzplan
-UI_API := http://$(UI_HOST):$(UI_PORT)/api
+# The address the browser's UI calls: empty means http://UI_HOST:UI_PORT/api (set it when
+# UI_HOST is 0.0.0.0, e.g. UI_API_URL=http://jzplan.intranet:4200/api)
+UI_API_URL ?=
 UI_LOG := var/log
+UI_ARGS = --host $(UI_HOST) --port $(UI_PORT) --pool $(UI_POOL) --log-dir $(UI_LOG) --run-dir var/run
 
 # requirements.lock pins every package to the versions tested here (constraints, so pyproject's
 # ranges still say what the code needs); `make lock` rewrites it from a fresh resolution.
@@ -51,24 +54,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy jzplan flows tasks
 
+# The server and the worker run detached (own session, stdin /dev/null), output in
+# $(UI_LOG)/server.log and worker.log, PID files in var/run (jzplan.ops.prefect_ui).
 ui: $(STAMP)
-	mkdir -p "$(PREFECT_HOME)" $(UI_LOG)
-	$(BIN)/prefect server start --host $(UI_HOST) --port $(UI_PORT) --background
-	PREFECT_API_URL=$(UI_API) $(BIN)/prefect server status --wait --timeout 180
-	PREFECT_API_URL=$(UI_API) $(BIN)/prefect work-pool create $(UI_POOL) --type process --overwrite
-	PREFECT_API_URL=$(UI_API) $(BIN)/prefect --no-prompt deploy --all
-	# The worker runs scheduled and manual runs; flow runs inherit this shell's JZPLAN_* variables.
-	PREFECT_API_URL=$(UI_API) nohup $(BIN)/prefect worker start --pool $(UI_POOL) \
-		> $(UI_LOG)/worker.log 2>&1 & echo $$! > "$(PREFECT_HOME)/worker.pid"
-	@echo "Prefect UI: http://$(UI_HOST):$(UI_PORT)  (worker log: $(UI_LOG)/worker.log; stop: make ui-stop)"
+	$(BIN)/jzplan ui start $(UI_ARGS) $(if $(UI_API_URL),--ui-api-url $(UI_API_URL))
 
-# The worker is asked to stop (SIGTERM) and killed after 10 s if it has not; then the server.
-ui-stop:
-	-@pid=$$(cat "$(PREFECT_HOME)/worker.pid" 2>/dev/null); if [ -n "$$pid" ]; then \
-		kill $$pid 2>/dev/null; \
-		for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $$pid 2>/dev/null || break; sleep 1; done; \
-		kill -9 $$pid 2>/dev/null; rm -f "$(PREFECT_HOME)/worker.pid"; echo "worker $$pid stopped"; fi
-	-$(BIN)/prefect server stop
+# Ends exactly what `make ui` started (by its PID files): the worker, then the server; SIGTERM,
+# SIGKILL after 10 s.
+ui-stop: $(STAMP)
+	$(BIN)/jzplan ui stop $(UI_ARGS)
+
+# What is up: the server and its UI's API address, the worker, the pool, the deployments, the
+# store (JZPLAN_DATABASE_URL); exits 1 when something is down.
+ui-status: $(STAMP)
+	$(BIN)/jzplan doctor $(UI_ARGS)
 
 # Every stage timed on synthetic tiers (six townships, a province, the country) against raw
 # floors; needs PostgreSQL on 127.0.0.1:5432 (database jzplan_bench is dropped and recreated).

@@ -1,5 +1,5 @@
 """Command line: ``jzplan init|run|backfill|progress|report|alerts|deadline|automations``,
-``questions|answer`` (held rows) and the validation commands.
+``questions|answer`` (held rows), the validation commands and ``ui start|stop|doctor``.
 
 Flows are imported only when needed."""
 
@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 
+from jzplan.cli import ops as ops_cli
 from jzplan.cli import questions as questions_cli
 from jzplan.cli import validation as validation_cli
 from jzplan.core.errors import OperatorError
@@ -116,6 +117,7 @@ def _dispatch(argv: list[str] | None) -> int:
     validation_cli.add_parsers(sub)  # check-plan, warnings, explain
     questions_cli.add_parsers(sub)  # questions, answer: held rows (待确认)
     template.add_parser(sub)  # the blank 月报 form of a unit and month
+    ops_cli.add_parsers(sub)  # ui start|stop, doctor
     args = parser.parse_args(argv)
     for month in ("period", "start", "end"):  # flows take text: checked before one starts
         if isinstance(getattr(args, month, None), str):
@@ -134,6 +136,8 @@ def _dispatch(argv: list[str] | None) -> int:
         return validation_cli.dispatch(args)
     if args.command in questions_cli.COMMANDS:
         return questions_cli.dispatch(args)
+    if args.command in ops_cli.COMMANDS:
+        return ops_cli.dispatch(args)
 
     if args.command == "progress":
         return _progress(args.period)

@@ -1,0 +1,167 @@
+"""`make ui`'s server, started by the same code (`jzplan.ops.prefect_ui.start_ui`) on a free
+port with PREFECT_HOME in a temporary folder: it survives garbage requests and a burst of
+logged warnings, its UI calls the API on its own port, and `ui stop` ends what it started.
+
+`prefect server start --background` died on the first warning it logged (a stray TLS request)
+because its output went to a pipe nobody read; these tests send exactly that."""
+
+from __future__ import annotations
+
+import os
+import socket
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from jzplan.ops.health import report_text, run_checks
+from jzplan.ops.prefect_ui import SERVER, WORKER, UiConfig, server_healthy, start_ui, stop_ui
+from jzplan.ops.processes import Started, is_running, pid_file, read_started
+from jzplan.store.db import check_store_reachable, init_store
+
+pytestmark = pytest.mark.server
+
+
+@dataclass(frozen=True)
+class RunningUi:
+    config: UiConfig
+    server: Started
+    worker: Started
+    database_url: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _environ(home: Path) -> dict[str, str]:
+    """This process's environment without another server's address, warnings logged."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    return environ | {
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+        "DO_NOT_TRACK": "1",
+    }
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUi]:
+    tmp = tmp_path_factory.mktemp("ui")
+    config = UiConfig(
+        port=_free_port(),
+        pool="jzplan-test",
+        prefect_home=tmp / "prefect",
+        log_dir=tmp / "log",
+        run_dir=tmp / "run",
+    )
+    database_url = f"sqlite:///{tmp / 'jzplan.db'}"
+    init_store(database_url)
+    try:
+        # deployments are covered by tests/flows/test_deployments.py: not deployed here
+        start_ui(config, _environ(config.prefect_home), deploy=False)
+        server, worker = read_started(config.run_dir, SERVER), read_started(config.run_dir, WORKER)
+        assert server is not None and worker is not None
+        yield RunningUi(config, server, worker, database_url)
+    finally:
+        stop_ui(config)  # a no-op when test_ui_stop_ends_what_ui_started has run
+
+
+def _send(port: int, data: bytes) -> None:
+    """Send raw bytes and read whatever comes back until the server closes (it may close,
+    or reset, before it has read them all)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        try:
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            while s.recv(65536):
+                pass
+        except OSError:
+            pass
+
+
+def _tls_hello(port: int) -> None:
+    """A real TLS ClientHello to the plain-HTTP port (what `curl -k https://…` sends)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+        pytest.raises((ssl.SSLError, OSError)),
+        context.wrap_socket(raw, server_hostname="127.0.0.1"),
+    ):
+        pass
+
+
+def test_server_survives_garbage_and_a_burst_of_warnings(ui: RunningUi) -> None:
+    port = ui.config.port
+    for _ in range(3):
+        _tls_hello(port)
+    _send(port, bytes(range(256)) * 64)  # raw binary
+    _send(port, b"GET /\r\n\r\n")  # HTTP/0.9
+    _send(port, b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 1_000_000 + b"\r\n\r\n")
+    _send(port, b"")  # connect, send nothing, close
+    for i in range(200):  # 200 "Invalid HTTP request received" warnings
+        _send(port, b"\x16\x03\x01 not http %d\r\n\r\n" % i)
+
+    assert server_healthy(ui.config.api_url)
+    assert is_running(ui.server) and is_running(ui.worker)
+    log = ui.config.server_log.read_text(encoding="utf-8", errors="replace")
+    assert log.count("Invalid HTTP request received") >= 200  # the warnings were written
+    checks = run_checks(ui.config, ui.database_url, check_store_reachable)
+    # everything up but the deployments (not deployed here): `jzplan doctor` says just that
+    assert [c.what for c in checks if not c.ok] == ["部署"], report_text(checks)
+
+
+def test_ui_calls_the_api_on_its_own_port(ui: RunningUi) -> None:
+    assert ui.config.port != 4200
+    base = ui.config.api_url.removesuffix("/api")
+    settings = httpx.get(f"{base}/ui-settings", timeout=10).json()
+    assert settings["api_url"] == f"http://127.0.0.1:{ui.config.port}/api"
+
+
+def test_ui_stop_ends_what_ui_started(ui: RunningUi) -> None:
+    said = stop_ui(ui.config)
+
+    assert [line.split("：")[0] for line in said] == [WORKER, SERVER]
+    assert not is_running(ui.server) and not is_running(ui.worker)
+    for name in (SERVER, WORKER):
+        assert not pid_file(ui.config.run_dir, name).exists()
+    assert not server_healthy(ui.config.api_url, timeout=2.0)
+    checks = run_checks(ui.config, ui.database_url, check_store_reachable)
+    assert not checks[0].ok and "无应答" in checks[0].detail
+
+
+def test_doctor_says_what_is_down_and_exits_1(tmp_path: Path) -> None:
+    """Nothing listens on the port: one line per check, 故障 for the server, exit 1."""
+    port = _free_port()
+    environ = _environ(tmp_path) | {"JZPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'no.db'}"}
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("jzplan")),
+            "doctor",
+            "--port",
+            str(port),
+            "--run-dir",
+            str(tmp_path / "run"),
+            "--log-dir",
+            str(tmp_path / "log"),
+        ],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+        check=False,
+    )
+    lines = done.stdout.splitlines()
+    assert done.returncode == 1, done.stderr
+    assert lines[0] == f"故障  Prefect 服务器：http://127.0.0.1:{port}/api/health 无应答"
+    assert any(line.startswith("故障  数据库：数据库文件不存在") for line in lines)
+    assert lines[-1] == "6 项故障" and "Traceback" not in done.stderr
