@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -14,7 +13,7 @@ from sqlalchemy import Connection
 
 from flows.params import Month, period_param, scheduled_start
 from flows.runner import task_runner, untraversed, upstream
-from jzplan.core.periods import Period
+from jzplan.core.periods import Period, month_before
 from jzplan.core.settings import Settings
 from jzplan.core.states import IngestStatus, MessageKind
 from jzplan.ingest.cell_policy import load_policy
@@ -45,9 +44,7 @@ def default_period(now: datetime | None = None, timezone: str | None = None) -> 
 
     Taken from the scheduled start time, so a retry of the same scheduled run does the same month.
     """
-    tz = ZoneInfo(timezone or Settings().timezone)
-    local = (scheduled_start() if now is None else now).astimezone(tz)
-    return Period(local.year, local.month).previous()
+    return month_before(scheduled_start() if now is None else now, timezone or Settings().timezone)
 
 
 def _same(value: T) -> T:

@@ -5,12 +5,13 @@ Flows are imported only when needed."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 from jzplan.cli import questions as questions_cli
 from jzplan.cli import validation as validation_cli
+from jzplan.cli.checks import check_arguments
+from jzplan.cli.parser import ChineseArgumentParser
 from jzplan.core.errors import OperatorError
 from jzplan.core.periods import Period, parse_period
 from jzplan.core.settings import Settings
@@ -26,7 +27,11 @@ def _progress(period: Period) -> int:
     try:
         frame = read_progress(resources.engine, period)
         if frame.empty:
-            print(f"{period} 尚无目标进度：先运行该月的 monthly-progress", file=sys.stderr)
+            print(
+                f"[no_progress] {period} 尚无目标进度：先运行该月的 monthly-progress"
+                f"（jzplan run --period {period}）",
+                file=sys.stderr,
+            )
             return 1
         print(f"# 焦作新区目标进度（{period}）\n")
         print(progress_table(resources.plan, resources.catalog, frame))
@@ -57,7 +62,7 @@ def _report(month: Period, out_dir: str | None) -> int:
         try:
             data = read_report_data(resources.engine, resources.plan, resources.catalog, month)
         except LookupError as exc:
-            print(str(exc), file=sys.stderr)
+            print(f"[no_progress] {exc}", file=sys.stderr)
             return 1
         html = write_report(data, resources.plan, resources.catalog, stem.with_suffix(".html"))
         workbook = write_workbook(
@@ -95,14 +100,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str] | None) -> int:
-    parser = argparse.ArgumentParser(prog="jzplan", description="焦作新区年度目标月度跟踪")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = ChineseArgumentParser(prog="jzplan", description="焦作新区年度目标月度跟踪")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
     sub.add_parser("init", help="新建数据库（或升级到当前结构）：JZPLAN_DATABASE_URL")
     run = sub.add_parser("run", help="运行一个月的 monthly-progress 流程")
     run.add_argument("--period", help="报告期 YYYY-MM，默认上个月")
     back = sub.add_parser("backfill", help="按月依次运行一个区间")
-    back.add_argument("--start", required=True)
-    back.add_argument("--end", required=True)
+    back.add_argument("--start", required=True, help="起始报告期 YYYY-MM")
+    back.add_argument("--end", required=True, help="结束报告期 YYYY-MM（含）")
     prog = sub.add_parser("progress", help="打印某月的目标进度表")
     prog.add_argument("--period", required=True, type=parse_period)
     rep = sub.add_parser("report", help="重新生成某月的 HTML 月报与 Excel 报表（读库，不运行流程）")
@@ -117,13 +122,8 @@ def _dispatch(argv: list[str] | None) -> int:
     questions_cli.add_parsers(sub)  # questions, answer: held rows (待确认)
     template.add_parser(sub)  # the blank 月报 form of a unit and month
     args = parser.parse_args(argv)
-    for month in ("period", "start", "end"):  # flows take text: checked before one starts
-        if isinstance(getattr(args, month, None), str):
-            parse_period(getattr(args, month))
-    if args.command in ("run", "backfill", "deadline"):
-        from jzplan.store.db import check_store_reachable
-
-        check_store_reachable(Settings().database_url)
+    # months, codes, and for a flow command its store and inbox: before any work starts
+    months = check_arguments(args, Settings())
 
     if args.command == "init":
         return _init()
@@ -152,7 +152,7 @@ def _dispatch(argv: list[str] | None) -> int:
     if args.command == "deadline":
         from flows.deadline import deadline_check
 
-        print(deadline_check(period=args.period))
+        print(deadline_check(period=str(months[0])))
         return 0
     if args.command == "automations":
         from flows.automations import main as automations_main
@@ -162,7 +162,7 @@ def _dispatch(argv: list[str] | None) -> int:
     if args.command == "run":
         from flows.monthly import monthly_progress
 
-        print(monthly_progress(period=args.period))
+        print(monthly_progress(period=str(months[0])))
         return 0
     from flows.backfill import backfill
 
