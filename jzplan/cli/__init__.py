@@ -88,6 +88,10 @@ def _init() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Prefect's telemetry off, as under make (it tripped over its own SQLite: "database is
+    # locked" tracebacks), unless the operator set these; before Prefect is imported
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     try:
         return _dispatch(argv)
     except OperatorError as exc:

@@ -173,3 +173,14 @@ def test_bad_input_is_one_chinese_line(
     if code == "inbox_missing":
         assert env["JZPLAN_INBOX_DIR"] in lines[0]
         assert "2013-05" not in lines[0]  # only the months whose folder is missing
+
+
+def test_the_cli_turns_prefect_telemetry_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before any command (here one that fails at once), unless the operator set them."""
+    from jzplan.cli import main
+
+    monkeypatch.delenv("PREFECT_SERVER_ANALYTICS_ENABLED", raising=False)
+    monkeypatch.setenv("DO_NOT_TRACK", "0")
+    assert main(["progress", "--period", "2013-13"]) == 2
+    assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    assert os.environ["DO_NOT_TRACK"] == "0"
