@@ -36,11 +36,13 @@ def publish_validation(
     Data Docs (``<data_docs_dir>/<period>/index.html``, linked from ``validation-docs-<period>``)
     and the plan-consistency artifact ``plan-check-<year>``."""
     logger = get_run_logger()
-    ids = [
-        o.submission_id
-        for o in outcomes
-        if o.status not in (IngestStatus.DUPLICATE, IngestStatus.REFUSED)
+    # A file stored before (a rerun, a re-sent file) is not validated again: its stored
+    # results stand for it, so a rerun publishes the same complete table and Data Docs.
+    checked = [
+        o for o in outcomes if o.status not in (IngestStatus.DUPLICATE, IngestStatus.REFUSED)
     ]
+    stored = [o for o in outcomes if o.status == IngestStatus.DUPLICATE and o.submission_id > 0]
+    ids = list(dict.fromkeys(o.submission_id for o in checked + stored))
     results = read_validation_results(resources.engine, ids)
     rows = summarise_results(results)
     if rows:
@@ -49,7 +51,11 @@ def publish_validation(
             table=rows,
             description=f"{period} 批次月报校验：每条规则的检查与未通过数",
         )
-    out: dict[str, Any] = {"rules": len(rows), "rules_failed": rules_failed(rows)}
+    out: dict[str, Any] = {
+        "rules": len(rows),
+        "rules_failed": rules_failed(rows),
+        "files_reused": len(stored),
+    }
     docs = None
     if ids:
         labels = {
@@ -69,7 +75,14 @@ def publish_validation(
     waiting = open_warnings(resources.engine, period, resources.catalog)
     out["warnings_open"] = len(waiting)
     create_markdown_artifact(
-        markdown=batch_markdown(period, rows, docs, [str(w["message"]) for w in waiting]),
+        markdown=batch_markdown(
+            period,
+            rows,
+            docs,
+            [str(w["message"]) for w in waiting],
+            files=len(checked) + len(stored),
+            reused=len(stored),
+        ),
         key=f"validation-docs-{period}",
         description=f"{period} 校验结果与 Data Docs 链接",
     )

@@ -371,15 +371,34 @@ def rules_failed(rows: Sequence[Mapping[str, Any]]) -> int:
 
 
 def batch_markdown(
-    period: Period, rows: Sequence[Mapping[str, Any]], docs: Path | None, waiting: Sequence[str]
+    period: Period,
+    rows: Sequence[Mapping[str, Any]],
+    docs: Path | None,
+    waiting: Sequence[str],
+    *,
+    files: int = 0,
+    reused: int = 0,
 ) -> str:
-    """A batch's validation in brief: the Data Docs link, the rules failed, and the open
-    explanations of missing submissions (``waiting``)."""
+    """A batch's validation in brief: the Data Docs link, the rules failed, how many of the
+    ``files`` were stored before (``reused``: their stored results shown, not validated again)
+    and the open explanations of missing submissions (``waiting``)."""
     lines = [f"# {period} 批次校验", ""]
     if docs is not None:
         lines.append(f"Great Expectations Data Docs：[{docs}]({docs.as_uri()})")
         lines.append("")
-    lines.append(f"规则 {len(rows)} 条，未通过的规则 {rules_failed(rows)} 条。")
+    if not files:
+        lines.append("本批次没有可校验的文件（未收到文件，或收到的均已拒收）。")
+    else:
+        lines.append(
+            f"文件 {files} 个，规则 {len(rows)} 条，未通过的规则 {rules_failed(rows)} 条。"
+        )
+    if reused == files and files:
+        lines += [
+            "",
+            f"本次运行没有新文件需要校验：{files} 个文件此前均已入库，以上为其入库时的校验结果。",
+        ]
+    elif reused:
+        lines += ["", f"其中 {reused} 个文件此前已入库，未重新校验，沿用其入库时的校验结果。"]
     if waiting:
         lines += ["", "## 待报送情况说明", ""] + [f"- {md_escape(message)}" for message in waiting]
     return "\n".join(lines) + "\n"
