@@ -20,6 +20,7 @@ from jzplan.validate.rules import load_rules
 from jzplan.validate.store_checks import (
     batch_markdown,
     read_validation_results,
+    rule_labels,
     rules_failed,
     summarise_results,
 )
@@ -44,7 +45,9 @@ def publish_validation(
     stored = [o for o in outcomes if o.status == IngestStatus.DUPLICATE and o.submission_id > 0]
     ids = list(dict.fromkeys(o.submission_id for o in checked + stored))
     results = read_validation_results(resources.engine, ids)
-    rows = summarise_results(results)
+    rule_names = rule_labels(resources.settings.expectations_dir)
+    unit_names = {code: unit.name for code, unit in resources.catalog.org_units.items()}
+    rows = summarise_results(results, rule_names, unit_names)
     if rows:
         create_table_artifact(
             key=f"validation-{period}",

@@ -77,3 +77,13 @@ def test_monthly_run_builds_data_docs_and_artifacts(
     latest = str(max(found, key=lambda a: a.created).data)
     assert docs.as_uri() in latest and "规则 18 条" in latest
     assert "此前均已入库" in latest
+    # every rule by its Chinese name with its code
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["validation-2013-01"]))
+        )
+    table = json.loads(str(max(found, key=lambda a: a.created).data))
+    assert len(table) == 18
+    assert {"报告期格式不正确（bad_period）", "环比变动超出本单位历史正常区间（mom_jump）"} <= {
+        r["规则"] for r in table
+    }
