@@ -12,6 +12,7 @@ from prefect.utilities.annotations import unmapped
 from sqlalchemy import Connection
 
 from flows.params import Month, period_param, scheduled_start
+from flows.run_names import NAME_UPCOMING_RUNS
 from flows.runner import task_runner, untraversed, upstream
 from jzplan.core.periods import Period, month_before
 from jzplan.core.settings import Settings
@@ -56,7 +57,14 @@ def _run_name() -> str:
     return f"monthly-{period}"
 
 
-@flow(name="monthly-progress", flow_run_name=_run_name, log_prints=True)
+# the runs the scheduler adds meanwhile get their readable names (flows.run_names)
+@flow(
+    name="monthly-progress",
+    flow_run_name=_run_name,
+    log_prints=True,
+    on_completion=NAME_UPCOMING_RUNS,
+    on_failure=NAME_UPCOMING_RUNS,
+)
 def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) -> dict[str, Any]:
     """Process the batch of submissions for ``period`` (default: last month) end to end.
 

@@ -87,6 +87,31 @@ def _init() -> int:
     return 0
 
 
+def _name_runs() -> int:
+    """Name the scheduled runs of the server at PREFECT_API_URL (never a temporary server)."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        raise OperatorError(
+            "no_prefect_server",
+            "未设置 PREFECT_API_URL：请指向运行中的 Prefect 服务器（如 make ui 启动的 "
+            "http://127.0.0.1:4200/api）",
+        )
+    import httpx
+
+    from flows.run_names import name_scheduled_runs
+
+    try:
+        renamed = name_scheduled_runs()
+    except httpx.HTTPError as exc:
+        raise OperatorError(
+            "prefect_unreachable",
+            f"无法连接 Prefect 服务器 {PREFECT_API_URL.value()}：{' '.join(str(exc).split())}",
+        ) from exc
+    print(f"已为 {renamed} 个计划运行命名（monthly-/deadline-/reminder-YYYY-MM）")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     # Prefect's telemetry off, as under make (it tripped over its own SQLite: "database is
     # locked" tracebacks), unless the operator set these; before Prefect is imported
@@ -122,6 +147,10 @@ def _dispatch(argv: list[str] | None) -> int:
     dl = sub.add_parser("deadline", help="运行月报截止检查 deadline-check")
     dl.add_argument("--period", help="报告期 YYYY-MM，默认刚到截止时间的月份")
     sub.add_parser("automations", help="创建或更新 Prefect 通知自动化（幂等）")
+    sub.add_parser(
+        "name-runs",
+        help="为已排定的计划运行命名（如 monthly-2013-06）：部署后运行；需 PREFECT_API_URL",
+    )
     validation_cli.add_parsers(sub)  # check-plan, warnings, explain
     questions_cli.add_parsers(sub)  # questions, answer: held rows (待确认)
     template.add_parser(sub)  # the blank 月报 form of a unit and month
@@ -163,6 +192,8 @@ def _dispatch(argv: list[str] | None) -> int:
 
         automations_main()
         return 0
+    if args.command == "name-runs":
+        return _name_runs()
     if args.command == "run":
         from flows.monthly import monthly_progress
 
