@@ -7,8 +7,8 @@ from typing import Any
 from prefect import flow
 
 from flows.monthly import monthly_progress
-from flows.params import Month, period_param
-from jzplan.core.periods import period_range
+from flows.params import Month
+from jzplan.core.periods import parse_range
 
 
 @flow(name="backfill", flow_run_name="backfill-{start}-{end}")
@@ -23,7 +23,4 @@ def backfill(start: Month, end: Month, inbox_dir: str | None = None) -> list[dic
         end: 结束报告期（含），YYYY-MM
         inbox_dir: 收件箱目录；留空则用 JZPLAN_INBOX_DIR
     """
-    return [
-        monthly_progress(period=str(p), inbox_dir=inbox_dir)
-        for p in period_range(period_param(start), period_param(end))
-    ]
+    return [monthly_progress(period=str(p), inbox_dir=inbox_dir) for p in parse_range(start, end)]

@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from flows.params import Month, period_param, scheduled_start
+from flows.run_names import NAME_UPCOMING_RUNS
 from flows.runner import untraversed
 from jzplan.alert.deadlines import deadline_of
 from jzplan.core.periods import Period
@@ -31,7 +32,14 @@ def _run_name() -> str:
     return f"deadline-{period}"
 
 
-@flow(name="deadline-check", flow_run_name=_run_name, log_prints=True)
+# the runs the scheduler adds meanwhile get their readable names (flows.run_names)
+@flow(
+    name="deadline-check",
+    flow_run_name=_run_name,
+    log_prints=True,
+    on_completion=NAME_UPCOMING_RUNS,
+    on_failure=NAME_UPCOMING_RUNS,
+)
 def deadline_check(period: Month | None = None, inbox_dir: str | None = None) -> dict[str, Any]:
     """Alert on missing submissions of ``period`` (default: the month just due) and deliver
     the alerts; works when nothing arrived at all.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -13,8 +12,9 @@ from prefect.utilities.annotations import unmapped
 from sqlalchemy import Connection
 
 from flows.params import Month, period_param, scheduled_start
+from flows.run_names import NAME_UPCOMING_RUNS
 from flows.runner import task_runner, untraversed, upstream
-from jzplan.core.periods import Period
+from jzplan.core.periods import Period, month_before
 from jzplan.core.settings import Settings
 from jzplan.core.states import IngestStatus, MessageKind
 from jzplan.ingest.cell_policy import load_policy
@@ -45,9 +45,7 @@ def default_period(now: datetime | None = None, timezone: str | None = None) -> 
 
     Taken from the scheduled start time, so a retry of the same scheduled run does the same month.
     """
-    tz = ZoneInfo(timezone or Settings().timezone)
-    local = (scheduled_start() if now is None else now).astimezone(tz)
-    return Period(local.year, local.month).previous()
+    return month_before(scheduled_start() if now is None else now, timezone or Settings().timezone)
 
 
 def _same(value: T) -> T:
@@ -59,7 +57,14 @@ def _run_name() -> str:
     return f"monthly-{period}"
 
 
-@flow(name="monthly-progress", flow_run_name=_run_name, log_prints=True)
+# the runs the scheduler adds meanwhile get their readable names (flows.run_names)
+@flow(
+    name="monthly-progress",
+    flow_run_name=_run_name,
+    log_prints=True,
+    on_completion=NAME_UPCOMING_RUNS,
+    on_failure=NAME_UPCOMING_RUNS,
+)
 def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) -> dict[str, Any]:
     """Process the batch of submissions for ``period`` (default: last month) end to end.
 

@@ -20,6 +20,7 @@ from jzplan.validate.rules import load_rules
 from jzplan.validate.store_checks import (
     batch_markdown,
     read_validation_results,
+    rule_labels,
     rules_failed,
     summarise_results,
 )
@@ -36,20 +37,28 @@ def publish_validation(
     Data Docs (``<data_docs_dir>/<period>/index.html``, linked from ``validation-docs-<period>``)
     and the plan-consistency artifact ``plan-check-<year>``."""
     logger = get_run_logger()
-    ids = [
-        o.submission_id
-        for o in outcomes
-        if o.status not in (IngestStatus.DUPLICATE, IngestStatus.REFUSED)
+    # A file stored before (a rerun, a re-sent file) is not validated again: its stored
+    # results stand for it, so a rerun publishes the same complete table and Data Docs.
+    checked = [
+        o for o in outcomes if o.status not in (IngestStatus.DUPLICATE, IngestStatus.REFUSED)
     ]
+    stored = [o for o in outcomes if o.status == IngestStatus.DUPLICATE and o.submission_id > 0]
+    ids = list(dict.fromkeys(o.submission_id for o in checked + stored))
     results = read_validation_results(resources.engine, ids)
-    rows = summarise_results(results)
+    rule_names = rule_labels(resources.settings.expectations_dir)
+    unit_names = {code: unit.name for code, unit in resources.catalog.org_units.items()}
+    rows = summarise_results(results, rule_names, unit_names)
     if rows:
         create_table_artifact(
             key=f"validation-{period}",
             table=rows,
             description=f"{period} 批次月报校验：每条规则的检查与未通过数",
         )
-    out: dict[str, Any] = {"rules": len(rows), "rules_failed": rules_failed(rows)}
+    out: dict[str, Any] = {
+        "rules": len(rows),
+        "rules_failed": rules_failed(rows),
+        "files_reused": len(stored),
+    }
     docs = None
     if ids:
         labels = {
@@ -69,7 +78,14 @@ def publish_validation(
     waiting = open_warnings(resources.engine, period, resources.catalog)
     out["warnings_open"] = len(waiting)
     create_markdown_artifact(
-        markdown=batch_markdown(period, rows, docs, [str(w["message"]) for w in waiting]),
+        markdown=batch_markdown(
+            period,
+            rows,
+            docs,
+            [str(w["message"]) for w in waiting],
+            files=len(checked) + len(stored),
+            reused=len(stored),
+        ),
         key=f"validation-docs-{period}",
         description=f"{period} 校验结果与 Data Docs 链接",
     )

@@ -5,13 +5,14 @@ Flows are imported only when needed."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 from jzplan.cli import ops as ops_cli
 from jzplan.cli import questions as questions_cli
 from jzplan.cli import validation as validation_cli
+from jzplan.cli.checks import check_arguments
+from jzplan.cli.parser import ChineseArgumentParser
 from jzplan.core.errors import OperatorError
 from jzplan.core.periods import Period, parse_period
 from jzplan.core.settings import Settings
@@ -27,7 +28,11 @@ def _progress(period: Period) -> int:
     try:
         frame = read_progress(resources.engine, period)
         if frame.empty:
-            print(f"{period} 尚无目标进度：先运行该月的 monthly-progress", file=sys.stderr)
+            print(
+                f"[no_progress] {period} 尚无目标进度：先运行该月的 monthly-progress"
+                f"（jzplan run --period {period}）",
+                file=sys.stderr,
+            )
             return 1
         print(f"# 焦作新区目标进度（{period}）\n")
         print(progress_table(resources.plan, resources.catalog, frame))
@@ -58,7 +63,7 @@ def _report(month: Period, out_dir: str | None) -> int:
         try:
             data = read_report_data(resources.engine, resources.plan, resources.catalog, month)
         except LookupError as exc:
-            print(str(exc), file=sys.stderr)
+            print(f"[no_progress] {exc}", file=sys.stderr)
             return 1
         html = write_report(data, resources.plan, resources.catalog, stem.with_suffix(".html"))
         workbook = write_workbook(
@@ -83,7 +88,36 @@ def _init() -> int:
     return 0
 
 
+def _name_runs() -> int:
+    """Name the scheduled runs of the server at PREFECT_API_URL (never a temporary server)."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        raise OperatorError(
+            "no_prefect_server",
+            "未设置 PREFECT_API_URL：请指向运行中的 Prefect 服务器（如 make ui 启动的 "
+            "http://127.0.0.1:4200/api）",
+        )
+    import httpx
+
+    from flows.run_names import name_scheduled_runs
+
+    try:
+        renamed = name_scheduled_runs()
+    except httpx.HTTPError as exc:
+        raise OperatorError(
+            "prefect_unreachable",
+            f"无法连接 Prefect 服务器 {PREFECT_API_URL.value()}：{' '.join(str(exc).split())}",
+        ) from exc
+    print(f"已为 {renamed} 个计划运行命名（monthly-/deadline-/reminder-YYYY-MM）")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Prefect's telemetry off, as under make (it tripped over its own SQLite: "database is
+    # locked" tracebacks), unless the operator set these; before Prefect is imported
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     try:
         return _dispatch(argv)
     except OperatorError as exc:
@@ -96,14 +130,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str] | None) -> int:
-    parser = argparse.ArgumentParser(prog="jzplan", description="焦作新区年度目标月度跟踪")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = ChineseArgumentParser(prog="jzplan", description="焦作新区年度目标月度跟踪")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
     sub.add_parser("init", help="新建数据库（或升级到当前结构）：JZPLAN_DATABASE_URL")
     run = sub.add_parser("run", help="运行一个月的 monthly-progress 流程")
     run.add_argument("--period", help="报告期 YYYY-MM，默认上个月")
     back = sub.add_parser("backfill", help="按月依次运行一个区间")
-    back.add_argument("--start", required=True)
-    back.add_argument("--end", required=True)
+    back.add_argument("--start", required=True, help="起始报告期 YYYY-MM")
+    back.add_argument("--end", required=True, help="结束报告期 YYYY-MM（含）")
     prog = sub.add_parser("progress", help="打印某月的目标进度表")
     prog.add_argument("--period", required=True, type=parse_period)
     rep = sub.add_parser("report", help="重新生成某月的 HTML 月报与 Excel 报表（读库，不运行流程）")
@@ -114,18 +148,17 @@ def _dispatch(argv: list[str] | None) -> int:
     dl = sub.add_parser("deadline", help="运行月报截止检查 deadline-check")
     dl.add_argument("--period", help="报告期 YYYY-MM，默认刚到截止时间的月份")
     sub.add_parser("automations", help="创建或更新 Prefect 通知自动化（幂等）")
+    sub.add_parser(
+        "name-runs",
+        help="为已排定的计划运行命名（如 monthly-2013-06）：部署后运行；需 PREFECT_API_URL",
+    )
     validation_cli.add_parsers(sub)  # check-plan, warnings, explain
     questions_cli.add_parsers(sub)  # questions, answer: held rows (待确认)
     template.add_parser(sub)  # the blank 月报 form of a unit and month
     ops_cli.add_parsers(sub)  # ui start|stop, doctor
     args = parser.parse_args(argv)
-    for month in ("period", "start", "end"):  # flows take text: checked before one starts
-        if isinstance(getattr(args, month, None), str):
-            parse_period(getattr(args, month))
-    if args.command in ("run", "backfill", "deadline"):
-        from jzplan.store.db import check_store_reachable
-
-        check_store_reachable(Settings().database_url)
+    # months, codes, and for a flow command its store and inbox: before any work starts
+    months = check_arguments(args, Settings())
 
     if args.command == "init":
         return _init()
@@ -156,17 +189,19 @@ def _dispatch(argv: list[str] | None) -> int:
     if args.command == "deadline":
         from flows.deadline import deadline_check
 
-        print(deadline_check(period=args.period))
+        print(deadline_check(period=str(months[0])))
         return 0
     if args.command == "automations":
         from flows.automations import main as automations_main
 
         automations_main()
         return 0
+    if args.command == "name-runs":
+        return _name_runs()
     if args.command == "run":
         from flows.monthly import monthly_progress
 
-        print(monthly_progress(period=args.period))
+        print(monthly_progress(period=str(months[0])))
         return 0
     from flows.backfill import backfill
 

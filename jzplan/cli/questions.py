@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jzplan.core.periods import parse_period
 from jzplan.core.settings import Settings
@@ -34,7 +34,7 @@ HEADER = (
 )
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     q = sub.add_parser("questions", help="列出待确认行（接收文件中暂未入库的行）")
     q.add_argument("--period", type=parse_period, help="报告期 YYYY-MM")
     q.add_argument("--unit", help="单位代码，如 NGZ")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from typing import Any
 
 from jzplan.core.periods import parse_period
 from jzplan.core.settings import Settings
@@ -13,7 +14,7 @@ from jzplan.core.settings import Settings
 COMMANDS = ("check-plan", "warnings", "explain")
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     sub.add_parser(
         "check-plan", help="检查年度计划自身的一致性（总量与增速、同指标目标、分项与合计）"
     )

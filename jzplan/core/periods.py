@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Self
+from zoneinfo import ZoneInfo
 
 _PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -50,6 +52,12 @@ class Period:
         return self.month / 12
 
 
+def month_before(moment: datetime, timezone: str) -> Period:
+    """The month before ``moment``'s month in ``timezone``: a run on 2013-04-06 does March."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return Period(local.year, local.month).previous()
+
+
 def period_range(start: Period, end: Period) -> list[Period]:
     """Every month from ``start`` to ``end`` inclusive."""
     if end < start:
@@ -71,3 +79,16 @@ def parse_period(text: str, name: str = "报告期") -> Period:
         raise OperatorError(
             "bad_period", f"{name}“{text}”不是有效的月份：应写作 YYYY-MM（月份 01–12），如 2013-06"
         ) from None
+
+
+def parse_range(start: str, end: str) -> list[Period]:
+    """An operator's range of months (``backfill --start --end``): each a valid month and the
+    start not after the end, else OperatorError ``bad_period`` / ``bad_range``."""
+    from jzplan.core.errors import OperatorError
+
+    first, last = parse_period(start, "起始报告期"), parse_period(end, "结束报告期")
+    if last < first:
+        raise OperatorError(
+            "bad_range", f"结束报告期 {last} 早于起始报告期 {first}：请把较早的月份写在 --start"
+        )
+    return period_range(first, last)

@@ -12,12 +12,12 @@ naming the indicator.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from jzplan.core.errors import OperatorError
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.ingest.form_writer import (
@@ -149,8 +149,9 @@ def run_command(args: Any, settings: Settings) -> int:
         path = write_template(
             args.out, catalog=catalog, unit=args.unit, period=period, deadline=deadline, head=head
         )
-    except (TemplateError, ValueError) as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    except TemplateError as exc:
+        raise OperatorError("bad_unit", str(exc)) from exc
+    except OSError as exc:
+        raise OperatorError("write_failed", f"无法写出 {args.out}：{exc.strerror}") from exc
     print(path)
     return 0

@@ -3,6 +3,7 @@ Expectations' result documents, and the per-rule results of a batch."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,12 @@ from jzplan.validate.batch import validate_histories
 from jzplan.validate.history_checks import OutlierSettings, history_periods
 from jzplan.validate.results import MAX_ISSUES_PER_RULE, RuleResult, ValidationReport
 from jzplan.validate.rules import load_suite_dict
-from jzplan.validate.validator import HISTORY_SUITE, SubmissionValidator
+from jzplan.validate.validator import (
+    CROSS_FIELD_SUITE,
+    HISTORY_SUITE,
+    STRUCTURE_SUITE,
+    SubmissionValidator,
+)
 
 _submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
 _observation: Table = ObservationRow.__table__  # type: ignore[assignment]
@@ -344,22 +350,42 @@ def read_validation_results(bind: Bind, submission_ids: Sequence[int]) -> pd.Dat
     return pd.DataFrame(rows, columns=columns)
 
 
-def summarise_results(results: pd.DataFrame) -> list[dict[str, Any]]:
-    """One row per rule over a batch: files checked and failed, rows checked and failed."""
+def rule_labels(expectations_dir: Path) -> dict[str, str]:
+    """Rule code -> a short Chinese name with the code, e.g. ``环比变动超出本单位历史正常区间
+    （mom_jump）``: the first clause of the township suites' messages."""
+    out: dict[str, str] = {}
+    for name in (STRUCTURE_SUITE, CROSS_FIELD_SUITE, HISTORY_SUITE):
+        for e in load_suite_dict(expectations_dir, name)["expectations"]:
+            meta = e.get("meta", {})
+            if "code" in meta and "message" in meta:
+                short = re.split(r"[，；（(]", str(meta["message"]), maxsplit=1)[0]
+                out[str(meta["code"])] = f"{short}（{meta['code']}）"
+    return out
+
+
+def summarise_results(
+    results: pd.DataFrame,
+    labels: Mapping[str, str] | None = None,
+    unit_names: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per rule over a batch: files checked and failed, rows checked and failed; the
+    rule by its ``labels`` (``rule_labels``), the units failing by ``unit_names``."""
+    labels, unit_names = labels or {}, unit_names or {}
     out: list[dict[str, Any]] = []
     if results.empty:
         return out
     for (rule, severity), g in results.groupby(["rule", "severity"], sort=True):
         failed = g[~g["success"].astype(bool)]
+        units = sorted({str(u) for u in failed["org_unit"] if u})
         out.append(
             {
-                "规则": rule,
+                "规则": labels.get(str(rule), str(rule)),
                 "级别": "错误（退回）" if severity == IssueSeverity.ERROR else "警告（接收并提示）",
                 "文件数": int(g["submission_id"].nunique()),
                 "未通过文件": int(failed["submission_id"].nunique()),
                 "检查行数": int(g["checked"].sum()),
                 "未通过行数": int(g["failed"].sum()),
-                "单位": "、".join(sorted({str(u) for u in failed["org_unit"] if u})) or "—",
+                "单位": "、".join(unit_names.get(u, u) for u in units) or "—",
             }
         )
     return out
@@ -371,15 +397,34 @@ def rules_failed(rows: Sequence[Mapping[str, Any]]) -> int:
 
 
 def batch_markdown(
-    period: Period, rows: Sequence[Mapping[str, Any]], docs: Path | None, waiting: Sequence[str]
+    period: Period,
+    rows: Sequence[Mapping[str, Any]],
+    docs: Path | None,
+    waiting: Sequence[str],
+    *,
+    files: int = 0,
+    reused: int = 0,
 ) -> str:
-    """A batch's validation in brief: the Data Docs link, the rules failed, and the open
-    explanations of missing submissions (``waiting``)."""
+    """A batch's validation in brief: the Data Docs link, the rules failed, how many of the
+    ``files`` were stored before (``reused``: their stored results shown, not validated again)
+    and the open explanations of missing submissions (``waiting``)."""
     lines = [f"# {period} 批次校验", ""]
     if docs is not None:
         lines.append(f"Great Expectations Data Docs：[{docs}]({docs.as_uri()})")
         lines.append("")
-    lines.append(f"规则 {len(rows)} 条，未通过的规则 {rules_failed(rows)} 条。")
+    if not files:
+        lines.append("本批次没有可校验的文件（未收到文件，或收到的均已拒收）。")
+    else:
+        lines.append(
+            f"文件 {files} 个，规则 {len(rows)} 条，未通过的规则 {rules_failed(rows)} 条。"
+        )
+    if reused == files and files:
+        lines += [
+            "",
+            f"本次运行没有新文件需要校验：{files} 个文件此前均已入库，以上为其入库时的校验结果。",
+        ]
+    elif reused:
+        lines += ["", f"其中 {reused} 个文件此前已入库，未重新校验，沿用其入库时的校验结果。"]
     if waiting:
         lines += ["", "## 待报送情况说明", ""] + [f"- {md_escape(message)}" for message in waiting]
     return "\n".join(lines) + "\n"

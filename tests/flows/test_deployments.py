@@ -184,3 +184,58 @@ def test_the_reminder_is_next_scheduled_on_the_3rd_at_9_in_shanghai(
     for start in starts:
         local = start.astimezone(shanghai)
         assert due_period(settings, start) == Period(local.year, local.month).previous()
+
+
+def _waiting_runs(deployment_ids: list[Any]) -> list[Any]:
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=deployment_ids)),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+            ),
+        )
+
+
+def test_scheduled_runs_carry_their_readable_names(deployed: dict[str, Any]) -> None:
+    """Prefect's scheduler names a scheduled run at random (honest-skua) until it starts;
+    ``jzplan name-runs`` (after deploy) and every scheduled flow's end name them as the flow
+    will: monthly- the month before the local start, deadline- the month just due."""
+    from flows.deadline import deadline_check
+    from flows.deadline import due_period as deadline_due
+    from flows.monthly import monthly_progress
+    from flows.reminder import deadline_reminder
+    from flows.reminder import due_period as reminder_due
+    from flows.run_names import name_upcoming_runs
+    from jzplan.core.settings import Settings
+
+    scheduled = {n: d for n, d in deployed.items() if d.schedules}
+    assert set(scheduled) == {"monthly-progress", "deadline-check", "deadline-reminder"}
+    ids = [d.id for d in scheduled.values()]
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    expected = {
+        "monthly-progress": lambda start: f"monthly-{default_period(start)}",
+        "deadline-check": lambda start: f"deadline-{deadline_due(settings, start)}",
+        "deadline-reminder": lambda start: f"reminder-{reminder_due(settings, start)}",
+    }
+    by_id = {d.id: n for n, d in scheduled.items()}
+
+    # the CLI, as make ui runs it after deploy: schedules the runs, then names every one
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("jzplan")), "name-runs"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0 and "计划运行命名" in done.stdout, done.stdout + done.stderr
+    runs = _waiting_runs(ids)
+    assert len(runs) >= 3 * MONTHLY_RUNS_AHEAD
+    for run in runs:
+        assert run.name == expected[by_id[run.deployment_id]](run.expected_start_time), run
+
+    # a run the scheduler adds later comes with a random name: the hook every scheduled flow
+    # runs at its end names it
+    assert all(f.on_completion_hooks == f.on_failure_hooks == [name_upcoming_runs]
+               for f in (monthly_progress, deadline_check, deadline_reminder))  # fmt: skip
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(runs[0].id, name="honest-skua")
+    name_upcoming_runs(monthly_progress, runs[0], runs[0].state)
+    assert {r.id: r.name for r in _waiting_runs(ids)} == {r.id: r.name for r in runs}

@@ -63,3 +63,27 @@ def test_monthly_run_builds_data_docs_and_artifacts(
     # the run links its HTML report (a file:// link without JZPLAN_REPORT_BASE_URL)
     assert report.resolve().as_uri() in str(by_key["report-2013-01"].data)
     assert workbook.resolve().as_uri() in str(by_key["progress-2013-01"].data)
+
+    # A rerun finds every file stored: the same complete table and Data Docs, and it says so
+    again = monthly_progress(period="2013-01", inbox_dir=str(flow_env / "inbox"))
+    assert (again["duplicates"], again["accepted"]) == (2, 0)
+    assert again["validation"]["rules"] == 18 and again["validation"]["files_reused"] == 2
+    assert Path(again["data_docs"]) == docs and docs.is_file()
+    assert len(list((docs.parent / "validations").rglob("*.html"))) == 6
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["validation-docs-2013-01"]))
+        )
+    latest = str(max(found, key=lambda a: a.created).data)
+    assert docs.as_uri() in latest and "规则 18 条" in latest
+    assert "此前均已入库" in latest
+    # every rule by its Chinese name with its code
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["validation-2013-01"]))
+        )
+    table = json.loads(str(max(found, key=lambda a: a.created).data))
+    assert len(table) == 18
+    assert {"报告期格式不正确（bad_period）", "环比变动超出本单位历史正常区间（mom_jump）"} <= {
+        r["规则"] for r in table
+    }

@@ -122,3 +122,65 @@ def test_a_flow_command_checks_the_store_before_prefect_starts(
     line = _one_line(_jzplan(args, tmp_path), "store_missing")
     assert str(tmp_path / "none") in line
     assert not (tmp_path / "none").exists()
+
+
+# --------------------------------------------------------------- a table of bad inputs
+# Each case: arguments, extra environment ({store} is an initialised SQLite store, {tmp} the
+# test's folder), the code, the exit status. One subprocess each (~1.5 s: no Prefect import).
+BAD_INPUTS = [
+    ([], {}, "bad_argument", 2),
+    (["bogus"], {}, "bad_argument", 2),
+    (["run", "--bad"], {}, "bad_argument", 2),
+    (["progress"], {}, "bad_argument", 2),
+    (["answer", "x", "--by", "a", "--discard"], {}, "bad_argument", 2),
+    (["run", "--period", "2013-13"], {}, "bad_period", 2),
+    (["backfill", "--start", "2013-05", "--end", "2013-02"], {}, "bad_range", 2),
+    (["explain", "--unit", "XXX", "--period", "2013-06", "--indicator", "fai", "--text", "t"],
+     {}, "unknown_unit", 2),
+    (["answer", "1", "--by", "a", "--indicator", "fia"], {}, "unknown_indicator", 2),
+    (["questions", "--unit", "XXX"], {}, "unknown_unit", 2),
+    (["template", "--unit", "XXX", "--period", "2013-06", "--out", "{tmp}/t.xlsx"], {},
+     "bad_unit", 2),
+    (["run", "--period", "2013-06"], {"JZPLAN_INBOX_DIR": "{tmp}/nowhere"}, "inbox_missing", 2),
+    (["backfill", "--start", "2013-05", "--end", "2013-07"], {"JZPLAN_INBOX_DIR": "{tmp}/inbox"},
+     "inbox_missing", 2),
+    (["progress", "--period", "2013-06"], {}, "no_progress", 1),
+    (["report", "--period", "2013-06"], {}, "no_progress", 1),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'jzplan.db'}"
+    init_store(url)
+    return url
+
+
+@pytest.mark.parametrize(("args", "env", "code", "status"), BAD_INPUTS)
+def test_bad_input_is_one_chinese_line(
+    args: list[str], env: dict[str, str], code: str, status: int, store_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "inbox" / "2013-05").mkdir(parents=True)  # 2013-06 and 2013-07 missing
+    shown = {"tmp": str(tmp_path)}
+    env = {k: v.format(**shown) for k, v in env.items()}
+    done = _jzplan(
+        [a.format(**shown) for a in args], tmp_path, **({"JZPLAN_DATABASE_URL": store_url} | env)
+    )
+    lines = (done.stdout + done.stderr).splitlines()
+    assert (done.returncode, len(lines)) == (status, 1), done.stdout + done.stderr
+    assert lines[0].startswith(f"[{code}] ") and "Traceback" not in lines[0]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in lines[0]), lines[0]  # Chinese
+    if code == "inbox_missing":
+        assert env["JZPLAN_INBOX_DIR"] in lines[0]
+        assert "2013-05" not in lines[0]  # only the months whose folder is missing
+
+
+def test_the_cli_turns_prefect_telemetry_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before any command (here one that fails at once), unless the operator set them."""
+    from jzplan.cli import main
+
+    monkeypatch.delenv("PREFECT_SERVER_ANALYTICS_ENABLED", raising=False)
+    monkeypatch.setenv("DO_NOT_TRACK", "0")
+    assert main(["progress", "--period", "2013-13"]) == 2
+    assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    assert os.environ["DO_NOT_TRACK"] == "0"
