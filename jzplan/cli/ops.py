@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 from jzplan.core.settings import Settings
 from jzplan.ops.prefect_ui import UiConfig
@@ -22,7 +23,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", type=Path, default=_DEFAULT.run_dir, help="PID 文件目录")
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     ui = sub.add_parser("ui", help="启动或停止本地 Prefect 服务器、工作池、部署与 worker")
     ui.add_argument("action", choices=("start", "stop"))
     _add_common(ui)

@@ -223,6 +223,9 @@ def start_ui(config: UiConfig, environ: Mapping[str, str], *, deploy: bool = Tru
     if deploy:
         _run_step(config, env, _prefect("--no-prompt", "deploy", "--all"), "部署 prefect.yaml ")
         said.append("部署：prefect.yaml 的全部部署已更新")
+        # scheduled runs carry their month's name from the start (flows/run_names.py)
+        _run_step(config, env, [sys.executable, "-m", "jzplan.cli", "name-runs"], "命名计划运行 ")
+        said.append("计划运行：已按月份命名")
     worker, new = start_worker(config, environ)
     said.append(
         f"worker：进程 {worker.pid} {'已启动' if new else '已在运行'}，日志 {config.worker_log}"
