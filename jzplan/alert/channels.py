@@ -12,7 +12,6 @@ import smtplib
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,7 +19,16 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from jzplan.alert.mail import (
+    DEFAULT_PORTS,
+    SmtpDefaults,
+    SmtpServer,
+    TlsMode,
+    email_message,
+    send_email,
+)
 from jzplan.alert.messages import event_spec
+from jzplan.core.settings import Settings
 from jzplan.core.states import AlertSeverity
 from jzplan.store.tracking import AlertEvent
 
@@ -46,9 +54,11 @@ class Channel(BaseModel):
     url: SecretRef | None = None  # webhook, dingtalk, wecom: the URL holds the token
     secret: SecretRef | None = None  # dingtalk: signing secret (加签), optional
     at_mobiles: list[str] = Field(default_factory=list)  # dingtalk/wecom: people to @
+    # email: unset fields come from JZPLAN_SMTP_* (settings); tls none | starttls | ssl
     smtp_host: str | SecretRef | None = None  # a name, or where to read it from
-    smtp_port: int = 25
-    starttls: bool = False
+    smtp_port: int | None = None
+    tls: TlsMode | None = None
+    starttls: bool = False  # older spelling of tls: starttls
     username: SecretRef | None = None
     password: SecretRef | None = None
     sender: str | None = None
@@ -161,22 +171,17 @@ def _value(value: str | SecretRef | None, resolve: Resolver) -> str | None:
     return resolve(value) if isinstance(value, SecretRef) else value
 
 
-def _email(channel: Channel, host: str, resolve: Resolver, title: str, body: str) -> None:
-    if not channel.sender or not channel.recipients:
-        raise DeliveryError(f"{channel.name}: sender and recipients are required")
-    msg = EmailMessage()
-    msg["Subject"] = title
-    msg["From"] = channel.sender
-    msg["To"] = ", ".join(channel.recipients)
-    msg.set_content(body)
-    with smtplib.SMTP(host, channel.smtp_port, timeout=channel.timeout_seconds) as s:
-        if channel.starttls:
-            s.starttls()
-        user = resolve(channel.username) if channel.username else None
-        if user:
-            password = resolve(channel.password) if channel.password else None
-            s.login(user, password or "")
-        s.send_message(msg)
+def smtp_server(channel: Channel, resolve: Resolver, defaults: SmtpDefaults) -> SmtpServer | None:
+    """The mail server of an email channel: its own fields, else the settings' (None: no
+    host anywhere)."""
+    host = _value(channel.smtp_host, resolve) or defaults.host
+    if not host:
+        return None
+    tls: TlsMode = channel.tls or ("starttls" if channel.starttls else defaults.tls)
+    user = (resolve(channel.username) if channel.username else None) or defaults.username
+    password = (resolve(channel.password) if channel.password else None) or defaults.password
+    port = channel.smtp_port or defaults.port or DEFAULT_PORTS[tls]
+    return SmtpServer(host, port, tls, user, password, channel.timeout_seconds)
 
 
 def send(
@@ -188,14 +193,19 @@ def send(
     *,
     events: Sequence[AlertEvent] = (),
     clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+    smtp: SmtpDefaults | None = None,
 ) -> str | None:
-    """Send one message through ``channel``: None when sent, or why it was skipped (no URL or
-    SMTP host configured). Raises ``DeliveryError`` (or the transport's error) on failure."""
+    """Send one message (Markdown ``body``) through ``channel``: None when sent, or why it was
+    skipped (no URL or SMTP host configured). Raises ``DeliveryError`` (or the transport's
+    error) on failure. ``smtp``: the settings' mail server (read from the environment when
+    not given)."""
     if channel.type == "email":
-        host = _value(channel.smtp_host, resolve)
-        if not host:
+        server = smtp_server(channel, resolve, smtp or SmtpDefaults.from_settings(Settings()))
+        if server is None:
             return "no smtp host"
-        _email(channel, host, resolve, title, body)
+        if not channel.sender or not channel.recipients:
+            raise DeliveryError(f"{channel.name}: sender and recipients are required")
+        send_email(server, email_message(title, body, channel.sender, channel.recipients))
         return None
     url = resolve(channel.url) if channel.url else None
     if not url:

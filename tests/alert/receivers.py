@@ -98,3 +98,15 @@ def smtp_receiver() -> Iterator[SmtpReceiver]:
         yield state
     finally:
         controller.stop()
+
+
+def mail_parts(message: Message) -> dict[str, str]:
+    """The text parts of a received email by content type (text/plain, text/html), decoded."""
+    parts: dict[str, str] = {}
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            charset = part.get_content_charset() or "utf-8"
+            parts[part.get_content_type()] = payload.decode(charset)
+    return parts

@@ -1,0 +1,108 @@
+"""How a message fits each channel (issue 18): email as multipart/alternative with inert HTML,
+and the SMTP server from the JZPLAN_SMTP_* settings; real loopback receivers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from jzplan.alert.channels import Channel, env_resolver, load_channels, smtp_server
+from jzplan.alert.delivery import notify
+from jzplan.alert.mail import SmtpDefaults
+from jzplan.core.settings import Settings
+from jzplan.store.tracking import AlertEvent
+from tests.alert.receivers import mail_parts, smtp_receiver
+from tests.hostile_text import HOSTILE, assert_inert_html
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _events(n: int) -> list[AlertEvent]:
+    """``n`` target alerts, each line about 150 bytes."""
+    return [
+        AlertEvent(i, f"target:T{i}:behind", "opened", "2013-06", "target_status", "critical",
+                   "NGZ", None, f"宁郭镇「第{i:03d}号重点项目年度投资目标（含续建与新开工）」滞后")
+        for i in range(1, n + 1)
+    ]  # fmt: skip
+
+
+def _channel(**kw: object) -> Channel:
+    return Channel.model_validate(kw)
+
+
+def test_email_is_multipart_and_its_html_is_inert() -> None:
+    events = [
+        AlertEvent(10 + i, f"validation:NGZ:{i}", "opened", "2013-06", "validation",
+                   "critical", "NGZ", None, f"宁郭镇「{text}」")
+        for i, text in enumerate(HOSTILE)
+    ]  # fmt: skip
+    with smtp_receiver() as smtp:
+        channel = _channel(name="mail", type="email", smtp_host="127.0.0.1",
+                           smtp_port=smtp.port, sender="jzplan@jzxq.gov.cn",
+                           recipients=["mubiaoban@jzxq.gov.cn"])  # fmt: skip
+        [result] = notify(events, [channel], env_resolver({}))
+        assert result.status == "sent"
+        [mail] = smtp.messages
+    assert mail.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in mail.get_payload()] == ["text/plain", "text/html"]
+    parts = mail_parts(mail)
+    html, plain = parts["text/html"], parts["text/plain"]
+    items = re.findall(r"<li>(.*?)</li>", html, re.S)
+    assert len(items) == len(HOSTILE)
+    assert_inert_html("".join(items))
+    assert "<script" not in html and "<img" not in html and "<a " not in html
+    # the plain part shows the sender's text as written (a control character as \xNN), one
+    # line per alert, without Markdown's escapes
+    lines = [line for line in plain.splitlines() if line.startswith("- 【严重】宁郭镇「")]
+    assert len(lines) == len(HOSTILE)
+    assert "- 【严重】宁郭镇「<script>alert(1)</script>」" in lines
+    assert "- 【严重】宁郭镇「[点我](http://x.example/a_b)」" in lines
+    assert "**" not in plain.replace("**加粗**", "")
+
+
+def test_the_smtp_server_comes_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The project's email channel sets no server: JZPLAN_SMTP_HOST and JZPLAN_SMTP_PORT
+    (the loopback receiver's port) decide where it goes."""
+    [email] = [c for c in load_channels(REPO_ROOT / "data/alerting/channels.yaml")
+               if c.type == "email"]  # fmt: skip
+    event = _events(1)
+    with smtp_receiver() as smtp:
+        monkeypatch.setenv("JZPLAN_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("JZPLAN_SMTP_PORT", str(smtp.port))
+        monkeypatch.setenv("JZPLAN_SMTP_TLS", "none")
+        monkeypatch.delenv("JZPLAN_SMTP_USER", raising=False)
+        [result] = notify(event, [email], env_resolver({}))
+        assert result.status == "sent", result.detail
+        assert smtp.envelopes == [("jzplan@jzxq.gov.cn", ["mubiaoban@jzxq.gov.cn"])]
+    monkeypatch.delenv("JZPLAN_SMTP_HOST")
+    [result] = notify(event, [email], env_resolver({}))
+    assert (result.status, result.detail) == ("skipped", "no smtp host")
+
+
+def test_a_channel_may_override_the_smtp_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JZPLAN_SMTP_HOST", "mail.example")
+    monkeypatch.setenv("JZPLAN_SMTP_TLS", "ssl")
+    monkeypatch.setenv("JZPLAN_SMTP_USER", "jzplan")
+    monkeypatch.setenv("JZPLAN_SMTP_PASSWORD", "pw")
+    monkeypatch.delenv("JZPLAN_SMTP_PORT", raising=False)
+    defaults = SmtpDefaults.from_settings(Settings())
+    resolve = env_resolver({"OWN": "own-pw"})
+    plain = _channel(name="m", type="email")
+    server = smtp_server(plain, resolve, defaults)
+    assert server is not None
+    assert (server.host, server.port, server.tls, server.username, server.password) == (
+        "mail.example", 465, "ssl", "jzplan", "pw",
+    )  # fmt: skip
+    own = _channel(name="m", type="email", smtp_host="relay.example", smtp_port=2525,
+                   tls="starttls", password={"env": "OWN"})  # fmt: skip
+    server = smtp_server(own, resolve, defaults)
+    assert server is not None
+    assert (server.host, server.port, server.tls, server.password) == (
+        "relay.example", 2525, "starttls", "own-pw",
+    )  # fmt: skip
+    legacy = _channel(name="m", type="email", starttls=True)
+    assert smtp_server(legacy, resolve, SmtpDefaults("h")) == smtp_server(
+        _channel(name="m", type="email", tls="starttls", smtp_port=587), resolve, SmtpDefaults("h")
+    )
