@@ -12,7 +12,14 @@ from typing import Any, Protocol
 
 import httpx
 
-from jzplan.alert.channels import SEND_ERRORS, Channel, Resolver, load_channels, send
+from jzplan.alert.channels import (
+    SEND_ERRORS,
+    Channel,
+    Resolver,
+    load_channels,
+    message_key,
+    send,
+)
 from jzplan.alert.messages import SEVERITY_RANK, digest, event_spec, severity_rank
 from jzplan.store import tracking
 from jzplan.store.alert_deliveries import delivered_to, record_deliveries
@@ -52,7 +59,8 @@ def notify(
     client: httpx.Client | None = None,
     clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
 ) -> list[ChannelResult]:
-    """One digest per enabled channel with the transitions at or above its severity.
+    """One digest per enabled channel with the transitions at or above its severity, with an
+    idempotency key per channel and set of transitions (``message_key``).
 
     A channel whose URL or host is not configured is skipped (and says so); one that fails
     does not stop the others — the caller decides what a failure means (retry).
@@ -72,8 +80,11 @@ def notify(
                 results.append(ChannelResult(ch.name, "skipped", detail="nothing to send"))
                 continue
             title, body = digest(wanted)
+            key = message_key(ch.name, (e.id for e in wanted))
             try:
-                skipped = send(ch, title, body, resolve, http, events=wanted, clock_ms=clock_ms)
+                skipped = send(
+                    ch, title, body, resolve, http, events=wanted, key=key, clock_ms=clock_ms
+                )
             except SEND_ERRORS as exc:
                 results.append(ChannelResult(ch.name, "failed", len(wanted), str(exc)))
                 continue

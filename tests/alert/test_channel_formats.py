@@ -1,5 +1,6 @@
-"""How a message fits each channel (issue 18): email as multipart/alternative with inert HTML,
-and the SMTP server from the JZPLAN_SMTP_* settings; real loopback receivers."""
+"""How a message fits each channel (issue 18): robots' length limits met by numbered parts
+(never a silent cut), email as multipart/alternative with inert HTML, and the SMTP server from
+the JZPLAN_SMTP_* settings; real loopback receivers."""
 
 from __future__ import annotations
 
@@ -8,12 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from jzplan.alert.channels import Channel, env_resolver, load_channels, smtp_server
+from jzplan.alert.channels import (
+    CUT_MARK,
+    WECOM_MAX_BYTES,
+    Channel,
+    env_resolver,
+    load_channels,
+    message_key,
+    smtp_server,
+    split_message,
+)
 from jzplan.alert.delivery import notify
 from jzplan.alert.mail import SmtpDefaults
 from jzplan.core.settings import Settings
 from jzplan.store.tracking import AlertEvent
-from tests.alert.receivers import mail_parts, smtp_receiver
+from tests.alert.receivers import http_receiver, mail_parts, smtp_receiver
 from tests.hostile_text import HOSTILE, assert_inert_html
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +40,52 @@ def _events(n: int) -> list[AlertEvent]:
 
 def _channel(**kw: object) -> Channel:
     return Channel.model_validate(kw)
+
+
+@pytest.mark.parametrize(
+    ("kind", "limit", "field"),
+    [("wecom", WECOM_MAX_BYTES, ("markdown", "content")),
+     ("dingtalk", 20000, ("markdown", "text"))],
+)  # fmt: skip
+def test_a_long_digest_arrives_in_numbered_parts_each_within_the_limit(
+    kind: str, limit: int, field: tuple[str, str]
+) -> None:
+    events = _events(200)
+    with http_receiver() as http:
+        [result] = notify(events, [_channel(name=kind, type=kind, url={"env": "U"})],
+                          env_resolver({"U": f"{http.url}/robot"}))  # fmt: skip
+        assert result.status == "sent" and result.alerts == 200
+        bodies = [r.body[field[0]][field[1]] for r in http.requests]
+    k = len(bodies)
+    assert k > 1
+    items: list[str] = []
+    for i, body in enumerate(bodies, 1):
+        assert len(body.encode("utf-8")) <= limit
+        assert body.startswith(f"（{i}/{k}）\n")
+        items += [line for line in body.splitlines() if line.startswith("- ")]
+    wanted = [f"- 【严重】{e.message}" for e in events]
+    assert items == wanted  # every line once, in order
+    assert sum(b.count("焦作新区目标跟踪预警") for b in bodies) == 1  # the heading once
+    if kind == "dingtalk":
+        titles = [r.body["markdown"]["title"] for r in http.requests]
+        assert titles == [f"焦作新区目标跟踪预警（2013-06）（{i}/{k}）" for i in range(1, k + 1)]
+
+
+def test_a_line_longer_than_a_part_is_cut_with_a_visible_mark() -> None:
+    body = "### 标题\n\n- " + "长" * 3000 + "\n- 短行\n"
+    parts = split_message(body, WECOM_MAX_BYTES)
+    assert all(len(p.encode()) <= WECOM_MAX_BYTES for p in parts)
+    joined = "".join(parts)
+    assert joined.count(CUT_MARK) == 1 and "- 短行" in joined
+
+
+def test_a_part_that_fails_fails_the_channel_and_says_which() -> None:
+    with http_receiver() as http:
+        http.statuses = [200, 500]
+        [result] = notify(_events(200), [_channel(name="wecom", type="wecom", url={"env": "U"})],
+                          env_resolver({"U": http.url}))  # fmt: skip
+    assert result.status == "failed"
+    assert re.match(r"wecom: 第 2/\d+ 部分未送达（wecom: HTTP 500）", result.detail), result.detail
 
 
 def test_email_is_multipart_and_its_html_is_inert() -> None:
@@ -106,3 +162,17 @@ def test_a_channel_may_override_the_smtp_settings(monkeypatch: pytest.MonkeyPatc
     assert smtp_server(legacy, resolve, SmtpDefaults("h")) == smtp_server(
         _channel(name="m", type="email", tls="starttls", smtp_port=587), resolve, SmtpDefaults("h")
     )
+
+
+def test_the_webhook_gets_the_same_key_for_the_same_message() -> None:
+    """At-least-once: a resend of the same transitions to the same channel carries the same
+    Idempotency-Key (header and field), so the receiver can drop the duplicate."""
+    events = _events(3)
+    with http_receiver() as http:
+        channel = _channel(name="hook", type="webhook", url={"env": "U"})
+        for _ in range(2):
+            notify(events, [channel], env_resolver({"U": http.url}))
+        notify(events[:2], [channel], env_resolver({"U": http.url}))
+    keys = [r.headers["idempotency-key"] for r in http.requests]
+    assert [r.body["idempotency_key"] for r in http.requests] == keys
+    assert keys[0] == keys[1] == message_key("hook", [3, 1, 2]) != keys[2]
