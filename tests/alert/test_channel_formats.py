@@ -18,9 +18,11 @@ from jzplan.alert.channels import (
     message_key,
     smtp_server,
     split_message,
+    wecom_payloads,
 )
 from jzplan.alert.delivery import notify
 from jzplan.alert.mail import SmtpDefaults
+from jzplan.alert.messages import digest
 from jzplan.core.settings import Settings
 from jzplan.store.tracking import AlertEvent
 from tests.alert.receivers import http_receiver, mail_parts, smtp_receiver
@@ -176,3 +178,19 @@ def test_the_webhook_gets_the_same_key_for_the_same_message() -> None:
     keys = [r.headers["idempotency-key"] for r in http.requests]
     assert [r.body["idempotency_key"] for r in http.requests] == keys
     assert keys[0] == keys[1] == message_key("hook", [3, 1, 2]) != keys[2]
+
+
+def test_wecom_ats_people_with_plain_text_parts_of_at_most_2048_bytes() -> None:
+    """WeCom @s by mobile only in text messages (2048 bytes, shown raw): the plain text, in
+    parts, the people in the first part only."""
+    _, body = digest(_events(40))
+    payloads = wecom_payloads(body, ["13800000000"])
+    assert len(payloads) > 1
+    assert all(p["msgtype"] == "text" for p in payloads)
+    contents = [p["text"]["content"] for p in payloads]
+    assert all(len(c.encode()) <= 2048 for c in contents)
+    assert [p["text"]["mentioned_mobile_list"] for p in payloads] == [["13800000000"]] + [[]] * (
+        len(payloads) - 1
+    )
+    assert "**" not in "".join(contents) and "###" not in "".join(contents)
+    assert sum(c.count("- 【严重】宁郭镇「") for c in contents) == 40
