@@ -8,7 +8,7 @@ import html
 import smtplib
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -31,7 +31,7 @@ class SmtpServer:
     port: int
     tls: TlsMode = "none"
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log line
     timeout_seconds: float = 10.0
 
 
@@ -43,7 +43,7 @@ class SmtpDefaults:
     port: int | None = None
     tls: TlsMode = "none"
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpDefaults:
