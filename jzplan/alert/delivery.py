@@ -12,7 +12,15 @@ from typing import Any, Protocol
 
 import httpx
 
-from jzplan.alert.channels import SEND_ERRORS, Channel, Resolver, load_channels, send
+from jzplan.alert.channels import (
+    SEND_ERRORS,
+    Channel,
+    Resolver,
+    load_channels,
+    message_key,
+    send,
+)
+from jzplan.alert.facts import MessageFacts, message_facts
 from jzplan.alert.messages import SEVERITY_RANK, digest, event_spec, severity_rank
 from jzplan.store import tracking
 from jzplan.store.alert_deliveries import delivered_to, record_deliveries
@@ -51,8 +59,11 @@ def notify(
     *,
     client: httpx.Client | None = None,
     clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+    facts: MessageFacts | None = None,
 ) -> list[ChannelResult]:
-    """One digest per enabled channel with the transitions at or above its severity.
+    """One digest per enabled channel with the transitions at or above its severity, with
+    the targets' figures and the report's link from ``facts`` (``message_facts``), and an
+    idempotency key per channel and set of transitions.
 
     A channel whose URL or host is not configured is skipped (and says so); one that fails
     does not stop the others — the caller decides what a failure means (retry).
@@ -71,9 +82,12 @@ def notify(
             if not wanted:
                 results.append(ChannelResult(ch.name, "skipped", detail="nothing to send"))
                 continue
-            title, body = digest(wanted)
+            title, body = digest(wanted, facts=facts)
+            key = message_key(ch.name, (e.id for e in wanted))
             try:
-                skipped = send(ch, title, body, resolve, http, events=wanted, clock_ms=clock_ms)
+                skipped = send(
+                    ch, title, body, resolve, http, events=wanted, key=key, clock_ms=clock_ms
+                )
             except SEND_ERRORS as exc:
                 results.append(ChannelResult(ch.name, "failed", len(wanted), str(exc)))
                 continue
@@ -122,6 +136,7 @@ def deliver_pending(
     if not to_notify:
         return DeliveryRun(recorded, emitted, 0, [])
     have = delivered_to(bind, [e.id for e in to_notify])
+    facts = message_facts(bind, to_notify)  # the targets' figures, read once per delivery
     results: list[ChannelResult] = []
     owed: set[int] = set()  # transitions a failed channel still has to get
     with httpx.Client() as http:
@@ -129,7 +144,7 @@ def deliver_pending(
             rank = SEVERITY_RANK[ch.min_severity]
             mine = (e for e in to_notify if (e.id, ch.name) not in have)
             wanted = [e for e in mine if severity_rank(e.severity) >= rank]
-            [result] = notify(wanted, [ch], resolve, client=http)
+            [result] = notify(wanted, [ch], resolve, client=http, facts=facts)
             results.append(result)
             if result.status == "sent":
                 record_deliveries(bind, ch.name, [e.id for e in wanted], now())

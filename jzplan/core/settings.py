@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jzplan.core.limits import DEFAULT_LIMITS as _L
@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     receipt_dir: Path | None = None
     # Notification channels (webhook, DingTalk, WeCom, email); secrets are named, never stored
     alert_channels_file: Path = PROJECT_ROOT / "data" / "alerting" / "channels.yaml"
+    # The mail server of email channels that do not name their own (channels.yaml may still
+    # set smtp_host, smtp_port, tls, username, password per channel). TLS: none, starttls, or
+    # ssl (SMTP over TLS); port unset: 25, 587 or 465 by TLS mode
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
     # What a finding in one row of a form does: reject the file, hold the row as a question,
     # or note it (jzplan.ingest.cell_policy; read once at the start of each monthly run)
     findings_file: Path = PROJECT_ROOT / "expectations" / "findings.yaml"

@@ -15,8 +15,9 @@ from jzplan.alert.explanations import KIND as VALIDATION_ALERT
 from jzplan.core.periods import Period, period_range
 from jzplan.core.states import SubmissionStatus, TargetStatus, UnitMonthStatus
 from jzplan.reference.catalog import Catalog
+from jzplan.reference.display import in_display_unit
 from jzplan.reference.plan import Plan, Target
-from jzplan.report.markdown import display_unit, in_display_unit
+from jzplan.report.markdown import display_unit
 from jzplan.store.alerts import read_alerts
 from jzplan.store.db import Bind
 from jzplan.store.progress import read_progress

@@ -19,9 +19,10 @@ from jzplan.core.files import write_atomic
 from jzplan.core.markup import visible
 from jzplan.core.states import TargetStatus
 from jzplan.reference.catalog import Catalog
+from jzplan.reference.display import present
 from jzplan.reference.plan import GROUPS, Plan
 from jzplan.report.data import UNIT_MONTH_LABELS, ReportData, TargetCourse
-from jzplan.report.markdown import TABLE_COLUMNS, contribution_rows, group_rows, present
+from jzplan.report.markdown import TABLE_COLUMNS, contribution_rows, group_rows
 
 FONT_STACK = (
     '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", '

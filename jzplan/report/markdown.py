@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +11,9 @@ import pandas as pd
 from jzplan.core.markup import md_escape, visible
 from jzplan.core.periods import Period
 from jzplan.core.states import AlertAction, TargetStatus, UnitMonthStatus
-from jzplan.reference.catalog import Catalog, OrgUnit, convert
+from jzplan.reference.catalog import Catalog, OrgUnit
+from jzplan.reference.display import display_unit_of, fmt_value, present
+from jzplan.reference.display import number as _number
 from jzplan.reference.plan import GROUPS, Plan, Target
 from jzplan.store.db import Bind
 from jzplan.store.unit_months import SHOWN, UnitMonth, unit_statuses
@@ -20,42 +21,11 @@ from jzplan.track.history import month_facts
 from jzplan.track.progress import contributions, status_label
 
 
-def present(value: object) -> bool:
-    """A value that is there: not None, not NaN."""
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
-
-
-def _number(value: float) -> str:
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value - round(value)) < 1e-9:
-        return f"{value:.0f}"
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
 def display_unit(target: Target, catalog: Catalog) -> str | None:
     """The unit a target is read in: the plan's own, else (growth, %) the indicator's."""
     if target.indicator is None:
         return None
-    if target.kind == "growth" or (target.unit in (None, "%") and target.kind != "ratio"):
-        return catalog.indicator(target.indicator).unit
-    return target.unit
-
-
-def in_display_unit(value: object, canonical: object, unit: str | None) -> float | None:
-    """A stored value (in the indicator's canonical unit) in ``unit``; None without a value."""
-    if not present(value):
-        return None
-    v = float(value)  # type: ignore[arg-type]
-    if unit and isinstance(canonical, str) and canonical and canonical != unit:
-        v = convert(v, canonical, unit)
-    return round(v, 10)  # 11.514, not 11.514000000000001 from the conversion
-
-
-def fmt_value(value: object, canonical: object, unit: str | None) -> str:
-    """A stored value as the report shows it, e.g. ``25.86亿元``; ``—`` without a value."""
-    v = in_display_unit(value, canonical, unit)
-    return "—" if v is None else f"{_number(v)}{unit or ''}"
+    return display_unit_of(target.kind, target.unit, catalog.indicator(target.indicator).unit)
 
 
 def _target_text(t: Target) -> str:

@@ -48,8 +48,9 @@ from jzplan.core.periods import Period
 from jzplan.core.states import TargetStatus
 from jzplan.ingest.form_writer import WHOLE_UNITS, save_workbook, ytd_span
 from jzplan.reference.catalog import Catalog
+from jzplan.reference.display import in_display_unit, present
 from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
-from jzplan.report.markdown import display_unit, in_display_unit, present
+from jzplan.report.markdown import display_unit
 from jzplan.store.db import Bind
 from jzplan.store.progress import read_progress
 from jzplan.track.aggregate import Fact, FactKey

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Table, select
 
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
-from jzplan.store.db import Bind, transaction
+from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import IndicatorRow, OrgUnitRow, TargetRow
 from jzplan.store.rows import optional_float, upsert_changed
 
@@ -70,3 +73,54 @@ def sync_reference(bind: Bind, catalog: Catalog, plan: Plan) -> dict[str, int]:
                 counts[f"{table.name}_{name}"] = result[name]
                 counts[name] += result[name]
     return counts
+
+
+@dataclass(frozen=True, slots=True)
+class TargetMeasure:
+    """How a stored target is measured: kind, direction, the plan's value and unit, and its
+    indicator's canonical unit (None for milestones and qualitative targets)."""
+
+    id: str
+    scope: str  # org unit code
+    label: str  # short Chinese label, as tables and messages show it
+    kind: str
+    comparison: str
+    value: float | None
+    unit: str | None
+    indicator_unit: str | None
+
+
+def read_target_measures(bind: Bind, ids: Iterable[str]) -> dict[str, TargetMeasure]:
+    """The stored targets of ``ids`` (those not stored are left out)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = (
+        select(_target, _indicator.c.unit.label("indicator_unit"))
+        .outerjoin(_indicator, _indicator.c.code == _target.c.indicator_code)
+        .where(_target.c.id.in_(wanted))
+    )
+    with connect(bind) as conn:
+        return {
+            str(r["id"]): TargetMeasure(
+                str(r["id"]),
+                str(r["scope_code"]),
+                str(r["label"]),
+                str(r["kind"]),
+                str(r["comparison"]),
+                optional_float(r["value"]),
+                r["unit"],
+                r["indicator_unit"],
+            )
+            for r in conn.execute(query).mappings()
+        }
+
+
+def read_unit_names(bind: Bind, codes: Iterable[str]) -> dict[str, str]:
+    """Org units' Chinese names by code (codes not stored are left out)."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    query = select(_org_unit.c.code, _org_unit.c.name).where(_org_unit.c.code.in_(wanted))
+    with connect(bind) as conn:
+        return {str(code): str(name) for code, name in conn.execute(query)}

@@ -20,6 +20,7 @@ class Received:
     path: str
     query: dict[str, list[str]]
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -29,6 +30,8 @@ class HttpReceiver:
     # a dict is answered as JSON; a str as an HTML page (a proxy's, a portal's)
     reply: dict[str, Any] | str = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})
     status: int = 200
+    # statuses of the next requests, in order (then ``status``)
+    statuses: list[int] = field(default_factory=list)
 
 
 @contextmanager
@@ -43,13 +46,18 @@ def http_receiver() -> Iterator[HttpReceiver]:
             raw = self.rfile.read(length)
             parsed = urlparse(self.path)
             state.requests.append(
-                Received(parsed.path, parse_qs(parsed.query), json.loads(raw.decode("utf-8")))
+                Received(
+                    parsed.path,
+                    parse_qs(parsed.query),
+                    json.loads(raw.decode("utf-8")),
+                    {k.lower(): v for k, v in self.headers.items()},
+                )
             )
             html = isinstance(state.reply, str)
             data = (
                 state.reply if isinstance(state.reply, str) else json.dumps(state.reply)
             ).encode()
-            self.send_response(state.status)
+            self.send_response(state.statuses.pop(0) if state.statuses else state.status)
             self.send_header("Content-Type", "text/html" if html else "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -98,3 +106,15 @@ def smtp_receiver() -> Iterator[SmtpReceiver]:
         yield state
     finally:
         controller.stop()
+
+
+def mail_parts(message: Message) -> dict[str, str]:
+    """The text parts of a received email by content type (text/plain, text/html), decoded."""
+    parts: dict[str, str] = {}
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            charset = part.get_content_charset() or "utf-8"
+            parts[part.get_content_type()] = payload.decode(charset)
+    return parts

@@ -15,7 +15,7 @@ from jzplan.alert.channels import Channel, SecretRef, dingtalk_signed_url, env_r
 from jzplan.alert.delivery import emit_events, notify
 from jzplan.alert.messages import digest
 from jzplan.store.tracking import AlertEvent
-from tests.alert.receivers import http_receiver, smtp_receiver
+from tests.alert.receivers import http_receiver, mail_parts, smtp_receiver
 from tests.hostile_text import HOSTILE, assert_inert_html
 
 EVENTS = [
@@ -105,7 +105,7 @@ def test_webhook_dingtalk_wecom_and_email_receive_one_digest_each() -> None:
         assert smtp.envelopes == [("jzplan@jzxq.gov.cn", ["mubiaoban@jzxq.gov.cn"])]
         subject = str(make_header(decode_header(mail["Subject"])))
         assert subject == "焦作新区目标跟踪预警（2013-06）"
-        assert "全社会固定资产投资" in mail.get_payload(decode=True).decode("utf-8")
+        assert "全社会固定资产投资" in mail_parts(mail)["text/plain"]
 
 
 @pytest.mark.parametrize(

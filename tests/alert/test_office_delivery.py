@@ -24,7 +24,7 @@ from jzplan.reference.catalog import Catalog
 from jzplan.store.lifecycle import accept_submission
 from jzplan.store.office_messages import read_messages
 from jzplan.store.submissions import record_submission
-from tests.alert.receivers import http_receiver, smtp_receiver
+from tests.alert.receivers import http_receiver, mail_parts, smtp_receiver
 from tests.alert.test_receipts import FILE, HELD, history_error, missing, office_frame
 from tests.conftest import observation_frame
 
@@ -102,7 +102,7 @@ def test_each_receipt_reaches_its_office_once(
         [mail] = smtp.messages
         assert smtp.envelopes[0][1] == ["sjz@jzxq.gov.cn"]
         assert "已接收·有待确认" in str(make_header(decode_header(mail["Subject"])))
-        assert "招商引资（实际到位资金）" in mail.get_payload(decode=True).decode("utf-8")
+        assert "招商引资（实际到位资金）" in mail_parts(mail)["text/plain"]
 
         # the month run again: the same files are stored duplicates, the outbox has them
         again = issue_receipts(engine, _files(catalog), catalog, tmp_path / "receipts", NOW)
