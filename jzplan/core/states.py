@@ -334,3 +334,26 @@ class ReceiptStatus(StrEnum):
             ReceiptStatus.PARTIAL: "已接收·部分行未入库",
             ReceiptStatus.RETURNED: "退回",
         }[self]
+
+
+class MonthState(StrEnum):
+    """A month's life (审核定稿): its files are still coming in; the monthly run has produced
+    it and it awaits review; a named person released it (its figures are 正式 and locked: a
+    later file for it waits as a pending correction until the month is reopened)."""
+
+    COLLECTING = "collecting"
+    PENDING_REVIEW = "pending_review"
+    RELEASED = "released"
+
+    @property
+    def label(self) -> str:
+        return {
+            MonthState.COLLECTING: "采集中",
+            MonthState.PENDING_REVIEW: "待审核",
+            MonthState.RELEASED: "已发布",
+        }[self]
+
+    @property
+    def figures_label(self) -> str:
+        """What the month's figures are called in reports: 正式 once released, else 暂."""
+        return "正式" if self is MonthState.RELEASED else "暂"
