@@ -1,21 +1,36 @@
 """Delivering alert transitions: Prefect events (through an injected emitter) and one digest
-per channel (``jzplan.alert.channels``), each channel only what it does not have yet."""
+per channel (``jzplan.alert.channels``), each channel only what it does not have yet, a
+failing channel retried on its own with backoff (``jzplan.alert.backoff``)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 
-from jzplan.alert.channels import SEND_ERRORS, Channel, Resolver, load_channels, send
+from jzplan.alert.backoff import DEFAULT_BACKOFF, Backoff
+from jzplan.alert.channels import (
+    SEND_ERRORS,
+    Channel,
+    Resolver,
+    load_channels,
+    send,
+)
 from jzplan.alert.messages import SEVERITY_RANK, digest, event_spec, severity_rank
 from jzplan.store import tracking
 from jzplan.store.alert_deliveries import delivered_to, record_deliveries
+from jzplan.store.channel_states import (
+    ChannelState,
+    read_channel_states,
+    record_failure,
+    record_success,
+)
 from jzplan.store.db import Bind
 from jzplan.store.tracking import AlertEvent
 
@@ -90,17 +105,63 @@ def notify(
 @dataclass(frozen=True, slots=True)
 class DeliveryRun:
     """What one delivery did: transitions recorded in the outbox, emitted as events,
-    notified to every channel that wants them (those a failed channel still owes stay
-    pending), and each channel's result."""
+    notified to every channel that wants them (those a failed or waiting channel still owes
+    stay pending), each channel's result and the transitions each channel still owes."""
 
     recorded: dict[str, int]
     emitted: int
     notified: int
     results: list[ChannelResult]
+    pending: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[ChannelResult]:
         return [r for r in self.results if r.status == "failed"]
+
+
+class _Outbox:
+    """One delivery's view of the channels: what each has, its backoff, what it still owes."""
+
+    def __init__(
+        self, bind: Bind, resolve: Resolver, http: httpx.Client, at: datetime, backoff: Backoff
+    ) -> None:
+        self.bind, self.resolve, self.http, self.at, self.backoff = bind, resolve, http, at, backoff
+        self.states = read_channel_states(bind)
+        self.owed: dict[str, set[int]] = {}  # channel → transitions it still has to get
+
+    def state(self, name: str) -> ChannelState:
+        return self.states.get(name, ChannelState(name))
+
+    def deliver(self, ch: Channel, events: Sequence[AlertEvent]) -> ChannelResult:
+        """Send ``ch`` the transitions of ``events`` it wants and does not have yet, unless
+        it is in backoff; record what it took, or its failure and next attempt."""
+        have = delivered_to(self.bind, [e.id for e in events])
+        rank = SEVERITY_RANK[ch.min_severity]
+        mine = (e for e in events if (e.id, ch.name) not in have)
+        wanted = [e for e in mine if severity_rank(e.severity) >= rank]
+        state = self.state(ch.name)
+        if wanted and ch.enabled and not state.due(self.at):
+            self.owed.setdefault(ch.name, set()).update(e.id for e in wanted)
+            when = state.next_attempt_at.isoformat() if state.next_attempt_at else ""
+            return ChannelResult(ch.name, "deferred", len(wanted), f"退避中，{when} 后重试")
+        [result] = notify(wanted, [ch], self.resolve, client=self.http)
+        if result.status == "sent":
+            record_deliveries(self.bind, ch.name, [e.id for e in wanted], self.at)
+            if state.failing or ch.name not in self.states:
+                self.states[ch.name] = record_success(self.bind, ch.name, self.at)
+        elif result.status == "failed":
+            self.owed.setdefault(ch.name, set()).update(e.id for e in wanted)
+            nxt = self.backoff.next_attempt(state.failures + 1, self.at)
+            self.states[ch.name] = record_failure(self.bind, state, result.detail, self.at, nxt)
+        return result
+
+    def owed_ids(self) -> set[int]:
+        return set().union(*self.owed.values()) if self.owed else set()
+
+
+def _emit(bind: Bind, emitter: Emitter) -> int:
+    to_emit = tracking.pending_alert_events(bind, "emitted")
+    return tracking.mark_alert_events(bind, emit_events(to_emit, emitter), "emitted")
 
 
 def deliver_pending(
@@ -110,31 +171,25 @@ def deliver_pending(
     resolve: Resolver,
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    backoff: Backoff = DEFAULT_BACKOFF,
+    client: httpx.Client | None = None,
 ) -> DeliveryRun:
     """Record the alerts' new transitions in the outbox, emit the pending ones as events and
     send the pending notifications, each channel only what it does not have yet
-    (``alert_delivery``). A transition stays pending while a channel that wants it has failed;
-    the retry (or the next run) sends it to that channel alone, never again to the others."""
+    (``alert_delivery``) and only once its backoff is over (``channel_state``). A transition
+    stays pending while a channel that wants it has failed or waits; a later delivery sends it
+    to that channel alone, never again to the others."""
+    at = now()
     recorded = tracking.record_alert_events(bind)
-    to_emit = tracking.pending_alert_events(bind, "emitted")
-    emitted = tracking.mark_alert_events(bind, emit_events(to_emit, emitter), "emitted")
+    emitted = _emit(bind, emitter)
     to_notify = tracking.pending_alert_events(bind, "notified")
     if not to_notify:
         return DeliveryRun(recorded, emitted, 0, [])
-    have = delivered_to(bind, [e.id for e in to_notify])
-    results: list[ChannelResult] = []
-    owed: set[int] = set()  # transitions a failed channel still has to get
-    with httpx.Client() as http:
-        for ch in load_channels(channels_file):
-            rank = SEVERITY_RANK[ch.min_severity]
-            mine = (e for e in to_notify if (e.id, ch.name) not in have)
-            wanted = [e for e in mine if severity_rank(e.severity) >= rank]
-            [result] = notify(wanted, [ch], resolve, client=http)
-            results.append(result)
-            if result.status == "sent":
-                record_deliveries(bind, ch.name, [e.id for e in wanted], now())
-            elif result.status == "failed":
-                owed.update(e.id for e in wanted)
+    with nullcontext(client) if client is not None else httpx.Client() as http:
+        box = _Outbox(bind, resolve, http, at, backoff)
+        results = [box.deliver(ch, to_notify) for ch in load_channels(channels_file)]
+    owed = box.owed_ids()
     done = [e.id for e in to_notify if e.id not in owed]
     notified = tracking.mark_alert_events(bind, done, "notified")
-    return DeliveryRun(recorded, emitted, notified, results)
+    still = {name: len(ids) for name, ids in box.owed.items()}
+    return DeliveryRun(recorded, emitted, notified, results, still)

@@ -1,17 +1,19 @@
 """Each channel gets each alert transition exactly once (per-channel outbox, issue 18): a
 webhook answering 500 for three deliveries makes none of the healthy channels receive the
 digest twice, and once it answers it gets the transitions once; on each backend, with loopback
-HTTP and SMTP receivers."""
+HTTP and SMTP receivers; the webhook waits out its backoff between attempts (an injected
+clock, never a sleep)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
 from sqlalchemy import Engine, insert
 
 from jzplan.alert.channels import env_resolver
-from jzplan.alert.delivery import deliver_pending
+from jzplan.alert.delivery import DeliveryRun, deliver_pending
 from jzplan.store.models import AlertEventRow
 from jzplan.store.tracking import pending_alert_events
 from tests.alert.receivers import http_receiver, smtp_receiver
@@ -64,10 +66,20 @@ def test_a_failing_channel_never_makes_the_others_receive_twice(
         channels = _channels(tmp_path / "channels.yaml", smtp.port)
         resolve = env_resolver({"HOOK": f"{hook.url}/hook", "DING": f"{ding.url}/robot/send",
                                 "SMTP": "127.0.0.1"})  # fmt: skip
+        t0 = datetime(2013, 7, 6, 1, 0, tzinfo=UTC)
+        clock = [t0]  # the time the deliveries see
+
+        def deliver(minutes: int) -> DeliveryRun:
+            clock[0] = t0 + timedelta(minutes=minutes)
+            return deliver_pending(engine, emitter, channels, resolve, now=lambda: clock[0])
+
         hook.status = 500
-        for _ in range(3):  # three runs while the webhook is down
-            run = deliver_pending(engine, emitter, channels, resolve)
+        for minutes in (0, 15, 45):  # three attempts while the webhook is down (15, 30 min)
+            run = deliver(minutes)
             assert [(r.channel, r.status) for r in run.failed] == [("webhook", "failed")]
+        # in backoff (60 min after its third failure): a delivery before then tries no one
+        waiting = deliver(100)
+        assert [r.status for r in waiting.results] == ["deferred", "skipped", "skipped"]
         assert len(hook.requests) == 3  # each run tried it again, with all three
         assert len(ding.requests) == 1 and len(smtp.messages) == 1  # once, not three times
         assert "对外贸易出口总额" in ding.requests[0].body["markdown"]["text"]
@@ -75,14 +87,14 @@ def test_a_failing_channel_never_makes_the_others_receive_twice(
         assert len(pending_alert_events(engine, "notified")) == 3
 
         hook.status = 200
-        run = deliver_pending(engine, emitter, channels, resolve)
+        run = deliver(105)
         assert {r.channel: r.status for r in run.results} == {
             "webhook": "sent", "dingtalk": "skipped", "email": "skipped",
         }  # fmt: skip
         assert run.notified == 3 and pending_alert_events(engine, "notified") == []
         assert len(hook.requests) == 4 and len(hook.requests[-1].body["alerts"]) == 3
 
-        again = deliver_pending(engine, emitter, channels, resolve)
+        again = deliver(105)
         assert again.results == [] and again.notified == 0
     # every channel holds each transition it wants exactly once
     assert (len(hook.requests) - 3, len(ding.requests), len(smtp.messages)) == (1, 1, 1)

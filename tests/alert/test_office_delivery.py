@@ -4,7 +4,7 @@ retried by the next delivery, an office without a channel skipped and reported."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from pathlib import Path
 
@@ -130,7 +130,15 @@ def test_a_failed_channel_keeps_the_receipt_pending_until_the_next_delivery(
         [pending] = read_messages(engine, status=MessageStatus.PENDING)
         assert pending.attempts == 1 and "93000" in (pending.detail or "")
         http.reply = {"errcode": 0, "errmsg": "ok"}
-        [sent] = deliver_office_messages(engine, channels, env_resolver(env), area="JZXQ", now=NOW)
+        # the channel waits out its backoff (15 minutes after a first failure): not tried
+        [waiting] = deliver_office_messages(
+            engine, channels, env_resolver(env), area="JZXQ", now=NOW + timedelta(minutes=14)
+        )
+        assert waiting.deferred and len(http.requests) == 1
+        later = NOW + timedelta(minutes=15)
+        [sent] = deliver_office_messages(
+            engine, channels, env_resolver(env), area="JZXQ", now=later
+        )
         assert sent.status == MessageStatus.SENT and len(http.requests) == 2
     assert read_messages(engine, status=MessageStatus.PENDING) == []
 
