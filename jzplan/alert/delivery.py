@@ -1,11 +1,12 @@
 """Delivering alert transitions: Prefect events (through an injected emitter) and one digest
 per channel (``jzplan.alert.channels``), each channel only what it does not have yet, a
-failing channel retried on its own with backoff (``jzplan.alert.backoff``)."""
+failing channel retried on its own with backoff (``jzplan.alert.backoff``) and reported to
+the operators (``jzplan.alert.operators``)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,9 +21,12 @@ from jzplan.alert.channels import (
     Channel,
     Resolver,
     load_channels,
+    load_office_channels,
+    load_operator_channels,
     send,
 )
 from jzplan.alert.messages import SEVERITY_RANK, digest, event_spec, severity_rank
+from jzplan.alert.operators import KIND, operator_route, sync_failure_alerts
 from jzplan.store import tracking
 from jzplan.store.alert_deliveries import delivered_to, record_deliveries
 from jzplan.store.channel_states import (
@@ -106,17 +110,20 @@ def notify(
 class DeliveryRun:
     """What one delivery did: transitions recorded in the outbox, emitted as events,
     notified to every channel that wants them (those a failed or waiting channel still owes
-    stay pending), each channel's result and the transitions each channel still owes."""
+    stay pending), each area channel's result and each operators' channel's, the
+    transitions each channel still owes, and the operators' alerts opened or resolved."""
 
     recorded: dict[str, int]
     emitted: int
     notified: int
     results: list[ChannelResult]
+    operators: list[ChannelResult] = field(default_factory=list)
     pending: dict[str, int] = field(default_factory=dict)
+    failure_alerts: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[ChannelResult]:
-        return [r for r in self.results if r.status == "failed"]
+        return [r for r in (*self.results, *self.operators) if r.status == "failed"]
 
 
 class _Outbox:
@@ -172,24 +179,47 @@ def deliver_pending(
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     backoff: Backoff = DEFAULT_BACKOFF,
+    timezone: str = "Asia/Shanghai",
+    also_owed: Mapping[str, int] | None = None,
     client: httpx.Client | None = None,
 ) -> DeliveryRun:
     """Record the alerts' new transitions in the outbox, emit the pending ones as events and
     send the pending notifications, each channel only what it does not have yet
     (``alert_delivery``) and only once its backoff is over (``channel_state``). A transition
     stays pending while a channel that wants it has failed or waits; a later delivery sends it
-    to that channel alone, never again to the others."""
+    to that channel alone, never again to the others.
+
+    Then the operators' alerts (推送失败): opened for every channel now failing, resolved for
+    those that delivered, and sent through the operators' channels, never the failing one.
+    ``also_owed``: what other outboxes (the offices') still owe by channel, for their text."""
     at = now()
     recorded = tracking.record_alert_events(bind)
     emitted = _emit(bind, emitter)
-    to_notify = tracking.pending_alert_events(bind, "notified")
-    if not to_notify:
-        return DeliveryRun(recorded, emitted, 0, [])
+    area = load_channels(channels_file)
+    operators = load_operator_channels(channels_file)
+    offices = load_office_channels(channels_file).values()
+    configured = {c.name for c in (*area, *operators, *(c for cs in offices for c in cs))}
     with nullcontext(client) if client is not None else httpx.Client() as http:
         box = _Outbox(bind, resolve, http, at, backoff)
-        results = [box.deliver(ch, to_notify) for ch in load_channels(channels_file)]
+        targets = [e for e in tracking.pending_alert_events(bind, "notified") if e.kind != KIND]
+        results = [box.deliver(ch, targets) for ch in area] if targets else []
+        pending = dict(also_owed or {})
+        for name, ids in box.owed.items():
+            pending[name] = pending.get(name, 0) + len(ids)
+        alerts = sync_failure_alerts(
+            bind, box.states, pending, at, configured=configured, timezone=timezone
+        )
+        for action, n in tracking.record_alert_events(bind).items():
+            recorded[action] = recorded.get(action, 0) + n
+        emitted += _emit(bind, emitter)
+        failures = [e for e in tracking.pending_alert_events(bind, "notified") if e.kind == KIND]
+        routes: dict[str, tuple[Channel, list[AlertEvent]]] = {}
+        for e in failures:
+            for ch in operator_route(e, operators, area):
+                routes.setdefault(ch.name, (ch, []))[1].append(e)
+        to_operators = [box.deliver(ch, events) for ch, events in routes.values()]
     owed = box.owed_ids()
-    done = [e.id for e in to_notify if e.id not in owed]
+    done = [e.id for e in (*targets, *failures) if e.id not in owed]
     notified = tracking.mark_alert_events(bind, done, "notified")
     still = {name: len(ids) for name, ids in box.owed.items()}
-    return DeliveryRun(recorded, emitted, notified, results, still)
+    return DeliveryRun(recorded, emitted, notified, results, to_operators, still, alerts)
