@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from jzplan.alert.channels import env_resolver, load_office_channels
 from jzplan.alert.office_delivery import deliver_office_messages
+from jzplan.alert.outbox import DrainRun, drain_outboxes
 from jzplan.alert.receipts import ReceivedFile
 from jzplan.alert.reminders import ALREADY_REPORTED, queue_reminders
 from jzplan.core.periods import Period
@@ -140,6 +141,45 @@ def test_a_failed_channel_keeps_the_receipt_pending_until_the_next_delivery(
             engine, channels, env_resolver(env), area="JZXQ", now=later
         )
         assert sent.status == MessageStatus.SENT and len(http.requests) == 2
+    assert read_messages(engine, status=MessageStatus.PENDING) == []
+
+
+def test_deliver_pending_drains_the_office_outbox_and_tells_the_operators(
+    engine: Engine, catalog: Catalog, tmp_path: Path
+) -> None:
+    """The deliver-pending deployment's body: an office robot answering HTML keeps its
+    receipt pending and opens a 推送失败 alert for the operators; once the robot is back and
+    its backoff over, the receipt goes once and the alert is resolved."""
+    path = tmp_path / "channels.yaml"
+    path.write_text(
+        CHANNELS % {"port": 25} + "operators:\n  - {name: ops, type: webhook, url: {env: OPS}}\n",
+        encoding="utf-8",
+    )
+    issue_receipts(engine, _files(catalog)[:1], catalog, tmp_path / "r", NOW)
+    with http_receiver() as http:
+        resolve = env_resolver({"NGZ_WECOM": f"{http.url}/ngz?key=k", "OPS": f"{http.url}/ops"})
+
+        def drain(minutes: int) -> DrainRun:
+            at = NOW + timedelta(minutes=minutes)
+            return drain_outboxes(engine, lambda **_: None, path, resolve, area="JZXQ",
+                                  now=lambda: at)  # fmt: skip
+
+        http.reply = "<html>portal</html>"
+        first = drain(0)
+        assert first.office_pending == 1 and "ngz-wecom" in first.office[0].detail
+        [opened] = [q.body for q in http.requests if q.path == "/ops"]
+        [message] = [a["message"] for a in opened["alerts"]]
+        assert "推送渠道「ngz-wecom」" in message and "1 条待补发" in message
+        http.reply = {"errcode": 0, "errmsg": "ok"}
+        assert drain(5).office[0].deferred  # backoff: not tried
+        back = drain(15)
+        assert [r.status for r in back.office] == [MessageStatus.SENT]
+        assert back.alerts.failure_alerts["resolved"] == 1
+        assert drain(30).office == []
+    to_ngz = [q for q in http.requests if q.path == "/ngz"]
+    assert len(to_ngz) == 2  # the refused attempt and the one that went through
+    to_ops = [a["message"] for q in http.requests if q.path == "/ops" for a in q.body["alerts"]]
+    assert len(to_ops) == 2 and to_ops[1].startswith("已解除")
     assert read_messages(engine, status=MessageStatus.PENDING) == []
 
 
