@@ -95,6 +95,8 @@ def log_delivery(run: DeliveryRun) -> dict[str, Any]:
     """Each channel's result in the log (a failure named, as a warning) and the summary: what
     went out, and what each channel still owes."""
     logger = get_run_logger()
+    if run.busy:
+        logger.info("另一次推送正在进行，本次未推送；待发内容由 deliver-pending 补发")
     for r in (*run.results, *run.operators):
         line = f"通知渠道 {r.channel}：{r.status}（{r.alerts} 条）{r.detail}"
         if r.status == "failed":
@@ -110,7 +112,7 @@ def log_delivery(run: DeliveryRun) -> dict[str, Any]:
             "channels": {r.channel: r.status for r in run.results},
             "operators": {r.channel: r.status for r in run.operators},
             "failure_alerts": {k: v for k, v in run.failure_alerts.items() if v},
-            "pending": run.pending}  # fmt: skip
+            "pending": run.pending, "busy": run.busy}  # fmt: skip
 
 
 # Retried: it talks to the Prefect API and the store. A channel's failure is not the task's:

@@ -31,6 +31,7 @@ from jzplan.store import tracking
 from jzplan.store.alert_deliveries import delivered_to, record_deliveries
 from jzplan.store.channel_states import (
     ChannelState,
+    delivery_lease,
     read_channel_states,
     record_failure,
     record_success,
@@ -120,6 +121,7 @@ class DeliveryRun:
     operators: list[ChannelResult] = field(default_factory=list)
     pending: dict[str, int] = field(default_factory=dict)
     failure_alerts: dict[str, int] = field(default_factory=dict)
+    busy: bool = False  # another delivery held the lease: nothing done, the drain catches up
 
     @property
     def failed(self) -> list[ChannelResult]:
@@ -182,6 +184,7 @@ def deliver_pending(
     timezone: str = "Asia/Shanghai",
     also_owed: Mapping[str, int] | None = None,
     client: httpx.Client | None = None,
+    lease: bool = True,
 ) -> DeliveryRun:
     """Record the alerts' new transitions in the outbox, emit the pending ones as events and
     send the pending notifications, each channel only what it does not have yet
@@ -191,8 +194,31 @@ def deliver_pending(
 
     Then the operators' alerts (推送失败): opened for every channel now failing, resolved for
     those that delivered, and sent through the operators' channels, never the failing one.
-    ``also_owed``: what other outboxes (the offices') still owe by channel, for their text."""
+    ``also_owed``: what other outboxes (the offices') still owe by channel, for their text.
+    One delivery at a time (``lease``; False: the caller holds it): while another one is
+    under way this one does nothing (``busy``) and the next drain sends what is left."""
     at = now()
+    if not lease:
+        return _deliver(bind, emitter, channels_file, resolve, at, backoff, timezone,
+                        also_owed, client)  # fmt: skip
+    with delivery_lease(bind, at) as held:
+        if not held:
+            return DeliveryRun({}, 0, 0, [], busy=True)
+        return _deliver(bind, emitter, channels_file, resolve, at, backoff, timezone,
+                        also_owed, client)  # fmt: skip
+
+
+def _deliver(
+    bind: Bind,
+    emitter: Emitter,
+    channels_file: Path,
+    resolve: Resolver,
+    at: datetime,
+    backoff: Backoff,
+    timezone: str,
+    also_owed: Mapping[str, int] | None,
+    client: httpx.Client | None,
+) -> DeliveryRun:
     recorded = tracking.record_alert_events(bind)
     emitted = _emit(bind, emitter)
     area = load_channels(channels_file)

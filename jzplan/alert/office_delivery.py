@@ -29,6 +29,7 @@ from jzplan.alert.channels import (
 from jzplan.core.states import MessageKind, MessageStatus
 from jzplan.store.channel_states import (
     ChannelState,
+    delivery_lease,
     read_channel_states,
     record_failure,
     record_success,
@@ -110,11 +111,34 @@ def deliver_office_messages(
     client: httpx.Client | None = None,
     clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
     backoff: Backoff = DEFAULT_BACKOFF,
+    lease: bool = True,
 ) -> list[OfficeResult]:
     """Send every pending message (of ``kind``) of the outbox to its office and record each
     attempt. The monthly run sends receipts, the reminder run reminders, ``deliver-pending``
     every 15 minutes what is left. A message whose office has a channel in backoff is not
-    tried (``deferred``); a channel that fails goes into backoff for the rest of the run."""
+    tried (``deferred``); a channel that fails goes into backoff for the rest of the run.
+    One delivery at a time (``lease``; False: the caller holds it): while another one is
+    under way, nothing is sent here and the next drain sends it."""
+    if lease:
+        with delivery_lease(bind, now) as held:
+            if not held:
+                return []
+            return _deliver(bind, channels_file, resolve, area, now, kind, client, clock_ms,
+                            backoff)  # fmt: skip
+    return _deliver(bind, channels_file, resolve, area, now, kind, client, clock_ms, backoff)
+
+
+def _deliver(
+    bind: Bind,
+    channels_file: Path,
+    resolve: Resolver,
+    area: str,
+    now: datetime,
+    kind: MessageKind | None,
+    client: httpx.Client | None,
+    clock_ms: Callable[[], int],
+    backoff: Backoff,
+) -> list[OfficeResult]:
     pending = read_messages(bind, kind=kind, status=MessageStatus.PENDING)
     if not pending:
         return []

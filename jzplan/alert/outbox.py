@@ -14,6 +14,7 @@ from jzplan.alert.backoff import DEFAULT_BACKOFF, Backoff
 from jzplan.alert.channels import Resolver
 from jzplan.alert.delivery import DeliveryRun, Emitter, deliver_pending
 from jzplan.alert.office_delivery import OfficeResult, deliver_office_messages, office_owed
+from jzplan.store.channel_states import delivery_lease
 from jzplan.store.db import Bind
 
 
@@ -40,13 +41,19 @@ def drain_outboxes(
     client: httpx.Client | None = None,
 ) -> DrainRun:
     """The office outbox first (so a failing office channel is in the operators' alert of
-    this same run), then the alert outbox and the operators' alerts."""
+    this same run), then the alert outbox and the operators' alerts; nothing while another
+    delivery holds the lease (``busy``)."""
     at = now()
-    office = deliver_office_messages(
-        bind, channels_file, resolve, area=area, now=at, client=client, backoff=backoff
-    )
-    alerts = deliver_pending(
-        bind, emitter, channels_file, resolve, now=lambda: at, backoff=backoff,
-        timezone=timezone, also_owed=office_owed(bind, channels_file, area), client=client,
-    )  # fmt: skip
+    with delivery_lease(bind, at) as held:
+        if not held:
+            return DrainRun([], DeliveryRun({}, 0, 0, [], busy=True))
+        office = deliver_office_messages(
+            bind, channels_file, resolve, area=area, now=at, client=client, backoff=backoff,
+            lease=False,
+        )  # fmt: skip
+        alerts = deliver_pending(
+            bind, emitter, channels_file, resolve, now=lambda: at, backoff=backoff,
+            timezone=timezone, also_owed=office_owed(bind, channels_file, area), client=client,
+            lease=False,
+        )  # fmt: skip
     return DrainRun(office, alerts)

@@ -1,14 +1,19 @@
 """Each channel's delivery health (migration 0013): consecutive failures, since when, the last
 error and when it may be tried again. A failing channel is retried with backoff on its own
-(``jzplan.alert.backoff``); a success clears its row. The model lives here, imported by
-``jzplan.store.models``."""
+(``jzplan.alert.backoff``); a success clears its row. And the delivery lease: one delivery
+at a time (a month's run and the 15-minute drain never send the same transition twice). The
+models live here, imported by ``jzplan.store.models``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 from sqlalchemy import DateTime, Integer, String, Table, Text, UniqueConstraint, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jzplan.store.db import Bind, connect, transaction
@@ -110,3 +115,66 @@ def record_success(bind: Bind, channel: str, at: datetime) -> ChannelState:
         "last_attempt_at": at, "last_success_at": at,
     })  # fmt: skip
     return ChannelState(channel)
+
+
+class DeliveryLeaseRow(Base):
+    """Who delivers now, until when: a lease a killed delivery gives up by expiring."""
+
+    __tablename__ = "delivery_lease"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(32))
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+_lease: Table = DeliveryLeaseRow.__table__  # type: ignore[assignment]
+LEASE = "delivery"
+
+
+def acquire_lease(bind: Bind, holder: str, at: datetime, ttl: timedelta) -> bool:
+    """Take the delivery lease for ``holder`` unless another holder's is still valid."""
+    until = at + ttl
+    try:
+        with transaction(bind) as conn:
+            found = conn.execute(select(_lease.c.id).where(_lease.c.name == LEASE)).first()
+            if found is None:
+                conn.execute(_lease.insert(), [{"name": LEASE, "holder": holder,
+                                                "expires_at": until}])  # fmt: skip
+                return True
+            taken = conn.execute(
+                update(_lease)
+                .where(
+                    (_lease.c.name == LEASE)
+                    & ((_lease.c.expires_at <= at) | (_lease.c.holder == holder))
+                )
+                .values(holder=holder, expires_at=until)
+            )
+            return bool(taken.rowcount)
+    except IntegrityError:  # another delivery inserted the row first
+        return False
+
+
+def release_lease(bind: Bind, holder: str, at: datetime) -> None:
+    """Give the lease back (it is free from ``at`` on), if ``holder`` still has it."""
+    with transaction(bind) as conn:
+        conn.execute(
+            update(_lease)
+            .where((_lease.c.name == LEASE) & (_lease.c.holder == holder))
+            .values(expires_at=at)
+        )
+
+
+@contextmanager
+def delivery_lease(
+    bind: Bind, at: datetime, ttl: timedelta = timedelta(minutes=10)
+) -> Iterator[bool]:
+    """Whether this delivery holds the lease (False: another one is under way: skip)."""
+    holder = uuid4().hex
+    held = acquire_lease(bind, holder, at, ttl)
+    try:
+        yield held
+    finally:
+        if held:
+            release_lease(bind, holder, at)

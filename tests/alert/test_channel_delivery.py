@@ -19,7 +19,7 @@ from jzplan.alert.backoff import Backoff
 from jzplan.alert.channels import env_resolver
 from jzplan.alert.delivery import DeliveryRun, deliver_pending
 from jzplan.store.alerts import read_alerts
-from jzplan.store.channel_states import read_channel_states
+from jzplan.store.channel_states import acquire_lease, read_channel_states
 from jzplan.store.models import AlertEventRow
 from jzplan.store.tracking import pending_alert_events
 from tests.alert.receivers import HttpReceiver, free_port, http_receiver, smtp_receiver
@@ -194,3 +194,22 @@ def test_without_operators_the_failure_goes_to_the_other_area_channels(
     texts = [q.body["markdown"]["text"] for q in ding.requests]
     assert len(texts) == 3 and "推送失败" in texts[1] and "已解除" in texts[2]
     assert len(smtp.messages) == 3
+
+
+def test_one_delivery_at_a_time(engine: Engine, tmp_path: Path) -> None:
+    """A delivery that finds another one under way (the month's and the drain's at once)
+    sends nothing, so no channel gets a transition twice; a lease left by a killed delivery
+    expires."""
+    outbox(engine)
+    with http_receiver() as hook, smtp_receiver() as smtp:
+        channels = channels_file(tmp_path / "channels.yaml", smtp.port, operators=False)
+        resolve = env_resolver({"HOOK": f"{hook.url}/hook", "SMTP": "127.0.0.1"})
+        assert acquire_lease(engine, "a-killed-run", T0, timedelta(minutes=10))
+        busy = deliver_pending(engine, no_emitter, channels, resolve, now=lambda: T0)
+        assert busy.busy and busy.results == [] and hook.requests == []
+        later = T0 + timedelta(minutes=10)
+        done = deliver_pending(engine, no_emitter, channels, resolve, now=lambda: later)
+        assert not done.busy and done.notified == 3
+        assert len(hook.requests) == 1 and len(smtp.messages) == 1
+        # released at the end: the next delivery at the same moment runs (and finds nothing)
+        assert not deliver_pending(engine, no_emitter, channels, resolve, now=lambda: later).busy

@@ -1,4 +1,5 @@
-"""Each channel's delivery health, so a failing one is retried with backoff on its own.
+"""Each channel's delivery health, so a failing one is retried with backoff on its own; and
+the lease that lets one delivery run at a time.
 
 Revision ID: 0013_channel_backoff
 Revises: 0012_alert_delivery
@@ -32,7 +33,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_state")),
         sa.UniqueConstraint("channel", name=op.f("uq_channel_state_channel")),
     )
+    op.create_table(
+        "delivery_lease",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(32), nullable=False),
+        sa.Column("holder", sa.String(64), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery_lease")),
+        sa.UniqueConstraint("name", name=op.f("uq_delivery_lease_name")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("delivery_lease")
     op.drop_table("channel_state")
