@@ -4,13 +4,14 @@ channels (``offices:`` in ``data/alerting/channels.yaml``), with the same sender
 run sends what did not go out; one whose office has no channel is skipped and reported. A
 channel that fails waits out its backoff (``jzplan.alert.backoff``, ``channel_state``): the
 messages of its office stay pending until then, and the ``deliver-pending`` deployment sends
-them once it is due."""
+them once it is due. Each channel that took a message is recorded (``office_delivery``): a
+retry sends it to the channels that lack it, never again to one that has it."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from jzplan.store.channel_states import (
     record_success,
 )
 from jzplan.store.db import Bind
+from jzplan.store.office_deliveries import office_delivered_to, record_office_deliveries
 from jzplan.store.office_messages import OfficeMessage, mark_messages, read_messages
 
 NO_CHANNEL = "no channel configured for this office"
@@ -72,12 +74,16 @@ def send_message(
     resolve: Resolver,
     http: httpx.Client,
     clock_ms: Callable[[], int],
+    have: Collection[str] = (),
 ) -> OfficeResult:
-    """One message through every enabled channel of its office."""
+    """One message through every enabled channel of its office but those that ``have`` it."""
     sent: list[str] = []
     failed: list[tuple[str, str]] = []
     skipped: list[str] = []
+    already = [ch.name for ch in channels if ch.name in have]
     for ch in channels:
+        if ch.name in have:
+            continue
         if not ch.enabled:
             skipped.append(f"{ch.name}: disabled")
             continue
@@ -95,8 +101,8 @@ def send_message(
     if failed:
         detail = "；".join(f"{name}: {error}" for name, error in failed)
         return OfficeResult(key, unit, None, detail, by, errors)
-    if sent:
-        return OfficeResult(key, unit, MessageStatus.SENT, "、".join(sent), by, errors)
+    if sent or already:
+        return OfficeResult(key, unit, MessageStatus.SENT, "、".join(already + sent), by, errors)
     return OfficeResult(key, unit, MessageStatus.SKIPPED, "；".join(skipped) or NO_CHANNEL)
 
 
@@ -144,21 +150,26 @@ def _deliver(
         return []
     offices = office_channels(channels_file, area)
     states = read_channel_states(bind)
+    taken = office_delivered_to(bind, [m.id for m in pending])
     http = client or httpx.Client()
     results = []
     try:
         for m in pending:
             channels = offices.get(m.org_unit, ())
+            have = taken.get(m.id, set())
             waiting = [
                 ch.name
                 for ch in channels
-                if ch.enabled and not states.get(ch.name, ChannelState(ch.name)).due(now)
+                if ch.enabled
+                and ch.name not in have
+                and not states.get(ch.name, ChannelState(ch.name)).due(now)
             ]
             if waiting:
                 detail = f"{'、'.join(waiting)}：{DEFERRED}"
                 results.append(OfficeResult(m.dedup_key, m.org_unit, None, detail, deferred=True))
                 continue
-            r = send_message(m, channels, resolve, http, clock_ms)
+            r = send_message(m, channels, resolve, http, clock_ms, have)
+            record_office_deliveries(bind, m.id, r.sent_by, now)
             for name in r.sent_by:
                 if states.get(name, ChannelState(name)).failing or name not in states:
                     states[name] = record_success(bind, name, now)

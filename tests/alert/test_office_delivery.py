@@ -25,7 +25,7 @@ from jzplan.reference.catalog import Catalog
 from jzplan.store.lifecycle import accept_submission
 from jzplan.store.office_messages import read_messages
 from jzplan.store.submissions import record_submission
-from tests.alert.receivers import http_receiver, smtp_receiver
+from tests.alert.receivers import free_port, http_receiver, smtp_receiver
 from tests.alert.test_receipts import FILE, HELD, history_error, missing, office_frame
 from tests.conftest import observation_frame
 
@@ -259,3 +259,32 @@ def test_a_name_longer_than_any_column_is_queued_and_written(
     assert m.file_name is not None and m.file_name.endswith("…") and name in m.body
     [path] = run.paths
     assert len(path.name.encode()) <= 255 and path.read_text("utf-8") == m.body
+
+
+def test_an_office_with_a_failing_second_channel_gets_each_message_once_on_each(
+    engine: Engine, catalog: Catalog, tmp_path: Path
+) -> None:
+    """宁郭镇 with a robot and a mailbox, the mail server down: the robot takes the receipt
+    once; once the server is back and its backoff over, the mailbox gets it — the robot not
+    again."""
+    port = free_port()
+    path = tmp_path / "channels.yaml"
+    path.write_text(
+        "offices:\n  NGZ:\n    - {name: ngz-wecom, type: wecom, url: {env: NGZ_WECOM}}\n"
+        f"    - {{name: ngz-mail, type: email, smtp_host: 127.0.0.1, smtp_port: {port},\n"
+        "       sender: jzplan@jzxq.gov.cn, recipients: [ngz@jzxq.gov.cn]}\n",
+        encoding="utf-8",
+    )
+    issue_receipts(engine, _files(catalog)[:1], catalog, tmp_path / "r", NOW)
+    with http_receiver() as http:
+        resolve = env_resolver({"NGZ_WECOM": f"{http.url}/ngz?key=k"})
+        [first] = deliver_office_messages(engine, path, resolve, area="JZXQ", now=NOW)
+        assert first.failed and first.sent_by == ("ngz-wecom",)
+        assert [name for name, _ in first.failed_by] == ["ngz-mail"]
+        with smtp_receiver(port) as smtp:
+            later = NOW + timedelta(minutes=15)
+            [second] = deliver_office_messages(engine, path, resolve, area="JZXQ", now=later)
+            assert second.status == MessageStatus.SENT and second.sent_by == ("ngz-mail",)
+            assert deliver_office_messages(engine, path, resolve, area="JZXQ", now=later) == []
+            mails = len(smtp.messages)
+    assert (len(http.requests), mails) == (1, 1)

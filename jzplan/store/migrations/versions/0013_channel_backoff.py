@@ -1,5 +1,5 @@
-"""Each channel's delivery health, so a failing one is retried with backoff on its own; and
-the lease that lets one delivery run at a time.
+"""Each channel's delivery health, so a failing one is retried with backoff on its own; the
+lease that lets one delivery run at a time; and office messages delivered per channel.
 
 Revision ID: 0013_channel_backoff
 Revises: 0012_alert_delivery
@@ -43,7 +43,29 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_delivery_lease_name")),
     )
 
+    op.create_table(
+        "office_delivery",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column(
+            "message_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "office_message.id",
+                name=op.f("fk_office_delivery_message_id_office_message"),
+                ondelete="CASCADE",
+            ),
+            nullable=False,
+        ),
+        sa.Column("channel", sa.String(64), nullable=False),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_office_delivery")),
+        sa.UniqueConstraint(
+            "message_id", "channel", name=op.f("uq_office_delivery_message_id_channel")
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("office_delivery")
     op.drop_table("delivery_lease")
     op.drop_table("channel_state")
