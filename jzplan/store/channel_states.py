@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from sqlalchemy import DateTime, Integer, String, Table, Text, UniqueConstraint, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -156,14 +166,10 @@ def acquire_lease(bind: Bind, holder: str, at: datetime, ttl: timedelta) -> bool
         return False
 
 
-def release_lease(bind: Bind, holder: str, at: datetime) -> None:
-    """Give the lease back (it is free from ``at`` on), if ``holder`` still has it."""
+def release_lease(bind: Bind, holder: str) -> None:
+    """Give the lease back, if ``holder`` still has it: no row is left between deliveries."""
     with transaction(bind) as conn:
-        conn.execute(
-            update(_lease)
-            .where((_lease.c.name == LEASE) & (_lease.c.holder == holder))
-            .values(expires_at=at)
-        )
+        conn.execute(delete(_lease).where((_lease.c.name == LEASE) & (_lease.c.holder == holder)))
 
 
 @contextmanager
@@ -177,4 +183,4 @@ def delivery_lease(
         yield held
     finally:
         if held:
-            release_lease(bind, holder, at)
+            release_lease(bind, holder)
