@@ -40,7 +40,8 @@ def drain(resources: Resources) -> dict[str, Any]:
         backoff=delivery_backoff(settings),
         timezone=settings.timezone,
     )
-    return {"office": log_office(None, run.office, resources.catalog),
+    return {"office": log_office(None, run.office, resources.catalog) | {
+                "withdrawn": run.withdrawn},
             "alerts": log_delivery(run.alerts)}  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from jzplan.alert.backoff import DEFAULT_BACKOFF, Backoff
 from jzplan.alert.channels import Resolver
 from jzplan.alert.delivery import DeliveryRun, Emitter, deliver_pending
 from jzplan.alert.office_delivery import OfficeResult, deliver_office_messages, office_owed
+from jzplan.alert.reminders import withdraw_reported
 from jzplan.store.channel_states import delivery_lease
 from jzplan.store.db import Bind
 
@@ -22,6 +23,7 @@ from jzplan.store.db import Bind
 class DrainRun:
     office: list[OfficeResult]
     alerts: DeliveryRun
+    withdrawn: int = 0  # pending reminders of units that have reported since: not sent
 
     @property
     def office_pending(self) -> int:
@@ -41,12 +43,14 @@ def drain_outboxes(
     client: httpx.Client | None = None,
 ) -> DrainRun:
     """The office outbox first (so a failing office channel is in the operators' alert of
-    this same run), then the alert outbox and the operators' alerts; nothing while another
-    delivery holds the lease (``busy``)."""
+    this same run; reminders of units that have reported since withdrawn), then the alert
+    outbox and the operators' alerts; nothing while another delivery holds the lease
+    (``busy``)."""
     at = now()
     with delivery_lease(bind, at) as held:
         if not held:
-            return DrainRun([], DeliveryRun({}, 0, 0, [], busy=True))
+            return DrainRun([], DeliveryRun({}, 0, 0, [], busy=True), 0)
+        withdrawn = withdraw_reported(bind, at)  # reminders held back by an outage
         office = deliver_office_messages(
             bind, channels_file, resolve, area=area, now=at, client=client, backoff=backoff,
             lease=False,
@@ -56,4 +60,4 @@ def drain_outboxes(
             timezone=timezone, also_owed=office_owed(bind, channels_file, area), client=client,
             lease=False,
         )  # fmt: skip
-    return DrainRun(office, alerts)
+    return DrainRun(office, alerts, withdrawn)

@@ -288,3 +288,33 @@ def test_an_office_with_a_failing_second_channel_gets_each_message_once_on_each(
             assert deliver_office_messages(engine, path, resolve, area="JZXQ", now=later) == []
             mails = len(smtp.messages)
     assert (len(http.requests), mails) == (1, 1)
+
+
+def test_a_reminder_held_back_by_an_outage_is_withdrawn_once_the_unit_reports(
+    store: Engine, catalog: Catalog, tmp_path: Path
+) -> None:
+    engine = store
+    path = tmp_path / "channels.yaml"
+    path.write_text(
+        "offices:\n"
+        "  NGZ: [{name: ngz-wecom, type: wecom, url: {env: NGZ}}]\n"
+        "  SJZ: [{name: sjz-wecom, type: wecom, url: {env: SJZ}}]\n",
+        encoding="utf-8",
+    )
+    queue_reminders(engine, catalog, MARCH, NOW, NOW)
+    with http_receiver() as http:
+        resolve = env_resolver({"NGZ": f"{http.url}/ngz", "SJZ": f"{http.url}/sjz"})
+        http.reply = "<html>portal</html>"
+        first = drain_outboxes(engine, lambda **_: None, path, resolve, area="JZXQ",
+                               now=lambda: NOW)  # fmt: skip
+        assert {r.org_unit for r in first.office if r.failed} == {"NGZ", "SJZ"}
+        _accepted(engine, "NGZ", SubmissionStatus.ACCEPTED, 1)  # 宁郭镇 reports meanwhile
+        http.reply = {"errcode": 0, "errmsg": "ok"}
+        later = NOW + timedelta(minutes=15)
+        back = drain_outboxes(engine, lambda **_: None, path, resolve, area="JZXQ",
+                              now=lambda: later)  # fmt: skip
+        assert back.withdrawn == 1
+        assert [(r.org_unit, r.status) for r in back.office if r.org_unit in ("NGZ", "SJZ")] == [
+            ("SJZ", MessageStatus.SENT)
+        ]
+    assert sorted(q.path for q in http.requests) == ["/ngz", "/sjz", "/sjz"]  # NGZ's: refused
