@@ -10,9 +10,11 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
-from jzplan.alert.channels import DeliveryError, Resolver, SecretRef
+from jzplan.alert.backoff import delivery_backoff
+from jzplan.alert.channels import Resolver, SecretRef
 from jzplan.alert.deadlines import DeadlineOutcome, arrived_units, check_deadline, deadline_of
-from jzplan.alert.delivery import deliver_pending
+from jzplan.alert.delivery import DeliveryRun, deliver_pending
+from jzplan.alert.office_delivery import office_owed
 from jzplan.core.periods import Period
 from jzplan.month.resources import Resources
 from jzplan.month.runs import month_status
@@ -89,22 +91,45 @@ def prefect_emitter(*, event: str, resource: dict[str, str], payload: dict[str, 
     return emit_event(event=event, resource=resource, payload=payload)
 
 
-# Retried: it talks to the Prefect API and to the channels. Transitions are kept in the
-# outbox until delivered, so a retry (or the next run) sends what did not go out.
+def log_delivery(run: DeliveryRun) -> dict[str, Any]:
+    """Each channel's result in the log (a failure named, as a warning) and the summary: what
+    went out, and what each channel still owes."""
+    logger = get_run_logger()
+    if run.busy:
+        logger.info("另一次推送正在进行，本次未推送；待发内容由 deliver-pending 补发")
+    for r in (*run.results, *run.operators):
+        line = f"通知渠道 {r.channel}：{r.status}（{r.alerts} 条）{r.detail}"
+        if r.status == "failed":
+            logger.warning("%s；留在待发队列，退避后由 deliver-pending 重试", line)
+        else:
+            logger.info(line)
+    if run.pending:
+        logger.warning(
+            "预警待补发：%s",
+            "；".join(f"{name} {n} 条" for name, n in sorted(run.pending.items())),
+        )
+    return {"recorded": run.recorded, "emitted": run.emitted, "notified": run.notified,
+            "channels": {r.channel: r.status for r in run.results},
+            "operators": {r.channel: r.status for r in run.operators},
+            "failure_alerts": {k: v for k, v in run.failure_alerts.items() if v},
+            "pending": run.pending, "busy": run.busy}  # fmt: skip
+
+
+# Retried: it talks to the Prefect API and the store. A channel's failure is not the task's:
+# it is logged, left in the outbox with backoff and reported to the operators (推送失败); the
+# deliver-pending deployment sends it later. Transitions are kept until delivered.
 @task(name="deliver-alerts", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def deliver_alerts(resources: Resources) -> dict[str, Any]:
-    logger = get_run_logger()
+    settings, engine = resources.settings, resources.engine
     run = deliver_pending(
-        resources.engine,
+        engine,
         prefect_emitter,
-        resources.settings.alert_channels_file,
+        settings.alert_channels_file,
         secret_resolver(),
+        backoff=delivery_backoff(settings),
+        timezone=settings.timezone,
+        also_owed=office_owed(engine, settings.alert_channels_file, resources.catalog.area.code),
     )
-    for r in run.results:
-        logger.info("通知渠道 %s：%s（%d 条）%s", r.channel, r.status, r.alerts, r.detail)
-    if run.failed:
-        raise DeliveryError("；".join(f"{r.channel}: {r.detail}" for r in run.failed))
-    summary = {"recorded": run.recorded, "emitted": run.emitted, "notified": run.notified,
-               "channels": {r.channel: r.status for r in run.results}}  # fmt: skip
-    logger.info("预警推送：%s", summary)
+    summary = log_delivery(run)
+    get_run_logger().info("预警推送：%s", summary)
     return summary

@@ -11,9 +11,9 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
-from jzplan.alert.channels import DeliveryError
+from jzplan.alert.backoff import delivery_backoff
 from jzplan.alert.deadlines import deadline_of
-from jzplan.alert.office_delivery import deliver_office_messages
+from jzplan.alert.office_delivery import OfficeResult, deliver_office_messages
 from jzplan.alert.reminders import ReminderRun, queue_reminders
 from jzplan.core.periods import Period
 from jzplan.core.states import MessageKind, MessageStatus
@@ -21,6 +21,7 @@ from jzplan.month.loading import IngestOutcome
 from jzplan.month.prepare import PreparedFile
 from jzplan.month.receipts import queue_receipts, received_files, write_receipts
 from jzplan.month.resources import Resources
+from jzplan.reference.catalog import Catalog
 from jzplan.store.office_messages import read_messages
 from jzplan.track.history import StatusLoad
 from tasks.notify import secret_resolver
@@ -73,32 +74,42 @@ def queue_period_reminders(resources: Resources, period: Period) -> ReminderRun:
     return run
 
 
-# Retried: it talks to the offices' channels. A message stays in the outbox until sent, so a
-# retry (or the next run) sends what did not go out, and nothing twice.
+def log_office(
+    kind: MessageKind | None, results: Sequence[OfficeResult], catalog: Catalog
+) -> dict[str, Any]:
+    """Each office message that did not go out, named in the log; the summary's counts."""
+    logger = get_run_logger()
+    label = kind.label if kind else "回执、催报"
+    for r in results:
+        unit = catalog.org_units[r.org_unit].name
+        if r.status == MessageStatus.SKIPPED:
+            logger.warning("%s 未送达 %s：本单位未配置可用的渠道（%s）", label, unit, r.detail)
+        elif r.deferred:
+            logger.info("%s 暂缓 %s：%s", label, unit, r.detail)
+        elif r.failed:
+            logger.warning("%s 发送失败 %s：%s（留待 deliver-pending 重试）", label, unit, r.detail)
+    return {
+        "sent": sum(r.status == MessageStatus.SENT for r in results),
+        "skipped": sorted({r.org_unit for r in results if r.status == MessageStatus.SKIPPED}),
+        "pending": sorted({r.org_unit for r in results if r.failed}),
+    }
+
+
+# Retried: it talks to the store. A channel's failure is not the task's: the message stays in
+# the outbox, the channel waits out its backoff and deliver-pending sends it, nothing twice.
 @task(name="deliver-office-messages", task_run_name="deliver-{kind}", retries=2,
       retry_delay_seconds=5, cache_policy=NO_CACHE)  # fmt: skip
 def deliver_office(resources: Resources, kind: MessageKind) -> dict[str, Any]:
+    settings = resources.settings
     results = deliver_office_messages(
         resources.engine,
-        resources.settings.alert_channels_file,
+        settings.alert_channels_file,
         secret_resolver(),
         area=resources.catalog.area.code,
         now=datetime.now(UTC),
         kind=kind,
+        backoff=delivery_backoff(settings),
     )
-    logger = get_run_logger()
-    for r in results:
-        unit = resources.catalog.org_units[r.org_unit].name
-        if r.status == MessageStatus.SKIPPED:
-            logger.warning("%s 未送达 %s：本单位未配置可用的渠道（%s）", kind.label, unit, r.detail)
-        elif r.failed:
-            logger.warning("%s 发送失败 %s：%s（留待重试）", kind.label, unit, r.detail)
-    failed = [r for r in results if r.failed]
-    if failed:
-        raise DeliveryError("；".join(f"{r.org_unit}: {r.detail}" for r in failed))
-    summary = {
-        "sent": sum(r.status == MessageStatus.SENT for r in results),
-        "skipped": sorted({r.org_unit for r in results if r.status == MessageStatus.SKIPPED}),
-    }
-    logger.info("%s推送：%s", kind.label, summary)
+    summary = log_office(kind, results, resources.catalog)
+    get_run_logger().info("%s推送：%s", kind.label, summary)
     return summary

@@ -77,6 +77,9 @@ class ChannelsFile(BaseModel):
     # Each office's own channels (receipts 回执, reminders 催报), by org unit code; the
     # area's code is the area office (区统计局/目标办), which falls back to ``channels``
     offices: dict[str, list[Channel]] = Field(default_factory=dict)
+    # The operators' channels (IT office, 统计局 operators): a channel's delivery failure
+    # (推送失败) goes here, never through the failing channel (jzplan.alert.operators)
+    operators: list[Channel] = Field(default_factory=list)
 
 
 def _channels_file(path: Path) -> ChannelsFile:
@@ -94,6 +97,11 @@ def load_channels(path: Path) -> list[Channel]:
 def load_office_channels(path: Path) -> dict[str, list[Channel]]:
     """Each office's channels by org unit code (``offices:``); a missing file means none."""
     return _channels_file(path).offices
+
+
+def load_operator_channels(path: Path) -> list[Channel]:
+    """The operators' channels (``operators:``); a missing file means none."""
+    return _channels_file(path).operators
 
 
 Resolver = Callable[[SecretRef], str | None]

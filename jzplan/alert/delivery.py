@@ -1,29 +1,43 @@
 """Delivering alert transitions: Prefect events (through an injected emitter) and one digest
-per channel (``jzplan.alert.channels``), each channel only what it does not have yet."""
+per channel (``jzplan.alert.channels``), each channel only what it does not have yet, a
+failing channel retried on its own with backoff (``jzplan.alert.backoff``) and reported to
+the operators (``jzplan.alert.operators``)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 
+from jzplan.alert.backoff import DEFAULT_BACKOFF, Backoff
 from jzplan.alert.channels import (
     SEND_ERRORS,
     Channel,
     Resolver,
     load_channels,
+    load_office_channels,
+    load_operator_channels,
     message_key,
     send,
 )
 from jzplan.alert.facts import MessageFacts, message_facts
 from jzplan.alert.messages import SEVERITY_RANK, digest, event_spec, severity_rank
+from jzplan.alert.operators import KIND, operator_route, sync_failure_alerts
 from jzplan.store import tracking
 from jzplan.store.alert_deliveries import delivered_to, record_deliveries
+from jzplan.store.channel_states import (
+    ChannelState,
+    delivery_lease,
+    read_channel_states,
+    record_failure,
+    record_success,
+)
 from jzplan.store.db import Bind
 from jzplan.store.tracking import AlertEvent
 
@@ -104,17 +118,68 @@ def notify(
 @dataclass(frozen=True, slots=True)
 class DeliveryRun:
     """What one delivery did: transitions recorded in the outbox, emitted as events,
-    notified to every channel that wants them (those a failed channel still owes stay
-    pending), and each channel's result."""
+    notified to every channel that wants them (those a failed or waiting channel still owes
+    stay pending), each area channel's result and each operators' channel's, the
+    transitions each channel still owes, and the operators' alerts opened or resolved."""
 
     recorded: dict[str, int]
     emitted: int
     notified: int
     results: list[ChannelResult]
+    operators: list[ChannelResult] = field(default_factory=list)
+    pending: dict[str, int] = field(default_factory=dict)
+    failure_alerts: dict[str, int] = field(default_factory=dict)
+    busy: bool = False  # another delivery held the lease: nothing done, the drain catches up
 
     @property
     def failed(self) -> list[ChannelResult]:
-        return [r for r in self.results if r.status == "failed"]
+        return [r for r in (*self.results, *self.operators) if r.status == "failed"]
+
+
+class _Outbox:
+    """One delivery's view of the channels: what each has, its backoff, what it still owes."""
+
+    def __init__(
+        self, bind: Bind, resolve: Resolver, http: httpx.Client, at: datetime, backoff: Backoff
+    ) -> None:
+        self.bind, self.resolve, self.http, self.at, self.backoff = bind, resolve, http, at, backoff
+        self.states = read_channel_states(bind)
+        self.owed: dict[str, set[int]] = {}  # channel → transitions it still has to get
+        self.facts: MessageFacts | None = None  # the targets' figures, read once per delivery
+
+    def state(self, name: str) -> ChannelState:
+        return self.states.get(name, ChannelState(name))
+
+    def deliver(self, ch: Channel, events: Sequence[AlertEvent]) -> ChannelResult:
+        """Send ``ch`` the transitions of ``events`` it wants and does not have yet, unless
+        it is in backoff; record what it took, or its failure and next attempt."""
+        have = delivered_to(self.bind, [e.id for e in events])
+        rank = SEVERITY_RANK[ch.min_severity]
+        mine = (e for e in events if (e.id, ch.name) not in have)
+        wanted = [e for e in mine if severity_rank(e.severity) >= rank]
+        state = self.state(ch.name)
+        if wanted and ch.enabled and not state.due(self.at):
+            self.owed.setdefault(ch.name, set()).update(e.id for e in wanted)
+            when = state.next_attempt_at.isoformat() if state.next_attempt_at else ""
+            return ChannelResult(ch.name, "deferred", len(wanted), f"退避中，{when} 后重试")
+        [result] = notify(wanted, [ch], self.resolve, client=self.http, facts=self.facts)
+        if result.status == "sent":
+            record_deliveries(self.bind, ch.name, [e.id for e in wanted], self.at)
+            if state.failing or ch.name not in self.states:
+                self.states[ch.name] = record_success(self.bind, ch.name, self.at)
+        elif result.status == "failed":
+            self.owed.setdefault(ch.name, set()).update(e.id for e in wanted)
+            nxt = self.backoff.next_attempt(state.failures + 1, self.at)
+            self.states[ch.name] = record_failure(self.bind, state, result.detail, self.at, nxt)
+        return result
+
+    def owed_ids(self) -> set[int]:
+        return set().union(*self.owed.values()) if self.owed else set()
+
+
+def _emit(bind: Bind, emitter: Emitter) -> int:
+    to_emit = tracking.pending_alert_events(bind, "emitted")
+    return tracking.mark_alert_events(bind, emit_events(to_emit, emitter), "emitted")
 
 
 def deliver_pending(
@@ -124,32 +189,73 @@ def deliver_pending(
     resolve: Resolver,
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    backoff: Backoff = DEFAULT_BACKOFF,
+    timezone: str = "Asia/Shanghai",
+    also_owed: Mapping[str, int] | None = None,
+    client: httpx.Client | None = None,
+    lease: bool = True,
 ) -> DeliveryRun:
     """Record the alerts' new transitions in the outbox, emit the pending ones as events and
     send the pending notifications, each channel only what it does not have yet
-    (``alert_delivery``). A transition stays pending while a channel that wants it has failed;
-    the retry (or the next run) sends it to that channel alone, never again to the others."""
+    (``alert_delivery``) and only once its backoff is over (``channel_state``). A transition
+    stays pending while a channel that wants it has failed or waits; a later delivery sends it
+    to that channel alone, never again to the others.
+
+    Then the operators' alerts (推送失败): opened for every channel now failing, resolved for
+    those that delivered, and sent through the operators' channels, never the failing one.
+    ``also_owed``: what other outboxes (the offices') still owe by channel, for their text.
+    One delivery at a time (``lease``; False: the caller holds it): while another one is
+    under way this one does nothing (``busy``) and the next drain sends what is left."""
+    at = now()
+    if not lease:
+        return _deliver(bind, emitter, channels_file, resolve, at, backoff, timezone,
+                        also_owed, client)  # fmt: skip
+    with delivery_lease(bind, at) as held:
+        if not held:
+            return DeliveryRun({}, 0, 0, [], busy=True)
+        return _deliver(bind, emitter, channels_file, resolve, at, backoff, timezone,
+                        also_owed, client)  # fmt: skip
+
+
+def _deliver(
+    bind: Bind,
+    emitter: Emitter,
+    channels_file: Path,
+    resolve: Resolver,
+    at: datetime,
+    backoff: Backoff,
+    timezone: str,
+    also_owed: Mapping[str, int] | None,
+    client: httpx.Client | None,
+) -> DeliveryRun:
     recorded = tracking.record_alert_events(bind)
-    to_emit = tracking.pending_alert_events(bind, "emitted")
-    emitted = tracking.mark_alert_events(bind, emit_events(to_emit, emitter), "emitted")
-    to_notify = tracking.pending_alert_events(bind, "notified")
-    if not to_notify:
-        return DeliveryRun(recorded, emitted, 0, [])
-    have = delivered_to(bind, [e.id for e in to_notify])
-    facts = message_facts(bind, to_notify)  # the targets' figures, read once per delivery
-    results: list[ChannelResult] = []
-    owed: set[int] = set()  # transitions a failed channel still has to get
-    with httpx.Client() as http:
-        for ch in load_channels(channels_file):
-            rank = SEVERITY_RANK[ch.min_severity]
-            mine = (e for e in to_notify if (e.id, ch.name) not in have)
-            wanted = [e for e in mine if severity_rank(e.severity) >= rank]
-            [result] = notify(wanted, [ch], resolve, client=http, facts=facts)
-            results.append(result)
-            if result.status == "sent":
-                record_deliveries(bind, ch.name, [e.id for e in wanted], now())
-            elif result.status == "failed":
-                owed.update(e.id for e in wanted)
-    done = [e.id for e in to_notify if e.id not in owed]
+    emitted = _emit(bind, emitter)
+    area = load_channels(channels_file)
+    operators = load_operator_channels(channels_file)
+    offices = load_office_channels(channels_file).values()
+    configured = {c.name for c in (*area, *operators, *(c for cs in offices for c in cs))}
+    with nullcontext(client) if client is not None else httpx.Client() as http:
+        box = _Outbox(bind, resolve, http, at, backoff)
+        targets = [e for e in tracking.pending_alert_events(bind, "notified") if e.kind != KIND]
+        box.facts = message_facts(bind, targets) if targets else None
+        results = [box.deliver(ch, targets) for ch in area] if targets else []
+        pending = dict(also_owed or {})
+        for name, ids in box.owed.items():
+            pending[name] = pending.get(name, 0) + len(ids)
+        alerts = sync_failure_alerts(
+            bind, box.states, pending, at, configured=configured, timezone=timezone
+        )
+        for action, n in tracking.record_alert_events(bind).items():
+            recorded[action] = recorded.get(action, 0) + n
+        emitted += _emit(bind, emitter)
+        failures = [e for e in tracking.pending_alert_events(bind, "notified") if e.kind == KIND]
+        routes: dict[str, tuple[Channel, list[AlertEvent]]] = {}
+        for e in failures:
+            for ch in operator_route(e, operators, area):
+                routes.setdefault(ch.name, (ch, []))[1].append(e)
+        to_operators = [box.deliver(ch, events) for ch, events in routes.values()]
+    owed = box.owed_ids()
+    done = [e.id for e in (*targets, *failures) if e.id not in owed]
     notified = tracking.mark_alert_events(bind, done, "notified")
-    return DeliveryRun(recorded, emitted, notified, results)
+    still = {name: len(ids) for name, ids in box.owed.items()}
+    return DeliveryRun(recorded, emitted, notified, results, to_operators, still, alerts)

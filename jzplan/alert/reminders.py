@@ -93,3 +93,17 @@ def queue_reminders(
     ]
     withdrawn = mark_messages(bind, stale, MessageStatus.SKIPPED, now, ALREADY_REPORTED)
     return ReminderRun(period, [m.org_unit for m in messages], queued, withdrawn)
+
+
+def withdraw_reported(bind: Bind, now: datetime) -> int:
+    """Withdraw every pending reminder (any month) whose unit has reported since: a reminder
+    held back by a channel outage must not reach an office that has sent its form."""
+    pending = read_messages(bind, kind=MessageKind.REMINDER, status=MessageStatus.PENDING)
+    stale: list[int] = []
+    for period in sorted({m.period for m in pending}):
+        mine = [m for m in pending if m.period == period]
+        standing = unit_statuses(bind, sorted({m.org_unit for m in mine}), Period.parse(period))
+        unsent = {UnitMonthStatus.MISSING, UnitMonthStatus.RETURNED}
+        reported = {u for u, um in standing.items() if um.status not in unsent}
+        stale += [m.id for m in mine if m.org_unit in reported]
+    return mark_messages(bind, stale, MessageStatus.SKIPPED, now, ALREADY_REPORTED)

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     smtp_tls: Literal["none", "starttls", "ssl"] = "none"
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
+    # A failing channel waits this long before its next attempt, doubling after each
+    # consecutive failure up to the cap (jzplan.alert.backoff; deliver-pending every 15 min)
+    delivery_backoff_first_minutes: float = Field(default=15.0, gt=0)
+    delivery_backoff_cap_minutes: float = Field(default=360.0, gt=0)
     # What a finding in one row of a form does: reject the file, hold the row as a question,
     # or note it (jzplan.ingest.cell_policy; read once at the start of each monthly run)
     findings_file: Path = PROJECT_ROOT / "expectations" / "findings.yaml"

@@ -206,6 +206,20 @@ class AlertKind(StrEnum):
     REJECTED_SUBMISSION = "rejected_submission"
     HELD_SUBMISSION = "held_submission"  # a unit's month 有待确认: files say different things
     VALIDATION_WARNING = "validation_warning"
+    # for the operators, not the targets' office: a channel that cannot deliver (推送失败)
+    DELIVERY_FAILURE = "delivery_failure"
+
+    @property
+    def label(self) -> str:
+        return {
+            AlertKind.TARGET_STATUS: "目标进度",
+            AlertKind.MILESTONE_OVERDUE: "节点逾期",
+            AlertKind.MISSING_SUBMISSION: "未报",
+            AlertKind.REJECTED_SUBMISSION: "退回待改",
+            AlertKind.HELD_SUBMISSION: "有待确认",
+            AlertKind.VALIDATION_WARNING: "校验提示",
+            AlertKind.DELIVERY_FAILURE: "推送失败",
+        }[self]
 
 
 class AlertAction(StrEnum):
@@ -222,7 +236,7 @@ class AlertKey:
     ``validation:2013-03:NGZ:rule:indicator``); code builds and reads the fields, never the
     text."""
 
-    family: str  # target | missing | rejected | held | validation
+    family: str  # target | missing | rejected | held | validation | delivery
     parts: tuple[str, ...]
 
     def __str__(self) -> str:
@@ -253,6 +267,11 @@ class AlertKey:
     @classmethod
     def validation(cls, period: Period, org_unit: str, rule: str, indicator: str) -> Self:
         return cls("validation", (str(period), org_unit, rule, indicator))
+
+    @classmethod
+    def delivery(cls, channel: str, since: str) -> Self:
+        """A channel's failure, one per outage (``since``: when it began, e.g. 20131203T0915Z)."""
+        return cls("delivery", (channel, since))
 
     @property
     def target_status(self) -> TargetStatus | None:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from jzplan.alert.explanations import KIND as VALIDATION_ALERT
 from jzplan.core.periods import Period, period_range
-from jzplan.core.states import SubmissionStatus, TargetStatus, UnitMonthStatus
+from jzplan.core.states import AlertKind, SubmissionStatus, TargetStatus, UnitMonthStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.display import in_display_unit
 from jzplan.reference.plan import Plan, Target
@@ -166,6 +166,8 @@ def read_report_data(
         curve = [(p.linear, p.seasonal) for p in pace_curve(t, catalog, history)]
         courses.append(target_course(t, catalog, by_month, curve))
     alerts = read_alerts(bind, open_only=True)
+    # the operators' alerts (推送失败) are theirs, not the month's report's
+    alerts = alerts[alerts["kind"] != AlertKind.DELIVERY_FAILURE].reset_index(drop=True)
     units = [u.code for u in catalog.reporting_units]
     facts = month_facts(bind, period)
     return ReportData(

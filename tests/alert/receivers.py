@@ -77,6 +77,13 @@ def http_receiver() -> Iterator[HttpReceiver]:
         server.server_close()
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on (a closed port: an SMTP server that is down)."""
+    with socket.socket() as probe:  # aiosmtpd's start() cannot use port 0
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @dataclass
 class SmtpReceiver:
     host: str
@@ -86,10 +93,12 @@ class SmtpReceiver:
 
 
 @contextmanager
-def smtp_receiver() -> Iterator[SmtpReceiver]:
+def smtp_receiver(port: int | None = None) -> Iterator[SmtpReceiver]:
+    """An SMTP server on 127.0.0.1: on ``port`` (one that was closed: the server is back), or
+    a free one."""
     from aiosmtpd.controller import Controller
 
-    state = SmtpReceiver("127.0.0.1", 0)
+    state = SmtpReceiver("127.0.0.1", port or free_port())
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -97,9 +106,6 @@ def smtp_receiver() -> Iterator[SmtpReceiver]:
             state.messages.append(message_from_bytes(envelope.content))
             return "250 OK"
 
-    with socket.socket() as probe:  # a free port (aiosmtpd's start() cannot use port 0)
-        probe.bind(("127.0.0.1", 0))
-        state.port = probe.getsockname()[1]
     controller = Controller(Handler(), hostname="127.0.0.1", port=state.port)
     controller.start()
     try:

@@ -4,7 +4,7 @@ retried by the next delivery, an office without a channel skipped and reported."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from jzplan.alert.channels import env_resolver, load_office_channels
 from jzplan.alert.office_delivery import deliver_office_messages
+from jzplan.alert.outbox import DrainRun, drain_outboxes
 from jzplan.alert.receipts import ReceivedFile
 from jzplan.alert.reminders import ALREADY_REPORTED, queue_reminders
 from jzplan.core.periods import Period
@@ -24,7 +25,7 @@ from jzplan.reference.catalog import Catalog
 from jzplan.store.lifecycle import accept_submission
 from jzplan.store.office_messages import read_messages
 from jzplan.store.submissions import record_submission
-from tests.alert.receivers import http_receiver, mail_parts, smtp_receiver
+from tests.alert.receivers import free_port, http_receiver, mail_parts, smtp_receiver
 from tests.alert.test_receipts import FILE, HELD, history_error, missing, office_frame
 from tests.conftest import observation_frame
 
@@ -130,8 +131,55 @@ def test_a_failed_channel_keeps_the_receipt_pending_until_the_next_delivery(
         [pending] = read_messages(engine, status=MessageStatus.PENDING)
         assert pending.attempts == 1 and "93000" in (pending.detail or "")
         http.reply = {"errcode": 0, "errmsg": "ok"}
-        [sent] = deliver_office_messages(engine, channels, env_resolver(env), area="JZXQ", now=NOW)
+        # the channel waits out its backoff (15 minutes after a first failure): not tried
+        [waiting] = deliver_office_messages(
+            engine, channels, env_resolver(env), area="JZXQ", now=NOW + timedelta(minutes=14)
+        )
+        assert waiting.deferred and len(http.requests) == 1
+        later = NOW + timedelta(minutes=15)
+        [sent] = deliver_office_messages(
+            engine, channels, env_resolver(env), area="JZXQ", now=later
+        )
         assert sent.status == MessageStatus.SENT and len(http.requests) == 2
+    assert read_messages(engine, status=MessageStatus.PENDING) == []
+
+
+def test_deliver_pending_drains_the_office_outbox_and_tells_the_operators(
+    engine: Engine, catalog: Catalog, tmp_path: Path
+) -> None:
+    """The deliver-pending deployment's body: an office robot answering HTML keeps its
+    receipt pending and opens a 推送失败 alert for the operators; once the robot is back and
+    its backoff over, the receipt goes once and the alert is resolved."""
+    path = tmp_path / "channels.yaml"
+    path.write_text(
+        CHANNELS % {"port": 25} + "operators:\n  - {name: ops, type: webhook, url: {env: OPS}}\n",
+        encoding="utf-8",
+    )
+    issue_receipts(engine, _files(catalog)[:1], catalog, tmp_path / "r", NOW)
+    with http_receiver() as http:
+        resolve = env_resolver({"NGZ_WECOM": f"{http.url}/ngz?key=k", "OPS": f"{http.url}/ops"})
+
+        def drain(minutes: int) -> DrainRun:
+            at = NOW + timedelta(minutes=minutes)
+            return drain_outboxes(engine, lambda **_: None, path, resolve, area="JZXQ",
+                                  now=lambda: at)  # fmt: skip
+
+        http.reply = "<html>portal</html>"
+        first = drain(0)
+        assert first.office_pending == 1 and "ngz-wecom" in first.office[0].detail
+        [opened] = [q.body for q in http.requests if q.path == "/ops"]
+        [message] = [a["message"] for a in opened["alerts"]]
+        assert "推送渠道「ngz-wecom」" in message and "1 条待补发" in message
+        http.reply = {"errcode": 0, "errmsg": "ok"}
+        assert drain(5).office[0].deferred  # backoff: not tried
+        back = drain(15)
+        assert [r.status for r in back.office] == [MessageStatus.SENT]
+        assert back.alerts.failure_alerts["resolved"] == 1
+        assert drain(30).office == []
+    to_ngz = [q for q in http.requests if q.path == "/ngz"]
+    assert len(to_ngz) == 2  # the refused attempt and the one that went through
+    to_ops = [a["message"] for q in http.requests if q.path == "/ops" for a in q.body["alerts"]]
+    assert len(to_ops) == 2 and to_ops[1].startswith("已解除")
     assert read_messages(engine, status=MessageStatus.PENDING) == []
 
 
@@ -211,3 +259,62 @@ def test_a_name_longer_than_any_column_is_queued_and_written(
     assert m.file_name is not None and m.file_name.endswith("…") and name in m.body
     [path] = run.paths
     assert len(path.name.encode()) <= 255 and path.read_text("utf-8") == m.body
+
+
+def test_an_office_with_a_failing_second_channel_gets_each_message_once_on_each(
+    engine: Engine, catalog: Catalog, tmp_path: Path
+) -> None:
+    """宁郭镇 with a robot and a mailbox, the mail server down: the robot takes the receipt
+    once; once the server is back and its backoff over, the mailbox gets it — the robot not
+    again."""
+    port = free_port()
+    path = tmp_path / "channels.yaml"
+    path.write_text(
+        "offices:\n  NGZ:\n    - {name: ngz-wecom, type: wecom, url: {env: NGZ_WECOM}}\n"
+        f"    - {{name: ngz-mail, type: email, smtp_host: 127.0.0.1, smtp_port: {port},\n"
+        "       sender: jzplan@jzxq.gov.cn, recipients: [ngz@jzxq.gov.cn]}\n",
+        encoding="utf-8",
+    )
+    issue_receipts(engine, _files(catalog)[:1], catalog, tmp_path / "r", NOW)
+    with http_receiver() as http:
+        resolve = env_resolver({"NGZ_WECOM": f"{http.url}/ngz?key=k"})
+        [first] = deliver_office_messages(engine, path, resolve, area="JZXQ", now=NOW)
+        assert first.failed and first.sent_by == ("ngz-wecom",)
+        assert [name for name, _ in first.failed_by] == ["ngz-mail"]
+        with smtp_receiver(port) as smtp:
+            later = NOW + timedelta(minutes=15)
+            [second] = deliver_office_messages(engine, path, resolve, area="JZXQ", now=later)
+            assert second.status == MessageStatus.SENT and second.sent_by == ("ngz-mail",)
+            assert deliver_office_messages(engine, path, resolve, area="JZXQ", now=later) == []
+            mails = len(smtp.messages)
+    assert (len(http.requests), mails) == (1, 1)
+
+
+def test_a_reminder_held_back_by_an_outage_is_withdrawn_once_the_unit_reports(
+    store: Engine, catalog: Catalog, tmp_path: Path
+) -> None:
+    engine = store
+    path = tmp_path / "channels.yaml"
+    path.write_text(
+        "offices:\n"
+        "  NGZ: [{name: ngz-wecom, type: wecom, url: {env: NGZ}}]\n"
+        "  SJZ: [{name: sjz-wecom, type: wecom, url: {env: SJZ}}]\n",
+        encoding="utf-8",
+    )
+    queue_reminders(engine, catalog, MARCH, NOW, NOW)
+    with http_receiver() as http:
+        resolve = env_resolver({"NGZ": f"{http.url}/ngz", "SJZ": f"{http.url}/sjz"})
+        http.reply = "<html>portal</html>"
+        first = drain_outboxes(engine, lambda **_: None, path, resolve, area="JZXQ",
+                               now=lambda: NOW)  # fmt: skip
+        assert {r.org_unit for r in first.office if r.failed} == {"NGZ", "SJZ"}
+        _accepted(engine, "NGZ", SubmissionStatus.ACCEPTED, 1)  # 宁郭镇 reports meanwhile
+        http.reply = {"errcode": 0, "errmsg": "ok"}
+        later = NOW + timedelta(minutes=15)
+        back = drain_outboxes(engine, lambda **_: None, path, resolve, area="JZXQ",
+                              now=lambda: later)  # fmt: skip
+        assert back.withdrawn == 1
+        assert [(r.org_unit, r.status) for r in back.office if r.org_unit in ("NGZ", "SJZ")] == [
+            ("SJZ", MessageStatus.SENT)
+        ]
+    assert sorted(q.path for q in http.requests) == ["/ngz", "/sjz", "/sjz"]  # NGZ's: refused

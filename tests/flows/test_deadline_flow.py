@@ -1,17 +1,13 @@
 """The deadline-check flow under the session's Prefect server: nothing arrived, every unit is
-alerted once, the alerts reach a loopback webhook and become Prefect events; the project's
-notification automations are upserted (twice gives one of each)."""
+alerted once, the alerts reach a loopback webhook and become Prefect events."""
 
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from flows.automations import SPECS, ensure_automations
 from flows.deadline import deadline_check
 from jzplan.store import tracking
 from jzplan.store.alerts import read_alerts
@@ -57,53 +53,3 @@ def test_deadline_check_with_an_empty_inbox(
         assert tracking.pending_alert_events(engine, "emitted") == []
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def automations_removed_after() -> Iterator[None]:
-    """The project's automations deleted after the test: left on the session's server, they
-    fired on every alert event of the later flow tests, at a loopback webhook already closed,
-    and the server's work made those runs about twice as long."""
-    yield
-    from prefect.client.orchestration import get_client
-
-    names = {spec.name for spec in SPECS}
-    with get_client(sync_client=True) as client:
-        for automation in client.read_automations():
-            if automation.name in names:
-                client.delete_automation(automation.id)
-
-
-def test_automations_upsert_is_idempotent_and_notify(automations_removed_after: None) -> None:
-    from prefect.automations import Automation
-    from prefect.client.orchestration import get_client
-    from prefect.events import emit_event
-
-    with http_receiver() as http:
-        first = ensure_automations(f"{http.url}/auto")
-        assert set(first.values()) <= {"created", "updated"}
-        second = ensure_automations(f"{http.url}/auto")
-        assert set(second.values()) == {"updated"}
-        for spec in SPECS:
-            found = Automation.read(name=spec.name)
-            assert found.trigger.expect == {spec.event}  # type: ignore[union-attr]
-        with get_client(sync_client=True) as client:
-            names = [a.name for a in client.read_automations()]
-        assert sorted(n for n in names if n.startswith("jzplan-")) == sorted(s.name for s in SPECS)
-
-        # an alert event, as deliver_alerts emits it, reaches the webhook through the server
-        emit_event(
-            event="jzplan.alert.opened",
-            resource={"prefect.resource.id": "jzplan.alert.target:A03:behind",
-                      "jzplan.severity": "critical"},
-            payload={"message": "焦作新区「全社会固定资产投资96.2亿元」滞后", "period": "2013-06",
-                     "severity": "critical", "kind": "target_status",
-                     "dedup_key": "target:A03:behind"},
-        )  # fmt: skip
-        deadline = time.monotonic() + 60  # a bound on waiting, not a timing assertion
-        while not http.requests and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert http.requests, "the automation did not call the webhook"
-        body = http.requests[0].body
-        assert body["title"] == "焦作新区目标跟踪：焦作新区「全社会固定资产投资96.2亿元」滞后"
-        assert "target:A03:behind" in body["text"]

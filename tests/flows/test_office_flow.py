@@ -93,14 +93,18 @@ def test_the_reminder_goes_once_to_each_unit_still_missing(
         first = deadline_reminder(period="2013-03")
         missing = [u for u in units if u not in ("NGZ", "YMZ")]
         assert first["missing_units"] == missing and first["queued"] == len(missing) == 5
-        assert first["delivered"] == {"sent": 5, "skipped": []}
+        assert first["delivered"] == {"sent": 5, "skipped": [], "pending": []}
         assert sorted(r.path for r in http.requests) == sorted(f"/{u}" for u in missing)
         by_path = {r.path: r.body["markdown"]["content"] for r in http.requests}
         assert "苏家作乡" in by_path["/SJZ"] and "被退回" in by_path["/SJZ"]
         assert "请于 **2013年4月5日17时** 前报送" in by_path["/LWJ"]  # the configured deadline
 
         again = deadline_reminder(period="2013-03")  # a rerun (or a retry): nothing new
-        assert again["queued"] == 0 and again["delivered"] == {"sent": 0, "skipped": []}
+        assert again["queued"] == 0 and again["delivered"] == {
+            "sent": 0,
+            "skipped": [],
+            "pending": [],
+        }
         assert len(http.requests) == 5
     engine = make_engine(database_url)
     try:
@@ -135,7 +139,7 @@ def test_a_months_receipts_reach_each_offices_loopback_once(
         channels.write_text(channels.read_text("utf-8") % smtp.port, encoding="utf-8")
         monkeypatch.setenv("TEST_NGZ_URL", f"{http.url}/ngz?key=k")
         first = monthly_progress(period="2013-08", inbox_dir=str(inbox))
-        assert first["receipts"]["delivered"] == {"sent": 2, "skipped": []}
+        assert first["receipts"]["delivered"] == {"sent": 2, "skipped": [], "pending": []}
         [ngz] = http.requests
         text = ngz.body["markdown"]["content"]
         # the file name as Markdown text: its underscores escaped
@@ -149,7 +153,7 @@ def test_a_months_receipts_reach_each_offices_loopback_once(
         assert "已接收" in str(make_header(decode_header(mail["Subject"])))
 
         again = monthly_progress(period="2013-08", inbox_dir=str(inbox))
-        assert again["receipts"]["delivered"] == {"sent": 0, "skipped": []}
+        assert again["receipts"]["delivered"] == {"sent": 0, "skipped": [], "pending": []}
         assert len(http.requests) == 1 and len(smtp.messages) == 1
     receipts = flow_env / "receipts" / "2013-08"
     assert sorted(p.name for p in receipts.iterdir()) == [

@@ -1,0 +1,58 @@
+"""The outbox drain (``deliver-pending``, every 15 minutes): office messages (回执, 催报) and
+alert transitions still owed to a channel are sent once that channel's backoff is over, and
+the operators are told of a channel that fails (推送失败) and of its recovery."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.params import scheduled_start
+from flows.runner import untraversed
+from jzplan.alert.backoff import delivery_backoff
+from jzplan.alert.outbox import drain_outboxes
+from jzplan.core.settings import Settings
+from jzplan.month.resources import Resources, open_resources
+from tasks.notify import log_delivery, prefect_emitter, secret_resolver
+from tasks.office import log_office
+
+
+def _run_name() -> str:
+    local = scheduled_start().astimezone(ZoneInfo(Settings().timezone))
+    return f"deliver-{local:%Y-%m-%d-%H%M}"
+
+
+# Retried: it talks to the store and the Prefect API; a channel's failure is not the task's
+@task(name="drain-outboxes", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def drain(resources: Resources) -> dict[str, Any]:
+    settings = resources.settings
+    run = drain_outboxes(
+        resources.engine,
+        prefect_emitter,
+        settings.alert_channels_file,
+        secret_resolver(),
+        area=resources.catalog.area.code,
+        now=lambda: datetime.now(UTC),
+        backoff=delivery_backoff(settings),
+        timezone=settings.timezone,
+    )
+    return {"office": log_office(None, run.office, resources.catalog) | {
+                "withdrawn": run.withdrawn},
+            "alerts": log_delivery(run.alerts)}  # fmt: skip
+
+
+@flow(name="deliver-pending", flow_run_name=_run_name, log_prints=True)
+def deliver_pending_flow() -> dict[str, Any]:
+    """Send what the outboxes still owe: receipts, reminders and alert changes, each channel
+    once its backoff (after a failure) is over; open or resolve the operators' 推送失败 alerts."""
+    resources = open_resources(Settings())
+    try:
+        summary = drain(untraversed(resources))
+        get_run_logger().info("待发队列：%s", summary)
+        return summary
+    finally:
+        resources.close()

@@ -1,0 +1,36 @@
+"""How long a failing channel waits before it is tried again: doubling from ``first`` after
+each consecutive failure, never longer than ``cap`` (15 min, 30 min, 1 h, ... 6 h)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from jzplan.core.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    first: timedelta = timedelta(minutes=15)
+    cap: timedelta = timedelta(hours=6)
+
+    def delay(self, failures: int) -> timedelta:
+        """The wait after the ``failures``-th consecutive failure (1, 2, ...)."""
+        if failures < 1:
+            return timedelta(0)
+        # 2**20 × 15 min is far past any sane cap: stop doubling there
+        return min(self.first * (1 << min(failures - 1, 20)), self.cap)
+
+    def next_attempt(self, failures: int, at: datetime) -> datetime:
+        return at + self.delay(failures)
+
+
+DEFAULT_BACKOFF = Backoff()
+
+
+def delivery_backoff(settings: Settings) -> Backoff:
+    """The backoff of JZPLAN_DELIVERY_BACKOFF_FIRST_MINUTES / _CAP_MINUTES."""
+    return Backoff(
+        timedelta(minutes=settings.delivery_backoff_first_minutes),
+        timedelta(minutes=settings.delivery_backoff_cap_minutes),
+    )
