@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.params import scheduled_start
+from flows.run_names import NAME_UPCOMING_RUNS, deliver_run_name
 from flows.runner import untraversed
 from jzplan.alert.backoff import delivery_backoff
 from jzplan.alert.outbox import drain_outboxes
@@ -22,8 +22,7 @@ from tasks.office import log_office
 
 
 def _run_name() -> str:
-    local = scheduled_start().astimezone(ZoneInfo(Settings().timezone))
-    return f"deliver-{local:%Y-%m-%d-%H%M}"
+    return deliver_run_name(scheduled_start(), Settings())
 
 
 # Retried: it talks to the store and the Prefect API; a channel's failure is not the task's
@@ -45,7 +44,13 @@ def drain(resources: Resources) -> dict[str, Any]:
             "alerts": log_delivery(run.alerts)}  # fmt: skip
 
 
-@flow(name="deliver-pending", flow_run_name=_run_name, log_prints=True)
+@flow(
+    name="deliver-pending",
+    flow_run_name=_run_name,
+    log_prints=True,
+    on_completion=NAME_UPCOMING_RUNS,
+    on_failure=NAME_UPCOMING_RUNS,
+)
 def deliver_pending_flow() -> dict[str, Any]:
     """Send what the outboxes still owe: receipts, reminders and alert changes, each channel
     once its backoff (after a failure) is over; open or resolve the operators' 推送失败 alerts."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prefect import Flow, State
 from prefect.client.orchestration import get_client
@@ -40,13 +41,21 @@ from jzplan.core.settings import Settings
 # Flow name → (run name prefix, the month a run scheduled at ``start`` works on). The same
 # rules as the flows' defaults (flows.monthly.default_period, flows.deadline.due_period,
 # flows.reminder.due_period), on the scheduled start instead of the run's context.
-SCHEDULED_FLOWS: dict[str, tuple[str, Callable[[datetime, Settings], Period]]] = {
+MONTHLY_FLOWS: dict[str, tuple[str, Callable[[datetime, Settings], Period]]] = {
     "monthly-progress": ("monthly", lambda start, s: month_before(start, s.timezone)),
     "deadline-check": ("deadline", lambda start, s: deadline_of(s).period_due(start)),
     "deadline-reminder": ("reminder", lambda start, s: reminder_period(start, s.timezone)),
 }
+# deliver-pending (every 15 minutes) is named by its local scheduled start
+DELIVER_FLOW = "deliver-pending"
+SCHEDULED_FLOWS = [*MONTHLY_FLOWS, DELIVER_FLOW]
 # Scheduled-type states a scheduled run waits in (not AwaitingRetry: a retry keeps its name)
 WAITING = ["Scheduled", "Late"]
+
+
+def deliver_run_name(start: datetime, settings: Settings) -> str:
+    """deliver-YYYY-MM-DD-HHMM, the local time of the drain's scheduled start."""
+    return f"deliver-{start.astimezone(ZoneInfo(settings.timezone)):%Y-%m-%d-%H%M}"
 
 
 def scheduled_run_name(
@@ -54,7 +63,9 @@ def scheduled_run_name(
 ) -> str | None:
     """The name a run of ``flow_name`` scheduled at ``start`` gets when it starts; None for a
     flow that is not scheduled."""
-    entry = SCHEDULED_FLOWS.get(flow_name)
+    if flow_name == DELIVER_FLOW:
+        return deliver_run_name(start, settings)
+    entry = MONTHLY_FLOWS.get(flow_name)
     if entry is None:
         return None
     prefix, period_of = entry
@@ -69,16 +80,14 @@ def name_scheduled_runs(settings: Settings | None = None, *, schedule: bool = Tr
     settings = settings or Settings()
     renamed = 0
     with get_client(sync_client=True) as client:
-        flows = client.read_flows(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=list(SCHEDULED_FLOWS)))
-        )
+        flows = client.read_flows(flow_filter=FlowFilter(name=FlowFilterName(any_=SCHEDULED_FLOWS)))
         flow_names = {f.id: f.name for f in flows}
         if not flow_names:
             return 0
         deployments = [
             d
             for d in client.read_deployments(
-                flow_filter=FlowFilter(name=FlowFilterName(any_=list(SCHEDULED_FLOWS)))
+                flow_filter=FlowFilter(name=FlowFilterName(any_=SCHEDULED_FLOWS))
             )
             if d.schedules
         ]

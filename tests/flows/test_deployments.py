@@ -207,6 +207,7 @@ def test_scheduled_runs_carry_their_readable_names(deployed: dict[str, Any]) -> 
     will: monthly- the month before the local start, deadline- the month just due."""
     from flows.deadline import deadline_check
     from flows.deadline import due_period as deadline_due
+    from flows.deliver import deliver_pending_flow
     from flows.monthly import monthly_progress
     from flows.reminder import deadline_reminder
     from flows.reminder import due_period as reminder_due
@@ -214,13 +215,18 @@ def test_scheduled_runs_carry_their_readable_names(deployed: dict[str, Any]) -> 
     from jzplan.core.settings import Settings
 
     scheduled = {n: d for n, d in deployed.items() if d.schedules}
-    assert set(scheduled) == {"monthly-progress", "deadline-check", "deadline-reminder"}
+    assert set(scheduled) == {
+        "monthly-progress", "deadline-check", "deadline-reminder", "deliver-pending"
+    }  # fmt: skip
     ids = [d.id for d in scheduled.values()]
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     expected = {
         "monthly-progress": lambda start: f"monthly-{default_period(start)}",
         "deadline-check": lambda start: f"deadline-{deadline_due(settings, start)}",
         "deadline-reminder": lambda start: f"reminder-{reminder_due(settings, start)}",
+        "deliver-pending": lambda start: (
+            f"deliver-{start.astimezone(ZoneInfo(settings.timezone)):%Y-%m-%d-%H%M}"
+        ),
     }
     by_id = {d.id: n for n, d in scheduled.items()}
 
@@ -239,7 +245,8 @@ def test_scheduled_runs_carry_their_readable_names(deployed: dict[str, Any]) -> 
     # a run the scheduler adds later comes with a random name: the hook every scheduled flow
     # runs at its end names it
     assert all(f.on_completion_hooks == f.on_failure_hooks == [name_upcoming_runs]
-               for f in (monthly_progress, deadline_check, deadline_reminder))  # fmt: skip
+               for f in (monthly_progress, deadline_check, deadline_reminder,
+                         deliver_pending_flow))  # fmt: skip
     with get_client(sync_client=True) as client:
         client.update_flow_run(runs[0].id, name="honest-skua")
     name_upcoming_runs(monthly_progress, runs[0], runs[0].state)
