@@ -23,6 +23,7 @@ from jzplan.month.runs import submission_table
 from jzplan.report.data import read_report_data
 from jzplan.report.html import report_link, write_report
 from jzplan.report.markdown import monthly_report
+from jzplan.report.versions import HISTORY_FILE, list_versions, month_folder
 from jzplan.report.workbook import write_workbook
 
 
@@ -31,6 +32,28 @@ class PublishedReport:
     markdown: Path
     html: Path
     workbook: Path
+
+
+def released_links(report_dir: Path, period: Period, base_url: str | None) -> str:
+    """When the month has released versions: a ``report-<period>-released`` artifact linking
+    the current version (its history in the description), and the same two links as
+    Markdown to follow the working report's links (empty otherwise)."""
+    versions = list_versions(report_dir, period)
+    if not versions:
+        return ""
+    current = versions[-1]
+    current_link = report_link(current.html, base_url, report_dir)
+    history_link = report_link(
+        month_folder(report_dir, period) / HISTORY_FILE, base_url, report_dir
+    )
+    label = f"正式版（第{current.number}版）"
+    create_link_artifact(
+        key=f"report-{period}-released",
+        link=current_link,
+        link_text=f"{period.label}目标进度月报{label}",
+        description=f"[版本历史]({history_link})：共 {len(versions)} 版",
+    )
+    return f" · [{label}]({current_link}) · [版本历史]({history_link})"
 
 
 @task(name="publish-report", task_run_name="report-{period}", retries=2, cache_policy=NO_CACHE)
@@ -80,7 +103,8 @@ def publish(
         link_text=f"{period.label}目标进度月报（HTML，含图表）",
         description=f"月报：{html}；Excel：{workbook}",
     )
-    links = f"[HTML 月报（图表）]({html_link}) · [Excel 报表]({workbook_link})\n\n"
+    links = f"[HTML 月报（图表）]({html_link}) · [Excel 报表]({workbook_link})"
+    links += released_links(report_dir, period, base_url) + "\n\n"
     create_markdown_artifact(
         markdown=links + markdown,
         key=f"progress-{period}",

@@ -54,10 +54,17 @@ def _report(month: Period, out_dir: str | None) -> int:
     from jzplan.month.resources import open_resources
     from jzplan.report.data import read_report_data
     from jzplan.report.html import write_report
+    from jzplan.report.versions import is_version_path
     from jzplan.report.workbook import write_workbook
 
     settings = Settings()
-    stem = (Path(out_dir) if out_dir else settings.report_dir) / f"progress-{month}"
+    folder = Path(out_dir) if out_dir else settings.report_dir
+    if is_version_path(folder, settings.report_dir):
+        raise OperatorError(
+            "version_folder",
+            f"{folder} 是已发布版本的文件夹，其中的文件不会改写；请另选 --out 目录",
+        )
+    stem = folder / f"progress-{month}"
     resources = open_resources(settings)
     try:
         try:

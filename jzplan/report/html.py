@@ -5,8 +5,9 @@ stack, so nothing depends on fonts on the machine that writes it."""
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -23,6 +24,7 @@ from jzplan.reference.display import present
 from jzplan.reference.plan import GROUPS, Plan
 from jzplan.report.data import UNIT_MONTH_LABELS, ReportData, TargetCourse
 from jzplan.report.markdown import TABLE_COLUMNS, contribution_rows, group_rows
+from jzplan.report.versions_diff import CHANGE_COLUMNS, NO_CHANGES, VersionHeader
 
 FONT_STACK = (
     '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", '
@@ -211,16 +213,31 @@ def _alert_rows(frame: pd.DataFrame, catalog: Catalog) -> list[dict[str, str]]:
     ]
 
 
-def report_link(path: Path, base_url: str | None) -> str:
-    """Where a reader opens a report: under JZPLAN_REPORT_BASE_URL when it is served, else the
-    file itself."""
+def report_link(path: Path, base_url: str | None, root: Path | None = None) -> str:
+    """Where a reader opens a report: under JZPLAN_REPORT_BASE_URL when it is served (at its
+    path below ``root``, the served folder, when given; else by name), else the file itself."""
     if base_url:
-        return base_url.rstrip("/") + "/" + path.name
+        relative = path.name if root is None else path.resolve().relative_to(root.resolve())
+        return base_url.rstrip("/") + "/" + quote(str(PurePosixPath(relative)))
     return path.resolve().as_uri()
 
 
-def render_report(data: ReportData, plan: Plan, catalog: Catalog) -> str:
-    """The month's report as a self-contained HTML page."""
+def _release(header: VersionHeader | None) -> dict[str, object] | None:
+    if header is None:
+        return None
+    changes = header.changes
+    return {
+        "heading": visible(header.heading),
+        "note": visible(header.note),
+        "changes": None if changes is None else [[visible(c) for c in r.cells()] for r in changes],
+    }
+
+
+def render_report(
+    data: ReportData, plan: Plan, catalog: Catalog, *, version: VersionHeader | None = None
+) -> str:
+    """The month's report as a self-contained HTML page (``version``: a released version's
+    heading, note and change section)."""
     table = group_rows(plan, catalog, data.progress)
     status_of = dict(zip(data.progress["target_id"], data.progress["status"], strict=True))
     groups = [
@@ -268,11 +285,21 @@ def render_report(data: ReportData, plan: Plan, catalog: Catalog) -> str:
         timeliness_labels=UNIT_MONTH_LABELS,
         warnings=_alert_rows(data.warnings, catalog),
         alerts=_alert_rows(data.open_alerts, catalog),
+        release=_release(version),
+        change_columns=CHANGE_COLUMNS,
+        no_changes=NO_CHANGES,
         font_stack=FONT_STACK,
         plotly_js=get_plotlyjs(),
     )
 
 
-def write_report(data: ReportData, plan: Plan, catalog: Catalog, path: Path) -> Path:
+def write_report(
+    data: ReportData,
+    plan: Plan,
+    catalog: Catalog,
+    path: Path,
+    *,
+    version: VersionHeader | None = None,
+) -> Path:
     """Write the month's HTML report to ``path`` (UTF-8, atomically) and return it."""
-    return write_atomic(path, render_report(data, plan, catalog))
+    return write_atomic(path, render_report(data, plan, catalog, version=version))

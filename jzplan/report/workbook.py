@@ -51,6 +51,7 @@ from jzplan.reference.catalog import Catalog
 from jzplan.reference.display import in_display_unit, present
 from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
 from jzplan.report.markdown import display_unit
+from jzplan.report.versions_diff import CHANGE_COLUMNS, CHANGES_TITLE, NO_CHANGES, VersionHeader
 from jzplan.store.db import Bind
 from jzplan.store.progress import read_progress
 from jzplan.track.aggregate import Fact, FactKey
@@ -311,14 +312,42 @@ def _write_sheet(ws: Worksheet, title: str, period: Period, rows: pd.DataFrame) 
     ws.freeze_panes = ws.cell(row=_FIRST_DATA_ROW, column=2).coordinate
 
 
-def build_workbook(sheets: Mapping[str, pd.DataFrame], period: Period) -> openpyxl.Workbook:
-    """The workbook of ``workbook_sheets``: a titled sheet per unit, in the given order."""
+def _write_change_sheet(ws: Worksheet, version: VersionHeader) -> None:
+    """较上一版变化: the version's heading and note, then a row per change (or 无变化)."""
+    ws.cell(row=1, column=1, value=version.heading).font = Font(bold=True, size=14)
+    ws.cell(row=2, column=1, value=f"发布说明：{version.note}" if version.note else None)
+    changes = version.changes or []
+    if not changes:
+        ws.cell(row=4, column=1, value=NO_CHANGES)
+    else:
+        for c, name in enumerate(CHANGE_COLUMNS, start=1):
+            cell = ws.cell(row=4, column=c, value=name)
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
+        for r, row in enumerate(changes, start=5):
+            for c, text in enumerate(row.cells(), start=1):
+                ws.cell(row=r, column=c, value=text)
+    for c, width in enumerate((12, 12, 40, 16, 16, 22, 10), start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+
+
+def build_workbook(
+    sheets: Mapping[str, pd.DataFrame], period: Period, *, version: VersionHeader | None = None
+) -> openpyxl.Workbook:
+    """The workbook of ``workbook_sheets``: a titled sheet per unit, in the given order.
+    A released version's titles carry its heading, and from version 2 on a last sheet
+    较上一版变化 lists the changes."""
     wb = openpyxl.Workbook()
     default = wb.active
     if default is not None:
         wb.remove(default)
     for name, rows in sheets.items():
-        _write_sheet(wb.create_sheet(title=name), sheet_title(name, period), period, rows)
+        title = sheet_title(name, period)
+        if version is not None:
+            title += f"　{version.heading}"
+        _write_sheet(wb.create_sheet(title=name), title, period, rows)
+    if version is not None and version.changes is not None:
+        _write_change_sheet(wb.create_sheet(title=CHANGES_TITLE), version)
     return wb
 
 
@@ -331,15 +360,18 @@ def write_workbook(
     *,
     progress: pd.DataFrame | None = None,
     facts_now: Mapping[FactKey, Fact] | None = None,
+    version: VersionHeader | None = None,
 ) -> Path:
     """Read the month's progress and figures from the store and write the workbook to ``path``.
 
     ``progress`` and ``facts_now``: the month's ``read_progress`` and ``month_facts`` when the
-    caller has already read them (the HTML report has)."""
+    caller has already read them (the HTML report has); ``version``: a released version's
+    heading and change sheet (``build_workbook``)."""
     if progress is None:
         progress = read_progress(bind, period)
     now = month_facts(bind, period) if facts_now is None else facts_now
     last_year = month_facts(bind, period.same_month_last_year())
     sheets = workbook_sheets(plan, catalog, period, progress, now, last_year)
-    save_workbook(build_workbook(sheets, period), path, creator=catalog.area.name)
+    wb = build_workbook(sheets, period, version=version)
+    save_workbook(wb, path, creator=catalog.area.name)
     return path
