@@ -6,6 +6,8 @@ models live here, imported by ``jzplan.store.models``."""
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -128,7 +130,8 @@ def record_success(bind: Bind, channel: str, at: datetime) -> ChannelState:
 
 
 class DeliveryLeaseRow(Base):
-    """Who delivers now, until when: a lease a killed delivery gives up by expiring."""
+    """Who delivers now, until when: a lease a killed delivery gives up by expiring, or at
+    once when its holder was a process of this host that is gone."""
 
     __tablename__ = "delivery_lease"
     __table_args__ = (UniqueConstraint("name"),)
@@ -161,9 +164,44 @@ def acquire_lease(bind: Bind, holder: str, at: datetime, ttl: timedelta) -> bool
                 )
                 .values(holder=holder, expires_at=until)
             )
+            if taken.rowcount:
+                return True
+            current = conn.scalar(select(_lease.c.holder).where(_lease.c.name == LEASE))
+            if current is None or not holder_gone(current):
+                return False
+            # a killed run's lease (its process is gone): taken over now, not in ``ttl``
+            taken = conn.execute(
+                update(_lease)
+                .where((_lease.c.name == LEASE) & (_lease.c.holder == current))
+                .values(holder=holder, expires_at=until)
+            )
             return bool(taken.rowcount)
     except IntegrityError:  # another delivery inserted the row first
         return False
+
+
+def lease_holder() -> str:
+    """This delivery's holder name: host, process id and a random part (64 characters)."""
+    return f"{socket.gethostname()[:20]}:{os.getpid()}:{uuid4().hex}"
+
+
+def holder_gone(holder: str) -> bool:
+    """Whether ``holder`` was a process of this host that no longer runs (a holder of another
+    host, or a name not made by ``lease_holder``, is never judged gone: its lease expires)."""
+    host, _, rest = holder.partition(":")
+    pid_text, _, _ = rest.partition(":")
+    if host != socket.gethostname()[:20] or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def release_lease(bind: Bind, holder: str) -> None:
@@ -177,7 +215,7 @@ def delivery_lease(
     bind: Bind, at: datetime, ttl: timedelta = timedelta(minutes=10)
 ) -> Iterator[bool]:
     """Whether this delivery holds the lease (False: another one is under way: skip)."""
-    holder = uuid4().hex
+    holder = lease_holder()
     held = acquire_lease(bind, holder, at, ttl)
     try:
         yield held

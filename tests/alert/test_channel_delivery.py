@@ -213,3 +213,26 @@ def test_one_delivery_at_a_time(engine: Engine, tmp_path: Path) -> None:
         assert len(hook.requests) == 1 and len(smtp.messages) == 1
         # released at the end: the next delivery at the same moment runs (and finds nothing)
         assert not deliver_pending(engine, no_emitter, channels, resolve, now=lambda: later).busy
+
+
+def test_a_dead_process_lease_is_taken_over_at_once(engine: Engine) -> None:
+    """A run killed during its delivery leaves the lease; its rerun on the same host finds the
+    holder's process gone and delivers now, not ten minutes later. A live holder (this test's
+    own parent) and another host's holder keep theirs until it expires."""
+    import os
+    import subprocess
+    import sys
+
+    from jzplan.store.channel_states import holder_gone, lease_holder, release_lease
+
+    host = lease_holder().split(":")[0]
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    gone = f"{host}:{dead.stdout.strip()}:x"
+    alive = f"{host}:{os.getppid()}:x"
+    elsewhere = f"another-host:{dead.stdout.strip()}:x"
+    assert holder_gone(gone) and not holder_gone(alive) and not holder_gone(elsewhere)
+    for holder, taken in ((alive, False), (elsewhere, False), (gone, True)):
+        assert acquire_lease(engine, holder, T0, timedelta(minutes=10))
+        assert acquire_lease(engine, "next", T0, timedelta(minutes=10)) is taken
+        release_lease(engine, "next" if taken else holder)
