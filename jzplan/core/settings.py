@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     # hour, in `timezone` (the reminder deployment's cron in prefect.yaml must agree)
     reminder_day: int = Field(default=3, ge=1, le=28)
     reminder_hour: int = Field(default=9, ge=0, le=23)
+    # The pipeline watched (flows/automations.py): the scheduled monthly run must have
+    # completed by this day and hour of its month, in `timezone` (the window of the
+    # "not completed" automation runs from its cron in prefect.yaml to here), and a
+    # deadline-check run within this many minutes of its start
+    monthly_due_day: int = Field(default=6, ge=1, le=28)
+    monthly_due_hour: int = Field(default=12, ge=0, le=23)
+    deadline_check_grace_minutes: int = Field(default=120, ge=1)
     # Receipts (回执) of each run's files: <receipt_dir>/<YYYY-MM>/<unit>-<file>.md; unset,
     # the folder `receipts` next to report_dir
     receipt_dir: Path | None = None

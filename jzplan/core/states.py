@@ -222,6 +222,15 @@ class AlertKind(StrEnum):
         }[self]
 
 
+class PipelineNotice(StrEnum):
+    """What the operators are told about the pipeline itself (flows/automations.py)."""
+
+    FAILED = "failed"  # a run ended Failed
+    CRASHED = "crashed"  # a run ended Crashed (process killed, out of memory)
+    MONTHLY_LATE = "monthly-late"  # the monthly run not completed by its due time
+    DEADLINE_CHECK_LATE = "deadline-check-late"  # the deadline check not completed in time
+
+
 class AlertAction(StrEnum):
     """What happened to an alert in a month, as the alert-event outbox records it."""
 

@@ -130,8 +130,26 @@ def test_every_deployment_is_registered_as_configured(deployed: dict[str, Any]) 
         schema = d.parameter_openapi_schema
         months = {"period", "start", "end"} & set(schema.get("properties", {}))
         assert all("pattern" in str(schema["properties"][m]) for m in months)
-        assert months or config["name"] in ("answer-held-row", "deliver-pending")
+        assert months or config["name"] in ("answer-held-row", "deliver-pending",
+                                            "notify-operators")  # fmt: skip
         assert bool(d.schedules) == bool(config.get("schedules"))
+    # the operators' notifier is not a jzplan run: its own failure must not notify again
+    assert "jzplan" not in deployed["notify-operators"].tags
+
+
+def test_one_monthly_run_at_a_time_the_next_enqueued(deployed: dict[str, Any]) -> None:
+    """monthly-progress: a deployment concurrency limit of 1, a second run waits its turn
+    (ENQUEUE) instead of being cancelled; deliver-pending drops the overlapping run."""
+    limits = {
+        name: (
+            d.global_concurrency_limit.limit if d.global_concurrency_limit else None,
+            d.concurrency_options.collision_strategy if d.concurrency_options else None,
+        )
+        for name, d in deployed.items()
+    }
+    assert limits["monthly-progress"] == (1, "ENQUEUE")
+    assert limits["deliver-pending"] == (1, "CANCEL_NEW")
+    assert limits["backfill"] == (None, None)
 
 
 @pytest.mark.parametrize(
@@ -251,3 +269,25 @@ def test_scheduled_runs_carry_their_readable_names(deployed: dict[str, Any]) -> 
         client.update_flow_run(runs[0].id, name="honest-skua")
     name_upcoming_runs(monthly_progress, runs[0], runs[0].state)
     assert {r.id: r.name for r in _waiting_runs(ids)} == {r.id: r.name for r in runs}
+
+
+def test_a_second_monthly_run_waits_for_the_first(deployed: dict[str, Any]) -> None:
+    """The limit acts on the server: while one monthly run holds the slot, a second one a
+    worker tries to start is held in AwaitingConcurrencySlot, and starts once the first ends.
+    (Last in this file: the held run is a scheduled-type run until deleted.)"""
+    from prefect.states import Completed, Pending, Running
+
+    monthly = deployed["monthly-progress"].id
+    with get_client(sync_client=True) as client:
+        first = client.create_flow_run_from_deployment(monthly, parameters={"period": "2013-05"})
+        second = client.create_flow_run_from_deployment(monthly, parameters={"period": "2013-06"})
+        try:
+            assert client.set_flow_run_state(first.id, Pending()).state.name == "Pending"
+            client.set_flow_run_state(first.id, Running())
+            held = client.set_flow_run_state(second.id, Pending())
+            assert held.state is not None and held.state.name == "AwaitingConcurrencySlot"
+            client.set_flow_run_state(first.id, Completed())
+            assert client.set_flow_run_state(second.id, Pending()).state.name == "Pending"
+        finally:
+            for run in (first, second):
+                client.delete_flow_run(run.id)
