@@ -158,12 +158,12 @@ def monthly_cron(config_file: Path, settings: Settings) -> str:
             schedule = deployment["schedules"][0]
             if schedule.get("timezone") != settings.timezone:
                 raise OperatorError(
-                    "watch-timezone-mismatch",
+                    "watch_timezone_mismatch",
                     f"prefect.yaml 中 {MONTHLY} 的时区 {schedule.get('timezone')} 与 "
                     f"JZPLAN_TIMEZONE（{settings.timezone}）不一致，无法计算应完成的时限",
                 )
             return str(schedule["cron"])
-    raise OperatorError("watch-no-monthly-schedule", f"prefect.yaml 中没有 {MONTHLY} 的定时计划")
+    raise OperatorError("watch_no_monthly_schedule", f"prefect.yaml 中没有 {MONTHLY} 的定时计划")
 
 
 def default_windows(settings: Settings | None = None) -> Windows:
@@ -225,7 +225,7 @@ def notify_deployment_id() -> UUID:
             return client.read_deployment_by_name(NOTIFY_DEPLOYMENT).id
         except Exception as exc:  # ObjectNotFound, or the server's 404 as another type
             raise OperatorError(
-                "watch-no-notify-deployment",
+                "watch_no_notify_deployment",
                 f"服务器上没有部署 {NOTIFY_DEPLOYMENT}：先运行 prefect --no-prompt deploy --all，"
                 "再运行 jzplan automations",
             ) from exc

@@ -62,7 +62,7 @@ def monthly_cron(cron: str) -> MonthlyCron:
         if 0 <= minute < 60 and 0 <= hour < 24 and 1 <= day <= 28:
             return MonthlyCron(day, hour, minute)
     raise OperatorError(
-        "watch-cron-not-monthly",
+        "watch_cron_not_monthly",
         f"计划「{cron}」不是每月固定一天的计划（分 时 日 * *），无法计算应完成的时限；"
         "请检查 prefect.yaml 中 monthly-progress 的 cron",
     )
@@ -78,7 +78,7 @@ def monthly_window(cron: str, timezone: str, due_day: int, due_hour: int) -> tim
     due = datetime(2013, 1, due_day, due_hour, tzinfo=tz)
     if due <= begin:
         raise OperatorError(
-            "watch-due-before-start",
+            "watch_due_before_start",
             f"月报应完成时间（每月{due_day}日{due_hour}时）不晚于其计划开始时间（每月"
             f"{start.day}日{start.hour}时{start.minute:02d}分）；请调整 JZPLAN_MONTHLY_DUE_DAY / "
             "JZPLAN_MONTHLY_DUE_HOUR 或 prefect.yaml 中的 cron",

@@ -47,11 +47,11 @@ def test_the_monthly_window_runs_from_the_cron_to_the_due_time(
 @pytest.mark.parametrize(
     ("cron", "due_day", "due_hour", "code"),
     [
-        ("0 9 6 * *", 6, 9, "watch-due-before-start"),
-        ("0 9 6 * *", 5, 12, "watch-due-before-start"),
-        ("*/15 * * * *", 6, 12, "watch-cron-not-monthly"),
-        ("0 9 6 1 *", 6, 12, "watch-cron-not-monthly"),
-        ("0 9 31 * *", 6, 12, "watch-cron-not-monthly"),
+        ("0 9 6 * *", 6, 9, "watch_due_before_start"),
+        ("0 9 6 * *", 5, 12, "watch_due_before_start"),
+        ("*/15 * * * *", 6, 12, "watch_cron_not_monthly"),
+        ("0 9 6 1 *", 6, 12, "watch_cron_not_monthly"),
+        ("0 9 31 * *", 6, 12, "watch_cron_not_monthly"),
     ],
 )
 def test_a_window_that_cannot_be_worked_out_is_an_operator_error(
