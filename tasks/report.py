@@ -72,6 +72,7 @@ def publish(
         outcome.progress_frame,
         {u: um.status for u, um in outcome.unit_months.items()},
         data.open_alerts,
+        figures=data.figures,
     )
     path = write_atomic(stem.with_suffix(".md"), markdown)
     create_link_artifact(
