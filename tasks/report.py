@@ -78,7 +78,7 @@ def publish(
     create_link_artifact(
         key=f"report-{period}",
         link=html_link,
-        link_text=f"{period.label}目标进度月报（HTML，含图表）",
+        link_text=f"{period.label}目标进度月报（{data.figures}；HTML，含图表）",
         description=f"月报：{html}；Excel：{workbook}",
     )
     links = f"[HTML 月报（图表）]({html_link}) · [Excel 报表]({workbook_link})\n\n"
