@@ -7,7 +7,7 @@ the month (figures, totals, statuses, alerts, reports) until the month is reopen
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -17,6 +17,7 @@ from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
+from jzplan.month.prepare import PreparedFile
 from jzplan.store.corrections import hold_for_correction
 from jzplan.store.month_states import read_month
 from jzplan.store.questions import store_questions
@@ -25,6 +26,7 @@ from jzplan.store.submissions import store_figures
 RELEASED_CODE = "month_released"
 WINDOW_CODE = "correction_window"
 HOLD_CODES = frozenset({RELEASED_CODE, WINDOW_CODE})
+BULK_LOCKED_CODE = "bulk_month_released"  # a bulk file is returned instead (not held yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +112,23 @@ def hold_checked(
 def correction_policy(settings: Settings) -> CorrectionPolicy:
     """The policy of JZPLAN_CORRECTION_WINDOW_MONTHS and JZPLAN_TIMEZONE."""
     return CorrectionPolicy(settings.correction_window_months, settings.timezone)
+
+
+def refuse_locked_bulk(
+    conn: Connection, prepared: PreparedFile, arrival: Period, policy: CorrectionPolicy | None
+) -> PreparedFile:
+    """A bulk file for a released (or too old) month: not yet kept as a correction, so it
+    is returned whole with why (an error on no row), and the month's figures stay as they
+    were. A bulk file of several months (no one period) is not checked."""
+    parsed = prepared.parsed
+    if policy is None or parsed is None or parsed.period is None:
+        return prepared
+    held = hold_issue(conn, prepared.path.name, parsed.period, arrival, policy)
+    if held is None:
+        return prepared
+    why = held.message.split("：", 1)[0]  # released on DATE by NAME / beyond the window
+    message = (
+        f"{why}：批量文件暂不能作为待审核的更正保存，整份文件未入库；该月重新开放审核后请重新报送"
+    )
+    issue = SubmissionIssue(BULK_LOCKED_CODE, message, prepared.path.name)
+    return replace(prepared, issues=(*prepared.issues, issue))

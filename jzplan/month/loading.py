@@ -19,7 +19,7 @@ from jzplan.core.states import IngestStatus, IssueSeverity, SubmissionStatus
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.ingest.inbox import scan_batch, sha256_of, source_path_of
 from jzplan.ingest.regular_files import InboxRefusal, escape_name
-from jzplan.month.holds import CorrectionPolicy, hold_checked
+from jzplan.month.holds import CorrectionPolicy, hold_checked, refuse_locked_bulk
 from jzplan.month.prepare import (
     PreparedFile,
     crashed,
@@ -116,7 +116,8 @@ def load_prepared(
         parsed = prepared.parsed
         if parsed is None:
             raise RuntimeError(f"{path.name}: prepared as already stored, but the store lacks it")
-        if parsed.bulk:
+        if parsed.bulk:  # one for a released month is returned whole, not held (yet)
+            prepared = refuse_locked_bulk(conn, prepared, arrival, policy)
             return load_bulk_file(prepared, parsed, conn, arrival, received_at, validator, outlier)
         return load_form(
             prepared, parsed, conn, arrival, received_at, validator, outlier, against_store, policy

@@ -5,6 +5,7 @@ which late file is held as a pending correction."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -12,14 +13,18 @@ from sqlalchemy import Engine
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import MonthAction, MonthState, month_move
+from jzplan.core.submissions import ParsedSubmission
 from jzplan.month.holds import (
+    BULK_LOCKED_CODE,
     RELEASED_CODE,
     WINDOW_CODE,
     CorrectionPolicy,
     beyond_window,
     hold_issue,
     months_between,
+    refuse_locked_bulk,
 )
+from jzplan.month.prepare import PreparedFile
 from jzplan.month.release import MonthRefused, release_month, reopen_month
 from jzplan.month.resources import Resources
 from jzplan.reference.catalog import Catalog
@@ -129,3 +134,26 @@ def test_which_late_file_is_held(engine: Engine, catalog: Catalog, plan: Plan) -
         held = hold_issue(conn, "f.xlsx", JUNE, july, CorrectionPolicy(0))
     assert held is not None and held.code == RELEASED_CODE
     assert "2013-07-10 由 张三 审核发布（第1版）" in held.message
+
+
+def test_a_bulk_file_for_a_released_month_is_returned_whole(
+    engine: Engine, catalog: Catalog, plan: Plan
+) -> None:
+    res = _resources(engine, catalog, plan)
+    path = Path("全区_2013年06月.csv")
+    bulk = PreparedFile(
+        path, "a" * 64, parsed=ParsedSubmission(path, "a" * 64, None, JUNE, bulk=True)
+    )
+    policy = CorrectionPolicy(window_months=3)
+    with engine.connect() as conn:
+        assert refuse_locked_bulk(conn, bulk, Period(2013, 7), policy) is bulk
+    mark_produced(engine, JUNE, actor="monthly-progress", at=AT)
+    release_month(res, JUNE, by="张三", note="审核通过", at=AT)
+    with engine.connect() as conn:
+        returned = refuse_locked_bulk(conn, bulk, Period(2013, 7), policy)
+    [issue] = returned.issues
+    # an error on no row: load_bulk_file rejects the whole file, no unit of June changes
+    assert (issue.code, issue.severity, issue.row) == (BULK_LOCKED_CODE, "error", None)
+    assert issue.message.startswith(
+        "2013年1-6月的数据已于 2013-07-10 由 张三 审核发布（第1版）：批量文件"
+    )
