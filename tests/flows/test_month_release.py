@@ -7,6 +7,8 @@ it through the same settling and recompute, and releasing it again is version 2.
 from __future__ import annotations
 
 import hashlib
+import io
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +65,13 @@ def hashes(reports: Path, period: Period) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in found}
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+def cli(*args: str) -> tuple[int, str, str]:
+    """``jzplan`` in this process: its exit code, stdout and stderr. Not capsys: Prefect's
+    console log handler keeps the stream it first saw, and capsys closes its own."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
 
 
 def ymz_gdp(engine: Engine) -> float:
@@ -74,9 +79,7 @@ def ymz_gdp(engine: Engine) -> float:
     return float(frame.loc[frame["indicator"] == "gdp", "value"].iloc[0])
 
 
-def test_a_released_month_holds_until_reopened(
-    flow_env: Path, database_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_released_month_holds_until_reopened(flow_env: Path, database_url: str) -> None:
     from flows.monthly import monthly_progress
 
     box = str(release_inbox(flow_env / "inbox"))
@@ -87,7 +90,7 @@ def test_a_released_month_holds_until_reopened(
         assert read_month(engine, JUNE).state == MonthState.PENDING_REVIEW
         assert "暂（待审核）" in (reports / "progress-2013-06.md").read_text("utf-8")
 
-        code, out, _ = cli(capsys, "release", "--period", "2013-06", "--by", "张三",
+        code, out, _ = cli("release", "--period", "2013-06", "--by", "张三",
                            "--note", "6月数据审核通过")  # fmt: skip
         assert code == 0 and "第1版" in out
         released = read_month(engine, JUNE)
@@ -97,9 +100,9 @@ def test_a_released_month_holds_until_reopened(
         html = (reports / "progress-2013-06.html").read_text("utf-8")
         assert f"正式（第1版，张三 于 {released.released_on()} 发布）" in html
         # a second release, or one of a month not produced: one line with its code
-        code, _, err = cli(capsys, "release", "--period", "2013-06", "--by", "张三", "--note", "x")
+        code, _, err = cli("release", "--period", "2013-06", "--by", "张三", "--note", "x")
         assert code == 2 and err.startswith("[month_already_released]") and err.count("\n") == 1
-        code, _, err = cli(capsys, "release", "--period", "2013-09", "--by", "张三", "--note", "x")
+        code, _, err = cli("release", "--period", "2013-09", "--by", "张三", "--note", "x")
         assert code == 2 and err.startswith("[month_not_produced]")
         before, files = june_state(engine), hashes(reports, JUNE)
 
@@ -122,10 +125,10 @@ def test_a_released_month_holds_until_reopened(
         [pending] = pending_corrections(engine, JUNE)
         [change] = pending.changes
         assert (change.indicator, change.old_value, change.new_value) == ("gdp", GDP_WAS, GDP_NOW)
-        code, out, _ = cli(capsys, "corrections", "--period", "2013-06")
+        code, out, _ = cli("corrections", "--period", "2013-06")
         assert code == 0 and "| 地区生产总值 | 4.2852 亿元 | 4.3352 亿元 | +0.05 亿元 |" in out
 
-        code, out, _ = cli(capsys, "reopen", "--period", "2013-06", "--by", "李四",
+        code, out, _ = cli("reopen", "--period", "2013-06", "--by", "李四",
                            "--reason", "阳庙镇更正地区生产总值")  # fmt: skip
         assert code == 0 and "已重算 2013-06、2013-07" in out
         assert ymz_gdp(engine) == pytest.approx(GDP_NOW)
@@ -133,11 +136,11 @@ def test_a_released_month_holds_until_reopened(
         assert pending_corrections(engine) == []
         assert june_state(engine)["aggregate"] != before["aggregate"]
         assert "暂（待审核）" in (reports / "progress-2013-06.md").read_text("utf-8")
-        code, _, err = cli(capsys, "reopen", "--period", "2013-06", "--by", "李四",
+        code, _, err = cli("reopen", "--period", "2013-06", "--by", "李四",
                            "--reason", "x")  # fmt: skip
         assert code == 2 and err.startswith("[month_not_released]")
 
-        code, out, _ = cli(capsys, "release", "--period", "2013-06", "--by", "张三",
+        code, out, _ = cli("release", "--period", "2013-06", "--by", "张三",
                            "--note", "采用阳庙镇更正")  # fmt: skip
         assert code == 0 and read_month(engine, JUNE).version == 2
         moves = [(t.action, t.from_state, t.to_state, t.version, t.actor)
