@@ -152,9 +152,12 @@ def reopen_month(
         affected = affected_periods(period, [], stored)
         locked = released_months(conn, affected)
         refreshed = tuple(p for p in affected if p not in locked)
+        # a unit's month a correction fills (未报 → 已报) is resolved at the latest month run,
+        # as a late file's month is at its batch
+        as_of = max([period, *stored])
         for p in refreshed:
             refresh_period(
                 conn, catalog=resources.catalog, plan=plan, period=p,
-                thresholds=resources.thresholds,
+                thresholds=resources.thresholds, as_of=as_of,
             )  # fmt: skip
     return Reopening(period, by, at, reason, after.state, applied, refreshed, tuple(sorted(locked)))
