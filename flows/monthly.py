@@ -95,7 +95,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         # 2. Load the files in name order and recompute every affected month in ONE
         #    transaction holding the store's write lock: a second run of the month waits and
         #    then finds every file stored; a killed run rolls back. Retried as a whole.
-        outcomes, status, refreshed = run_locked(
+        outcomes, status, refreshed, locked = run_locked(
             resources.engine,
             lambda conn: load_month(conn, prepared, res, shared, inbox, arrival, plan_year),
             timeout=settings.lock_timeout_seconds,
@@ -129,10 +129,32 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         summary["refused"] = sum(o.status == IngestStatus.REFUSED for o in outcomes)
         summary["held"] = sum(o.status == IngestStatus.HELD for o in outcomes)  # 有待确认
         summary["stale"] = sum(o.status == IngestStatus.STALE for o in outcomes)  # 未采用
+        # files for a released (or too old) month: kept as pending corrections, nothing recomputed
+        summary["pending_corrections"] = log_corrections(arrival, outcomes, locked)
+        summary["locked"] = [str(p) for p in locked]  # affected, but released: not recomputed
         logger.info("%s 完成：%s", arrival, summary)
         return summary
     finally:
         resources.close()
+
+
+def log_corrections(
+    arrival: Period, outcomes: list[IngestOutcome], locked: tuple[Period, ...]
+) -> list[str]:
+    """The batch's files kept as pending corrections, each logged; the released months the
+    batch touched, left as released."""
+    logger = get_run_logger()
+    kept = [o for o in outcomes if o.status == IngestStatus.PENDING_CORRECTION]
+    for o in kept:
+        logger.warning(
+            "%s：%s（%s %s），未改变该月数字，见 jzplan corrections",
+            o.file, o.status.label, o.org_unit, o.period,
+        )  # fmt: skip
+    if locked:
+        months = "、".join(str(p) for p in locked)
+        logger.warning("%s：%s 已发布，本次未重算（数字、进度、预警、月报均保持发布时的状态）",
+                       arrival, months)  # fmt: skip
+    return [o.file for o in kept]
 
 
 def send_receipts(res: Resources, arrival: Period) -> dict[str, Any]:
@@ -192,10 +214,11 @@ def load_month(
     inbox: Path,
     arrival: Period,
     plan_year: int,
-) -> tuple[list[IngestOutcome], StatusLoad, dict[Period, PeriodOutcome]]:
+) -> tuple[list[IngestOutcome], StatusLoad, dict[Period, PeriodOutcome], tuple[Period, ...]]:
     """The batch's files loaded, its status files read, and every affected month (later
     months of the year the store has included) recomputed, in the month's transaction
-    ``conn``: ``jzplan.month.runs.load_month`` with each step a Prefect task."""
+    ``conn``: ``jzplan.month.runs.load_month`` with each step a Prefect task; the released
+    months it left alone last."""
     validator = untraversed(shared)
     received_at = datetime.now(UTC)  # the run's files are one receipt (jzplan.store.currency)
     # no retry inside the month's transaction: on PostgreSQL a failed statement aborts it and
@@ -216,7 +239,7 @@ def load_month(
         res, arrival, untraversed(done.outcomes), untraversed(prepared),
         untraversed(done.status), untraversed(conn),
     )  # fmt: skip
-    return done.outcomes, done.status, done.refreshed
+    return done.outcomes, done.status, done.refreshed, done.locked
 
 
 def publish_month(

@@ -29,6 +29,7 @@ from jzplan.core.states import IngestStatus, IssueSeverity
 from jzplan.ingest.cell_policy import FIGURE_CELL_POLICY, FindingAction
 from jzplan.ingest.form_identity import file_label
 from jzplan.ingest.inbox import Batch, scan_batch
+from jzplan.month.holds import correction_policy
 from jzplan.month.loading import IngestOutcome, load_prepared
 from jzplan.month.prepare import PreparedFile, prepare_file, validate_history, validate_prepared
 from jzplan.month.resources import Resources
@@ -183,9 +184,14 @@ def load(
             validator=checking,
             outlier=outlier_settings(resources.settings),
             against_store=against_store,
+            policy=correction_policy(resources.settings),  # a released month's: kept aside
         )
     _log_outcome(outcome)
     return outcome
+
+
+# loaded, but not the unit's current file: held, stale, or kept as a released month's correction
+_NOT_CURRENT = (IngestStatus.HELD, IngestStatus.STALE, IngestStatus.PENDING_CORRECTION)
 
 
 def _log_outcome(outcome: IngestOutcome) -> None:
@@ -193,7 +199,7 @@ def _log_outcome(outcome: IngestOutcome) -> None:
     if outcome.status in (IngestStatus.REJECTED, IngestStatus.REFUSED):
         for message in outcome.messages:
             logger.warning(message)
-    elif outcome.status in (IngestStatus.HELD, IngestStatus.STALE):  # why it is not current
+    elif outcome.status in _NOT_CURRENT:  # why it is not current
         logger.warning(outcome.messages[-1])
     logger.info(
         "%s：%s（单位 %s，报告期 %s，错误 %d，警告 %d）",

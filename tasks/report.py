@@ -95,12 +95,13 @@ def publish(
         outcome.progress_frame,
         {u: um.status for u, um in outcome.unit_months.items()},
         data.open_alerts,
+        figures=data.figures,
     )
     path = write_atomic(stem.with_suffix(".md"), markdown)
     create_link_artifact(
         key=f"report-{period}",
         link=html_link,
-        link_text=f"{period.label}目标进度月报（HTML，含图表）",
+        link_text=f"{period.label}目标进度月报（{data.figures}；HTML，含图表）",
         description=f"月报：{html}；Excel：{workbook}",
     )
     links = f"[HTML 月报（图表）]({html_link}) · [Excel 报表]({workbook_link})"

@@ -65,6 +65,7 @@ class ReceivedFile:
     frame: pd.DataFrame | None = None
     partial: bool = False  # loaded, some rows left out (their errors in ``issues``)
     held: bool = False  # loaded, but a batch-mate of the same filing date disagrees (有待确认)
+    correction: bool = False  # kept as a pending correction: its month is released (待更正)
     notes: tuple[str, ...] = ()  # e.g. held with a batch-mate, not taken (stale)
     messages: tuple[str, ...] = ()
 
@@ -208,6 +209,8 @@ def warning_lines(warnings: Sequence[SubmissionIssue]) -> list[str]:
 def receipt_status(f: ReceivedFile) -> ReceiptStatus:
     if not f.loaded:
         return ReceiptStatus.RETURNED
+    if f.correction:
+        return ReceiptStatus.CORRECTION
     if f.questions or f.held:
         return ReceiptStatus.QUESTIONS
     if f.partial:
@@ -218,6 +221,9 @@ def receipt_status(f: ReceivedFile) -> ReceiptStatus:
 def _todo(status: ReceiptStatus, warned: bool) -> list[str]:
     if status == ReceiptStatus.RETURNED:
         return ["改正上述错误后，重新报送整个文件；本文件的数据均未入库。"]
+    if status == ReceiptStatus.CORRECTION:
+        return ["无需重新报送：区统计局审核更正、重新开放该月后即采用本文件的数字，"
+                "该月报表随之出新版本。"]  # fmt: skip
     todo = []
     if status == ReceiptStatus.PARTIAL:
         todo.append("改正未入库的行后重新报送该文件；其余各行已入库。")

@@ -1,5 +1,6 @@
 """Command line: ``jzplan init|run|backfill|progress|report|alerts|deadline|automations``,
-``questions|answer`` (held rows), the validation commands and ``ui start|stop|doctor``.
+``questions|answer`` (held rows), ``release|reopen|corrections`` (a month's 审核发布), the
+validation commands and ``ui start|stop|doctor``.
 
 Flows are imported only when needed."""
 
@@ -10,6 +11,7 @@ import sys
 
 from jzplan.cli import ops as ops_cli
 from jzplan.cli import questions as questions_cli
+from jzplan.cli import release as release_cli
 from jzplan.cli import validation as validation_cli
 from jzplan.cli.checks import check_arguments
 from jzplan.cli.parser import ChineseArgumentParser
@@ -161,6 +163,7 @@ def _dispatch(argv: list[str] | None) -> int:
     )
     validation_cli.add_parsers(sub)  # check-plan, warnings, explain
     questions_cli.add_parsers(sub)  # questions, answer: held rows (待确认)
+    release_cli.add_parsers(sub)  # release, reopen, corrections: a month's 审核发布
     template.add_parser(sub)  # the blank 月报 form of a unit and month
     ops_cli.add_parsers(sub)  # ui start|stop, doctor
     args = parser.parse_args(argv)
@@ -172,12 +175,9 @@ def _dispatch(argv: list[str] | None) -> int:
     if args.command == "template":
         return template.run_command(args, Settings())
 
-    if args.command in validation_cli.COMMANDS:
-        return validation_cli.dispatch(args)
-    if args.command in questions_cli.COMMANDS:
-        return questions_cli.dispatch(args)
-    if args.command in ops_cli.COMMANDS:
-        return ops_cli.dispatch(args)
+    for part in (validation_cli, questions_cli, release_cli, ops_cli):
+        if args.command in part.COMMANDS:
+            return int(part.dispatch(args))
 
     if args.command == "progress":
         return _progress(args.period)

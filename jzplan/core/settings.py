@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # What a finding in one row of a form does: reject the file, hold the row as a question,
     # or note it (jzplan.ingest.cell_policy; read once at the start of each monthly run)
     findings_file: Path = PROJECT_ROOT / "expectations" / "findings.yaml"
+    # A late file may still change an unreleased month at most this many months before its
+    # batch; one older is kept as a pending correction, as for a released month (0: no window)
+    correction_window_months: int = Field(default=3, ge=0)
 
     # --- operations (issue 6) ---
     # Where the per-submission tasks (archive, parse, validate) run: threads of the flow's

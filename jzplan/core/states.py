@@ -16,13 +16,15 @@ from jzplan.core.periods import Period
 class SubmissionStatus(StrEnum):
     """A received file's life: received → rejected | accepted → superseded; or held (有待确认):
     checked, but another file of the same unit, month, filing date and batch says otherwise
-    (``jzplan.store.currency``)."""
+    (``jzplan.store.currency``); or a pending correction (待更正): checked, for a month that is
+    released (or beyond the correction window), kept until the month is reopened."""
 
     RECEIVED = "received"
     REJECTED = "rejected"
     ACCEPTED = "accepted"
     SUPERSEDED = "superseded"
     HELD = "held"
+    PENDING_CORRECTION = "correction"  # the column holds 16 characters
 
     @property
     def label(self) -> str:
@@ -32,6 +34,7 @@ class SubmissionStatus(StrEnum):
             SubmissionStatus.ACCEPTED: "已采用",
             SubmissionStatus.SUPERSEDED: "已被替代",
             SubmissionStatus.HELD: "有待确认",
+            SubmissionStatus.PENDING_CORRECTION: "待更正（该月已发布）",
         }[self]
 
 
@@ -39,9 +42,13 @@ _S = SubmissionStatus
 # Every status and its allowed moves; staying put is always allowed (a rerun repeats the
 # same decision). Within one batch a file accepted first may be held once its batch-mate
 # says otherwise, and the file current before the batch then is again (superseded → accepted);
-# a stale or identical file is superseded straight from received.
+# a stale or identical file is superseded straight from received. A pending correction is
+# settled like a received file when its month is reopened.
 TRANSITIONS: dict[SubmissionStatus, frozenset[SubmissionStatus]] = {
-    _S.RECEIVED: frozenset({_S.REJECTED, _S.ACCEPTED, _S.SUPERSEDED, _S.HELD}),
+    _S.RECEIVED: frozenset(
+        {_S.REJECTED, _S.ACCEPTED, _S.SUPERSEDED, _S.HELD, _S.PENDING_CORRECTION}
+    ),
+    _S.PENDING_CORRECTION: frozenset({_S.ACCEPTED, _S.SUPERSEDED, _S.HELD}),
     _S.REJECTED: frozenset(),
     _S.ACCEPTED: frozenset({_S.SUPERSEDED, _S.HELD}),
     _S.SUPERSEDED: frozenset({_S.ACCEPTED, _S.HELD}),
@@ -74,6 +81,8 @@ class IngestStatus(StrEnum):
     REFUSED = "refused"
     HELD = "held"  # checked, but its batch-mate of the same date says otherwise: 有待确认
     STALE = "stale"  # checked, but filed before the file that stays current: not taken
+    # checked, for a released month (or one beyond the correction window): kept, not loaded
+    PENDING_CORRECTION = "correction"
 
     @property
     def label(self) -> str:
@@ -84,6 +93,7 @@ class IngestStatus(StrEnum):
             IngestStatus.REFUSED: "已拒收",
             IngestStatus.HELD: "有待确认",
             IngestStatus.STALE: "未采用（已有填报日期更晚的报表）",
+            IngestStatus.PENDING_CORRECTION: "待更正（该月已发布）",
         }[self]
 
 
@@ -353,6 +363,7 @@ class ReceiptStatus(StrEnum):
     QUESTIONS = "questions"
     PARTIAL = "partial"
     RETURNED = "returned"
+    CORRECTION = "correction"  # kept as a correction of a released month, awaiting review
 
     @property
     def label(self) -> str:
@@ -361,6 +372,7 @@ class ReceiptStatus(StrEnum):
             ReceiptStatus.QUESTIONS: "已接收·有待确认",
             ReceiptStatus.PARTIAL: "已接收·部分行未入库",
             ReceiptStatus.RETURNED: "退回",
+            ReceiptStatus.CORRECTION: "已接收·作为更正待审核",
         }[self]
 
 
@@ -385,3 +397,25 @@ class MonthState(StrEnum):
     def figures_label(self) -> str:
         """What the month's figures are called in reports: 正式 once released, else 暂."""
         return "正式" if self is MonthState.RELEASED else "暂"
+
+
+class MonthAction(StrEnum):
+    """What moves a month: its monthly run produces it, a named person releases it, or
+    reopens it (its pending corrections are then applied)."""
+
+    PRODUCE = "produce"
+    RELEASE = "release"
+    REOPEN = "reopen"
+
+
+# (from, action) → to; anything else is refused (jzplan.month.release says why, in Chinese)
+MONTH_MOVES: dict[tuple[MonthState, MonthAction], MonthState] = {
+    (MonthState.COLLECTING, MonthAction.PRODUCE): MonthState.PENDING_REVIEW,
+    (MonthState.PENDING_REVIEW, MonthAction.RELEASE): MonthState.RELEASED,
+    (MonthState.RELEASED, MonthAction.REOPEN): MonthState.PENDING_REVIEW,
+}
+
+
+def month_move(state: MonthState, action: MonthAction) -> MonthState | None:
+    """Where ``action`` takes a month in ``state``; None when it may not."""
+    return MONTH_MOVES.get((state, action))

@@ -40,6 +40,7 @@ from jzplan.reference.catalog import (
 )
 from jzplan.reference.plan import Plan
 from jzplan.store.locks import locked_transaction
+from jzplan.store.month_states import read_month, released_months
 from jzplan.store.periods import stored_periods
 from jzplan.store.questions import (
     AnswerRefused,
@@ -131,6 +132,7 @@ def answer_question(
         question = read_question(conn, question_id)
         check_answerable(question)
         period = Period.parse(str(question.period))
+        check_unlocked(conn, period)
         if indicator is None:
             record_answer(
                 conn, question_id, status=QuestionStatus.DISCARDED, indicator=None,
@@ -156,7 +158,9 @@ def answer_question(
             answered_by=by, answered_at=answered_at, note=note,
         )  # fmt: skip
         stored = stored_periods(conn, ctx.plan.year) if ctx.plan is not None else []
-        refreshed = _refresh(conn, ctx, affected_periods(period, [], stored))
+        later = affected_periods(period, [], stored)
+        locked = released_months(conn, later)  # a released later month stays as released
+        refreshed = _refresh(conn, ctx, [p for p in later if p not in locked])
         learned = learns and add_learned_alias(
             ctx.catalog_dir,
             ctx.catalog,
@@ -165,6 +169,18 @@ def answer_question(
             ),
         )
         return Answer(read_question(conn, question_id), value, month, learned, warnings, refreshed)
+
+
+def check_unlocked(conn: Connection, period: Period) -> None:
+    """AnswerRefused (month_released) when ``period`` is released: an answer would change
+    its figures; the month is reopened first."""
+    month = read_month(conn, period)
+    if month.locked:
+        raise AnswerRefused(
+            "month_released",
+            f"{period} 已由 {month.released_by} 发布（第{month.version}版），答复会改变其数字："
+            f"请先 jzplan reopen --period {period}",
+        )
 
 
 def answer_lines(done: Answer, catalog: Catalog) -> list[str]:

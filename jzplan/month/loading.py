@@ -19,6 +19,7 @@ from jzplan.core.states import IngestStatus, IssueSeverity, SubmissionStatus
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.ingest.inbox import scan_batch, sha256_of, source_path_of
 from jzplan.ingest.regular_files import InboxRefusal, escape_name
+from jzplan.month.holds import CorrectionPolicy, hold_checked, refuse_locked_bulk
 from jzplan.month.prepare import (
     PreparedFile,
     crashed,
@@ -96,9 +97,11 @@ def load_prepared(
     validator: SubmissionValidator | None = None,
     outlier: OutlierSettings | None = None,
     against_store: ValidationReport | None = None,
+    policy: CorrectionPolicy | None = None,
 ) -> IngestOutcome:
     """Record and load (or reject) a prepared file in one transaction (the caller's when
-    ``bind`` is a Connection in one). A file seen before, by sha256, is a no-op.
+    ``bind`` is a Connection in one). A file seen before, by sha256, is a no-op; with
+    ``policy``, a form for a released (or too old) month is kept as a pending correction.
 
     With ``validator``, the history suite runs here, against the store as it is inside this
     transaction (a late or corrected earlier month loaded just before is already there);
@@ -113,10 +116,11 @@ def load_prepared(
         parsed = prepared.parsed
         if parsed is None:
             raise RuntimeError(f"{path.name}: prepared as already stored, but the store lacks it")
-        if parsed.bulk:
+        if parsed.bulk:  # one for a released month is returned whole, not held (yet)
+            prepared = refuse_locked_bulk(conn, prepared, arrival, policy)
             return load_bulk_file(prepared, parsed, conn, arrival, received_at, validator, outlier)
         return load_form(
-            prepared, parsed, conn, arrival, received_at, validator, outlier, against_store
+            prepared, parsed, conn, arrival, received_at, validator, outlier, against_store, policy
         )
 
 
@@ -144,9 +148,10 @@ def load_form(
     validator: SubmissionValidator | None = None,
     outlier: OutlierSettings | None = None,
     against_store: ValidationReport | None = None,
+    policy: CorrectionPolicy | None = None,
 ) -> IngestOutcome:
-    """A township form: recorded, checked against the store, then accepted or rejected, in
-    the caller's transaction."""
+    """A township form, in the caller's transaction: recorded, checked, then accepted,
+    rejected or kept as a pending correction (``jzplan.month.holds``)."""
     path, sha = prepared.path, prepared.sha256
     names = _names(prepared)
     submission_id = record_submission(
@@ -197,6 +202,9 @@ def load_form(
         reject_submission(conn, submission_id, issues)
         write_validation_results(conn, submission_id, results)  # the passed rules too
         return IngestOutcome(status=IngestStatus.REJECTED, **common)  # type: ignore[arg-type]
+    held = hold_checked(conn, submission_id, parsed, results, arrival, received_at, policy)
+    if held is not None and (common := common | findings([*issues, held])):  # kept aside
+        return IngestOutcome(status=IngestStatus.PENDING_CORRECTION, **common)  # type: ignore[arg-type]
     accepted = accept_with_explanations(conn, submission_id, parsed, results, received_at)
     store_questions(conn, submission_id, parsed.questions)  # a rerun adds none
     if accepted.issue is not None:  # not current: held with a batch-mate, or a stale draft

@@ -12,6 +12,7 @@ from pathlib import Path
 from jzplan.alert.receipts import Receipt, ReceivedFile, receipt_path, render_receipt
 from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus, MessageKind, StatusFileOutcome
+from jzplan.month.holds import HOLD_CODES
 from jzplan.month.loading import IngestOutcome
 from jzplan.month.prepare import PreparedFile
 from jzplan.reference.catalog import Catalog
@@ -19,7 +20,9 @@ from jzplan.store.db import Bind
 from jzplan.store.office_messages import read_messages, record_messages
 from jzplan.track.history import StatusLoad
 
-_LOADED = (IngestStatus.ACCEPTED, IngestStatus.HELD, IngestStatus.STALE)
+_LOADED = (
+    IngestStatus.ACCEPTED, IngestStatus.HELD, IngestStatus.STALE, IngestStatus.PENDING_CORRECTION,
+)  # fmt: skip
 _ASKED = (IngestStatus.ACCEPTED, IngestStatus.HELD)
 
 
@@ -38,11 +41,16 @@ def received_files(
             continue
         p = parsed.get(o.sha256) if o.sha256 else None
         bulk = o.bulk_file_id is not None or (p is not None and p.bulk)
-        notes = (
+        notes: tuple[str, ...] = (
             ()
             if o.status in (IngestStatus.ACCEPTED, IngestStatus.REJECTED, IngestStatus.REFUSED)
             else (o.status.label,)
         )
+        issues = o.issues
+        correction = o.status == IngestStatus.PENDING_CORRECTION
+        if correction:  # why it is kept aside (released on, by whom) is the receipt's news
+            notes = tuple(i.message for i in o.issues if i.code in HOLD_CODES)
+            issues = tuple(i for i in o.issues if i.code not in HOLD_CODES)
         out.append(
             ReceivedFile(
                 file=o.file,
@@ -51,12 +59,13 @@ def received_files(
                 loaded=o.status in _LOADED,
                 org_unit=o.org_unit,
                 period=o.period,
-                issues=o.issues,
+                issues=issues,
                 # a stale file's questions are not asked: a later file is the unit's month
                 questions=tuple(p.questions) if p is not None and o.status in _ASKED else (),
                 frame=None if p is None or bulk else p.frame,
                 notes=notes,
                 held=o.status == IngestStatus.HELD,
+                correction=correction,
                 # a bulk file's findings are per unit, as text
                 messages=o.messages if bulk and not o.issues else (),
                 partial=bulk and o.units_rejected > 0,

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select
 
 from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus, StatusFileKind
+from jzplan.month.holds import correction_policy
 from jzplan.month.loading import IngestOutcome, load_order, load_prepared, restate
 from jzplan.month.prepare import PreparedFile, history_groups, validate_history
 from jzplan.month.refresh import PeriodOutcome, refresh_period
@@ -22,6 +23,7 @@ from jzplan.reference.catalog import Catalog
 from jzplan.store import tracking
 from jzplan.store.db import Bind, connect
 from jzplan.store.models import SubmissionRow
+from jzplan.store.month_states import mark_produced, released_months
 from jzplan.store.periods import stored_periods
 from jzplan.store.unit_months import PERIOD_CONTRADICTIONS, counted_period
 from jzplan.track.history import StatusLoad, StatusReceipt, load_status_submissions
@@ -29,6 +31,8 @@ from jzplan.validate.history_checks import outlier_settings
 from jzplan.validate.results import ValidationReport
 from jzplan.validate.shared import SharedValidator
 from jzplan.validate.status_checks import StatusChecker
+
+PRODUCER = "monthly-progress"  # who moves a month to 待审核 in the audit
 
 
 def stored_shas(bind: Bind) -> frozenset[str]:
@@ -72,12 +76,14 @@ class MonthSteps:
 
 @dataclass(frozen=True, slots=True)
 class MonthLoad:
-    """What a month's transaction did: each file's outcome, the status files, and every
-    recomputed month's outcome (in order)."""
+    """What a month's transaction did: each file's outcome, the status files, every
+    recomputed month's outcome (in order), and the affected months left as they were
+    because they are released (locked)."""
 
     outcomes: list[IngestOutcome]
     status: StatusLoad
     refreshed: dict[Period, PeriodOutcome]
+    locked: tuple[Period, ...] = ()
 
 
 def load_month(
@@ -92,7 +98,9 @@ def load_month(
     all in the month's transaction ``conn`` (``jzplan.store.locks.run_locked``).
 
     A month run after a later one (or a late file) recomputes the later months of
-    ``plan_year`` that the store has, so the store ends as if the months had run in order."""
+    ``plan_year`` that the store has, so the store ends as if the months had run in order.
+    A released month is never recomputed (its later files are pending corrections); the
+    batch's month, once produced, is 待审核 (``jzplan.store.month_states``)."""
     loaded: list[IngestOutcome] = []
     # the files in load_order (name order; one unit's month by filing date): any order of
     # the batch loads alike (jzplan.store.currency)
@@ -102,8 +110,13 @@ def load_month(
     loaded = restate(conn, loaded)  # a form held after its batch-mate loaded is reported held
     status = steps.load_status(conn)
     stored = stored_periods(conn, plan_year) if plan_year is not None else []
-    refreshed = {p: steps.refresh(p, conn) for p in affected_periods(arrival, loaded, stored)}
-    return MonthLoad(loaded, status, refreshed)
+    affected = affected_periods(arrival, loaded, stored)
+    kept = {o.period for o in loaded if o.status == IngestStatus.PENDING_CORRECTION and o.period}
+    # released months the batch would change: left as they are
+    locked = released_months(conn, [*affected, *map(Period.parse, kept)])
+    refreshed = {p: steps.refresh(p, conn) for p in affected if p not in locked}
+    mark_produced(conn, arrival, actor=PRODUCER, at=datetime.now(UTC))
+    return MonthLoad(loaded, status, refreshed, tuple(sorted(locked)))
 
 
 def plain_steps(
@@ -115,6 +128,7 @@ def plain_steps(
 ) -> MonthSteps:
     """The steps as plain functions (what the flow's tasks call), for runs without Prefect."""
     outlier = outlier_settings(resources.settings)
+    policy = correction_policy(resources.settings)
 
     def check(group: list[PreparedFile], conn: Connection) -> list[ValidationReport | None]:
         with validator.exclusive() as checking:
@@ -124,7 +138,7 @@ def plain_steps(
         with validator.exclusive() as checking:
             return load_prepared(
                 p, bind=conn, arrival=arrival, received_at=received_at or datetime.now(UTC),
-                validator=checking, outlier=outlier, against_store=report,
+                validator=checking, outlier=outlier, against_store=report, policy=policy,
             )  # fmt: skip
 
     def status(conn: Connection) -> StatusLoad:

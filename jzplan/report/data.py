@@ -20,6 +20,7 @@ from jzplan.reference.plan import Plan, Target
 from jzplan.report.markdown import display_unit
 from jzplan.store.alerts import read_alerts
 from jzplan.store.db import Bind
+from jzplan.store.month_states import read_month
 from jzplan.store.progress import read_progress
 from jzplan.store.unit_months import UnitMonth, unit_months
 from jzplan.track.aggregate import Fact, FactKey
@@ -71,6 +72,8 @@ class ReportData:
     warnings: pd.DataFrame  # open validation warnings (ALERT_COLUMNS)
     open_alerts: pd.DataFrame  # every open alert
     facts: dict[FactKey, Fact] = field(default_factory=dict)  # month_facts of the period
+    # what the figures are: 正式（第N版，NAME 于 DATE 发布） or 暂（待审核） (MonthState)
+    figures: str = ""
 
 
 def summarise(progress: pd.DataFrame) -> dict[str, int]:
@@ -180,4 +183,5 @@ def read_report_data(
         warnings=alerts[alerts["kind"] == VALIDATION_ALERT].reset_index(drop=True),
         open_alerts=alerts,
         facts=facts,
+        figures=read_month(bind, period).figures_text(),
     )

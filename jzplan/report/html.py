@@ -267,6 +267,7 @@ def render_report(
         title=f"{catalog.area.name}{plan.year}年目标进度月报（{data.period.label}）",
         period=str(data.period),
         period_label=data.period.label,
+        figures=data.figures,
         time_progress=f"{data.period.year_fraction * 100:.1f}",
         total=len(data.progress),
         summary=list(data.summary.items()),

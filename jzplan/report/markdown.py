@@ -201,16 +201,19 @@ def monthly_report(
     open_alerts: pd.DataFrame,
     *,
     preface: str = "",
+    figures: str = "",
 ) -> str:
     """The whole report of a month: summary, alerts, then the progress tables.
     ``standings``: each reporting unit's 已报 / 有待确认 / 退回待改 / 未报; ``preface``:
-    Markdown placed under the title (a released version's heading and change section)."""
+    Markdown placed under the title (a released version's heading and change section);
+    ``figures``: what the figures are (``MonthStanding.figures_text``), in a working report."""
     counts = status_counts(progress)
     summary = "，".join(f"{k} {v} 项" for k, v in counts.items())
     lines = [
         f"# 焦作新区 {plan.year} 年目标进度（{md_escape(period.label)}）",
         "",
         *([preface, ""] if preface else []),
+        *([f"- 数据：{figures}"] if figures else []),
         f"- 时间进度：{period.year_fraction * 100:.1f}%（线性，时间过半、任务过半）；"
         "季节进度按上年同月累计占全年比重",
         f"- 目标 {len(progress)} 项：{summary}",

@@ -62,6 +62,8 @@ FigurePair = tuple[float | None, float | None]
 Figures = Mapping[str, FigurePair]
 # The statuses of a unit's checked files, whose order ``settle`` decides
 CONTENDING = (SubmissionStatus.ACCEPTED, SubmissionStatus.SUPERSEDED, SubmissionStatus.HELD)
+# Statuses of a file not yet settled: just received, or a pending correction applied
+_NEW = (SubmissionStatus.RECEIVED, SubmissionStatus.PENDING_CORRECTION)
 
 
 def _clean(v: Any) -> float | None:
@@ -220,7 +222,7 @@ def _apply(
             values["message"] = str(issue)
         if standing.status == SubmissionStatus.HELD:  # never current: no version of its own
             values["version"] = 1
-        elif standing.status == SubmissionStatus.ACCEPTED and before[i] == "received":
+        elif standing.status == SubmissionStatus.ACCEPTED and before[i] in _NEW:
             values["version"] = 1 + sum(
                 1 for j, s in before.items() if j != i and s in ("accepted", "superseded")
             )

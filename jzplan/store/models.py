@@ -447,5 +447,6 @@ class ValidationExplanationRow(Base):
 # Tables of their own modules, imported so that Base.metadata (migrations, tests) has them
 from jzplan.store import alert_deliveries as _alert_deliveries  # noqa: E402, F401
 from jzplan.store import channel_states as _channel_states  # noqa: E402, F401
+from jzplan.store import month_states as _month_states  # noqa: E402, F401
 from jzplan.store import office_deliveries as _office_deliveries  # noqa: E402, F401
 from jzplan.store import office_messages as _office_messages  # noqa: E402, F401

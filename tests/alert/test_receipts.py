@@ -105,6 +105,16 @@ def test_a_clean_file_is_accepted_with_nothing_to_do(catalog: Catalog) -> None:
     assert "#### 错误" not in r.body and "- 无需处理。" in r.body
 
 
+def test_a_file_for_a_released_month_is_kept_as_a_correction(catalog: Catalog) -> None:
+    why = "2013年1-2月的数据已于 2013-03-10 由 张三 审核发布（第1版）：……作为待审核的更正保存"
+    f = ReceivedFile(FILE, "f" * 64, MARCH, loaded=True, org_unit="NGZ", period="2013-02",
+                     correction=True, notes=(why,))  # fmt: skip
+    r = render_receipt(f, catalog)
+    assert r.status == ReceiptStatus.CORRECTION
+    assert r.title.endswith("｜已接收·作为更正待审核") and f"- {why}" in r.body
+    assert "- 无需重新报送：区统计局审核更正、重新开放该月后即采用本文件的数字" in r.body
+
+
 def test_a_single_warning_keeps_its_location(catalog: Catalog) -> None:
     w = SubmissionIssue("mom_jump", "环比变动过大", FILE, "月报", 14, "D",
                         severity=IssueSeverity.WARNING)  # fmt: skip

@@ -51,6 +51,8 @@ def _run(inbox: Path, database_url: str, folder: Path) -> dict[str, Any]:
         "JZPLAN_ARCHIVE_DIR": str(folder / "archive"),
         "JZPLAN_REPORT_DIR": str(folder / "reports"),
         "JZPLAN_DATA_DOCS_DIR": str(folder / "data_docs"),
+        # its 2012 forms test hostile content, not the correction window: all of them load
+        "JZPLAN_CORRECTION_WINDOW_MONTHS": "0",
         "PREFECT_API_URL": str(PREFECT_API_URL.value()),
         "PREFECT_HOME": str(folder / "prefect-home"),
         "PREFECT_LOGGING_TO_API_ENABLED": "false",

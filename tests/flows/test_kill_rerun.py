@@ -1,12 +1,14 @@
 """A run killed at a random point and run again leaves the same store as one clean run.
 
 Every run here is a real process (``tests/ops/child.py``: the backfill flow; June 2013 brings
-LWJ's late May file, so both months are recomputed). The first runs to the end on SQLite:
-the clean store, and its length T. Each seed's run (SQLite or PostgreSQL) is sent SIGKILL
-after a seeded random delay in (0.05 T, 0.95 T) (halved, on a fresh store, when the run
-ended first: a loaded machine can stretch the clean run), then the same flow runs again in this
-process. Stores are compared on natural keys (tests/ops/natural.py): surrogate ids and
-wall-clock times may differ, nothing else, across backends too.
+LWJ's late May file, so both months are recomputed; or the release scenario: June run and
+released, a July batch with a corrected June file held, June reopened and released again).
+The first runs to the end on SQLite: the clean store, and its length T. Each seed's run
+(SQLite or PostgreSQL) is sent SIGKILL after a seeded random delay in (0.05 T, 0.95 T)
+(halved, on a fresh store, when the run ended first: a loaded machine can stretch the clean
+run), then the same flow runs again in this process. Stores are compared on natural keys
+(tests/ops/natural.py): surrogate ids and wall-clock times may differ, nothing else, across
+backends too.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from jzplan.store.db import init_store, make_engine
 from jzplan.store.models import SubmissionRow
 from tests.conftest import REPO_ROOT
 from tests.dbutil import pg_schema, pg_schema_url
+from tests.flows.release_inbox import release_inbox
+from tests.ops.child import release_scenario
 from tests.ops.natural import differences, natural_dump
 
 pytestmark = pytest.mark.flow
@@ -39,15 +43,21 @@ pytestmark = pytest.mark.flow
 START, END = "2013-06", "2013-06"
 
 
+RELEASE = "release"  # the scenario of tests.ops.child.release_scenario
+
+
 @contextmanager
-def _store(backend: str, folder: Path) -> Iterator[dict[str, str]]:
-    """The JZPLAN_* variables of a fresh store (SQLite file or PostgreSQL schema)."""
+def _store(backend: str, folder: Path, scenario: str = "") -> Iterator[dict[str, str]]:
+    """The JZPLAN_* variables of a fresh store (SQLite file or PostgreSQL schema); for the
+    release scenario its own small inbox."""
     folder.mkdir(parents=True, exist_ok=True)
     dirs = {
         "JZPLAN_ARCHIVE_DIR": str(folder / "archive"),
         "JZPLAN_REPORT_DIR": str(folder / "reports"),
         "JZPLAN_DATA_DOCS_DIR": str(folder / "data_docs"),
     }
+    if scenario == RELEASE:
+        dirs["JZPLAN_INBOX_DIR"] = str(release_inbox(folder / "inbox"))
     if backend == "sqlite":
         url = f"sqlite:///{folder / 'jzplan.db'}"
         init_store(url)
@@ -61,8 +71,9 @@ def _store(backend: str, folder: Path) -> Iterator[dict[str, str]]:
 class Child:
     """``python -m tests.ops.child`` on one store; ready once its imports are done."""
 
-    def __init__(self, env: dict[str, str], folder: Path) -> None:
+    def __init__(self, env: dict[str, str], folder: Path, scenario: str = "") -> None:
         self.env = env
+        self.scenario = scenario
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.ops.child"],
             cwd=REPO_ROOT,
@@ -86,7 +97,7 @@ class Child:
         """Wait until ready, start the run; returns when it started (perf_counter)."""
         assert self.proc.stdout is not None and self.proc.stdin is not None
         assert self.proc.stdout.readline().strip() == "ready"
-        self.proc.stdin.write(f"{START} {END}\n")
+        self.proc.stdin.write(f"{self.scenario or f'{START} {END}'}\n")
         self.proc.stdin.flush()
         return time.perf_counter()
 
@@ -120,14 +131,14 @@ def _committed(env: dict[str, str]) -> int | None:
         engine.dispose()
 
 
-_clean: dict[str, Any] = {}
+_clean: dict[str, dict[str, Any]] = {}
 
 
-def _clean_run(folder: Path) -> tuple[dict[str, Any], set[str], float]:
+def _clean_run(folder: Path, scenario: str = "") -> tuple[dict[str, Any], set[str], float]:
     """One uninterrupted run in a process of its own (SQLite): the reference and its length."""
-    if not _clean:
-        with _store("sqlite", folder) as env:
-            child = Child(env, folder)
+    if scenario not in _clean:
+        with _store("sqlite", folder, scenario) as env:
+            child = Child(env, folder, scenario)
             started = child.go()
             assert child.proc.stdout is not None
             assert child.proc.stdout.readline().strip() == "done", (
@@ -135,17 +146,25 @@ def _clean_run(folder: Path) -> tuple[dict[str, Any], set[str], float]:
             ).read_text()
             length = time.perf_counter() - started
             assert child.proc.wait(timeout=60) == 0
-            _clean.update(dump=_dump(env), files=_archived(env), length=length)
-    return _clean["dump"], _clean["files"], _clean["length"]
+            _clean[scenario] = {"dump": _dump(env), "files": _archived(env), "length": length}
+    done = _clean[scenario]
+    return done["dump"], done["files"], done["length"]
 
 
 @pytest.mark.parametrize(
-    ("backend", "seed"),
-    [("sqlite", 11), ("sqlite", 22), pytest.param("postgres", 33, marks=pytest.mark.postgres)],
+    ("backend", "seed", "scenario"),
+    [
+        ("sqlite", 11, ""),
+        ("sqlite", 22, ""),
+        pytest.param("postgres", 33, "", marks=pytest.mark.postgres),
+        ("sqlite", 77, RELEASE),
+        pytest.param("postgres", 44, RELEASE, marks=pytest.mark.postgres),
+    ],
 )
 def test_killed_run_then_rerun_equals_a_clean_run(
     backend: str,
     seed: int,
+    scenario: str,
     tmp_path: Path,
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
@@ -153,10 +172,10 @@ def test_killed_run_then_rerun_equals_a_clean_run(
     fraction = random.Random(seed).uniform(0.05, 0.95)
     for attempt in range(4):
         folder = tmp_path / f"killed-{attempt}"
-        with _store(backend, folder) as env:
-            child = Child(env, folder)  # its imports overlap the clean run
+        with _store(backend, folder, scenario) as env:
+            child = Child(env, folder, scenario)  # its imports overlap the clean run
             try:
-                clean, clean_files, length = _clean_run(tmp_path_factory.mktemp("clean"))
+                clean, clean_files, length = _clean_run(tmp_path_factory.mktemp("clean"), scenario)
                 delay = fraction * length
                 started = child.go()
                 time.sleep(max(0.0, started + delay - time.perf_counter()))
@@ -174,10 +193,15 @@ def test_killed_run_then_rerun_equals_a_clean_run(
                 f" {_committed(env)} files committed (attempt {attempt + 1})"
             )
 
+            # a kill inside a delivery leaves its lease: the rerun, on this host, finds the
+            # holder's process gone and takes it over (jzplan.store.channel_states)
             with monkeypatch.context() as m:
                 for key, value in env.items():
                     m.setenv(key, value)
-                backfill(start=START, end=END)
+                if scenario == RELEASE:
+                    release_scenario()
+                else:
+                    backfill(start=START, end=END)
             diff = differences(clean, _dump(env))
             assert diff == {}, diff
             assert _archived(env) == clean_files

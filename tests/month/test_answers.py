@@ -12,12 +12,13 @@ import pytest
 import yaml
 from sqlalchemy import Engine
 
-from jzplan.core.states import QuestionStatus
+from jzplan.core.states import MonthAction, MonthState, QuestionStatus
 from jzplan.month.answers import Answering, answer_question
 from jzplan.month.refresh import refresh_period
 from jzplan.reference.catalog import load_catalog
 from jzplan.reference.plan import Plan
 from jzplan.store.aggregates import read_aggregates
+from jzplan.store.month_states import mark_produced, read_month, record_move
 from jzplan.store.progress import read_progress
 from jzplan.store.questions import AnswerRefused, list_questions, open_question_units
 from jzplan.track.progress import Thresholds
@@ -93,6 +94,15 @@ def test_answering_maps_discards_and_refuses(
     assert "part_exceeds_whole" in str(failed.value)
     assert all(q.status == QuestionStatus.OPEN for q in list_questions(store, period=PERIOD))
     assert not (answering.catalog_dir / "aliases.yaml").exists()
+    # a released month's question waits until the month is reopened
+    mark_produced(store, PERIOD, actor="monthly-progress", at=AT)
+    released = record_move(store, read_month(store, PERIOD), MonthAction.RELEASE,
+                           MonthState.RELEASED, actor="王五", note="审核通过", at=AT)  # fmt: skip
+    with pytest.raises(AnswerRefused, match="请先 jzplan reopen") as locked:
+        answer_question(answering, fai_q, indicator="fai", answered_by="张三", answered_at=AT)
+    assert locked.value.code == "month_released"
+    record_move(store, released, MonthAction.REOPEN, MonthState.PENDING_REVIEW,
+                actor="王五", note="答复待确认行", at=AT)  # fmt: skip
 
     # June has been run: a later month of the year is recomputed after May's
     refresh_period(store, catalog=catalog, plan=answering.plan, period=PERIOD.next(),
