@@ -112,6 +112,14 @@ def _release(resources: Resources, args: argparse.Namespace) -> int:
 
     done = release_month(resources, args.period, by=args.by, note=args.note, at=datetime.now(UTC))
     print(f"已发布 {done.period} 第{done.version}版（{done.by}）：{done.note}")
+    if done.files is not None:
+        print(f"第{done.version}版月报：{done.files.html}")
+        if done.files.changes is not None:
+            print(f"较上一版变化：见该版月报开头；版本历史：{done.files.history}")
+        else:
+            print(f"版本历史：{done.files.history}")
+    else:
+        print("该月尚无目标进度：没有可存档的版本月报")
     _rewrite(resources, [done.period])
     return 0
 

@@ -20,6 +20,7 @@ from jzplan.month.loading import ingest_status
 from jzplan.month.refresh import refresh_period
 from jzplan.month.resources import Resources
 from jzplan.month.runs import affected_periods
+from jzplan.report.versions import VersionFiles, version_folder, write_version
 from jzplan.store.corrections import pending_ids, stored_frame
 from jzplan.store.lifecycle import accept_submission
 from jzplan.store.locks import locked_transaction
@@ -31,6 +32,7 @@ from jzplan.store.month_states import (
     released_months,
 )
 from jzplan.store.periods import stored_periods
+from jzplan.store.progress import read_progress
 
 
 class MonthRefused(OperatorError):
@@ -47,6 +49,9 @@ class Release:
     by: str
     at: datetime
     note: str
+    # the version's reports (jzplan.report.versions); None for a month without target
+    # progress, which has no report to keep
+    files: VersionFiles | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +112,34 @@ def release_month(
                 f"如需更改，先 jzplan reopen --period {period}",
             )
         after = record_move(conn, before, MonthAction.RELEASE, to, actor=by, note=note, at=at)
-    return Release(period, after.version, by, at, note)
+        # the version's reports, written before the move commits: a failed write releases
+        # nothing; a failed commit leaves a folder no release names, moved aside next time
+        files = _write_release(resources, conn, period, after.version, by, note, at)
+    return Release(period, after.version, by, at, note, files)
+
+
+def _write_release(
+    resources: Resources,
+    conn: Connection,
+    period: Period,
+    version: int,
+    by: str,
+    note: str,
+    at: datetime,
+) -> VersionFiles | None:
+    """Version ``version`` of the month's reports (``<report_dir>/<YYYY-MM>/v<N>/``). A
+    ``v<N>`` the store has no release for (its commit failed after the files were written)
+    is renamed ``.v<N>.unreleased-<time>`` first: it never became a version."""
+    report_dir = resources.settings.report_dir
+    if read_progress(conn, period).empty:  # figures but no targets tracked: no report
+        return None
+    orphan = version_folder(report_dir, period, version)
+    if orphan.exists():
+        orphan.rename(orphan.with_name(f".{orphan.name}.unreleased-{at:%Y%m%dT%H%M%S%f}"))
+    return write_version(
+        conn, resources.plan, resources.catalog, period, version=version, by=by, note=note,
+        at=at, report_dir=report_dir, timezone=resources.settings.timezone,
+    )  # fmt: skip
 
 
 def apply_correction(conn: Connection, submission_id: int) -> AppliedCorrection:

@@ -18,6 +18,8 @@ from sqlalchemy import Engine, select
 from jzplan.cli import main
 from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus, MonthAction, MonthState, SubmissionStatus
+from jzplan.report.versions import list_versions, read_version_snapshot
+from jzplan.report.versions_diff import change_rows, month_changes
 from jzplan.store.corrections import pending_corrections
 from jzplan.store.db import make_engine
 from jzplan.store.models import (
@@ -65,6 +67,10 @@ def hashes(reports: Path, period: Period) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in found}
 
 
+def folder_hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
 def cli(*args: str) -> tuple[int, str, str]:
     """``jzplan`` in this process: its exit code, stdout and stderr. Not capsys: Prefect's
     console log handler keeps the stream it first saw, and capsys closes its own."""
@@ -99,6 +105,10 @@ def test_a_released_month_holds_until_reopened(flow_env: Path, database_url: str
         )  # fmt: skip
         html = (reports / "progress-2013-06.html").read_text("utf-8")
         assert f"正式（第1版，张三 于 {released.released_on()} 发布）" in html
+        [v1] = list_versions(reports, JUNE)  # the release wrote version 1's reports
+        assert v1.number == 1 and "第1版" in out and str(v1.html) in out
+        v1_files = folder_hashes(v1.folder)
+        assert f"正式（第1版，张三 于 {released.released_on()} 发布）" in v1.html.read_text("utf-8")
         # a second release, or one of a month not produced: one line with its code
         code, _, err = cli("release", "--period", "2013-06", "--by", "张三", "--note", "x")
         assert code == 2 and err.startswith("[month_already_released]") and err.count("\n") == 1
@@ -143,6 +153,21 @@ def test_a_released_month_holds_until_reopened(flow_env: Path, database_url: str
         code, out, _ = cli("release", "--period", "2013-06", "--by", "张三",
                            "--note", "采用阳庙镇更正")  # fmt: skip
         assert code == 0 and read_month(engine, JUNE).version == 2
+        # version 2 beside version 1, which is byte for byte what leaders read
+        assert [v.number for v in list_versions(reports, JUNE)] == [1, 2]
+        assert folder_hashes(v1.folder) == v1_files
+        changes = month_changes(
+            read_version_snapshot(reports, JUNE, 1), read_version_snapshot(reports, JUNE, 2)
+        )
+        # exactly the corrected figure and the area total it is part of
+        step = round(GDP_NOW - GDP_WAS, 6)
+        changed = {c.new.key: round(c.difference or 0, 6) for c in changes.figures_changed}
+        assert changed == {("YMZ", "gdp"): step, ("JZXQ", "gdp"): step}, changed
+        assert not changes.figures_added and not changes.figures_removed
+        v2_html = list_versions(reports, JUNE)[1].html.read_text("utf-8")
+        assert "较上一版变化" in v2_html and "第2版" in v2_html
+        rows = v2_html.count('<tr class="change"')
+        assert rows == len(change_rows(changes)) and rows >= 2
         moves = [(t.action, t.from_state, t.to_state, t.version, t.actor)
                  for t in read_transitions(engine, JUNE)]  # fmt: skip
         assert moves == [

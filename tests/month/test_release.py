@@ -25,6 +25,7 @@ from jzplan.month.holds import (
     refuse_locked_bulk,
 )
 from jzplan.month.prepare import PreparedFile
+from jzplan.month.refresh import refresh_period
 from jzplan.month.release import MonthRefused, release_month, reopen_month
 from jzplan.month.resources import Resources
 from jzplan.reference.catalog import Catalog
@@ -76,16 +77,20 @@ def test_months_between() -> None:
     assert months_between(JUNE, JUNE) == 0
 
 
-def _resources(engine: Engine, catalog: Catalog, plan: Plan) -> Resources:
+def _resources(engine: Engine, catalog: Catalog, plan: Plan, reports: Path) -> Resources:
     sync_reference(engine, catalog, plan)
-    return Resources(Settings(), engine, catalog, plan)
+    return Resources(Settings(report_dir=reports), engine, catalog, plan)
 
 
-def test_release_and_reopen_are_audited(engine: Engine, catalog: Catalog, plan: Plan) -> None:
-    res = _resources(engine, catalog, plan)
+def test_release_and_reopen_are_audited(
+    engine: Engine, catalog: Catalog, plan: Plan, tmp_path: Path
+) -> None:
+    res = _resources(engine, catalog, plan, tmp_path / "reports")
     with pytest.raises(MonthRefused) as refused:
         release_month(res, JUNE, by="张三", note="审核通过", at=AT)
     assert refused.value.code == "month_not_produced"
+    # what a monthly run does: the month computed (its target progress), then produced
+    refresh_period(engine, catalog=catalog, plan=plan, period=JUNE, thresholds=res.thresholds)
     assert mark_produced(engine, JUNE, actor="monthly-progress", at=AT)
     assert not mark_produced(engine, JUNE, actor="monthly-progress", at=AT)  # a rerun
     with pytest.raises(MonthRefused) as refused:
@@ -95,8 +100,15 @@ def test_release_and_reopen_are_audited(engine: Engine, catalog: Catalog, plan: 
         release_month(res, JUNE, by="  ", note="审核通过", at=AT)
     assert refused.value.code == "by_missing"
 
+    # a v1 folder no release names (its commit failed after the files were written)
+    orphan = tmp_path / "reports" / "2013-06" / "v1"
+    orphan.mkdir(parents=True)
+    (orphan / "snapshot.json").write_text("{}", encoding="utf-8")
     first = release_month(res, JUNE, by="张三", note="审核通过", at=AT)
+    [aside] = (tmp_path / "reports" / "2013-06").glob(".v1.unreleased-*")
+    assert (aside / "snapshot.json").read_text(encoding="utf-8") == "{}"
     assert (first.version, first.by, first.note) == (1, "张三", "审核通过")
+    assert first.files is not None and first.files.folder == tmp_path / "reports/2013-06/v1"
     standing = read_month(engine, JUNE)
     assert standing.figures_text() == "正式（第1版，张三 于 2013-07-10 发布）"
     with pytest.raises(MonthRefused) as refused:
@@ -107,7 +119,10 @@ def test_release_and_reopen_are_audited(engine: Engine, catalog: Catalog, plan: 
     reopened = reopen_month(res, JUNE, by="李四", reason="阳庙镇更正", at=AT)
     assert reopened.state == P and reopened.applied == () and reopened.refreshed == (JUNE,)
     assert read_month(engine, JUNE).figures_text() == "暂（待审核）"
-    assert release_month(res, JUNE, by="王五", note="第二版", at=AT).version == 2
+    second = release_month(res, JUNE, by="王五", note="第二版", at=AT)
+    assert second.version == 2 and second.files is not None
+    assert second.files.changes is not None  # against v1's snapshot: nothing changed here
+    assert not second.files.changes.figures_changed
     moves = [(t.action, t.from_state, t.to_state, t.version, t.actor, t.note)
              for t in read_transitions(engine, JUNE)]  # fmt: skip
     assert moves == [
@@ -119,8 +134,10 @@ def test_release_and_reopen_are_audited(engine: Engine, catalog: Catalog, plan: 
     assert read_month(engine, Period(2013, 7)).figures_text() == "暂（采集中）"  # no row yet
 
 
-def test_which_late_file_is_held(engine: Engine, catalog: Catalog, plan: Plan) -> None:
-    res = _resources(engine, catalog, plan)
+def test_which_late_file_is_held(
+    engine: Engine, catalog: Catalog, plan: Plan, tmp_path: Path
+) -> None:
+    res = _resources(engine, catalog, plan, tmp_path / "reports")
     policy = CorrectionPolicy(window_months=3)
     july, march = Period(2013, 7), Period(2013, 3)
     with engine.connect() as conn:
@@ -137,9 +154,9 @@ def test_which_late_file_is_held(engine: Engine, catalog: Catalog, plan: Plan) -
 
 
 def test_a_bulk_file_for_a_released_month_is_returned_whole(
-    engine: Engine, catalog: Catalog, plan: Plan
+    engine: Engine, catalog: Catalog, plan: Plan, tmp_path: Path
 ) -> None:
-    res = _resources(engine, catalog, plan)
+    res = _resources(engine, catalog, plan, tmp_path / "reports")
     path = Path("全区_2013年06月.csv")
     bulk = PreparedFile(
         path, "a" * 64, parsed=ParsedSubmission(path, "a" * 64, None, JUNE, bulk=True)
