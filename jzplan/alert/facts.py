@@ -14,6 +14,7 @@ from jzplan.core.settings import Settings
 from jzplan.core.states import TargetStatus
 from jzplan.reference.display import display_unit_of, in_display_unit, present
 from jzplan.store.db import Bind
+from jzplan.store.month_states import MonthStanding, read_months
 from jzplan.store.progress import read_progress
 from jzplan.store.reference import TargetMeasure, read_target_measures, read_unit_names
 from jzplan.store.tracking import AlertEvent
@@ -61,6 +62,8 @@ class MessageFacts:
     targets: Mapping[tuple[str, str], TargetFacts] = field(default_factory=dict)
     unit_names: Mapping[str, str] = field(default_factory=dict)
     report_base_url: str | None = None
+    # each period's figures: 正式（第N版，…发布） once released, else 暂（待审核）/暂（采集中）
+    figures: Mapping[str, str] = field(default_factory=dict)
 
     def target(self, target_id: str | None, period: str) -> TargetFacts | None:
         return self.targets.get((target_id, period)) if target_id else None
@@ -148,5 +151,19 @@ def message_facts(
             targets[(target_id, p)] = target_facts(
                 m, rows[target_id], previous.get(target_id), names.get(m.scope, m.scope)
             )
-    base = (settings or Settings()).report_base_url
-    return MessageFacts(targets, names, base)
+    settings = settings or Settings()
+    months = read_months(bind, _periods(e.period for e in events))
+    figures = {str(p): m.figures_text(settings.timezone) for p, m in months.items()}
+    for month in _periods(e.period for e in events):  # no row yet: 暂（采集中）
+        figures.setdefault(str(month), MonthStanding(month).figures_text(settings.timezone))
+    return MessageFacts(targets, names, settings.report_base_url, figures)
+
+
+def _periods(texts: Iterable[str]) -> list[Period]:
+    out = []
+    for text in sorted(set(texts)):
+        try:
+            out.append(Period.parse(text))
+        except ValueError:
+            continue
+    return out

@@ -218,6 +218,11 @@ def digest(
     periods = sorted({e.period for e in events})
     shown_periods = "、".join(md_escape(p) for p in periods)
     lines = [f"### {title}（{shown_periods}）", ""]
+    # what the figures are: 正式 once the month is released (审核发布), else 暂
+    lines += [f"数据：{md_escape(p)} {md_escape(facts.figures[p])}" for p in periods
+              if p in facts.figures]  # fmt: skip
+    if any(p in facts.figures for p in periods):
+        lines.append("")
     if opened:
         lines.append(f"**新增或变化 {len(opened)} 条**")
         lines += [opened_line(e, changed_from.get((e.target_id, e.period)), facts) for e in opened]

@@ -281,3 +281,29 @@ def test_rankings_and_reported_targets_read_their_note_and_no_row_keeps_the_mess
     label = plan.target("P01").label
     assert f"- 【严重】焦作新区「{label}」滞后（新增滞后）：{row['note']}" in body
     assert "- 【严重】焦作新区「全社会固定资产投资96.2亿元」滞后\n" in body  # as before
+
+
+def test_a_digest_says_whether_its_months_figures_are_released(engine: Engine) -> None:
+    """暂 until the month is released (审核发布), then 正式 with its version, who and when."""
+    from datetime import UTC, datetime
+
+    from jzplan.alert.messages import digest
+    from jzplan.core.settings import Settings
+    from jzplan.core.states import MonthAction, MonthState
+    from jzplan.store.month_states import mark_produced, read_month, record_move
+
+    june = Period(2013, 6)
+    events = [AlertEvent(1, "missing:LWJ:2013-06", "opened", "2013-06", "missing_submission",
+                         "critical", "LWJ", None, "李万街道 2013-06 月报未报")]  # fmt: skip
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    def body() -> str:
+        return digest(events, facts=message_facts(engine, events, settings))[1]
+
+    assert "数据：2013-06 暂（采集中）" in body()
+    at = datetime(2013, 7, 10, 2, 0, tzinfo=UTC)
+    mark_produced(engine, june, actor="monthly-progress", at=at)
+    assert "数据：2013-06 暂（待审核）" in body()
+    record_move(engine, read_month(engine, june), MonthAction.RELEASE, MonthState.RELEASED,
+                actor="张三", note="审核通过", at=at)  # fmt: skip
+    assert "数据：2013-06 正式（第1版，张三 于 2013-07-10 发布）" in body()
