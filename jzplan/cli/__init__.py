@@ -1,6 +1,6 @@
 """Command line: ``jzplan init|run|backfill|progress|report|alerts|deadline|automations``,
 ``questions|answer`` (held rows), ``release|reopen|corrections`` (a month's 审核发布), the
-validation commands and ``ui start|stop|doctor``.
+validation commands, ``ui start|stop|doctor`` and ``serve-reports``.
 
 Flows are imported only when needed."""
 
@@ -56,6 +56,7 @@ def _report(month: Period, out_dir: str | None) -> int:
     from jzplan.month.resources import open_resources
     from jzplan.report.data import read_report_data
     from jzplan.report.html import write_report
+    from jzplan.report.index_page import write_index
     from jzplan.report.versions import is_version_path
     from jzplan.report.workbook import write_workbook
 
@@ -78,10 +79,12 @@ def _report(month: Period, out_dir: str | None) -> int:
         workbook = write_workbook(
             resources.engine, resources.plan, resources.catalog, month, stem.with_suffix(".xlsx")
         )
+        index = write_index(resources.engine, resources.catalog, folder, settings.receipts_dir)
     finally:
         resources.close()
     print(f"HTML 月报：{html}")
     print(f"Excel 报表：{workbook}")
+    print(f"各月索引：{index}")
     return 0
 
 

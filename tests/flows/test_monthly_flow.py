@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 
 from flows.backfill import backfill
 from flows.monthly import monthly_progress
@@ -57,6 +61,18 @@ def test_month_end_to_end_late_file_and_rerun(flow_env: Path) -> None:
         assert progress["status"].notna().all()
         report = Path(june["report"])
         assert report.is_file() and "2013年1-6月" in report.read_text(encoding="utf-8")
+        # the folder's page lists every month the runs published, newest first; the
+        # month's artifact links it
+        index = report.parent / "index.html"
+        shown = re.findall(r'data-period="([^"]+)"', index.read_text(encoding="utf-8"))
+        assert shown == ["2013-06", "2013-05", "2013-01"]  # plan-year months only
+        with get_client(sync_client=True) as client:
+            (artifact,) = client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["progress-2013-06"])),
+                limit=1,
+                sort=ArtifactSort.CREATED_DESC,
+            )
+        assert f"[全部月份]({index.resolve().as_uri()})" in str(artifact.data)
 
         # Running the same month again changes nothing in the database.
         before = dump_tables(engine)
