@@ -1,5 +1,6 @@
-"""Command-line parts of operations: ``jzplan ui start|stop`` (``make ui``, ``make ui-stop``)
-and ``jzplan doctor`` (``make ui-status``). Registered by ``jzplan.cli``."""
+"""Command-line parts of operations: ``jzplan ui start|stop`` (``make ui``, ``make ui-stop``),
+``jzplan doctor`` (``make ui-status``) and ``jzplan serve-reports``. Registered by
+``jzplan.cli``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from jzplan.core.settings import Settings
 from jzplan.ops.prefect_ui import UiConfig
 
-COMMANDS = ("ui", "doctor")
+COMMANDS = ("ui", "doctor", "serve-reports")
 _DEFAULT = UiConfig()
 
 
@@ -31,6 +32,29 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     ui.add_argument("--no-deploy", action="store_true", help="不运行 prefect deploy --all")
     doctor = sub.add_parser("doctor", help="检查服务器、worker、工作池、部署与数据库是否正常")
     _add_common(doctor)
+    from jzplan.ops.report_server import DEFAULT_HOST, DEFAULT_PORT
+
+    serve = sub.add_parser("serve-reports", help="在本机用 HTTP 提供报告文件夹（含各月索引页）")
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"监听地址，默认 {DEFAULT_HOST}")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"端口，默认 {DEFAULT_PORT}")
+
+
+def serve_reports(host: str, port: int) -> int:
+    """Serve JZPLAN_REPORT_DIR until interrupted (Ctrl+C)."""
+    from jzplan.ops.report_server import report_server, server_url
+
+    report_dir = Settings().report_dir
+    server = report_server(report_dir, host, port)
+    print(
+        f"报告服务已启动：{server_url(server)}（文件夹 {report_dir}；按 Ctrl+C 停止）", flush=True
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("报告服务已停止")
+    finally:
+        server.server_close()
+    return 0
 
 
 def _config(args: argparse.Namespace) -> UiConfig:
@@ -47,6 +71,8 @@ def _config(args: argparse.Namespace) -> UiConfig:
 
 
 def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "serve-reports":
+        return serve_reports(args.host, args.port)
     config = _config(args)
     if args.command == "doctor":
         from jzplan.ops.health import report_text, run_checks

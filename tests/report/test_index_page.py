@@ -1,18 +1,27 @@
 """The report folder's index page (issue 20 item 3) on a copy of the demo store: the months
 with reports listed newest first, every link resolving to a file, the counts equal to the
-store's, hostile text shown as text."""
+store's, hostile text shown as text; ``jzplan serve-reports`` serving it over real HTTP and
+refusing paths outside the folder."""
 
 from __future__ import annotations
 
+import http.client
+import os
 import re
+import socket
 import sqlite3
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import Engine
 
+from jzplan.core.errors import OperatorError
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import AlertKind, MonthAction, MonthState, UnitMonthStatus
@@ -139,3 +148,73 @@ def test_hostile_text_is_inert(resources: Resources) -> None:
     assert_inert_html(figures.group(1))
     assert "&lt;b&gt;张三&lt;/b&gt;" in figures.group(1) and "<b>张三" not in html
     assert "<script>" not in html and "<!-- x" not in html
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_serve_reports_serves_the_folder_only(resources: Resources) -> None:
+    from jzplan.ops.report_server import report_server, server_url
+
+    reports = resources.settings.report_dir
+    (reports.parent / "secret.txt").write_text("outside", encoding="utf-8")
+    server = report_server(reports, "127.0.0.1", free_port())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = int(server.server_address[1])
+        assert server_url(server) == f"http://127.0.0.1:{port}/"
+        status, body = get(port, "/")
+        assert status == 200 and INDEX_TITLE in body.decode("utf-8")
+        status, body = get(port, f"/progress-{JUNE}.html")
+        assert status == 200 and body == (reports / f"progress-{JUNE}.html").read_bytes()
+        for outside in ("/../secret.txt", "/%2e%2e/secret.txt", "/../jzplan.db"):
+            status, body = get(port, outside)
+            assert status in (403, 404) and b"outside" not in body, outside
+        with pytest.raises(OperatorError) as taken:
+            report_server(reports, "127.0.0.1", port)
+        assert taken.value.code == "port_in_use"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def cli(reports: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "JZPLAN_REPORT_DIR": str(reports)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "jzplan.cli", "serve-reports", *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def test_serve_reports_command(resources: Resources) -> None:
+    reports = resources.settings.report_dir
+    port = free_port()
+    proc = cli(reports, "--port", str(port))
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("报告服务已启动：") and f"http://127.0.0.1:{port}/" in line
+        status, body = get(port, "/index.html")
+        assert status == 200 and INDEX_TITLE in body.decode("utf-8")
+        taken = cli(reports, "--port", str(port))
+        out, err = taken.communicate(timeout=120)
+        assert taken.returncode == 2 and out == ""
+        assert err.startswith("[port_in_use] 端口") and err.count("\n") == 1, err
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
