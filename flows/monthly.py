@@ -32,7 +32,7 @@ from tasks.evaluate import refresh
 from tasks.ingest import check_history, discover, load, prepare, validate_batch
 from tasks.notify import deliver_alerts, load_status
 from tasks.office import deliver_office, queue_batch_receipts, write_batch_receipts
-from tasks.report import publish
+from tasks.report import publish, publish_index
 from tasks.track import publish_tracking
 from tasks.validation import publish_validation
 
@@ -120,6 +120,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         summary["data_docs"] = summary["validation"].get("data_docs")
         # A receipt (回执) for every file, to its own office; never fails the month
         summary["receipts"] = send_receipts(res, arrival)
+        publish_index(resources)  # again, now that the batch's receipts folder exists
         # New and resolved alerts of this run (any month, any kind): Prefect events, channels
         summary["alerts_delivered"] = deliver_alerts(res)
         summary["recomputed"] = [str(p) for p in sorted(refreshed)]

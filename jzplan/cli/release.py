@@ -93,7 +93,9 @@ def _corrections(resources: Resources, period: Period | None) -> int:
 
 
 def _rewrite(resources: Resources, periods: Sequence[Period]) -> None:
-    """The months' rolling reports again, their header saying what the figures are now."""
+    """The months' rolling reports again, their header saying what the figures are now, and
+    the report folder's page of every month (its figures and versions)."""
+    from jzplan.report.index_page import write_index
     from jzplan.report.rolling import write_rolling
 
     for p in periods:
@@ -105,6 +107,8 @@ def _rewrite(resources: Resources, periods: Sequence[Period]) -> None:
         except LookupError:  # a month without target progress has no report
             continue
         print(f"{p} 月报已更新：{paths[1]}")
+    settings = resources.settings
+    write_index(resources.engine, resources.catalog, settings.report_dir, settings.receipts_dir)
 
 
 def _release(resources: Resources, args: argparse.Namespace) -> int:

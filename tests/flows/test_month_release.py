@@ -61,6 +61,13 @@ def june_state(engine: Engine) -> dict[str, Any]:
     }
 
 
+def index_row(reports: Path, period: Period) -> str:
+    """The month's row of the report folder's index page."""
+    page = (reports / "index.html").read_text("utf-8")
+    start = page.index(f'data-period="{period}"')
+    return page[start : page.index("</tr>", start)]
+
+
 def hashes(reports: Path, period: Period) -> dict[str, str]:
     found = sorted(reports.glob(f"progress-{period}.*"))
     assert {p.suffix for p in found} == {".md", ".html", ".xlsx"}
@@ -109,6 +116,11 @@ def test_a_released_month_holds_until_reopened(flow_env: Path, database_url: str
         assert v1.number == 1 and "第1版" in out and str(v1.html) in out
         v1_files = folder_hashes(v1.folder)
         assert f"正式（第1版，张三 于 {released.released_on()} 发布）" in v1.html.read_text("utf-8")
+        # the page of every month says so, and links version 1 and the history
+        june_row = index_row(reports, JUNE)
+        assert f"正式（第1版，张三 于 {released.released_on()} 发布）" in june_row
+        assert 'href="2013-06/v1/progress-2013-06-v1.html"' in june_row
+        assert 'href="2013-06/index.html"' in june_row
         # a second release, or one of a month not produced: one line with its code
         code, _, err = cli("release", "--period", "2013-06", "--by", "张三", "--note", "x")
         assert code == 2 and err.startswith("[month_already_released]") and err.count("\n") == 1
@@ -146,6 +158,7 @@ def test_a_released_month_holds_until_reopened(flow_env: Path, database_url: str
         assert pending_corrections(engine) == []
         assert june_state(engine)["aggregate"] != before["aggregate"]
         assert "暂（待审核）" in (reports / "progress-2013-06.md").read_text("utf-8")
+        assert "暂（待审核）" in index_row(reports, JUNE)
         code, _, err = cli("reopen", "--period", "2013-06", "--by", "李四",
                            "--reason", "x")  # fmt: skip
         assert code == 2 and err.startswith("[month_not_released]")

@@ -66,6 +66,7 @@ def test_month_end_to_end_late_file_and_rerun(flow_env: Path) -> None:
         index = report.parent / "index.html"
         shown = re.findall(r'data-period="([^"]+)"', index.read_text(encoding="utf-8"))
         assert shown == ["2013-06", "2013-05", "2013-01"]  # plan-year months only
+        assert 'href="../receipts/2013-06/"' in index.read_text(encoding="utf-8")
         with get_client(sync_client=True) as client:
             (artifact,) = client.read_artifacts(
                 artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["progress-2013-06"])),
