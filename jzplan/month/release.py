@@ -8,6 +8,7 @@ store's lock, in one transaction."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,8 +80,14 @@ class Reopening:
 
 
 def _named(value: str, option: str, what: str, longest: int | None = None) -> str:
-    """A name, note or reason given: not blank (and not too long); MonthRefused else."""
+    """A name, note or reason given: not blank (and not too long), no control characters
+    (they cannot go into the reports' workbook cells); MonthRefused else."""
     text = " ".join(value.split())
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+        raise MonthRefused(
+            f"{option.removeprefix('--')}_invalid",
+            f"{option} 含有控制字符（如响铃、退格），请只写文字",
+        )
     if not text or (longest is not None and len(text) > longest):
         most = f"（1–{longest} 个字符）" if longest is not None else ""
         code = f"{option.removeprefix('--')}_missing"

@@ -99,6 +99,9 @@ def test_release_and_reopen_are_audited(
     with pytest.raises(MonthRefused) as refused:
         release_month(res, JUNE, by="  ", note="审核通过", at=AT)
     assert refused.value.code == "by_missing"
+    with pytest.raises(MonthRefused) as refused:  # openpyxl refuses it in a cell
+        release_month(res, JUNE, by="张\x07三", note="审核通过", at=AT)
+    assert refused.value.code == "by_invalid" and "\n" not in str(refused.value)
 
     # a v1 folder no release names (its commit failed after the files were written)
     orphan = tmp_path / "reports" / "2013-06" / "v1"
