@@ -46,7 +46,8 @@ _PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "locale": "zh-CN"}
 
 
 @cache
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The report templates (jzplan/report/templates), autoescaped: one for every page."""
     return Environment(
         loader=PackageLoader("jzplan.report", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -262,7 +263,7 @@ def render_report(
     contribution = contribution_figure(shared, plan, catalog)
     units, rows = contribution_rows(plan, catalog, shared, data.progress)
     single = data.contributions["target_id"].nunique() - shared["target_id"].nunique()
-    template = _environment().get_template("report.html.j2")
+    template = environment().get_template("report.html.j2")
     return template.render(
         title=f"{catalog.area.name}{plan.year}年目标进度月报（{data.period.label}）",
         period=str(data.period),

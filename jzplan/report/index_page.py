@@ -8,12 +8,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from jzplan.core.files import write_atomic
 from jzplan.core.markup import visible
@@ -21,7 +19,7 @@ from jzplan.core.periods import Period
 from jzplan.core.states import AlertKind, UnitMonthStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.report.data import SUMMARY_BUCKETS, summarise
-from jzplan.report.html import FONT_STACK
+from jzplan.report.html import FONT_STACK, environment
 from jzplan.report.snapshot import alerts_open_at
 from jzplan.report.versions import HISTORY_FILE, list_versions, month_folder
 from jzplan.store.alerts import read_alerts
@@ -131,16 +129,6 @@ def index_entries(
     ]
 
 
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("jzplan.report", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_index(entries: list[MonthEntry]) -> str:
     rows = [
         {
@@ -153,7 +141,7 @@ def render_index(entries: list[MonthEntry]) -> str:
         for e in entries
     ]
     return (
-        _environment()
+        environment()
         .get_template("index.html.j2")
         .render(
             title=INDEX_TITLE,

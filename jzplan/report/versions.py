@@ -11,11 +11,8 @@ import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from jzplan.alert.explanations import KIND as VALIDATION_ALERT
 from jzplan.core.errors import OperatorError
@@ -25,7 +22,7 @@ from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.report.data import read_report_data
-from jzplan.report.html import FONT_STACK, write_report
+from jzplan.report.html import FONT_STACK, environment, write_report
 from jzplan.report.markdown import monthly_report
 from jzplan.report.snapshot import (
     SNAPSHOT_FILE,
@@ -170,16 +167,6 @@ def is_version_path(path: Path, report_dir: Path) -> bool:
     return len(parts) >= 2 and bool(_VERSION_DIR.match(parts[1]))
 
 
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("jzplan.report", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_history(
     period: Period, versions: list[VersionInfo], timezone: str = DEFAULT_TIMEZONE
 ) -> str:
@@ -204,7 +191,7 @@ def render_history(
             }
         )
     return (
-        _environment()
+        environment()
         .get_template("versions.html.j2")
         .render(
             title=f"{period.label}目标进度月报 · 版本历史",
