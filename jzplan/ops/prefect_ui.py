@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,39 +168,41 @@ def _run_step(config: UiConfig, env: Mapping[str, str], argv: list[str], what: s
         )
 
 
-def start_server(config: UiConfig, environ: Mapping[str, str]) -> tuple[Started, bool]:
-    """The server of ``run_dir`` if it runs, else a new one; True when it was started now."""
-    already = running(config.run_dir, SERVER)
+def _ensure(
+    config: UiConfig,
+    name: str,
+    argv: list[str],
+    env: dict[str, str],
+    log: Path,
+    before: Callable[[], None] = lambda: None,
+) -> tuple[Started, bool]:
+    """The process ``name`` of ``run_dir`` if it runs, else ``before()`` and a new one
+    started detached; True when it was started now."""
+    already = running(config.run_dir, name)
     if already is not None:
         return already, False
-    _check_port_free(config)
-    config.prefect_home.mkdir(parents=True, exist_ok=True)
-    argv = _prefect("server", "start", "--host", config.host, "--port", str(config.port))
+    before()
     started = start_detached(
-        SERVER,
-        argv,
-        env=server_env(config, environ),
-        log=config.server_log,
-        run_dir=config.run_dir,
-        cwd=config.project_dir,
+        name, argv, env=env, log=log, run_dir=config.run_dir, cwd=config.project_dir
     )
     return started, True
+
+
+def start_server(config: UiConfig, environ: Mapping[str, str]) -> tuple[Started, bool]:
+    """The server of ``run_dir`` if it runs, else a new one; True when it was started now."""
+
+    def before() -> None:
+        _check_port_free(config)
+        config.prefect_home.mkdir(parents=True, exist_ok=True)
+
+    argv = _prefect("server", "start", "--host", config.host, "--port", str(config.port))
+    return _ensure(config, SERVER, argv, server_env(config, environ), config.server_log, before)
 
 
 def start_worker(config: UiConfig, environ: Mapping[str, str]) -> tuple[Started, bool]:
-    already = running(config.run_dir, WORKER)
-    if already is not None:
-        return already, False
+    """The worker of ``run_dir`` if it runs, else a new one; True when it was started now."""
     argv = _prefect("worker", "start", "--pool", config.pool, "--type", "process")
-    started = start_detached(
-        WORKER,
-        argv,
-        env=client_env(config, environ),
-        log=config.worker_log,
-        run_dir=config.run_dir,
-        cwd=config.project_dir,
-    )
-    return started, True
+    return _ensure(config, WORKER, argv, client_env(config, environ), config.worker_log)
 
 
 def start_ui(config: UiConfig, environ: Mapping[str, str], *, deploy: bool = True) -> list[str]:
