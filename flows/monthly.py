@@ -120,7 +120,8 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         summary["data_docs"] = summary["validation"].get("data_docs")
         # A receipt (回执) for every file, to its own office; never fails the month
         summary["receipts"] = send_receipts(res, arrival)
-        publish_index(resources)  # again, now that the batch's receipts folder exists
+        # the page of every month, once the month's reports and its receipts folder exist
+        publish_index(resources)
         # New and resolved alerts of this run (any month, any kind): Prefect events, channels
         summary["alerts_delivered"] = deliver_alerts(res)
         summary["recomputed"] = [str(p) for p in sorted(refreshed)]

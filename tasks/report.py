@@ -23,7 +23,7 @@ from jzplan.month.resources import Resources
 from jzplan.month.runs import submission_table
 from jzplan.report.data import read_report_data
 from jzplan.report.html import report_link, write_report
-from jzplan.report.index_page import write_index
+from jzplan.report.index_page import INDEX_FILE, write_index
 from jzplan.report.markdown import monthly_report
 from jzplan.report.versions import HISTORY_FILE, list_versions, month_folder
 from jzplan.report.workbook import write_workbook
@@ -58,14 +58,20 @@ def released_links(report_dir: Path, period: Period, base_url: str | None) -> st
     return f" · [{label}]({current_link}) · [版本历史]({history_link})"
 
 
-def publish_index(resources: Resources) -> str:
-    """Rewrite the report folder's page of every month (``index.html``); its link, under
+def index_link(resources: Resources) -> str:
+    """The link of the report folder's page of every month (``index.html``), under
     JZPLAN_REPORT_BASE_URL when set."""
     settings = resources.settings
-    index = write_index(
-        resources.engine, resources.catalog, settings.report_dir, settings.receipts_dir
-    )
+    index = settings.report_dir / INDEX_FILE
     return report_link(index, settings.report_base_url, settings.report_dir)
+
+
+def publish_index(resources: Resources) -> str:
+    """Rewrite the page of every month (once a run, after its reports and receipts are
+    written); its link."""
+    settings = resources.settings
+    write_index(resources.engine, resources.catalog, settings.report_dir, settings.receipts_dir)
+    return index_link(resources)
 
 
 @task(name="publish-report", task_run_name="report-{period}", retries=2, cache_policy=NO_CACHE)
@@ -110,16 +116,16 @@ def publish(
         figures=data.figures,
     )
     path = write_atomic(stem.with_suffix(".md"), markdown)
-    index_link = publish_index(resources)  # once this month's files are written
+    index = index_link(resources)  # the run writes the page once, after its receipts
     create_link_artifact(
         key=f"report-{period}",
         link=html_link,
         link_text=f"{period.label}目标进度月报（{data.figures}；HTML，含图表）",
-        description=f"月报：{html}；Excel：{workbook}；[全部月份]({index_link})",
+        description=f"月报：{html}；Excel：{workbook}；[全部月份]({index})",
     )
     links = f"[HTML 月报（图表）]({html_link}) · [Excel 报表]({workbook_link})"
     links += released_links(report_dir, period, base_url)
-    links += f" · [全部月份]({index_link})\n\n"
+    links += f" · [全部月份]({index})\n\n"
     create_markdown_artifact(
         markdown=links + markdown,
         key=f"progress-{period}",
