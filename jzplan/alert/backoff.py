@@ -7,6 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from jzplan.core.settings import Settings
+from jzplan.store.channel_states import (
+    ChannelState,
+    read_channel_states,
+    record_failure,
+    record_success,
+)
+from jzplan.store.db import Bind
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +41,25 @@ def delivery_backoff(settings: Settings) -> Backoff:
         timedelta(minutes=settings.delivery_backoff_first_minutes),
         timedelta(minutes=settings.delivery_backoff_cap_minutes),
     )
+
+
+class ChannelBook:
+    """Each channel's standing during one delivery (``channel_state``, read once): whether
+    it may be tried now, and what a success or failure does to it — a success clears a
+    failing (or new) channel's row, a failure counts one more and sets the next attempt."""
+
+    def __init__(self, bind: Bind, at: datetime, backoff: Backoff) -> None:
+        self.bind, self.at, self.backoff = bind, at, backoff
+        self.states: dict[str, ChannelState] = read_channel_states(bind)
+
+    def state(self, name: str) -> ChannelState:
+        return self.states.get(name, ChannelState(name))
+
+    def succeeded(self, name: str) -> None:
+        if self.state(name).failing or name not in self.states:
+            self.states[name] = record_success(self.bind, name, self.at)
+
+    def failed(self, name: str, error: str) -> None:
+        old = self.state(name)
+        nxt = self.backoff.next_attempt(old.failures + 1, self.at)
+        self.states[name] = record_failure(self.bind, old, error, self.at, nxt)

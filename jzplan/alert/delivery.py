@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from jzplan.alert.backoff import DEFAULT_BACKOFF, Backoff
+from jzplan.alert.backoff import DEFAULT_BACKOFF, Backoff, ChannelBook
 from jzplan.alert.channels import (
     SEND_ERRORS,
     Channel,
@@ -34,9 +34,6 @@ from jzplan.store.alert_deliveries import delivered_to, record_deliveries
 from jzplan.store.channel_states import (
     ChannelState,
     delivery_lease,
-    read_channel_states,
-    record_failure,
-    record_success,
 )
 from jzplan.store.db import Bind
 from jzplan.store.tracking import AlertEvent
@@ -142,13 +139,14 @@ class _Outbox:
     def __init__(
         self, bind: Bind, resolve: Resolver, http: httpx.Client, at: datetime, backoff: Backoff
     ) -> None:
-        self.bind, self.resolve, self.http, self.at, self.backoff = bind, resolve, http, at, backoff
-        self.states = read_channel_states(bind)
+        self.bind, self.resolve, self.http, self.at = bind, resolve, http, at
+        self.book = ChannelBook(bind, at, backoff)
         self.owed: dict[str, set[int]] = {}  # channel → transitions it still has to get
         self.facts: MessageFacts | None = None  # the targets' figures, read once per delivery
 
-    def state(self, name: str) -> ChannelState:
-        return self.states.get(name, ChannelState(name))
+    @property
+    def states(self) -> dict[str, ChannelState]:
+        return self.book.states
 
     def deliver(self, ch: Channel, events: Sequence[AlertEvent]) -> ChannelResult:
         """Send ``ch`` the transitions of ``events`` it wants and does not have yet, unless
@@ -157,7 +155,7 @@ class _Outbox:
         rank = SEVERITY_RANK[ch.min_severity]
         mine = (e for e in events if (e.id, ch.name) not in have)
         wanted = [e for e in mine if severity_rank(e.severity) >= rank]
-        state = self.state(ch.name)
+        state = self.book.state(ch.name)
         if wanted and ch.enabled and not state.due(self.at):
             self.owed.setdefault(ch.name, set()).update(e.id for e in wanted)
             when = state.next_attempt_at.isoformat() if state.next_attempt_at else ""
@@ -165,12 +163,10 @@ class _Outbox:
         [result] = notify(wanted, [ch], self.resolve, client=self.http, facts=self.facts)
         if result.status == "sent":
             record_deliveries(self.bind, ch.name, [e.id for e in wanted], self.at)
-            if state.failing or ch.name not in self.states:
-                self.states[ch.name] = record_success(self.bind, ch.name, self.at)
+            self.book.succeeded(ch.name)
         elif result.status == "failed":
             self.owed.setdefault(ch.name, set()).update(e.id for e in wanted)
-            nxt = self.backoff.next_attempt(state.failures + 1, self.at)
-            self.states[ch.name] = record_failure(self.bind, state, result.detail, self.at, nxt)
+            self.book.failed(ch.name, result.detail)
         return result
 
     def owed_ids(self) -> set[int]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from jzplan.alert.backoff import DEFAULT_BACKOFF, Backoff
+from jzplan.alert.backoff import DEFAULT_BACKOFF, Backoff, ChannelBook
 from jzplan.alert.channels import (
     SEND_ERRORS,
     Channel,
@@ -29,11 +29,7 @@ from jzplan.alert.channels import (
 )
 from jzplan.core.states import MessageKind, MessageStatus
 from jzplan.store.channel_states import (
-    ChannelState,
     delivery_lease,
-    read_channel_states,
-    record_failure,
-    record_success,
 )
 from jzplan.store.db import Bind
 from jzplan.store.office_deliveries import office_delivered_to, record_office_deliveries
@@ -149,7 +145,7 @@ def _deliver(
     if not pending:
         return []
     offices = office_channels(channels_file, area)
-    states = read_channel_states(bind)
+    book = ChannelBook(bind, now, backoff)
     taken = office_delivered_to(bind, [m.id for m in pending])
     http = client or httpx.Client()
     results = []
@@ -160,9 +156,7 @@ def _deliver(
             waiting = [
                 ch.name
                 for ch in channels
-                if ch.enabled
-                and ch.name not in have
-                and not states.get(ch.name, ChannelState(ch.name)).due(now)
+                if ch.enabled and ch.name not in have and not book.state(ch.name).due(now)
             ]
             if waiting:
                 detail = f"{'、'.join(waiting)}：{DEFERRED}"
@@ -171,12 +165,9 @@ def _deliver(
             r = send_message(m, channels, resolve, http, clock_ms, have)
             record_office_deliveries(bind, m.id, r.sent_by, now)
             for name in r.sent_by:
-                if states.get(name, ChannelState(name)).failing or name not in states:
-                    states[name] = record_success(bind, name, now)
+                book.succeeded(name)
             for name, error in r.failed_by:
-                old = states.get(name, ChannelState(name))
-                nxt = backoff.next_attempt(old.failures + 1, now)
-                states[name] = record_failure(bind, old, error, now, nxt)
+                book.failed(name, error)
             mark_messages(bind, [m.id], r.status or MessageStatus.PENDING, now, r.detail)
             results.append(r)
     finally:
