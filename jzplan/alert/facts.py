@@ -135,11 +135,8 @@ def message_facts(
         bind, [*(e.org_unit for e in events if e.org_unit), *(m.scope for m in measures.values())]
     )
     targets: dict[tuple[str, str], TargetFacts] = {}
-    for period_text in sorted({p for _, p in wanted}):
-        try:
-            period = Period.parse(period_text)
-        except ValueError:
-            continue
+    for period in _periods(p for _, p in wanted):
+        period_text = str(period)
         rows = {str(r["target_id"]): r for r in read_progress(bind, period).to_dict("records")}
         before = read_progress(bind, period.previous())
         pairs = zip(before["target_id"], before["status"], strict=True)
@@ -152,14 +149,16 @@ def message_facts(
                 m, rows[target_id], previous.get(target_id), names.get(m.scope, m.scope)
             )
     settings = settings or Settings()
-    months = read_months(bind, _periods(e.period for e in events))
-    figures = {str(p): m.figures_text(settings.timezone) for p, m in months.items()}
-    for month in _periods(e.period for e in events):  # no row yet: 暂（采集中）
-        figures.setdefault(str(month), MonthStanding(month).figures_text(settings.timezone))
+    periods = _periods(e.period for e in events)
+    months = read_months(bind, periods)
+    figures = {  # a month with no row yet: 暂（采集中）
+        str(p): months.get(p, MonthStanding(p)).figures_text(settings.timezone) for p in periods
+    }
     return MessageFacts(targets, names, settings.report_base_url, figures)
 
 
 def _periods(texts: Iterable[str]) -> list[Period]:
+    """The distinct months of ``texts`` in order; a text that is not a month is left out."""
     out = []
     for text in sorted(set(texts)):
         try:
