@@ -51,6 +51,7 @@ from jzplan.reference.catalog import Catalog
 from jzplan.reference.display import in_display_unit, present
 from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
 from jzplan.report.markdown import display_unit
+from jzplan.report.sheet_print import set_print_setup
 from jzplan.report.versions_diff import CHANGE_COLUMNS, CHANGES_TITLE, NO_CHANGES, VersionHeader
 from jzplan.store.db import Bind
 from jzplan.store.progress import read_progress
@@ -310,6 +311,7 @@ def _write_sheet(ws: Worksheet, title: str, period: Period, rows: pd.DataFrame) 
     for c, width in enumerate((8, 14, 14, 11, 11, 11, 12), start=2):
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.freeze_panes = ws.cell(row=_FIRST_DATA_ROW, column=2).coordinate
+    set_print_setup(ws, title, header_rows=_HEADER_ROW)
 
 
 def _write_change_sheet(ws: Worksheet, version: VersionHeader) -> None:
@@ -329,6 +331,7 @@ def _write_change_sheet(ws: Worksheet, version: VersionHeader) -> None:
                 ws.cell(row=r, column=c, value=text)
     for c, width in enumerate((12, 12, 40, 16, 16, 22, 10), start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
+    set_print_setup(ws, version.heading, header_rows=4 if changes else 1)
 
 
 def build_workbook(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -373,3 +374,38 @@ def test_row_builder_on_hand_made_frames(catalog: Catalog) -> None:
 def test_area_sheet_has_no_form_rows(catalog: Catalog) -> None:
     frame = sheet_rows(HAND_PLAN, catalog, Period(2013, 3), "JZXQ", _progress(), {}, {})
     assert frame.empty
+
+
+def _check_print_setup(ws: Worksheet, title: str, repeated: str) -> None:
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert (int(ws.page_setup.fitToWidth), int(ws.page_setup.fitToHeight)) == (1, 0)
+    assert ws.print_title_rows == repeated
+    assert ws.oddHeader.center.text == title
+    assert ws.oddFooter.center.text == "第 &P 页/共 &N 页"  # Excel's page and page count
+    margins = ws.page_margins
+    assert 0.5 <= margins.left == margins.right <= 1 and margins.top > margins.header > 0
+    assert ws.print_options.horizontalCentered is True
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_every_sheet_prints_a4_landscape_one_page_wide(
+    books: dict[str, openpyxl.Workbook], period: str
+) -> None:
+    """Read back from the saved file: A4 landscape, fitted to one page wide (any number of
+    pages down), the title and column header rows repeated, the title in the page header."""
+    for name in SHEETS:
+        ws = books[period][name]
+        _check_print_setup(ws, str(ws["A1"].value), "$1:$2")
+
+
+def test_change_sheet_prints_too(tmp_path: Path) -> None:
+    from jzplan.report.versions_diff import CHANGES_TITLE, VersionHeader
+
+    version = VersionHeader(heading="正式（第2版）", note="更正 & 复核", changes=[])
+    wb = build_workbook({}, Period(2013, 6), version=version)
+    path = tmp_path / "v2.xlsx"
+    wb.save(path)
+    ws = openpyxl.load_workbook(path)[CHANGES_TITLE]
+    _check_print_setup(ws, "正式（第2版）", "$1:$1")
