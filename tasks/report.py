@@ -1,6 +1,6 @@
-"""Publish a month's report: Markdown, HTML and Excel files, the report folder's page of every
-month, and Prefect artifacts that show the progress table and link the HTML report, the
-workbook and that page."""
+"""Publish a month's report: Markdown, HTML and Excel files (and the PDF with
+JZPLAN_REPORT_PDF), the report folder's page of every month, and Prefect artifacts that show
+the progress table and link the HTML report, the workbook and that page."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from jzplan.report.data import read_report_data
 from jzplan.report.html import report_link, write_report
 from jzplan.report.index_page import INDEX_FILE, write_index
 from jzplan.report.markdown import monthly_report
+from jzplan.report.pdf import render_pdf
 from jzplan.report.versions import HISTORY_FILE, list_versions, month_folder
 from jzplan.report.workbook import write_workbook
 
@@ -34,6 +35,7 @@ class PublishedReport:
     markdown: Path
     html: Path
     workbook: Path
+    pdf: Path | None = None  # with JZPLAN_REPORT_PDF
 
 
 def released_links(report_dir: Path, period: Period, base_url: str | None) -> str:
@@ -104,7 +106,13 @@ def publish(
         progress=data.progress,
         facts_now=data.facts,
     )
-    base_url = resources.settings.report_base_url
+    settings = resources.settings
+    pdf = (
+        render_pdf(html, stem.with_suffix(".pdf"), chromium=settings.chromium)
+        if settings.report_pdf
+        else None
+    )
+    base_url = settings.report_base_url
     html_link, workbook_link = report_link(html, base_url), report_link(workbook, base_url)
     markdown = monthly_report(
         plan,
@@ -124,6 +132,8 @@ def publish(
         description=f"月报：{html}；Excel：{workbook}；[全部月份]({index})",
     )
     links = f"[HTML 月报（图表）]({html_link}) · [Excel 报表]({workbook_link})"
+    if pdf is not None:
+        links += f" · [PDF 月报（打印）]({report_link(pdf, base_url)})"
     links += released_links(report_dir, period, base_url)
     links += f" · [全部月份]({index})\n\n"
     create_markdown_artifact(
@@ -131,4 +141,4 @@ def publish(
         key=f"progress-{period}",
         description=f"{period.label}目标进度表",
     )
-    return PublishedReport(path, html, workbook)
+    return PublishedReport(path, html, workbook, pdf)

@@ -49,8 +49,9 @@ def _progress(period: Period) -> int:
         resources.close()
 
 
-def _report(month: Period, out_dir: str | None) -> int:
-    """Write a stored month's HTML report and Excel workbook again (no flow run)."""
+def _report(month: Period, out_dir: str | None, *, pdf: bool = False) -> int:
+    """Write a stored month's HTML report and Excel workbook again (no flow run); with
+    ``pdf``, print the HTML report to PDF beside it."""
     from pathlib import Path
 
     from jzplan.month.resources import open_resources
@@ -79,11 +80,18 @@ def _report(month: Period, out_dir: str | None) -> int:
         workbook = write_workbook(
             resources.engine, resources.plan, resources.catalog, month, stem.with_suffix(".xlsx")
         )
+        printed = None
+        if pdf:
+            from jzplan.report.pdf import render_pdf
+
+            printed = render_pdf(html, stem.with_suffix(".pdf"), chromium=settings.chromium)
         index = write_index(resources.engine, resources.catalog, folder, settings.receipts_dir)
     finally:
         resources.close()
     print(f"HTML 月报：{html}")
     print(f"Excel 报表：{workbook}")
+    if printed is not None:
+        print(f"PDF 月报（A4 横向）：{printed}")
     print(f"各月索引：{index}")
     return 0
 
@@ -155,6 +163,9 @@ def _dispatch(argv: list[str] | None) -> int:
     rep = sub.add_parser("report", help="重新生成某月的 HTML 月报与 Excel 报表（读库，不运行流程）")
     rep.add_argument("--period", required=True, type=parse_period)
     rep.add_argument("--out", help="输出目录，默认 JZPLAN_REPORT_DIR")
+    rep.add_argument(
+        "--pdf", action="store_true", help="同时打印 PDF（A4 横向，需 Chromium：JZPLAN_CHROMIUM）"
+    )
     alerts = sub.add_parser("alerts", help="打印预警记录（新增、解除），可按报告期筛选")
     alerts.add_argument("--period", type=parse_period, help="只看某月 YYYY-MM 的变化")
     dl = sub.add_parser("deadline", help="运行月报截止检查 deadline-check")
@@ -185,7 +196,7 @@ def _dispatch(argv: list[str] | None) -> int:
     if args.command == "progress":
         return _progress(args.period)
     if args.command == "report":
-        return _report(args.period, args.out)
+        return _report(args.period, args.out, pdf=args.pdf)
     if args.command == "alerts":
         from jzplan.month.resources import open_resources
         from jzplan.report.markdown import alert_history_text

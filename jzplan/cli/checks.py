@@ -74,6 +74,10 @@ def check_arguments(args: argparse.Namespace, settings: Settings) -> list[Period
         from jzplan.reference.catalog import load_catalog
 
         check_codes(args, load_catalog(settings.catalog_dir))
+    if getattr(args, "pdf", False):
+        from jzplan.report.pdf import check_chromium
+
+        check_chromium(settings.chromium)
     if args.command not in FLOW_COMMANDS:
         return []
     months = flow_months(args, settings, datetime.now(UTC))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Literal
 
@@ -31,6 +32,14 @@ class Settings(BaseSettings):
     # http://intranet/jzplan/reports/): the run's report artifact links there; unset, it
     # links the file itself (file://)
     report_base_url: str | None = None
+    # The monthly run also prints each month's report to PDF (progress-YYYY-MM.pdf) with
+    # headless Chromium; off by default so test and demo runs start no browser per month
+    # (jzplan report --pdf prints one month on demand)
+    report_pdf: bool = False
+    # The Chromium that prints PDFs (Debian's package: apt-get install chromium fonts-noto-cjk)
+    chromium: Path = Field(
+        default_factory=lambda: Path(shutil.which("chromium") or "/usr/bin/chromium")
+    )
     plan_year: int = 2013
     # The head of the blank monthly form (jzplan template): 表号, 制定机关, 批准文号
     form_number: str = "焦新统月1表"

@@ -1,5 +1,5 @@
 """The report folder's own page, ``<report_dir>/index.html`` (焦作新区目标跟踪月报): every
-month that has reports there, newest first, with relative links to its HTML report, workbook,
+month that has reports there, newest first, with relative links to its HTML report, PDF, workbook,
 Markdown, receipts and released versions, and the month's headline counts read from the store.
 Links are relative, so the folder can be copied or served anywhere."""
 
@@ -73,15 +73,26 @@ def relative_href(path: Path, report_dir: Path, *, folder: bool = False) -> str:
     return quote(str(relative)) + ("/" if folder else "")
 
 
+def _printed_after(pdf: Path, html: Path) -> bool:
+    """The PDF was printed from the HTML report as it is now (a report written again since,
+    by a later run or a release, leaves an older PDF unlinked until it is printed again)."""
+    return html.is_file() and pdf.stat().st_mtime_ns >= html.stat().st_mtime_ns
+
+
 def month_links(
     report_dir: Path, receipts_dir: Path, period: Period
 ) -> tuple[tuple[str, str], ...]:
-    """The month's files that exist: report, workbook, Markdown, receipts, current version
-    and version history."""
+    """The month's files that exist: report, its PDF, workbook, Markdown, receipts, current
+    version and version history."""
     links = []
-    for label, suffix in (("HTML 月报", ".html"), ("Excel 报表", ".xlsx"), ("Markdown", ".md")):
+    for label, suffix in (
+        ("HTML 月报", ".html"),
+        ("PDF（打印）", ".pdf"),
+        ("Excel 报表", ".xlsx"),
+        ("Markdown", ".md"),
+    ):
         path = report_dir / f"progress-{period}{suffix}"
-        if path.is_file():
+        if path.is_file() and (suffix != ".pdf" or _printed_after(path, path.with_suffix(".html"))):
             links.append((label, relative_href(path, report_dir)))
     receipts = receipts_dir / str(period)
     if receipts.is_dir():
