@@ -252,3 +252,14 @@ def test_report_command_without_chromium_stops_before_writing(
     assert done.returncode == 2 and len(lines) == 1, lines
     assert lines[0].startswith("[chromium_missing] ") and str(tmp_path / "no-chromium") in lines[0]
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_chromium_that_does_not_start_is_one_located_error(tmp_path: Path) -> None:
+    html = tmp_path / "r.html"
+    html.write_text("<title>t</title>", encoding="utf-8")
+    not_a_browser = Path(shutil.which("false") or "/bin/false")
+    with pytest.raises(OperatorError) as caught:
+        render_pdf(html, tmp_path / "r.pdf", chromium=not_a_browser)
+    assert caught.value.code == "chromium_failed"
+    assert str(not_a_browser) in caught.value.message and "\n" not in caught.value.message
+    assert not (tmp_path / "r.pdf").exists()
