@@ -10,7 +10,7 @@ import pandas as pd
 
 from jzplan.core.markup import md_escape, visible
 from jzplan.core.periods import Period
-from jzplan.core.states import AlertAction, TargetStatus, UnitMonthStatus
+from jzplan.core.states import AlertAction, TargetStatus, UnitMonthStatus, count_statuses
 from jzplan.reference.catalog import Catalog, OrgUnit
 from jzplan.reference.display import display_unit_of, fmt_value, present
 from jzplan.reference.display import number as _number
@@ -166,8 +166,8 @@ def contribution_table(
 
 
 def status_counts(progress: pd.DataFrame) -> dict[str, int]:
-    counts = progress["status"].value_counts()
-    return {TargetStatus(str(k)).label: int(v) for k, v in counts.items()}
+    """Targets per status label, in the statuses' fixed order (``count_statuses``)."""
+    return {s.label: n for s, n in count_statuses(progress["status"]).items()}
 
 
 def standing_line(catalog: Catalog, standings: Mapping[str, UnitMonthStatus]) -> str:
