@@ -155,7 +155,7 @@ def _dispatch(argv: list[str] | None) -> int:
     rep = sub.add_parser("report", help="重新生成某月的 HTML 月报与 Excel 报表（读库，不运行流程）")
     rep.add_argument("--period", required=True, type=parse_period)
     rep.add_argument("--out", help="输出目录，默认 JZPLAN_REPORT_DIR")
-    alerts = sub.add_parser("alerts", help="打印预警记录（新增、解除），可按报告期筛选")
+    alerts = sub.add_parser("alerts", help="打印告警记录（新增、解除），可按报告期筛选")
     alerts.add_argument("--period", type=parse_period, help="只看某月 YYYY-MM 的变化")
     dl = sub.add_parser("deadline", help="运行月报截止检查 deadline-check")
     dl.add_argument("--period", help="报告期 YYYY-MM，默认刚到截止时间的月份")

@@ -235,11 +235,11 @@ def monthly_report(
         "季节进度按上年同月累计占全年比重",
         f"- 目标 {len(progress)} 项：{summary}",
         f"- {standing_line(catalog, standings)}",
-        f"- 未解除预警：{len(open_alerts)} 条",
+        f"- 未解除告警：{len(open_alerts)} 条",
         "",
     ]
     if len(open_alerts):
-        lines += ["## 预警", ""]
+        lines += ["## 告警", ""]
         lines += [
             f"- {md_escape(m)}（自 {md_escape(f)} 起）"
             for m, f in open_alerts[["message", "first_seen"]].itertuples(index=False)
@@ -285,4 +285,4 @@ def alert_history_text(bind: Bind, period: Period | None = None) -> str:
         f"{severity_label(e.severity)}  {visible(e.message.removeprefix('已解除：'))}"
         for e in events
     ]
-    return "\n".join(lines) if lines else "无预警记录"
+    return "\n".join(lines) if lines else "无告警记录"
