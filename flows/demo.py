@@ -7,7 +7,10 @@ next month), then the monthly run (09:00 on the 6th).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+import pandas as pd
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from flows.deadline import deadline_check
@@ -16,14 +19,44 @@ from jzplan.core.periods import Period, period_range
 from jzplan.core.settings import Settings
 from jzplan.core.states import TargetStatus
 from jzplan.month.resources import open_resources
+from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.report.markdown import progress_table
 from jzplan.store.alerts import read_alerts
 from jzplan.store.db import init_store
 from jzplan.store.progress import read_progress
 
 
+def unit_names(catalog: Catalog, codes: Iterable[str]) -> str:
+    """Units by name (苏家作乡、李万街道), 无 when none: what a reader of the console knows."""
+    return "、".join(catalog.unit(u).name for u in codes) or "无"
+
+
+def monthly_line(catalog: Catalog, period: Period, summary: Mapping[str, Any]) -> str:
+    """A monthly run's line: files, units by name, status counts in the fixed order."""
+    s = summary
+    counts = s.get("status_counts") or {}
+    # TargetStatus order, as count_statuses lists them (a summary stored before it may not)
+    status = "，".join(f"{k.label} {counts[k]}" for k in TargetStatus if k in counts)
+    missing = unit_names(catalog, s.get("missing_units") or [])
+    returned = [u for u, st in (s.get("unit_months") or {}).items() if st == "returned"]
+    if returned:
+        missing += f"；退回待改 {unit_names(catalog, returned)}"
+    return (
+        f"monthly-{period}：文件 {s['files']}，接收 {s['accepted']}，退回 {s['rejected']}，"
+        f"重复 {s['duplicates']}，重算 {'、'.join(s['recomputed'])}；未报 {missing}"
+        + (f"；{status}" if status else "")
+    )
+
+
+def alert_count_line(targets: int, alerts: pd.DataFrame) -> str:
+    """The targets and the alerts raised (告警: 预警 is a status's name), open ones apart."""
+    still_open = int(alerts["resolved"].isna().sum())
+    return f"共 {targets} 项目标；告警 {len(alerts)} 条（未解除 {still_open} 条）"
+
+
 def main() -> None:
     settings = Settings()
+    catalog = load_catalog(settings.catalog_dir)
     started = time.perf_counter()
     print(f"数据库：{settings.database_url}")
     print(f"月报收件箱：{settings.inbox_dir}")
@@ -35,21 +68,10 @@ def main() -> None:
             t0 = time.perf_counter()
             if period.year == settings.plan_year:
                 due = deadline_check(period=str(period))
-                late = "、".join(due["missing_units"]) or "无"
+                late = unit_names(catalog, due["missing_units"])
                 print(f"deadline-{period}：截止 {due['due']}，未报 {late}")
             s = monthly_progress(period=str(period))
-            counts = s.get("status_counts") or {}
-            status = "，".join(f"{TargetStatus(k).label} {v}" for k, v in counts.items())
-            missing = "、".join(s.get("missing_units") or []) or "无"
-            returned = [u for u, st in (s.get("unit_months") or {}).items() if st == "returned"]
-            if returned:
-                missing += f"；退回待改 {'、'.join(returned)}"
-            print(
-                f"monthly-{period}：文件 {s['files']}，接收 {s['accepted']}，退回 {s['rejected']}，"
-                f"重复 {s['duplicates']}，重算 {'、'.join(s['recomputed'])}；未报 {missing}"
-                + (f"；{status}" if status else "")
-                + f"（{time.perf_counter() - t0:.1f} 秒）"
-            )
+            print(monthly_line(catalog, period, s) + f"（{time.perf_counter() - t0:.1f} 秒）")
 
     resources = open_resources(settings)
     try:
@@ -61,10 +83,9 @@ def main() -> None:
         alerts = read_alerts(resources.engine)
     finally:
         resources.close()
-    still_open = int(alerts["resolved"].isna().sum())
-    print(f"共 {len(december)} 项目标；预警 {len(alerts)} 条（未解除 {still_open}）")
+    print(alert_count_line(len(december), alerts))
     print(f"用时 {time.perf_counter() - started:.1f} 秒")
-    print("预警历史：.venv/bin/jzplan alerts")
+    print("告警记录：.venv/bin/jzplan alerts")
     print(f"HTML 月报（图表，离线可打开）：{settings.report_dir / 'progress-2013-12.html'}")
     print(f"Excel 报表（新区及各乡镇街道）：{settings.report_dir / 'progress-2013-12.xlsx'}")
     print(f"Markdown 进度表：{settings.report_dir / 'progress-2013-12.md'}（以上每月一份）")

@@ -16,7 +16,7 @@ from flows.run_names import NAME_UPCOMING_RUNS
 from flows.runner import task_runner, untraversed, upstream
 from jzplan.core.periods import Period, month_before
 from jzplan.core.settings import Settings
-from jzplan.core.states import IngestStatus, MessageKind
+from jzplan.core.states import IngestStatus, MessageKind, count_statuses
 from jzplan.ingest.cell_policy import load_policy
 from jzplan.ingest.inbox import batch_folder
 from jzplan.month.loading import IngestOutcome, refused_outcome
@@ -263,7 +263,7 @@ def publish_month(
         summary["missing_units"] = outcome.missing_units
         summary["unit_months"] = {u: str(um.status) for u, um in outcome.unit_months.items()}
         if outcome.progress_frame is not None:
-            counts = outcome.progress_frame["status"].value_counts().to_dict()
+            counts = count_statuses(outcome.progress_frame["status"])  # in the fixed order
             summary["status_counts"] = {str(k): v for k, v in counts.items()}
             summary["overall_progress"] = publish_tracking(res, p, upstream(outcome.progress_frame))
     return summary

@@ -32,11 +32,11 @@ def refresh(
         as_of=as_of,
     )
     get_run_logger().info(
-        "%s：汇总 %s；目标进度 %s；预警 %s；未报 %s",
+        "%s：汇总 %s；目标进度 %s；告警 %s；未报 %s",
         period,
         outcome.aggregates,
         outcome.progress,
         outcome.alerts,
-        outcome.missing_units or "无",
+        "、".join(resources.catalog.unit(u).name for u in outcome.missing_units) or "无",
     )
     return outcome

@@ -61,7 +61,7 @@ def check_submissions(resources: Resources, inbox_dir: Path, period: Period) -> 
     )
     names = "、".join(resources.catalog.unit(u).name for u in outcome.missing_units) or "无"
     get_run_logger().info(
-        "%s 月报截止 %s：未报 %s；预警 %s", period, due.isoformat(), names, outcome.alerts
+        "%s 月报截止 %s：未报 %s；告警 %s", period, due.isoformat(), names, outcome.alerts
     )
     return outcome
 
@@ -105,7 +105,7 @@ def log_delivery(run: DeliveryRun) -> dict[str, Any]:
             logger.info(line)
     if run.pending:
         logger.warning(
-            "预警待补发：%s",
+            "告警待补发：%s",
             "；".join(f"{name} {n} 条" for name, n in sorted(run.pending.items())),
         )
     return {"recorded": run.recorded, "emitted": run.emitted, "notified": run.notified,
@@ -131,5 +131,5 @@ def deliver_alerts(resources: Resources) -> dict[str, Any]:
         also_owed=office_owed(engine, settings.alert_channels_file, resources.catalog.area.code),
     )
     summary = log_delivery(run)
-    get_run_logger().info("预警推送：%s", summary)
+    get_run_logger().info("告警推送：%s", summary)
     return summary

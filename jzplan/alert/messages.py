@@ -11,7 +11,7 @@ from typing import Any
 from jzplan.alert.facts import MessageFacts, TargetFacts
 from jzplan.core.markup import md_escape
 from jzplan.core.states import AlertAction, AlertKey, AlertKind, AlertSeverity, TargetStatus
-from jzplan.reference.display import number
+from jzplan.reference.display import WHOLE_UNITS, number
 from jzplan.store.tracking import AlertEvent
 
 SEVERITY_RANK = {AlertSeverity.WARNING: 1, AlertSeverity.CRITICAL: 2}
@@ -66,7 +66,7 @@ def _target_status(event: AlertEvent) -> TargetStatus | None:
 
 
 def _amount(value: float, f: TargetFacts) -> str:
-    shown = f"{round(value):,}" if f.kind == "count" else number(value)
+    shown = f"{round(value):,}" if f.kind == "count" or f.unit in WHOLE_UNITS else number(value)
     return f"{shown}{f.unit or ''}"
 
 

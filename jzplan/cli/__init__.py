@@ -166,7 +166,7 @@ def _dispatch(argv: list[str] | None) -> int:
     rep.add_argument(
         "--pdf", action="store_true", help="同时打印 PDF（A4 横向，需 Chromium：JZPLAN_CHROMIUM）"
     )
-    alerts = sub.add_parser("alerts", help="打印预警记录（新增、解除），可按报告期筛选")
+    alerts = sub.add_parser("alerts", help="打印告警记录（新增、解除），可按报告期筛选")
     alerts.add_argument("--period", type=parse_period, help="只看某月 YYYY-MM 的变化")
     dl = sub.add_parser("deadline", help="运行月报截止检查 deadline-check")
     dl.add_argument("--period", help="报告期 YYYY-MM，默认刚到截止时间的月份")

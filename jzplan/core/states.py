@@ -6,6 +6,8 @@ store's columns and the JSON of events keep the strings they always had; code na
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Self
@@ -162,7 +164,8 @@ class StatusFileOutcome(StrEnum):
 
 
 class TargetStatus(StrEnum):
-    """Where a target stands at the end of a month."""
+    """Where a target stands at the end of a month. The members' order, best first, is the one
+    order every count by status is listed in (``count_statuses``)."""
 
     ACHIEVED = "achieved"
     ON_TRACK = "on_track"
@@ -189,6 +192,13 @@ TARGET_STATUS_LABELS: dict[TargetStatus, str] = {
     TargetStatus.PENDING: "待报送",
     TargetStatus.NO_DATA: "无数据",
 }
+
+
+def count_statuses(statuses: Iterable[object]) -> dict[TargetStatus, int]:
+    """Targets per status, in ``TargetStatus`` order whatever the counts (statuses that no
+    target has are left out), so a month's summary lists them as the month before did."""
+    counts = Counter(TargetStatus(str(s)) for s in statuses)
+    return {s: counts[s] for s in TargetStatus if counts[s]}
 
 
 class AlertSeverity(StrEnum):

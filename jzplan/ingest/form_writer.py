@@ -26,6 +26,7 @@ from openpyxl.xml.functions import tostring
 from jzplan.core.files import write_atomic
 from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog, convert
+from jzplan.reference.display import WHOLE_UNITS  # whole numbers: format here, check in template
 
 SHEET_NAME = "月报"
 TITLE = "焦作新区主要经济指标月报表"
@@ -51,8 +52,6 @@ EXPLANATION_HEADER = "情况说明"
 EXPLANATION_COLUMN = "H"
 _EXPLANATION_WIDTH = 30
 _UNLOCKED = Protection(locked=False)
-# Units of counts: whole numbers (number format here, data validation in jzplan.ingest.template)
-WHOLE_UNITS = frozenset({"人", "个", "家", "所", "条", "位", "名"})
 
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)

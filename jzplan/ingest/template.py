@@ -23,7 +23,6 @@ from jzplan.core.settings import Settings
 from jzplan.ingest.form_writer import (
     SHEET_NAME,
     STANDARD_FIRST_DATA_ROW,
-    WHOLE_UNITS,
     FormHead,
     FormRow,
     build_form,
@@ -32,6 +31,7 @@ from jzplan.ingest.form_writer import (
     ytd_span,
 )
 from jzplan.reference.catalog import Catalog, OrgUnit, load_catalog
+from jzplan.reference.display import WHOLE_UNITS
 
 FIRST_DATA_ROW = STANDARD_FIRST_DATA_ROW
 NUMBER_COLUMNS = ("D", "E", "F")  # 本月, 1-N月累计, 去年同期累计

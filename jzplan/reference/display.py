@@ -7,6 +7,9 @@ import math
 
 from jzplan.reference.catalog import convert
 
+# Units of whole things (and places): a figure in one is shown as a whole number
+WHOLE_UNITS = frozenset({"人", "个", "家", "所", "条", "位", "名"})
+
 
 def present(value: object) -> bool:
     """A value that is there: not None, not NaN."""
@@ -42,6 +45,46 @@ def in_display_unit(value: object, canonical: object, unit: str | None) -> float
 
 
 def fmt_value(value: object, canonical: object, unit: str | None) -> str:
-    """A stored value as the report shows it, e.g. ``25.86亿元``; ``—`` without a value."""
+    """A stored value as the report shows it, e.g. ``25.86亿元``, ``193个`` (a whole unit's
+    figure rounded: a forecast of 193.47 enterprises reads 193个); ``—`` without a value."""
     v = in_display_unit(value, canonical, unit)
-    return "—" if v is None else f"{number(v)}{unit or ''}"
+    if v is None:
+        return "—"
+    return f"{number(round(v) if unit in WHOLE_UNITS else v)}{unit or ''}"
+
+
+def fmt_monthly_pace(
+    pace: object, left: object, canonical: object, unit: str | None, lower_is_better: bool
+) -> str:
+    """剩余月均需完成 as shown: in a whole unit, rounded up (the whole things a month that
+    reach the target; a ceiling's allowance rounded down), and below one a month the total
+    still needed, ``共需1个`` (``left``: target minus actual), never ``0.17个``."""
+    v = in_display_unit(pace, canonical, unit)
+    if v is None or unit not in WHOLE_UNITS:
+        return fmt_value(pace, canonical, unit)
+    if lower_is_better:
+        return f"{number(math.floor(v + 1e-9))}{unit}"
+    if 0 < v < 1 - 1e-9:
+        total = in_display_unit(left, canonical, unit)
+        if total is not None:
+            return f"共需{number(math.ceil(total - 1e-9))}{unit}"
+    return f"{number(math.ceil(v - 1e-9))}{unit}"
+
+
+def _points(unit: str | None) -> str:
+    """The unit a difference of rates is read in: 个千分点, 个百分点, else the unit itself."""
+    return {"‰": "个千分点", "%": "个百分点"}.get(unit or "", unit or "")
+
+
+def ceiling_margin(actual: object, cap: object, canonical: object, unit: str | None) -> str:
+    """A ceiling's standing instead of a completion rate: ``低于上限1.2个千分点``,
+    ``超出上限0.3个千分点``, ``等于上限``; ``—`` without both figures."""
+    a, c = in_display_unit(actual, canonical, unit), in_display_unit(cap, canonical, unit)
+    if a is None or c is None:
+        return "—"
+    gap = round(c - a, 10)
+    if unit in WHOLE_UNITS:
+        gap = round(gap)
+    if abs(gap) < 1e-9:
+        return "等于上限"
+    return f"{'低于' if gap > 0 else '超出'}上限{number(abs(gap))}{_points(unit)}"

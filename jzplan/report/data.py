@@ -13,7 +13,13 @@ import pandas as pd
 
 from jzplan.alert.explanations import KIND as VALIDATION_ALERT
 from jzplan.core.periods import Period, period_range
-from jzplan.core.states import AlertKind, SubmissionStatus, TargetStatus, UnitMonthStatus
+from jzplan.core.states import (
+    AlertKind,
+    SubmissionStatus,
+    TargetStatus,
+    UnitMonthStatus,
+    count_statuses,
+)
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.display import in_display_unit
 from jzplan.reference.plan import Plan, Target
@@ -28,7 +34,7 @@ from jzplan.track.history import load_history, month_facts
 from jzplan.track.progress import PACED_KINDS, History, contributions, pace_curve
 
 # The report's headline: four buckets the leadership asks about, in this order.
-SUMMARY_BUCKETS: dict[str, tuple[str, ...]] = {
+SUMMARY_BUCKETS: dict[str, tuple[TargetStatus, ...]] = {
     "已完成": (TargetStatus.ACHIEVED,),
     "进度正常": (TargetStatus.ON_TRACK,),
     "存在风险": (TargetStatus.AT_RISK,),
@@ -78,9 +84,9 @@ class ReportData:
 
 def summarise(progress: pd.DataFrame) -> dict[str, int]:
     """Targets per SUMMARY_BUCKETS label (every target falls in exactly one)."""
-    counts = progress["status"].value_counts()
+    counts = count_statuses(progress["status"])
     return {
-        label: int(sum(counts.get(s, 0) for s in statuses))
+        label: sum(counts.get(s, 0) for s in statuses)
         for label, statuses in SUMMARY_BUCKETS.items()
     }
 

@@ -20,7 +20,7 @@ from jzplan.core.files import write_atomic
 from jzplan.core.markup import visible
 from jzplan.core.states import TargetStatus
 from jzplan.reference.catalog import Catalog
-from jzplan.reference.display import present
+from jzplan.reference.display import WHOLE_UNITS, number, present
 from jzplan.reference.plan import GROUPS, Plan
 from jzplan.report.data import UNIT_MONTH_LABELS, ReportData, TargetCourse
 from jzplan.report.markdown import TABLE_COLUMNS, contribution_rows, group_rows
@@ -123,12 +123,21 @@ def course_figure(course: TargetCourse) -> Figure:
              "xref": "x domain", "y0": y, "y1": y, "yref": "y"}
         ]  # fmt: skip
         layout["annotations"] = [
-            {"showarrow": False, "text": f"年度目标 {y:g}{unit}", "x": 0, "xanchor": "left",
+            {"showarrow": False, "text": f"年度目标 {number(y)}{unit}", "x": 0, "xanchor": "left",
              "xref": "x domain", "y": y, "yanchor": "bottom", "yref": "y"}
         ]  # fmt: skip
-    layout["yaxis"] = {"title": {"text": unit}, "rangemode": "tozero", "gridcolor": "#eaeef2"}
+    # ticks and hover as the tables write figures: 20,000 (never 20k), whole things whole
+    layout["separators"] = ".,"
+    layout["yaxis"] = {"title": {"text": unit}, "rangemode": "tozero", "gridcolor": "#eaeef2",
+                       "tickformat": ",~f", "hoverformat": value_format(course.unit)}  # fmt: skip
     layout["xaxis"] = {"gridcolor": "#eaeef2"}
     return {"data": data, "layout": layout}
+
+
+def value_format(unit: str | None) -> str:
+    """The d3 format of a figure in ``unit`` (as ``display.number``): whole units without
+    decimals, others with at most two; thousands grouped."""
+    return ",.0f" if unit in WHOLE_UNITS else ",.2~f"
 
 
 def shared_contributions(parts: pd.DataFrame) -> pd.DataFrame:

@@ -10,9 +10,15 @@ import pandas as pd
 
 from jzplan.core.markup import md_escape, visible
 from jzplan.core.periods import Period
-from jzplan.core.states import AlertAction, TargetStatus, UnitMonthStatus
+from jzplan.core.states import AlertAction, TargetStatus, UnitMonthStatus, count_statuses
 from jzplan.reference.catalog import Catalog, OrgUnit
-from jzplan.reference.display import display_unit_of, fmt_value, present
+from jzplan.reference.display import (
+    ceiling_margin,
+    display_unit_of,
+    fmt_monthly_pace,
+    fmt_value,
+    present,
+)
 from jzplan.reference.display import number as _number
 from jzplan.reference.plan import GROUPS, Plan, Target
 from jzplan.store.db import Bind
@@ -36,6 +42,8 @@ def _target_text(t: Target) -> str:
     sign = {"<=": "≤", ">=": "≥"}[t.comparison]
     if t.kind == "ranking":
         return f"前{_number(t.value or 0)}名"
+    if t.kind == "ceiling":
+        return f"控制在{_number(t.value or 0)}{t.unit or ''}以内"
     return f"{sign}{_number(t.value or 0)}{t.unit or ''}"
 
 
@@ -74,9 +82,16 @@ def row_cells(t: Target, catalog: Catalog, row: Mapping[Any, Any]) -> dict[str, 
         actual += "（暂）"
     pct = row.get("completion_pct")
     forecast = fmt("forecast")
-    low, high = row.get("forecast_low"), row.get("forecast_high")
-    if forecast != "—" and present(low) and present(high) and low != high:
-        forecast += f"（{fmt('forecast_low')}～{fmt('forecast_high')}）"
+    low, high = fmt("forecast_low"), fmt("forecast_high")
+    if forecast != "—" and "—" not in (low, high) and low != high:
+        forecast += f"（{low}～{high}）"
+    if t.kind == "ceiling":  # 控制在…以内: how far under the cap, not a completion rate
+        completion = ceiling_margin(row.get("actual"), row.get("target_value"), canonical, unit)
+    else:
+        completion = f"{float(pct):.1f}%" if pct is not None and present(pct) else "—"
+    left = None
+    if present(row.get("target_value")) and present(row.get("actual")):
+        left = float(row["target_value"]) - float(row["actual"])
     raw_note = row.get("note")
     return {
         "编号": t.id,
@@ -86,9 +101,11 @@ def row_cells(t: Target, catalog: Catalog, row: Mapping[Any, Any]) -> dict[str, 
         "累计完成": actual,
         "进度要求": fmt("expected"),
         "季节进度": fmt("expected_seasonal"),
-        "完成率": f"{float(pct):.1f}%" if pct is not None and present(pct) else "—",
+        "完成率": completion,
         "年末预计": forecast,
-        "剩余月均需完成": fmt("required_monthly"),
+        "剩余月均需完成": fmt_monthly_pace(
+            row.get("required_monthly"), left, canonical, unit, t.comparison == "<="
+        ),
         "状态": status_label(row.get("status"), "—"),
         "说明": str(raw_note) if present(raw_note) else "",
     }
@@ -166,8 +183,8 @@ def contribution_table(
 
 
 def status_counts(progress: pd.DataFrame) -> dict[str, int]:
-    counts = progress["status"].value_counts()
-    return {TargetStatus(str(k)).label: int(v) for k, v in counts.items()}
+    """Targets per status label, in the statuses' fixed order (``count_statuses``)."""
+    return {s.label: n for s, n in count_statuses(progress["status"]).items()}
 
 
 def standing_line(catalog: Catalog, standings: Mapping[str, UnitMonthStatus]) -> str:
@@ -218,11 +235,11 @@ def monthly_report(
         "季节进度按上年同月累计占全年比重",
         f"- 目标 {len(progress)} 项：{summary}",
         f"- {standing_line(catalog, standings)}",
-        f"- 未解除预警：{len(open_alerts)} 条",
+        f"- 未解除告警：{len(open_alerts)} 条",
         "",
     ]
     if len(open_alerts):
-        lines += ["## 预警", ""]
+        lines += ["## 告警", ""]
         lines += [
             f"- {md_escape(m)}（自 {md_escape(f)} 起）"
             for m, f in open_alerts[["message", "first_seen"]].itertuples(index=False)
@@ -268,4 +285,4 @@ def alert_history_text(bind: Bind, period: Period | None = None) -> str:
         f"{severity_label(e.severity)}  {visible(e.message.removeprefix('已解除：'))}"
         for e in events
     ]
-    return "\n".join(lines) if lines else "无预警记录"
+    return "\n".join(lines) if lines else "无告警记录"

@@ -22,10 +22,12 @@ order within a group):
 
 时间进度% (month/12) is given only where comparing it with 完成进度% makes sense: targets on
 an indicator reported as a year-to-date total (``Indicator.accumulates``), not on stocks,
-rates or rankings. 同比增长% compares the unit's stored figure with the same month last year
-and is left empty for rates (their change is in points, not %), rankings, and when last
-year's figure is missing or not positive. 状态 is coloured by status; a provisional figure
-(the area total not yet covering every reporting unit) is marked "（暂）".
+rates or rankings. A ceiling (控制在…以内) has no 完成进度%: its 状态 carries the margin
+under the cap instead (正常（低于上限1.2个千分点）). 同比增长% compares the unit's stored
+figure with the same month last year and is left empty for rates (their change is in points,
+not %), rankings, and when last year's figure is missing or not positive. 状态 is coloured
+by status; a provisional figure (the area total not yet covering every reporting unit) is
+marked "（暂）".
 """
 
 from __future__ import annotations
@@ -46,9 +48,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from jzplan.core.periods import Period
 from jzplan.core.states import TargetStatus
-from jzplan.ingest.form_writer import WHOLE_UNITS, save_workbook, ytd_span
+from jzplan.ingest.form_writer import save_workbook, ytd_span
 from jzplan.reference.catalog import Catalog
-from jzplan.reference.display import in_display_unit, present
+from jzplan.reference.display import WHOLE_UNITS, ceiling_margin, in_display_unit, present
 from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
 from jzplan.report.markdown import display_unit
 from jzplan.report.sheet_print import set_print_setup
@@ -139,13 +141,17 @@ def _target_row(
     goal = row.get("target_value")
     if not present(goal):  # not evaluated this month: the plan still states the goal
         goal = t.value if t.kind == "ranking" else target_value_canonical(t, catalog)
-    ranking = t.kind == "ranking"
+    ranking, ceiling = t.kind == "ranking", t.kind == "ceiling"
     key = (t.scope, t.indicator)
+    margin = ceiling_margin(row.get("actual"), goal, canonical, unit) if ceiling else "—"
+    if label and margin != "—":  # 控制在…以内: the margin under the cap, not a completion rate
+        label += f"（{margin}）"
     out |= {
         "单位": unit,
         "年度目标": in_display_unit(goal, canonical, unit),
         ytd_column(period): in_display_unit(row.get("actual"), canonical, unit),
-        "完成进度%": in_display_unit(row.get("completion_pct"), None, None),
+        "完成进度%": None if ceiling else in_display_unit(row.get("completion_pct"), None, None),
+        "状态": label,
         "时间进度%": period.year_fraction * 100 if indicator.accumulates and not ranking else None,
         "同比增长%": None
         if ranking or indicator.measure == "rate"

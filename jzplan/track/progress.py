@@ -17,6 +17,7 @@ from jzplan.ingest.status_files import REPORT_LABELS, StatusReport
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan, Target, target_baseline_canonical, target_value_canonical
 from jzplan.track.aggregate import Fact, FactKey
+from jzplan.track.hysteresis import boundary, held_note, in_deadband, sticky
 
 # Tolerance for float noise: 120 / 100 - 1 is not exactly 0.2
 _EPS = 1e-9
@@ -121,20 +122,6 @@ def _pace_status(
     if actual >= expected - _EPS:
         return TargetStatus.ON_TRACK
     return TargetStatus.AT_RISK if actual >= expected * th.at_risk_ratio else TargetStatus.BEHIND
-
-
-_RANK: dict[str, int] = {TargetStatus.ON_TRACK: 0, TargetStatus.AT_RISK: 1, TargetStatus.BEHIND: 2}
-
-
-def _sticky(raw: TargetStatus, shifted: TargetStatus, previous: str | None) -> TargetStatus:
-    """Hysteresis: from a worse previous status, improve only as far as the shifted
-    evaluation allows (never worse than ``raw``, never better than ``raw``)."""
-    if previous not in _RANK or raw not in _RANK or _RANK[previous] <= _RANK[raw]:
-        return raw
-    held = min(_RANK[previous], _RANK.get(shifted, 0))  # shifted "achieved" counts as 0
-    return (
-        raw if held <= _RANK[raw] else TargetStatus(next(k for k, v in _RANK.items() if v == held))
-    )
 
 
 def _completion(actual: float | None, target: float | None) -> float | None:
@@ -341,6 +328,7 @@ def _growth_progress(
         )  # fmt: skip
     growth = (actual / last.value - 1) * 100
     same_period = last.value * (1 + g / 100)
+    held: str | None = None
     if final:
         status = TargetStatus.ACHIEVED if growth >= g - _EPS else TargetStatus.MISSED
     else:
@@ -352,7 +340,11 @@ def _growth_progress(
             near = growth - shift >= g - th.growth_at_risk_points
             return TargetStatus.AT_RISK if near else TargetStatus.BEHIND
 
-        status = _sticky(grade(0.0), grade(points), history.previous.get(target.id))
+        raw, previous = grade(0.0), history.previous.get(target.id)
+        status = sticky(raw, grade(points), previous)
+        held = held_note(
+            status, raw, previous, f"增速需高出{boundary(raw, '目标增速')}{points:g}个百分点"
+        )
     forecast: float | None = None
     low: float | None = None
     high: float | None = None
@@ -364,6 +356,8 @@ def _growth_progress(
     note = f"同比增长 {growth:.1f}%（目标 {g:g}%）"
     if forecast is not None and dec is not None and not final:
         note += f"，预计全年增长 {(forecast / dec.value - 1) * 100:.1f}%"
+    if held:
+        note += f"；{held}"
     needed = (
         required_monthly(actual, target_value, period.month, False)
         if target_value is not None and accumulates
@@ -417,15 +411,18 @@ def _level_progress(
     start, linear, seasonal, share = _level_pace(target, catalog, history, period.month)
     use_seasonal = th.pace_model == "seasonal" and seasonal is not None
     expected = seasonal if use_seasonal and seasonal is not None else linear
-    status = _pace_status(actual, expected, target_value, lower_is_better, final, th)
-    if status in _RANK and expected:
+    status = raw = _pace_status(actual, expected, target_value, lower_is_better, final, th)
+    held = None
+    if in_deadband(status) and expected:
         # the same evaluation with the target's progress shifted against it by the deadband
         shifted = actual * (1 + th.hysteresis) if lower_is_better else actual * (1 - th.hysteresis)
-        status = _sticky(
-            status,
-            _pace_status(shifted, expected, target_value, lower_is_better, final, th),
-            history.previous.get(target.id),
+        previous = history.previous.get(target.id)
+        status = sticky(
+            raw, _pace_status(shifted, expected, target_value, lower_is_better, final, th), previous
         )
+        way = "低于" if lower_is_better else "高出"
+        margin = f"{th.hysteresis * 100:g}%"
+        held = held_note(status, raw, previous, f"累计需{way}{boundary(raw, '进度')}{margin}")
 
     used = share if use_seasonal and share is not None else f
     forecast = low = high = None
@@ -435,6 +432,8 @@ def _level_progress(
         other = start + (actual - start) / other_share if other_share else None
         low, high = forecast_range(forecast, used, th.forecast_band, other)
     level_note = f"目标同比增长 {target.growth_pct:g}%" if target.growth_pct is not None else None
+    if held:
+        level_note = f"{level_note}；{held}" if level_note else held
     return TargetProgress(
         target.id, actual, linear, target_value, catalog.indicator(target.indicator).unit,
         _completion(actual, target_value), status, fact.provisional, level_note, seasonal,

@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 
 from jzplan.alert.channels import Channel, env_resolver, message_key
 from jzplan.alert.delivery import notify
-from jzplan.alert.facts import message_facts
+from jzplan.alert.facts import TargetFacts, message_facts
+from jzplan.alert.messages import figures
 from jzplan.core.periods import Period
 from jzplan.core.states import TargetStatus
 from jzplan.reference.catalog import Catalog
@@ -307,3 +308,15 @@ def test_a_digest_says_whether_its_months_figures_are_released(engine: Engine) -
     record_move(engine, read_month(engine, june), MonthAction.RELEASE, MonthState.RELEASED,
                 actor="张三", note="审核通过", at=at)  # fmt: skip
     assert "数据：2013-06 正式（第1版，张三 于 2013-07-10 发布）" in body()
+
+
+def test_alert_figures_of_people_are_whole() -> None:
+    """A level in 人 (新增就业), not a count: its pace still reads in whole people."""
+    f = TargetFacts(
+        "宁郭镇", "新增就业800人", "level", ">=", "人", 800.0, 800.0, 300.0, 350.4, "季节进度",
+        37.5, None, TargetStatus.BEHIND, None, None,
+    )  # fmt: skip
+    assert figures(f) == (
+        "累计 300人，完成年度目标 37.5%；按季节进度应达 350人（43.8%），"
+        "慢于季节进度 6.3 个百分点，差 50人"
+    )

@@ -199,6 +199,11 @@ def _check_charts(page: Any, store: Engine, keys: list[Any], month: Period) -> N
         )
         by_name = {tr["name"]: tr for tr in traces["traces"]}
         unit = traces["unit"]
+        # ticks as the tables write figures: 20,000, never 20k or 20000
+        ticks = page.eval_on_selector_all(
+            f"#chart-{t.id} .ytick text", "ts => ts.map(t => t.textContent)"
+        )
+        assert ticks and all(re.fullmatch(r"−?\d{1,3}(,\d{3})*(\.\d+)?", x) for x in ticks), ticks
         rows = [f.set_index("target_id").loc[t.id] for f in monthly]
         canonical = str(rows[-1]["unit"])
 

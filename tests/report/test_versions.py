@@ -274,7 +274,7 @@ def test_versions_keep_what_was_released(store: Store, plan: Plan, catalog: Cata
     # the version shows the month's alerts, as its snapshot does
     assert f'<span id="alert-count">{len(new.alerts)}</span>' in html2
     md = v2.markdown.read_text(encoding="utf-8")
-    assert f"- 未解除预警：{len(new.alerts)} 条" in md
+    assert f"- 未解除告警：{len(new.alerts)} 条" in md
     assert md.index(heading2) < md.index("## 较上一版变化") < md.index("## 目标进度")
     assert md.count("| 数据变化 |") == len(moved)
     sheet = openpyxl.load_workbook(v2.workbook, read_only=True)["较上一版变化"]

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from jzplan.core.periods import Period
 from jzplan.core.states import TARGET_STATUS_LABELS
 from jzplan.reference.catalog import Catalog, convert
+from jzplan.reference.display import ceiling_margin
 from jzplan.reference.plan import Plan, Target, TargetKind
 from jzplan.report.workbook import build_workbook, sheet_rows, write_workbook
 from jzplan.store.progress import read_progress
@@ -114,6 +115,10 @@ def test_target_rows_match_the_store(
             want_status = TARGET_STATUS_LABELS[row["status"]] + (
                 "（暂）" if row["provisional"] else ""
             )
+            ceiling = t.kind == "ceiling"  # 控制在…以内: its margin, not a completion rate
+            if ceiling:
+                margin = ceiling_margin(row["actual"], row["target_value"], row["unit"], t.unit)
+                want_status += f"（{margin}）"
             assert status == want_status
             if t.kind not in FIGURE_KINDS or t.indicator is None:
                 assert (unit_cell, goal, ytd, done, time, growth) == (None,) * 6
@@ -124,7 +129,8 @@ def test_target_rows_match_the_store(
             assert unit_cell == shown
             assert goal == near(convert(row["target_value"], row["unit"], shown))
             assert ytd == near(convert(row["actual"], row["unit"], shown))
-            assert done == (None if absent(row["completion_pct"]) else near(row["completion_pct"]))
+            no_done = ceiling or absent(row["completion_pct"])
+            assert done == (None if no_done else near(row["completion_pct"]))
             flows = indicator.measure in ("flow", "per_capita") and t.kind != "ranking"
             assert time == (p.month / 12 * 100 if flows else None)
             key = (t.scope, t.indicator)
@@ -241,13 +247,19 @@ def test_status_cells_are_coloured(books: dict[str, openpyxl.Workbook], period: 
     for ws in books[period].worksheets:
         for r, cells in data_rows(ws):
             if cells[7] is not None:
-                assert ws[f"H{r}"].fill.fgColor.rgb[-6:] == want[str(cells[7])], (ws.title, r)
-                seen.add(cells[7])
+                label = str(cells[7]).split("（")[0]  # a ceiling's margin in brackets
+                assert ws[f"H{r}"].fill.fgColor.rgb[-6:] == want[label], (ws.title, r)
+                seen.add(label)
     assert len(seen) >= 3
 
 
 def test_status_colours_cover_every_status(books: dict[str, openpyxl.Workbook]) -> None:
-    seen = {c[7] for p in PERIODS for ws in books[p].worksheets for _, c in data_rows(ws)}
+    seen = {
+        str(c[7]).split("（")[0]
+        for p in PERIODS
+        for ws in books[p].worksheets
+        for _, c in data_rows(ws)
+    }
     assert {"已完成", "正常", "预警", "滞后", "未完成", "已逾期", "待报送", "无数据"} <= seen
 
 

@@ -225,3 +225,38 @@ def test_each_units_contribution_to_an_area_total(catalog: Catalog, plan) -> Non
     frame = contributions(plan, catalog, now)
     a03 = frame[frame["target_id"] == "A03"].set_index("org_unit")["share_pct"]
     assert a03.to_dict() == {"SJZ": approx(15.0), "DIR": approx(85.0)}
+
+
+@pytest.mark.parametrize(
+    ("previous", "actual", "note"),
+    [
+        (None, 27.8, None),
+        ("on_track", 27.8, None),
+        ("at_risk", 28.6, None),  # clear of the margin: 正常, nothing held
+        ("behind", 27.2, None),  # 预警 on its figures too: improved, not held
+        ("at_risk", 27.8, "状态维持预警：累计需高出进度3%才改为正常"),
+        ("behind", 26.4, "状态维持滞后：累计需高出预警界线3%才改为预警"),
+        ("behind", 27.8, "状态暂为预警（上月滞后）：累计需高出进度3%才改为正常"),
+    ],
+)
+def test_a_status_the_deadband_holds_says_why(
+    catalog: Catalog, previous: str | None, actual: float, note: str | None
+) -> None:
+    h = History({VA_KEY: Fact(actual)}, {}, {}, previous={"X1": previous} if previous else {})
+    assert evaluate_target(VA, catalog, Period(2013, 6), h, LINEAR).note == note
+
+
+def test_a_growth_held_below_its_figures_says_why(catalog: Catalog) -> None:
+    """Issue 20: June, +15.8 % against +15 %, 预警 the month before: held at 预警."""
+    t = target(kind="growth", indicator="ind_va_above", value=15, unit="%")
+    h = History({VA_KEY: Fact(115.8)}, {VA_KEY: Fact(100.0)}, {}, previous={"X1": "at_risk"})
+    p = evaluate_target(t, catalog, Period(2013, 6), h, SEASONAL)
+    assert p.status == "at_risk"
+    assert (
+        p.note == "同比增长 15.8%（目标 15%）；状态维持预警：增速需高出目标增速1个百分点才改为正常"
+    )
+    h = History({VA_KEY: Fact(116.5)}, {VA_KEY: Fact(100.0)}, {}, previous={"X1": "at_risk"})
+    assert (
+        evaluate_target(t, catalog, Period(2013, 6), h, SEASONAL).note
+        == "同比增长 16.5%（目标 15%）"
+    )
