@@ -125,6 +125,7 @@ def test_the_status_is_judged_against_the_figure_the_note_names(
     now = month_facts(demo_year, DECEMBER)[("NGZ", "gdp")].value
     last = month_facts(demo_year, Period(2012, 12))[("NGZ", "gdp")].value
     assert gdp["status"] == TargetStatus.ACHIEVED and now / last - 1 < 0.12
+    assert gdp["note"] == f"同比增长 {(now / last - 1) * 100:.1f}%（目标 12%）"
     assert progress.loc["A08", "status"] == TargetStatus.ACHIEVED
     assert progress.loc["P04", "status"] == TargetStatus.MISSED
 
