@@ -79,7 +79,7 @@ def main() -> None:
         print()
         print("# 焦作新区 2013 年 12 月目标进度")
         print()
-        print(progress_table(resources.plan, resources.catalog, december))
+        print(progress_table(resources.plan, resources.catalog, december, resources.plan_notes))
         alerts = read_alerts(resources.engine)
     finally:
         resources.close()

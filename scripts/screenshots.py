@@ -20,6 +20,7 @@ from jzplan.reference.plan import load_plan
 from jzplan.report.index_page import write_index
 from jzplan.report.pdf import CHARTS_DRAWN, CHROMIUM_ARGS, check_chromium, render_pdf
 from jzplan.report.rolling import write_rolling
+from jzplan.validate.rules import load_rules
 from tests.demo_store import build_demo_year
 
 OUT_DIR = PROJECT_ROOT / "docs" / "img"
@@ -32,11 +33,12 @@ def write_reports(folder: Path, chromium: Path) -> tuple[Path, Path]:
     settings = Settings()
     catalog = load_catalog(settings.catalog_dir)
     plan = load_plan(settings.plan_file(2013), catalog)
+    rules = load_rules(settings.expectations_dir, catalog)
     engine = build_demo_year(folder / "jzplan.db", catalog, plan)
     reports = folder / "reports"
     try:
         for month in range(1, 13):
-            write_rolling(engine, plan, catalog, Period(2013, month), reports)
+            write_rolling(engine, plan, catalog, rules, Period(2013, month), reports)
         december = reports / "progress-2013-12.html"
         render_pdf(december, december.with_suffix(".pdf"), chromium=chromium)
         index = write_index(engine, catalog, reports, folder / "receipts")

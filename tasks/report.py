@@ -95,7 +95,9 @@ def publish(
     report_dir = resources.settings.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
     stem = report_dir / f"progress-{period}"
-    data = read_report_data(engine, plan, catalog, period, history=outcome.history)
+    data = read_report_data(
+        engine, plan, catalog, period, rules=resources.rules, history=outcome.history
+    )
     html = write_report(data, plan, catalog, stem.with_suffix(".html"))
     workbook = write_workbook(
         engine,
@@ -105,6 +107,7 @@ def publish(
         stem.with_suffix(".xlsx"),
         progress=data.progress,
         facts_now=data.facts,
+        notes=data.plan_notes,
     )
     settings = resources.settings
     pdf = (
@@ -122,6 +125,7 @@ def publish(
         {u: um.status for u, um in outcome.unit_months.items()},
         data.open_alerts,
         figures=data.figures,
+        notes=data.plan_notes,
     )
     path = write_atomic(stem.with_suffix(".md"), markdown)
     index = index_link(resources)  # the run writes the page once, after its receipts

@@ -31,7 +31,7 @@ GROUP_KEYS = {
 def publish_tracking(resources: Resources, period: Period, progress: pd.DataFrame) -> float:
     """Publish the month's tracking artifacts; returns the overall progress (%)."""
     plan, catalog = resources.plan, resources.catalog
-    for group, rows in group_rows(plan, catalog, progress).items():
+    for group, rows in group_rows(plan, catalog, progress, resources.plan_notes).items():
         slug = GROUP_KEYS.get(group, "other")
         create_table_artifact(
             key=f"progress-{period}-{slug}",

@@ -18,6 +18,7 @@ from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import Plan, load_plan
 from jzplan.store.db import make_engine, migrate
 from jzplan.store.reference import sync_reference
+from jzplan.validate.rules import Rules, load_rules
 from jzplan.validate.validator import SubmissionValidator
 from tests.dbutil import BACKENDS, backend_engine
 
@@ -64,6 +65,12 @@ def catalog() -> Catalog:
 def plan(catalog: Catalog) -> Plan:
     """The real 2013 plan."""
     return load_plan(REPO_ROOT / "data" / "targets" / "2013.yaml", catalog)
+
+
+@pytest.fixture(scope="session")
+def rules(catalog: Catalog) -> Rules:
+    """The relations and ranges of expectations/ (the plan check's, the reports')."""
+    return load_rules(REPO_ROOT / "expectations", catalog)
 
 
 def observation_frame(

@@ -37,7 +37,7 @@ def _progress(period: Period) -> int:
             )
             return 1
         print(f"# 焦作新区目标进度（{period}）\n")
-        print(progress_table(resources.plan, resources.catalog, frame))
+        print(progress_table(resources.plan, resources.catalog, frame, resources.plan_notes))
         from jzplan.report.markdown import contributions_text, standing_text
 
         print(
@@ -72,14 +72,17 @@ def _report(month: Period, out_dir: str | None, *, pdf: bool = False) -> int:
     resources = open_resources(settings)
     try:
         try:
-            data = read_report_data(resources.engine, resources.plan, resources.catalog, month)
+            data = read_report_data(
+                resources.engine, resources.plan, resources.catalog, month, rules=resources.rules
+            )
         except LookupError as exc:
             print(f"[no_progress] {exc}", file=sys.stderr)
             return 1
         html = write_report(data, resources.plan, resources.catalog, stem.with_suffix(".html"))
         workbook = write_workbook(
-            resources.engine, resources.plan, resources.catalog, month, stem.with_suffix(".xlsx")
-        )
+            resources.engine, resources.plan, resources.catalog, month, stem.with_suffix(".xlsx"),
+            progress=data.progress, facts_now=data.facts, notes=data.plan_notes,
+        )  # fmt: skip
         printed = None
         if pdf:
             from jzplan.report.pdf import render_pdf

@@ -144,8 +144,8 @@ def _write_release(
     if orphan.exists():
         orphan.rename(orphan.with_name(f".{orphan.name}.unreleased-{at:%Y%m%dT%H%M%S%f}"))
     return write_version(
-        conn, resources.plan, resources.catalog, period, version=version, by=by, note=note,
-        at=at, report_dir=report_dir, timezone=resources.settings.timezone,
+        conn, resources.plan, resources.catalog, period, rules=resources.rules, version=version,
+        by=by, note=note, at=at, report_dir=report_dir, timezone=resources.settings.timezone,
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from jzplan.core.settings import Settings
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import Plan, load_plan
+from jzplan.report.plan_notes import PlanNote, plan_notes
 from jzplan.store.db import (
     check_reachable,
     check_schema,
@@ -24,6 +25,7 @@ from jzplan.store.db import (
 from jzplan.store.locks import locked_transaction
 from jzplan.store.reference import sync_reference
 from jzplan.track.progress import Thresholds
+from jzplan.validate.rules import Rules, load_rules
 
 
 @dataclass
@@ -44,6 +46,16 @@ class Resources:
             hysteresis=self.settings.status_hysteresis,
             alert_from_month=self.settings.alert_from_month,
         )
+
+    @functools.cached_property
+    def rules(self) -> Rules:
+        """The relations and ranges of ``expectations/`` (the plan check's, the reports')."""
+        return load_rules(self.settings.expectations_dir, self.catalog)
+
+    @functools.cached_property
+    def plan_notes(self) -> dict[str, PlanNote]:
+        """Target id → the note of the plan's contradictions touching it (every report's)."""
+        return plan_notes(self.plan, self.catalog, self.rules)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -24,6 +24,7 @@ from jzplan.reference.catalog import Catalog
 from jzplan.reference.display import in_display_unit
 from jzplan.reference.plan import Plan, Target
 from jzplan.report.markdown import display_unit
+from jzplan.report.plan_notes import PlanNote, plan_notes
 from jzplan.store.alerts import read_alerts
 from jzplan.store.db import Bind
 from jzplan.store.month_states import read_month
@@ -32,6 +33,7 @@ from jzplan.store.unit_months import UnitMonth, unit_months
 from jzplan.track.aggregate import Fact, FactKey
 from jzplan.track.history import load_history, month_facts
 from jzplan.track.progress import PACED_KINDS, History, contributions, pace_curve
+from jzplan.validate.rules import Rules
 
 # The report's headline: four buckets the leadership asks about, in this order.
 SUMMARY_BUCKETS: dict[str, tuple[TargetStatus, ...]] = {
@@ -80,6 +82,8 @@ class ReportData:
     facts: dict[FactKey, Fact] = field(default_factory=dict)  # month_facts of the period
     # what the figures are: 正式（第N版，NAME 于 DATE 发布） or 暂（待审核） (MonthState)
     figures: str = ""
+    # target id → the plan's contradictions touching it (plan_notes), shown in every report
+    plan_notes: dict[str, PlanNote] = field(default_factory=dict)
 
 
 def summarise(progress: pd.DataFrame) -> dict[str, int]:
@@ -156,12 +160,20 @@ def timeliness(standings: Iterable[UnitMonth]) -> pd.DataFrame:
 
 
 def read_report_data(
-    bind: Bind, plan: Plan, catalog: Catalog, period: Period, *, history: History | None = None
+    bind: Bind,
+    plan: Plan,
+    catalog: Catalog,
+    period: Period,
+    *,
+    rules: Rules,
+    history: History | None = None,
 ) -> ReportData:
     """Read a stored month's report; the month must have been evaluated (target_progress).
 
-    ``history``: what the month's evaluation read (``load_history`` of the plan's units), when
-    the caller has it: the targets' pace curves read nothing else."""
+    ``rules``: the relations the plan is checked against (``load_rules``), for the notes on
+    the targets its contradictions touch; ``history``: what the month's evaluation read
+    (``load_history`` of the plan's units), when the caller has it: the targets' pace curves
+    read nothing else."""
     months = period_range(Period(period.year, 1), period)
     monthly = [read_progress(bind, p) for p in months]
     progress = monthly[-1]
@@ -190,4 +202,5 @@ def read_report_data(
         open_alerts=alerts,
         facts=facts,
         figures=read_month(bind, period).figures_text(),
+        plan_notes=plan_notes(plan, catalog, rules),
     )

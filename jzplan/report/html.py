@@ -24,6 +24,7 @@ from jzplan.reference.display import WHOLE_UNITS, number, present
 from jzplan.reference.plan import GROUPS, Plan
 from jzplan.report.data import UNIT_MONTH_LABELS, ReportData, TargetCourse
 from jzplan.report.markdown import TABLE_COLUMNS, contribution_rows, group_rows
+from jzplan.report.plan_notes import PlanNote
 from jzplan.report.versions_diff import CHANGE_COLUMNS, NO_CHANGES, VersionHeader
 
 FONT_STACK = (
@@ -232,6 +233,11 @@ def report_link(path: Path, base_url: str | None, root: Path | None = None) -> s
     return path.resolve().as_uri()
 
 
+def _note_codes(note: PlanNote | None) -> str:
+    """The codes of the plan's findings a row's ※ stands for (empty without a note)."""
+    return "" if note is None else " ".join(dict.fromkeys(note.codes))
+
+
 def _release(header: VersionHeader | None) -> dict[str, object] | None:
     if header is None:
         return None
@@ -248,7 +254,7 @@ def render_report(
 ) -> str:
     """The month's report as a self-contained HTML page (``version``: a released version's
     heading, note and change section)."""
-    table = group_rows(plan, catalog, data.progress)
+    table = group_rows(plan, catalog, data.progress, data.plan_notes)
     status_of = dict(zip(data.progress["target_id"], data.progress["status"], strict=True))
     groups = [
         {
@@ -257,6 +263,7 @@ def render_report(
                 {
                     "cells": {k: visible(v) for k, v in cells.items()},
                     "status": str(status_of.get(cells["编号"], TargetStatus.NO_DATA)),
+                    "plan_note": _note_codes(data.plan_notes.get(cells["编号"])),
                 }
                 for cells in table[g]
             ],
@@ -283,6 +290,7 @@ def render_report(
         summary=list(data.summary.items()),
         groups=groups,
         columns=TABLE_COLUMNS,
+        note_count=len(data.plan_notes),
         status_colors=STATUS_COLORS,
         charts=charts,
         contribution_chart=(

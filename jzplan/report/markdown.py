@@ -21,6 +21,7 @@ from jzplan.reference.display import (
 )
 from jzplan.reference.display import number as _number
 from jzplan.reference.plan import GROUPS, Plan, Target
+from jzplan.report.plan_notes import NOTE_MARK, PlanNote
 from jzplan.store.db import Bind
 from jzplan.store.unit_months import SHOWN, UnitMonth, unit_statuses
 from jzplan.track.history import month_facts
@@ -47,9 +48,15 @@ def _target_text(t: Target) -> str:
     return f"{sign}{_number(t.value or 0)}{t.unit or ''}"
 
 
-def progress_table(plan: Plan, catalog: Catalog, progress: pd.DataFrame) -> str:
-    """One Markdown table per target group, every target of the plan in plan order."""
-    by_group = group_rows(plan, catalog, progress)
+def progress_table(
+    plan: Plan,
+    catalog: Catalog,
+    progress: pd.DataFrame,
+    notes: Mapping[str, PlanNote] | None = None,
+) -> str:
+    """One Markdown table per target group, every target of the plan in plan order;
+    ``notes``: the plan's contradictions (``plan_notes``), in the 说明 of the targets touched."""
+    by_group = group_rows(plan, catalog, progress, notes)
     header = " | ".join(TABLE_COLUMNS)
     out: list[str] = []
     for group in GROUPS:
@@ -68,9 +75,12 @@ TABLE_COLUMNS = (
 )  # fmt: skip
 
 
-def row_cells(t: Target, catalog: Catalog, row: Mapping[Any, Any]) -> dict[str, str]:
+def row_cells(
+    t: Target, catalog: Catalog, row: Mapping[Any, Any], note: PlanNote | None = None
+) -> dict[str, str]:
     """One target's cells in the plan's own units: 进度要求 is the linear pace (时间进度),
-    季节进度 the seasonal one, 年末预计 the forecast with its range."""
+    季节进度 the seasonal one, 年末预计 the forecast with its range; 说明 the evaluation's
+    note, then the plan's contradiction touching the target (``note``), marked ※."""
     unit = display_unit(t, catalog)
     canonical = row.get("unit")
 
@@ -93,6 +103,9 @@ def row_cells(t: Target, catalog: Catalog, row: Mapping[Any, Any]) -> dict[str, 
     if present(row.get("target_value")) and present(row.get("actual")):
         left = float(row["target_value"]) - float(row["actual"])
     raw_note = row.get("note")
+    remarks = [str(raw_note)] if present(raw_note) else []
+    if note is not None:
+        remarks.append(f"{NOTE_MARK}{note.text}")
     return {
         "编号": t.id,
         "目标": t.label,
@@ -107,18 +120,23 @@ def row_cells(t: Target, catalog: Catalog, row: Mapping[Any, Any]) -> dict[str, 
             row.get("required_monthly"), left, canonical, unit, t.comparison == "<="
         ),
         "状态": status_label(row.get("status"), "—"),
-        "说明": str(raw_note) if present(raw_note) else "",
+        "说明": "；".join(remarks),
     }
 
 
 def group_rows(
-    plan: Plan, catalog: Catalog, progress: pd.DataFrame
+    plan: Plan,
+    catalog: Catalog,
+    progress: pd.DataFrame,
+    notes: Mapping[str, PlanNote] | None = None,
 ) -> dict[str, list[dict[str, str]]]:
     """Per target group, the rows of its table (for table artifacts)."""
     by_id = {str(r["target_id"]): r for r in progress.to_dict("records")}
+    notes = notes or {}
     out: dict[str, list[dict[str, str]]] = {}
     for t in plan.targets:
-        out.setdefault(t.group, []).append(row_cells(t, catalog, by_id.get(t.id, {})))
+        cells = row_cells(t, catalog, by_id.get(t.id, {}), notes.get(t.id))
+        out.setdefault(t.group, []).append(cells)
     return out
 
 
@@ -219,11 +237,14 @@ def monthly_report(
     *,
     preface: str = "",
     figures: str = "",
+    notes: Mapping[str, PlanNote] | None = None,
 ) -> str:
     """The whole report of a month: summary, alerts, then the progress tables.
     ``standings``: each reporting unit's 已报 / 有待确认 / 退回待改 / 未报; ``preface``:
     Markdown placed under the title (a released version's heading and change section);
-    ``figures``: what the figures are (``MonthStanding.figures_text``), in a working report."""
+    ``figures``: what the figures are (``MonthStanding.figures_text``), in a working report;
+    ``notes``: the plan's contradictions (``ReportData.plan_notes``), each in its target's 说明
+    and counted in the header."""
     counts = status_counts(progress)
     summary = "，".join(f"{k} {v} 项" for k, v in counts.items())
     lines = [
@@ -236,6 +257,7 @@ def monthly_report(
         f"- 目标 {len(progress)} 项：{summary}",
         f"- {standing_line(catalog, standings)}",
         f"- 未解除告警：{len(open_alerts)} 条",
+        *([f"- {NOTE_MARK}计划自相矛盾的目标 {len(notes)} 项，见各目标说明"] if notes else []),
         "",
     ]
     if len(open_alerts):
@@ -245,7 +267,7 @@ def monthly_report(
             for m, f in open_alerts[["message", "first_seen"]].itertuples(index=False)
         ]
         lines.append("")
-    lines += ["## 目标进度", "", progress_table(plan, catalog, progress)]
+    lines += ["## 目标进度", "", progress_table(plan, catalog, progress, notes)]
     return "\n".join(lines)
 
 

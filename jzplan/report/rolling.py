@@ -16,24 +16,25 @@ from jzplan.report.markdown import monthly_report
 from jzplan.report.workbook import write_workbook
 from jzplan.store.db import Bind
 from jzplan.store.unit_months import unit_statuses
+from jzplan.validate.rules import Rules
 
 
 def write_rolling(
-    bind: Bind, plan: Plan, catalog: Catalog, period: Period, report_dir: Path
+    bind: Bind, plan: Plan, catalog: Catalog, rules: Rules, period: Period, report_dir: Path
 ) -> list[Path]:
     """``<report_dir>/progress-<period>.md|.html|.xlsx`` from the store; LookupError when
     the month has no target progress."""
-    data = read_report_data(bind, plan, catalog, period)
+    data = read_report_data(bind, plan, catalog, period, rules=rules)
     stem = report_dir / f"progress-{period}"
     report_dir.mkdir(parents=True, exist_ok=True)
     html = write_report(data, plan, catalog, stem.with_suffix(".html"))
     workbook = write_workbook(
         bind, plan, catalog, period, stem.with_suffix(".xlsx"),
-        progress=data.progress, facts_now=data.facts,
+        progress=data.progress, facts_now=data.facts, notes=data.plan_notes,
     )  # fmt: skip
     standings = unit_statuses(bind, [u.code for u in catalog.reporting_units], period)
     text = monthly_report(
         plan, catalog, period, data.progress, {u: um.status for u, um in standings.items()},
-        data.open_alerts, figures=data.figures,
+        data.open_alerts, figures=data.figures, notes=data.plan_notes,
     )  # fmt: skip
     return [write_atomic(stem.with_suffix(".md"), text), html, workbook]

@@ -44,6 +44,7 @@ from jzplan.report.workbook import write_workbook
 from jzplan.store.alerts import read_alerts
 from jzplan.store.db import Bind
 from jzplan.store.unit_months import unit_statuses
+from jzplan.validate.rules import Rules
 
 HISTORY_FILE = "index.html"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -234,15 +235,15 @@ def _exists(period: Period, number: int, folder: Path) -> OperatorError:
 
 
 def _write_files(
-    bind: Bind, plan: Plan, catalog: Catalog, snapshot: MonthSnapshot, folder: Path,
-    header: VersionHeader, changes: MonthChanges | None,
+    bind: Bind, plan: Plan, catalog: Catalog, rules: Rules, snapshot: MonthSnapshot,
+    folder: Path, header: VersionHeader, changes: MonthChanges | None,
 ) -> None:  # fmt: skip
     """The version's four files into ``folder``."""
     period = snapshot.period
     assert snapshot.version is not None
     names = version_file_names(period, snapshot.version.number)
     try:
-        data = read_report_data(bind, plan, catalog, period)
+        data = read_report_data(bind, plan, catalog, period, rules=rules)
     except LookupError as exc:
         raise OperatorError("no_progress", str(exc)) from None
     # the alerts as the snapshot has them: open at the month's end, not whatever is open now
@@ -252,7 +253,7 @@ def _write_files(
     write_report(data, plan, catalog, folder / names["html"], version=header)
     write_workbook(
         bind, plan, catalog, period, folder / names["workbook"], progress=data.progress,
-        facts_now=data.facts, version=header,
+        facts_now=data.facts, version=header, notes=data.plan_notes,
     )  # fmt: skip
     units = [u.code for u in catalog.reporting_units]
     standings = {u: um.status for u, um in unit_statuses(bind, units, period).items()}
@@ -263,7 +264,7 @@ def _write_files(
         preface.append("\n" + changes_markdown(changes))
     markdown = monthly_report(
         plan, catalog, period, data.progress, standings, data.open_alerts,
-        preface="\n".join(preface),
+        preface="\n".join(preface), notes=data.plan_notes,
     )  # fmt: skip
     write_atomic(folder / names["markdown"], markdown)
     write_atomic(folder / names["snapshot"], snapshot_json(snapshot))
@@ -283,6 +284,7 @@ def write_version(
     catalog: Catalog,
     period: Period,
     *,
+    rules: Rules,
     version: int,
     by: str,
     note: str,
@@ -298,7 +300,8 @@ def write_version(
     The folder appears whole or not at all (written beside it under a temporary name, then
     renamed). An existing ``v<N>`` is never overwritten: the same release written again (an
     identical snapshot.json, metadata included) returns its files; anything else is refused
-    (``version_exists``). Version N > 1 needs ``v<N-1>`` (``version_missing``)."""
+    (``version_exists``). Version N > 1 needs ``v<N-1>`` (``version_missing``). ``rules``:
+    the relations the plan is checked against, for the notes of its contradictions."""
     if version < 1:
         raise OperatorError("bad_version", f"版本号须为正整数，收到 {version}")
     meta = VersionMeta(number=version, released_by=by, released_at=at.isoformat(), note=note)
@@ -332,7 +335,7 @@ def write_version(
     month.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=month, prefix=f".v{version}.", suffix=".tmp"))
     try:
-        _write_files(bind, plan, catalog, snapshot, staging, header, changes)
+        _write_files(bind, plan, catalog, rules, snapshot, staging, header, changes)
         staging.chmod(_FOLDER_MODE)
         try:
             # rename(2) refuses a non-empty target: a version written meanwhile stays

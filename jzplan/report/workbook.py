@@ -2,7 +2,7 @@
 
 One sheet for the area (焦作新区) and one per township (乡/镇/街道, catalog order); the direct
 reporting unit has none. Columns: 指标, 单位, 年度目标, 1-N月累计, 完成进度%, 时间进度%,
-同比增长%, 状态. Every figure is a number (percentages as 87.3, the header carries the %);
+同比增长%, 状态, 备注. Every figure is a number (percentages as 87.3, the header carries the %);
 a cell without a figure is left empty, never 0 or "—".
 
 Rows of a sheet, under group headings (一、主要预期目标 …, in ``plan.GROUPS`` order, plan
@@ -27,7 +27,9 @@ under the cap instead (正常（低于上限1.2个千分点）). 同比增长% c
 figure with the same month last year and is left empty for rates (their change is in points,
 not %), rankings, and when last year's figure is missing or not positive. 状态 is coloured
 by status; a provisional figure (the area total not yet covering every reporting unit) is
-marked "（暂）".
+marked "（暂）". 备注 carries the note of the plan's own contradictions (``plan_notes``) on
+the targets they touch: what contradicts what, and the figure the status is judged against;
+empty elsewhere.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from jzplan.reference.catalog import Catalog
 from jzplan.reference.display import WHOLE_UNITS, ceiling_margin, in_display_unit, present
 from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
 from jzplan.report.markdown import display_unit
+from jzplan.report.plan_notes import NOTE_MARK, PlanNote
 from jzplan.report.sheet_print import set_print_setup
 from jzplan.report.versions_diff import CHANGE_COLUMNS, CHANGES_TITLE, NO_CHANGES, VersionHeader
 from jzplan.store.db import Bind
@@ -63,6 +66,7 @@ from jzplan.track.progress import status_label
 
 OTHER_INDICATORS = "其他月报指标"
 PROVISIONAL_MARK = "（暂）"
+REMARK_COLUMN = "备注"
 # Columns after 指标, 单位, 年度目标 and the 累计 column (its name depends on the month)
 PCT_COLUMNS = ("完成进度%", "时间进度%", "同比增长%")
 # Not written to the sheet: target id or indicator code, "group" | "target" | "indicator",
@@ -100,7 +104,7 @@ def ytd_column(period: Period) -> str:
 
 def sheet_columns(period: Period) -> list[str]:
     """The columns of a sheet, as written."""
-    return ["指标", "单位", "年度目标", ytd_column(period), *PCT_COLUMNS, "状态"]
+    return ["指标", "单位", "年度目标", ytd_column(period), *PCT_COLUMNS, "状态", REMARK_COLUMN]
 
 
 def sheet_title(unit_name: str, period: Period) -> str:
@@ -125,12 +129,15 @@ def _target_row(
     row: Mapping[Any, Any],
     facts_now: Mapping[FactKey, Fact],
     facts_last_year: Mapping[FactKey, Fact],
+    note: PlanNote | None = None,
 ) -> dict[str, object]:
     status = str(row["status"]) if present(row.get("status")) else None
     label = status_label(status) if status else None
     if label and present(row.get("provisional")) and bool(row["provisional"]):
         label += PROVISIONAL_MARK
     out: dict[str, object] = {"指标": t.label, "状态": label}
+    if note is not None:
+        out[REMARK_COLUMN] = f"{NOTE_MARK}{note.text}"
     out |= {"key": t.id, "row_kind": "target", "status": status}
     if not _shows_figures(t):
         return out
@@ -199,17 +206,22 @@ def sheet_rows(
     progress: pd.DataFrame,
     facts_now: Mapping[FactKey, Fact],
     facts_last_year: Mapping[FactKey, Fact],
+    notes: Mapping[str, PlanNote] | None = None,
 ) -> pd.DataFrame:
     """The rows of one unit's sheet: the sheet's columns, then ``META_COLUMNS``.
 
     ``progress`` is a ``read_progress`` frame (canonical units); the facts are ``month_facts``
-    of the month and of the same month last year.
+    of the month and of the same month last year; ``notes`` the plan's contradictions
+    (``plan_notes``), in 备注.
     """
     by_id = {str(r["target_id"]): r for r in progress.to_dict("records")}
     targets = [t for t in plan.targets if t.scope == unit_code]
+    notes = notes or {}
     sections = {
         group: [
-            _target_row(t, catalog, period, by_id.get(t.id, {}), facts_now, facts_last_year)
+            _target_row(
+                t, catalog, period, by_id.get(t.id, {}), facts_now, facts_last_year, notes.get(t.id)
+            )
             for t in targets
             if t.group == group
         ]
@@ -240,10 +252,13 @@ def workbook_sheets(
     progress: pd.DataFrame,
     facts_now: Mapping[FactKey, Fact],
     facts_last_year: Mapping[FactKey, Fact],
+    notes: Mapping[str, PlanNote] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Sheet name (the unit's name) → its rows: the area first, then the townships."""
     return {
-        u.name: sheet_rows(plan, catalog, period, u.code, progress, facts_now, facts_last_year)
+        u.name: sheet_rows(
+            plan, catalog, period, u.code, progress, facts_now, facts_last_year, notes
+        )
         for u in (catalog.area, *catalog.townships)
     }
 
@@ -292,7 +307,7 @@ def _write_sheet(ws: Worksheet, title: str, period: Period, rows: pd.DataFrame) 
         for c, name in enumerate(columns, start=1):
             cell = ws.cell(row=r, column=c, value=_cell_value(record.get(name)))
             bold = group and c == 1
-            coloured = colours if c == ncols else None
+            coloured = colours if name == "状态" else None
             fmt = amount_format if name in figure_columns else None
             key = (name, fmt, bold, coloured)
             if key in styled:
@@ -305,6 +320,8 @@ def _write_sheet(ws: Worksheet, title: str, period: Period, rows: pd.DataFrame) 
                 cell.number_format = PCT_FORMAT
             elif name in ("单位", "状态"):
                 cell.alignment = Alignment(horizontal="center")
+            elif name == REMARK_COLUMN:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
             if bold:
                 cell.font = Font(bold=True)
             if coloured is not None:
@@ -314,7 +331,7 @@ def _write_sheet(ws: Worksheet, title: str, period: Period, rows: pd.DataFrame) 
 
     labels = [str(v) for v in rows["指标"] if isinstance(v, str)]
     ws.column_dimensions["A"].width = min(60, max([16, *(_text_width(s) + 2 for s in labels)]))
-    for c, width in enumerate((8, 14, 14, 11, 11, 11, 12), start=2):
+    for c, width in enumerate((8, 14, 14, 11, 11, 11, 12, 48), start=2):
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.freeze_panes = ws.cell(row=_FIRST_DATA_ROW, column=2).coordinate
     set_print_setup(ws, title, header_rows=_HEADER_ROW)
@@ -370,17 +387,19 @@ def write_workbook(
     progress: pd.DataFrame | None = None,
     facts_now: Mapping[FactKey, Fact] | None = None,
     version: VersionHeader | None = None,
+    notes: Mapping[str, PlanNote] | None = None,
 ) -> Path:
     """Read the month's progress and figures from the store and write the workbook to ``path``.
 
     ``progress`` and ``facts_now``: the month's ``read_progress`` and ``month_facts`` when the
     caller has already read them (the HTML report has); ``version``: a released version's
-    heading and change sheet (``build_workbook``)."""
+    heading and change sheet (``build_workbook``); ``notes``: the plan's contradictions
+    (``ReportData.plan_notes``), in 备注."""
     if progress is None:
         progress = read_progress(bind, period)
     now = month_facts(bind, period) if facts_now is None else facts_now
     last_year = month_facts(bind, period.same_month_last_year())
-    sheets = workbook_sheets(plan, catalog, period, progress, now, last_year)
+    sheets = workbook_sheets(plan, catalog, period, progress, now, last_year, notes)
     wb = build_workbook(sheets, period, version=version)
     save_workbook(wb, path, creator=catalog.area.name)
     return path

@@ -394,6 +394,18 @@ def _ranking_progress(
     )  # fmt: skip
 
 
+def _level_growth_note(target: Target, now: Fact, last: Fact | None) -> str | None:
+    """A level stated with a growth (“10.4亿元，增长12%”) is judged against the level; the
+    note gives the growth beside it, so a level reached at a lower growth reads as such (the
+    stated growth alone without last year's figure)."""
+    if target.growth_pct is None:
+        return None
+    g = target.growth_pct
+    if last is None or last.value <= 0:
+        return f"目标同比增长 {g:g}%"
+    return f"同比增长 {(now.value / last.value - 1) * 100:.1f}%（目标 {g:g}%）"
+
+
 def _level_progress(
     target: Target,
     catalog: Catalog,
@@ -409,6 +421,7 @@ def _level_progress(
     actual, final, f = fact.value, period.month == 12, period.year_fraction
     lower_is_better = target.comparison == "<="
     start, linear, seasonal, share = _level_pace(target, catalog, history, period.month)
+    key = (target.scope, target.indicator)
     use_seasonal = th.pace_model == "seasonal" and seasonal is not None
     expected = seasonal if use_seasonal and seasonal is not None else linear
     status = raw = _pace_status(actual, expected, target_value, lower_is_better, final, th)
@@ -431,7 +444,7 @@ def _level_progress(
         other_share = f if use_seasonal else share
         other = start + (actual - start) / other_share if other_share else None
         low, high = forecast_range(forecast, used, th.forecast_band, other)
-    level_note = f"目标同比增长 {target.growth_pct:g}%" if target.growth_pct is not None else None
+    level_note = _level_growth_note(target, fact, history.same_month_last_year.get(key))
     if held:
         level_note = f"{level_note}；{held}" if level_note else held
     return TargetProgress(

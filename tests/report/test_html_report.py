@@ -24,11 +24,13 @@ from jzplan.reference.catalog import Catalog, convert
 from jzplan.reference.plan import Plan
 from jzplan.report.data import SUMMARY_BUCKETS, key_targets, read_report_data
 from jzplan.report.html import write_report
+from jzplan.report.plan_notes import NOTE_MARK, PlanNote
 from jzplan.store.alerts import read_alerts
 from jzplan.store.db import make_engine
 from jzplan.store.progress import read_progress
 from jzplan.store.submissions import read_submissions, write_validation_results
 from jzplan.track.history import month_facts
+from jzplan.validate.rules import Rules
 
 CHROMIUM = os.environ.get("JZPLAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # Chromium as root in a container: no sandbox; no network chatter on a closed network
@@ -114,12 +116,17 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 @pytest.mark.parametrize("period", ["2013-06", "2013-12"])
 def test_report_renders_and_matches_the_database(
-    browser: Any, store: Engine, plan: Plan, catalog: Catalog, tmp_path: Path, period: str
+    browser: Any,
+    store: Engine,
+    plan: Plan,
+    catalog: Catalog,
+    rules: Rules,
+    tmp_path: Path,
+    period: str,
 ) -> None:
     month = Period.parse(period)
-    path = write_report(
-        read_report_data(store, plan, catalog, month), plan, catalog, tmp_path / "report.html"
-    )
+    data = read_report_data(store, plan, catalog, month, rules=rules)
+    path = write_report(data, plan, catalog, tmp_path / "report.html")
     keys = key_targets(plan, catalog)
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     try:
@@ -148,6 +155,7 @@ def test_report_renders_and_matches_the_database(
         progress = read_progress(store, period).set_index("target_id")
         _check_summary(page, progress, plan)
         _check_status_table(page, progress, plan)
+        _check_plan_notes(page, data.plan_notes)
         _check_charts(page, store, keys, month)
         _check_contributions(page, store, plan, catalog, month)
         _check_timeliness(page, store, catalog, month)
@@ -185,6 +193,23 @@ def _check_status_table(page: Any, progress: Any, plan: Plan) -> None:
         assert shown == pytest.approx(value, rel=5e-3, abs=0.006), (r, value)
         checked += 1
     assert checked > 60
+
+
+def _check_plan_notes(page: Any, notes: dict[str, PlanNote]) -> None:
+    """The plan's contradictions: ※ beside the target, the note in its 说明, nothing else."""
+    rows = page.eval_on_selector_all(
+        "tr[data-target]",
+        """rows => rows.map(r => ({id: r.dataset.target,
+            label: r.querySelector('[data-col="目标"]').innerText,
+            remark: r.querySelector('[data-col="说明"]').innerText}))""",
+    )
+    assert {"A03", "A08", "P04", "T-NGZ-01", "T-NGZ-03", "T-NGZ-04"} <= set(notes)
+    for r in rows:
+        note = notes.get(r["id"])
+        assert r["label"].endswith(NOTE_MARK) == (note is not None), r
+        assert (note is not None and f"{NOTE_MARK}{note.text}" in r["remark"]) or (
+            note is None and NOTE_MARK not in r["remark"]
+        ), r
 
 
 def _check_charts(page: Any, store: Engine, keys: list[Any], month: Period) -> None:

@@ -57,7 +57,7 @@ def resources(demo_year: Engine, tmp_path_factory: pytest.TempPathFactory) -> It
     res = open_resources(settings)
     for p in (MAY, JUNE):
         stem = reports / f"progress-{p}"
-        data = read_report_data(res.engine, res.plan, res.catalog, p)
+        data = read_report_data(res.engine, res.plan, res.catalog, p, rules=res.rules)
         write_report(data, res.plan, res.catalog, stem.with_suffix(".html"))
         write_workbook(res.engine, res.plan, res.catalog, p, stem.with_suffix(".xlsx"))
     (reports / f"progress-{MAY}.md").write_text("# 五月\n", encoding="utf-8")
@@ -70,8 +70,8 @@ def resources(demo_year: Engine, tmp_path_factory: pytest.TempPathFactory) -> It
         actor=HOSTILE_BY, note=HOSTILE_TEXT, at=at,
     )  # fmt: skip
     write_version(
-        res.engine, res.plan, res.catalog, JUNE, version=1, by=HOSTILE_BY, note=HOSTILE_TEXT,
-        at=at, report_dir=reports,
+        res.engine, res.plan, res.catalog, JUNE, rules=res.rules, version=1, by=HOSTILE_BY,
+        note=HOSTILE_TEXT, at=at, report_dir=reports,
     )  # fmt: skip
     write_index(res.engine, res.catalog, reports, settings.receipts_dir)
     yield res

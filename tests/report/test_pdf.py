@@ -29,6 +29,7 @@ from jzplan.report.pdf import (
     check_chromium,
     render_pdf,
 )
+from jzplan.validate.rules import Rules
 
 CHROMIUM = Path(
     os.environ.get("JZPLAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -144,13 +145,17 @@ def expected_pages(html: Path) -> int:
 
 @pytest.fixture(scope="module")
 def december(
-    demo_year: Engine, plan: Plan, catalog: Catalog, tmp_path_factory: pytest.TempPathFactory
+    demo_year: Engine,
+    plan: Plan,
+    catalog: Catalog,
+    rules: Rules,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[ReportData, Path, int]:
     """The December 2013 demo report printed with render_pdf, and its expected page count
     (Playwright sessions one after the other: the sync API does not nest)."""
     require_browser()
     folder = tmp_path_factory.mktemp("pdf")
-    data = read_report_data(demo_year, plan, catalog, DECEMBER)
+    data = read_report_data(demo_year, plan, catalog, DECEMBER, rules=rules)
     html = write_report(data, plan, catalog, folder / "progress-2013-12.html")
     pdf = render_pdf(html, folder / "progress-2013-12.pdf", chromium=CHROMIUM)
     return data, pdf, expected_pages(html)

@@ -137,8 +137,8 @@ def correct_june(s: Store) -> None:
 def write(s: Store, version: int, by: str, note: str, at: datetime):  # type: ignore[no-untyped-def]
     r = s.resources
     return write_version(
-        r.engine, r.plan, r.catalog, JUNE, version=version, by=by, note=note, at=at,
-        report_dir=s.reports,
+        r.engine, r.plan, r.catalog, JUNE, rules=r.rules, version=version, by=by, note=note,
+        at=at, report_dir=s.reports,
     )  # fmt: skip
 
 
@@ -337,8 +337,8 @@ def test_history_page_shows_hostile_text_as_text(
 ) -> None:
     r = store.resources
     files = write_version(
-        r.engine, plan, catalog, JUNE, version=1, by="<b>张三</b>", note=HOSTILE_TEXT,
-        at=AT1, report_dir=tmp_path,
+        r.engine, plan, catalog, JUNE, rules=r.rules, version=1, by="<b>张三</b>",
+        note=HOSTILE_TEXT, at=AT1, report_dir=tmp_path,
     )  # fmt: skip
     page = files.history.read_text(encoding="utf-8")
     note = page[page.index('<td class="note">') : page.index("</td>", page.index('class="note"'))]

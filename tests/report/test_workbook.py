@@ -25,7 +25,7 @@ from jzplan.track.aggregate import Fact
 from jzplan.track.history import month_facts
 
 SHEETS = ["焦作新区", "苏家作乡", "宁郭镇", "阳庙镇", "李万街道", "文苑街道", "文昌街道"]
-HEADER = ["指标", "单位", "年度目标", "累计", "完成进度%", "时间进度%", "同比增长%", "状态"]
+HEADER = ["指标", "单位", "年度目标", "累计", "完成进度%", "时间进度%", "同比增长%", "状态", "备注"]
 FIGURE_KINDS = ("level", "growth", "ceiling", "count", "ratio", "ranking")
 WHOLE = {"个", "家", "所", "条", "人", "位", "名"}
 PERIODS = ("2013-01", "2013-06", "2013-12")
@@ -83,7 +83,7 @@ def test_title_header_and_frozen_panes(
     for name in SHEETS:
         ws = books[period][name]
         assert ws["A1"].value == f"{name}2013年{span}主要指标完成情况"
-        assert [str(r) for r in ws.merged_cells.ranges] == ["A1:H1"]
+        assert [str(r) for r in ws.merged_cells.ranges] == ["A1:I1"]
         header = [c.value for c in ws[2]]
         assert header == [f"{span}累计" if h == "累计" else h for h in HEADER]
         assert all(c.font.bold and c.fill.fgColor.rgb.endswith("DDEBF7") for c in ws[2])
@@ -109,7 +109,7 @@ def test_target_rows_match_the_store(
         targets = [t for t in plan.targets if t.scope == unit.code]
         assert len(rows) >= len(targets)
         for (_, cells), t in zip(rows, targets, strict=False):
-            label, unit_cell, goal, ytd, done, time, growth, status = cells
+            label, unit_cell, goal, ytd, done, time, growth, status, _ = cells
             row = progress[t.id]
             assert label == t.label
             want_status = TARGET_STATUS_LABELS[row["status"]] + (
@@ -146,8 +146,8 @@ def test_figures_in_the_plans_units(books: dict[str, openpyxl.Workbook]) -> None
     assert rows["公共财政预算收入6.5亿元"][1:5] == ("亿元", 6.5, pytest.approx(6.695), 103.0)
     assert rows["公共财政预算收入翻一番"][1:4] == ("万元", 100200, 66950)
     assert rows["对外贸易出口总额4200万美元"][1:5] == ("万美元", 4200, 3276, 78.0)
-    assert rows["进入全省产业集聚区前十快"][1:] == ("位", 10, 8, None, None, None, "已完成")
-    assert rows["建成国家高新区"][1:] == (None, None, None, None, None, None, "已逾期")
+    assert rows["进入全省产业集聚区前十快"][1:8] == ("位", 10, 8, None, None, None, "已完成")
+    assert rows["建成国家高新区"][1:8] == (None, None, None, None, None, None, "已逾期")
     # a growth target: 年度目标 is the level the growth implies
     income = rows["城镇居民人均可支配收入实际增长15%"]
     assert income[1:4] == ("元", pytest.approx(21955.8), 22066)
@@ -181,12 +181,12 @@ def test_township_form_indicators_without_a_target(
         codes = [c for c in unit.reports if c not in covered]
         rows = [cells for _, cells in data_rows(books[period][unit.name])][len(targets) :]
         assert [r[0] for r in rows] == [catalog.indicator(c).name for c in codes]
-        for code, (_, unit_cell, goal, ytd, done, time, growth, status) in zip(
+        for code, (_, unit_cell, goal, ytd, done, time, growth, status, remark) in zip(
             codes, rows, strict=True
         ):
             key = (unit.code, code)
             assert unit_cell == catalog.indicator(code).unit
-            assert (goal, done, time, status) == (None, None, None, None)
+            assert (goal, done, time, status, remark) == (None, None, None, None, None)
             assert ytd == near(now[key].value)
             assert growth == near(yoy(now[key], last.get(key)))
 
@@ -233,8 +233,8 @@ def test_number_formats(books: dict[str, openpyxl.Workbook], period: str) -> Non
 def test_missing_figures_are_blank_cells(books: dict[str, openpyxl.Workbook]) -> None:
     """January: the rankings have no place yet; milestones have no figure."""
     rows = {cells[0]: cells for _, cells in data_rows(books["2013-01"]["焦作新区"])}
-    assert rows["进入全省产业集聚区前十快"][1:] == ("位", 10, None, None, None, None, "无数据")
-    assert rows["建成国家级孵化器"][1:] == (None, None, None, None, None, None, "待报送")
+    assert rows["进入全省产业集聚区前十快"][1:8] == ("位", 10, None, None, None, None, "无数据")
+    assert rows["建成国家级孵化器"][1:8] == (None, None, None, None, None, None, "待报送")
     assert rows["全社会固定资产投资96.2亿元"][5] == pytest.approx(100 / 12)
 
 
@@ -379,8 +379,8 @@ def test_row_builder_on_hand_made_frames(catalog: Catalog) -> None:
     # written out, a missing figure is an empty cell
     ws = build_workbook({"宁郭镇": frame}, Period(2013, 3))["宁郭镇"]
     written = {row[0]: row for row in ws.iter_rows(min_row=3, values_only=True)}
-    assert written["地区生产总值10亿元"][1:] == ("亿元", 10, None, None, 25, None, "无数据")
-    assert written["国税收入"][2:] == (None, 300, None, None, None, None)
+    assert written["地区生产总值10亿元"][1:] == ("亿元", 10, None, None, 25, None, "无数据", None)
+    assert written["国税收入"][2:] == (None, 300, None, None, None, None, None)
 
 
 def test_area_sheet_has_no_form_rows(catalog: Catalog) -> None:

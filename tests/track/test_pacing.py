@@ -260,3 +260,23 @@ def test_a_growth_held_below_its_figures_says_why(catalog: Catalog) -> None:
         evaluate_target(t, catalog, Period(2013, 6), h, SEASONAL).note
         == "同比增长 16.5%（目标 15%）"
     )
+
+
+@pytest.mark.parametrize(
+    ("last", "note"),
+    [
+        (Fact(10.4), "同比增长 10.0%（目标 12%）"),  # 11.44 / 10.4 - 1
+        (None, "目标同比增长 12%"),  # no figure last year: the stated growth only
+    ],
+)
+def test_a_level_with_a_growth_is_judged_on_the_level(
+    catalog: Catalog, last: Fact | None, note: str
+) -> None:
+    """宁郭镇 地区生产总值10.4亿元，增长12%: 11.44 reaches the level at +10%, under the +12%."""
+    t = target(kind="level", scope="NGZ", indicator="gdp", value=10.4, unit="亿元",
+               baseline=10.4, growth_pct=12)  # fmt: skip
+    key = ("NGZ", "gdp")
+    h = History({key: Fact(11.44)}, {key: last} if last else {}, {})
+    p = evaluate_target(t, catalog, Period(2013, 12), h, SEASONAL)
+    assert p.status == "achieved" and p.target_value == approx(10.4)
+    assert p.note == note
