@@ -50,10 +50,12 @@ def _progress(period: Period) -> int:
 
 
 def _report(month: Period, out_dir: str | None) -> int:
-    """Write a stored month's HTML report and Excel workbook again (no flow run)."""
+    """Write a stored month's HTML report, Excel workbook and briefing again (no flow run)."""
     from pathlib import Path
 
     from jzplan.month.resources import open_resources
+    from jzplan.report.briefing import build_briefing
+    from jzplan.report.briefing_render import briefing_path, write_briefing_docx
     from jzplan.report.data import read_report_data
     from jzplan.report.html import write_report
     from jzplan.report.index_page import write_index
@@ -75,15 +77,20 @@ def _report(month: Period, out_dir: str | None) -> int:
         except LookupError as exc:
             print(f"[no_progress] {exc}", file=sys.stderr)
             return 1
-        html = write_report(data, resources.plan, resources.catalog, stem.with_suffix(".html"))
+        plan, catalog = resources.plan, resources.catalog
+        briefing = build_briefing(data, plan, catalog)
+        html = write_report(data, plan, catalog, stem.with_suffix(".html"), briefing=briefing)
         workbook = write_workbook(
-            resources.engine, resources.plan, resources.catalog, month, stem.with_suffix(".xlsx")
-        )
+            resources.engine, plan, catalog, month, stem.with_suffix(".xlsx"),
+            progress=data.progress, facts_now=data.facts, briefing=briefing,
+        )  # fmt: skip
+        docx = write_briefing_docx(briefing, briefing_path(stem))
         index = write_index(resources.engine, resources.catalog, folder, settings.receipts_dir)
     finally:
         resources.close()
     print(f"HTML 月报：{html}")
     print(f"Excel 报表：{workbook}")
+    print(f"文字分析：{docx}")
     print(f"各月索引：{index}")
     return 0
 

@@ -1,7 +1,7 @@
 """The report folder's own page, ``<report_dir>/index.html`` (焦作新区目标跟踪月报): every
 month that has reports there, newest first, with relative links to its HTML report, workbook,
-Markdown, receipts and released versions, and the month's headline counts read from the store.
-Links are relative, so the folder can be copied or served anywhere."""
+Markdown, briefing, receipts and released versions, and the month's headline counts read from
+the store. Links are relative, so the folder can be copied or served anywhere."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from jzplan.core.markup import visible
 from jzplan.core.periods import Period
 from jzplan.core.states import AlertKind, UnitMonthStatus
 from jzplan.reference.catalog import Catalog
+from jzplan.report.briefing_render import briefing_path
 from jzplan.report.data import SUMMARY_BUCKETS, summarise
 from jzplan.report.html import FONT_STACK, environment
 from jzplan.report.snapshot import alerts_open_at
@@ -76,13 +77,16 @@ def relative_href(path: Path, report_dir: Path, *, folder: bool = False) -> str:
 def month_links(
     report_dir: Path, receipts_dir: Path, period: Period
 ) -> tuple[tuple[str, str], ...]:
-    """The month's files that exist: report, workbook, Markdown, receipts, current version
-    and version history."""
+    """The month's files that exist: report, workbook, Markdown, briefing (文字分析 .docx),
+    receipts, current version and version history."""
     links = []
     for label, suffix in (("HTML 月报", ".html"), ("Excel 报表", ".xlsx"), ("Markdown", ".md")):
         path = report_dir / f"progress-{period}{suffix}"
         if path.is_file():
             links.append((label, relative_href(path, report_dir)))
+    briefing = briefing_path(report_dir / f"progress-{period}")
+    if briefing.is_file():
+        links.append(("文字分析（Word）", relative_href(briefing, report_dir)))
     receipts = receipts_dir / str(period)
     if receipts.is_dir():
         links.append(("回执", relative_href(receipts, report_dir, folder=True)))
