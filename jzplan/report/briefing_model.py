@@ -133,7 +133,8 @@ class Words:
 
     def name(self, text: str) -> Words:
         self.parts.append(text)
-        self.names.append(text)
+        if text:
+            self.names.append(text)
         return self
 
     def fig(self, figure: Figure) -> Words:
