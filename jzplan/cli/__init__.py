@@ -159,7 +159,9 @@ def _dispatch(argv: list[str] | None) -> int:
     back.add_argument("--end", required=True, help="结束报告期 YYYY-MM（含）")
     prog = sub.add_parser("progress", help="打印某月的目标进度表")
     prog.add_argument("--period", required=True, type=parse_period)
-    rep = sub.add_parser("report", help="重新生成某月的 HTML 月报与 Excel 报表（读库，不运行流程）")
+    rep = sub.add_parser(
+        "report", help="重新生成某月的 HTML 月报、Excel 报表与文字分析（读库，不运行流程）"
+    )
     rep.add_argument("--period", required=True, type=parse_period)
     rep.add_argument("--out", help="输出目录，默认 JZPLAN_REPORT_DIR")
     alerts = sub.add_parser("alerts", help="打印预警记录（新增、解除），可按报告期筛选")

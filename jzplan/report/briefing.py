@@ -212,14 +212,14 @@ def _attention_item(month: _Month, t: Target, w: Words) -> None:
         return
     if pct is not None:
         w.add("完成年度目标的").fig(percent(Ref("progress", t.id, "completion_pct"), pct)).add("，")
-    gap = amount(Ref("pace_gap", t.id), actual - pace, unit)
+    behind = amount(Ref("pace_gap", t.id), actual - pace, unit)
     pace_word = (
         "年度目标" if month.period.month == 12 else "季节进度" if seasonal else "时间进度要求"
     )
-    if gap.text == amount(gap.ref, 0.0, unit).text:  # it would print as 0
+    if behind.text == amount(behind.ref, 0.0, unit).text:  # it would print as 0
         w.add(f"与{pace_word}持平）")
         return
-    w.add("高于" if gap.value >= 0 else "低于").add(pace_word).fig(gap).add("）")
+    w.add("高于" if behind.value >= 0 else "低于").add(pace_word).fig(behind).add("）")
 
 
 def attention_sentence(
