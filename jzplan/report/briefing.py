@@ -46,11 +46,15 @@ def briefing_title(catalog: Catalog, period: Period) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Month:
+class BriefingMonth:
+    """What a briefing is written from: the plan, the catalog and the month's ReportData."""
+
     plan: Plan
     catalog: Catalog
     data: ReportData
     rows: Mapping[str, Mapping[str, Any]]  # progress row by target id
+    parts: Mapping[str, Sequence[Mapping[str, Any]]]  # contribution rows by target id
+    standings: Sequence[Mapping[str, Any]]  # the month's rows of the timeliness grid
 
     @property
     def period(self) -> Period:
@@ -65,7 +69,7 @@ class _Month:
         return self.period.year_fraction * 100
 
 
-def _shown(month: _Month, t: Target, column: str) -> float | None:
+def _shown(month: BriefingMonth, t: Target, column: str) -> float | None:
     """A stored progress value of ``t`` in the target's display unit (None without one)."""
     row = month.rows.get(t.id, {})
     if column == "completion_pct" or t.kind == "ranking":
@@ -74,7 +78,7 @@ def _shown(month: _Month, t: Target, column: str) -> float | None:
     return in_display_unit(row.get(column), row.get("unit"), display_unit(t, month.catalog))
 
 
-def yoy(month: _Month, t: Target) -> float | None:
+def yoy(month: BriefingMonth, t: Target) -> float | None:
     """Growth of the target's figure over the same month last year (%; None for rates, or
     without a positive figure last year)."""
     assert t.indicator is not None
@@ -87,7 +91,7 @@ def yoy(month: _Month, t: Target) -> float | None:
     return (now.value / last.value - 1) * 100
 
 
-def _status(month: _Month, t: Target) -> TargetStatus:
+def _status(month: BriefingMonth, t: Target) -> TargetStatus:
     return TargetStatus(str(month.rows.get(t.id, {}).get("status", TargetStatus.NO_DATA)))
 
 
@@ -102,7 +106,9 @@ def _paced(t: Target) -> bool:
 # --- sentences -------------------------------------------------------------------------------
 
 
-def counts_sentence(month: _Month, scope: str, targets: Sequence[Target], who: str) -> Sentence:
+def counts_sentence(
+    month: BriefingMonth, scope: str, targets: Sequence[Target], who: str
+) -> Sentence:
     """…共有目标N项，其中已完成a项，进度正常b项，存在风险c项，滞后d项（SUMMARY_BUCKETS order;
     待报送/无数据 only when some are)."""
     w = (
@@ -122,7 +128,7 @@ def counts_sentence(month: _Month, scope: str, targets: Sequence[Target], who: s
     return w.done()
 
 
-def target_sentence(month: _Month, t: Target, who: str) -> Sentence:
+def target_sentence(month: BriefingMonth, t: Target, who: str) -> Sentence:
     """A paced target: actual, growth, completion against the time progress, what each
     remaining month must add; a ceiling as 控制在…以内 with its margin."""
     assert t.indicator is not None
@@ -184,7 +190,7 @@ def target_sentence(month: _Month, t: Target, who: str) -> Sentence:
     return w.done()
 
 
-def _attention_item(month: _Month, t: Target, w: Words) -> None:
+def _attention_item(month: BriefingMonth, t: Target, w: Words) -> None:
     """One target in the list of those behind: by how much."""
     w.name(t.label).add("（")
     row = month.rows.get(t.id, {})
@@ -223,7 +229,7 @@ def _attention_item(month: _Month, t: Target, w: Words) -> None:
 
 
 def attention_sentence(
-    month: _Month, scope: str, label: str, targets: Sequence[Target], who: str
+    month: BriefingMonth, scope: str, label: str, targets: Sequence[Target], who: str
 ) -> Sentence | None:
     """{who}{label}的目标N项：A（…）；B（…）; None when there is none."""
     mine = [t for t in targets if _bucket(_status(month, t)) == label]
@@ -243,24 +249,22 @@ def attention_sentence(
     return w.done()
 
 
-def _parts(month: _Month, t: Target) -> list[tuple[str, float, float]]:
+def _parts(month: BriefingMonth, t: Target) -> list[tuple[str, float, float]]:
     """The units contributing to an area target: (unit code, figure in the target's display
     unit, share %), largest share first (catalog order among equals); zero figures left out."""
-    frame = month.data.contributions
-    mine = frame[(frame["target_id"] == t.id) & (frame["value"].fillna(0) != 0)]
     assert t.indicator is not None
     canonical = month.catalog.indicator(t.indicator).unit
     unit = display_unit(t, month.catalog)
     order = {u.code: i for i, u in enumerate(month.catalog.units)}
     out = []
-    for r in mine.to_dict("records"):
+    for r in month.parts.get(t.id, ()):
         value = in_display_unit(r["value"], canonical, unit)
-        if value is not None and present(r["share_pct"]):
+        if value and present(r["share_pct"]):
             out.append((str(r["org_unit"]), value, float(r["share_pct"])))
     return sorted(out, key=lambda p: (-p[2], order.get(p[0], 0)))
 
 
-def contribution_sentence(month: _Month, t: Target) -> Sentence | None:
+def contribution_sentence(month: BriefingMonth, t: Target) -> Sentence | None:
     """{indicator}{total}中，{unit}完成{part}，占{share}；… (targets more than one unit
     contributes to)."""
     parts = _parts(month, t)
@@ -277,7 +281,9 @@ def contribution_sentence(month: _Month, t: Target) -> Sentence | None:
     return w.done()
 
 
-def unit_contribution_sentence(month: _Month, unit: OrgUnit, keys: Sequence[Target]) -> Sentence:
+def unit_contribution_sentence(
+    month: BriefingMonth, unit: OrgUnit, keys: Sequence[Target]
+) -> Sentence:
     """A township's part of the area's main targets: figure and share of each."""
     w = Words().name(unit.name).add("对新区主要预期目标的贡献：")
     shown = 0
@@ -313,18 +319,14 @@ STANDING_WORDS = {
 }
 
 
-def _month_rows(month: _Month) -> list[dict[str, Any]]:
-    grid: pd.DataFrame = month.data.timeliness
-    return [
-        {str(k): v for k, v in r.items()}
-        for r in grid[grid["period"] == str(month.period)].to_dict("records")
-    ]
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
 
 
-def timeliness_sentence(month: _Month) -> Sentence:
+def timeliness_sentence(month: BriefingMonth) -> Sentence:
     """The month's forms: all on time, or how many on time and who is late, missing,
     returned or has open questions, by name."""
-    rows = _month_rows(month)
+    rows = month.standings
     by: dict[str, list[str]] = {k: [] for k in STANDING_WORDS}
     for r in rows:
         by[_standing(r)].append(month.catalog.unit(str(r["org_unit"])).name)
@@ -342,8 +344,8 @@ def timeliness_sentence(month: _Month) -> Sentence:
     return w.done()
 
 
-def unit_timeliness_sentence(month: _Month, unit: OrgUnit) -> Sentence:
-    rows = [r for r in _month_rows(month) if r["org_unit"] == unit.code]
+def unit_timeliness_sentence(month: BriefingMonth, unit: OrgUnit) -> Sentence:
+    rows = [r for r in month.standings if r["org_unit"] == unit.code]
     word = STANDING_WORDS[_standing(rows[0])] if rows else "未报送"
     moon = f"{month.period.month}月"
     return Words().name(moon).add(f"月报{word}").done()
@@ -361,12 +363,14 @@ def _section(heading: str, level: int, scope: str, *paras: Paragraph | None) -> 
     return Section(heading, level, scope, tuple(p for p in paras if p is not None))
 
 
-def _attention(month: _Month, scope: str, targets: Sequence[Target], who: str) -> list[Paragraph]:
+def _attention(
+    month: BriefingMonth, scope: str, targets: Sequence[Target], who: str
+) -> list[Paragraph]:
     out = [_para(attention_sentence(month, scope, label, targets, who)) for label in ATTENTION]
     return [p for p in out if p is not None]
 
 
-def area_sections(month: _Month) -> list[Section]:
+def area_sections(month: BriefingMonth) -> list[Section]:
     catalog, area = month.catalog, month.catalog.area
     keys = key_targets(month.plan, catalog)
     own = [t for t in month.plan.targets if t.scope == area.code]
@@ -391,7 +395,7 @@ def area_sections(month: _Month) -> list[Section]:
     ]
 
 
-def unit_section(month: _Month, unit: OrgUnit, number: int) -> Section:
+def unit_section(month: BriefingMonth, unit: OrgUnit, number: int) -> Section:
     targets = [t for t in month.plan.targets if t.scope == unit.code]
     keys = key_targets(month.plan, month.catalog)
     overall = counts_sentence(month, unit.code, targets, f"{month.span}，{unit.name}")
@@ -408,7 +412,12 @@ def unit_section(month: _Month, unit: OrgUnit, number: int) -> Section:
 def build_briefing(data: ReportData, plan: Plan, catalog: Catalog) -> Briefing:
     """The month's 文字分析: the area's parts, then each reporting unit that has targets of
     its own (the townships, in catalog order)."""
-    month = _Month(plan, catalog, data, rows_by_target(data.progress))
+    parts: dict[str, list[dict[str, Any]]] = {}
+    for r in _records(data.contributions):
+        parts.setdefault(str(r["target_id"]), []).append(r)
+    grid = data.timeliness
+    standings = _records(grid[grid["period"] == str(data.period)])
+    month = BriefingMonth(plan, catalog, data, rows_by_target(data.progress), parts, standings)
     sections = area_sections(month)
     units = [u for u in catalog.reporting_units if any(t.scope == u.code for t in plan.targets)]
     if units:
