@@ -325,5 +325,20 @@ def test_copy_button_puts_the_text_on_the_clipboard(
             section = briefing.sections[-1]
             assert copied == "\n".join([section.heading, *(p.text for p in section.paragraphs)])
             assert page.evaluate(f"document.getElementById('briefing-{last}').open") is False
+            # without navigator.clipboard (a file:// page in some browsers): the textarea and
+            # execCommand("copy") fallback copies the same text
+            page.evaluate(
+                """() => { Object.defineProperty(navigator, 'clipboard', {value: undefined});
+                   document.addEventListener('copy', e => { window.copied = e.target.value; }); }"""
+            )
+            button = page.locator("#briefing h2 button.copy")
+            button.click()
+            assert page.evaluate("window.copied") == briefing.text()
+            assert button.inner_text() == "已复制"
+            # printing unfolds the townships' parts
+            page.emulate_media(media="print")
+            page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+            assert page.evaluate(f"document.getElementById('briefing-{last}').open") is True
+            assert not page.locator("#briefing button.copy").first.is_visible()
         finally:
             browser.close()
