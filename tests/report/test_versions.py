@@ -327,6 +327,8 @@ def test_report_command_leaves_version_folders_alone(
     monkeypatch.setenv("JZPLAN_REPORT_DIR", str(store.reports))
     assert main(["report", "--period", "2013-06"]) == 0
     assert (store.reports / "progress-2013-06.html").is_file()
+    assert (store.reports / "progress-2013-06-文字分析.docx").is_file()
+    assert "文字分析：" in capsys.readouterr().out
     assert main(["report", "--period", "2013-06", "--out", str(month / "v1")]) == 2
     assert "[version_folder]" in capsys.readouterr().err
     assert tree_hashes(month) == before
