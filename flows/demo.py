@@ -88,6 +88,7 @@ def main() -> None:
     print("告警记录：.venv/bin/jzplan alerts")
     print(f"HTML 月报（图表，离线可打开）：{settings.report_dir / 'progress-2013-12.html'}")
     print(f"Excel 报表（新区及各乡镇街道）：{settings.report_dir / 'progress-2013-12.xlsx'}")
+    print(f"文字分析（可编辑 Word）：{settings.report_dir / 'progress-2013-12-文字分析.docx'}")
     print(f"Markdown 进度表：{settings.report_dir / 'progress-2013-12.md'}（以上每月一份）")
     print(f"原始文件存档：{settings.archive_dir}")
     print(f"各单位回执（每个收到的文件一份）：{settings.receipts_dir}/<报告期>/")

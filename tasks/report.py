@@ -21,6 +21,8 @@ from jzplan.month.loading import IngestOutcome
 from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources
 from jzplan.month.runs import submission_table
+from jzplan.report.briefing import build_briefing
+from jzplan.report.briefing_render import briefing_path, write_briefing_docx
 from jzplan.report.data import read_report_data
 from jzplan.report.html import report_link, write_report
 from jzplan.report.index_page import INDEX_FILE, write_index
@@ -35,6 +37,7 @@ class PublishedReport:
     markdown: Path
     html: Path
     workbook: Path
+    briefing: Path
     pdf: Path | None = None  # with JZPLAN_REPORT_PDF
 
 
@@ -98,7 +101,8 @@ def publish(
     data = read_report_data(
         engine, plan, catalog, period, rules=resources.rules, history=outcome.history
     )
-    html = write_report(data, plan, catalog, stem.with_suffix(".html"))
+    briefing = build_briefing(data, plan, catalog)
+    html = write_report(data, plan, catalog, stem.with_suffix(".html"), briefing=briefing)
     workbook = write_workbook(
         engine,
         plan,
@@ -108,7 +112,9 @@ def publish(
         progress=data.progress,
         facts_now=data.facts,
         notes=data.plan_notes,
+        briefing=briefing,
     )
+    docx = write_briefing_docx(briefing, briefing_path(stem))
     settings = resources.settings
     pdf = (
         render_pdf(html, stem.with_suffix(".pdf"), chromium=settings.chromium)
@@ -117,6 +123,7 @@ def publish(
     )
     base_url = settings.report_base_url
     html_link, workbook_link = report_link(html, base_url), report_link(workbook, base_url)
+    docx_link = report_link(docx, base_url)
     markdown = monthly_report(
         plan,
         catalog,
@@ -133,9 +140,10 @@ def publish(
         key=f"report-{period}",
         link=html_link,
         link_text=f"{period.label}目标进度月报（{data.figures}；HTML，含图表）",
-        description=f"月报：{html}；Excel：{workbook}；[全部月份]({index})",
+        description=f"月报：{html}；Excel：{workbook}；文字分析：{docx}；[全部月份]({index})",
     )
     links = f"[HTML 月报（图表）]({html_link}) · [Excel 报表]({workbook_link})"
+    links += f" · [文字分析（Word）]({docx_link})"
     if pdf is not None:
         links += f" · [PDF 月报（打印）]({report_link(pdf, base_url)})"
     links += released_links(report_dir, period, base_url)
@@ -145,4 +153,4 @@ def publish(
         key=f"progress-{period}",
         description=f"{period.label}目标进度表",
     )
-    return PublishedReport(path, html, workbook, pdf)
+    return PublishedReport(path, html, workbook, docx, pdf)

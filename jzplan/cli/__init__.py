@@ -6,8 +6,10 @@ Flows are imported only when needed."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+from typing import Any
 
 from jzplan.cli import ops as ops_cli
 from jzplan.cli import questions as questions_cli
@@ -50,11 +52,13 @@ def _progress(period: Period) -> int:
 
 
 def _report(month: Period, out_dir: str | None, *, pdf: bool = False) -> int:
-    """Write a stored month's HTML report and Excel workbook again (no flow run); with
-    ``pdf``, print the HTML report to PDF beside it."""
+    """Write a stored month's HTML report, Excel workbook and briefing again (no flow run);
+    with ``pdf``, print the HTML report to PDF beside it."""
     from pathlib import Path
 
     from jzplan.month.resources import open_resources
+    from jzplan.report.briefing import build_briefing
+    from jzplan.report.briefing_render import briefing_path, write_briefing_docx
     from jzplan.report.data import read_report_data
     from jzplan.report.html import write_report
     from jzplan.report.index_page import write_index
@@ -78,11 +82,15 @@ def _report(month: Period, out_dir: str | None, *, pdf: bool = False) -> int:
         except LookupError as exc:
             print(f"[no_progress] {exc}", file=sys.stderr)
             return 1
-        html = write_report(data, resources.plan, resources.catalog, stem.with_suffix(".html"))
+        plan, catalog = resources.plan, resources.catalog
+        briefing = build_briefing(data, plan, catalog)
+        html = write_report(data, plan, catalog, stem.with_suffix(".html"), briefing=briefing)
         workbook = write_workbook(
-            resources.engine, resources.plan, resources.catalog, month, stem.with_suffix(".xlsx"),
+            resources.engine, plan, catalog, month, stem.with_suffix(".xlsx"),
             progress=data.progress, facts_now=data.facts, notes=data.plan_notes,
+            briefing=briefing,
         )  # fmt: skip
+        docx = write_briefing_docx(briefing, briefing_path(stem))
         printed = None
         if pdf:
             from jzplan.report.pdf import render_pdf
@@ -93,6 +101,7 @@ def _report(month: Period, out_dir: str | None, *, pdf: bool = False) -> int:
         resources.close()
     print(f"HTML 月报：{html}")
     print(f"Excel 报表：{workbook}")
+    print(f"文字分析：{docx}")
     if printed is not None:
         print(f"PDF 月报（A4 横向）：{printed}")
     print(f"各月索引：{index}")
@@ -152,6 +161,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _add_report_parsers(sub: argparse._SubParsersAction[Any]) -> None:
+    """``progress`` and ``report``: a stored month's table, and its report files again."""
+    prog = sub.add_parser("progress", help="打印某月的目标进度表")
+    prog.add_argument("--period", required=True, type=parse_period)
+    rep = sub.add_parser(
+        "report", help="重新生成某月的 HTML 月报、Excel 报表与文字分析（读库，不运行流程）"
+    )
+    rep.add_argument("--period", required=True, type=parse_period)
+    rep.add_argument("--out", help="输出目录，默认 JZPLAN_REPORT_DIR")
+    rep.add_argument(
+        "--pdf", action="store_true", help="同时打印 PDF（A4 横向，需 Chromium：JZPLAN_CHROMIUM）"
+    )
+
+
 def _dispatch(argv: list[str] | None) -> int:
     parser = ChineseArgumentParser(prog="jzplan", description="焦作新区年度目标月度跟踪")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
@@ -161,14 +184,7 @@ def _dispatch(argv: list[str] | None) -> int:
     back = sub.add_parser("backfill", help="按月依次运行一个区间")
     back.add_argument("--start", required=True, help="起始报告期 YYYY-MM")
     back.add_argument("--end", required=True, help="结束报告期 YYYY-MM（含）")
-    prog = sub.add_parser("progress", help="打印某月的目标进度表")
-    prog.add_argument("--period", required=True, type=parse_period)
-    rep = sub.add_parser("report", help="重新生成某月的 HTML 月报与 Excel 报表（读库，不运行流程）")
-    rep.add_argument("--period", required=True, type=parse_period)
-    rep.add_argument("--out", help="输出目录，默认 JZPLAN_REPORT_DIR")
-    rep.add_argument(
-        "--pdf", action="store_true", help="同时打印 PDF（A4 横向，需 Chromium：JZPLAN_CHROMIUM）"
-    )
+    _add_report_parsers(sub)  # progress, report
     alerts = sub.add_parser("alerts", help="打印告警记录（新增、解除），可按报告期筛选")
     alerts.add_argument("--period", type=parse_period, help="只看某月 YYYY-MM 的变化")
     dl = sub.add_parser("deadline", help="运行月报截止检查 deadline-check")

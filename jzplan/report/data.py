@@ -80,6 +80,8 @@ class ReportData:
     warnings: pd.DataFrame  # open validation warnings (ALERT_COLUMNS)
     open_alerts: pd.DataFrame  # every open alert
     facts: dict[FactKey, Fact] = field(default_factory=dict)  # month_facts of the period
+    # month_facts of the same month last year (growth in the briefing)
+    facts_last_year: dict[FactKey, Fact] = field(default_factory=dict)
     # what the figures are: 正式（第N版，NAME 于 DATE 发布） or 暂（待审核） (MonthState)
     figures: str = ""
     # target id → the plan's contradictions touching it (plan_notes), shown in every report
@@ -201,6 +203,7 @@ def read_report_data(
         warnings=alerts[alerts["kind"] == VALIDATION_ALERT].reset_index(drop=True),
         open_alerts=alerts,
         facts=facts,
+        facts_last_year=month_facts(bind, period.same_month_last_year()),
         figures=read_month(bind, period).figures_text(),
         plan_notes=plan_notes(plan, catalog, rules),
     )

@@ -22,6 +22,8 @@ from jzplan.core.states import TargetStatus
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.display import WHOLE_UNITS, number, present
 from jzplan.reference.plan import GROUPS, Plan
+from jzplan.report.briefing import build_briefing
+from jzplan.report.briefing_model import Briefing
 from jzplan.report.data import UNIT_MONTH_LABELS, ReportData, TargetCourse
 from jzplan.report.markdown import TABLE_COLUMNS, contribution_rows, group_rows
 from jzplan.report.plan_notes import PlanNote
@@ -250,10 +252,16 @@ def _release(header: VersionHeader | None) -> dict[str, object] | None:
 
 
 def render_report(
-    data: ReportData, plan: Plan, catalog: Catalog, *, version: VersionHeader | None = None
+    data: ReportData,
+    plan: Plan,
+    catalog: Catalog,
+    *,
+    version: VersionHeader | None = None,
+    briefing: Briefing | None = None,
 ) -> str:
     """The month's report as a self-contained HTML page (``version``: a released version's
-    heading, note and change section)."""
+    heading, note and change section; ``briefing``: its 文字分析, built from ``data`` when
+    not given)."""
     table = group_rows(plan, catalog, data.progress, data.plan_notes)
     status_of = dict(zip(data.progress["target_id"], data.progress["status"], strict=True))
     groups = [
@@ -305,6 +313,7 @@ def render_report(
         warnings=_alert_rows(data.warnings, catalog),
         alerts=_alert_rows(data.open_alerts, catalog),
         release=_release(version),
+        briefing=briefing or build_briefing(data, plan, catalog),
         change_columns=CHANGE_COLUMNS,
         no_changes=NO_CHANGES,
         font_stack=FONT_STACK,
@@ -319,6 +328,8 @@ def write_report(
     path: Path,
     *,
     version: VersionHeader | None = None,
+    briefing: Briefing | None = None,
 ) -> Path:
     """Write the month's HTML report to ``path`` (UTF-8, atomically) and return it."""
-    return write_atomic(path, render_report(data, plan, catalog, version=version))
+    html = render_report(data, plan, catalog, version=version, briefing=briefing)
+    return write_atomic(path, html)

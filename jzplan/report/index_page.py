@@ -1,7 +1,7 @@
 """The report folder's own page, ``<report_dir>/index.html`` (焦作新区目标跟踪月报): every
-month that has reports there, newest first, with relative links to its HTML report, PDF, workbook,
-Markdown, receipts and released versions, and the month's headline counts read from the store.
-Links are relative, so the folder can be copied or served anywhere."""
+month that has reports there, newest first, with relative links to its HTML report, PDF,
+workbook, Markdown, briefing, receipts and released versions, and the month's headline counts
+read from the store. Links are relative, so the folder can be copied or served anywhere."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from jzplan.core.markup import visible
 from jzplan.core.periods import Period
 from jzplan.core.states import AlertKind, UnitMonthStatus
 from jzplan.reference.catalog import Catalog
+from jzplan.report.briefing_render import briefing_path
 from jzplan.report.data import SUMMARY_BUCKETS, summarise
 from jzplan.report.html import FONT_STACK, environment
 from jzplan.report.snapshot import alerts_open_at
@@ -82,8 +83,8 @@ def _printed_after(pdf: Path, html: Path) -> bool:
 def month_links(
     report_dir: Path, receipts_dir: Path, period: Period
 ) -> tuple[tuple[str, str], ...]:
-    """The month's files that exist: report, its PDF, workbook, Markdown, receipts, current
-    version and version history."""
+    """The month's files that exist: report, its PDF, workbook, Markdown, briefing (文字分析
+    .docx), receipts, current version and version history."""
     links = []
     for label, suffix in (
         ("HTML 月报", ".html"),
@@ -94,6 +95,9 @@ def month_links(
         path = report_dir / f"progress-{period}{suffix}"
         if path.is_file() and (suffix != ".pdf" or _printed_after(path, path.with_suffix(".html"))):
             links.append((label, relative_href(path, report_dir)))
+    briefing = briefing_path(report_dir / f"progress-{period}")
+    if briefing.is_file():
+        links.append(("文字分析（Word）", relative_href(briefing, report_dir)))
     receipts = receipts_dir / str(period)
     if receipts.is_dir():
         links.append(("回执", relative_href(receipts, report_dir, folder=True)))

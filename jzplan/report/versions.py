@@ -1,7 +1,7 @@
 """Released versions of a month's reports: ``<report_dir>/<YYYY-MM>/v<N>/`` holds version N's
-HTML, workbook, Markdown and ``snapshot.json``, written once and never overwritten; the month's
-``index.html`` lists the versions (版本历史). The folders are the record: ``list_versions``
-reads them, no table does."""
+HTML, workbook, Markdown, briefing (文字分析 .docx) and ``snapshot.json``, written once and
+never overwritten; the month's ``index.html`` lists the versions (版本历史). The folders
+are the record: ``list_versions`` reads them, no table does."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from jzplan.core.markup import md_escape, visible
 from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
+from jzplan.report.briefing import build_briefing
+from jzplan.report.briefing_render import briefing_path, write_briefing_docx
 from jzplan.report.data import read_report_data
 from jzplan.report.html import FONT_STACK, environment, write_report
 from jzplan.report.markdown import monthly_report
@@ -64,6 +66,7 @@ class VersionFiles:
     markdown: Path
     snapshot: Path
     history: Path
+    briefing: Path
     changes: MonthChanges | None
 
 
@@ -81,6 +84,7 @@ class VersionInfo:
     workbook: Path
     markdown: Path
     snapshot: Path
+    briefing: Path  # absent from a version released before the briefing existed
 
 
 def month_folder(report_dir: Path, period: Period) -> Path:
@@ -92,13 +96,14 @@ def version_folder(report_dir: Path, period: Period, number: int) -> Path:
 
 
 def version_file_names(period: Period, number: int) -> dict[str, str]:
-    """The names of version ``number``'s files: html, workbook, markdown, snapshot."""
+    """The names of version ``number``'s files: html, workbook, markdown, snapshot, briefing."""
     stem = f"progress-{period}-v{number}"
     return {
         "html": f"{stem}.html",
         "workbook": f"{stem}.xlsx",
         "markdown": f"{stem}.md",
         "snapshot": SNAPSHOT_FILE,
+        "briefing": briefing_path(Path(stem)).name,
     }
 
 
@@ -136,6 +141,7 @@ def _info(folder: Path, period: Period, snapshot: MonthSnapshot) -> VersionInfo 
         released_at=meta.released_at, note=meta.note, folder=folder,
         html=folder / names["html"], workbook=folder / names["workbook"],
         markdown=folder / names["markdown"], snapshot=folder / names["snapshot"],
+        briefing=folder / names["briefing"],
     )  # fmt: skip
 
 
@@ -186,6 +192,7 @@ def render_history(
                     ("HTML 月报", base + v.html.name),
                     ("Excel 报表", base + v.workbook.name),
                     ("Markdown", base + v.markdown.name),
+                    *([("文字分析", base + v.briefing.name)] if v.briefing.is_file() else []),
                     ("数据快照", base + v.snapshot.name),
                 ],
                 "current": v.number == max(x.number for x in versions),
@@ -222,7 +229,7 @@ def _files(
     return VersionFiles(
         folder=folder, html=folder / names["html"], workbook=folder / names["workbook"],
         markdown=folder / names["markdown"], snapshot=folder / names["snapshot"],
-        history=history, changes=changes,
+        history=history, briefing=folder / names["briefing"], changes=changes,
     )  # fmt: skip
 
 
@@ -238,7 +245,7 @@ def _write_files(
     bind: Bind, plan: Plan, catalog: Catalog, rules: Rules, snapshot: MonthSnapshot,
     folder: Path, header: VersionHeader, changes: MonthChanges | None,
 ) -> None:  # fmt: skip
-    """The version's four files into ``folder``."""
+    """The version's five files into ``folder``."""
     period = snapshot.period
     assert snapshot.version is not None
     names = version_file_names(period, snapshot.version.number)
@@ -250,11 +257,13 @@ def _write_files(
     alerts = alerts_open_at(read_alerts(bind), period)
     warnings = alerts[alerts["kind"] == VALIDATION_ALERT].reset_index(drop=True)
     data = replace(data, open_alerts=alerts, warnings=warnings)
-    write_report(data, plan, catalog, folder / names["html"], version=header)
+    briefing = build_briefing(data, plan, catalog)
+    write_report(data, plan, catalog, folder / names["html"], version=header, briefing=briefing)
     write_workbook(
         bind, plan, catalog, period, folder / names["workbook"], progress=data.progress,
-        facts_now=data.facts, version=header, notes=data.plan_notes,
+        facts_now=data.facts, version=header, notes=data.plan_notes, briefing=briefing,
     )  # fmt: skip
+    write_briefing_docx(briefing, folder / names["briefing"])
     units = [u.code for u in catalog.reporting_units]
     standings = {u: um.status for u, um in unit_statuses(bind, units, period).items()}
     preface = [f"**{md_escape(header.heading)}**"]
@@ -294,8 +303,8 @@ def write_version(
 ) -> VersionFiles:
     """Write version ``version`` of the stored month into ``<report_dir>/<YYYY-MM>/v<N>/``
     (its HTML, workbook and Markdown headed 正式（第N版，…）, from version 2 on with the
-    change section against ``v<N-1>/snapshot.json``, and ``snapshot.json``), then rewrite
-    the month's history page.
+    change section against ``v<N-1>/snapshot.json``, its briefing and ``snapshot.json``),
+    then rewrite the month's history page.
 
     The folder appears whole or not at all (written beside it under a temporary name, then
     renamed). An existing ``v<N>`` is never overwritten: the same release written again (an

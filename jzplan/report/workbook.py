@@ -54,6 +54,8 @@ from jzplan.ingest.form_writer import save_workbook, ytd_span
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.display import WHOLE_UNITS, ceiling_margin, in_display_unit, present
 from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
+from jzplan.report.briefing_model import Briefing
+from jzplan.report.briefing_render import add_briefing_sheet
 from jzplan.report.markdown import display_unit
 from jzplan.report.plan_notes import NOTE_MARK, PlanNote
 from jzplan.report.sheet_print import set_print_setup
@@ -358,11 +360,15 @@ def _write_change_sheet(ws: Worksheet, version: VersionHeader) -> None:
 
 
 def build_workbook(
-    sheets: Mapping[str, pd.DataFrame], period: Period, *, version: VersionHeader | None = None
+    sheets: Mapping[str, pd.DataFrame],
+    period: Period,
+    *,
+    version: VersionHeader | None = None,
+    briefing: Briefing | None = None,
 ) -> openpyxl.Workbook:
     """The workbook of ``workbook_sheets``: a titled sheet per unit, in the given order.
     A released version's titles carry its heading, and from version 2 on a last sheet
-    较上一版变化 lists the changes."""
+    较上一版变化 lists the changes; with ``briefing``, a 文字分析 sheet follows the units'."""
     wb = openpyxl.Workbook()
     default = wb.active
     if default is not None:
@@ -372,6 +378,8 @@ def build_workbook(
         if version is not None:
             title += f"　{version.heading}"
         _write_sheet(wb.create_sheet(title=name), title, period, rows)
+    if briefing is not None:
+        add_briefing_sheet(wb, briefing)
     if version is not None and version.changes is not None:
         _write_change_sheet(wb.create_sheet(title=CHANGES_TITLE), version)
     return wb
@@ -388,18 +396,19 @@ def write_workbook(
     facts_now: Mapping[FactKey, Fact] | None = None,
     version: VersionHeader | None = None,
     notes: Mapping[str, PlanNote] | None = None,
+    briefing: Briefing | None = None,
 ) -> Path:
     """Read the month's progress and figures from the store and write the workbook to ``path``.
 
     ``progress`` and ``facts_now``: the month's ``read_progress`` and ``month_facts`` when the
     caller has already read them (the HTML report has); ``version``: a released version's
     heading and change sheet (``build_workbook``); ``notes``: the plan's contradictions
-    (``ReportData.plan_notes``), in 备注."""
+    (``ReportData.plan_notes``), in 备注; ``briefing``: the month's 文字分析 sheet."""
     if progress is None:
         progress = read_progress(bind, period)
     now = month_facts(bind, period) if facts_now is None else facts_now
     last_year = month_facts(bind, period.same_month_last_year())
     sheets = workbook_sheets(plan, catalog, period, progress, now, last_year, notes)
-    wb = build_workbook(sheets, period, version=version)
+    wb = build_workbook(sheets, period, version=version, briefing=briefing)
     save_workbook(wb, path, creator=catalog.area.name)
     return path

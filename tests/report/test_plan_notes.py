@@ -138,7 +138,7 @@ def _files(
         demo_year, plan, catalog, DECEMBER, rules=rules, version=1, by="张三", note="年报",
         at=datetime(2014, 1, 20, 2, 0, tzinfo=UTC), report_dir=folder / "released",
     )  # fmt: skip
-    md, html, xlsx = rolling
+    md, html, xlsx, _docx = rolling
     return {
         "rolling": {"html": html, "xlsx": xlsx, "md": md},
         "released": {"html": released.html, "xlsx": released.workbook, "md": released.markdown},

@@ -212,9 +212,10 @@ def test_versions_keep_what_was_released(store: Store, plan: Plan, catalog: Cata
     assert v1.changes is None
     assert v1.folder == store.reports / "2013-06" / "v1"
     assert sorted(p.name for p in v1.folder.iterdir()) == [
-        "progress-2013-06-v1.html", "progress-2013-06-v1.md", "progress-2013-06-v1.xlsx",
-        "snapshot.json",
+        "progress-2013-06-v1-文字分析.docx", "progress-2013-06-v1.html", "progress-2013-06-v1.md",
+        "progress-2013-06-v1.xlsx", "snapshot.json",
     ]  # fmt: skip
+    assert v1.briefing.name == "progress-2013-06-v1-文字分析.docx"
     before = tree_hashes(v1.folder)
     heading1 = "正式（第1版，张三 于 2013-07-08 10:30 发布）"
     html1 = v1.html.read_text(encoding="utf-8")
@@ -304,6 +305,7 @@ def test_versions_keep_what_was_released(store: Store, plan: Plan, catalog: Cata
     assert current == ["2"] and page.count('<td class="mark">当前版本</td>') == 1
     for href in re.findall(r'href="([^"]+)"', page):
         assert (v2.history.parent / href).is_file(), href
+    assert 'href="v2/progress-2013-06-v2-文字分析.docx"' in page
     # a third version with nothing changed says so
     v3 = write(store, 3, "王五", "复核无误", AT2)
     assert v3.changes is not None and v3.changes.empty
@@ -325,6 +327,8 @@ def test_report_command_leaves_version_folders_alone(
     monkeypatch.setenv("JZPLAN_REPORT_DIR", str(store.reports))
     assert main(["report", "--period", "2013-06"]) == 0
     assert (store.reports / "progress-2013-06.html").is_file()
+    assert (store.reports / "progress-2013-06-文字分析.docx").is_file()
+    assert "文字分析：" in capsys.readouterr().out
     assert main(["report", "--period", "2013-06", "--out", str(month / "v1")]) == 2
     assert "[version_folder]" in capsys.readouterr().err
     assert tree_hashes(month) == before
