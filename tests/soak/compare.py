@@ -36,7 +36,7 @@ def read_store(engine: Engine, year: int) -> dict[str, pd.DataFrame]:
                 + ", ".join(PROGRESS_COMPARED)
                 + f" FROM target_progress WHERE period LIKE '{year}-%'"
             ),
-            "alerts": q("SELECT dedup_key, kind, resolved FROM alert"),
+            "alerts": q("SELECT dedup_key, kind, first_seen, last_seen, resolved FROM alert"),
         }
 
 
@@ -91,5 +91,13 @@ def compare(engine: Engine, expected: Expected, year: int) -> pd.DataFrame:
     if len(alerts):
         is_target = alerts["dedup_key"].str.startswith("target:")
         alerts = alerts[~is_target | alerts["resolved"].isna()]
-    diffs += _diff_frames("alert", alerts, expected.alerts, ["dedup_key"], ["resolved"])
+    ours = expected.alerts
+    for targets in (True, False):
+        mine = alerts
+        if len(alerts):
+            mine = alerts[alerts["dedup_key"].str.startswith("target:") == targets]
+        theirs = ours[ours["dedup_key"].str.startswith("target:") == targets]
+        # an open target alert's first month depends on its status history: not compared
+        columns = ["last_seen", "resolved"] if targets else ["first_seen", "last_seen", "resolved"]
+        diffs += _diff_frames("alert", mine, theirs, ["dedup_key"], columns)
     return pd.DataFrame(diffs, columns=DIFF_COLUMNS)

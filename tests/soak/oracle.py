@@ -440,12 +440,14 @@ def recompute(ref: Reference, figures: pd.DataFrame, arrivals: pd.DataFrame, fol
 
 def _alerts(ref: Reference, progress: list[dict[str, Any]], arrivals: pd.DataFrame,
             folders: list[str], year: int, last_month: int) -> pd.DataFrame:  # fmt: skip
-    rows: list[tuple[str, str | None]] = []
+    """Open target alerts (last seen in the last month), and every 未报 / 退回待改 unit-month:
+    first and last seen in its own month's run, resolved by the batch its form came with."""
+    rows: list[tuple[str, str | None, str | None, str | None]] = []
     if last_month >= ALERT_FROM_MONTH:
         last = f"{year}-{last_month:02d}"
         for r in progress:
             if r["period"] == last and r["status"] in ALERTING:
-                rows.append((f"target:{r['target_id']}:{r['status']}", None))
+                rows.append((f"target:{r['target_id']}:{r['status']}", None, last, None))
     order = {f: k for k, f in enumerate(folders)}
     for period in folders:
         for unit in ref.forms:
@@ -458,5 +460,5 @@ def _alerts(ref: Reference, progress: list[dict[str, Any]], arrivals: pd.DataFra
             rejected = mine[(mine.outcome == "rejected") & (mine.folder == period)]
             family = "rejected" if len(rejected) else "missing"
             resolved = folders[came[0]] if came else None
-            rows.append((f"{family}:{unit}:{period}", resolved))
-    return pd.DataFrame(rows, columns=["dedup_key", "resolved"])
+            rows.append((f"{family}:{unit}:{period}", period, period, resolved))
+    return pd.DataFrame(rows, columns=["dedup_key", "first_seen", "last_seen", "resolved"])

@@ -159,7 +159,11 @@ def soak_year(
         for i, month in enumerate(intent.folders):
             if month in kill_at:
                 delay = rng.uniform(0.05, 0.95) * statistics.median(lengths)
-                n_killed += _killed_run(env, folder, month, delay)
+                for _ in range(3):  # a run that ended before its kill: again, killed sooner
+                    if _killed_run(env, folder, month, delay):
+                        n_killed += 1
+                        break
+                    delay /= 2
             t0 = time.perf_counter()
             monthly_progress(period=month)
             lengths.append(time.perf_counter() - t0)

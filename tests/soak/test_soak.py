@@ -11,31 +11,28 @@ from sqlalchemy import text
 
 from jzplan.store.db import make_engine
 from tests.soak.compare import compare
-from tests.soak.run import YearResult, soak_year
+from tests.soak.run import soak_year
 
 pytestmark = pytest.mark.flow
 
 
-@pytest.fixture(scope="module")
-def short_year(tmp_path_factory: pytest.TempPathFactory) -> YearResult:
+def test_short_year_matches_the_oracle_and_a_planted_difference_is_found(
+    tmp_path: Path,
+) -> None:
     """2012-02 and 2012-12 as history (February's seasonal profile and same month last year,
     last December), then 2013-02; one of the last two runs killed at a random point and
-    rerun. (Three runs: the whole year is `make soak`.)"""
-    folder: Path = tmp_path_factory.mktemp("soak")
-    result = soak_year(2013, [2], "sqlite", seed=3, kills=1, folder=folder, history=[2, 12])
+    rerun (three runs: the whole year is `make soak`). Then one stored total and one stored
+    status are changed: the comparer must report exactly those two. (One test, not two on a
+    shared fixture: pytest-xdist could run the soak once per worker.)"""
+    result = soak_year(2013, [2], "sqlite", seed=3, kills=1, folder=tmp_path, history=[2, 12])
     print(result.line())
-    return result
+    assert result.months == 3
+    assert result.counts["files"] >= 21
+    assert result.kills == 1
+    assert result.differences.empty, result.differences.to_string()
 
-
-def test_short_year_matches_the_oracle(short_year: YearResult) -> None:
-    assert short_year.months == 3
-    assert short_year.counts["files"] >= 21
-    assert short_year.differences.empty, short_year.differences.to_string()
-
-
-def test_the_comparer_finds_a_planted_difference(short_year: YearResult) -> None:
-    assert short_year.expected is not None
-    engine = make_engine(short_year.url)
+    assert result.expected is not None
+    engine = make_engine(result.url)
     try:
         with engine.begin() as conn:
             conn.execute(
@@ -50,7 +47,7 @@ def test_the_comparer_finds_a_planted_difference(short_year: YearResult) -> None
                     "WHERE target_id = 'A03' AND period = '2013-02'"
                 )
             )
-        diffs = compare(engine, short_year.expected, 2013)
+        diffs = compare(engine, result.expected, 2013)
     finally:
         engine.dispose()
     found = set(zip(diffs["table"], diffs["key"], diffs["column"], strict=True))
