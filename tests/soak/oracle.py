@@ -150,7 +150,7 @@ def aggregates(ref: Reference, figures: pd.DataFrame) -> pd.DataFrame:
     for code, ind in ref.indicators.items():
         if ind.get("aggregation") != "recompute":
             continue
-        parts = [c for c in ref.indicators if c in ind["formula"].split() or c in _names(ind)]
+        parts = [c for c in _names(ind) if c in ref.indicators]
         if all((ref.area, p) in rows for p in parts):
             got = [rows[(ref.area, p)] for p in parts]
             values = {p: g[0] for p, g in zip(parts, got, strict=True)}
@@ -168,6 +168,7 @@ def aggregates(ref: Reference, figures: pd.DataFrame) -> pd.DataFrame:
 
 
 def _names(ind: dict[str, Any]) -> list[str]:
+    """The names a formula reads, in order (numbers left out)."""
     out, word = [], ""
     for ch in ind["formula"] + " ":
         if ch.isalnum() or ch == "_":
