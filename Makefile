@@ -11,7 +11,7 @@ export DO_NOT_TRACK ?= 1
 # The temporary server's first boot creates its database: allow it more than the default 20 s.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test lint typecheck unit install clean demo-data ui ui-stop ui-status bench lock
+.PHONY: demo test lint typecheck unit install clean demo-data ui ui-stop ui-status bench lock soak
 
 # `make ui`: a local Prefect server (history in $(PREFECT_HOME)), the process work pool, the
 # deployments of prefect.yaml and a worker, all in the background; `make ui-stop` ends them.
@@ -77,6 +77,15 @@ BENCH_ARGS ?=
 bench: $(STAMP)
 	mkdir -p "$(PREFECT_HOME)"
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The soak (docs/soak.md): every generated year through the real monthly flow, with reruns and
+# killed runs, on SQLite and PostgreSQL (JZPLAN_TEST_PG_URL), compared with an independent
+# recomputation; exits 1 on any difference. SOAK_ARGS passes options, e.g. SOAK_ARGS="--seed 7".
+SOAK_ARGS ?=
+soak: $(STAMP)
+	mkdir -p "$(PREFECT_HOME)"
+	PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=ERROR $(BIN)/python -m tests.soak.run \
+		--years 2013 --db sqlite postgresql $(SOAK_ARGS)
 
 # Regenerate the bundled demo submissions in data/inbox (byte-identical for the same code).
 demo-data: $(STAMP)

@@ -1,0 +1,57 @@
+"""The soak's one-year version (docs/soak.md): a short 2013 through the real monthly flow on
+SQLite, one run killed and rerun, compared with the independent recomputation; and the
+comparer shown to fail on a planted difference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from jzplan.store.db import make_engine
+from tests.soak.compare import compare
+from tests.soak.run import soak_year
+
+pytestmark = pytest.mark.flow
+
+
+def test_short_year_matches_the_oracle_and_a_planted_difference_is_found(
+    tmp_path: Path,
+) -> None:
+    """2012-02 and 2012-12 as history (February's seasonal profile and same month last year,
+    last December), then 2013-02; one of the last two runs killed at a random point and
+    rerun (three runs: the whole year is `make soak`). Then one stored total and one stored
+    status are changed: the comparer must report exactly those two. (One test, not two on a
+    shared fixture: pytest-xdist could run the soak once per worker.)"""
+    result = soak_year(2013, [2], "sqlite", seed=3, kills=1, folder=tmp_path, history=[2, 12])
+    print(result.line())
+    assert result.months == 3
+    assert result.counts["files"] >= 21
+    assert result.kills == 1
+    assert result.differences.empty, result.differences.to_string()
+
+    assert result.expected is not None
+    engine = make_engine(result.url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE aggregate SET value = value + 1 WHERE org_unit_code = 'JZXQ' "
+                    "AND indicator_code = 'fai' AND period = '2013-02'"
+                )
+            )
+            conn.execute(
+                text(
+                    "UPDATE target_progress SET status = 'achieved' "
+                    "WHERE target_id = 'A03' AND period = '2013-02'"
+                )
+            )
+        diffs = compare(engine, result.expected, 2013)
+    finally:
+        engine.dispose()
+    found = set(zip(diffs["table"], diffs["key"], diffs["column"], strict=True))
+    assert found == {
+        ("aggregate", "JZXQ/fai/2013-02", "value"),
+        ("target_progress", "A03/2013-02", "status"),
+    }
