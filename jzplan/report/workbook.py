@@ -50,7 +50,7 @@ from jzplan.ingest.form_writer import WHOLE_UNITS, save_workbook, ytd_span
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.display import in_display_unit, present
 from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
-from jzplan.report.markdown import display_unit
+from jzplan.report.markdown import display_unit, revision_note
 from jzplan.report.versions_diff import CHANGE_COLUMNS, CHANGES_TITLE, NO_CHANGES, VersionHeader
 from jzplan.store.db import Bind
 from jzplan.store.progress import read_progress
@@ -85,6 +85,7 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     TargetStatus.OVERDUE: _RED,
     TargetStatus.PENDING: _GREY,
     TargetStatus.NO_DATA: _GREY,
+    TargetStatus.UNSET: _GREY,
 }
 _HEADER_FILL = "DDEBF7"
 _TITLE_ROW, _HEADER_ROW, _FIRST_DATA_ROW = 1, 2, 3
@@ -127,7 +128,7 @@ def _target_row(
     label = status_label(status) if status else None
     if label and present(row.get("provisional")) and bool(row["provisional"]):
         label += PROVISIONAL_MARK
-    out: dict[str, object] = {"指标": t.label, "状态": label}
+    out: dict[str, object] = {"指标": t.label + revision_note(t, period), "状态": label}
     out |= {"key": t.id, "row_kind": "target", "status": status}
     if not _shows_figures(t):
         return out
