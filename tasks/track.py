@@ -30,7 +30,7 @@ GROUP_KEYS = {
       cache_policy=NO_CACHE)  # fmt: skip
 def publish_tracking(resources: Resources, period: Period, progress: pd.DataFrame) -> float:
     """Publish the month's tracking artifacts; returns the overall progress (%)."""
-    plan, catalog = resources.plan, resources.catalog
+    plan, catalog = resources.plan_of(period.year), resources.catalog
     for group, rows in group_rows(plan, catalog, progress).items():
         slug = GROUP_KEYS.get(group, "other")
         create_table_artifact(
