@@ -10,6 +10,7 @@ import os
 import sys
 
 from jzplan.cli import ops as ops_cli
+from jzplan.cli import plans as plans_cli
 from jzplan.cli import questions as questions_cli
 from jzplan.cli import release as release_cli
 from jzplan.cli import validation as validation_cli
@@ -37,12 +38,11 @@ def _progress(period: Period) -> int:
             )
             return 1
         print(f"# 焦作新区目标进度（{period}）\n")
-        print(progress_table(resources.plan, resources.catalog, frame))
+        plan = resources.plan_of(period.year)
+        print(progress_table(plan, resources.catalog, frame))
         from jzplan.report.markdown import contributions_text, standing_text
 
-        print(
-            contributions_text(resources.engine, resources.plan, resources.catalog, period, frame)
-        )
+        print(contributions_text(resources.engine, plan, resources.catalog, period, frame))
         print(standing_text(resources.engine, resources.catalog, period))
         return 0
     finally:
@@ -71,13 +71,14 @@ def _report(month: Period, out_dir: str | None) -> int:
     resources = open_resources(settings)
     try:
         try:
-            data = read_report_data(resources.engine, resources.plan, resources.catalog, month)
+            plan = resources.plan_of(month.year)
+            data = read_report_data(resources.engine, plan, resources.catalog, month)
         except LookupError as exc:
             print(f"[no_progress] {exc}", file=sys.stderr)
             return 1
-        html = write_report(data, resources.plan, resources.catalog, stem.with_suffix(".html"))
+        html = write_report(data, plan, resources.catalog, stem.with_suffix(".html"))
         workbook = write_workbook(
-            resources.engine, resources.plan, resources.catalog, month, stem.with_suffix(".xlsx")
+            resources.engine, plan, resources.catalog, month, stem.with_suffix(".xlsx")
         )
         index = write_index(resources.engine, resources.catalog, folder, settings.receipts_dir)
     finally:
@@ -169,6 +170,7 @@ def _dispatch(argv: list[str] | None) -> int:
     release_cli.add_parsers(sub)  # release, reopen, corrections: a month's 审核发布
     template.add_parser(sub)  # the blank 月报 form of a unit and month
     ops_cli.add_parsers(sub)  # ui start|stop, doctor
+    plans_cli.add_parsers(sub)  # plan-new: next year's plan file, drafted
     args = parser.parse_args(argv)
     # months, codes, and for a flow command its store and inbox: before any work starts
     months = check_arguments(args, Settings())
@@ -178,7 +180,7 @@ def _dispatch(argv: list[str] | None) -> int:
     if args.command == "template":
         return template.run_command(args, Settings())
 
-    for part in (validation_cli, questions_cli, release_cli, ops_cli):
+    for part in (validation_cli, questions_cli, release_cli, ops_cli, plans_cli):
         if args.command in part.COMMANDS:
             return int(part.dispatch(args))
 
