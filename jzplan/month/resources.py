@@ -77,7 +77,7 @@ def open_resources(settings: Settings) -> Resources:
     raises OperatorError (``store_missing``, ``store_not_initialised``): never an empty new
     store in a mistyped place."""
     catalog, plan = load_reference(settings)
-    plans = load_plans(settings, catalog)
+    plans = load_plans(settings, catalog, plan)
     check_store_exists(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
@@ -150,22 +150,20 @@ def plan_files(settings: Settings) -> dict[int, Path]:
     return {int(m.group(1)): folder / m.group(0) for m in found if m}
 
 
-def load_plans(settings: Settings, catalog: Catalog) -> dict[int, Plan]:
-    """Every year's plan, each read once per process while its file stays the same. A file
+def load_plans(
+    settings: Settings, catalog: Catalog, default: Plan | None = None
+) -> dict[int, Plan]:
+    """Every year's plan, each read once per process while its file stays the same
+    (``default``: the plan of settings.plan_year as ``load_reference`` just read it). A file
     whose ``year`` is not its name's, or a target id another year's plan uses, is a
     ``PlanError`` naming the file and line (the store keys targets by id)."""
     plans: dict[int, Plan] = {}
     owner: dict[str, Plan] = {}
     for year, path in sorted(plan_files(settings).items()):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        with _REFERENCE_LOCK:
-            cached = _PLANS.get(str(path))
-        if cached is not None and cached[0] == digest and cached[1] is catalog:
-            plan = cached[2]
+        if default is not None and year == settings.plan_year:
+            plan = default
         else:
-            plan = load_plan(path, catalog)
-            with _REFERENCE_LOCK:
-                _PLANS[str(path)] = (digest, catalog, plan)
+            plan = _cached_plan(path, catalog)
         if plan.year != year:
             raise PlanError(f"{path}:1: 'year' ({plan.year}) is not the file's year {year}")
         for t in plan.targets:
@@ -178,6 +176,18 @@ def load_plans(settings: Settings, catalog: Catalog) -> dict[int, Plan]:
                 )
         plans[year] = plan
     return plans
+
+
+def _cached_plan(path: Path, catalog: Catalog) -> Plan:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with _REFERENCE_LOCK:
+        cached = _PLANS.get(str(path))
+    if cached is not None and cached[0] == digest and cached[1] is catalog:
+        return cached[2]
+    plan = load_plan(path, catalog)
+    with _REFERENCE_LOCK:
+        _PLANS[str(path)] = (digest, catalog, plan)
+    return plan
 
 
 @functools.cache
