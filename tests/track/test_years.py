@@ -22,6 +22,7 @@ from jzplan.month.refresh import refresh_period
 from jzplan.month.resources import Resources, check_plan_years, load_plans
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan, PlanError, load_plan
+from jzplan.store.alerts import read_alerts
 from jzplan.store.db import make_engine, migrate
 from jzplan.store.progress import read_progress
 from jzplan.store.reference import sync_reference
@@ -217,3 +218,15 @@ def test_a_run_of_a_month_without_its_plan_stops_before_work(
     assert (
         err.startswith("[plan_missing] ") and "targets/2014.yaml：没有 2014 年的目标计划文件" in err
     )
+
+
+def test_the_new_years_first_month_closes_last_years_target_alerts(two_years, demo_year) -> None:  # type: ignore[no-untyped-def]
+    engine, _ = two_years
+    kinds = {"target_status", "milestone_overdue"}
+    before = read_alerts(demo_year, open_only=True)
+    open_2013 = set(before[before["kind"].isin(kinds)]["dedup_key"])
+    assert open_2013  # the demo's 2013 ends with target alerts open (e.g. 未完成)
+    after = read_alerts(engine).set_index("dedup_key")
+    assert set(after.loc[sorted(open_2013), "resolved"]) == {"2014-01"}
+    # January is not assessed (alert_from_month 2): no 2014 target alert yet
+    assert not after[after["target_id"].fillna("").str.startswith("2014-")].size
