@@ -79,7 +79,8 @@ def main() -> None:
         print()
         print("# 焦作新区 2013 年 12 月目标进度")
         print()
-        print(progress_table(resources.plan, resources.catalog, december, resources.plan_notes))
+        notes = resources.plan_notes_of(2013)
+        print(progress_table(resources.plan_of(2013), resources.catalog, december, notes))
         alerts = read_alerts(resources.engine)
     finally:
         resources.close()

@@ -84,8 +84,10 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     res = untraversed(resources)
     # the run's one GE context, built when a file is first validated
     shared = SharedValidator(settings.expectations_dir, resources.catalog)
-    plan_year = resources.plan.year  # later months of this year are recomputed
+    plan_year = arrival.year  # later months of this year (and last year's) are recomputed
     try:
+        # a month of a year without its plan file stops here (plan_missing), before any work
+        resources.plan_for(arrival.year)
         batch = discover(inbox, arrival)
         files = list(batch.files)
         # 1. Archive and parse every file on the task runner (threads or Dask): no database

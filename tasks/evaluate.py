@@ -26,7 +26,7 @@ def refresh(
     outcome = refresh_period(
         bind if bind is not None else resources.engine,
         catalog=resources.catalog,
-        plan=resources.plan,
+        plan=resources.plan_for(period.year),
         period=period,
         thresholds=resources.thresholds,
         as_of=as_of,

@@ -94,7 +94,7 @@ def publish(
         )
     if outcome.progress_frame is None:
         return None
-    plan, catalog, engine = resources.plan, resources.catalog, resources.engine
+    plan, catalog, engine = resources.plan_of(period.year), resources.catalog, resources.engine
     report_dir = resources.settings.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
     stem = report_dir / f"progress-{period}"

@@ -30,8 +30,9 @@ GROUP_KEYS = {
       cache_policy=NO_CACHE)  # fmt: skip
 def publish_tracking(resources: Resources, period: Period, progress: pd.DataFrame) -> float:
     """Publish the month's tracking artifacts; returns the overall progress (%)."""
-    plan, catalog = resources.plan, resources.catalog
-    for group, rows in group_rows(plan, catalog, progress, resources.plan_notes).items():
+    plan, catalog = resources.plan_of(period.year), resources.catalog
+    notes = resources.plan_notes_of(period.year)
+    for group, rows in group_rows(plan, catalog, progress, notes).items():
         slug = GROUP_KEYS.get(group, "other")
         create_table_artifact(
             key=f"progress-{period}-{slug}",

@@ -91,7 +91,7 @@ def publish_validation(
     )
 
     plan = check_plan(
-        resources.plan,
+        resources.plan_of(period.year),
         resources.catalog,
         load_rules(resources.settings.expectations_dir, resources.catalog),
     )

@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from jzplan.cli import ops as ops_cli
+from jzplan.cli import plans as plans_cli
 from jzplan.cli import questions as questions_cli
 from jzplan.cli import release as release_cli
 from jzplan.cli import validation as validation_cli
@@ -39,12 +40,11 @@ def _progress(period: Period) -> int:
             )
             return 1
         print(f"# 焦作新区目标进度（{period}）\n")
-        print(progress_table(resources.plan, resources.catalog, frame, resources.plan_notes))
+        plan = resources.plan_of(period.year)
+        print(progress_table(plan, resources.catalog, frame, resources.plan_notes_of(period.year)))
         from jzplan.report.markdown import contributions_text, standing_text
 
-        print(
-            contributions_text(resources.engine, resources.plan, resources.catalog, period, frame)
-        )
+        print(contributions_text(resources.engine, plan, resources.catalog, period, frame))
         print(standing_text(resources.engine, resources.catalog, period))
         return 0
     finally:
@@ -76,13 +76,14 @@ def _report(month: Period, out_dir: str | None, *, pdf: bool = False) -> int:
     resources = open_resources(settings)
     try:
         try:
+            plan = resources.plan_of(month.year)
             data = read_report_data(
-                resources.engine, resources.plan, resources.catalog, month, rules=resources.rules
+                resources.engine, plan, resources.catalog, month, rules=resources.rules
             )
         except LookupError as exc:
             print(f"[no_progress] {exc}", file=sys.stderr)
             return 1
-        plan, catalog = resources.plan, resources.catalog
+        catalog = resources.catalog
         briefing = build_briefing(data, plan, catalog)
         html = write_report(data, plan, catalog, stem.with_suffix(".html"), briefing=briefing)
         workbook = write_workbook(
@@ -199,6 +200,7 @@ def _dispatch(argv: list[str] | None) -> int:
     release_cli.add_parsers(sub)  # release, reopen, corrections: a month's 审核发布
     template.add_parser(sub)  # the blank 月报 form of a unit and month
     ops_cli.add_parsers(sub)  # ui start|stop, doctor
+    plans_cli.add_parsers(sub)  # plan-new: next year's plan file, drafted
     args = parser.parse_args(argv)
     # months, codes, and for a flow command its store and inbox: before any work starts
     months = check_arguments(args, Settings())
@@ -208,7 +210,7 @@ def _dispatch(argv: list[str] | None) -> int:
     if args.command == "template":
         return template.run_command(args, Settings())
 
-    for part in (validation_cli, questions_cli, release_cli, ops_cli):
+    for part in (validation_cli, questions_cli, release_cli, ops_cli, plans_cli):
         if args.command in part.COMMANDS:
             return int(part.dispatch(args))
 

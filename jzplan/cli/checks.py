@@ -85,4 +85,8 @@ def check_arguments(args: argparse.Namespace, settings: Settings) -> list[Period
 
     check_store_reachable(settings.database_url)
     check_inbox(settings.inbox_dir, months)
+    if args.command != "deadline":  # a monthly run tracks its year's plan
+        from jzplan.month.resources import check_plan_years
+
+        check_plan_years(settings, (m.year for m in months))
     return months

@@ -101,7 +101,7 @@ def _rewrite(resources: Resources, periods: Sequence[Period]) -> None:
     for p in periods:
         try:
             paths = write_rolling(
-                resources.engine, resources.plan, resources.catalog, resources.rules, p,
+                resources.engine, resources.plan_of(p.year), resources.catalog, resources.rules, p,
                 resources.settings.report_dir,
             )  # fmt: skip
         except LookupError:  # a month without target progress has no report

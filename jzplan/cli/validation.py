@@ -15,9 +15,10 @@ COMMANDS = ("check-plan", "warnings", "explain")
 
 
 def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
-    sub.add_parser(
+    check = sub.add_parser(
         "check-plan", help="检查年度计划自身的一致性（总量与增速、同指标目标、分项与合计）"
     )
+    check.add_argument("--year", type=int, help="计划年份，默认 JZPLAN_PLAN_YEAR（2013）")
     warn = sub.add_parser("warnings", help="列出某月等待情况说明的校验提示")
     warn.add_argument("--period", required=True, type=parse_period)
     ex = sub.add_parser("explain", help="登记某单位对一项校验提示的情况说明（上报说明）")
@@ -31,7 +32,7 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
 
 def dispatch(args: argparse.Namespace) -> int:
     if args.command == "check-plan":
-        return check_plan_command()
+        return check_plan_command(args.year)
     from jzplan.alert.explanations import ExplanationError, open_warnings, record_explanation
     from jzplan.month.resources import open_resources
 
@@ -64,7 +65,7 @@ def dispatch(args: argparse.Namespace) -> int:
         resources.close()
 
 
-def check_plan_command() -> int:
+def check_plan_command(year: int | None = None) -> int:
     from jzplan.reference.catalog import load_catalog
     from jzplan.reference.plan import load_plan
     from jzplan.validate.plan_check import check_plan, plan_check_markdown
@@ -72,7 +73,16 @@ def check_plan_command() -> int:
 
     settings = Settings()
     catalog = load_catalog(settings.catalog_dir)
-    plan = load_plan(settings.plan_file(), catalog)
+    path = settings.plan_file(year)
+    if not path.exists():
+        from jzplan.core.errors import OperatorError
+
+        raise OperatorError(
+            "plan_missing",
+            f"{path}：没有该年的目标计划文件（起草：jzplan plan-new --year "
+            f"{year or settings.plan_year}）",
+        )
+    plan = load_plan(path, catalog)
     print(
         plan_check_markdown(
             check_plan(plan, catalog, load_rules(settings.expectations_dir, catalog))

@@ -175,6 +175,7 @@ class TargetStatus(StrEnum):
     OVERDUE = "overdue"
     PENDING = "pending"
     NO_DATA = "no_data"
+    UNSET = "unset"  # a draft's target whose value is still to be written: not tracked
 
     @property
     def label(self) -> str:
@@ -191,6 +192,7 @@ TARGET_STATUS_LABELS: dict[TargetStatus, str] = {
     TargetStatus.OVERDUE: "已逾期",
     TargetStatus.PENDING: "待报送",
     TargetStatus.NO_DATA: "无数据",
+    TargetStatus.UNSET: "待定",
 }
 
 

@@ -10,7 +10,8 @@ the name is written last, so a refused answer changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -85,6 +86,13 @@ class Answering:
     thresholds: Thresholds
     validator: SubmissionValidator | None = None
     lock_timeout: float = 600.0
+    plans: Mapping[int, Plan] = field(default_factory=dict)  # every year's, by year
+
+    def plan_for(self, year: int) -> Plan | None:
+        """The plan a month of ``year`` is evaluated against (None: none to evaluate)."""
+        if year in self.plans:
+            return self.plans[year]
+        return self.plan if self.plan is not None and self.plan.year == year else None
 
 
 def answering_for(resources: Resources, *, check: bool = True) -> Answering:
@@ -103,6 +111,7 @@ def answering_for(resources: Resources, *, check: bool = True) -> Answering:
         catalog=resources.catalog,
         catalog_dir=settings.catalog_dir,
         plan=resources.plan,
+        plans=dict(resources.plans),
         thresholds=resources.thresholds,
         validator=validator,
         lock_timeout=settings.lock_timeout_seconds,
@@ -157,7 +166,7 @@ def answer_question(
             conn, question_id, status=QuestionStatus.MAPPED, indicator=ind.code,
             answered_by=by, answered_at=answered_at, note=note,
         )  # fmt: skip
-        stored = stored_periods(conn, ctx.plan.year) if ctx.plan is not None else []
+        stored = stored_periods(conn, period.year) if ctx.plan is not None else []
         later = affected_periods(period, [], stored)
         locked = released_months(conn, later)  # a released later month stays as released
         refreshed = _refresh(conn, ctx, [p for p in later if p not in locked])
@@ -305,6 +314,10 @@ def _refresh(conn: Connection, ctx: Answering, periods: list[Period]) -> tuple[P
     """Totals, target progress and alerts of ``periods``, in order."""
     for p in periods:
         refresh_period(
-            conn, catalog=ctx.catalog, plan=ctx.plan, period=p, thresholds=ctx.thresholds
+            conn,
+            catalog=ctx.catalog,
+            plan=ctx.plan_for(p.year),
+            period=p,
+            thresholds=ctx.thresholds,
         )
     return tuple(periods)

@@ -144,7 +144,8 @@ def _write_release(
     if orphan.exists():
         orphan.rename(orphan.with_name(f".{orphan.name}.unreleased-{at:%Y%m%dT%H%M%S%f}"))
     return write_version(
-        conn, resources.plan, resources.catalog, period, rules=resources.rules, version=version,
+        conn, resources.plan_of(period.year), resources.catalog, period, rules=resources.rules,
+        version=version,
         by=by, note=note, at=at, report_dir=report_dir, timezone=resources.settings.timezone,
     )  # fmt: skip
 
@@ -172,7 +173,7 @@ def reopen_month(
     gets them applied the same way. MonthRefused otherwise."""
     by = _named(by, "--by", "重新开放人姓名", MAX_ACTOR)
     reason = _named(reason, "--reason", "重新开放的原因")
-    plan = resources.plan
+    plan = resources.plan_of(period.year)
     timeout = resources.settings.lock_timeout_seconds
     with locked_transaction(resources.engine, timeout=timeout) as conn:
         before = read_month(conn, period)

@@ -109,7 +109,12 @@ def load_month(
         loaded += [steps.load(p, conn, r) for p, r in zip(group, checked, strict=True)]
     loaded = restate(conn, loaded)  # a form held after its batch-mate loaded is reported held
     status = steps.load_status(conn)
-    stored = stored_periods(conn, plan_year) if plan_year is not None else []
+    # this year's months, and last year's (a late file for December)
+    stored = (
+        [*stored_periods(conn, plan_year - 1), *stored_periods(conn, plan_year)]
+        if plan_year is not None
+        else []
+    )
     affected = affected_periods(arrival, loaded, stored)
     kept = {o.period for o in loaded if o.status == IngestStatus.PENDING_CORRECTION and o.period}
     # released months the batch would change: left as they are
@@ -146,7 +151,7 @@ def plain_steps(
 
     def refresh(period: Period, conn: Connection) -> PeriodOutcome:
         return refresh_period(
-            conn, catalog=resources.catalog, plan=resources.plan, period=period,
+            conn, catalog=resources.catalog, plan=resources.plan_for(period.year), period=period,
             thresholds=resources.thresholds, as_of=arrival,
         )  # fmt: skip
 
@@ -168,8 +173,8 @@ def month_status(
         StatusFileKind.RANKING: tracking.ranking_lengths(),
     }
     return load_status_submissions(
-        bind, inbox, period, plan=resources.plan, catalog=resources.catalog,
-        check=StatusChecker(validator, resources.plan, resources.catalog, lengths),
+        bind, inbox, period, plan=resources.plan_of(period.year), catalog=resources.catalog,
+        check=StatusChecker(validator, resources.plan_of(period.year), resources.catalog, lengths),
         receipt=StatusReceipt(resources.settings.archive_dir, received_at or datetime.now(UTC)),
     )  # fmt: skip
 

@@ -6,12 +6,16 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from jzplan.reference.catalog import UNIT_FACTORS, Catalog, UnitError, convert, normalize_unit
+from jzplan.reference.plan_revisions import Revision, parse_revisions
+from jzplan.reference.plan_yaml import Entry, PlanError, key_label
+
+__all__ = ["PlanError", "Revision"]  # re-exported: callers import them from here
 
 TargetKind = Literal[
     "level", "growth", "ceiling", "count", "ratio", "milestone", "ranking", "qualitative"
@@ -29,10 +33,6 @@ QUANTITATIVE_KINDS: tuple[str, ...] = ("level", "growth", "ceiling", "count", "r
 # kinds whose value is a level of the indicator (convertible to its canonical unit)
 LEVEL_KINDS: tuple[str, ...] = ("level", "count", "ceiling", "ratio")
 GROWTH_UNIT = "%"
-
-
-class PlanError(ValueError):
-    """The plan file is invalid; the message names the file and line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,12 @@ class Target:
     deadline: date | None = None  # milestones
     note: str | None = None
     line: int = 0
+    revisions: tuple[Revision, ...] = ()  # 调整目标 (jzplan.reference.plan_revisions)
+
+    @property
+    def unset(self) -> bool:
+        """A figure target whose value is still to be written (a draft's 待填写)."""
+        return self.kind in QUANTITATIVE_KINDS and self.value is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,134 +139,45 @@ def target_value_canonical(target: Target, catalog: Catalog) -> float | None:
 
 # --- loading ---------------------------------------------------------------------------------
 
-_LABELS: dict[str, str] = {
-    "id": "编号",
-    "year": "年份",
-    "group": "分组",
-    "scope": "单位",
-    "kind": "类型",
-    "indicator": "指标",
-    "value": "数值",
-    "unit": "计量单位",
-    "comparison": "比较方向",
-    "baseline": "基期值",
-    "growth_pct": "增长率",
-    "deadline": "完成时限",
-    "label": "简称",
-    "source": "原文",
-    "note": "备注",
-    "baselines": "基期数据",
-    "targets": "目标",
-}
 _TOP_KEYS = ("year", "baselines", "targets")
 _BASELINE_REQUIRED = ("id", "scope", "indicator", "year", "value", "unit", "source")
 _BASELINE_OPTIONAL = ("growth_pct", "note")
 _TARGET_REQUIRED = ("id", "group", "scope", "kind", "label", "source")
 _TARGET_OPTIONAL = (
     "indicator", "value", "unit", "comparison", "baseline", "growth_pct", "deadline", "note",
+    "revisions",
 )  # fmt: skip
 
 
-def _key(name: str) -> str:
-    label = _LABELS.get(name)
-    return f"'{name}' ({label})" if label else f"'{name}'"
-
-
-def _line(node: Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
-class _Entry:
-    """One YAML mapping: values by key, with the line of each key, for located errors."""
-
-    def __init__(self, path: Path, what: str, node: Node, loader: yaml.SafeLoader) -> None:
-        self.path = path
-        self.what = what
-        self.line = _line(node)
-        if not isinstance(node, MappingNode):
-            raise self.error(f"expected a mapping, found {node.tag}")
-        self.values: dict[str, Any] = {}
-        self.lines: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                raise PlanError(f"{path}:{_line(key_node)}: {what}: keys must be plain strings")
-            key = str(key_node.value)
-            if key in self.values:
-                raise PlanError(f"{path}:{_line(key_node)}: {what}: duplicate key {_key(key)}")
-            self.values[key] = loader.construct_object(value_node, deep=True)
-            self.lines[key] = _line(key_node)
-
-    def error(self, message: str, key: str | None = None) -> PlanError:
-        line = self.lines.get(key, self.line) if key else self.line
-        return PlanError(f"{self.path}:{line}: {self.what}: {message}")
-
-    def check_keys(self, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
-        for key in self.values:
-            if key not in required and key not in optional:
-                raise self.error(f"unknown key {key!r}", key)
-        for key in required:
-            if key not in self.values or self.values[key] is None:
-                raise self.error(f"missing required key {_key(key)}")
-
-    def has(self, key: str) -> bool:
-        return self.values.get(key) is not None
-
-    def text(self, key: str) -> str:
-        value = self.values[key]
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise self.error(f"{_key(key)} must be text, got {value!r}", key)
-        text = str(value).strip()
-        if not text:
-            raise self.error(f"{_key(key)} is empty", key)
-        return text
-
-    def optional_text(self, key: str) -> str | None:
-        return self.text(key) if self.has(key) else None
-
-    def number(self, key: str) -> float:
-        value = self.values[key]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(f"{_key(key)} must be a number, got {value!r}", key)
-        if not math.isfinite(value):
-            raise self.error(f"{_key(key)} must be finite, got {value!r}", key)
-        return float(value)
-
-    def optional_number(self, key: str) -> float | None:
-        return self.number(key) if self.has(key) else None
-
-    def integer(self, key: str) -> int:
-        value = self.values[key]
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"{_key(key)} must be an integer, got {value!r}", key)
-        return value
-
-
-def _check_scope(entry: _Entry, catalog: Catalog) -> str:
+def _check_scope(entry: Entry, catalog: Catalog) -> str:
     scope = entry.text("scope")
     if scope not in catalog.org_units:
         known = ", ".join(catalog.org_units)
-        raise entry.error(f"{_key('scope')} {scope!r} is not an org unit (known: {known})", "scope")
+        raise entry.error(
+            f"{key_label('scope')} {scope!r} is not an org unit (known: {known})", "scope"
+        )
     return scope
 
 
-def _check_indicator(entry: _Entry, catalog: Catalog) -> str:
+def _check_indicator(entry: Entry, catalog: Catalog) -> str:
     code = entry.text("indicator")
     if code not in catalog.indicators:
-        raise entry.error(f"{_key('indicator')} {code!r} is not in the catalog", "indicator")
+        raise entry.error(f"{key_label('indicator')} {code!r} is not in the catalog", "indicator")
     return code
 
 
-def _check_unit(entry: _Entry, unit: str, canonical: str) -> None:
+def _check_unit(entry: Entry, unit: str, canonical: str) -> None:
     try:
         convert(1.0, unit, canonical)
     except UnitError:
         raise entry.error(
-            f"{_key('unit')} {unit!r} cannot be converted to the indicator's unit {canonical!r}",
+            f"{key_label('unit')} {unit!r} cannot be converted to the indicator's unit "
+            f"{canonical!r}",
             "unit",
         ) from None
 
 
-def _parse_baseline(entry: _Entry, catalog: Catalog) -> Baseline:
+def _parse_baseline(entry: Entry, catalog: Catalog) -> Baseline:
     entry.check_keys(_BASELINE_REQUIRED, _BASELINE_OPTIONAL)
     indicator = _check_indicator(entry, catalog)
     canonical = catalog.indicator(indicator).unit
@@ -272,7 +189,7 @@ def _parse_baseline(entry: _Entry, catalog: Catalog) -> Baseline:
         if growth_pct is None or not math.isclose(growth_pct, value):
             raise entry.error(
                 f"a growth-only baseline (unit '%' on a {canonical!r} indicator) needs "
-                f"{_key('growth_pct')} equal to its value {value:g}",
+                f"{key_label('growth_pct')} equal to its value {value:g}",
                 "growth_pct" if growth_pct is not None else "unit",
             )
     else:
@@ -291,7 +208,7 @@ def _parse_baseline(entry: _Entry, catalog: Catalog) -> Baseline:
     )
 
 
-def _parse_deadline(entry: _Entry) -> date | None:
+def _parse_deadline(entry: Entry) -> date | None:
     if not entry.has("deadline"):
         return None
     value = entry.values["deadline"]
@@ -305,35 +222,14 @@ def _parse_deadline(entry: _Entry) -> date | None:
         except ValueError:
             pass
     raise entry.error(
-        f"{_key('deadline')} must be a date like 2013-06-30, got {value!r}", "deadline"
+        f"{key_label('deadline')} must be a date like 2013-06-30, got {value!r}", "deadline"
     )
 
 
-def _parse_target(entry: _Entry, catalog: Catalog, year: int) -> Target:
-    entry.check_keys(_TARGET_REQUIRED, _TARGET_OPTIONAL)
-    kind = entry.text("kind")
-    if kind not in TARGET_KINDS:
-        raise entry.error(
-            f"{_key('kind')} {kind!r} is not one of {', '.join(TARGET_KINDS)}", "kind"
-        )
-    group = entry.text("group")
-    if group not in GROUPS:
-        raise entry.error(f"{_key('group')} {group!r} is not one of {', '.join(GROUPS)}", "group")
-    scope = _check_scope(entry, catalog)
-
-    if kind in QUANTITATIVE_KINDS:
-        for key in ("indicator", "value", "unit"):
-            if not entry.has(key):
-                raise entry.error(f"a {kind} target needs {_key(key)}")
-    elif entry.has("value") and not (entry.has("indicator") and entry.has("unit")):
-        raise entry.error(
-            f"a {kind} target with a value needs {_key('indicator')} and {_key('unit')}", "value"
-        )
-    if kind == "milestone" and not entry.has("deadline"):
-        raise entry.error(
-            f"a milestone needs {_key('deadline')} (2013-12-31 when the seed gives none)"
-        )
-
+def _parse_figure(
+    entry: Entry, kind: str, catalog: Catalog
+) -> tuple[str | None, float | None, str | None]:
+    """A target's indicator, value and unit, checked against its kind and the catalog."""
     indicator = _check_indicator(entry, catalog) if entry.has("indicator") else None
     value = entry.optional_number("value")
     unit = entry.optional_text("unit")
@@ -342,31 +238,67 @@ def _parse_target(entry: _Entry, catalog: Catalog, year: int) -> Target:
         if kind == "growth":
             if normalize_unit(unit) != GROWTH_UNIT:
                 raise entry.error(
-                    f"a growth target's {_key('unit')} must be '%', got {unit!r}", "unit"
+                    f"a growth target's {key_label('unit')} must be '%', got {unit!r}", "unit"
                 )
         else:
             _check_unit(entry, unit, canonical)
         if kind == "ranking" and UNIT_FACTORS[normalize_unit(unit)][0] != "rank":
-            raise entry.error(f"a ranking target's {_key('unit')} must be 位, got {unit!r}", "unit")
+            raise entry.error(
+                f"a ranking target's {key_label('unit')} must be 位, got {unit!r}", "unit"
+            )
     if value is not None:
         if kind == "count" and not value.is_integer():
             raise entry.error(f"a count target needs a whole number, got {value:g}", "value")
         if kind in ("count", "ranking", "ratio", "level") and value < 0:
-            raise entry.error(f"{_key('value')} must not be negative, got {value:g}", "value")
+            raise entry.error(f"{key_label('value')} must not be negative, got {value:g}", "value")
+    return indicator, value, unit
+
+
+def _parse_target(entry: Entry, catalog: Catalog, year: int) -> Target:
+    entry.check_keys(_TARGET_REQUIRED, _TARGET_OPTIONAL)
+    kind = entry.text("kind")
+    if kind not in TARGET_KINDS:
+        raise entry.error(
+            f"{key_label('kind')} {kind!r} is not one of {', '.join(TARGET_KINDS)}", "kind"
+        )
+    group = entry.text("group")
+    if group not in GROUPS:
+        raise entry.error(
+            f"{key_label('group')} {group!r} is not one of {', '.join(GROUPS)}", "group"
+        )
+    scope = _check_scope(entry, catalog)
+
+    if kind in QUANTITATIVE_KINDS:
+        # the value may be empty: a draft's target still to be written (待填写)
+        for key in ("indicator", "unit"):
+            if not entry.has(key):
+                raise entry.error(f"a {kind} target needs {key_label(key)}")
+    elif entry.has("value") and not (entry.has("indicator") and entry.has("unit")):
+        raise entry.error(
+            f"a {kind} target with a value needs {key_label('indicator')} and {key_label('unit')}",
+            "value",
+        )
+    if kind == "milestone" and not entry.has("deadline"):
+        raise entry.error(
+            f"a milestone needs {key_label('deadline')} (2013-12-31 when the seed gives none)"
+        )
+
+    indicator, value, unit = _parse_figure(entry, kind, catalog)
 
     comparison = default_comparison(kind)
     if entry.has("comparison"):
         raw = entry.text("comparison")
         if raw not in COMPARISONS:
             raise entry.error(
-                f"{_key('comparison')} must be '>=' or '<=', got {raw!r}", "comparison"
+                f"{key_label('comparison')} must be '>=' or '<=', got {raw!r}", "comparison"
             )
         comparison = cast(Comparison, raw)
 
     growth_pct = entry.optional_number("growth_pct")
     if growth_pct is not None and kind == "growth":
         raise entry.error(
-            f"a growth target keeps its percent in {_key('value')}, not growth_pct", "growth_pct"
+            f"a growth target keeps its percent in {key_label('value')}, not growth_pct",
+            "growth_pct",
         )
 
     return Target(
@@ -386,6 +318,7 @@ def _parse_target(entry: _Entry, catalog: Catalog, year: int) -> Target:
         deadline=_parse_deadline(entry),
         note=entry.optional_text("note"),
         line=entry.line,
+        revisions=parse_revisions(entry, kind, year),
     )
 
 
@@ -399,7 +332,7 @@ def target_baseline_canonical(target: Target, catalog: Catalog) -> float | None:
 
 
 def _check_target_baseline(
-    entry: _Entry, target: Target, baselines: tuple[Baseline, ...], catalog: Catalog
+    entry: Entry, target: Target, baselines: tuple[Baseline, ...], catalog: Catalog
 ) -> None:
     """A target's `baseline` must agree with the plan's baseline of the previous year."""
     mine = target_baseline_canonical(target, catalog)
@@ -412,20 +345,20 @@ def _check_target_baseline(
         if theirs is not None and not math.isclose(mine, theirs, rel_tol=1e-9):
             canonical = catalog.indicator(target.indicator).unit
             raise entry.error(
-                f"{_key('baseline')} {target.baseline:g} is {mine:g} {canonical} but baseline "
+                f"{key_label('baseline')} {target.baseline:g} is {mine:g} {canonical} but baseline "
                 f"{b.id} (line {b.line}) says {theirs:g} {canonical}",
                 "baseline",
             )
 
 
-def _sequence(top: _Entry, root: MappingNode, key: str) -> list[Node]:
+def _sequence(top: Entry, root: MappingNode, key: str) -> list[Node]:
     for key_node, value_node in root.value:
         if key_node.value == key:
             if isinstance(value_node, SequenceNode):
                 return list(value_node.value)
             if isinstance(value_node, ScalarNode) and value_node.tag.endswith(":null"):
                 return []
-            raise top.error(f"{_key(key)} must be a list", key)
+            raise top.error(f"{key_label(key)} must be a list", key)
     return []
 
 
@@ -442,16 +375,16 @@ def load_plan(path: Path, catalog: Catalog) -> Plan:
         root = loader.get_single_node()
         if root is None:
             raise PlanError(f"{path}:1: the plan is empty")
-        top = _Entry(path, "plan", root, loader)
+        top = Entry(path, "plan", root, loader)
         assert isinstance(root, MappingNode)
         top.check_keys(_TOP_KEYS, ())
         year = top.integer("year")
         baseline_entries = [
-            _Entry(path, f"baselines[{i}]", node, loader)
+            Entry(path, f"baselines[{i}]", node, loader)
             for i, node in enumerate(_sequence(top, root, "baselines"))
         ]
         target_entries = [
-            _Entry(path, f"targets[{i}]", node, loader)
+            Entry(path, f"targets[{i}]", node, loader)
             for i, node in enumerate(_sequence(top, root, "targets"))
         ]
     except yaml.YAMLError as exc:
@@ -463,10 +396,10 @@ def load_plan(path: Path, catalog: Catalog) -> Plan:
 
     seen: dict[str, int] = {}
 
-    def check_id(entry: _Entry, item_id: str) -> None:
+    def check_id(entry: Entry, item_id: str) -> None:
         if item_id in seen:
             raise entry.error(
-                f"duplicate {_key('id')} {item_id!r} (first on line {seen[item_id]})", "id"
+                f"duplicate {key_label('id')} {item_id!r} (first on line {seen[item_id]})", "id"
             )
         seen[item_id] = entry.lines.get("id", entry.line)
 
@@ -476,7 +409,7 @@ def load_plan(path: Path, catalog: Catalog) -> Plan:
         b = _parse_baseline(entry, catalog)
         check_id(entry, b.id)
         if b.year > year:
-            raise entry.error(f"{_key('year')} {b.year} is after the plan year {year}", "year")
+            raise entry.error(f"{key_label('year')} {b.year} is after the plan year {year}", "year")
         baselines.append(b)
     frozen = tuple(baselines)
 

@@ -41,7 +41,7 @@ SUMMARY_BUCKETS: dict[str, tuple[TargetStatus, ...]] = {
     "进度正常": (TargetStatus.ON_TRACK,),
     "存在风险": (TargetStatus.AT_RISK,),
     "滞后": (TargetStatus.BEHIND, TargetStatus.MISSED, TargetStatus.OVERDUE),
-    "待报送/无数据": (TargetStatus.PENDING, TargetStatus.NO_DATA),
+    "待报送/无数据": (TargetStatus.PENDING, TargetStatus.NO_DATA, TargetStatus.UNSET),
 }
 # Key targets (a chart each): the area's quantitative 主要预期目标
 KEY_GROUP = "主要预期目标"

@@ -44,6 +44,7 @@ STATUS_COLORS: dict[str, str] = {
     TargetStatus.OVERDUE: "#cf222e",
     TargetStatus.PENDING: "#6e7781",
     TargetStatus.NO_DATA: "#6e7781",
+    TargetStatus.UNSET: "#6e7781",
 }
 _PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "locale": "zh-CN"}
 

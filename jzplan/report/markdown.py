@@ -35,17 +35,37 @@ def display_unit(target: Target, catalog: Catalog) -> str | None:
     return display_unit_of(target.kind, target.unit, catalog.indicator(target.indicator).unit)
 
 
-def _target_text(t: Target) -> str:
+def _figure(t: Target, value: float | None) -> str:
+    if value is None:
+        return "待填写"
     if t.kind == "growth":
-        return f"增长{_number(t.value or 0)}%"
+        return f"增长{_number(value)}%"
+    if t.kind == "ranking":
+        return f"前{_number(value)}名"
+    return f"{_number(value)}{t.unit or ''}"
+
+
+def _target_text(t: Target, period: object = None) -> str:
+    """The plan's target value, with each revision in force at ``period`` (all without it):
+    ``≥96.2亿元（7月调整为90亿元）``."""
     if t.kind in ("milestone", "qualitative"):
         return f"{t.deadline.isoformat()}前" if t.deadline and t.kind == "milestone" else "定性"
-    sign = {"<=": "≤", ">=": "≥"}[t.comparison]
-    if t.kind == "ranking":
-        return f"前{_number(t.value or 0)}名"
-    if t.kind == "ceiling":
-        return f"控制在{_number(t.value or 0)}{t.unit or ''}以内"
-    return f"{sign}{_number(t.value or 0)}{t.unit or ''}"
+    if t.kind == "ceiling" and t.value is not None:
+        return f"控制在{_figure(t, t.value)}以内" + revision_note(t, period)
+    sign = "" if t.kind in ("growth", "ranking") or t.value is None else t.comparison
+    text = {"<=": "≤", ">=": "≥", "": ""}[sign] + _figure(t, t.value)
+    return text + revision_note(t, period)
+
+
+def revision_note(t: Target, period: object = None) -> str:
+    """``（7月调整为90亿元）``: the revisions in force at ``period`` (all without it), or ""."""
+    when = Period.parse(str(period)) if present(period) else None
+    shown = [r for r in t.revisions if when is None or r.period <= when]
+    if not shown:
+        return ""
+    return (
+        "（" + "，".join(f"{r.revised_on.month}月调整为{_figure(t, r.value)}" for r in shown) + "）"
+    )
 
 
 def progress_table(
@@ -110,7 +130,7 @@ def row_cells(
         "编号": t.id,
         "目标": t.label,
         "范围": catalog.unit(t.scope).name,
-        "目标值": _target_text(t),
+        "目标值": _target_text(t, row.get("period")),
         "累计完成": actual,
         "进度要求": fmt("expected"),
         "季节进度": fmt("expected_seasonal"),

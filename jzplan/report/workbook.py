@@ -56,7 +56,7 @@ from jzplan.reference.display import WHOLE_UNITS, ceiling_margin, in_display_uni
 from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
 from jzplan.report.briefing_model import Briefing
 from jzplan.report.briefing_render import add_briefing_sheet
-from jzplan.report.markdown import display_unit
+from jzplan.report.markdown import display_unit, revision_note
 from jzplan.report.plan_notes import NOTE_MARK, PlanNote
 from jzplan.report.sheet_print import set_print_setup
 from jzplan.report.versions_diff import CHANGE_COLUMNS, CHANGES_TITLE, NO_CHANGES, VersionHeader
@@ -94,6 +94,7 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     TargetStatus.OVERDUE: _RED,
     TargetStatus.PENDING: _GREY,
     TargetStatus.NO_DATA: _GREY,
+    TargetStatus.UNSET: _GREY,
 }
 _HEADER_FILL = "DDEBF7"
 _TITLE_ROW, _HEADER_ROW, _FIRST_DATA_ROW = 1, 2, 3
@@ -137,7 +138,7 @@ def _target_row(
     label = status_label(status) if status else None
     if label and present(row.get("provisional")) and bool(row["provisional"]):
         label += PROVISIONAL_MARK
-    out: dict[str, object] = {"指标": t.label, "状态": label}
+    out: dict[str, object] = {"指标": t.label + revision_note(t, period), "状态": label}
     if note is not None:
         out[REMARK_COLUMN] = f"{NOTE_MARK}{note.text}"
     out |= {"key": t.id, "row_kind": "target", "status": status}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Table, select
 
+from jzplan.core.errors import OperatorError
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.store.db import Bind, connect, transaction
@@ -63,6 +64,7 @@ def sync_reference(bind: Bind, catalog: Catalog, plan: Plan) -> dict[str, int]:
     ]
     counts: dict[str, int] = {"inserted": 0, "updated": 0, "unchanged": 0}
     with transaction(bind) as conn:
+        _check_target_years(conn, plan)
         for table, key, rows in (
             (_org_unit, "code", org_units),
             (_indicator, "code", indicators),
@@ -73,6 +75,27 @@ def sync_reference(bind: Bind, catalog: Catalog, plan: Plan) -> dict[str, int]:
                 counts[f"{table.name}_{name}"] = result[name]
                 counts[name] += result[name]
     return counts
+
+
+def _check_target_years(conn: Connection, plan: Plan) -> None:
+    """A target id the store holds for another year stops the sync (``target_id_reused``):
+    targets are keyed by id, so one id per target across years (the 2014 plan of
+    ``jzplan plan-new`` writes 2014-A01 for 2013's A01)."""
+    ids = [t.id for t in plan.targets]
+    taken: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        query = select(_target.c.id, _target.c.year).where(
+            _target.c.id.in_(ids[start : start + 500]), _target.c.year != plan.year
+        )
+        taken |= {str(i): int(y) for i, y in conn.execute(query)}
+    if taken:
+        first = next(t for t in plan.targets if t.id in taken)
+        raise OperatorError(
+            "target_id_reused",
+            f"{plan.year} 年计划第 {first.line} 行：目标编号 {first.id} 已是 {taken[first.id]} 年"
+            f"计划的目标（库中共 {len(taken)} 个编号重复）；每年的目标须用各自的编号，"
+            f"如 {plan.year}-{first.id}",
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from jzplan.core.states import ReportedStatus, TargetStatus
 from jzplan.ingest.status_files import REPORT_LABELS, StatusReport
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan, Target, target_baseline_canonical, target_value_canonical
+from jzplan.reference.plan_revisions import target_at
 from jzplan.track.aggregate import Fact, FactKey
 from jzplan.track.hysteresis import boundary, held_note, in_deadband, sticky
 
@@ -246,16 +247,19 @@ PACED_KINDS = ("level", "count", "ceiling", "ratio", "growth")
 
 def pace_curve(target: Target, catalog: Catalog, history: History) -> list[PacePoint]:
     """Both pacing curves of a target through its year (months 1-12), as ``evaluate_target``
-    sets ``expected`` and ``expected_seasonal`` month by month; empty for kinds not paced."""
-    if target.kind not in PACED_KINDS or target.indicator is None:
+    sets ``expected`` and ``expected_seasonal`` month by month (a revised value from its
+    month on); empty for kinds not paced and for a draft's target without a value."""
+    if target.kind not in PACED_KINDS or target.indicator is None or target.value is None:
         return []
-    if target.kind != "growth":
-        points = []
-        for month in range(1, 13):
-            _, linear, seasonal, _ = _level_pace(target, catalog, history, month)
+    points = []
+    for month in range(1, 13):
+        t = target_at(target, Period(target.year, month))
+        if t.kind == "growth":
+            points.append(PacePoint(month, *_growth_pace(t, catalog, history, month)[1:]))
+        else:
+            _, linear, seasonal, _ = _level_pace(t, catalog, history, month)
             points.append(PacePoint(month, linear, seasonal))
-        return points
-    return [PacePoint(m, *_growth_pace(target, catalog, history, m)[1:]) for m in range(1, 13)]
+    return points
 
 
 def _growth_pace(
@@ -285,6 +289,11 @@ def evaluate_target(
     """Evaluate one target; pure, so each kind is tested with hand-computed figures."""
     if target.kind in ("milestone", "qualitative") or target.indicator is None:
         return _report_status(target, period, history.reports.get(target.id))
+    if target.value is None:  # a draft's 待填写: nothing to track against
+        unit = catalog.indicator(target.indicator).unit
+        return TargetProgress(
+            target.id, None, None, None, unit, None, TargetStatus.UNSET, False, "目标值待填写"
+        )
     if target.kind == "growth":
         return _growth_progress(target, catalog, period, history, th)
     # A ranking's value is a position (第N名), not a quantity to convert.
@@ -458,8 +467,12 @@ def _level_progress(
 def evaluate_targets(
     plan: Plan, catalog: Catalog, period: Period, history: History, th: Thresholds
 ) -> pd.DataFrame:
-    """Every target of the plan at ``period``, as a frame with PROGRESS_COLUMNS."""
-    rows = [asdict(evaluate_target(t, catalog, period, history, th)) for t in plan.targets]
+    """Every target of the plan at ``period`` (revised values from their month on), as a
+    frame with PROGRESS_COLUMNS."""
+    rows = [
+        asdict(evaluate_target(target_at(t, period), catalog, period, history, th))
+        for t in plan.targets
+    ]
     frame = pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
     for col in FLOAT_COLUMNS:
         frame[col] = frame[col].astype("float64")

@@ -11,7 +11,11 @@ Checks, each reported with the figures involved (the plan's figures are never ch
   e.g. 续建项目 + 新开工项目 = 计划实施项目);
 - ``part_exceeds_whole``: a part's target above its whole's (``relations.yaml`` bounds,
   including levels implied by a ratio target such as 新开工项目当年完成投资50%);
-- ``units_exceed_area``: the townships' level targets of a summed indicator above the area's.
+- ``units_exceed_area``: the townships' level targets of a summed indicator above the area's;
+- ``target_unset`` (info, 待填写): a figure target of a draft whose value is still empty.
+
+Every version of the plan is checked: as written, and as it stands from each revision's month
+on (``jzplan.reference.plan_revisions``); a revised version's findings name the month.
 
 Rounding: a figure written with d decimals stands for anything within half a unit of its last
 digit; the tolerance of a comparison is the propagated half-units of every figure in it.
@@ -22,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from jzplan.reference.catalog import Catalog, convert
@@ -31,6 +35,7 @@ from jzplan.reference.plan import (
     Target,
     baseline_canonical,
 )
+from jzplan.reference.plan_revisions import plan_versions
 from jzplan.validate.rules import Rules
 
 LEVELS = ("level", "count", "ceiling")
@@ -393,7 +398,7 @@ def _check_units_within_area(
         )
 
 
-def check_plan(plan: Plan, catalog: Catalog, rules: Rules) -> PlanCheckReport:
+def _check_version(plan: Plan, catalog: Catalog, rules: Rules) -> tuple[list[Finding], list[str]]:
     findings: list[Finding] = []
     agreeing: list[str] = []
     for part in (
@@ -403,6 +408,31 @@ def check_plan(plan: Plan, catalog: Catalog, rules: Rules) -> PlanCheckReport:
     ):
         findings.extend(part[0])
         agreeing.extend(part[1])
+    return findings, agreeing
+
+
+def check_plan(plan: Plan, catalog: Catalog, rules: Rules) -> PlanCheckReport:
+    """Every version of the plan checked; a revised version adds only what differs."""
+    findings: list[Finding] = []
+    agreeing: list[str] = []
+    for month, version in plan_versions(plan):
+        found, agreed = _check_version(version, catalog, rules)
+        if month is None:
+            findings, agreeing = found, agreed
+            continue
+        known = {(f.code, f.targets, f.message) for f in findings}
+        when = f"{month.month}月调整后："
+        findings += [
+            replace(f, message=when + f.message)
+            for f in found
+            if (f.code, f.targets, f.message) not in known
+        ]
+        agreeing += [when + a for a in agreed if a not in agreeing]
+    findings += [
+        Finding("target_unset", "info", (t.id,), t.scope, t.indicator or "",
+                f"{_scope_name(catalog, t.scope)}“{t.label}”目标值待填写")
+        for t in plan.targets if t.unset
+    ]  # fmt: skip
     return PlanCheckReport(plan.year, tuple(findings), tuple(agreeing))
 
 
@@ -413,6 +443,7 @@ CODE_LABELS = {
     "part_exceeds_whole": "部分大于整体",
     "units_exceed_area": "各单位之和超过全区",
     "growth_unverifiable": "无基数，无法核对增速",
+    "target_unset": "待填写",
 }
 
 

@@ -36,6 +36,7 @@ def test_catalog_read_once_and_again_when_it_changes(tmp_path: Path) -> None:
     first.close()
     second.close()
     assert second.catalog is first.catalog and second.plan is first.plan
+    assert second.plans == {2013: second.plan}  # every year's file, the default one read once
     assert _name(settings, "ind_output_above") == "规模以上工业总产值"
 
     indicators = data / "catalog" / "indicators.yaml"

@@ -256,7 +256,7 @@ MALFORMED: list[tuple[str, dict[int, str], int, str]] = [
     ("unconvertible unit", {17: "    unit: 万美元"}, 17, "cannot be converted"),
     ("value not numeric", {16: "    value: 五十五"}, 16, "must be a number"),
     ("bad comparison", {18: "    comparison: '>'"}, 18, "'comparison' (比较方向)"),
-    ("level without value", {16: "    # no value"}, 11, "needs 'value' (数值)"),
+    ("level without unit", {17: "    # no unit"}, 11, "needs 'unit' (计量单位)"),
     ("growth in 亿元", {14: "    kind: growth", 18: "    # -"}, 17, "must be '%'"),
     ("fractional count", {14: "    kind: count", 16: "    value: 5.5"}, 16, "whole number"),
     ("negative level", {16: "    value: -5"}, 16, "must not be negative"),
