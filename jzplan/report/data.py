@@ -31,8 +31,9 @@ from jzplan.store.month_states import read_month
 from jzplan.store.progress import read_progress
 from jzplan.store.unit_months import UnitMonth, unit_months
 from jzplan.track.aggregate import Fact, FactKey
+from jzplan.track.contributions import contributions
 from jzplan.track.history import load_history, month_facts
-from jzplan.track.progress import PACED_KINDS, History, contributions, pace_curve
+from jzplan.track.progress import PACED_KINDS, History, pace_curve
 from jzplan.validate.rules import Rules
 
 # The report's headline: four buckets the leadership asks about, in this order.

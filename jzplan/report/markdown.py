@@ -24,8 +24,9 @@ from jzplan.reference.plan import GROUPS, Plan, Target
 from jzplan.report.plan_notes import NOTE_MARK, PlanNote
 from jzplan.store.db import Bind
 from jzplan.store.unit_months import SHOWN, UnitMonth, unit_statuses
+from jzplan.track.contributions import contributions
 from jzplan.track.history import month_facts
-from jzplan.track.progress import contributions, status_label
+from jzplan.track.progress import status_label
 
 
 def display_unit(target: Target, catalog: Catalog) -> str | None:

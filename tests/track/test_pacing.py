@@ -12,7 +12,8 @@ from jzplan.ingest.status_files import StatusReport, latest_reports
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Target
 from jzplan.track.aggregate import Fact
-from jzplan.track.progress import History, Thresholds, contributions, evaluate_target
+from jzplan.track.contributions import contributions
+from jzplan.track.progress import History, Thresholds, evaluate_target
 
 SEASONAL = Thresholds(pace_model="seasonal", hysteresis=0.03)
 LINEAR = Thresholds(pace_model="linear", hysteresis=0.03)
