@@ -31,7 +31,7 @@ def write_rolling(
         bind, plan, catalog, period, stem.with_suffix(".xlsx"),
         progress=data.progress, facts_now=data.facts,
     )  # fmt: skip
-    standings = unit_statuses(bind, [u.code for u in catalog.reporting_units], period)
+    standings = unit_statuses(bind, [u.code for u in catalog.reporting_units_in(period)], period)
     text = monthly_report(
         plan, catalog, period, data.progress, {u: um.status for u, um in standings.items()},
         data.open_alerts, figures=data.figures,

@@ -254,7 +254,7 @@ def _write_files(
         bind, plan, catalog, period, folder / names["workbook"], progress=data.progress,
         facts_now=data.facts, version=header,
     )  # fmt: skip
-    units = [u.code for u in catalog.reporting_units]
+    units = [u.code for u in catalog.reporting_units_in(period)]
     standings = {u: um.status for u, um in unit_statuses(bind, units, period).items()}
     preface = [f"**{md_escape(header.heading)}**"]
     if header.note:
