@@ -4,6 +4,7 @@ evaluation of a real month (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from jzplan.core.periods import Period
 from jzplan.month.refresh import refresh_aggregates, sync_submission_alerts
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import Plan, Target, load_plan
+from jzplan.report.markdown import row_cells
 from jzplan.store.lifecycle import accept_submission
 from jzplan.store.reference import sync_reference
 from jzplan.store.submissions import record_submission
@@ -147,6 +149,7 @@ def test_growth_on_the_comparable_base_through_the_store(engine: Engine, changed
     # 4.6 against 40 % of 阳庙镇's 10.0 = 4.0: +15 %
     assert fxj.note is not None and fxj.note.startswith("同比增长 15.0%（目标 10%）")
     assert "可比口径：按阳庙镇上年数的 40% 计算" in fxj.note and fxj.status == "on_track"
+    assert row_cells(_growth("FXJ"), changed, asdict(fxj))["说明"] == fxj.note  # the report's
     ymz = evaluate_target(_growth("YMZ"), changed, NOW, history, th)
     assert ymz.note is not None and ymz.note.startswith("同比增长 5.0%")  # 6.3 / 6.0
     assert ymz.status == "behind"
