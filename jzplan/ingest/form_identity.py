@@ -230,7 +230,10 @@ def check_identity(
             f"表内报告期 {ident.period} 晚于所在批次文件夹 {arrival}：月报只能在报告期之后报送",
             ident.period_at,
         )
-    org, period = ident.org or file_org, ident.period or file_period
+    period = ident.period or file_period
+    if ident.org is not None and period is not None:  # a name reused once its unit was gone
+        ident.org = catalog.unit_by_name(ident.org.name, period) or ident.org
+    org = ident.org or file_org
     if org is not None and period is not None and not org.validity.covers(period):
         message = (
             f"填报单位“{org.name}”在报告期 {period} 不在单位目录的有效期内"

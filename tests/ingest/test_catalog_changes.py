@@ -14,7 +14,13 @@ from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.form_writer import FormRow, write_form
 from jzplan.reference.catalog import Catalog, load_catalog
 from tests.ingest.formrows import form_rows
-from tests.reference.changed_catalog import RENAMED, changed_catalog
+from tests.reference.changed_catalog import (
+    RENAMED,
+    Raw,
+    change_units,
+    changed_catalog,
+    write_catalog,
+)
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +85,18 @@ def test_a_unit_outside_its_validity_is_rejected(
     errors = [i for i in parsed.issues if i.severity == IssueSeverity.ERROR]
     assert [i.code for i in errors] == ["org_unit_not_valid"]
     assert errors[0].row is not None and str(period) in errors[0].message
+
+
+def test_a_name_reused_later_is_the_unit_of_the_month(tmp_path: Path) -> None:
+    """苏家作乡 (SJZ) until 2013-12, then a new unit of the same name (SJJ): each month's form
+    is read as the unit valid in it."""
+
+    def edit(units: list[Raw]) -> None:
+        change_units(units)
+        next(u for u in units if u["code"] == "SJJ")["name"] = "苏家作乡"
+
+    cat = load_catalog(write_catalog(tmp_path / "catalog", units=edit))
+    for period, code in ((Period(2013, 12), "SJZ"), (Period(2014, 1), "SJJ")):
+        path = _form(tmp_path / f"{period}.xlsx", cat, code, period, form_rows(cat, code))
+        parsed = parse_submission(path, cat)
+        assert parsed.issues == [] and parsed.org_unit == code
