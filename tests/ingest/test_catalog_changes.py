@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from jzplan.core.periods import Period
 from jzplan.core.states import IssueSeverity
 from jzplan.ingest.form_parser import parse_submission
 from jzplan.ingest.form_writer import FormRow, write_form
+from jzplan.ingest.template import TemplateError, write_template
 from jzplan.reference.catalog import Catalog, load_catalog
 from tests.ingest.formrows import form_rows
 from tests.reference.changed_catalog import (
@@ -100,3 +102,20 @@ def test_a_name_reused_later_is_the_unit_of_the_month(tmp_path: Path) -> None:
         path = _form(tmp_path / f"{period}.xlsx", cat, code, period, form_rows(cat, code))
         parsed = parse_submission(path, cat)
         assert parsed.issues == [] and parsed.org_unit == code
+
+
+def test_the_blank_form_lists_the_indicators_of_its_month(tmp_path: Path, changed: Catalog) -> None:
+    """DIR's template of 2013 leaves out 数字经济增加值 (valid from 2014-01); of 2014 has it."""
+
+    def rows_of(period: Period) -> list[object]:
+        path = write_template(
+            tmp_path / f"{period}.xlsx", catalog=changed, unit="DIR", period=period
+        )
+        sheet = openpyxl.load_workbook(path)["月报"]
+        return [row[0] for row in sheet.iter_rows(min_col=2, max_col=2, values_only=True)]
+
+    assert "数字经济增加值" not in rows_of(Period(2013, 5))
+    assert "社会消费品零售总额" in rows_of(Period(2013, 5))
+    assert "数字经济增加值" in rows_of(Period(2014, 5))
+    with pytest.raises(TemplateError, match="李万街道在 2014-05 不在单位目录的有效期内"):
+        write_template(tmp_path / "x.xlsx", catalog=changed, unit="LWJ", period=Period(2014, 5))

@@ -73,5 +73,11 @@ def change_indicators(inds: list[Raw]) -> None:
 
 
 def changed_catalog(folder: Path) -> Path:
-    """The catalog with every 2014 change."""
-    return write_catalog(folder, units=change_units, indicators=change_indicators)
+    """The catalog with every 2014 change; DIR's form has the new indicator."""
+
+    def units(raw: list[Raw]) -> None:
+        change_units(raw)
+        direct = next(u for u in raw if u["code"] == "DIR")
+        direct["reports"] = [*direct["reports"], NEW_INDICATOR["code"]]
+
+    return write_catalog(folder, units=units, indicators=change_indicators)
