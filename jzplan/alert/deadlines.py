@@ -79,7 +79,7 @@ def check_deadline(
     file stored for the month, accepted or returned) with no file in the inbox either; the
     monthly run later keeps (or resolves) the same alert, so a unit is alerted once, at the
     deadline."""
-    reporting = [u.code for u in catalog.reporting_units]
+    reporting = [u.code for u in catalog.reporting_units_in(period)]
     standings = unit_statuses(bind, reporting, period).values()
     missing = [u for u in units_in(standings, UnitMonthStatus.MISSING) if u not in arrived]
     alerts = missing_submission_alerts(period, missing, catalog)

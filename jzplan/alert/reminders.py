@@ -46,7 +46,7 @@ def reminders(
     """One reminder per reporting unit not in ``accepted`` (units with an accepted form for
     ``period``); a unit in ``returned`` is told its file was returned."""
     out = []
-    for unit in catalog.reporting_units:
+    for unit in catalog.reporting_units_in(period):
         if unit.code in accepted:
             continue
         title = f"【催报】{unit.name}｜{period.label}月报"
@@ -77,7 +77,7 @@ def queue_reminders(
 ) -> ReminderRun:
     """Queue one reminder per reporting unit without an accepted form for ``period`` (read
     from the store), and withdraw pending ones of units that have reported since."""
-    units = [u.code for u in catalog.reporting_units]
+    units = [u.code for u in catalog.reporting_units_in(period)]
     standing = unit_statuses(bind, units, period)  # the one unit-month status (未报, 退回待改…)
     unsent = {UnitMonthStatus.MISSING, UnitMonthStatus.RETURNED}
     accepted = {u for u, um in standing.items() if um.status not in unsent}

@@ -36,6 +36,7 @@ class FindingAction(StrEnum):
 ROW_FINDINGS = frozenset(
     {
         "unknown_indicator",
+        "indicator_not_valid",
         "duplicate_indicator",
         "not_a_number",
         "non_finite_number",

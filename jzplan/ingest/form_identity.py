@@ -230,6 +230,20 @@ def check_identity(
             f"表内报告期 {ident.period} 晚于所在批次文件夹 {arrival}：月报只能在报告期之后报送",
             ident.period_at,
         )
+    period = ident.period or file_period
+    if ident.org is not None and period is not None:  # a name reused once its unit was gone
+        ident.org = catalog.unit_by_name(ident.org.name, period) or ident.org
+    org = ident.org or file_org
+    if org is not None and period is not None and not org.validity.covers(period):
+        message = (
+            f"填报单位“{org.name}”在报告期 {period} 不在单位目录的有效期内"
+            f"（有效期 {org.validity.text()}）：请按调整后的单位报送"
+        )
+        at = ident.org_at or ident.period_at
+        if at is not None:
+            issues.at("org_unit_not_valid", message, at)
+        else:
+            issues.add("org_unit_not_valid", message)
     # the file name stands in only when the contents are silent (still an error above)
     if ident.org is None and ident.org_at is None:
         ident.org = file_org

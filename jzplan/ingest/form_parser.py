@@ -68,6 +68,7 @@ from jzplan.ingest.readers import (
 from jzplan.ingest.row_explanations import explanation_text, row_explanations
 from jzplan.ingest.unknown_names import UnknownNames
 from jzplan.reference.catalog import UNIT_FACTORS, Catalog, Indicator, UnitError, normalize_unit
+from jzplan.reference.catalog_history import outside_validity
 
 _MARKER_ROWS = frozenset({"甲", "乙", "丙", "A", "B"})
 
@@ -88,10 +89,10 @@ class _Table:
     policy: Mapping[str, FindingAction]
     limits: Limits
     unknown: UnknownNames
-    month: int | None  # the report's month: a name's 1-N月 must end there to fold
+    period: Period | None  # a name's 1-N月 must end at its month; an indicator be valid in it
 
     def match(self, name: object) -> NameMatch:
-        return self.names.match(str(name), month=self.month)
+        return self.names.match(str(name), month=self.period.month if self.period else None)
 
     def letter(self, col: int | None) -> str | None:
         return get_column_letter(col + 1) if col is not None else None
@@ -131,8 +132,7 @@ def interpret_table(
     summary issue."""
     names = name_matcher(catalog)
     unknown = UnknownNames(names.index, catalog, limits)
-    month = period.month if period is not None else None
-    table = _Table(header, catalog, names, issues, sheet_unit, policy, limits, unknown, month)
+    table = _Table(header, catalog, names, issues, sheet_unit, policy, limits, unknown, period)
     records: list[dict[str, object]] = []
     seen: dict[str, int] = {}
     ended = False
@@ -252,6 +252,12 @@ def _row_indicator(
         tip = f"，最接近的指标：{'、'.join(hint)}" if hint else ""
         table.cell_finding(
             "unknown_indicator", f"指标“{raw_name}”不在指标目录中{tip}", sheet_row, name_letter
+        )
+        return None, None
+    outside = outside_validity(table.catalog.indicator(code), table.period)
+    if outside is not None:
+        table.cell_finding(
+            "indicator_not_valid", f"指标“{raw_name}”{outside}", sheet_row, name_letter
         )
         return None, None
     if code in seen:
@@ -418,7 +424,8 @@ def interpret_sheets(
     explanations = row_explanations(chosen.rows, header, records, issues)
     if org is not None:
         for code in org.reports:
-            if code not in seen:
+            valid = ident.period is None or catalog.indicator(code).validity.covers(ident.period)
+            if code not in seen and valid:
                 issues.add(
                     "missing_indicator",
                     f"{org.name}月报应填报的指标“{catalog.indicator(code).name}”缺失",

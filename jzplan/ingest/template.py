@@ -45,14 +45,18 @@ class TemplateError(ValueError):
     """The unit is unknown or has no monthly form."""
 
 
-def resolve_unit(catalog: Catalog, unit: str) -> OrgUnit:
-    """A reporting unit by code (NGZ) or Chinese name (宁郭镇)."""
-    found = catalog.org_units.get(unit.upper()) or catalog.unit_by_name(unit)
+def resolve_unit(catalog: Catalog, unit: str, period: Period | None = None) -> OrgUnit:
+    """A reporting unit by code (NGZ) or Chinese name (宁郭镇; the one valid in ``period``)."""
+    found = catalog.org_units.get(unit.upper()) or catalog.unit_by_name(unit, period)
     if found is None:
         known = "、".join(f"{u.code} {u.name}" for u in catalog.units)
         raise TemplateError(f"未知的填报单位“{unit}”，可选：{known}")
     if not found.reports:
         raise TemplateError(f"{found.name}没有月报表式")
+    if period is not None and not found.validity.covers(period):
+        raise TemplateError(
+            f"{found.name}在 {period} 不在单位目录的有效期内（有效期 {found.validity.text()}）"
+        )
     return found
 
 
@@ -78,8 +82,9 @@ def write_template(
     """Write the blank form of ``unit`` (code or name) for ``period`` to ``path`` (.xlsx);
     its note asks for the form by ``deadline`` (day of the next month, hour: the settings'),
     its head names the form (``head``: the settings' 表号, 制定机关, 批准文号)."""
-    org = resolve_unit(catalog, unit)
-    rows = [FormRow(code, None, None, None) for code in org.reports]
+    org = resolve_unit(catalog, unit, period)
+    codes = [c for c in org.reports if catalog.indicator(c).validity.covers(period)]
+    rows = [FormRow(code, None, None, None) for code in codes]
     wb = build_form(
         catalog=catalog,
         unit_code=org.code,
@@ -92,7 +97,7 @@ def write_template(
     )
     ws = wb[SHEET_NAME]
     span = ytd_span(period)
-    for i, code in enumerate(org.reports):
+    for i, code in enumerate(codes):
         r = FIRST_DATA_ROW + i
         ind = catalog.indicator(code)
         whole = ind.unit in WHOLE_UNITS

@@ -44,7 +44,7 @@ def refresh_aggregates(engine: Bind, *, catalog: Catalog, period: Period) -> dic
     """The period's totals at every level of the hierarchy, from its current figures;
     returns the rewrite's inserted, updated, deleted and unchanged counts."""
     return write_aggregates(
-        engine, period, aggregate_period(period_values(engine, period), catalog)
+        engine, period, aggregate_period(period_values(engine, period), catalog, period)
     )
 
 
@@ -60,7 +60,7 @@ def evaluate_and_store(
     engine: Bind, catalog: Catalog, plan: Plan, period: Period, thresholds: Thresholds
 ) -> tuple[dict[str, int], pd.DataFrame, History]:
     """``evaluate_period`` with the history the evaluation read."""
-    history = load_history(engine, period, units={t.scope for t in plan.targets})
+    history = load_history(engine, period, units={t.scope for t in plan.targets}, catalog=catalog)
     progress = evaluate_targets(plan, catalog, period, history, thresholds)
     return write_progress(engine, period, progress), progress, history
 
@@ -81,7 +81,7 @@ def sync_submission_alerts(
     """Each reporting unit's standing in the period (已报 / 有待确认 / 退回待改 / 未报), its alert
     (未报 and 退回待改 critical, 有待确认 a warning) and the validation warnings, kept up to
     date at ``as_of``; the standings by unit and the alert counts."""
-    reporting = [u.code for u in catalog.reporting_units]
+    reporting = [u.code for u in catalog.reporting_units_in(period)]
     standings = unit_statuses(engine, reporting, period)
     counts = sync_alerts(
         engine,

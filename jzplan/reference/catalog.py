@@ -12,6 +12,16 @@ from typing import Any, Literal, TypeVar, cast
 
 import yaml
 
+from jzplan.core.periods import Period
+from jzplan.reference.catalog_checks import check_indicator_names, check_tree, check_unit_history
+from jzplan.reference.catalog_history import (
+    ALWAYS,
+    Lineage,
+    Validity,
+    parse_lineage,
+    parse_validity,
+)
+
 Measure = Literal["flow", "stock", "per_capita", "rate"]
 Direction = Literal["higher", "lower"]
 T = TypeVar("T")
@@ -89,6 +99,8 @@ class OrgUnit:
     kind: str
     parent: str | None
     reports: tuple[str, ...] = ()
+    validity: Validity = ALWAYS
+    lineage: Lineage | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +116,8 @@ class Indicator:
     formula: str | None = None
     allows_negative: bool = False
     aliases: tuple[str, ...] = ()
+    validity: Validity = ALWAYS
+    renamed_from: tuple[str, ...] = ()  # former names, also among the aliases
 
     @property
     def accumulates(self) -> bool:
@@ -171,8 +185,20 @@ class Catalog:
 
     @property
     def reporting_units(self) -> tuple[OrgUnit, ...]:
-        """Units with a monthly form: each owes a submission every month."""
+        """Units with a monthly form, at any time (``reporting_units_in``: of one month)."""
         return tuple(u for u in self.units if u.reports)
+
+    def reporting_units_in(self, period: Period) -> tuple[OrgUnit, ...]:
+        """The reporting units valid in ``period``: each owes a submission that month."""
+        return tuple(u for u in self.units if u.reports and u.validity.covers(period))
+
+    @property
+    def changes_over_time(self) -> bool:
+        """Some org unit has a validity or a lineage (else every unit is valid always)."""
+        return self.cached(
+            "catalog.changes",
+            lambda: any(not u.validity.always or u.lineage for u in self.units),
+        )
 
     def unit(self, code: str) -> OrgUnit:
         try:
@@ -180,8 +206,14 @@ class Catalog:
         except KeyError:
             raise KeyError(f"unknown org unit {code!r}") from None
 
-    def unit_by_name(self, name: str) -> OrgUnit | None:
-        return self._by_name.get(normalize_name(name))
+    def unit_by_name(self, name: str, period: Period | None = None) -> OrgUnit | None:
+        """The unit of that name (of those valid in ``period`` first: names may be reused)."""
+        found = self._by_name.get(normalize_name(name))
+        if found is None or period is None or found.validity.covers(period):
+            return found
+        key = normalize_name(name)
+        later = (u for u in self.units if normalize_name(u.name) == key)
+        return next((u for u in later if u.validity.covers(period)), found)
 
     def children(self, code: str) -> tuple[OrgUnit, ...]:
         """The units directly under ``code``."""
@@ -210,10 +242,12 @@ class Catalog:
                 index[normalize_name(name)] = ind.code
         return index
 
-    def reporters_of(self, indicator_code: str) -> tuple[OrgUnit, ...]:
+    def reporters_of(
+        self, indicator_code: str, period: Period | None = None
+    ) -> tuple[OrgUnit, ...]:
         """Units whose monthly form includes the indicator (N in a total's coverage n/N), in
-        catalog order. Built per indicator on first use: units sharing a named form share
-        its tuple, so each distinct form is turned into a set once."""
+        catalog order; with ``period``, those valid in it. Built per indicator on first use:
+        units sharing a named form share its tuple, so each distinct form is a set once."""
         found = self._reporters.get(indicator_code)
         if found is None:
             forms = self.cached(
@@ -224,6 +258,8 @@ class Catalog:
                 u for u in self.units if u.reports and indicator_code in forms[id(u.reports)]
             )
             self._reporters[indicator_code] = found
+        if period is not None and self.changes_over_time:
+            return tuple(u for u in found if u.validity.covers(period))
         return found
 
     def cached(self, key: str, build: Callable[[], T]) -> T:
@@ -247,13 +283,18 @@ def _flatten(items: list[Any]) -> list[str]:
 def _parse_indicator(raw: dict[str, Any]) -> Indicator:
     known = {
         "code", "name", "unit", "measure", "group", "direction", "aggregation",
-        "weight", "formula", "allows_negative", "aliases",
+        "weight", "formula", "allows_negative", "aliases", "valid_from", "valid_to",
+        "renamed_from",
     }  # fmt: skip
     extra = set(raw) - known
+    where = f"indicator {raw.get('code')!r}"
     if extra:
-        raise CatalogError(f"indicator {raw.get('code')!r}: unknown keys {sorted(extra)}")
-    data = dict(raw)
-    data["aliases"] = tuple(data.get("aliases", ()))
+        raise CatalogError(f"{where}: unknown keys {sorted(extra)}")
+    data = {k: v for k, v in raw.items() if k not in ("valid_from", "valid_to")}
+    data["validity"] = parse_validity(raw, where, CatalogError)
+    old = raw.get("renamed_from") or ()
+    data["renamed_from"] = tuple(str(n) for n in ([old] if isinstance(old, str) else old))
+    data["aliases"] = tuple(dict.fromkeys((*data.get("aliases", ()), *data["renamed_from"])))
     data["unit"] = normalize_unit(str(data["unit"]))
     return Indicator(**data)
 
@@ -311,6 +352,7 @@ def load_catalog(catalog_dir: Path) -> Catalog:
         ind = indicators[code]
         indicators[code] = replace(ind, aliases=(*ind.aliases, *learned))
 
+    check_indicator_names(indicators.values(), CatalogError)
     names: dict[str, str] = {}
     for ind in indicators.values():
         for name in (ind.name, *ind.aliases):
@@ -326,7 +368,8 @@ def load_catalog(catalog_dir: Path) -> Catalog:
     if org.get("units_file"):
         raw_units.extend(_read_units_file(catalog_dir / str(org["units_file"])))
     units = [_parse_unit(u, area.code, forms, indicators) for u in raw_units]
-    _check_tree(area, units)
+    check_tree(area, units, CatalogError)
+    check_unit_history(units, CatalogError)
     neutral, periods = _read_folding(catalog_dir / "name_folding.yaml")
     return Catalog(
         area=area,
@@ -352,7 +395,10 @@ def _read_folding(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return neutral, periods
 
 
-ORG_UNIT_KEYS = frozenset({"code", "name", "kind", "parent", "reports", "form"})
+ORG_UNIT_KEYS = frozenset(
+    {"code", "name", "kind", "parent", "reports", "form", "valid_from", "valid_to"}
+    | {"split_from", "base_share", "merged_into"}
+)
 UNITS_FILE_COLUMNS = ("code", "name", "kind", "parent", "form")
 
 
@@ -417,38 +463,7 @@ def _parse_unit(
         if unknown:
             raise CatalogError(f"org unit {code}: reports unknown indicators {unknown}")
     parent = str(raw.get("parent") or area_code)
-    return OrgUnit(code, str(raw["name"]), str(raw["kind"]), parent, reports)
-
-
-def _check_tree(area: OrgUnit, units: list[OrgUnit]) -> None:
-    """Unique codes; every parent exists; no cycle; reporting units are leaves."""
-    parents = {u.code: u.parent for u in units}
-    if len(parents) != len(units) or area.code in parents:
-        seen: set[str] = {area.code}
-        for u in units:
-            if u.code in seen:
-                raise CatalogError(f"duplicate org unit code {u.code!r}")
-            seen.add(u.code)
-    for u in units:
-        if u.parent != area.code and u.parent not in parents:
-            raise CatalogError(f"org unit {u.code}: unknown parent {u.parent!r}")
-        if u.parent == u.code:
-            raise CatalogError(f"org unit {u.code}: is its own parent")
-    reporting = {u.code for u in units if u.reports}
-    for u in units:
-        if u.parent in reporting:
-            raise CatalogError(
-                f"org unit {u.code}: its parent {u.parent} has a monthly form; reporting "
-                "units are leaves (list a unit's own figures as a child unit, like DIR)"
-            )
-    depth: dict[str, int] = {area.code: 0}
-    for u in units:
-        path: list[str] = []
-        code: str = u.code
-        while code not in depth:
-            if code in path:
-                raise CatalogError(f"org units {path}: the parents form a cycle")
-            path.append(code)
-            code = parents[code] or area.code
-        for i, c in enumerate(reversed(path), start=1):
-            depth[c] = depth[code] + i
+    where = f"org unit {code}"
+    validity = parse_validity(raw, where, CatalogError)
+    lineage = parse_lineage(raw, where, indicators, CatalogError)
+    return OrgUnit(code, str(raw["name"]), str(raw["kind"]), parent, reports, validity, lineage)

@@ -183,7 +183,7 @@ def read_report_data(
     if progress.empty:
         raise LookupError(f"{period} 尚无目标进度，先运行该月的 monthly-progress")
     if history is None:
-        history = load_history(bind, period)
+        history = load_history(bind, period, catalog=catalog)
     by_month = [rows_by_target(frame) for frame in monthly]
     courses = []
     for t in key_targets(plan, catalog):
@@ -192,7 +192,12 @@ def read_report_data(
     alerts = read_alerts(bind, open_only=True)
     # the operators' alerts (推送失败) are theirs, not the month's report's
     alerts = alerts[alerts["kind"] != AlertKind.DELIVERY_FAILURE].reset_index(drop=True)
-    units = [u.code for u in catalog.reporting_units]
+    # a unit in the grid for the months it exists (a new unit from its valid_from)
+    units = [u.code for u in catalog.reporting_units if any(u.validity.covers(m) for m in months)]
+    grid = timeliness(
+        um for um in unit_months(bind, units, months)
+        if catalog.unit(um.org_unit).validity.covers(Period.parse(str(um.period)))
+    )  # fmt: skip
     facts = month_facts(bind, period)
     return ReportData(
         period=period,
@@ -200,7 +205,7 @@ def read_report_data(
         summary=summarise(progress),
         courses=courses,
         contributions=contributions(plan, catalog, facts),
-        timeliness=timeliness(unit_months(bind, units, months)),
+        timeliness=grid,
         warnings=alerts[alerts["kind"] == VALIDATION_ALERT].reset_index(drop=True),
         open_alerts=alerts,
         facts=facts,

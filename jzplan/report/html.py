@@ -192,25 +192,29 @@ def _figure_html(fig: Figure, div_id: str) -> str:
 
 def _timeliness_grid(data: ReportData, catalog: Catalog) -> list[dict[str, object]]:
     grid = data.timeliness
+    periods = list(dict.fromkeys(str(p) for p in grid["period"]))
     out: list[dict[str, object]] = []
     for unit in catalog.reporting_units:
-        mine = grid[grid["org_unit"] == unit.code]
-        out.append(
-            {
-                "code": unit.code,
-                "name": unit.name,
-                "cells": [
-                    {
-                        "period": r["period"],
-                        "state": r["state"],
-                        "label": UNIT_MONTH_LABELS[r["state"]],
-                        "timeliness": r["timeliness"],
-                        "detail": visible(r["detail"]),
-                    }
-                    for r in mine.to_dict("records")
-                ],
-            }
-        )
+        mine = {str(r["period"]): r for r in grid[grid["org_unit"] == unit.code].to_dict("records")}
+        if not mine:  # not valid in any month of the grid
+            continue
+        cells = []
+        for p in periods:
+            r = mine.get(p)
+            if r is None:  # a month outside the unit's validity: nothing was owed
+                cells.append({"period": p, "state": "none", "label": "—", "timeliness": "",
+                              "detail": "该月不在本单位有效期内"})  # fmt: skip
+                continue
+            cells.append(
+                {
+                    "period": r["period"],
+                    "state": r["state"],
+                    "label": UNIT_MONTH_LABELS[r["state"]],
+                    "timeliness": r["timeliness"],
+                    "detail": visible(r["detail"]),
+                }
+            )
+        out.append({"code": unit.code, "name": unit.name, "cells": cells})
     return out
 
 

@@ -119,7 +119,7 @@ def month_counts(
     progress = read_progress(bind, period)
     if progress.empty:
         return None
-    units = [u.code for u in catalog.reporting_units]
+    units = [u.code for u in catalog.reporting_units_in(period)]
     standing = unit_statuses(bind, units, period).values()
     alerts = alerts[alerts["kind"] != AlertKind.DELIVERY_FAILURE]
     return MonthCounts(

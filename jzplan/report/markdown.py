@@ -302,7 +302,7 @@ def stored_contribution_table(
 
 def standing_text(bind: Bind, catalog: Catalog, period: Period) -> str:
     """The reporting units' standing in a stored month: the header's line, then the table."""
-    units = [u.code for u in catalog.reporting_units]
+    units = [u.code for u in catalog.reporting_units_in(period)]
     standings = unit_statuses(bind, units, period)
     line = standing_line(catalog, {u: um.status for u, um in standings.items()})
     return f"### 报送情况\n\n{line}\n\n{standing_table(catalog, standings.values())}"

@@ -36,7 +36,7 @@ def write_rolling(
         progress=data.progress, facts_now=data.facts, notes=data.plan_notes, briefing=briefing,
     )  # fmt: skip
     docx = write_briefing_docx(briefing, briefing_path(stem))
-    standings = unit_statuses(bind, [u.code for u in catalog.reporting_units], period)
+    standings = unit_statuses(bind, [u.code for u in catalog.reporting_units_in(period)], period)
     text = monthly_report(
         plan, catalog, period, data.progress, {u: um.status for u, um in standings.items()},
         data.open_alerts, figures=data.figures, notes=data.plan_notes,

@@ -264,7 +264,7 @@ def _write_files(
         facts_now=data.facts, version=header, notes=data.plan_notes, briefing=briefing,
     )  # fmt: skip
     write_briefing_docx(briefing, folder / names["briefing"])
-    units = [u.code for u in catalog.reporting_units]
+    units = [u.code for u in catalog.reporting_units_in(period)]
     standings = {u: um.status for u, um in unit_statuses(bind, units, period).items()}
     preface = [f"**{md_escape(header.heading)}**"]
     if header.note:

@@ -63,6 +63,7 @@ from jzplan.report.versions_diff import CHANGE_COLUMNS, CHANGES_TITLE, NO_CHANGE
 from jzplan.store.db import Bind
 from jzplan.store.progress import read_progress
 from jzplan.track.aggregate import Fact, FactKey
+from jzplan.track.comparable import comparable_base
 from jzplan.track.history import month_facts
 from jzplan.track.progress import status_label
 
@@ -263,6 +264,7 @@ def workbook_sheets(
             plan, catalog, period, u.code, progress, facts_now, facts_last_year, notes
         )
         for u in (catalog.area, *catalog.townships)
+        if u.validity.covers(period)
     }
 
 
@@ -408,7 +410,8 @@ def write_workbook(
     if progress is None:
         progress = read_progress(bind, period)
     now = month_facts(bind, period) if facts_now is None else facts_now
-    last_year = month_facts(bind, period.same_month_last_year())
+    then = period.same_month_last_year()
+    last_year = comparable_base(month_facts(bind, then), catalog, then, period)
     sheets = workbook_sheets(plan, catalog, period, progress, now, last_year, notes)
     wb = build_workbook(sheets, period, version=version, briefing=briefing)
     save_workbook(wb, path, creator=catalog.area.name)

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog
 
 _OPS: dict[type[ast.operator], Callable[[float, float], float]] = {
@@ -46,6 +47,7 @@ class Fact:
     value: float
     n_reported: int = 1
     n_expected: int = 1
+    note: str | None = None  # how it was computed, when not as stored (可比口径：…)
 
     @property
     def provisional(self) -> bool:
@@ -241,7 +243,9 @@ def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
     return positions if starts is None else np.repeat(positions, np.diff(starts, append=n))
 
 
-def aggregate_period(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+def aggregate_period(
+    observations: pd.DataFrame, catalog: Catalog, period: Period | None = None
+) -> pd.DataFrame:
     """Totals at every level of the hierarchy and recomputed rates, for one period.
 
     ``observations`` holds the period's current figures (columns org_unit, indicator, value)
@@ -251,7 +255,8 @@ def aggregate_period(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFra
     a unit is kept and marked provisional, never silently smaller. ``weighted_mean``
     indicators are weighted by their weight indicator; rates (``aggregation: recompute``)
     are derived from their components, for every unit that has them. Rows are sorted by
-    org_unit, indicator.
+    org_unit, indicator. With ``period``, only the reporting units valid in it count (their
+    figures and N): a unit merged away or not yet split off is neither added nor expected.
 
     Vectorised over a reporting units × indicators array, the units above added up from it,
     the rows produced in order (no sort).
@@ -259,6 +264,10 @@ def aggregate_period(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFra
     tree = catalog.cached("aggregate.leaf_tree", lambda: _build_tree(catalog))
     own = _leaf_grid(observations, tree)
     grid = _Grid.empty(tree)
+    if period is not None and catalog.changes_over_time:
+        valid = np.array([catalog.unit(c).validity.covers(period) for c in tree.leaf_index])
+        own[~valid] = np.nan
+        grid.n_exp = tree.totals(tree.leaf_form & valid[:, None], np.int64)
     col = {code: j for j, code in enumerate(tree.indicators)}
     _add_up(tree, catalog, col, own, grid)
     rates = _recompute_rates(catalog, col, own, grid)

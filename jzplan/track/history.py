@@ -31,18 +31,26 @@ from jzplan.store.observations import current_observations
 from jzplan.store.progress import read_progress
 from jzplan.store.status_files import record_status_file
 from jzplan.track.aggregate import Fact, FactKey, collect_facts, collect_facts_by_period
+from jzplan.track.comparable import comparable_base
 from jzplan.track.progress import History
 
 _FACT_COLUMNS = ("org_unit", "period", "indicator", "value")
 
 
-def load_history(bind: Bind, period: Period, units: Collection[str] | None = None) -> History:
+def load_history(
+    bind: Bind, period: Period, units: Collection[str] | None = None,
+    catalog: Catalog | None = None,
+) -> History:  # fmt: skip
     """Facts of ``period``, of the same month last year and of last December; last year's
     month-end values (and the December before) as each fact's seasonal profile; the latest
     status report per target and the latest ranking positions of the year so far.
 
     ``units``: only these units' facts (the plan's target scopes): a national store holds
-    millions of figures no target reads."""
+    millions of figures no target reads. With ``catalog``, last year's figures are on the
+    comparable base of ``period``'s units (``comparable_base``: splits and merges), each
+    re-based figure's note in ``History.comparable``."""
+    if catalog is not None and catalog.changes_over_time:
+        units = None  # a merged unit's base is its predecessors' figures
     last_year = [Period(period.year - 1, m) for m in range(1, 13)]
     keys = [period, Period(period.year - 2, 12), *last_year]
     names = sorted(set(keys))
@@ -53,12 +61,18 @@ def load_history(bind: Bind, period: Period, units: Collection[str] | None = Non
     by_period = collect_facts_by_period(obs, agg)
 
     def facts(p: Period) -> dict[FactKey, Fact]:
-        return dict(by_period.get(str(p), {}))
+        found = by_period.get(str(p), {})
+        if catalog is None or p == period:
+            return dict(found)
+        return comparable_base(found, catalog, p, period)
 
     profiles: dict[FactKey, dict[int, float]] = {}
+    notes: dict[FactKey, str] = {}
     for month, p in [(0, Period(period.year - 2, 12)), *enumerate(last_year, start=1)]:
         for key, fact in facts(p).items():
             profiles.setdefault(key, {})[month] = fact.value
+            if fact.note and (month in (period.month, 12) or key not in notes):
+                notes[key] = fact.note  # the same month's, else December's, else any
     now = facts(period)
     for (unit, indicator), r in latest_rankings(
         tracking.read_rankings(bind, period.year), period
@@ -77,6 +91,7 @@ def load_history(bind: Bind, period: Period, units: Collection[str] | None = Non
         last_year=profiles,
         reports=reports,
         previous=previous,
+        comparable=notes,
     )  # fmt: skip
 
 

@@ -94,6 +94,8 @@ class History:
     last_year: Mapping[FactKey, Profile] = field(default_factory=dict)
     reports: Mapping[str, StatusReport] = field(default_factory=dict)
     previous: Mapping[str, str] = field(default_factory=dict)  # last month's status per target
+    # facts whose last-year figures are on a comparable base (可比口径), with the note saying how
+    comparable: Mapping[FactKey, str] = field(default_factory=dict)
 
 
 def _month_end(period: Period) -> date:
@@ -365,6 +367,8 @@ def _growth_progress(
     note = f"同比增长 {growth:.1f}%（目标 {g:g}%）"
     if forecast is not None and dec is not None and not final:
         note += f"，预计全年增长 {(forecast / dec.value - 1) * 100:.1f}%"
+    if key in history.comparable:
+        note += f"；{history.comparable[key]}"
     if held:
         note += f"；{held}"
     needed = (
@@ -454,6 +458,9 @@ def _level_progress(
         other = start + (actual - start) / other_share if other_share else None
         low, high = forecast_range(forecast, used, th.forecast_band, other)
     level_note = _level_growth_note(target, fact, history.same_month_last_year.get(key))
+    based = history.comparable.get(key)
+    if based is not None and (use_seasonal or not catalog.indicator(target.indicator).accumulates):
+        level_note = based if level_note is None else f"{level_note}；{based}"
     if held:
         level_note = f"{level_note}；{held}" if level_note else held
     return TargetProgress(
