@@ -31,6 +31,7 @@ from jzplan.report.briefing_model import (
 )
 from jzplan.report.data import SUMMARY_BUCKETS, ReportData, key_targets, rows_by_target
 from jzplan.report.markdown import display_unit
+from jzplan.track.hysteresis import HELD_PREFIXES
 from jzplan.track.progress import PACED_KINDS
 
 ATTENTION = ("滞后", "存在风险")  # the SUMMARY_BUCKETS a briefing lists target by target
@@ -190,8 +191,9 @@ def target_sentence(month: BriefingMonth, t: Target, who: str) -> Sentence:
     return w.done()
 
 
-def _attention_item(month: BriefingMonth, t: Target, w: Words) -> None:
-    """One target in the list of those behind: by how much."""
+def _attention_body(month: BriefingMonth, t: Target, w: Words) -> None:
+    """One target in the list of those behind: by how much (the closing bracket left to
+    ``_attention_item``)."""
     w.name(t.label).add("（")
     row = month.rows.get(t.id, {})
     unit = display_unit(t, month.catalog) or ""
@@ -201,20 +203,20 @@ def _attention_item(month: BriefingMonth, t: Target, w: Words) -> None:
         goal = _shown(month, t, "target_value")
         if goal is not None:
             w.add("位，目标前").fig(amount(Ref("progress", t.id, "target_value"), goal, ""))
-        w.add("位）")
+        w.add("位")
         return
     growth = yoy(month, t) if _paced(t) else None
     if t.kind == "growth" and growth is not None and t.value is not None:
         w.add("同比增长" if growth >= 0 else "同比下降").fig(percent(Ref("yoy", t.id), growth))
         gap = growth - t.value
         w.add("，").add("高于" if gap >= 0 else "低于").add("目标增速")
-        w.fig(points(Ref("goal_gap", t.id), gap)).add("）")
+        w.fig(points(Ref("goal_gap", t.id), gap))
         return
     seasonal = row.get("pace_model") == "seasonal"
     pace = _shown(month, t, "expected_seasonal" if seasonal else "expected")
     pct = _shown(month, t, "completion_pct")
     if not _paced(t) or actual is None or pace is None:
-        w.add(_status(month, t).label).add("）")
+        w.add(_status(month, t).label)
         return
     if pct is not None:
         w.add("完成年度目标的").fig(percent(Ref("progress", t.id, "completion_pct"), pct)).add("，")
@@ -223,9 +225,51 @@ def _attention_item(month: BriefingMonth, t: Target, w: Words) -> None:
         "年度目标" if month.period.month == 12 else "季节进度" if seasonal else "时间进度要求"
     )
     if behind.text == amount(behind.ref, 0.0, unit).text:  # it would print as 0
-        w.add(f"与{pace_word}持平）")
+        w.add(f"与{pace_word}持平")
         return
-    w.add("高于" if behind.value >= 0 else "低于").add(pace_word).fig(behind).add("）")
+    w.add("高于" if behind.value >= 0 else "低于").add(pace_word).fig(behind)
+
+
+def held_reason(month: BriefingMonth, t: Target) -> str | None:
+    """The evaluation's reason when the status deadband holds the target's status
+    (``状态维持预警：…``, ``状态暂为预警（上月滞后）：…``), from its progress note."""
+    note = month.rows.get(t.id, {}).get("note")
+    if not isinstance(note, str):
+        return None
+    return next((c for c in note.split("；") if c.startswith(HELD_PREFIXES)), None)
+
+
+def _attention_item(month: BriefingMonth, t: Target, w: Words) -> None:
+    """One target in the list of those behind: by how much, and why its status is held when
+    the deadband holds it (its figures alone would read better)."""
+    _attention_body(month, t, w)
+    held = held_reason(month, t)
+    if held is not None:
+        w.add("，").name(held)
+    w.add("）")
+
+
+def note_sentence(month: BriefingMonth, t: Target) -> Sentence | None:
+    """（注：计划自相矛盾：…；状态按…判断）: the plan check's note on ``t``, or None."""
+    note = month.data.plan_notes.get(t.id)
+    if note is None:
+        return None
+    return Sentence(f"（注：{note.text}）", names=(note.text,))
+
+
+def notes_paragraph(
+    month: BriefingMonth, targets: Sequence[Target], shown: set[str]
+) -> Paragraph | None:
+    """The plan check's notes on ``targets`` not already noted under a sentence of their own."""
+    notes = month.data.plan_notes
+    noted = [t for t in targets if t.id in notes and t.id not in shown]
+    if not noted:
+        return None
+    lead = Sentence("计划口径说明：")
+    return Paragraph(
+        (lead, *(Sentence(f"{t.label}，{notes[t.id].text}。", names=(t.label, notes[t.id].text))
+                 for t in noted))
+    )  # fmt: skip
 
 
 def attention_sentence(
@@ -387,9 +431,15 @@ def area_sections(month: BriefingMonth) -> list[Section]:
             "二、主要预期目标完成情况",
             1,
             area.code,
-            *(_para(target_sentence(month, t, "新区")) for t in keys),
+            *(_para(target_sentence(month, t, "新区"), note_sentence(month, t)) for t in keys),
         ),
-        _section("三、需要关注的目标", 1, area.code, *attention),
+        _section(
+            "三、需要关注的目标",
+            1,
+            area.code,
+            *attention,
+            notes_paragraph(month, own, {t.id for t in keys}),
+        ),
         _section("四、各单位贡献", 1, area.code, *contributions),
         _section("五、报送情况", 1, area.code, _para(timeliness_sentence(month))),
     ]
@@ -402,8 +452,10 @@ def unit_section(month: BriefingMonth, unit: OrgUnit, number: int) -> Section:
     return _section(
         f"（{_NUMERALS[number]}）{unit.name}", 2, unit.code,
         _para(overall),
-        *(_para(target_sentence(month, t, unit.name)) for t in targets if _paced(t)),
+        *(_para(target_sentence(month, t, unit.name), note_sentence(month, t))
+          for t in targets if _paced(t)),
         *_attention(month, unit.code, targets, ""),
+        notes_paragraph(month, targets, {t.id for t in targets if _paced(t)}),
         _para(unit_contribution_sentence(month, unit, keys)),
         _para(unit_timeliness_sentence(month, unit)),
     )  # fmt: skip

@@ -32,6 +32,10 @@ def boundary(raw: TargetStatus, pace: str) -> str:
     return pace if raw == TargetStatus.ON_TRACK else "预警界线"
 
 
+# how a held status's reason starts (``held_note``): the briefing finds it in a progress note
+HELD_PREFIXES = ("状态维持", "状态暂为")
+
+
 def held_note(
     status: TargetStatus, raw: TargetStatus, previous: str | None, condition: str
 ) -> str | None:

@@ -355,3 +355,35 @@ def test_copy_button_puts_the_text_on_the_clipboard(
             assert not page.locator("#briefing button.copy").first.is_visible()
         finally:
             browser.close()
+
+
+def test_the_plans_contradictions_are_noted_in_the_briefing(
+    demo_year: Engine, plan: Plan, catalog: Catalog
+) -> None:
+    """Issue 20: every target a plan-check finding touches carries its note in the briefing
+    too, under its own sentence or in the section's 计划口径说明; no other target does."""
+    data = read_report_data(demo_year, plan, catalog, Period(2013, 12), rules=rules_of(catalog))
+    briefing = build_briefing(data, plan, catalog)
+    text = briefing.text()
+    for tid in ("A03", "A08", "P04", "T-NGZ-01", "T-NGZ-03", "T-NGZ-04"):
+        assert data.plan_notes[tid].text in text, tid
+    noted = [s for sec in briefing.sections for p in sec.paragraphs for s in p.sentences]
+    shown = {n for s in noted for n in s.names if n.startswith("计划自相矛盾")}
+    assert shown == {n.text for n in data.plan_notes.values()}
+
+
+def test_a_status_held_by_the_deadband_says_why_in_the_briefing(
+    demo_year: Engine, plan: Plan, catalog: Catalog
+) -> None:
+    """June 2013: a target whose status the deadband holds is listed with the reason."""
+    data = read_report_data(demo_year, plan, catalog, Period(2013, 6), rules=rules_of(catalog))
+    held = {
+        str(r["target_id"]): str(r["note"])
+        for r in data.progress.to_dict("records")
+        if isinstance(r["note"], str) and "状态维持" in r["note"]
+    }
+    assert held, "the demo's June has a status the deadband holds"
+    text = build_briefing(data, plan, catalog).text()
+    for note in held.values():
+        reason = next(c for c in note.split("；") if c.startswith("状态维持"))
+        assert reason in text, reason
