@@ -7,11 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from flows.monthly import monthly_progress
 from jzplan.store.db import init_store
+from tests.flows.artifacts import run_artifacts
 from tests.report.test_pdf import CHROMIUM, page_sizes, require_browser
 
 pytestmark = pytest.mark.flow
@@ -35,15 +34,12 @@ def test_the_monthly_run_prints_the_pdf_when_set(
     }.items():
         monkeypatch.setenv(f"JZPLAN_{name}", value)
 
-    summary = monthly_progress(period="2013-01")
+    state = monthly_progress(period="2013-01", return_state=True)
+    summary = state.result()
 
     pdf = Path(summary["report"]).with_suffix(".pdf")
     index = (pdf.parent / "index.html").read_text(encoding="utf-8")
-    with get_client(sync_client=True) as client:
-        (artifact,) = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["progress-2013-01"])),
-            limit=1,
-        )
+    artifact = run_artifacts(state, "progress-2013-01")["progress-2013-01"]
     link = f"[PDF 月报（打印）]({pdf.resolve().as_uri()})"
     if not printed:
         assert not pdf.exists() and "progress-2013-01.pdf" not in index
