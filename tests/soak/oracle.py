@@ -244,7 +244,19 @@ def _row(t: dict[str, Any], **values: Any) -> dict[str, Any]:
     return out
 
 
+def _as_of(t: dict[str, Any], year: int, month: int) -> dict[str, Any]:
+    """The target as tracked in ``year-month``: its latest revision (调整目标) whose
+    ``revised_on`` month has come, else the original."""
+    value = t.get("value")
+    for r in sorted(t.get("revisions") or [], key=lambda r: str(r["revised_on"])):
+        on = date.fromisoformat(str(r["revised_on"]))
+        if (on.year, on.month) <= (year, month):
+            value = r["value"]
+    return {**t, "value": value}
+
+
 def evaluate(t: dict[str, Any], ref: Reference, m: MonthInput) -> dict[str, Any]:
+    t = _as_of(t, m.year, m.month)
     kind, code = t["kind"], t.get("indicator")
     final = m.month == 12
     if kind in ("milestone", "qualitative") or code is None:
