@@ -84,8 +84,8 @@ bench: $(STAMP)
 SOAK_ARGS ?=
 soak: $(STAMP)
 	mkdir -p "$(PREFECT_HOME)"
-	PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=ERROR $(BIN)/python -m tests.soak.run \
-		--years 2013 --db sqlite postgresql $(SOAK_ARGS)
+	PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=ERROR PREFECT_SERVER_ANALYTICS_ENABLED=false \
+		$(BIN)/python -m tests.soak.run --years 2013 2014 2015 2016 2017 --db sqlite postgresql $(SOAK_ARGS)
 
 # Regenerate the bundled demo submissions in data/inbox (byte-identical for the same code).
 demo-data: $(STAMP)

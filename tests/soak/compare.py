@@ -4,6 +4,7 @@ difference (none is the pass)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -14,7 +15,7 @@ from tests.soak.oracle import PROGRESS_COMPARED, Expected
 DIFF_COLUMNS = ["table", "key", "column", "store", "oracle"]
 
 
-def read_store(engine: Engine, year: int) -> dict[str, pd.DataFrame]:
+def read_store(engine: Engine, years: Sequence[int]) -> dict[str, pd.DataFrame]:
     """The store's current figures, totals, progress and alerts, by plain SQL."""
     with engine.connect() as conn:
 
@@ -34,7 +35,8 @@ def read_store(engine: Engine, year: int) -> dict[str, pd.DataFrame]:
             "progress": q(
                 "SELECT target_id, period, "
                 + ", ".join(PROGRESS_COMPARED)
-                + f" FROM target_progress WHERE period LIKE '{year}-%'"
+                + " FROM target_progress WHERE "
+                + " OR ".join(f"period LIKE '{int(y)}-%'" for y in years)
             ),
             "alerts": q("SELECT dedup_key, kind, first_seen, last_seen, resolved FROM alert"),
         }
@@ -68,9 +70,9 @@ def _diff_frames(table: str, store: pd.DataFrame, oracle: pd.DataFrame, keys: li
     return out
 
 
-def compare(engine: Engine, expected: Expected, year: int) -> pd.DataFrame:
-    """Store vs oracle: one row per difference (none is the pass)."""
-    got = read_store(engine, year)
+def compare(engine: Engine, expected: Expected, years: int | Sequence[int]) -> pd.DataFrame:
+    """Store vs oracle over the plan ``years``: one row per difference (none is the pass)."""
+    got = read_store(engine, [years] if isinstance(years, int) else years)
     periods = set(expected.totals["period"])
     diffs = _diff_frames("observation", got["figures"], expected.figures,
                          ["unit", "indicator", "period"], ["value"])  # fmt: skip

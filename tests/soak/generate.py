@@ -42,11 +42,12 @@ from jzplan.demo.story import FILE_UNITS, FILED_BY, SEED
 from jzplan.ingest.form_writer import FormRow, write_form
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import Plan, load_plan
+from tests.soak.later import extend_series, year_files
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG_DIR = REPO / "data" / "catalog"
-# plan years main has a plan and a corpus for (2014-2017: issue 21)
-SUPPORTED_YEARS = (2013,)
+DEMO_YEAR = 2013  # the demo's plan year; later years continue from it (tests/soak/later.py)
+SUPPORTED_YEARS = tuple(range(2013, 2018))
 WINDOW = 3  # JZPLAN_CORRECTION_WINDOW_MONTHS' default
 
 FIGURE_COLUMNS = ["unit", "indicator", "period", "value"]
@@ -76,11 +77,12 @@ class Written:
 class Intent:
     """What the store should hold after every fed folder has run (one plan year)."""
 
-    year: int
+    years: list[int]  # the plan years, consecutive, fed after the first one's history year
     folders: list[str]  # fed, in order
     figures: pd.DataFrame  # FIGURE_COLUMNS: the current accepted file's figures
     arrivals: pd.DataFrame  # ARRIVAL_COLUMNS: every form, accepted | rejected | duplicate
     counts: dict[str, int] = field(default_factory=dict)
+    by_year: dict[int, dict[str, int]] = field(default_factory=dict)  # counts by folder year
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,22 +94,32 @@ class _YearSource:
 
 
 def _year_source(year: int) -> _YearSource:
+    """The demo's series and files, continued year by year up to ``year``; the plan is the
+    demo year's (its status files go into the demo year's folders)."""
     if year not in SUPPORTED_YEARS:
-        raise ValueError(f"no plan and corpus for {year} in main yet (have {SUPPORTED_YEARS})")
+        raise ValueError(f"no corpus for {year} in the soak yet (have {SUPPORTED_YEARS})")
     catalog = load_catalog(CATALOG_DIR)
-    plan = load_plan(plan_path(year), catalog)
+    plan = load_plan(plan_path(DEMO_YEAR), catalog)
     series = build_series(catalog, plan, SEED)
-    return _YearSource(catalog, plan, series, plan_files(catalog, series, SEED))
+    files = plan_files(catalog, series, SEED)
+    rng = random.Random(SEED + year)
+    for later in range(DEMO_YEAR + 1, year + 1):
+        series = extend_series(catalog, series, later, rng, REPO)
+        files += year_files(catalog, series, later, rng)
+    return _YearSource(catalog, plan, series, files)
 
 
 def fed_periods(
-    year: int, months: Sequence[int], history: Sequence[int] | None = None
+    years: Sequence[int], months: Sequence[int], history: Sequence[int] | None = None
 ) -> list[Period]:
-    """The folders a plan year feeds, in order: the history year's months (default: the same
-    ones and December, so the seasonal profile and last December exist), then the plan
-    year's."""
+    """The folders consecutive plan years feed, in order: the history year's months (default:
+    the same ones and December, so the seasonal profile and last December exist), then each
+    plan year's."""
     before = sorted({*months, 12} if history is None else set(history))
-    return [Period(year - 1, m) for m in before] + [Period(year, m) for m in sorted(months)]
+    first = min(years)
+    return [Period(first - 1, m) for m in before] + [
+        Period(y, m) for y in sorted(years) for m in sorted(months)
+    ]
 
 
 def _months_apart(a: Period, b: Period) -> int:
@@ -260,14 +272,14 @@ def _write(out_dir: Path, src: _YearSource, files: list[Written]) -> None:
 
 def generate(
     out_dir: Path,
-    year: int,
+    years: Sequence[int],
     months: Sequence[int],
     seed: int,
     history: Sequence[int] | None = None,
 ) -> Intent:
-    """Write the fed folders of plan year ``year`` under ``out_dir``; what they should give."""
-    src = _year_source(year)
-    folders = [str(p) for p in fed_periods(year, months, history)]
+    """Write the fed folders of the plan ``years`` under ``out_dir``; what they should give."""
+    src = _year_source(max(years))
+    folders = [str(p) for p in fed_periods(years, months, history)]
     files = _noise(src, folders, random.Random(seed))
     fed = set(folders)
     files = [w for w in files if w.folder in fed]  # a late file of the last month: not sent
@@ -295,20 +307,30 @@ def generate(
             if row.raw is not None or row.ytd is None:
                 continue
             figures.append((unit, row.indicator, str(period), float(row.ytd)))
-    counts = {
+    return Intent(
+        sorted(years),
+        folders,
+        pd.DataFrame(figures, columns=FIGURE_COLUMNS),
+        pd.DataFrame(arrivals, columns=ARRIVAL_COLUMNS),
+        _counts(files),
+        {
+            y: _counts([w for w in files if w.folder.startswith(f"{y}-")])
+            for y in sorted({int(f[:4]) for f in folders})
+        },
+    )
+
+
+def _counts(files: Sequence[Written]) -> dict[str, int]:
+    """What the generator wrote, by kind (the folders' files, in arrival terms)."""
+    outcome = {"rejected": "rejected", "duplicate": "duplicate"}
+    kinds = [outcome.get(w.kind, "accepted") for w in files]
+    return {
         "files": len(files),
-        "accepted": sum(1 for a in arrivals if a[3] == "accepted"),
-        "rejected": sum(1 for a in arrivals if a[3] == "rejected"),
-        "duplicates": sum(1 for a in arrivals if a[3] == "duplicate"),
+        "accepted": kinds.count("accepted"),
+        "rejected": kinds.count("rejected"),
+        "duplicates": kinds.count("duplicate"),
         "corrections": sum(1 for w in files if w.kind == "correction" or "更正" in w.name),
         "late": sum(
             1 for w in files if w.kind in ("late", "fix", "form") and w.folder != str(w.period)
         ),
     }
-    return Intent(
-        year,
-        folders,
-        pd.DataFrame(figures, columns=FIGURE_COLUMNS),
-        pd.DataFrame(arrivals, columns=ARRIVAL_COLUMNS),
-        counts,
-    )

@@ -18,6 +18,7 @@ import argparse
 import os
 import random
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -34,7 +35,8 @@ from sqlalchemy import text
 
 from jzplan.store.db import init_store, make_engine
 from tests.soak.compare import compare
-from tests.soak.generate import CATALOG_DIR, REPO, Intent, generate, plan_path
+from tests.soak.generate import CATALOG_DIR, DEMO_YEAR, REPO, Intent, generate, plan_path
+from tests.soak.later import office_fills
 from tests.soak.oracle import Expected, load_reference, recompute
 
 DIRS = {"ARCHIVE": "archive", "REPORT": "reports", "DATA_DOCS": "data_docs"}
@@ -42,7 +44,7 @@ DIRS = {"ARCHIVE": "archive", "REPORT": "reports", "DATA_DOCS": "data_docs"}
 
 @dataclass
 class YearResult:
-    year: int
+    year: str  # a plan year, or the first and last of consecutive ones (2013–2016)
     db: str
     months: int
     counts: dict[str, int]
@@ -54,6 +56,11 @@ class YearResult:
     differences: pd.DataFrame = field(default_factory=pd.DataFrame)
     url: str = ""  # the store (a SQLite file outlives the run; a PostgreSQL schema does not)
     expected: Expected | None = None
+    years: list[str] = field(default_factory=list)  # one line per fed year (folder year)
+
+    def lines(self) -> list[str]:
+        """The run's line, then one per fed year when it fed more than one plan year."""
+        return [self.line(), *(self.years if "–" in self.year else [])]
 
     def line(self) -> str:
         c = self.counts
@@ -82,8 +89,30 @@ def _store(db: str, folder: Path) -> Iterator[str]:
         yield url
 
 
+def _data_dir(folder: Path) -> Path:
+    """The soak's own data folder: the catalog and the demo year's plan, copied; later years'
+    plans are written here by plan-new and the office (tests/soak/later.py)."""
+    data = folder / "data"
+    if not data.exists():
+        shutil.copytree(CATALOG_DIR, data / "catalog")
+        (data / "targets").mkdir(parents=True)
+        shutil.copy(plan_path(DEMO_YEAR), data / "targets" / f"{DEMO_YEAR}.yaml")
+    return data
+
+
+def _write_plan(data: Path, year: int) -> None:
+    """January of a later year: ``jzplan plan-new`` drafts the plan from the store's December,
+    then the office writes its values (tests/soak/later.py)."""
+    from jzplan.cli.plans import plan_new
+    from jzplan.core.settings import Settings
+
+    plan_new(Settings(), year)
+    office_fills(data / "targets" / f"{year}.yaml", data / "targets" / f"{year - 1}.yaml")
+
+
 def _env(url: str, folder: Path) -> dict[str, str]:
-    env = {"JZPLAN_DATABASE_URL": url, "JZPLAN_INBOX_DIR": str(folder / "inbox")}
+    env = {"JZPLAN_DATABASE_URL": url, "JZPLAN_INBOX_DIR": str(folder / "inbox"),
+           "JZPLAN_DATA_DIR": str(_data_dir(folder))}  # fmt: skip
     env.update({f"JZPLAN_{name}_DIR": str(folder / d) for name, d in DIRS.items()})
     return env
 
@@ -145,23 +174,46 @@ def soak_year(
     history: Sequence[int] | None = None,
 ) -> YearResult:
     """One plan year (its history year first) through the monthly flow, then the comparer."""
+    return soak_years([year], months, db, seed, kills, folder, history)
+
+
+def soak_years(
+    years: Sequence[int],
+    months: Sequence[int],
+    db: str,
+    seed: int,
+    kills: int,
+    folder: Path,
+    history: Sequence[int] | None = None,
+) -> YearResult:
+    """Consecutive plan years on one store, in month order (the first one's history year
+    first; each later year's plan drafted by plan-new and filled before its first batch),
+    then the comparer over every year."""
     from flows.monthly import monthly_progress
 
     folder.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed * 1000 + year)
-    intent: Intent = generate(folder / "inbox", year, months, seed, history)
+    rng = random.Random(seed * 1000 + min(years))
+    intent: Intent = generate(folder / "inbox", years, months, seed, history)
     started = time.perf_counter()
     n_killed = reruns = 0
     with _store(db, folder) as url, _environ(_env(url, folder)):
         env = _env(url, folder)
         kill_at = set(rng.sample(intent.folders[1:], min(kills, len(intent.folders) - 1)))
         lengths: list[float] = []
+        per_year: dict[int, dict[str, float]] = {}
         for i, month in enumerate(intent.folders):
+            year = int(month[:4])
+            mine = per_year.setdefault(year, {"seconds": 0.0, "kills": 0, "months": 0})
+            mine["months"] += 1
+            t_year = time.perf_counter()
+            if year in intent.years and not (folder / "data" / "targets" / f"{year}.yaml").exists():
+                _write_plan(folder / "data", year)  # the plan year's first batch: its plan
             if month in kill_at:
                 delay = rng.uniform(0.05, 0.95) * statistics.median(lengths)
                 for _ in range(3):  # a run that ended before its kill: again, killed sooner
                     if _killed_run(env, folder, month, delay):
                         n_killed += 1
+                        mine["kills"] += 1
                         break
                     delay /= 2
             t0 = time.perf_counter()
@@ -170,23 +222,62 @@ def soak_year(
             if i > 0 and rng.random() < 0.25:  # a rerun of an earlier month changes nothing
                 monthly_progress(period=rng.choice(intent.folders[:i]))
                 reruns += 1
+            mine["seconds"] += time.perf_counter() - t_year
+            mine["peak"] = _peak_mib()
         seconds = time.perf_counter() - started
-        ref = load_reference(CATALOG_DIR, plan_path(year))
-        expected = recompute(
-            ref, intent.figures, intent.arrivals, intent.folders, year, folder / "inbox"
-        )
+        expected = _expected(intent, folder)
         engine = make_engine(url)
         try:
-            diffs = compare(engine, expected, year)
+            diffs = compare(engine, expected, intent.years)
         finally:
             engine.dispose()
         stored = _stored_counts(url)
-    peak = max(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    label = "–".join(dict.fromkeys(str(y) for y in (min(years), max(years))))
+    found = diffs["key"].str.extract(r"(20\d\d)-\d\d")[0] if len(diffs) else pd.Series()
+    lines = []
+    for y, mine in per_year.items():
+        c = intent.by_year[y]
+        lines.append(
+            f"  {y}{'' if y in intent.years else ' (history)'}: months {mine['months']:.0f}, "
+            f"files {c['files']}, accepted {c['accepted']}, rejected {c['rejected']}, "
+            f"corrections {c['corrections']}, kills {mine['kills']:.0f}, "
+            f"seconds {mine['seconds']:.1f}, peak MiB {mine['peak']:.0f}, "
+            f"differences {int((found == str(y)).sum())}"
+        )
+    return YearResult(label, db, len(intent.folders), intent.counts, stored, n_killed, reruns,
+                      seconds, _peak_mib(), diffs, url, expected, lines)  # fmt: skip
+
+
+def _peak_mib() -> float:
+    return (
+        max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        )
+        / 1024
     )
-    return YearResult(year, db, len(intent.folders), intent.counts, stored, n_killed, reruns,
-                      seconds, peak / 1024, diffs, url, expected)  # fmt: skip
+
+
+def _expected(intent: Intent, folder: Path) -> Expected:
+    """The oracle's store: every plan year's progress against its own plan file; the open
+    alerts as the last year leaves them. An earlier year's target alerts are not in it: the
+    next year's first batch does not raise them, so it resolves them (jzplan/alert/
+    lifecycle.py), and only open target alerts are compared."""
+    inbox = folder / "inbox"
+    by_year = [
+        recompute(
+            load_reference(CATALOG_DIR, folder / "data" / "targets" / f"{y}.yaml"),
+            intent.figures,
+            intent.arrivals,
+            intent.folders,
+            y,
+            inbox,
+        )
+        for y in intent.years
+    ]
+    last = by_year[-1]
+    progress = pd.concat([e.progress for e in by_year], ignore_index=True)
+    return Expected(last.figures, last.totals, progress, last.alerts)
 
 
 @contextmanager
@@ -210,7 +301,18 @@ def _months(text_: str) -> list[int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Soak: generated years through the flow.")
-    parser.add_argument("--years", type=int, nargs="+", default=[2013])
+    parser.add_argument(
+        "--years",
+        type=int,
+        nargs="+",
+        default=[2013],
+        help="consecutive plan years, one store through all of them",
+    )
+    parser.add_argument(
+        "--separate",
+        action="store_true",
+        help="each year on its own store, its history year fed first",
+    )
     parser.add_argument("--months", default="1-12", help="plan months, e.g. 1-3")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], nargs="+", default=["sqlite"])
     parser.add_argument(
@@ -228,11 +330,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         failed = False
         for db in args.db:
-            for year in args.years:
-                history = [int(m) for m in args.history.split(",")] if args.history else None
-                result = soak_year(year, _months(args.months), db, args.seed, args.kills,
-                                   work / f"{db}-{year}", history)  # fmt: skip
-                print(result.line(), flush=True)
+            history = [int(m) for m in args.history.split(",")] if args.history else None
+            runs = [[y] for y in args.years] if args.separate else [sorted(args.years)]
+            for years in runs:
+                result = soak_years(years, _months(args.months), db, args.seed, args.kills,
+                                    work / f"{db}-{years[0]}-{years[-1]}", history)  # fmt: skip
+                print("\n".join(result.lines()), flush=True)
                 if len(result.differences):
                     failed = True
                     print(result.differences.head(40).to_string(), flush=True)

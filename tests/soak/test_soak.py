@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import text
 
 from jzplan.store.db import make_engine
@@ -55,3 +56,32 @@ def test_short_year_matches_the_oracle_and_a_planted_difference_is_found(
         ("aggregate", "JZXQ/fai/2013-02", "value"),
         ("target_progress", "A03/2013-02", "status"),
     }
+
+
+def test_a_later_year_plans_from_the_store_and_tracks_its_revision(tmp_path: Path) -> None:
+    """2014, the first year after the demo's: 2013-07 and 2013-12 as history, then plan-new
+    drafts the 2014 plan from the stored December, the office fills it (one area target
+    revised from July, tests/soak/later.py), and 2014-07 runs against the revised value; the
+    oracle agrees on every figure, total, status and alert."""
+    result = soak_year(2014, [7], "sqlite", seed=5, kills=0, folder=tmp_path, history=[7, 12])
+    print(result.line())
+    assert result.months == 3
+    assert result.differences.empty, result.differences.to_string()
+
+    plan = yaml.safe_load((tmp_path / "data" / "targets" / "2014.yaml").read_text("utf-8"))
+    (revised,) = [t for t in plan["targets"] if t.get("revisions")]
+    assert revised["id"].startswith("2014-") and revised["baseline"] > 0
+    engine = make_engine(result.url)
+    try:
+        with engine.connect() as conn:
+            stored = conn.execute(
+                text(
+                    "SELECT target_value FROM target_progress WHERE target_id = :t "
+                    "AND period = '2014-07'"
+                ),
+                {"t": revised["id"]},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert stored == pytest.approx(revised["revisions"][0]["value"])
+    assert stored != pytest.approx(revised["value"])
