@@ -164,19 +164,6 @@ def _stored_counts(url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def soak_year(
-    year: int,
-    months: Sequence[int],
-    db: str,
-    seed: int,
-    kills: int,
-    folder: Path,
-    history: Sequence[int] | None = None,
-) -> YearResult:
-    """One plan year (its history year first) through the monthly flow, then the comparer."""
-    return soak_years([year], months, db, seed, kills, folder, history)
-
-
 def soak_years(
     years: Sequence[int],
     months: Sequence[int],

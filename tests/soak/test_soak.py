@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from jzplan.store.db import make_engine
 from tests.soak.compare import compare
-from tests.soak.run import soak_year
+from tests.soak.run import soak_years
 
 pytestmark = pytest.mark.flow
 
@@ -25,7 +25,7 @@ def test_short_year_matches_the_oracle_and_a_planted_difference_is_found(
     rerun (three runs: the whole year is `make soak`). Then one stored total and one stored
     status are changed: the comparer must report exactly those two. (One test, not two on a
     shared fixture: pytest-xdist could run the soak once per worker.)"""
-    result = soak_year(2013, [2], "sqlite", seed=3, kills=1, folder=tmp_path, history=[2, 12])
+    result = soak_years([2013], [2], "sqlite", seed=3, kills=1, folder=tmp_path, history=[2, 12])
     print(result.line())
     assert result.months == 3
     assert result.counts["files"] >= 21
@@ -63,7 +63,7 @@ def test_a_later_year_plans_from_the_store_and_tracks_its_revision(tmp_path: Pat
     drafts the 2014 plan from the stored December, the office fills it (one area target
     revised from July, tests/soak/later.py), and 2014-07 runs against the revised value; the
     oracle agrees on every figure, total, status and alert."""
-    result = soak_year(2014, [7], "sqlite", seed=5, kills=0, folder=tmp_path, history=[7, 12])
+    result = soak_years([2014], [7], "sqlite", seed=5, kills=0, folder=tmp_path, history=[7, 12])
     print(result.line())
     assert result.months == 3
     assert result.differences.empty, result.differences.to_string()
