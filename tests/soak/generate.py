@@ -42,6 +42,7 @@ from jzplan.demo.story import FILE_UNITS, FILED_BY, SEED
 from jzplan.ingest.form_writer import FormRow, write_form
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import Plan, load_plan
+from jzplan.validate.rules import load_rules
 from tests.soak.later import extend_series, year_files
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,8 +104,9 @@ def _year_source(year: int) -> _YearSource:
     series = build_series(catalog, plan, SEED)
     files = plan_files(catalog, series, SEED)
     rng = random.Random(SEED + year)
+    rules = load_rules(REPO / "expectations", catalog)
     for later in range(DEMO_YEAR + 1, year + 1):
-        series = extend_series(catalog, series, later, rng, REPO)
+        series = extend_series(catalog, series, later, rng, rules)
         files += year_files(catalog, series, later, rng)
     return _YearSource(catalog, plan, series, files)
 

@@ -34,6 +34,7 @@ from jzplan.demo.annual import round_figure
 from jzplan.demo.files import DemoFile, file_name, form_rows
 from jzplan.demo.monthly import DemoSeries
 from jzplan.reference.catalog import Catalog
+from jzplan.validate.rules import Rules
 
 GROWTH = 0.12  # the rate the office writes into every growth-stated target of a later year
 REVISED_FROM_MONTH = 7
@@ -41,18 +42,12 @@ REVISION_FACTOR = 0.9
 PEOPLE_UNITS = ("人", "万人")
 
 
-def _relations(repo: Path) -> dict[str, Any]:
-    text = (repo / "expectations" / "relations.yaml").read_text(encoding="utf-8")
-    rel: dict[str, Any] = yaml.safe_load(text)
-    return rel
-
-
 def extend_series(
-    catalog: Catalog, series: DemoSeries, year: int, rng: random.Random, repo: Path
+    catalog: Catalog, series: DemoSeries, year: int, rng: random.Random, rules: Rules
 ) -> DemoSeries:
-    """``series`` with every reporting unit's figures of ``year`` added (see the module)."""
+    """``series`` with every reporting unit's figures of ``year`` added (see the module);
+    ``rules``' form relations are kept."""
     values = dict(series.values)
-    rel = _relations(repo)
     for unit in catalog.units:
         if not unit.reports:
             continue
@@ -74,7 +69,9 @@ def extend_series(
                     value = last
                 values[(unit.code, code, Period(year, month))] = round_figure(value, ind)
         for month in range(1, 13):
-            _keep_relations(values, catalog, unit.code, set(unit.reports), Period(year, month), rel)
+            _keep_relations(
+                values, catalog, unit.code, set(unit.reports), Period(year, month), rules
+            )
     return DemoSeries(values)
 
 
@@ -84,15 +81,15 @@ def _keep_relations(
     unit: str,
     reports: set[str],
     period: Period,
-    rel: dict[str, Any],
+    rules: Rules,
 ) -> None:
-    for s in rel["sums"]:
-        if "forms" in s["applies_to"] and {s["whole"], *s["parts"]} <= reports:
-            total = sum(values[(unit, p, period)] for p in s["parts"])
-            values[(unit, s["whole"], period)] = round_figure(total, catalog.indicator(s["whole"]))
-    for b in rel["bounds"]:
-        if "forms" in b["applies_to"] and {b["part"], b["whole"]} <= reports:
-            part, whole = (unit, b["part"], period), (unit, b["whole"], period)
+    for s in rules.sums_for("forms"):
+        if {s.whole, *s.parts} <= reports:
+            total = sum(values[(unit, p, period)] for p in s.parts)
+            values[(unit, s.whole, period)] = round_figure(total, catalog.indicator(s.whole))
+    for b in rules.bounds_for("forms"):
+        if {b.part, b.whole} <= reports:
+            part, whole = (unit, b.part, period), (unit, b.whole, period)
             values[part] = min(values[part], values[whole])
 
 

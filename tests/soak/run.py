@@ -56,11 +56,11 @@ class YearResult:
     differences: pd.DataFrame = field(default_factory=pd.DataFrame)
     url: str = ""  # the store (a SQLite file outlives the run; a PostgreSQL schema does not)
     expected: Expected | None = None
-    years: list[str] = field(default_factory=list)  # one line per fed year (folder year)
+    year_lines: list[str] = field(default_factory=list)  # one per fed year (folder year)
 
     def lines(self) -> list[str]:
         """The run's line, then one per fed year when it fed more than one plan year."""
-        return [self.line(), *(self.years if "–" in self.year else [])]
+        return [self.line(), *(self.year_lines if "–" in self.year else [])]
 
     def line(self) -> str:
         c = self.counts
@@ -183,8 +183,7 @@ def soak_years(
     intent: Intent = generate(folder / "inbox", years, months, seed, history)
     started = time.perf_counter()
     n_killed = reruns = 0
-    with _store(db, folder) as url, _environ(_env(url, folder)):
-        env = _env(url, folder)
+    with _store(db, folder) as url, _environ(env := _env(url, folder)):
         kill_at = set(rng.sample(intent.folders[1:], min(kills, len(intent.folders) - 1)))
         lengths: list[float] = []
         per_year: dict[int, dict[str, float]] = {}
