@@ -219,7 +219,13 @@ def soak_years(
             engine.dispose()
         stored = _stored_counts(url)
     label = "–".join(dict.fromkeys(str(y) for y in (min(years), max(years))))
-    found = diffs["key"].str.extract(r"(20\d\d)-\d\d")[0] if len(diffs) else pd.Series()
+    # a difference's year: the first year in its key (a period, or a later year's target id),
+    # else the last plan year's (an open alert of a 2013 target)
+    found = (
+        diffs["key"].str.extract(r"(20\d\d)-")[0].fillna(str(max(intent.years)))
+        if len(diffs)
+        else pd.Series()
+    )
     lines = []
     for y, mine in per_year.items():
         c = intent.by_year[y]
