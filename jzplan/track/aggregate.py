@@ -255,8 +255,9 @@ def aggregate_period(
     a unit is kept and marked provisional, never silently smaller. ``weighted_mean``
     indicators are weighted by their weight indicator; rates (``aggregation: recompute``)
     are derived from their components, for every unit that has them. Rows are sorted by
-    org_unit, indicator. With ``period``, only the reporting units valid in it count (their
-    figures and N): a unit merged away or not yet split off is neither added nor expected.
+    org_unit, indicator. With ``period``, only the reporting units and indicators valid in it
+    count (their figures and N): a unit merged away or not yet split off is neither added nor
+    expected, and an indicator before its ``valid_from`` or after its ``valid_to`` has no row.
 
     Vectorised over a reporting units × indicators array, the units above added up from it,
     the rows produced in order (no sort).
@@ -264,10 +265,16 @@ def aggregate_period(
     tree = catalog.cached("aggregate.leaf_tree", lambda: _build_tree(catalog))
     own = _leaf_grid(observations, tree)
     grid = _Grid.empty(tree)
-    if period is not None and catalog.changes_over_time:
+    dated = catalog.cached(
+        "aggregate.dated_indicators",
+        lambda: any(not i.validity.always for i in catalog.indicators.values()),
+    )
+    if period is not None and (catalog.changes_over_time or dated):
         valid = np.array([catalog.unit(c).validity.covers(period) for c in tree.leaf_index])
+        live = np.array([catalog.indicators[c].validity.covers(period) for c in tree.indicators])
         own[~valid] = np.nan
-        grid.n_exp = tree.totals(tree.leaf_form & valid[:, None], np.int64)
+        own[:, ~live] = np.nan
+        grid.n_exp = tree.totals(tree.leaf_form & valid[:, None] & live[None, :], np.int64)
     col = {code: j for j, code in enumerate(tree.indicators)}
     _add_up(tree, catalog, col, own, grid)
     rates = _recompute_rates(catalog, col, own, grid)

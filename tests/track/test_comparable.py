@@ -8,6 +8,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
@@ -19,7 +20,7 @@ from jzplan.report.markdown import row_cells
 from jzplan.store.lifecycle import accept_submission
 from jzplan.store.reference import sync_reference
 from jzplan.store.submissions import record_submission
-from jzplan.track.aggregate import Fact
+from jzplan.track.aggregate import Fact, aggregate_period
 from jzplan.track.comparable import comparable_base, lineage_changes
 from jzplan.track.history import load_history
 from jzplan.track.progress import Thresholds, evaluate_target
@@ -173,3 +174,19 @@ def test_the_months_units_are_expected_and_no_others(engine: Engine, changed: Ca
     history = load_history(engine, NOW, catalog=changed)
     area = history.now[("JZXQ", "gdp")]  # 4 of the month's 7 units reported
     assert (area.value, area.n_reported, area.n_expected) == (pytest.approx(25.2), 4, 7)
+
+
+def test_a_new_indicator_has_no_total_before_it_exists(changed: Catalog) -> None:
+    """数字经济增加值 is on DIR's form from 2014-01: a month before has no row for it (a rerun
+    of 2013-12 after the catalog changed must give what the first run gave), a month from then
+    has its total."""
+    rows = pd.DataFrame(
+        [("DIR", "fai", 3.0), ("DIR", "digital_va", 1.5)],
+        columns=["org_unit", "indicator", "value"],
+    )
+    before = aggregate_period(rows, changed, THEN)
+    after = aggregate_period(rows, changed, NOW)
+    assert "digital_va" not in set(before["indicator"])
+    total = after[(after.org_unit == "JZXQ") & (after.indicator == "digital_va")]
+    assert total[["value", "n_reported", "n_expected"]].values.tolist() == [[1.5, 1, 1]]
+    assert set(before["indicator"]) == set(after["indicator"]) - {"digital_va"}
