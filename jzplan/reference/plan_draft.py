@@ -4,16 +4,24 @@ Every target of the year's plan is carried over: a new id (``2014-A01`` for ``A0
 keys targets by id), its baseline filled from last December's stored figure (year to date for
 flows, the level for stocks) in the plan's unit, its value left empty (``null``, 待填写) and its
 ``source`` a TODO for the office to replace with the sentence of the new plan document.
+
+When the catalog records a township change taking effect in the new year (docs/catalog-changes.md),
+the baselines are last December on the comparable base of the new year's units (the caller
+passes ``comparable_base`` of the stored December), a target of a unit merged into another is
+carried over to the unit that now holds its figures, and a target of a unit that left the area
+is not carried over (``DraftPlan.dropped``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import yaml
 
+from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog, convert
 from jzplan.reference.plan import QUANTITATIVE_KINDS, Plan, Target, default_comparison
 
@@ -26,15 +34,34 @@ def draft_id(target_id: str, from_year: int, year: int) -> str:
     return f"{year}-{base}"
 
 
+def holder(catalog: Catalog, code: str, year: int) -> str | None:
+    """The unit that holds ``code``'s figures in January of ``year``: itself while it is valid,
+    else the unit it merged into (along a chain of merges); None when it left the area."""
+    first = Period(year, 1)
+    seen: set[str] = set()
+    while code not in seen:
+        seen.add(code)
+        unit = catalog.org_units.get(code)
+        if unit is None or unit.validity.covers(first):
+            return code
+        if unit.lineage is None or unit.lineage.merged_into is None:
+            return None
+        code = unit.lineage.merged_into
+    return None
+
+
 def draft_baseline(
-    target: Target, catalog: Catalog, december: Mapping[tuple[str, str], float]
+    target: Target,
+    catalog: Catalog,
+    december: Mapping[tuple[str, str], float],
+    scope: str | None = None,
 ) -> float | None:
     """Last December's stored figure of the target's unit and indicator, in the unit the plan
     writes its baseline in (a growth target: the indicator's; else the target's own); None
     for rankings and where the store has no figure."""
     if target.indicator is None or target.unit is None or target.kind == "ranking":
         return None
-    stored = december.get((target.scope, target.indicator))
+    stored = december.get((scope or target.scope, target.indicator))
     if stored is None:
         return None
     canonical = catalog.indicator(target.indicator).unit
@@ -43,12 +70,17 @@ def draft_baseline(
 
 
 def _entry(
-    t: Target, plan: Plan, catalog: Catalog, year: int, december: Mapping[tuple[str, str], float]
+    t: Target,
+    plan: Plan,
+    catalog: Catalog,
+    year: int,
+    december: Mapping[tuple[str, str], float],
+    scope: str,
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": draft_id(t.id, plan.year, year),
         "group": t.group,
-        "scope": t.scope,
+        "scope": scope,
         "kind": t.kind,
     }
     if t.indicator is not None:
@@ -59,7 +91,7 @@ def _entry(
         entry["unit"] = t.unit
     if t.comparison != default_comparison(t.kind):
         entry["comparison"] = t.comparison
-    baseline = draft_baseline(t, catalog, december)
+    baseline = draft_baseline(t, catalog, december, scope)
     if baseline is not None:
         entry["baseline"] = baseline
     if t.kind == "milestone":
@@ -71,23 +103,38 @@ def _entry(
     entry["source"] = f"{TODO}：填写{year}年计划文件中本目标的原文"
     where = f"基期为{plan.year}年12月库存实际值" if baseline is not None else "库中无基期值"
     was = "、".join(str(r.value) for r in t.revisions)
+    moved = ""
+    if scope != t.scope:
+        old, new = catalog.unit(t.scope).name, catalog.unit(scope).name
+        moved = f"；原为{old}的目标，{old}已并入{new}"
     entry["note"] = (
         f"由{plan.year}年目标 {t.id} 起草（{t.label}"
         + (f"；年中调整为 {was}" if was else "")
-        + f"）；{where}"
+        + f"）；{where}{moved}"
     )
     return entry
 
 
+@dataclass(frozen=True, slots=True)
+class DraftPlan:
+    """The draft (the plan file's mapping) and the targets not carried over."""
+
+    data: dict[str, Any]
+    dropped: tuple[Target, ...]  # their unit left the area (valid_to, no merged_into)
+
+
 def draft_plan(
     plan: Plan, catalog: Catalog, year: int, december: Mapping[tuple[str, str], float]
-) -> dict[str, Any]:
+) -> DraftPlan:
     """The draft as the plan file's mapping (``year``, ``baselines``, ``targets``)."""
-    return {
-        "year": year,
-        "baselines": [],
-        "targets": [_entry(t, plan, catalog, year, december) for t in plan.targets],
-    }
+    entries, dropped = [], []
+    for t in plan.targets:
+        scope = holder(catalog, t.scope, year)
+        if scope is None:
+            dropped.append(t)
+        else:
+            entries.append(_entry(t, plan, catalog, year, december, scope))
+    return DraftPlan({"year": year, "baselines": [], "targets": entries}, tuple(dropped))
 
 
 def draft_plan_text(
@@ -101,7 +148,7 @@ def draft_plan_text(
         f"# 填写后运行：jzplan check-plan --year {year}（说明见 docs/years.md）\n"
     )
     body = yaml.safe_dump(
-        draft_plan(plan, catalog, year, december),
+        draft_plan(plan, catalog, year, december).data,
         allow_unicode=True,
         sort_keys=False,
         default_flow_style=False,

@@ -1,6 +1,7 @@
 """The real catalog with the township changes and renames of 2014 that the catalog-history
 tests read, written to a folder: LWJ and WYJ merge into LWY, FXJ is carved out of YMZ,
-苏家作乡 becomes 苏家作街道 (SJJ), 项目投入 is renamed, and 数字经济增加值 is new."""
+苏家作乡 becomes 苏家作街道 (SJJ), 项目投入 is renamed, and 数字经济增加值 is new. The soak
+(tests/soak/changes.py) makes the same changes in a later year (``year``)."""
 
 from __future__ import annotations
 
@@ -53,31 +54,34 @@ def write_catalog(
     return folder
 
 
-def change_units(units: list[Raw]) -> None:
-    """The 2014 township changes (the new units report the township form)."""
+def change_units(units: list[Raw], year: int = 2014) -> None:
+    """The township changes of ``year`` (the new units report the township form)."""
     by_code = {u["code"]: u for u in units}
     form = by_code["LWJ"]["reports"]
     for code, successor in ENDED.items():
-        by_code[code].update(valid_to="2013-12", merged_into=successor)
+        by_code[code].update(valid_to=f"{year - 1}-12", merged_into=successor)
     at = units.index(by_code["DIR"])
-    units[at:at] = [{**u, "reports": form} for u in CHANGED_UNITS]
+    units[at:at] = [{**u, "reports": form, "valid_from": f"{year}-01"} for u in CHANGED_UNITS]
 
 
-def change_indicators(inds: list[Raw]) -> None:
-    """项目投入 renamed, 数字经济增加值 new from 2014."""
+def change_indicators(inds: list[Raw], year: int = 2014) -> None:
+    """项目投入 renamed, 数字经济增加值 new from ``year``."""
     for ind in inds:
         if ind["code"] == "project_input":
             ind["renamed_from"] = [ind["name"]]
             ind["name"] = RENAMED
-    inds.append(dict(NEW_INDICATOR))
+    inds.append({**NEW_INDICATOR, "valid_from": f"{year}-01"})
 
 
-def changed_catalog(folder: Path) -> Path:
-    """The catalog with every 2014 change; DIR's form has the new indicator."""
+def changed_catalog(folder: Path, year: int = 2014) -> Path:
+    """The catalog with every change of ``year``; DIR's form has the new indicator."""
 
     def units(raw: list[Raw]) -> None:
-        change_units(raw)
+        change_units(raw, year)
         direct = next(u for u in raw if u["code"] == "DIR")
         direct["reports"] = [*direct["reports"], NEW_INDICATOR["code"]]
 
-    return write_catalog(folder, units=units, indicators=change_indicators)
+    def indicators(raw: list[Raw]) -> None:
+        change_indicators(raw, year)
+
+    return write_catalog(folder, units=units, indicators=indicators)

@@ -13,13 +13,14 @@ from sqlalchemy import Engine
 from jzplan.cli import main
 from jzplan.core.periods import Period
 from jzplan.core.states import TargetStatus
-from jzplan.reference.catalog import Catalog, convert
+from jzplan.reference.catalog import Catalog, convert, load_catalog
 from jzplan.reference.plan import QUANTITATIVE_KINDS, Plan, load_plan
 from jzplan.reference.plan_draft import TODO, draft_id
 from jzplan.track.history import month_facts
 from jzplan.track.progress import History, Thresholds, evaluate_targets
 from jzplan.validate.plan_check import check_plan, plan_check_markdown
 from jzplan.validate.rules import load_rules
+from tests.reference.changed_catalog import Raw, change_indicators, change_units, write_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -120,3 +121,51 @@ def test_plan_new_needs_last_years_plan(
 ) -> None:
     assert main(["plan-new", "--year", "2016"]) == 2
     assert "[plan_missing]" in capsys.readouterr().err
+
+
+def test_plan_new_follows_the_years_township_changes(
+    demo_year: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The catalog records 2014's changes (tests/reference/changed_catalog.py), and 文昌街道
+    leaves the area: the merged units' targets go to the unit that now holds their figures,
+    文昌街道's are not carried over (and the output says so), and every baseline is last
+    December on the comparable base — 阳庙镇's without the 30% 丰收街道 took."""
+    data = tmp_path / "data"
+
+    def units(raw: list[Raw]) -> None:
+        change_units(raw, 2014)
+        next(u for u in raw if u["code"] == "WCJ")["valid_to"] = "2013-12"
+
+    write_catalog(data / "catalog", units=units, indicators=change_indicators)
+    (data / "targets").mkdir()
+    shutil.copyfile(ROOT / "data" / "targets" / "2013.yaml", data / "targets" / "2013.yaml")
+    assert demo_year.url.database is not None
+    shutil.copyfile(demo_year.url.database, tmp_path / "jzplan.db")
+    monkeypatch.setenv("JZPLAN_DATA_DIR", str(data))
+    monkeypatch.setenv("JZPLAN_DATABASE_URL", f"sqlite:///{tmp_path / 'jzplan.db'}")
+    assert main(["plan-new", "--year", "2014"]) == 0
+    out = capsys.readouterr().out
+    changed = load_catalog(data / "catalog")
+    draft = load_plan(data / "targets" / "2014.yaml", changed)
+    old = load_plan(ROOT / "data" / "targets" / "2013.yaml", changed)
+    scopes = {t.id: t.scope for t in draft.targets}
+    left = [t for t in old.targets if t.scope == "WCJ"]
+    assert len(left) == 10 and f"未带入 {len(left)} 项：文昌街道已不属本区" in out
+    assert not {draft_id(t.id, 2013, 2014) for t in left} & set(scopes)
+    assert {scopes["2014-T-LWJ-01"], scopes["2014-T-WYJ-01"], scopes["2014-T-SJZ-01"]} == {
+        "LWY",
+        "SJJ",
+    }
+    assert "原为李万街道的目标，李万街道已并入李万文苑街道" in (
+        draft.target("2014-T-LWJ-01").note or ""
+    )
+    assert not {"LWJ", "WYJ", "SJZ", "WCJ"} & set(scopes.values())
+    december = month_facts(demo_year, Period(2013, 12))
+    ymz = draft.target("2014-T-YMZ-06")  # 招商引资 (亿元), a level
+    stored = convert(december[("YMZ", "investment_attracted")].value, "万元", "亿元")
+    assert ymz.baseline == pytest.approx(stored * 0.7, rel=1e-6)
+    report = check_plan(draft, changed, load_rules(ROOT / "expectations", changed))
+    assert report.problems == []
