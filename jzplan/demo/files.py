@@ -31,11 +31,15 @@ def file_name(unit: OrgUnit, period: Period, suffix: str = "") -> str:
 
 
 def form_rows(catalog: Catalog, series: DemoSeries, unit: OrgUnit, period: Period) -> list[FormRow]:
+    """The unit's form of ``period``: the indicators valid in it; 上年同期 blank where the unit
+    has no figure of last year (a new unit or indicator)."""
     rows: list[FormRow] = []
     for code in unit.reports:
         ind = catalog.indicator(code)
+        if not ind.validity.covers(period):
+            continue
         ytd = series.get(unit.code, code, period)
-        last = series.get(unit.code, code, period.same_month_last_year())
+        last = series.values.get((unit.code, code, period.same_month_last_year()))
         month: float | None = None
         if ind.accumulates:
             prev = series.get(unit.code, code, period.previous()) if period.month > 1 else 0.0

@@ -17,14 +17,16 @@ bytes):
 
 ``Intent`` is what the generator knows it wrote: the figures of every unit-month's current
 accepted file (the later 填报日期 wins, docs/ingest.md "Which file is current"), where each
-form arrived, and the counts. Years other than the demo's are not in main yet: a year plugs in
-by giving ``_year_source`` its series, files and status files.
+form arrived, and the counts. Years after the demo's continue it (tests/soak/later.py); from the
+change year on, the catalog changes (tests/soak/changes.py): merged and split townships, a
+renamed indicator whose old name some forms still carry, a new indicator.
 """
 
 from __future__ import annotations
 
 import random
 import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -39,10 +41,11 @@ from jzplan.demo.files import DemoFile, file_name, form_rows, plan_files
 from jzplan.demo.monthly import DemoSeries, build_series
 from jzplan.demo.status import write_status_files
 from jzplan.demo.story import FILE_UNITS, FILED_BY, SEED
-from jzplan.ingest.form_writer import FormRow, write_form
+from jzplan.ingest.form_writer import FormRow, build_form, save_workbook
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import Plan, load_plan
 from jzplan.validate.rules import load_rules
+from tests.soak import changes
 from tests.soak.later import extend_series, year_files
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,6 +87,7 @@ class Intent:
     arrivals: pd.DataFrame  # ARRIVAL_COLUMNS: every form, accepted | rejected | duplicate
     counts: dict[str, int] = field(default_factory=dict)
     by_year: dict[int, dict[str, int]] = field(default_factory=dict)  # counts by folder year
+    change_year: int | None = None  # the catalog changes from its January (changes.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +96,19 @@ class _YearSource:
     plan: Plan
     series: DemoSeries
     files: list[DemoFile]
+    changed: Catalog | None = None  # the catalog from ``change_year`` on
+    change_year: int | None = None
+
+    def catalog_for(self, period: Period) -> Catalog:
+        """The catalog the office had when it wrote ``period``'s forms."""
+        later = self.change_year is not None and period.year >= self.change_year
+        return self.changed if later and self.changed is not None else self.catalog
 
 
-def _year_source(year: int) -> _YearSource:
-    """The demo's series and files, continued year by year up to ``year``; the plan is the
-    demo year's (its status files go into the demo year's folders)."""
+def _year_source(year: int, change_year: int | None) -> _YearSource:
+    """The demo's series and files, continued year by year up to ``year``, the catalog changed
+    from ``change_year`` on; the plan is the demo year's (its status files go into the demo
+    year's folders)."""
     if year not in SUPPORTED_YEARS:
         raise ValueError(f"no corpus for {year} in the soak yet (have {SUPPORTED_YEARS})")
     catalog = load_catalog(CATALOG_DIR)
@@ -105,10 +117,25 @@ def _year_source(year: int) -> _YearSource:
     files = plan_files(catalog, series, SEED)
     rng = random.Random(SEED + year)
     rules = load_rules(REPO / "expectations", catalog)
+    changed = None
+    if change_year is not None and change_year <= year:
+        if change_year <= DEMO_YEAR:
+            raise ValueError(f"the catalog can change after {DEMO_YEAR} only, not {change_year}")
+        with tempfile.TemporaryDirectory() as folder:
+            changed = load_catalog(changes.write_catalog(Path(folder), change_year))
+        changed_rules = load_rules(REPO / "expectations", changed)
     for later in range(DEMO_YEAR + 1, year + 1):
-        series = extend_series(catalog, series, later, rng, rules)
-        files += year_files(catalog, series, later, rng)
-    return _YearSource(catalog, plan, series, files)
+        if changed is None or later < change_year:  # type: ignore[operator]
+            series = extend_series(catalog, series, later, rng, rules)
+            files += year_files(catalog, series, later, rng)
+            continue
+        if later == change_year:  # the units as they were, then cut to the changed ones
+            series = extend_series(catalog, series, later, rng, rules)
+            series = changes.change_series(changed, series, later, changed_rules)
+        else:
+            series = extend_series(changed, series, later, rng, changed_rules)
+        files += year_files(changed, series, later, rng)
+    return _YearSource(catalog, plan, series, files, changed, change_year if changed else None)
 
 
 def fed_periods(
@@ -185,8 +212,8 @@ def _noise(src: _YearSource, folders: list[str], rng: random.Random) -> list[Wri
     values = dict(src.series.values)  # the running series: a correction changes what follows
     stale: set[tuple[str, Period]] = set()  # unit-months whose 本月 follows a correction
     by_folder: dict[str, list[Written]] = {}
-    for w in base:
-        by_folder.setdefault(w.folder, []).append(w)
+    for b in base:
+        by_folder.setdefault(b.folder, []).append(b)
     for i, folder in enumerate(folders):
         period = Period.parse(folder)
         nxt = folders[i + 1] if i + 1 < len(folders) else str(period.next())
@@ -212,13 +239,18 @@ def _noise(src: _YearSource, folders: list[str], rng: random.Random) -> list[Wri
         if i > 0 and near and rng.random() < 0.3 and (w := pick(plain)) is not None:
             # its 报告期 cell says last month: rejected in this batch; the good form comes next
             wrong = period.previous()
-            rows = tuple(form_rows(src.catalog, src.series, src.catalog.unit(w.unit), wrong))
+            cat = src.catalog_for(w.period)
+            rows = w.rows  # a unit new this month: its own figures under the wrong 报告期
+            if all((w.unit, r.indicator, wrong) in src.series.values for r in w.rows):
+                rows = tuple(form_rows(cat, src.series, cat.unit(w.unit), wrong))
             out.append(replace(w, kind="rejected", rows=rows, written_period=wrong))
             fixed_on = date(Period.parse(nxt).next().year, Period.parse(nxt).next().month, 1)
             out.append(replace(w, folder=nxt, filed_on=fixed_on, kind="fix"))
             moved.add((w.unit, w.period))
         out += [
-            _rebuilt(src.catalog, DemoSeries(values), w) if (w.unit, w.period) in stale else w
+            _rebuilt(src.catalog_for(w.period), DemoSeries(values), w)
+            if (w.unit, w.period) in stale
+            else w
             for w in by_folder.get(folder, [])
             if (w.unit, w.period) not in moved
         ]
@@ -233,11 +265,11 @@ def _noise(src: _YearSource, folders: list[str], rng: random.Random) -> list[Wri
         candidates = [w for w in out if w.folder == prev and w.kind == "form" and w.period == last]
         close = _months_apart(last, period) <= WINDOW
         if close and rng.random() < 0.5 and candidates and (w := pick(candidates)) is not None:
-            got = _corrected_rows(src.catalog, DemoSeries(values), w.unit, last, rng)
+            got = _corrected_rows(src.catalog_for(last), DemoSeries(values), w.unit, last, rng)
             if got is not None:
                 rows, changed = got
                 filed = date(period.next().year, period.next().month, 5)
-                name = file_name(src.catalog.unit(w.unit), last, "(更正)")
+                name = file_name(src.catalog_for(last).unit(w.unit), last, "(更正)")
                 out.append(Written(folder, name, w.unit, last, filed, "correction", rows))
                 # what follows is written against the corrected month: next month's 本月 is
                 # its year-to-date less the corrected figure (month_not_ytd_difference)
@@ -246,7 +278,7 @@ def _noise(src: _YearSource, folders: list[str], rng: random.Random) -> list[Wri
                 stale.add(after)
                 for k, x in enumerate(out):
                     if (x.unit, x.period) == after and x.kind in ("form", "late", "fix"):
-                        out[k] = _rebuilt(src.catalog, DemoSeries(values), x)
+                        out[k] = _rebuilt(src.catalog_for(x.period), DemoSeries(values), x)
     return out
 
 
@@ -259,16 +291,24 @@ def _write(out_dir: Path, src: _YearSource, files: list[Written]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(written[(w.copied_from, w.name)], path)
             continue
-        write_form(
-            path,
-            catalog=src.catalog,
+        catalog = src.catalog_for(w.period)
+        wb = build_form(
+            catalog=catalog,
             unit_code=w.unit,
             period=w.written_period or w.period,
             rows=w.rows,
-            filed_by=FILED_BY[w.unit],
+            filed_by=FILED_BY.get(w.unit) or changes.FILED_BY[w.unit],
             filed_on=w.filed_on,
             units={ind: unit for (u, ind), unit in FILE_UNITS.items() if u == w.unit},
         )
+        if changes.old_name(w.unit, w.period, src.change_year):  # last year's template
+            new = catalog.indicator(changes.RENAMED_CODE).name
+            for row in wb.active.iter_rows():
+                for cell in row:
+                    if cell.value == new:
+                        cell.value = changes.OLD_NAME
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_workbook(wb, path, creator=catalog.unit(w.unit).name)
         written[(w.folder, w.name)] = path
 
 
@@ -278,9 +318,11 @@ def generate(
     months: Sequence[int],
     seed: int,
     history: Sequence[int] | None = None,
+    change_year: int | None = changes.CHANGE_YEAR,
 ) -> Intent:
-    """Write the fed folders of the plan ``years`` under ``out_dir``; what they should give."""
-    src = _year_source(max(years))
+    """Write the fed folders of the plan ``years`` under ``out_dir``; what they should give.
+    The catalog changes from ``change_year`` on when the years reach it (None: never)."""
+    src = _year_source(max(years), change_year)
     folders = [str(p) for p in fed_periods(years, months, history)]
     files = _noise(src, folders, random.Random(seed))
     fed = set(folders)
@@ -319,6 +361,7 @@ def generate(
             y: _counts([w for w in files if w.folder.startswith(f"{y}-")])
             for y in sorted({int(f[:4]) for f in folders})
         },
+        src.change_year,
     )
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,7 @@ def extend_series(
     """``series`` with every reporting unit's figures of ``year`` added (see the module);
     ``rules``' form relations are kept."""
     values = dict(series.values)
-    for unit in catalog.units:
-        if not unit.reports:
-            continue
+    for unit in catalog.reporting_units_in(Period(year, 1)):
         money = rng.uniform(1.06, 1.18)
         people = rng.uniform(1.00, 1.02)
         for code in unit.reports:
@@ -69,13 +68,13 @@ def extend_series(
                     value = last
                 values[(unit.code, code, Period(year, month))] = round_figure(value, ind)
         for month in range(1, 13):
-            _keep_relations(
+            keep_relations(
                 values, catalog, unit.code, set(unit.reports), Period(year, month), rules
             )
     return DemoSeries(values)
 
 
-def _keep_relations(
+def keep_relations(
     values: dict[tuple[str, str, Period], float],
     catalog: Catalog,
     unit: str,
@@ -102,9 +101,7 @@ def year_files(
     for month in range(1, 13):
         period = Period(year, month)
         nxt = period.next()
-        for unit in catalog.units:
-            if not unit.reports:
-                continue
+        for unit in catalog.reporting_units_in(period):
             rows = tuple(form_rows(catalog, series, unit, period))
             filed_on = date(nxt.year, nxt.month, rng.randint(2, 4))
             files.append(DemoFile(str(period), file_name(unit, period), unit.code, period,
@@ -137,9 +134,10 @@ def _filled(entry: dict[str, Any], last: dict[str, Any] | None) -> dict[str, Any
     return out
 
 
-def office_fills(path: Path, last_plan: Path) -> None:
+def office_fills(path: Path, last_plan: Path, added: Sequence[dict[str, Any]] = ()) -> None:
     """Write every value of the drafted plan at ``path`` (and one mid-year revision), as the
-    office does from the year's work report; ``last_plan`` is last year's plan file."""
+    office does from the year's work report; ``last_plan`` is last year's plan file; ``added``:
+    the year's new targets (tests/soak/changes.py)."""
     head = "".join(line for line in path.read_text(encoding="utf-8").splitlines(True)
                    if line.startswith("#"))  # fmt: skip
     draft = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -154,6 +152,7 @@ def office_fills(path: Path, last_plan: Path) -> None:
             if "deadline" in filled:
                 filled["deadline"] = date(year, 12, 31)
             targets.append(filled)
+    targets += [dict(t) for t in added]
     revised = next(t for t in targets if t["kind"] == "level" and t["scope"] == "JZXQ")
     revised["revisions"] = [
         {

@@ -9,11 +9,21 @@ jzplan/track/aggregate.py and jzplan/track/progress.py).
 What it reimplements, and compares exactly (floats to 1e-9 relative):
 
 - **current figures**: every unit-month's current accepted file (the later 填报日期 wins);
-- **area totals**: ``sum`` indicators (the catalog's default) over the units whose form has
-  the indicator, with n of N (a row whenever some form has it, value NULL when none reported);
+- **the catalog over time**: units and indicators exist from ``valid_from`` to ``valid_to``
+  (docs/catalog-changes.md); a month's reporting units and their forms are those valid in it;
+- **area totals**: ``sum`` indicators (the catalog's default) over the units valid in the
+  month whose form has the indicator, with n of N (a row whenever some form has it, value
+  NULL when none reported);
   ``weighted_mean`` (Σ value·weight / Σ weight over the units with both); ``recompute``
   rates from the area's component totals (n = min, N = max of the components'), and each
   unit's own rate from its own figures; ``none``: no total;
+- **the comparable base (可比口径)** (``oracle_catalog.rebase``): last year's figures as this
+  year's units make them up, for growth, last December and the seasonal profile: a unit split
+  off takes its
+  ``base_share`` of the parent's sums and the parent's per-head figures, the parent keeps the
+  rest of its sums; a merged unit sums its predecessors' (and its own, when it existed),
+  per-head figures weighted by their weight; rates recomputed from the re-based parts; the
+  area total as stored (every change here is inside the area);
 - **every target, every month of the plan year**: actual, target value, completion %,
   provisional, linear and seasonal pace (``expected``, ``expected_seasonal``), the point
   forecast of level targets, status and pace model. Levels, counts (floored paces), ceilings
@@ -39,14 +49,14 @@ file that a later-filed correction supersedes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
+
+from tests.soak.oracle_catalog import Reference, convert, formula, names, rebase
 
 EPS = 1e-9
 AT_RISK_RATIO = 0.95
@@ -62,76 +72,23 @@ REPORTED = {
     "滞后": "behind",
     "未启动": "not_started",
 }
-# unit → (dimension, factor), only what the plan and catalog use
-FACTORS = {
-    "元": ("money", 1.0), "万元": ("money", 1e4), "亿元": ("money", 1e8),
-    "美元": ("usd", 1.0), "万美元": ("usd", 1e4), "亿美元": ("usd", 1e8),
-    "亩": ("mu", 1.0), "万亩": ("mu", 1e4), "公里": ("km", 1.0), "千米": ("km", 1.0),
-    "平方米": ("m2", 1.0), "万平方米": ("m2", 1e4), "人": ("people", 1.0),
-    "万人": ("people", 1e4),
-}  # fmt: skip
-
 PROGRESS_COMPARED = [
     "actual", "expected", "target_value", "completion_pct", "expected_seasonal", "forecast",
     "status", "provisional", "pace_model",
 ]  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Reference:
-    area: str
-    area_name: str
-    forms: dict[str, list[str]]  # reporting unit → indicators on its form
-    indicators: dict[str, dict[str, Any]]
-    targets: list[dict[str, Any]]
-
-
-def _flat(items: Iterable[Any]) -> list[str]:
-    out: list[str] = []
-    for item in items:
-        out += _flat(item) if isinstance(item, list) else [str(item)]
-    return out
-
-
-def load_reference(catalog_dir: Path, plan_file: Path) -> Reference:
-    units = yaml.safe_load((catalog_dir / "org_units.yaml").read_text(encoding="utf-8"))
-    inds = yaml.safe_load((catalog_dir / "indicators.yaml").read_text(encoding="utf-8"))
-    plan = yaml.safe_load(plan_file.read_text(encoding="utf-8"))
-    forms = {u["code"]: _flat(u.get("reports") or []) for u in units["units"]}
-    return Reference(
-        area=units["area"]["code"],
-        area_name=units["area"]["name"],
-        forms={k: v for k, v in forms.items() if v},
-        indicators={i["code"]: i for i in inds},
-        targets=plan["targets"],
-    )
-
-
-def convert(value: float, src: str, dst: str) -> float:
-    if src == dst:
-        return value
-    (d1, f1), (d2, f2) = FACTORS[src], FACTORS[dst]
-    assert d1 == d2, (src, dst)
-    return value * f1 / f2
-
-
-def _formula(formula: str, values: dict[str, float]) -> float:
-    try:
-        return float(eval(formula, {"__builtins__": {}}, dict(values)))  # the catalog's own text
-    except ZeroDivisionError:
-        return math.nan
-
-
 # --- totals ----------------------------------------------------------------------------------
 
 
-def aggregates(ref: Reference, figures: pd.DataFrame) -> pd.DataFrame:
+def aggregates(ref: Reference, figures: pd.DataFrame, period: str) -> pd.DataFrame:
     """One period's totals: (unit, indicator) → value, n_reported, n_expected."""
     own = {(u, i): v for u, i, v in figures[["unit", "indicator", "value"]].itertuples(False)}
     rows: dict[tuple[str, str], tuple[float, int, int]] = {}
+    forms = ref.forms_in(period)
     for code, ind in ref.indicators.items():
         how = ind.get("aggregation", "sum")
-        on_form = [u for u, form in ref.forms.items() if code in form]
+        on_form = [u for u, form in forms.items() if code in form]
         if not on_form or how in ("none", "recompute"):
             continue
         have = [u for u in on_form if (u, code) in own]
@@ -150,34 +107,21 @@ def aggregates(ref: Reference, figures: pd.DataFrame) -> pd.DataFrame:
     for code, ind in ref.indicators.items():
         if ind.get("aggregation") != "recompute":
             continue
-        parts = [c for c in _names(ind) if c in ref.indicators]
+        parts = [c for c in names(ind) if c in ref.indicators]
         if all((ref.area, p) in rows for p in parts):
             got = [rows[(ref.area, p)] for p in parts]
             values = {p: g[0] for p, g in zip(parts, got, strict=True)}
             known = not any(math.isnan(v) for v in values.values())
-            value = _formula(ind["formula"], values) if known else math.nan
+            value = formula(ind["formula"], values) if known else math.nan
             rows[(ref.area, code)] = (value, min(g[1] for g in got), max(g[2] for g in got))
-        for unit in ref.forms:
+        for unit in forms:
             if all((unit, p) in own for p in parts):
-                value = _formula(ind["formula"], {p: own[(unit, p)] for p in parts})
+                value = formula(ind["formula"], {p: own[(unit, p)] for p in parts})
                 rows[(unit, code)] = (value, 1, 1)
     return pd.DataFrame(
         [(u, i, v, n, big) for (u, i), (v, n, big) in rows.items()],
         columns=["unit", "indicator", "value", "n_reported", "n_expected"],
     )
-
-
-def _names(ind: dict[str, Any]) -> list[str]:
-    """The names a formula reads, in order (numbers left out)."""
-    out, word = [], ""
-    for ch in ind["formula"] + " ":
-        if ch.isalnum() or ch == "_":
-            word += ch
-        else:
-            if word and not word[0].isdigit():
-                out.append(word)
-            word = ""
-    return out
 
 
 @dataclass
@@ -371,6 +315,20 @@ def _growth(t: dict[str, Any], ind: dict[str, Any], m: MonthInput, key: tuple[st
                 provisional=provisional, pace_model="yoy")  # fmt: skip
 
 
+# --- the comparable base ----------------------------------------------------------------------
+
+
+def _profile(ref: Reference, fact_of: dict[str, dict[tuple[str, str], Fact]], year: int,
+             now: str) -> dict[tuple[str, str], dict[int, float]]:  # fmt: skip
+    """Last year's month-ends (0: the December before) on the comparable base of ``now``."""
+    profile: dict[tuple[str, str], dict[int, float]] = {}
+    for month, then in [(0, f"{year - 2}-12")] + [(k, f"{year - 1}-{k:02d}") for k in range(1, 13)]:
+        values = {k: f.value for k, f in fact_of.get(then, {}).items()}
+        for key, value in rebase(ref, values, then, now).items():
+            profile.setdefault(key, {})[month] = value
+    return profile
+
+
 # --- the year --------------------------------------------------------------------------------
 
 
@@ -382,7 +340,9 @@ class Expected:
     alerts: pd.DataFrame  # dedup_key, resolved (None: open)
 
 
-def _status_files(inbox: Path, folders: list[str], ref: Reference) -> tuple[dict, dict]:
+def _status_files(
+    inbox: Path, folders: list[str], ref: Reference
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, float]]]:
     reports: dict[str, dict[str, str]] = {}
     ranks: dict[str, dict[str, float]] = {}
     names = {i["name"]: c for c, i in ref.indicators.items()}
@@ -411,16 +371,10 @@ def recompute(ref: Reference, figures: pd.DataFrame, arrivals: pd.DataFrame, fol
     fact_of: dict[str, dict[tuple[str, str], Fact]] = {}
     for period in folders:
         own = by_period.get(period, empty)
-        agg = aggregates(ref, own)
+        agg = aggregates(ref, own, period)
         totals.append(agg.assign(period=period))
         fact_of[period] = facts(own, agg)
     reports_by, ranks_by = _status_files(inbox, folders, ref)
-    profile: dict[tuple[str, str], dict[int, float]] = {}
-    for month, period in [(0, f"{year - 2}-12")] + [
-        (k, f"{year - 1}-{k:02d}") for k in range(1, 13)
-    ]:
-        for key, fact in fact_of.get(period, {}).items():
-            profile.setdefault(key, {})[month] = fact.value
     progress: list[dict[str, Any]] = []
     previous: dict[str, str] = {}
     reports: dict[str, str] = {}
@@ -433,6 +387,7 @@ def recompute(ref: Reference, figures: pd.DataFrame, arrivals: pd.DataFrame, fol
         reports.update({k: v for k, v in reports_by.get(period, {}).items() if isinstance(v, str)})
         ranks.update(ranks_by.get(period, {}))
         now = dict(fact_of[period])
+        profile = _profile(ref, fact_of, year, period)
         m = MonthInput(
             year, month, now, profile, dict(reports), dict(ranks), previous if month > 1 else {}
         )
@@ -463,7 +418,7 @@ def _alerts(ref: Reference, progress: list[dict[str, Any]], arrivals: pd.DataFra
                 rows.append((f"target:{r['target_id']}:{r['status']}", None, last, None))
     order = {f: k for k, f in enumerate(folders)}
     for period in folders:
-        for unit in ref.forms:
+        for unit in ref.forms_in(period):
             mine = arrivals[(arrivals.unit == unit) & (arrivals.period == period)]
             accepted = mine[mine.outcome == "accepted"]
             came = sorted(order[f] for f in accepted.folder)

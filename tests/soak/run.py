@@ -34,10 +34,12 @@ import pandas as pd
 from sqlalchemy import text
 
 from jzplan.store.db import init_store, make_engine
+from tests.soak import changes
 from tests.soak.compare import compare
 from tests.soak.generate import CATALOG_DIR, DEMO_YEAR, REPO, Intent, generate, plan_path
 from tests.soak.later import office_fills
-from tests.soak.oracle import Expected, load_reference, recompute
+from tests.soak.oracle import Expected, recompute
+from tests.soak.oracle_catalog import load_reference
 
 DIRS = {"ARCHIVE": "archive", "REPORT": "reports", "DATA_DOCS": "data_docs"}
 
@@ -100,14 +102,20 @@ def _data_dir(folder: Path) -> Path:
     return data
 
 
-def _write_plan(data: Path, year: int) -> None:
-    """January of a later year: ``jzplan plan-new`` drafts the plan from the store's December,
-    then the office writes its values (tests/soak/later.py)."""
+def _new_year(data: Path, year: int, change_year: int | None) -> None:
+    """January of a later year: in the change year the office edits the catalog first
+    (tests/soak/changes.py); ``jzplan plan-new`` drafts the plan from the store's December,
+    then the office writes its values and, in the change year, the changed units' targets
+    (tests/soak/later.py)."""
     from jzplan.cli.plans import plan_new
     from jzplan.core.settings import Settings
 
+    changed = year == change_year
+    if changed:
+        changes.write_catalog(data / "catalog", year)
     plan_new(Settings(), year)
-    office_fills(data / "targets" / f"{year}.yaml", data / "targets" / f"{year - 1}.yaml")
+    office_fills(data / "targets" / f"{year}.yaml", data / "targets" / f"{year - 1}.yaml",
+                 changes.new_targets(year) if changed else ())  # fmt: skip
 
 
 def _env(url: str, folder: Path) -> dict[str, str]:
@@ -172,15 +180,16 @@ def soak_years(
     kills: int,
     folder: Path,
     history: Sequence[int] | None = None,
+    change_year: int | None = changes.CHANGE_YEAR,
 ) -> YearResult:
     """Consecutive plan years on one store, in month order (the first one's history year
-    first; each later year's plan drafted by plan-new and filled before its first batch),
-    then the comparer over every year."""
+    first; each later year's plan drafted by plan-new and filled before its first batch; the
+    catalog changed before ``change_year``'s), then the comparer over every year."""
     from flows.monthly import monthly_progress
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed * 1000 + min(years))
-    intent: Intent = generate(folder / "inbox", years, months, seed, history)
+    intent: Intent = generate(folder / "inbox", years, months, seed, history, change_year)
     started = time.perf_counter()
     n_killed = reruns = 0
     with _store(db, folder) as url, _environ(env := _env(url, folder)):
@@ -193,7 +202,7 @@ def soak_years(
             mine["months"] += 1
             t_year = time.perf_counter()
             if year in intent.years and not (folder / "data" / "targets" / f"{year}.yaml").exists():
-                _write_plan(folder / "data", year)  # the plan year's first batch: its plan
+                _new_year(folder / "data", year, intent.change_year)  # the year's first batch
             if month in kill_at:
                 delay = rng.uniform(0.05, 0.95) * statistics.median(lengths)
                 for _ in range(3):  # a run that ended before its kill: again, killed sooner
@@ -258,7 +267,7 @@ def _expected(intent: Intent, folder: Path) -> Expected:
     inbox = folder / "inbox"
     by_year = [
         recompute(
-            load_reference(CATALOG_DIR, folder / "data" / "targets" / f"{y}.yaml"),
+            load_reference(folder / "data" / "catalog", folder / "data" / "targets" / f"{y}.yaml"),
             intent.figures,
             intent.arrivals,
             intent.folders,
@@ -311,6 +320,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--history", help="history-year months, e.g. 2,12 (default: the plan months and 12)"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--change-year",
+        type=int,
+        default=changes.CHANGE_YEAR,
+        help="the year the townships and indicators change (0: never)",
+    )
     parser.add_argument("--kills", type=int, default=2, help="killed runs per year")
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
@@ -326,7 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs = [[y] for y in args.years] if args.separate else [sorted(args.years)]
             for years in runs:
                 result = soak_years(years, _months(args.months), db, args.seed, args.kills,
-                                    work / f"{db}-{years[0]}-{years[-1]}", history)  # fmt: skip
+                                    work / f"{db}-{years[0]}-{years[-1]}", history,
+                                    args.change_year or None)  # fmt: skip
                 print("\n".join(result.lines()), flush=True)
                 if len(result.differences):
                     failed = True
