@@ -1,20 +1,22 @@
 """The rules the suites read as data: relations between indicators (``relations.yaml``) and
-plausible ranges (``plausible_ranges.yaml``), checked against the catalog; and the suites'
-own JSON."""
+plausible ranges (``plausible_ranges.yaml``: one per indicator, its own or its unit's default),
+checked against the catalog; and the suites' own JSON."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from jzplan.reference.catalog import Catalog
+from jzplan.reference.catalog import UNIT_FACTORS, Catalog
 
 RELATIONS_FILE = "relations.yaml"
 RANGES_FILE = "plausible_ranges.yaml"
+BY_UNIT = "by_unit"  # plausible_ranges.yaml: the default range of each catalog unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +79,37 @@ def load_rules(expectations_dir: Path, catalog: Catalog) -> Rules:
         )
         for r in rel.get("bounds") or []
     )
-    ranges: dict[str, tuple[float, float]] = {}
-    for code, spec in (raw_ranges or {}).items():
-        ind = catalog.indicators[known(str(code), RANGES_FILE)]
-        high = float(spec["max"])
-        low = float(spec.get("min", -high if ind.allows_negative else 0.0))
-        ranges[ind.code] = (low, high)
+    ranges = _ranges(dict(raw_ranges or {}), catalog, known)
     return Rules(sums=sums, bounds=bounds, ranges=ranges)
+
+
+def _ranges(
+    raw: dict[str, Any], catalog: Catalog, known: Callable[[str, str], str]
+) -> dict[str, tuple[float, float]]:
+    """Every indicator's plausible range: its own entry, else its unit's (``by_unit``)."""
+
+    def bounds(spec: dict[str, Any], negative: bool) -> tuple[float, float]:
+        high = float(spec["max"])
+        return float(spec.get("min", -high if negative else 0.0)), high
+
+    by_unit = raw.pop(BY_UNIT, None) or {}
+    unknown = sorted(set(by_unit) - set(UNIT_FACTORS))
+    if unknown:
+        raise ValueError(f"{RANGES_FILE}: {BY_UNIT}: unknown unit {unknown[0]!r}")
+    ranges: dict[str, tuple[float, float]] = {}
+    for code, spec in raw.items():
+        ind = catalog.indicators[known(str(code), RANGES_FILE)]
+        ranges[ind.code] = bounds(spec, ind.allows_negative)
+    for ind in catalog.indicators.values():
+        if ind.code in ranges:
+            continue
+        if ind.unit not in by_unit:
+            raise ValueError(
+                f"{RANGES_FILE}: indicator {ind.code!r} ({ind.unit}) has no range: give it "
+                f"an entry or add {ind.unit!r} to {BY_UNIT}"
+            )
+        ranges[ind.code] = bounds(by_unit[ind.unit], ind.allows_negative)
+    return ranges
 
 
 def load_suite_dict(expectations_dir: Path, name: str) -> dict[str, Any]:
