@@ -31,7 +31,13 @@ from jzplan.ingest.form_identity import file_label
 from jzplan.ingest.inbox import Batch, scan_batch
 from jzplan.month.holds import correction_policy
 from jzplan.month.loading import IngestOutcome, load_prepared
-from jzplan.month.prepare import PreparedFile, prepare_file, validate_history, validate_prepared
+from jzplan.month.prepare import (
+    PreparedFile,
+    prepare_file,
+    to_validate,
+    validate_history,
+    validate_prepared,
+)
 from jzplan.month.resources import Resources
 from jzplan.reference.catalog import Catalog
 from jzplan.validate.history_checks import outlier_settings
@@ -133,6 +139,8 @@ def validate_batch(
     prepared: list[PreparedFile], validator: SharedValidator, arrival: Period
 ) -> list[PreparedFile]:
     """The file suites of the batch's parsed township files, one GE validation per suite."""
+    if not to_validate([p for p in prepared if p.pending]):
+        return prepared
     with validator.exclusive() as checking:
         checked = validate_prepared(prepared, checking)
     for before, after in zip(prepared, checked, strict=True):
@@ -156,6 +164,8 @@ def check_history(
 ) -> list[ValidationReport | None]:
     """The history suite of files none of which changes another's history (a run of
     ``history_groups``), against the store inside the month's transaction, before they load."""
+    if not to_validate(prepared):
+        return [None] * len(prepared)
     with validator.exclusive() as checking:
         return validate_history(conn, prepared, checking, outlier_settings(resources.settings))
 
@@ -174,6 +184,11 @@ def load(
     """Record and load (or reject) a prepared file in the caller's transaction; its history
     suite's report ``against_store`` from ``check_history``; ``received_at`` the run's one
     receipt time (files of one run are one receipt: ``jzplan.store.currency``)."""
+    if not to_validate([prepared]):  # stored already or refused: recorded, nothing to check
+        outcome = load_prepared(prepared, bind=conn, arrival=arrival,
+                                received_at=received_at or datetime.now(UTC))  # fmt: skip
+        _log_outcome(outcome)
+        return outcome
     with validator.exclusive() as checking:
         outcome = load_prepared(
             prepared,

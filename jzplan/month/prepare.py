@@ -199,6 +199,12 @@ def _parse_and_validate(
     return _with_report(prepared, validator.validate(parsed))
 
 
+def to_validate(prepared: Sequence[PreparedFile]) -> bool:
+    """Whether any file has parsed content a suite could check: a file already stored (by
+    sha256) or refused unread has none, and a run of only those builds no validator."""
+    return any(p.parsed is not None for p in prepared)
+
+
 def validate_prepared(
     prepared: Sequence[PreparedFile], validator: SubmissionValidator
 ) -> list[PreparedFile]:

@@ -46,6 +46,12 @@ class SharedValidator:
         self._validator = None
         self._lock = threading.Lock()
 
+    @property
+    def built(self) -> bool:
+        """Whether this run has built its Great Expectations context (seconds of work: a run
+        whose files are all stored already, or refused, never needs it)."""
+        return self._validator is not None
+
     @contextmanager
     def exclusive(self) -> Iterator[SubmissionValidator]:
         """The validator itself, no other thread validating meanwhile."""
