@@ -35,6 +35,14 @@ def drafted(
     """``jzplan plan-new --year 2014`` on a copy of the demo store and of data/."""
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data" / "catalog", data / "catalog")
+    _plan_new_2014(demo_year, tmp_path, monkeypatch)
+    return data / "targets" / "2014.yaml", capsys.readouterr().out
+
+
+def _plan_new_2014(demo_year: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``jzplan plan-new --year 2014`` with the catalog in ``tmp_path/data/catalog``, the 2013
+    plan and a copy of the demo store."""
+    data = tmp_path / "data"
     (data / "targets").mkdir()
     shutil.copyfile(ROOT / "data" / "targets" / "2013.yaml", data / "targets" / "2013.yaml")
     assert demo_year.url.database is not None
@@ -42,7 +50,6 @@ def drafted(
     monkeypatch.setenv("JZPLAN_DATA_DIR", str(data))
     monkeypatch.setenv("JZPLAN_DATABASE_URL", f"sqlite:///{tmp_path / 'jzplan.db'}")
     assert main(["plan-new", "--year", "2014"]) == 0
-    return data / "targets" / "2014.yaml", capsys.readouterr().out
 
 
 def test_draft_carries_every_target_with_its_baseline(
@@ -140,13 +147,7 @@ def test_plan_new_follows_the_years_township_changes(
         next(u for u in raw if u["code"] == "WCJ")["valid_to"] = "2013-12"
 
     write_catalog(data / "catalog", units=units, indicators=change_indicators)
-    (data / "targets").mkdir()
-    shutil.copyfile(ROOT / "data" / "targets" / "2013.yaml", data / "targets" / "2013.yaml")
-    assert demo_year.url.database is not None
-    shutil.copyfile(demo_year.url.database, tmp_path / "jzplan.db")
-    monkeypatch.setenv("JZPLAN_DATA_DIR", str(data))
-    monkeypatch.setenv("JZPLAN_DATABASE_URL", f"sqlite:///{tmp_path / 'jzplan.db'}")
-    assert main(["plan-new", "--year", "2014"]) == 0
+    _plan_new_2014(demo_year, tmp_path, monkeypatch)
     out = capsys.readouterr().out
     changed = load_catalog(data / "catalog")
     draft = load_plan(data / "targets" / "2014.yaml", changed)
