@@ -326,7 +326,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=changes.CHANGE_YEAR,
         help="the year the townships and indicators change (0: never)",
     )
-    parser.add_argument("--kills", type=int, default=2, help="killed runs per year")
+    parser.add_argument(
+        "--kills", type=int, default=2, help="killed runs in the whole run (each at a random month)"
+    )
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
     with ExitStack() as stack:
