@@ -15,6 +15,7 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 
 from flows.deadline import deadline_check
 from flows.monthly import monthly_progress
+from flows.server import prefect_server
 from jzplan.core.periods import Period, period_range
 from jzplan.core.settings import Settings
 from jzplan.core.states import TargetStatus
@@ -63,7 +64,7 @@ def main() -> None:
     # the demo makes its own store (var/ of a clean checkout), as `jzplan init` would
     init_store(settings.database_url, timeout=settings.lock_timeout_seconds)
     # A demo run needs no heartbeats; they slow every flow run down.
-    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    with prefect_server(), temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         for period in period_range(Period(2012, 1), Period(2013, 12)):
             t0 = time.perf_counter()
             if period.year == settings.plan_year:

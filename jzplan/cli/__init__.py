@@ -228,11 +228,6 @@ def _dispatch(argv: list[str] | None) -> int:
         finally:
             resources.close()
         return 0
-    if args.command == "deadline":
-        from flows.deadline import deadline_check
-
-        print(deadline_check(period=str(months[0])))
-        return 0
     if args.command == "automations":
         from flows.automations import main as automations_main
 
@@ -240,6 +235,18 @@ def _dispatch(argv: list[str] | None) -> int:
         return 0
     if args.command == "name-runs":
         return _name_runs()
+    from flows.server import prefect_server
+
+    with prefect_server():
+        return _flow_command(args, months)
+
+
+def _flow_command(args: argparse.Namespace, months: list[Period]) -> int:
+    if args.command == "deadline":
+        from flows.deadline import deadline_check
+
+        print(deadline_check(period=str(months[0])))
+        return 0
     if args.command == "run":
         from flows.monthly import monthly_progress
 

@@ -124,6 +124,23 @@ def server_healthy(api_url: str, timeout: float = 5.0) -> bool:
     return answer.status_code == 200 and answer.json() is True
 
 
+def client_api(config: UiConfig, configured: str | None) -> tuple[str | None, str]:
+    """The Prefect API a run started here (``jzplan run``, ``deadline``, ``backfill``, ``make
+    demo``) uses, and the line telling the operator which: ``configured`` (PREFECT_API_URL)
+    when set; else the server ``make ui`` started, when its PID file's process lives and its
+    /health answers; else None: Prefect starts a temporary server for the process, whose runs
+    only a server started later on the same PREFECT_HOME shows."""
+    if configured:
+        return configured, f"Prefect 服务器：{configured}（PREFECT_API_URL）"
+    if running(config.run_dir, SERVER) is not None and server_healthy(config.api_url, 2.0):
+        ui = config.browser_api_url.removesuffix("/api")
+        return config.api_url, f"Prefect 服务器：{config.api_url}（make ui 启动，运行记录见 {ui}）"
+    return None, (
+        "Prefect 服务器：未发现运行中的服务器（未设 PREFECT_API_URL，make ui 未启动），"
+        "本次启动临时服务器，运行结束即停止"
+    )
+
+
 def wait_until_healthy(config: UiConfig, server: Started) -> None:
     """Poll ``/api/health`` until it answers; fail early when the server process exits."""
     deadline = time.monotonic() + config.startup_timeout_seconds

@@ -12,15 +12,27 @@ import socket
 import ssl
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 import pytest
+from prefect import flow
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from flows.server import prefect_server
 from jzplan.ops.health import report_text, run_checks
-from jzplan.ops.prefect_ui import SERVER, WORKER, UiConfig, server_healthy, start_ui, stop_ui
+from jzplan.ops.prefect_ui import (
+    SERVER,
+    WORKER,
+    UiConfig,
+    client_api,
+    server_healthy,
+    start_ui,
+    stop_ui,
+)
 from jzplan.ops.processes import Started, is_running, pid_file, read_started
 from jzplan.store.db import check_store_reachable, init_store
 
@@ -125,6 +137,34 @@ def test_ui_calls_the_api_on_its_own_port(ui: RunningUi) -> None:
     base = ui.config.api_url.removesuffix("/api")
     settings = httpx.get(f"{base}/ui-settings", timeout=10).json()
     assert settings["api_url"] == f"http://127.0.0.1:{ui.config.port}/api"
+
+
+def test_a_run_by_hand_uses_the_server_ui_started(
+    ui: RunningUi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No PREFECT_API_URL: a flow run inside ``prefect_server`` (what ``jzplan run`` and
+    ``make demo`` do) goes to the server ``make ui`` started, and says so; PREFECT_API_URL
+    wins when set; with no server up, the temporary one is announced."""
+    run_name = f"by-hand-{uuid.uuid4().hex[:8]}"
+
+    @flow(name="jzplan-test-by-hand", persist_result=False)
+    def by_hand() -> int:
+        return 1
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), prefect_server(ui.config):
+        assert by_hand.with_options(flow_run_name=run_name)() == 1
+    said = capsys.readouterr().err
+    assert f"Prefect 服务器：{ui.config.api_url}（make ui 启动" in said
+    found = httpx.post(
+        f"{ui.config.api_url}/flow_runs/filter",
+        json={"flow_runs": {"name": {"any_": [run_name]}}},
+        timeout=10,
+    ).json()
+    assert [r["state_type"] for r in found] == ["COMPLETED"]
+
+    assert client_api(ui.config, "http://127.0.0.1:9/api")[0] == "http://127.0.0.1:9/api"
+    url, line = client_api(replace(ui.config, run_dir=tmp_path), None)
+    assert url is None and "临时服务器" in line
 
 
 def test_ui_stop_ends_what_ui_started(ui: RunningUi) -> None:
