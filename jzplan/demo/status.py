@@ -128,7 +128,7 @@ def ranking_rows(catalog: Catalog, period: Period) -> list[tuple[str, ...]]:
     return rows
 
 
-def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -151,11 +151,11 @@ def write_status_files(
         if wanted is not None and str(period) not in wanted:
             continue
         path = out / str(period) / STATUS_FILE
-        _write_csv(path, STATUS_HEADER, status_rows(plan, catalog, period))
+        write_csv(path, STATUS_HEADER, status_rows(plan, catalog, period))
         written.append(path)
         rankings = ranking_rows(catalog, period)
         if rankings:
             path = out / str(period) / RANKING_FILE
-            _write_csv(path, RANKING_HEADER, rankings)
+            write_csv(path, RANKING_HEADER, rankings)
             written.append(path)
     return written

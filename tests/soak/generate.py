@@ -19,7 +19,8 @@ bytes):
 accepted file (the later 填报日期 wins, docs/ingest.md "Which file is current"), where each
 form arrived, and the counts. Years after the demo's continue it (tests/soak/later.py); from the
 change year on, the catalog changes (tests/soak/changes.py): merged and split townships, a
-renamed indicator whose old name some forms still carry, a new indicator.
+renamed indicator whose old name some forms still carry, a new indicator. Later years get the
+demo's status and ranking files told again under their own target ids (later.py).
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ from jzplan.ingest.form_writer import FormRow, build_form, save_workbook
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import Plan, load_plan
 from jzplan.validate.rules import load_rules
+from tests.reference.changed_catalog import ENDED
 from tests.soak import changes
-from tests.soak.later import extend_series, year_files
+from tests.soak.later import extend_series, write_later_status_files, year_files
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG_DIR = REPO / "data" / "catalog"
@@ -329,6 +331,10 @@ def generate(
     files = [w for w in files if w.folder in fed]  # a late file of the last month: not sent
     _write(out_dir, src, files)
     write_status_files(out_dir, src.catalog, src.plan, folders=[f for f in folders])
+    successors = {}
+    if src.changed is not None:
+        successors = {old: src.changed.unit(new).name for old, new in ENDED.items()}
+    write_later_status_files(out_dir, src.catalog, src.plan, folders, successors, src.change_year)
     for folder in folders:  # an empty month still has its folder (nothing arrived ≠ no inbox)
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from jzplan.demo.annual import round_figure
 from jzplan.demo.files import DemoFile, file_name, form_rows
 from jzplan.demo.monthly import DemoSeries
 from jzplan.reference.catalog import Catalog
+from jzplan.reference.plan import Plan
 from jzplan.validate.rules import Rules
 
 GROWTH = 0.12  # the rate the office writes into every growth-stated target of a later year
@@ -164,3 +165,41 @@ def office_fills(path: Path, last_plan: Path, added: Sequence[dict[str, Any]] = 
     body = yaml.safe_dump({**draft, "targets": targets}, allow_unicode=True, sort_keys=False,
                           default_flow_style=False, width=1000)  # fmt: skip
     path.write_text(head + body, encoding="utf-8")
+
+
+def write_later_status_files(
+    out: Path,
+    src_catalog: Catalog,
+    plan: Plan,
+    folders: Sequence[str],
+    successors: Mapping[str, str],
+    change_year: int | None,
+) -> None:
+    """重点工作进展.csv and 排名.csv of every fed folder after the demo year: the demo's story
+    of each milestone and qualitative target told again under the year's id (``2015-C15`` for
+    ``C15``, as plan-new names it), reported by the unit that holds the target that year
+    (from ``change_year`` on, a merged unit's successor: ``successors``, code → name), and the
+    quarter's rankings."""
+    from jzplan.demo.status import ranking_rows, status_rows, write_csv
+    from jzplan.ingest.status_files import RANKING_FILE, RANKING_HEADER, STATUS_FILE, STATUS_HEADER
+
+    names = {u.code: u.name for u in src_catalog.units}
+    for folder in folders:
+        period = Period.parse(folder)
+        if period.year <= plan.year:
+            continue
+        reported = period.next()
+        rows = []
+        for target_id, label, evidence, office, _ in status_rows(
+            plan, src_catalog, Period(plan.year, period.month)
+        ):
+            unit = next((c for c, n in names.items() if n == office), None)
+            moved = change_year is not None and period.year >= change_year
+            if moved and unit is not None and unit in successors:
+                office = successors[unit]
+            day = date(reported.year, reported.month, 3).isoformat()
+            rows.append((f"{period.year}-{target_id}", label, evidence, office, day))
+        write_csv(out / folder / STATUS_FILE, STATUS_HEADER, rows)
+        rankings = ranking_rows(src_catalog, period)
+        if rankings:
+            write_csv(out / folder / RANKING_FILE, RANKING_HEADER, rankings)
