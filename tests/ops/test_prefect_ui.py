@@ -19,10 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from prefect import flow
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.server import prefect_server
 from jzplan.ops.health import report_text, run_checks
 from jzplan.ops.prefect_ui import (
     SERVER,
@@ -139,22 +136,42 @@ def test_ui_calls_the_api_on_its_own_port(ui: RunningUi) -> None:
     assert settings["api_url"] == f"http://127.0.0.1:{ui.config.port}/api"
 
 
-def test_a_run_by_hand_uses_the_server_ui_started(
-    ui: RunningUi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+# A run by hand in a new process, as `jzplan run` is: PREFECT_API_URL unset, make ui's server
+# found by its PID file and /api/health (a process of its own: its log and event workers would
+# otherwise keep this session's test server from stopping once the ui server is gone)
+BY_HAND = """
+import sys
+from dataclasses import replace
+from pathlib import Path
+from prefect import flow
+from flows.server import prefect_server
+from jzplan.ops.prefect_ui import UiConfig
+
+@flow(name="jzplan-test-by-hand", persist_result=False)
+def by_hand() -> int:
+    return 1
+
+config = replace(UiConfig(), port=int(sys.argv[1]), run_dir=Path(sys.argv[2]))
+with prefect_server(config):
+    assert by_hand.with_options(flow_run_name=sys.argv[3])() == 1
+"""
+
+
+def test_a_run_by_hand_uses_the_server_ui_started(ui: RunningUi, tmp_path: Path) -> None:
     """No PREFECT_API_URL: a flow run inside ``prefect_server`` (what ``jzplan run`` and
     ``make demo`` do) goes to the server ``make ui`` started, and says so; PREFECT_API_URL
     wins when set; with no server up, the temporary one is announced."""
     run_name = f"by-hand-{uuid.uuid4().hex[:8]}"
-
-    @flow(name="jzplan-test-by-hand", persist_result=False)
-    def by_hand() -> int:
-        return 1
-
-    with temporary_settings(restore_defaults={PREFECT_API_URL}), prefect_server(ui.config):
-        assert by_hand.with_options(flow_run_name=run_name)() == 1
-    said = capsys.readouterr().err
-    assert f"Prefect 服务器：{ui.config.api_url}（make ui 启动" in said
+    done = subprocess.run(
+        [sys.executable, "-c", BY_HAND, str(ui.config.port), str(ui.config.run_dir), run_name],
+        env=_environ(tmp_path / "prefect"),
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"Prefect 服务器：{ui.config.api_url}（make ui 启动" in done.stderr
     found = httpx.post(
         f"{ui.config.api_url}/flow_runs/filter",
         json={"flow_runs": {"name": {"any_": [run_name]}}},
