@@ -30,12 +30,12 @@ from jzplan.ingest.cell_policy import FIGURE_CELL_POLICY, FindingAction
 from jzplan.ingest.form_identity import file_label
 from jzplan.ingest.inbox import Batch, scan_batch
 from jzplan.month.holds import correction_policy
-from jzplan.month.loading import IngestOutcome, load_prepared
+from jzplan.month.loading import IngestOutcome, load_shared
 from jzplan.month.prepare import (
     PreparedFile,
+    history_reports,
     prepare_file,
     to_validate,
-    validate_history,
     validate_prepared,
 )
 from jzplan.month.resources import Resources
@@ -164,10 +164,7 @@ def check_history(
 ) -> list[ValidationReport | None]:
     """The history suite of files none of which changes another's history (a run of
     ``history_groups``), against the store inside the month's transaction, before they load."""
-    if not to_validate(prepared):
-        return [None] * len(prepared)
-    with validator.exclusive() as checking:
-        return validate_history(conn, prepared, checking, outlier_settings(resources.settings))
+    return history_reports(conn, prepared, validator, outlier_settings(resources.settings))
 
 
 # No retries: it runs inside the month's transaction, which is retried as a whole.
@@ -184,23 +181,17 @@ def load(
     """Record and load (or reject) a prepared file in the caller's transaction; its history
     suite's report ``against_store`` from ``check_history``; ``received_at`` the run's one
     receipt time (files of one run are one receipt: ``jzplan.store.currency``)."""
-    if not to_validate([prepared]):  # stored already or refused: recorded, nothing to check
-        outcome = load_prepared(prepared, bind=conn, arrival=arrival,
-                                received_at=received_at or datetime.now(UTC))  # fmt: skip
-        _log_outcome(outcome)
-        return outcome
-    with validator.exclusive() as checking:
-        outcome = load_prepared(
-            prepared,
-            bind=conn,
-            arrival=arrival,
-            received_at=received_at or datetime.now(UTC),
-            # else the history suite runs here, against the store inside the month's transaction
-            validator=checking,
-            outlier=outlier_settings(resources.settings),
-            against_store=against_store,
-            policy=correction_policy(resources.settings),  # a released month's: kept aside
-        )
+    outcome = load_shared(
+        prepared,
+        validator,
+        bind=conn,
+        arrival=arrival,
+        received_at=received_at or datetime.now(UTC),
+        # else the history suite runs here, against the store inside the month's transaction
+        outlier=outlier_settings(resources.settings),
+        against_store=against_store,
+        policy=correction_policy(resources.settings),  # a released month's: kept aside
+    )
     _log_outcome(outcome)
     return outcome
 

@@ -27,6 +27,7 @@ from jzplan.month.prepare import (
     prepare_file,
     row_lengths,
     stored_names,
+    to_validate,
 )
 from jzplan.reference.catalog import Catalog
 from jzplan.store.bulk_load import find_bulk_file, load_bulk
@@ -42,6 +43,7 @@ from jzplan.store.submissions import (
 )
 from jzplan.validate.history_checks import OutlierSettings
 from jzplan.validate.results import ValidationReport
+from jzplan.validate.shared import SharedValidator
 from jzplan.validate.store_checks import validate_against_store, write_validation_documents
 from jzplan.validate.validator import SubmissionValidator
 
@@ -122,6 +124,28 @@ def load_prepared(
         return load_form(
             prepared, parsed, conn, arrival, received_at, validator, outlier, against_store, policy
         )
+
+
+def load_shared(
+    prepared: PreparedFile,
+    validator: SharedValidator,
+    *,
+    bind: Bind,
+    arrival: Period,
+    received_at: datetime,
+    outlier: OutlierSettings | None = None,
+    against_store: ValidationReport | None = None,
+    policy: CorrectionPolicy | None = None,
+) -> IngestOutcome:
+    """``load_prepared`` with the run's shared validator, entered (and so built) only for a
+    file with parsed content: one stored already or refused is recorded without it."""
+    if not to_validate([prepared]):
+        return load_prepared(prepared, bind=bind, arrival=arrival, received_at=received_at)
+    with validator.exclusive() as checking:
+        return load_prepared(
+            prepared, bind=bind, arrival=arrival, received_at=received_at, validator=checking,
+            outlier=outlier, against_store=against_store, policy=policy,
+        )  # fmt: skip
 
 
 def duplicate_outcome(conn: Connection, path: Path, sha: str) -> IngestOutcome | None:

@@ -28,7 +28,7 @@ from jzplan.store.models import BulkFileRow, SubmissionRow, text_lengths
 from jzplan.validate.batch import validate_files
 from jzplan.validate.history_checks import OutlierSettings
 from jzplan.validate.results import ValidationReport
-from jzplan.validate.shared import FileValidator
+from jzplan.validate.shared import FileValidator, SharedValidator
 from jzplan.validate.store_checks import validate_many_against_store
 from jzplan.validate.validator import SubmissionValidator
 
@@ -264,6 +264,20 @@ def history_groups(prepared: Sequence[PreparedFile]) -> list[list[PreparedFile]]
             units |= mine
         after_bulk = bulk
     return groups
+
+
+def history_reports(
+    bind: Bind,
+    prepared: Sequence[PreparedFile],
+    validator: SharedValidator,
+    outlier: OutlierSettings | None = None,
+) -> list[ValidationReport | None]:
+    """``validate_history`` in the run's shared validator, entered (and so built) only when
+    some file has parsed content: a run of stored or refused files needs no GE context."""
+    if not to_validate(prepared):
+        return [None] * len(prepared)
+    with validator.exclusive() as checking:
+        return validate_history(bind, prepared, checking, outlier)
 
 
 def validate_history(

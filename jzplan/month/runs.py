@@ -15,8 +15,8 @@ from sqlalchemy import Connection, select
 from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus, StatusFileKind
 from jzplan.month.holds import correction_policy
-from jzplan.month.loading import IngestOutcome, load_order, load_prepared, restate
-from jzplan.month.prepare import PreparedFile, history_groups, to_validate, validate_history
+from jzplan.month.loading import IngestOutcome, load_order, load_shared, restate
+from jzplan.month.prepare import PreparedFile, history_groups, history_reports
 from jzplan.month.refresh import PeriodOutcome, refresh_period
 from jzplan.month.resources import Resources
 from jzplan.reference.catalog import Catalog
@@ -136,20 +136,13 @@ def plain_steps(
     policy = correction_policy(resources.settings)
 
     def check(group: list[PreparedFile], conn: Connection) -> list[ValidationReport | None]:
-        if not to_validate(group):
-            return [None] * len(group)
-        with validator.exclusive() as checking:
-            return validate_history(conn, group, checking, outlier)
+        return history_reports(conn, group, validator, outlier)
 
     def load(p: PreparedFile, conn: Connection, report: ValidationReport | None) -> IngestOutcome:
-        if not to_validate([p]):  # stored already or refused: recorded, nothing to check
-            return load_prepared(p, bind=conn, arrival=arrival,
-                                 received_at=received_at or datetime.now(UTC))  # fmt: skip
-        with validator.exclusive() as checking:
-            return load_prepared(
-                p, bind=conn, arrival=arrival, received_at=received_at or datetime.now(UTC),
-                validator=checking, outlier=outlier, against_store=report, policy=policy,
-            )  # fmt: skip
+        return load_shared(
+            p, validator, bind=conn, arrival=arrival, received_at=received_at or datetime.now(UTC),
+            outlier=outlier, against_store=report, policy=policy,
+        )  # fmt: skip
 
     def status(conn: Connection) -> StatusLoad:
         return month_status(resources, inbox, arrival, conn, validator)
