@@ -30,7 +30,7 @@ def plan_new(settings: Settings, year: int, *, force: bool = False) -> int:
     """Write ``data/targets/<year>.yaml`` drafted from last year's plan and stored December."""
     from jzplan.month.resources import open_resources
     from jzplan.reference.plan import load_plan
-    from jzplan.reference.plan_draft import draft_plan_text, holder
+    from jzplan.reference.plan_draft import draft_plan, draft_plan_text
     from jzplan.track.comparable import comparable_base
     from jzplan.track.history import month_facts
     from jzplan.validate.plan_check import check_plan
@@ -64,7 +64,8 @@ def plan_new(settings: Settings, year: int, *, force: bool = False) -> int:
     # last December as the new year's units make it up (可比口径), when the catalog changes them
     rebased = comparable_base(facts, catalog, december, Period(year, 1))
     figures = {key: fact.value for key, fact in rebased.items()}
-    path.write_text(draft_plan_text(last, catalog, year, figures), encoding="utf-8")
+    draft = draft_plan(last, catalog, year, figures)
+    path.write_text(draft_plan_text(draft, last.year), encoding="utf-8")
     plan = load_plan(path, catalog)  # the draft loads as any plan file does
     report = check_plan(plan, catalog, load_rules(settings.expectations_dir, catalog))
     unset = sum(1 for t in plan.targets if t.unset)
@@ -73,7 +74,7 @@ def plan_new(settings: Settings, year: int, *, force: bool = False) -> int:
         f"已起草 {path}：目标 {len(plan.targets)} 项（目标值待填写 {unset} 项），"
         f"基期值 {based} 项取自 {december} 库存数据；计划检查：不一致 {len(report.problems)} 处"
     )
-    gone = [t for t in last.targets if holder(catalog, t.scope, year) is None]
+    gone = draft.dropped
     if gone:
         names = "、".join(dict.fromkeys(catalog.unit(t.scope).name for t in gone))
         print(f"未带入 {len(gone)} 项：{names}已不属本区（目录中 valid_to 之后无 merged_into）")

@@ -137,18 +137,17 @@ def draft_plan(
     return DraftPlan({"year": year, "baselines": [], "targets": entries}, tuple(dropped))
 
 
-def draft_plan_text(
-    plan: Plan, catalog: Catalog, year: int, december: Mapping[tuple[str, str], float]
-) -> str:
+def draft_plan_text(draft: DraftPlan, from_year: int) -> str:
     """The draft as YAML, with a header saying what the office fills in."""
+    year = draft.data["year"]
     head = (
         f"# 焦作新区 {year} 年目标计划（草稿，由 jzplan plan-new --year {year} 起草）\n"
         f"# 每项目标：value 填写{year}年目标值（null 为待填写，跟踪时显示“待定”），\n"
-        f"# source 换成计划文件中该目标的原文；baseline 为{plan.year}年12月库存实际值。\n"
+        f"# source 换成计划文件中该目标的原文；baseline 为{from_year}年12月库存实际值。\n"
         f"# 填写后运行：jzplan check-plan --year {year}（说明见 docs/years.md）\n"
     )
     body = yaml.safe_dump(
-        draft_plan(plan, catalog, year, december).data,
+        draft.data,
         allow_unicode=True,
         sort_keys=False,
         default_flow_style=False,
