@@ -333,7 +333,9 @@ def generate(
     write_status_files(out_dir, src.catalog, src.plan, folders=[f for f in folders])
     successors = {}
     if src.changed is not None:
-        successors = {old: src.changed.unit(new).name for old, new in ENDED.items()}
+        successors = {
+            src.catalog.unit(old).name: src.changed.unit(new).name for old, new in ENDED.items()
+        }
     write_later_status_files(out_dir, src.catalog, src.plan, folders, successors, src.change_year)
     for folder in folders:  # an empty month still has its folder (nothing arrived ≠ no inbox)
         (out_dir / folder).mkdir(parents=True, exist_ok=True)

@@ -178,27 +178,25 @@ def write_later_status_files(
     """重点工作进展.csv and 排名.csv of every fed folder after the demo year: the demo's story
     of each milestone and qualitative target told again under the year's id (``2015-C15`` for
     ``C15``, as plan-new names it), reported by the unit that holds the target that year
-    (from ``change_year`` on, a merged unit's successor: ``successors``, code → name), and the
-    quarter's rankings."""
+    (from ``change_year`` on, a merged unit's successor: ``successors``, the old unit's name →
+    its successor's), and the quarter's rankings."""
     from jzplan.demo.status import ranking_rows, status_rows, write_csv
     from jzplan.ingest.status_files import RANKING_FILE, RANKING_HEADER, STATUS_FILE, STATUS_HEADER
 
-    names = {u.code: u.name for u in src_catalog.units}
     for folder in folders:
         period = Period.parse(folder)
         if period.year <= plan.year:
             continue
         reported = period.next()
-        rows = []
-        for target_id, label, evidence, office, _ in status_rows(
-            plan, src_catalog, Period(plan.year, period.month)
-        ):
-            unit = next((c for c, n in names.items() if n == office), None)
-            moved = change_year is not None and period.year >= change_year
-            if moved and unit is not None and unit in successors:
-                office = successors[unit]
-            day = date(reported.year, reported.month, 3).isoformat()
-            rows.append((f"{period.year}-{target_id}", label, evidence, office, day))
+        day = date(reported.year, reported.month, 3).isoformat()
+        moved = change_year is not None and period.year >= change_year
+        rows = [
+            (f"{period.year}-{target_id}", label, evidence,
+             successors.get(office, office) if moved else office, day)
+            for target_id, label, evidence, office, _ in status_rows(
+                plan, src_catalog, Period(plan.year, period.month)
+            )
+        ]  # fmt: skip
         write_csv(out / folder / STATUS_FILE, STATUS_HEADER, rows)
         rankings = ranking_rows(src_catalog, period)
         if rankings:
