@@ -138,19 +138,25 @@ def _validate_bulk(
         return ValidationReport((), ())
     period_codes, period_uniques = pd.factorize(frame["period"])
     months = len(history_periods(Period(2000, 1), settings))
+    periods = [_period_or_none(str(text)) for text in period_uniques.tolist()]
     parts: list[tuple[ValidationReport, np.ndarray]] = []
-    for code, text in enumerate(period_uniques.tolist()):
-        period = _period_or_none(str(text))
+    for code, period in enumerate(periods):
         if period is None:
             continue  # a bad period fails the file suites; nothing to compare with
         at = np.flatnonzero(period_codes == code)
+        stored = _stored_figures(bind, history_periods(period, settings))
+        if not stored and period.month != 1 and not any(p and p < period for p in periods):
+            # nothing before this month, in the store or the file: no figure has anything to
+            # be compared with (a January's year-to-date is compared with 0, so it is run)
+            parts.append((validator.history_unchecked(len(at)), at))
+            continue
         units, unit_uniques = pd.factorize(frame["org_unit"].to_numpy()[at])
         if not len(unit_uniques):
             continue
         per_unit = max(1, len(at) // len(unit_uniques)) * months
         batch = max(1, max_history_rows // per_unit)
         # the store may hold far less than the worst case (a first month: nothing at all)
-        if _stored_figures(bind, history_periods(period, settings)) <= (max_history_rows):
+        if stored <= max_history_rows:
             batch = len(unit_uniques)
         order, bounds = _batches(units, batch, len(unit_uniques))
         for b in range(len(bounds) - 1):

@@ -312,3 +312,31 @@ def test_bulk_file_without_history_or_rows(
     assert report.ok and not len(report.error_rows)
     empty = dataclasses.replace(parsed, frame=parsed.frame.iloc[:0])
     assert validate_against_store(engine, empty, validator).results == ()
+
+
+def test_a_bulk_month_with_nothing_before_it_is_reported_as_ge_would_without_ge(
+    engine: Engine,
+    catalog: Catalog,
+    validator: SubmissionValidator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No earlier month in the store or the file: every comparison column is empty, so the
+    report is GE's on those columns, given without running GE (a national month's first
+    load spent seconds building columns nobody compared)."""
+    parsed = _bulk([r for u in UNITS for r in _month_rows(catalog, u)])
+    frame = dataclasses.replace(parsed, period=Period.parse(PERIOD))
+    nothing = pd.DataFrame(columns=["period", "indicator", "value"])
+    by_ge = validator.validate_history(frame, nothing)
+    runs: list[object] = []
+    real_run = validator.run
+    monkeypatch.setattr(validator, "run", lambda *a, **k: runs.append(a) or real_run(*a, **k))
+    report = validate_against_store(engine, parsed, validator)
+    assert runs == []
+    assert report.results == by_ge.results and report.issues == by_ge.issues == ()
+    assert report.ok and not len(report.error_rows)
+    # a January is compared with 0 (本月 = 累计): it is run, and finds a bad 本月
+    january = _month_rows(catalog, "NGZ", "2013-01")
+    row_of(january, "ind_output")["value_month"] = 1.0
+    jan = validate_against_store(engine, _bulk(january), validator)
+    assert runs and not jan.ok
+    assert {r.rule for r in jan.results if not r.success} == {"month_not_ytd_difference"}
