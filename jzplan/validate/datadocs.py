@@ -9,6 +9,7 @@ it only from the run, never at import time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -23,6 +24,8 @@ from jzplan.validate.store_checks import read_validation_documents
 from jzplan.validate.validator import SUITES
 
 SITE = "jzplan"
+# in a built site's folder: the digest of what built it (``_site_digest``)
+BUILT_FROM = ".built-from"
 _RESULT_KEYS = ("success", "results", "suite_name", "suite_parameters", "statistics", "meta", "id")
 
 
@@ -41,7 +44,48 @@ def build_data_docs(
     labels: dict[int, str] | None = None,
 ) -> Path:
     """Write the Data Docs site of these submissions' validations to ``folder`` (replaced)
-    and return its ``index.html``."""
+    and return its ``index.html``. A site built from the same documents, labels and suites
+    is left as it is (a rerun of a stored month need not import GE to rebuild it)."""
+    documents = read_validation_documents(bind, submission_ids)
+    digest = _site_digest(documents, expectations_dir, run_name, labels or {})
+    index, marker = folder / "index.html", folder / BUILT_FROM
+    if index.is_file() and marker.is_file() and marker.read_text("utf-8") == digest:
+        return index
+    _build(documents, folder, expectations_dir, run_name=run_name, labels=labels)
+    marker.write_text(digest, "utf-8")
+    return index
+
+
+def _site_digest(
+    documents: Sequence[dict[str, Any]],
+    expectations_dir: Path,
+    run_name: str,
+    labels: dict[int, str],
+) -> str:
+    """sha256 of all a site is built from: the documents and their labels, the suites, this
+    module (its page views) and GE's version."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    for name in SUITES:
+        digest.update((expectations_dir / f"{name}.json").read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    digest.update(version("great_expectations").encode())
+    mine = {str(d["submission_id"]): labels.get(int(d["submission_id"])) for d in documents}
+    digest.update(
+        json.dumps([run_name, mine, documents], sort_keys=True, default=str).encode("utf-8")
+    )
+    return digest.hexdigest()
+
+
+def _build(
+    documents: Sequence[dict[str, Any]],
+    folder: Path,
+    expectations_dir: Path,
+    *,
+    run_name: str,
+    labels: dict[int, str] | None,
+) -> None:
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -82,7 +126,7 @@ def build_data_docs(
     # as the store's JSON has them (the pages print some expectations' arguments in order).
     results = ctx.validation_results_store
     backend: Any = results.store_backend
-    for doc in read_validation_documents(bind, submission_ids):
+    for doc in documents:
         raw = doc["document"]
         sub_id = int(doc["submission_id"])
         batch = (labels or {}).get(sub_id) or f"submission-{sub_id}"
@@ -96,7 +140,6 @@ def build_data_docs(
                                          sort_keys=True))  # fmt: skip
         backend.set(results.key_to_tuple(key), document)
     ctx.build_data_docs(site_names=[SITE])
-    return folder / "index.html"
 
 
 # --- GE's page views, their Jinja templates compiled once per process -------------------------

@@ -73,3 +73,17 @@ def test_pages_equal_uncompiled_ones(
     assert len(expected) == 1 + 3 + 2 * 2  # index, suites, 2 submissions x 2 suites
     for index in build:
         assert _pages(index.parent) == expected
+    # the same documents into a folder they built: left as it is; other ones: built again
+    before = {p: p.stat().st_mtime_ns for p in build[0].parent.rglob("*.html")}
+    monkeypatch.setattr(datadocs, "_build", lambda *a, **k: pytest.fail("built again"))
+    assert (
+        build_data_docs(engine, ids, tmp_path / "docs-0", EXPECTATIONS, run_name="test")
+        == (build[0])
+    )
+    assert {p: p.stat().st_mtime_ns for p in build[0].parent.rglob("*.html")} == before
+    monkeypatch.undo()
+    one = build_data_docs(engine, ids[:1], tmp_path / "docs-0", EXPECTATIONS, run_name="test")
+    assert len(_pages(one.parent)) == 1 + 3 + 2  # the second submission's pages are gone
+    (one.parent / "index.html").unlink()  # a site someone removed a page of: built again
+    build_data_docs(engine, ids[:1], tmp_path / "docs-0", EXPECTATIONS, run_name="test")
+    assert _pages(one.parent) and (one.parent / "index.html").is_file()
