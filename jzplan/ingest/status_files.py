@@ -120,6 +120,9 @@ class TableFindings:
     held: frozenset[int] = frozenset()
     refused: bool = False
     results: tuple[dict[str, Any], ...] = ()
+    # sha256 of everything the suite's outcome depends on (``StatusChecker``): a file checked
+    # clean once under the same digest need not be run through GE again
+    checked_with: str | None = None
 
 
 class TableCheck(Protocol):
@@ -144,6 +147,7 @@ class ParsedStatusFile:
     rows: int = 0  # data rows in the file
     refused: bool = False  # nothing of it is loaded
     results: tuple[dict[str, Any], ...] = ()  # the suites' rule results
+    checked_with: str | None = None  # TableFindings.checked_with
 
     @property
     def errors(self) -> list[str]:
@@ -246,6 +250,7 @@ def _start(
     out = ParsedStatusFile(
         path, table.sha256, period, issues=list(found.issues), kind=table.kind,
         size=table.size, rows=len(table.rows), refused=found.refused, results=found.results,
+        checked_with=found.checked_with,
     )  # fmt: skip
     return table, found, out
 

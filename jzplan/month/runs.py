@@ -25,6 +25,7 @@ from jzplan.store.db import Bind, connect
 from jzplan.store.models import SubmissionRow
 from jzplan.store.month_states import mark_produced, released_months
 from jzplan.store.periods import stored_periods
+from jzplan.store.status_files import clean_check_results
 from jzplan.store.unit_months import PERIOD_CONTRADICTIONS, counted_period
 from jzplan.track.history import StatusLoad, StatusReceipt, load_status_submissions
 from jzplan.validate.history_checks import outlier_settings
@@ -172,7 +173,10 @@ def month_status(
     }
     return load_status_submissions(
         bind, inbox, period, plan=resources.plan_of(period.year), catalog=resources.catalog,
-        check=StatusChecker(validator, resources.plan_of(period.year), resources.catalog, lengths),
+        check=StatusChecker(
+            validator, resources.plan_of(period.year), resources.catalog, lengths,
+            known=lambda digest: clean_check_results(bind, digest),
+        ),
         receipt=StatusReceipt(resources.settings.archive_dir, received_at or datetime.now(UTC)),
     )  # fmt: skip
 

@@ -328,6 +328,9 @@ class StatusFileRow(Base):
     error_count: Mapped[int] = mapped_column(Integer)
     message: Mapped[str | None] = mapped_column(Text)  # every located issue, one a line
     details: Mapped[Any] = mapped_column(JSON, nullable=True)  # the suite's rule results
+    # sha256 of what the suite read (jzplan.validate.status_checks.StatusChecker); with every
+    # rule passed, a rerun reuses ``details`` instead of running GE (migration 0015)
+    checked_with: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AlertEventRow(Base):

@@ -63,6 +63,7 @@ def record_status_file(
         "error_count": len(parsed.issues),
         "message": "\n".join(str(i) for i in parsed.issues) or None,
         "details": json_value(list(parsed.results)),
+        "checked_with": parsed.checked_with,
     }
     where = [_status_file.c[k] == values[k] for k in KEY]
     with transaction(bind) as conn:
@@ -79,6 +80,17 @@ def record_status_file(
         if changed:
             conn.execute(update(_status_file).where(_status_file.c.id == old["id"]).values(changed))
         return int(old["id"]), False
+
+
+def clean_check_results(bind: Bind, checked_with: str) -> tuple[dict[str, Any], ...] | None:
+    """The suite's rule results of a status file checked under ``checked_with``
+    (``jzplan.validate.status_checks.check_digest``) when every rule passed, else None."""
+    query = select(_status_file.c.details).where(_status_file.c.checked_with == checked_with)
+    with connect(bind) as conn:
+        for details in conn.scalars(query):
+            if isinstance(details, list) and details and all(r.get("success") for r in details):
+                return tuple(details)
+    return None
 
 
 def _same(old: Any, new: Any) -> bool:
