@@ -64,7 +64,11 @@ def main() -> None:
     # the demo makes its own store (var/ of a clean checkout), as `jzplan init` would
     init_store(settings.database_url, timeout=settings.lock_timeout_seconds)
     # A demo run needs no heartbeats; they slow every flow run down.
-    with prefect_server(), temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    with (
+        prefect_server() as ready,
+        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        ready()
         for period in period_range(Period(2012, 1), Period(2013, 12)):
             t0 = time.perf_counter()
             if period.year == settings.plan_year:

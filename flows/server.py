@@ -1,27 +1,137 @@
 """Which Prefect server a run started by hand uses (``jzplan run``/``deadline``/``backfill``,
-``make demo``): the one that answers, else Prefect's temporary one, said on stderr."""
+``make demo``): the one that answers, else a temporary one, said on stderr.
+
+The temporary server is the one Prefect's client would start on first use (the same uvicorn
+command as ``prefect.server.api.server.SubprocessASGIServer``, on the same PREFECT_HOME), but
+started here at once, before the run imports its flows, so that its ~5 s boot overlaps them,
+and without importing Prefect's server module into the run's process (seconds of imports the
+client itself never needs). The caller waits for it (``ready()``) before its first flow. At
+exit it is sent SIGTERM and left to finish its graceful shutdown on its own (Prefect's client
+waited up to 5 s for it): the run's log and event workers have drained by then, as their
+exit handlers run before this one's."""
 
 from __future__ import annotations
 
+import atexit
+import os
+import signal
+import socket
+import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
 
-from prefect.settings import PREFECT_API_URL, temporary_settings
+import prefect
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+    get_current_settings,
+    temporary_settings,
+)
 
+from jzplan.core.errors import OperatorError
 from jzplan.ops.prefect_ui import UiConfig, client_api
 
 
 @contextmanager
-def prefect_server(config: UiConfig | None = None) -> Iterator[None]:
+def prefect_server(config: UiConfig | None = None) -> Iterator[Callable[[], None]]:
     """Run the flows inside against the Prefect server that answers (PREFECT_API_URL, else
-    the one ``make ui`` started with ``config``), saying which on stderr; else Prefect's
-    temporary server."""
+    the one ``make ui`` started with ``config``), saying which on stderr; else a temporary
+    server, booting meanwhile. Yields ``ready``: call it before the first flow."""
     configured = PREFECT_API_URL.value()
     url, said = client_api(config or UiConfig(), configured)
     print(said, file=sys.stderr, flush=True)
-    if url is None or url == configured:
-        yield
+    if url is None:
+        server = TemporaryServer.boot()
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield server.ready
+        return
+    if url == configured:
+        yield _ready
         return
     with temporary_settings({PREFECT_API_URL: url}):
-        yield
+        yield _ready
+
+
+def _ready() -> None:
+    """A running server is ready."""
+
+
+class TemporaryServer:
+    """Prefect's API in a uvicorn process of its own on a free loopback port, until exit."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        self.process = self._start()
+        self._ready = False
+
+    @classmethod
+    def boot(cls) -> TemporaryServer:
+        server = cls()
+        atexit.register(server.stop)
+        return server
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        env = {
+            **os.environ,
+            **get_current_settings().to_environment_variables(exclude_unset=True),
+            # as SubprocessASGIServer starts it: no UI, the ephemeral server's own settings
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+        }
+        env.pop("PREFECT_API_URL", None)
+        app_dir = str(Path(prefect.__file__).resolve().parents[1])
+        return subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn", "--app-dir", app_dir,
+                "--factory", "prefect.server.api.server:create_app",
+                "--host", "127.0.0.1", "--port", str(self.port),
+                "--log-level", "error", "--lifespan", "on",
+            ],
+            env=env,
+        )  # fmt: skip
+
+    def ready(self) -> None:
+        """Wait until ``/health`` answers (``temporary_server_failed`` if the process exits
+        or the startup timeout passes first)."""
+        if self._ready:
+            return
+        timeout = float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+        deadline = time.monotonic() + timeout
+        while not _healthy(self.api_url):
+            code = self.process.poll()
+            if code is not None or time.monotonic() > deadline:
+                why = f"进程退出，代码 {code}" if code is not None else f"{timeout:g} 秒内未应答"
+                raise OperatorError(
+                    "temporary_server_failed",
+                    f"临时 Prefect 服务器 {self.api_url} 未能启动（{why}）；"
+                    "可先运行 make ui 启动常驻服务器，或设置 PREFECT_API_URL",
+                )
+            time.sleep(0.1)
+        self._ready = True
+
+    def stop(self) -> None:
+        """SIGTERM, not waited for: the server finishes its shutdown on its own."""
+        if self.process.poll() is None:
+            with suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=1.0) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False

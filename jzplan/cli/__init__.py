@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from jzplan.cli import ops as ops_cli
@@ -237,23 +238,27 @@ def _dispatch(argv: list[str] | None) -> int:
         return _name_runs()
     from flows.server import prefect_server
 
-    with prefect_server():
-        return _flow_command(args, months)
+    with prefect_server() as ready:
+        return _flow_command(args, months, ready)
 
 
-def _flow_command(args: argparse.Namespace, months: list[Period]) -> int:
+def _flow_command(args: argparse.Namespace, months: list[Period], ready: Callable[[], None]) -> int:
+    """The flow of ``args.command``, imported while the server boots, run once it is ready."""
     if args.command == "deadline":
         from flows.deadline import deadline_check
 
+        ready()
         print(deadline_check(period=str(months[0])))
         return 0
     if args.command == "run":
         from flows.monthly import monthly_progress
 
+        ready()
         print(monthly_progress(period=str(months[0])))
         return 0
     from flows.backfill import backfill
 
+    ready()
     for summary in backfill(start=args.start, end=args.end):
         print(summary)
     return 0

@@ -152,7 +152,8 @@ def by_hand() -> int:
     return 1
 
 config = replace(UiConfig(), port=int(sys.argv[1]), run_dir=Path(sys.argv[2]))
-with prefect_server(config):
+with prefect_server(config) as ready:
+    ready()
     assert by_hand.with_options(flow_run_name=sys.argv[3])() == 1
 """
 
@@ -182,6 +183,21 @@ def test_a_run_by_hand_uses_the_server_ui_started(ui: RunningUi, tmp_path: Path)
     assert client_api(ui.config, "http://127.0.0.1:9/api")[0] == "http://127.0.0.1:9/api"
     url, line = client_api(replace(ui.config, run_dir=tmp_path), None)
     assert url is None and "临时服务器" in line
+
+
+def test_a_run_by_hand_with_no_server_boots_the_temporary_one_meanwhile(tmp_path: Path) -> None:
+    """No server answers: ``prefect_server`` boots Prefect's temporary server in the
+    background while the caller imports, and the flow runs on it once ``ready()``."""
+    done = subprocess.run(
+        [sys.executable, "-c", BY_HAND, str(_free_port()), str(tmp_path / "run"), "by-hand"],
+        env=_environ(tmp_path / "prefect"),
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "本次启动临时服务器" in done.stderr
 
 
 def test_ui_stop_ends_what_ui_started(ui: RunningUi) -> None:
