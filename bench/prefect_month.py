@@ -268,6 +268,49 @@ def _cold_child(period: str) -> dict[str, Any]:
     return {"imports": imported, "flow": wall, "flow_run": run_id}
 
 
+def _cli(env: dict[str, str], period: str) -> tuple[float, str]:
+    """``jzplan run --period`` as an operator types it, in a new process: wall seconds and
+    the line saying which Prefect server it used."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [str(Path(PYTHON).with_name("jzplan")), "run", "--period", period],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-8000:])
+        raise RuntimeError(f"jzplan run failed ({proc.returncode})")
+    said = next((ln for ln in proc.stderr.splitlines() if ln.startswith("Prefect 服务器")), "")
+    return wall, said
+
+
+def cli_runs(
+    env: dict[str, str], state: Path, runs: Path, period: str, repeat: int, home: Path
+) -> dict[str, float]:
+    """``jzplan run`` on fresh copies of the store: ``repeat`` times against the running
+    server (PREFECT_API_URL), then ``repeat`` times with no server (Prefect's temporary one,
+    on a PREFECT_HOME of its own whose database one untimed run creates first)."""
+    out: dict[str, float] = {}
+    running = [_cli({**env, **fresh_copy(state, runs / f"cli-{i}")}, period)[0]
+               for i in range(repeat)]  # fmt: skip
+    out["cli_running_median"] = statistics.median(running)
+    home.mkdir(parents=True, exist_ok=True)
+    alone = {k: v for k, v in env.items() if k != "PREFECT_API_URL"} | {"PREFECT_HOME": str(home)}
+    _cli({**alone, **fresh_copy(state, runs / "cli-temp-setup")}, period)
+    temporary = []
+    for i in range(repeat):
+        wall, said = _cli({**alone, **fresh_copy(state, runs / f"cli-temp-{i}")}, period)
+        if "临时服务器" not in said:  # `make ui` runs here: that is what it used
+            print(f"jzplan run with no PREFECT_API_URL: not timed, it said {said!r}")
+            return out
+        temporary.append(wall)
+    out["cli_temporary_median"] = statistics.median(temporary)
+    return out
+
+
 # --- stages from the server ------------------------------------------------------------------
 
 _SUFFIX = re.compile(r"(-[A-Z]{2,4})?(-\d{4}-\d{2})?(-[0-9a-f]{3})?$")
@@ -393,6 +436,12 @@ def run(
                 results["cold_imports_median"] = statistics.median(imports)
                 say(f"cold median: {results['cold_median']:.2f} s (flow call "
                     f"{results['cold_flow_median']:.2f} s)")  # fmt: skip
+
+            if cold:
+                results |= cli_runs(env, state, runs, period, repeat, tmp / "prefect-temporary")
+                say(f"jzplan run, new process: running server median "
+                    f"{results['cli_running_median']:.2f} s, temporary server median "
+                    f"{results.get('cli_temporary_median', float('nan')):.2f} s")  # fmt: skip
 
             stages = _median_stages(stage_runs)
             say("per stage, warm runs (median seconds, from the server's task runs):")

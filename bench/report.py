@@ -69,14 +69,64 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     return rows
 
 
-def extra_lines(results: dict[str, Any]) -> list[str]:
+# the stages of a month end to end, each with the floor its line was measured against
+E2E_STAGES = ("read", "validate", "validate-history", "load", "aggregate")
+# what the six-township month is held to (issue 22): seconds
+SIX_TOWNSHIP_TARGETS = {
+    "cli_running_median": ("jzplan run, new process, running server", 5.0),
+    "cli_temporary_median": ("jzplan run, new process, temporary server", 10.0),
+    "warm_median": ("warm flow call", 1.5),
+}
+
+
+def floor_sum(lines: list[dict[str, Any]], tier: str, db: str, period: str) -> dict[str, float]:
+    """The best floor of each end-to-end stage of ``period`` (store stages on ``db``)."""
+    out: dict[str, float] = {}
+    for line in lines:
+        if line["tier"] != tier or line["period"] != period or line["db"] not in (db, "-"):
+            continue
+        if line["stage"] in E2E_STAGES and line["floors"]:
+            out[line["stage"]] = min(line["floors"].values())
+    return out
+
+
+def history_lines(lines: list[dict[str, Any]]) -> list[str]:
+    """The history suite with no history (a tier's first month) and with the most months
+    (its last), against its floor."""
     out = []
+    by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for line in lines:
+        if line["stage"] == "validate-history":
+            by_key.setdefault((line["tier"], line["db"]), []).append(line)
+    for (tier, db), found in by_key.items():
+        first, last = found[0], found[-1]
+        text = f"validate-history, {tier} {db}: {first['period']} {first['seconds']:.2f} s"
+        if len(found) > 1:
+            floor = min(last["floors"].values()) if last["floors"] else None
+            ratio = f" = {last['seconds'] / floor:.2f}× its floor {floor:.2f} s" if floor else ""
+            text += f"; {last['period']} ({len(found) - 1} months before it) "
+            text += f"{last['seconds']:.2f} s{ratio}"
+        out.append(text)
+    return out
+
+
+def extra_lines(results: dict[str, Any]) -> list[str]:
+    out = history_lines(results["lines"])
     e2e = results.get("e2e")
     if e2e and "error" not in e2e:
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in e2e["stages"].items())
+        floors = floor_sum(results["lines"], e2e["tier"], "postgresql", e2e["period"])
+        total = sum(floors.values())
+        against = (
+            f"{e2e['seconds'] / total:.2f}× the sum of its stage floors {total:.1f} s "
+            f"({', '.join(f'{k} {v:.2f}' for k, v in floors.items())})"
+            if total
+            else "no stage floors in this run"
+        )
         out.append(
             f"end to end, {e2e['tier']} {e2e['period']} on PostgreSQL ({e2e['rows']:,} rows): "
-            f"{e2e['seconds']:.1f} s ({stages}); peak memory {e2e['peak_mib'] / 1024:.2f} GiB; "
+            f"{e2e['seconds']:.1f} s ({stages}) = {against}; "
+            f"peak memory {e2e['peak_mib'] / 1024:.2f} GiB; "
             f"setup before it {e2e['setup_seconds']:.1f} s, "
             f"whole process {e2e['process_seconds']:.1f} s; "
             f"load: {e2e['load']}"
@@ -92,6 +142,11 @@ def extra_lines(results: dict[str, Any]) -> list[str]:
             out.append(
                 f"six townships through monthly-progress on a running Prefect server: {nums}"
             )
+            for key, (what, target) in SIX_TOWNSHIP_TARGETS.items():
+                if key in prefect:
+                    seconds = prefect[key]
+                    verdict = "within" if seconds < target else "OVER"
+                    out.append(f"six townships, {what}: {seconds:.2f} s ({verdict} {target:g} s)")
     for db, r in (results.get("hostile") or {}).items():
         out.append(f"hostile month ({db}): {describe(r)}")
     for key, units in (results.get("rejected_units") or {}).items():

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench import floors, synth
+from bench.history_floor import history_floor
 from bench.measure import Bench, Unavailable, stage_guard
 from bench.stages import (
     EXPECTATIONS,
@@ -181,7 +182,7 @@ def _store_stages(
         prepared = prepared_file(read, report)
         # the history suite on its own (the monthly flow runs it inside the load's
         # transaction): its store read grows with the months already loaded
-        bench.measure(
+        _, line = bench.measure(
             name,
             db,
             "validate-history",
@@ -189,6 +190,7 @@ def _store_stages(
             rows,
             period=period,
         )
+        line.attach([bench.floor(lambda: history_floor(store, frame, period, catalog))])
         _, line = bench.measure(
             name,
             db,
