@@ -24,7 +24,7 @@ def e2e_child(out: Path, tier_name: str, units: int | None) -> dict[str, Any]:
     the tier's last month on PostgreSQL; wall times and the process's peak memory."""
     from jzplan.core.periods import Period
     from jzplan.month.loading import load_prepared
-    from jzplan.month.refresh import refresh_aggregates, refresh_tracking
+    from jzplan.month.refresh import LoadedBulk, refresh_aggregates, refresh_tracking
     from jzplan.reference.catalog import load_catalog
     from jzplan.reference.plan import load_plan
     from jzplan.track.progress import Thresholds
@@ -58,7 +58,9 @@ def e2e_child(out: Path, tier_name: str, units: int | None) -> dict[str, Any]:
         received_at=datetime.now(UTC), validator=validator,
     )  # fmt: skip
     t = lap("load", t)
-    refresh_aggregates(store.engine, catalog=catalog, period=p)
+    # as the monthly flow does: the file's figures from memory, the store read for the rest
+    bulks = [LoadedBulk(outcome.bulk_file_id, read.parsed.frame)] if outcome.bulk_file_id else []
+    refresh_aggregates(store.engine, catalog=catalog, period=p, bulks=bulks)
     t = lap("aggregate", t)
     refresh_tracking(store.engine, catalog=catalog, plan=plan, period=p, thresholds=Thresholds())
     lap("evaluate", t)

@@ -191,7 +191,7 @@ def _store_stages(
             period=period,
         )
         line.attach([bench.floor(lambda: history_floor(store, frame, period, catalog))])
-        _, line = bench.measure(
+        outcome, line = bench.measure(
             name,
             db,
             "load",
@@ -208,12 +208,14 @@ def _store_stages(
         line.attach([bench.floor(lambda: store.load_floor(frame, bench.out))])
     with stage_guard(bench, name, db, "aggregate", period):
         try:
-            from jzplan.month.refresh import refresh_aggregates
+            from jzplan.month.refresh import LoadedBulk, refresh_aggregates
         except ImportError as exc:
             raise Unavailable(str(exc)) from None
+        # as the monthly flow does: the file's figures from memory, the store read for the rest
+        bulks = [LoadedBulk(outcome.bulk_file_id, frame)] if outcome.bulk_file_id else []
         _, line = bench.measure(
             name, db, "aggregate",
-            lambda: refresh_aggregates(store.engine, catalog=catalog, period=p),
+            lambda: refresh_aggregates(store.engine, catalog=catalog, period=p, bulks=bulks),
             len(frame), period=period, note=counts_note,
         )  # fmt: skip
         line.attach(agg_floor)

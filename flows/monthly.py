@@ -235,7 +235,7 @@ def load_month(
         load_status=lambda c: load_status.with_options(retries=0)(  # the run's GE context
             res, inbox, arrival, bind=c, validator=validator
         ),
-        refresh=lambda p, c: refresh.with_options(retries=0)(res, p, arrival, bind=c),
+        refresh=lambda p, c, b: refresh.with_options(retries=0)(res, p, arrival, bind=c, bulks=b),
     )
     done = run_month(conn, prepared, arrival, steps, plan_year)
     # each file's receipt queued with the load: a killed run leaves none, its rerun all

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
 from jzplan.core.periods import Period
-from jzplan.month.refresh import PeriodOutcome, refresh_period
+from jzplan.month.refresh import LoadedBulk, PeriodOutcome, refresh_period
 from jzplan.month.resources import Resources
 
 
@@ -20,9 +22,14 @@ from jzplan.month.resources import Resources
     cache_policy=NO_CACHE,
 )
 def refresh(
-    resources: Resources, period: Period, as_of: Period, bind: Connection | None = None
+    resources: Resources,
+    period: Period,
+    as_of: Period,
+    bind: Connection | None = None,
+    bulks: Sequence[LoadedBulk] = (),
 ) -> PeriodOutcome:
-    """With ``bind`` (a Connection in the month's transaction) the writes join that transaction."""
+    """With ``bind`` (a Connection in the month's transaction) the writes join that
+    transaction; ``bulks``: the batch's bulk files just loaded, their figures in memory."""
     outcome = refresh_period(
         bind if bind is not None else resources.engine,
         catalog=resources.catalog,
@@ -30,6 +37,7 @@ def refresh(
         period=period,
         thresholds=resources.thresholds,
         as_of=as_of,
+        bulks=bulks,
     )
     get_run_logger().info(
         "%s：汇总 %s；目标进度 %s；告警 %s；未报 %s",

@@ -3,6 +3,7 @@ progress, and the alerts both raise (missing, rejected, validation warnings, tar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -16,7 +17,7 @@ from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.store.aggregates import write_aggregates
 from jzplan.store.db import Bind
-from jzplan.store.observations import period_values
+from jzplan.store.observations import bulk_file_units, period_values
 from jzplan.store.progress import write_progress
 from jzplan.store.submissions import held_submissions
 from jzplan.store.unit_months import UnitMonth, unit_statuses, units_in
@@ -40,12 +41,51 @@ class PeriodOutcome:
     history: History | None = None
 
 
-def refresh_aggregates(engine: Bind, *, catalog: Catalog, period: Period) -> dict[str, int]:
-    """The period's totals at every level of the hierarchy, from its current figures;
-    returns the rewrite's inserted, updated, deleted and unchanged counts."""
-    return write_aggregates(
-        engine, period, aggregate_period(period_values(engine, period), catalog, period)
-    )
+@dataclass(frozen=True, slots=True)
+class LoadedBulk:
+    """A bulk file just loaded (its ``bulk_file`` id) and its parsed frame, still in memory:
+    the figures it brought need not be read back from the store."""
+
+    bulk_file_id: int
+    frame: pd.DataFrame
+
+
+def period_figures(engine: Bind, period: Period, bulks: Sequence[LoadedBulk] = ()) -> pd.DataFrame:
+    """The period's current figures (org_unit, indicator, value). With ``bulks``: the
+    figures of the units whose current submission is one of those files' (the store says
+    which) from the file's frame, the rest from the store, read only for submissions of
+    other files (a national month's first load reads nothing back)."""
+    if not bulks:
+        return period_values(engine, period)
+    parts = []
+    for bulk in bulks:
+        units = bulk_file_units(engine, bulk.bulk_file_id, period)
+        frame = bulk.frame
+        mine = (frame["period"] == str(period)) & frame["org_unit"].isin(list(units))
+        parts.append(
+            frame.loc[mine, ["org_unit", "indicator", "value"]].astype(
+                {"org_unit": "str", "indicator": "str", "value": "float64"}
+            )
+        )
+    rest = period_values(engine, period, except_bulk_files=[b.bulk_file_id for b in bulks])
+    return pd.concat([p for p in (rest, *parts) if not p.empty] or [rest], ignore_index=True)
+
+
+def loaded_bulks(
+    files: Sequence[tuple[pd.DataFrame | None, int | None]],
+) -> list[LoadedBulk]:
+    """The bulk files of a batch that a load recorded (its ``bulk_file`` id), with frames."""
+    return [LoadedBulk(i, f) for f, i in files if f is not None and i]
+
+
+def refresh_aggregates(
+    engine: Bind, *, catalog: Catalog, period: Period, bulks: Sequence[LoadedBulk] = ()
+) -> dict[str, int]:
+    """The period's totals at every level of the hierarchy, from its current figures
+    (``period_figures``); returns the rewrite's inserted, updated, deleted and unchanged
+    counts."""
+    figures = period_figures(engine, period, bulks)
+    return write_aggregates(engine, period, aggregate_period(figures, catalog, period))
 
 
 def evaluate_period(
@@ -125,13 +165,16 @@ def refresh_period(
     period: Period,
     thresholds: Thresholds,
     as_of: Period | None = None,
+    bulks: Sequence[LoadedBulk] = (),
 ) -> PeriodOutcome:
     """Recompute a period from the current submissions: totals, target progress, alerts.
 
     ``as_of`` is the batch being processed: a missing or rejected submission of ``period``
-    that a later batch brings is resolved at that batch, not at ``period``.
+    that a later batch brings is resolved at that batch, not at ``period``. ``bulks``: the
+    batch's bulk files, whose figures the totals take from memory (``period_figures``).
     """
-    outcome = PeriodOutcome(period, refresh_aggregates(engine, catalog=catalog, period=period))
+    totals = refresh_aggregates(engine, catalog=catalog, period=period, bulks=bulks)
+    outcome = PeriodOutcome(period, totals)
     outcome.unit_months, counts = sync_submission_alerts(
         engine, catalog=catalog, period=period, as_of=max(as_of or period, period)
     )

@@ -17,7 +17,7 @@ from jzplan.core.states import IngestStatus, StatusFileKind
 from jzplan.month.holds import correction_policy
 from jzplan.month.loading import IngestOutcome, load_order, load_shared, restate
 from jzplan.month.prepare import PreparedFile, history_groups, history_reports
-from jzplan.month.refresh import PeriodOutcome, refresh_period
+from jzplan.month.refresh import LoadedBulk, PeriodOutcome, loaded_bulks, refresh_period
 from jzplan.month.resources import Resources
 from jzplan.reference.catalog import Catalog
 from jzplan.store import tracking
@@ -72,7 +72,8 @@ class MonthSteps:
     check_history: Callable[[list[PreparedFile], Connection], list[ValidationReport | None]]
     load: Callable[[PreparedFile, Connection, ValidationReport | None], IngestOutcome]
     load_status: Callable[[Connection], StatusLoad]
-    refresh: Callable[[Period, Connection], PeriodOutcome]
+    # a period, the transaction, the batch's bulk files just loaded (figures in memory)
+    refresh: Callable[[Period, Connection, Sequence[LoadedBulk]], PeriodOutcome]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +104,13 @@ def load_month(
     A released month is never recomputed (its later files are pending corrections); the
     batch's month, once produced, is 待审核 (``jzplan.store.month_states``)."""
     loaded: list[IngestOutcome] = []
+    order: list[PreparedFile] = []
     # the files in load_order (name order; one unit's month by filing date): any order of
     # the batch loads alike (jzplan.store.currency)
     for group in history_groups(load_order(prepared)):
         checked = steps.check_history(group, conn)
         loaded += [steps.load(p, conn, r) for p, r in zip(group, checked, strict=True)]
+        order += group
     loaded = restate(conn, loaded)  # a form held after its batch-mate loaded is reported held
     status = steps.load_status(conn)
     # this year's months, and last year's (a late file for December)
@@ -120,7 +123,11 @@ def load_month(
     kept = {o.period for o in loaded if o.status == IngestStatus.PENDING_CORRECTION and o.period}
     # released months the batch would change: left as they are
     locked = released_months(conn, [*affected, *map(Period.parse, kept)])
-    refreshed = {p: steps.refresh(p, conn) for p in affected if p not in locked}
+    bulks = loaded_bulks(
+        [(f.parsed.frame if f.parsed is not None and f.parsed.bulk else None, o.bulk_file_id)
+         for f, o in zip(order, loaded, strict=True)]
+    )  # fmt: skip
+    refreshed = {p: steps.refresh(p, conn, bulks) for p in affected if p not in locked}
     mark_produced(conn, arrival, actor=PRODUCER, at=datetime.now(UTC))
     return MonthLoad(loaded, status, refreshed, tuple(sorted(locked)))
 
@@ -148,10 +155,10 @@ def plain_steps(
     def status(conn: Connection) -> StatusLoad:
         return month_status(resources, inbox, arrival, conn, validator)
 
-    def refresh(period: Period, conn: Connection) -> PeriodOutcome:
+    def refresh(period: Period, conn: Connection, bulks: Sequence[LoadedBulk]) -> PeriodOutcome:
         return refresh_period(
             conn, catalog=resources.catalog, plan=resources.plan_for(period.year), period=period,
-            thresholds=resources.thresholds, as_of=arrival,
+            thresholds=resources.thresholds, as_of=arrival, bulks=bulks,
         )  # fmt: skip
 
     return MonthSteps(check, load, status, refresh)

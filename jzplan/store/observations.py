@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Table, select
+from sqlalchemy import Table, or_, select
 
 from jzplan.core.periods import Period
 from jzplan.core.states import SubmissionStatus
@@ -25,6 +25,17 @@ OBSERVATION_READ_COLUMNS = {
     "value_month": (_observation.c.value_month, "float64"),
     "submission_id": (_observation.c.submission_id, "int64"),
 }
+
+
+def bulk_file_units(bind: Bind, bulk_file_id: int, period: Period) -> set[str]:
+    """The units whose current figures of ``period`` came in the bulk file ``bulk_file_id``."""
+    query = select(_submission.c.org_unit_code).where(
+        _submission.c.bulk_file_id == bulk_file_id,
+        _submission.c.status == SubmissionStatus.ACCEPTED,
+        _submission.c.period == period_key(period),
+    )
+    with connect(bind) as conn:
+        return {str(u) for u in conn.scalars(query)}
 
 
 def current_observations(
@@ -61,9 +72,12 @@ def current_observations(
     return frame.astype({c: OBSERVATION_READ_COLUMNS[c][1] for c in columns})
 
 
-def period_values(bind: Bind, period: Period) -> pd.DataFrame:
+def period_values(
+    bind: Bind, period: Period, *, except_bulk_files: Sequence[int] = ()
+) -> pd.DataFrame:
     """The period's current figures as org_unit, indicator, value, unsorted: what the
-    aggregation reads (``jzplan.store.fastread.read_values``: a national month in seconds)."""
+    aggregation reads (``jzplan.store.fastread.read_values``: a national month in seconds);
+    with ``except_bulk_files``, those of submissions from other files only."""
     query = (
         select(_observation.c.org_unit_code, _observation.c.indicator_code, _observation.c.value)
         .join(_submission, _submission.c.id == _observation.c.submission_id)
@@ -72,6 +86,13 @@ def period_values(bind: Bind, period: Period) -> pd.DataFrame:
             _observation.c.period == period_key(period),
         )
     )
+    if except_bulk_files:
+        query = query.where(
+            or_(
+                _submission.c.bulk_file_id.is_(None),
+                _submission.c.bulk_file_id.not_in(list(except_bulk_files)),
+            )
+        )
     with connect(bind) as conn:
         frame = read_values(conn, query)
     return frame.astype({"org_unit": "str", "indicator": "str", "value": "float64"})

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from jzplan.core.periods import Period
 from jzplan.month.loading import IngestOutcome, load_prepared
 from jzplan.month.prepare import prepare_file
-from jzplan.month.refresh import refresh_aggregates
+from jzplan.month.refresh import LoadedBulk, period_figures, refresh_aggregates
 from jzplan.reference.catalog import Catalog
 from jzplan.store.aggregates import read_aggregates
 from jzplan.store.dump import dump_tables
@@ -182,3 +182,54 @@ def test_period_values_reads_the_current_figures(
     assert lean["indicator"].tolist() == full["indicator"].tolist()
     assert lean["value"].tolist() == full["value"].tolist()
     assert period_values(store, Period(2013, 7)).empty
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame[["org_unit", "indicator", "value"]].astype(
+        {"org_unit": "str", "indicator": "str", "value": "float64"}
+    )
+    return out.sort_values(["org_unit", "indicator"], ignore_index=True)
+
+
+def test_the_month_just_loaded_is_aggregated_from_memory_as_from_the_store(
+    store: Engine,
+    month_figures: pd.DataFrame,
+    catalog: Catalog,
+    validator: SubmissionValidator,
+    tmp_path: Path,
+) -> None:
+    """``period_figures`` with the file just loaded (its units' figures from its frame, the
+    rest from the store) equals the store's current figures, whatever the file did: a first
+    load with a unit rejected, the same figures again in another file, a correction of one
+    unit, a rerun of a file already stored."""
+    first = month_figures[month_figures["org_unit"] != "DIR"].copy()
+    hit = (first["org_unit"] == "YMZ") & (first["indicator"] == "fai")
+    first.loc[hit, "value"] = -5.0  # YMZ rejected
+    fixed = month_figures.copy()
+    ngz = (fixed["org_unit"] == "NGZ") & (fixed["indicator"] == "fai")
+    fixed.loc[ngz, "value"] = fixed.loc[ngz, "value"] + 1
+    files = {
+        "first.csv": first,  # DIR not in it, YMZ rejected
+        "all.csv": month_figures,  # DIR and YMZ new, the rest unchanged
+        "fix.csv": fixed,  # NGZ corrected
+        "first-again.csv": first,  # the same figures as first.csv, in a new file
+    }
+    for name, figures in files.items():
+        path = bulk_csv(figures, tmp_path / "inbox" / "2013-06" / name)
+        prepared = prepare_file(
+            path, catalog=catalog, validator=validator, archive_dir=tmp_path / "archive",
+            arrival=MONTH,
+        )  # fmt: skip
+        outcome = load_prepared(
+            prepared, bind=store, arrival=MONTH, received_at=datetime(2013, 7, 5, tzinfo=UTC)
+        )
+        assert prepared.parsed is not None and outcome.bulk_file_id
+        bulk = LoadedBulk(outcome.bulk_file_id, prepared.parsed.frame)
+        from_memory = _sorted(period_figures(store, MONTH, [bulk]))
+        from_store = _sorted(period_values(store, MONTH))
+        pd.testing.assert_frame_equal(from_memory, from_store, check_exact=True)
+        assert from_store["org_unit"].nunique() >= 5  # YMZ and DIR only from all.csv on
+    counts = refresh_aggregates(store, catalog=catalog, period=MONTH, bulks=[bulk])
+    assert counts["inserted"] > 0
+    again = refresh_aggregates(store, catalog=catalog, period=MONTH)
+    assert again["inserted"] == again["updated"] == again["deleted"] == 0  # the same totals
