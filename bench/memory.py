@@ -1,8 +1,11 @@
 """Peak resident memory of this process during a block of code.
 
 A daemon thread samples ``/proc/self/statm`` (resident pages) every ``interval`` seconds; the
-peak is the largest sample, the start and end readings included. ``ru_maxrss`` is the peak of
-the whole process so far (it never goes down), which is what an end-to-end run reports.
+peak is the largest sample, the start and end readings included. ``max_rss_bytes`` is the
+peak of the whole process so far (it never goes down), which is what an end-to-end run
+reports: ``VmHWM`` of ``/proc/self/status``, not ``ru_maxrss``, which a child started by a
+large process inherits (Linux keeps the parent's high-water mark across fork and exec: the
+bench's children reported the bench's own 4.6 GiB).
 """
 
 from __future__ import annotations
@@ -23,8 +26,12 @@ def rss_bytes() -> int:
 
 
 def max_rss_bytes() -> int:
-    """The process's peak resident memory so far (``ru_maxrss`` is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """The peak resident memory of this process image so far (``VmHWM``, Linux)."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # no /proc: KiB
 
 
 class PeakRSS:
