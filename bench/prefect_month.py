@@ -152,20 +152,22 @@ def _store_env(folder: Path) -> dict[str, str]:
     }
 
 
-def _child(mode: str, env: dict[str, str], *args: str) -> dict[str, Any]:
-    """Run this script in a new process; it prints one JSON line last."""
+def _timed_process(argv: list[str], env: dict[str, str], what: str) -> tuple[float, Any]:
+    """Run ``argv`` in a new process: its wall seconds and the finished process (output
+    captured); its output shown and ``RuntimeError`` when it fails."""
     started = time.perf_counter()
-    proc = subprocess.run(
-        [PYTHON, str(Path(__file__).resolve()), f"--child-{mode}", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    proc = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-8000:])
-        raise RuntimeError(f"bench child {mode} failed ({proc.returncode})")
+        raise RuntimeError(f"{what} failed ({proc.returncode})")
+    return wall, proc
+
+
+def _child(mode: str, env: dict[str, str], *args: str) -> dict[str, Any]:
+    """Run this script in a new process; it prints one JSON line last."""
+    argv = [PYTHON, str(Path(__file__).resolve()), f"--child-{mode}", *args]
+    wall, proc = _timed_process(argv, env, f"bench child {mode}")
     out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     out["process_wall"] = wall
     return out
@@ -271,18 +273,8 @@ def _cold_child(period: str) -> dict[str, Any]:
 def _cli(env: dict[str, str], period: str) -> tuple[float, str]:
     """``jzplan run --period`` as an operator types it, in a new process: wall seconds and
     the line saying which Prefect server it used."""
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [str(Path(PYTHON).with_name("jzplan")), "run", "--period", period],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-8000:])
-        raise RuntimeError(f"jzplan run failed ({proc.returncode})")
+    argv = [str(Path(PYTHON).with_name("jzplan")), "run", "--period", period]
+    wall, proc = _timed_process(argv, env, "jzplan run")
     said = next((ln for ln in proc.stderr.splitlines() if ln.startswith("Prefect 服务器")), "")
     return wall, said
 

@@ -62,11 +62,10 @@ def period_figures(engine: Bind, period: Period, bulks: Sequence[LoadedBulk] = (
         units = bulk_file_units(engine, bulk.bulk_file_id, period)
         frame = bulk.frame
         mine = (frame["period"] == str(period)) & frame["org_unit"].isin(list(units))
-        parts.append(
-            frame.loc[mine, ["org_unit", "indicator", "value"]].astype(
-                {"org_unit": "str", "indicator": "str", "value": "float64"}
-            )
-        )
+        own = frame[["org_unit", "indicator", "value"]]
+        if not mine.all():  # a whole month loaded (the usual case): no copy of its rows
+            own = own.loc[mine]
+        parts.append(own.astype({"org_unit": "str", "indicator": "str", "value": "float64"}))
     rest = period_values(engine, period, except_bulk_files=[b.bulk_file_id for b in bulks])
     return pd.concat([p for p in (rest, *parts) if not p.empty] or [rest], ignore_index=True)
 

@@ -155,7 +155,26 @@ config = replace(UiConfig(), port=int(sys.argv[1]), run_dir=Path(sys.argv[2]))
 with prefect_server(config) as ready:
     ready()
     assert by_hand.with_options(flow_run_name=sys.argv[3])() == 1
+print("server module imported:", any(m.startswith("prefect.server") for m in sys.modules))
 """
+
+
+def _by_hand(
+    port: int, run_dir: Path, run_name: str, home: Path
+) -> subprocess.CompletedProcess[str]:
+    """BY_HAND in a new process, with no PREFECT_API_URL; it must succeed, without ever
+    importing Prefect's server module (what a client run needs not)."""
+    done = subprocess.run(
+        [sys.executable, "-c", BY_HAND, str(port), str(run_dir), run_name],
+        env=_environ(home),
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "server module imported: False" in done.stdout
+    return done
 
 
 def test_a_run_by_hand_uses_the_server_ui_started(ui: RunningUi, tmp_path: Path) -> None:
@@ -163,15 +182,7 @@ def test_a_run_by_hand_uses_the_server_ui_started(ui: RunningUi, tmp_path: Path)
     ``make demo`` do) goes to the server ``make ui`` started, and says so; PREFECT_API_URL
     wins when set; with no server up, the temporary one is announced."""
     run_name = f"by-hand-{uuid.uuid4().hex[:8]}"
-    done = subprocess.run(
-        [sys.executable, "-c", BY_HAND, str(ui.config.port), str(ui.config.run_dir), run_name],
-        env=_environ(tmp_path / "prefect"),
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = _by_hand(ui.config.port, ui.config.run_dir, run_name, tmp_path / "prefect")
     assert f"Prefect 服务器：{ui.config.api_url}（make ui 启动" in done.stderr
     found = httpx.post(
         f"{ui.config.api_url}/flow_runs/filter",
@@ -188,15 +199,7 @@ def test_a_run_by_hand_uses_the_server_ui_started(ui: RunningUi, tmp_path: Path)
 def test_a_run_by_hand_with_no_server_boots_the_temporary_one_meanwhile(tmp_path: Path) -> None:
     """No server answers: ``prefect_server`` boots Prefect's temporary server in the
     background while the caller imports, and the flow runs on it once ``ready()``."""
-    done = subprocess.run(
-        [sys.executable, "-c", BY_HAND, str(_free_port()), str(tmp_path / "run"), "by-hand"],
-        env=_environ(tmp_path / "prefect"),
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = _by_hand(_free_port(), tmp_path / "run", "by-hand", tmp_path / "prefect")
     assert "本次启动临时服务器" in done.stderr
 
 
