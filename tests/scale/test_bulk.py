@@ -200,8 +200,8 @@ def test_the_month_just_loaded_is_aggregated_from_memory_as_from_the_store(
 ) -> None:
     """``period_figures`` with the file just loaded (its units' figures from its frame, the
     rest from the store) equals the store's current figures, whatever the file did: a first
-    load with a unit rejected, the same figures again in another file, a correction of one
-    unit, a rerun of a file already stored."""
+    load with a unit rejected and one absent, every unit with most unchanged, a correction of
+    one unit, the first figures again under a new name."""
     first = month_figures[month_figures["org_unit"] != "DIR"].copy()
     hit = (first["org_unit"] == "YMZ") & (first["indicator"] == "fai")
     first.loc[hit, "value"] = -5.0  # YMZ rejected
