@@ -20,7 +20,7 @@ from jzplan.core.states import IngestStatus
 from jzplan.ingest.inbox import ARCHIVE_DIR_MODE, ARCHIVE_FILE_MODE, archive_file, scan_batch
 from jzplan.ingest.regular_files import InboxRefusal, escape_name, read_regular
 from jzplan.ingest.status_files import STATUS_FILE, discover_status_files
-from jzplan.month.loading import ingest_batch
+from jzplan.month.ingesting import ingest_batch
 from jzplan.month.prepare import prepare_file
 from jzplan.reference.catalog import Catalog
 from jzplan.validate.validator import SubmissionValidator
@@ -151,7 +151,7 @@ def test_the_month_loads_the_good_form_and_lists_each_refusal(
     validator: SubmissionValidator,
     tmp_path: Path,
 ) -> None:
-    """Through ``jzplan.month.loading.ingest_batch`` on each backend (the ``store`` fixture)."""
+    """Through ``jzplan.month.ingesting.ingest_batch`` on each backend (the ``store`` fixture)."""
     expected = make_cases(place)
     archive = tmp_path / "archive"
     outcomes = ingest_batch(

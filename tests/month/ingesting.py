@@ -1,4 +1,4 @@
-"""Files through ``jzplan.month.loading.ingest_file`` into a store, for the tests of loading
+"""Files through ``jzplan.month.ingesting.ingest_file`` into a store, for the tests of loading
 and of corrections: the run's validator, a store with the reference data, and reads of what
 was stored."""
 
@@ -10,7 +10,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from jzplan.core.periods import Period
-from jzplan.month.loading import IngestOutcome, ingest_file
+from jzplan.month.ingesting import ingest_file
+from jzplan.month.loading import IngestOutcome
 from jzplan.reference.catalog import Catalog
 from jzplan.store.aggregates import read_aggregates
 from jzplan.store.models import SubmissionRow

@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus
 from jzplan.ingest.form_writer import FormRow, write_form
-from jzplan.month.loading import IngestOutcome, ingest_batch
+from jzplan.month.ingesting import ingest_batch
+from jzplan.month.loading import IngestOutcome
 from jzplan.month.refresh import refresh_period
 from jzplan.reference.catalog import Catalog
 from jzplan.report.data import timeliness

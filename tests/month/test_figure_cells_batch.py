@@ -1,5 +1,5 @@
 """A batch with forms whose figure cells cannot be read beside good ones, through the month's
-ingest path (``jzplan.month.loading.ingest_file``, no Prefect) on SQLite and PostgreSQL: each
+ingest path (``jzplan.month.ingesting.ingest_file``, no Prefect) on SQLite and PostgreSQL: each
 bad form accepted with the unreadable cell's row held out (a located warning, a question), a
 form with a remark loaded whole, the good ones loaded."""
 

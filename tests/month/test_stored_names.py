@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from jzplan.core.periods import Period
-from jzplan.month.loading import ingest_file
+from jzplan.month.ingesting import ingest_file
 from jzplan.month.prepare import fitted, name_issues, row_lengths
 from jzplan.reference.catalog import Catalog
 from jzplan.store.models import SubmissionRow

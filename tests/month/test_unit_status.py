@@ -19,7 +19,7 @@ from jzplan.core.periods import Period
 from jzplan.core.states import IssueSeverity, UnitMonthStatus
 from jzplan.core.submissions import SubmissionIssue
 from jzplan.ingest.form_writer import FormRow, write_form
-from jzplan.month.loading import ingest_batch
+from jzplan.month.ingesting import ingest_batch
 from jzplan.month.refresh import refresh_period
 from jzplan.month.runs import affected_periods
 from jzplan.reference.catalog import Catalog

@@ -1,4 +1,4 @@
-"""The office corpus through the month's load (``jzplan.month.loading.ingest_file``, no
+"""The office corpus through the month's load (``jzplan.month.ingesting.ingest_file``, no
 Prefect) on SQLite and PostgreSQL, month by month: every form accepted, its figures stored in
 canonical units, its held rows nowhere in the store's observations."""
 
