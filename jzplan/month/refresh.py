@@ -70,13 +70,6 @@ def period_figures(engine: Bind, period: Period, bulks: Sequence[LoadedBulk] = (
     return pd.concat([p for p in (rest, *parts) if not p.empty] or [rest], ignore_index=True)
 
 
-def loaded_bulks(
-    files: Sequence[tuple[pd.DataFrame | None, int | None]],
-) -> list[LoadedBulk]:
-    """The bulk files of a batch that a load recorded (its ``bulk_file`` id), with frames."""
-    return [LoadedBulk(i, f) for f, i in files if f is not None and i]
-
-
 def refresh_aggregates(
     engine: Bind, *, catalog: Catalog, period: Period, bulks: Sequence[LoadedBulk] = ()
 ) -> dict[str, int]:

@@ -17,7 +17,7 @@ from jzplan.core.states import IngestStatus, StatusFileKind
 from jzplan.month.holds import correction_policy
 from jzplan.month.loading import IngestOutcome, load_order, load_shared, restate
 from jzplan.month.prepare import PreparedFile, history_groups, history_reports
-from jzplan.month.refresh import LoadedBulk, PeriodOutcome, loaded_bulks, refresh_period
+from jzplan.month.refresh import LoadedBulk, PeriodOutcome, refresh_period
 from jzplan.month.resources import Resources
 from jzplan.reference.catalog import Catalog
 from jzplan.store import tracking
@@ -104,13 +104,12 @@ def load_month(
     A released month is never recomputed (its later files are pending corrections); the
     batch's month, once produced, is 待审核 (``jzplan.store.month_states``)."""
     loaded: list[IngestOutcome] = []
-    order: list[PreparedFile] = []
     # the files in load_order (name order; one unit's month by filing date): any order of
     # the batch loads alike (jzplan.store.currency)
-    for group in history_groups(load_order(prepared)):
+    groups = history_groups(load_order(prepared))
+    for group in groups:
         checked = steps.check_history(group, conn)
         loaded += [steps.load(p, conn, r) for p, r in zip(group, checked, strict=True)]
-        order += group
     loaded = restate(conn, loaded)  # a form held after its batch-mate loaded is reported held
     status = steps.load_status(conn)
     # this year's months, and last year's (a late file for December)
@@ -123,13 +122,22 @@ def load_month(
     kept = {o.period for o in loaded if o.status == IngestStatus.PENDING_CORRECTION and o.period}
     # released months the batch would change: left as they are
     locked = released_months(conn, [*affected, *map(Period.parse, kept)])
-    bulks = loaded_bulks(
-        [(f.parsed.frame if f.parsed is not None and f.parsed.bulk else None, o.bulk_file_id)
-         for f, o in zip(order, loaded, strict=True)]
-    )  # fmt: skip
+    bulks = loaded_bulks([p for group in groups for p in group], loaded)
     refreshed = {p: steps.refresh(p, conn, bulks) for p in affected if p not in locked}
     mark_produced(conn, arrival, actor=PRODUCER, at=datetime.now(UTC))
     return MonthLoad(loaded, status, refreshed, tuple(sorted(locked)))
+
+
+def loaded_bulks(
+    prepared: Sequence[PreparedFile], outcomes: Sequence[IngestOutcome]
+) -> list[LoadedBulk]:
+    """The batch's bulk files the load recorded (a ``bulk_file`` id), with their parsed
+    frames: the month's totals take their figures from memory."""
+    return [
+        LoadedBulk(o.bulk_file_id, p.parsed.frame)
+        for p, o in zip(prepared, outcomes, strict=True)
+        if p.parsed is not None and p.parsed.bulk and o.bulk_file_id
+    ]
 
 
 def plain_steps(
