@@ -4,7 +4,7 @@ suite become them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +142,16 @@ def suite_results(
     return found, out
 
 
+def severity_of(meta: Mapping[str, Any]) -> IssueSeverity:
+    """An expectation's severity: its ``meta.severity``, an error unless it says otherwise."""
+    return IssueSeverity(str(meta.get("severity", IssueSeverity.ERROR)))
+
+
+def rule_of(meta: Mapping[str, Any], kind: str) -> tuple[str, IssueSeverity]:
+    """An expectation's rule code (``meta.code``, else its ``kind``) and severity."""
+    return str(meta.get("code", kind)), severity_of(meta)
+
+
 def rule_result(
     parsed: ParsedSubmission, columns: Columns, r: Any, catalog: Catalog
 ) -> tuple[RuleResult, list[SubmissionIssue], np.ndarray]:
@@ -149,8 +159,7 @@ def rule_result(
     config = r.expectation_config
     assert config is not None
     meta = config.meta or {}
-    code = str(meta.get("code", config.type))
-    severity = IssueSeverity(str(meta.get("severity", IssueSeverity.ERROR)))
+    code, severity = rule_of(meta, config.type)
     message = str(meta.get("message", config.type))
     res = r.result or {}
     checked = int(res.get("element_count") or columns.n)

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from jzplan.core.states import IssueSeverity, StatusFileKind
+from jzplan.core.states import StatusFileKind
 from jzplan.core.submissions import SubmissionIssue
 from jzplan.ingest.status_files import (
     StatusTable,
@@ -39,7 +39,7 @@ from jzplan.ingest.status_files import (
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.validate.messages import issue_detail
-from jzplan.validate.results import MAX_DETAILS, RuleResult
+from jzplan.validate.results import MAX_DETAILS, RuleResult, severity_of
 from jzplan.validate.validator import (
     PROGRESS_SUITE,
     RANKING_SUITE,
@@ -128,12 +128,12 @@ class StatusChecker:
             # the suite read exactly this before and every rule passed: it would again (a
             # rerun of a month need not build a GE context for its status files)
             return TableFindings(results=tuple(dict(r) for r in results), checked_with=digest)
-        return dataclasses.replace(self._run(table, frame, parameters), checked_with=digest)
+        found = self._run(name, table, frame, parameters)
+        return dataclasses.replace(found, checked_with=digest)
 
     def _run(
-        self, table: StatusTable, frame: pd.DataFrame, parameters: dict[str, int]
+        self, name: str, table: StatusTable, frame: pd.DataFrame, parameters: dict[str, int]
     ) -> TableFindings:
-        name = SUITE_OF[table.kind]
         with self.validator.exclusive() as validator:
             check, specs = validator.suite_check(name), validator.suite_specs(name)
             evrs = list(check.validate(frame, parameters).results)
@@ -209,7 +209,7 @@ def findings(
             issues.append(issue)
         checked = int((r.result or {}).get("element_count") or len(frame))
         failed = 0 if r.success else max(len(found), 1)
-        severity = IssueSeverity(str(meta.get("severity", IssueSeverity.ERROR)))
+        severity = severity_of(meta)
         details = [issue_detail(i) for i in found[:MAX_DETAILS]]
         results.append(
             RuleResult(rule, severity, bool(r.success), checked, failed, details).as_row()

@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.reference.catalog import Catalog
 from jzplan.validate.columns import (
@@ -50,6 +49,7 @@ from jzplan.validate.results import (
     RuleResult,
     SuiteResults,
     ValidationReport,
+    rule_of,
     suite_document,
     suite_results,
 )
@@ -220,12 +220,10 @@ class SubmissionValidator:
         """The history suite's report on ``rows`` figures none of which has an earlier figure
         to be compared with (every comparison column empty): each rule passes having checked
         the rows, as GE reports it, without running GE (on a bulk month, seconds)."""
-        results = []
-        for spec in self._specs[HISTORY_SUITE]:
-            meta = spec.get("meta") or {}
-            rule = str(meta.get("code", spec["type"]))
-            severity = IssueSeverity(str(meta.get("severity", IssueSeverity.ERROR)))
-            results.append(RuleResult(rule, severity, success=True, checked=rows, failed=0))
+        results = (
+            RuleResult(*rule_of(spec.get("meta") or {}, spec["type"]), True, rows, 0)
+            for spec in self._specs[HISTORY_SUITE]
+        )
         return ValidationReport(tuple(results), ())
 
     def run(
