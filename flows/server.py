@@ -19,7 +19,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -33,7 +32,7 @@ from prefect.settings import (
 )
 
 from jzplan.core.errors import OperatorError
-from jzplan.ops.prefect_ui import UiConfig, client_api
+from jzplan.ops.prefect_ui import UiConfig, client_api, server_healthy
 
 
 @contextmanager
@@ -103,7 +102,7 @@ class TemporaryServer:
             return
         timeout = float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
         deadline = time.monotonic() + timeout
-        while not _healthy(self.api_url):
+        while not server_healthy(self.api_url, timeout=1.0):
             code = self.process.poll()
             if code is not None or time.monotonic() > deadline:
                 why = f"进程退出，代码 {code}" if code is not None else f"{timeout:g} 秒内未应答"
@@ -127,11 +126,3 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-def _healthy(api_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=1.0) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
