@@ -139,11 +139,10 @@ def _read_table(data: bytes, suffix: str) -> pa.Table:
             # a reason to give up on the file
             table = pacsv.read_csv(
                 io.BytesIO(data),
-                read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 24),
+                read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 22),
                 convert_options=pacsv.ConvertOptions(
-                    # codes stay text: 010203 is not the number 10203; dictionary-encoded
-                    # while parsed (each value repeats: see _coded)
-                    column_types={h: _DICTIONARY for h in _TEXT_HEADERS},
+                    # codes stay text: 010203 is not the number 10203
+                    column_types={h: pa.string() for h in _TEXT_HEADERS},
                     strings_can_be_null=True,
                     auto_dict_encode=False,
                 ),
@@ -157,7 +156,6 @@ def _read_table(data: bytes, suffix: str) -> pa.Table:
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str" dtype
-_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 
 
 def coded(parsed: ParsedSubmission, column: str) -> Coded | None:
@@ -187,18 +185,24 @@ def _as_str(array: pa.Array | pa.ChunkedArray) -> pd.Series:
 
 def _coded(column: pa.ChunkedArray) -> tuple[pd.Series, Coded]:
     """A code column as trimmed text, and its codes: the distinct values are trimmed and
-    factorized (tens of thousands at most), each row takes its value's code."""
-    if not (pa.types.is_dictionary(column.type) and column.type.value_type == pa.string()):
-        # a Parquet file's column, of whatever type: as text, then encoded by Arrow's hash
-        column = pa.compute.dictionary_encode(column.cast(pa.string()))
-    column = column.unify_dictionaries()
-    chunks = column.chunks
+    factorized (tens of thousands at most), each row takes its value's code. Written
+    without stray spaces (the usual case), the column itself is the text, not a copy."""
+    if column.type != pa.string():
+        column = column.cast(pa.string())  # a Parquet file's column, of whatever type
+    encoded = pa.compute.dictionary_encode(column).unify_dictionaries()
+    chunks = encoded.chunks
     dictionary = chunks[0].dictionary if chunks else pa.array([], pa.string())
-    codes, uniques = pd.factorize(_as_str(pa.compute.utf8_trim_whitespace(dictionary)))
+    trimmed = pa.compute.utf8_trim_whitespace(dictionary)
+    codes, uniques = pd.factorize(_as_str(trimmed))
+    indices = pa.chunked_array([c.indices for c in chunks], type=pa.int32())
+    positions = pa.compute.fill_null(indices, -1).to_numpy(zero_copy_only=False)
+    if len(uniques) == len(dictionary) and trimmed.equals(dictionary):
+        # distinct and trimmed as written: the codes are the dictionary's own indices
+        rows = positions.astype(np.int32, copy=False)
+        return _as_str(column), Coded(rows, pd.Index(uniques, dtype=_STR))
     # a row's dictionary index -> its code; a missing index (-1) takes the last slot: -1
     remap = np.append(codes, -1).astype(np.int32)
-    indices = pa.chunked_array([c.indices for c in chunks], type=column.type.index_type)
-    rows = remap[pa.compute.fill_null(indices, -1).to_numpy(zero_copy_only=False)]
+    rows = remap[positions]
     text = pa.DictionaryArray.from_arrays(
         pa.array(rows, type=pa.int32(), mask=rows < 0), pa.array(uniques, type=pa.string())
     ).cast(pa.string())
@@ -206,11 +210,7 @@ def _coded(column: pa.ChunkedArray) -> tuple[pd.Series, Coded]:
 
 
 def _constant(text: str, n: int) -> pd.Series:
-    return _as_str(
-        pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(n, dtype=np.int32)), pa.array([text])
-        ).cast(pa.string())
-    )
+    return _as_str(pa.repeat(pa.scalar(text, pa.string()), n))
 
 
 def _numbers(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -362,18 +362,26 @@ def _to_canonical(
             except UnitError:
                 continue  # kept as written: the suite's unit_mismatch rule rejects the rows
             unit[i, j] = ind.unit
-    # positions; a missing indicator (-1) maps to the spare last row of the tables
-    rows = np.where(ind_codes < 0, n_ind, ind_codes)
-    cols = unit_codes + 1
-    scale = factor[rows, cols]
+    # each row's cell of the (indicator, unit) tables; a missing indicator (-1) takes the
+    # spare last row, a missing unit (-1) the first column
+    pair = np.where(ind_codes < 0, n_ind, ind_codes) * (n_unit + 1) + (unit_codes + 1)
+    used = np.bincount(pair, minlength=factor.size).astype(bool)  # the cells rows take
+    written = np.asarray([None, *(str(u) for u in unit_uniques)], dtype=object)
+    as_written = (unit == written[np.newaxis, :]).ravel()
+    as_written[:: n_unit + 1] = False  # no unit written
+    if used.any() and as_written[used].all():
+        # every row's unit as written (so none converted, none missing): that column
+        frame["unit"] = frame["raw_unit"]
+        return raw_unit
     # the rows' units as codes into the distinct units of the (indicator, unit) table
     pair_codes, units = pd.factorize(unit.ravel())
-    codes = pair_codes.astype(np.int32)[rows * (n_unit + 1) + cols]
+    codes = pair_codes.astype(np.int32)[pair]
     flat = pa.DictionaryArray.from_arrays(
         pa.array(codes, type=pa.int32(), mask=codes < 0), pa.array(units, type=pa.string())
     ).cast(pa.string())
     frame["unit"] = _as_str(flat)
-    if (scale != 1.0).any():
+    if (factor.ravel()[used] != 1.0).any():
+        scale = factor.ravel()[pair]
         frame["value"] = frame["value"].to_numpy() * scale
         frame["value_month"] = frame["value_month"].to_numpy() * scale
     return Coded(codes, pd.Index(units, dtype=_STR))

@@ -84,6 +84,14 @@ def test_code_columns_come_with_their_codes(catalog: Catalog, tmp_path: Path) ->
         "YMZ,2013-06,births,12,2,头\n",
         encoding="utf-8",
     )
+    clean = tmp_path / "clean.csv"  # every code trimmed, every unit the indicator's own
+    clean.write_text(
+        "单位代码,报告期,指标代码,本期累计,本月,计量单位\n"
+        "NGZ,2013-06,fai,1.5,0.5,亿元\n"
+        "YMZ,2013-06,fai,2,1,亿元\n"
+        "YMZ,2013-06,births,12,2,人\n",
+        encoding="utf-8",
+    )
     empty = tmp_path / "empty.csv"
     empty.write_text("单位代码,报告期,指标代码,本期累计\n", encoding="utf-8")
     numbers = tmp_path / "numbers.parquet"
@@ -98,7 +106,7 @@ def test_code_columns_come_with_their_codes(catalog: Catalog, tmp_path: Path) ->
          "unit": pd.Categorical(["万元", "亿元", None])}
     ).to_parquet(dictionary)  # fmt: skip
     columns = ("org_unit", "period", "indicator", "unit")
-    for path in (csv, empty, numbers, dictionary):
+    for path in (csv, clean, empty, numbers, dictionary):
         parsed = read_bulk(path, catalog)
         frame = parsed.frame
         for column in columns:
@@ -109,6 +117,9 @@ def test_code_columns_come_with_their_codes(catalog: Catalog, tmp_path: Path) ->
             assert len(found.codes) == len(frame) and found.codes.min(initial=-1) >= -1
             text = found.uniques.take(found.codes, allow_fill=True)
             pd.testing.assert_index_equal(text, pd.Index(frame[column]), check_names=False)
+    as_written = read_bulk(clean, catalog).frame
+    assert as_written["unit"].tolist() == ["亿元", "亿元", "人"] == as_written["raw_unit"].tolist()
+    assert as_written["value"].tolist() == [1.5, 2.0, 12.0]
     parsed = read_bulk(csv, catalog)
     frame = parsed.frame
     assert frame["org_unit"].tolist()[:4] == ["NGZ", "NGZ", np.nan, ""]
