@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import BigInteger, Boolean, Connection, Float, Integer, String, Table, text
 
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # signature, flags, no header extension
@@ -56,7 +57,10 @@ def append_rows(
                         cp.write(view[start : start + (1 << 22)])
                 del view
             else:
-                with cur.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT binary)") as cp:
+                # the queued writer sends from its own thread: the server parses one block
+                # while this thread encodes the next
+                statement = f"COPY {table.name} ({columns}) FROM STDIN (FORMAT binary)"
+                with cur.copy(statement, writer=QueuedLibpqWriter(cur)) as cp:
                     for piece in encoded:
                         cp.write(piece)
         refresh_statistics(conn, table, len(frame))
@@ -148,8 +152,9 @@ class _Column:
         return not len(live) or bool(live.min() >= _INT4[0] and live.max() <= _INT4[1])
 
 
-def encode_binary_copy(table: Table, frame: pd.DataFrame) -> list[bytes] | None:
-    """The frame as PostgreSQL binary COPY data (header, tuples, trailer), in pieces;
+def encode_binary_copy(table: Table, frame: pd.DataFrame) -> Iterator[bytes] | None:
+    """The frame as PostgreSQL binary COPY data (header, tuples, trailer), in pieces
+    encoded as they are asked for (the server takes one while the next is encoded);
     ``None`` when a column is of a type this encoder does not write."""
     kinds = [_kind(table, str(c)) for c in frame.columns]
     if any(k is None for k in kinds):
@@ -157,7 +162,10 @@ def encode_binary_copy(table: Table, frame: pd.DataFrame) -> list[bytes] | None:
     cols = [_Column(str(k), frame[c]) for k, c in zip(kinds, frame.columns, strict=True)]
     if not all(c.fits() for c in cols):
         return None
-    n = len(frame)
+    return _binary_pieces(cols, len(frame))
+
+
+def _binary_pieces(cols: Sequence[_Column], n: int) -> Iterator[bytes]:
     # rows with the same field lengths share a layout: the layout key of every row
     key = np.zeros(n, dtype=np.int64)
     for col in cols:
@@ -165,7 +173,8 @@ def encode_binary_copy(table: Table, frame: pd.DataFrame) -> list[bytes] | None:
         codes, uniques = pd.factorize(part)
         key = key * (len(uniques) + 1) + codes
     key, layouts = pd.factorize(key)
-    pieces = [_HEADER]
+    del layouts
+    yield _HEADER
     count = np.array(len(cols), dtype=">i2")
     for start in range(0, n, _BLOCK):
         block = key[start : start + _BLOCK]
@@ -176,10 +185,8 @@ def encode_binary_copy(table: Table, frame: pd.DataFrame) -> list[bytes] | None:
                 if len(groups) == 1
                 else np.flatnonzero(block == group) + start
             )
-            pieces.append(_encode_rows(cols, rows, count))
-    pieces.append(_TRAILER)
-    del layouts
-    return pieces
+            yield _encode_rows(cols, rows, count)
+    yield _TRAILER
 
 
 def _encode_rows(cols: Sequence[_Column], rows: np.ndarray, count: np.ndarray) -> bytes:
