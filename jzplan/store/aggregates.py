@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Connection, Table, delete, select
 
 from jzplan.core.periods import Period
 from jzplan.store.db import Bind, connect, transaction
@@ -65,6 +65,11 @@ def _write_aggregates_bulk(bind: Bind, period: Period, frame: pd.DataFrame) -> d
         raise ValueError(f"aggregate: duplicate (org unit, indicator) in {period}")
     with transaction(bind) as conn:
         old = read_aggregates(conn, [period])
+        if old.empty:  # the period's first totals: nothing to compare them with
+            counts = {"inserted": len(new), "updated": 0, "deleted": 0, "unchanged": 0}
+            if len(new):
+                _append(conn, key, new)
+            return counts
         merged = new.merge(old[keys + values], on=keys, how="outer", suffixes=("", "_old"),
                            indicator=True)  # fmt: skip
         both = (merged["_merge"] == "both").to_numpy()
@@ -83,23 +88,27 @@ def _write_aggregates_bulk(bind: Bind, period: Period, frame: pd.DataFrame) -> d
         }
         if counts["inserted"] or counts["updated"] or counts["deleted"]:
             conn.execute(delete(_aggregate).where(_aggregate.c.period == key))
-            append_rows(
-                conn,
-                _aggregate,
-                pd.DataFrame(
-                    {
-                        "org_unit_code": new["org_unit"],
-                        "period": key,
-                        "indicator_code": new["indicator"],
-                        "value": new["value"].astype("float64"),
-                        "n_reported": new["n_reported"].astype("int64"),
-                        "n_expected": new["n_expected"].astype("int64"),
-                        "provisional": new["provisional"].astype(bool),
-                    }
-                ),
-                repeat=("org_unit_code", "period"),
-            )
+            _append(conn, key, new)
         return counts
+
+
+def _append(conn: Connection, key: str, new: pd.DataFrame) -> None:
+    append_rows(
+        conn,
+        _aggregate,
+        pd.DataFrame(
+            {
+                "org_unit_code": new["org_unit"],
+                "period": key,
+                "indicator_code": new["indicator"],
+                "value": new["value"].astype("float64"),
+                "n_reported": new["n_reported"].astype("int64"),
+                "n_expected": new["n_expected"].astype("int64"),
+                "provisional": new["provisional"].astype(bool),
+            }
+        ),
+        repeat=("org_unit_code", "period"),
+    )
 
 
 def read_aggregates(
