@@ -200,12 +200,14 @@ class AggregateRow(Base):
 
     __tablename__ = "aggregate"
     # (org_unit_code, period, indicator_code) is unique by construction: both writers refuse a
-    # duplicate key; no unique index to maintain for 400,000 totals (0006_fact_tables)
+    # duplicate key; no unique index to maintain for 400,000 totals (0006_fact_tables); the
+    # period's index a block-range one on PostgreSQL (0016_aggregate_period_brin)
+    __table_args__ = (Index("ix_aggregate_period", "period", postgresql_using="brin"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # no per-row foreign keys (migration 0006_fact_tables): derived from the catalog
     org_unit_code: Mapped[str] = mapped_column(String(16))
-    period: Mapped[str] = mapped_column(String(7), index=True)
+    period: Mapped[str] = mapped_column(String(7))
     indicator_code: Mapped[str] = mapped_column(String(64))
     value: Mapped[float | None] = mapped_column(Float)
     n_reported: Mapped[int] = mapped_column(Integer)

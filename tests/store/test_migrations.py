@@ -121,3 +121,26 @@ def test_upgrade_resolves_a_targets_second_open_alert(
     with bare_engine.connect() as conn:
         rows = conn.execute(text("SELECT dedup_key, resolved FROM alert ORDER BY dedup_key"))
         assert rows.all() == [("target:A01:at_risk", "2013-09"), ("target:A01:behind", None)]
+
+
+def test_postgresql_migrates_to_the_models_with_a_block_range_period_index() -> None:
+    """On PostgreSQL the totals' period index is BRIN (0016), the schema matches the models,
+    and a downgrade to base and back leaves it so."""
+    from tests.dbutil import pg_schema_engine
+
+    with pg_schema_engine() as pg:
+        for _ in range(2):
+            migrate(pg)
+            assert _diffs(pg) == []
+            with pg.connect() as conn:
+                method = conn.scalar(
+                    text(
+                        "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
+                        "WHERE c.relname = 'ix_aggregate_period' "
+                        "AND c.relnamespace = current_schema()::regnamespace"
+                    )
+                )
+            assert method == "brin"
+            with pg.begin() as conn:
+                command.downgrade(alembic_config(conn), "base")
+            assert set(inspect(pg).get_table_names()) <= {"alembic_version"}
