@@ -196,15 +196,18 @@ class ValidationResultRow(Base):
 
 
 class AggregateRow(Base):
-    """A total for the area, or a rate derived for one unit, with its coverage n of N."""
+    """A total for the area, or a rate derived for one unit, with its coverage n of N.
+
+    A fact table like ``observation``: (org_unit_code, period, indicator_code) is unique by
+    construction (both writers refuse a duplicate key), with no unique index, no surrogate
+    key (0017_aggregate_no_id) and one index, the period's, a block-range one on PostgreSQL
+    (0016_aggregate_period_brin): a national month is 400,000 totals written at once.
+    """
 
     __tablename__ = "aggregate"
-    # (org_unit_code, period, indicator_code) is unique by construction: both writers refuse a
-    # duplicate key; no unique index to maintain for 400,000 totals (0006_fact_tables); the
-    # period's index a block-range one on PostgreSQL (0016_aggregate_period_brin)
     __table_args__ = (Index("ix_aggregate_period", "period", postgresql_using="brin"),)
+    __mapper_args__ = {"primary_key": ["org_unit_code", "period", "indicator_code"]}  # noqa: RUF012
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # no per-row foreign keys (migration 0006_fact_tables): derived from the catalog
     org_unit_code: Mapped[str] = mapped_column(String(16))
     period: Mapped[str] = mapped_column(String(7))

@@ -136,12 +136,12 @@ def upsert_changed(
         conn.execute(stmt, to_update)
     deleted = 0
     if delete_missing:
-        stale = [r for k, r in existing.items() if k not in seen]
-        if stale:
-            pk = next(iter(table.primary_key.columns))
-            ids = [r[pk.name] for r in stale]
-            conn.execute(delete(table).where(pk.in_(ids)))
-            deleted = len(ids)
+        stale = [k for k in existing if k not in seen]
+        if stale:  # by the keys: a fact table (aggregate) has no surrogate key
+            gone = delete(table).where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)))
+            conn.execute(gone, [{f"k_{k}": v for k, v in zip(keys, key, strict=True)}
+                                for key in stale])  # fmt: skip
+            deleted = len(stale)
     return {
         "inserted": len(to_insert),
         "updated": len(to_update),
