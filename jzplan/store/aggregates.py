@@ -66,10 +66,8 @@ def _write_aggregates_bulk(bind: Bind, period: Period, frame: pd.DataFrame) -> d
     with transaction(bind) as conn:
         old = read_aggregates(conn, [period])
         if old.empty:  # the period's first totals: nothing to compare them with
-            counts = {"inserted": len(new), "updated": 0, "deleted": 0, "unchanged": 0}
-            if len(new):
-                _append(conn, key, new)
-            return counts
+            _append(conn, key, new)
+            return {"inserted": len(new), "updated": 0, "deleted": 0, "unchanged": 0}
         merged = new.merge(old[keys + values], on=keys, how="outer", suffixes=("", "_old"),
                            indicator=True)  # fmt: skip
         both = (merged["_merge"] == "both").to_numpy()

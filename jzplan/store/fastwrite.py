@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import BigInteger, Boolean, Connection, Float, Integer, String, Table, text
 
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # signature, flags, no header extension
@@ -57,6 +56,8 @@ def append_rows(
                         cp.write(view[start : start + (1 << 22)])
                 del view
             else:
+                from psycopg.copy import QueuedLibpqWriter  # only a PostgreSQL store needs it
+
                 # the queued writer sends from its own thread: the server parses one block
                 # while this thread encodes the next
                 statement = f"COPY {table.name} ({columns}) FROM STDIN (FORMAT binary)"
@@ -172,8 +173,7 @@ def _binary_pieces(cols: Sequence[_Column], n: int) -> Iterator[bytes]:
         part = col.lengths if col.lengths is not None else np.where(col.null, -1, col.size)
         codes, uniques = pd.factorize(part)
         key = key * (len(uniques) + 1) + codes
-    key, layouts = pd.factorize(key)
-    del layouts
+    key, _ = pd.factorize(key)
     yield _HEADER
     count = np.array(len(cols), dtype=">i2")
     for start in range(0, n, _BLOCK):

@@ -125,22 +125,21 @@ def upsert_changed(
             to_update.append(
                 {**{f"k_{k}": row[k] for k in keys}, **{f"v_{c}": row[c] for c in values}}
             )
+    # a row by its keys, bound as k_<key>: what updates and deletes find their rows by (a fact
+    # table, such as aggregate, has no surrogate key)
+    by_key = and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys))
     if to_insert:
         conn.execute(insert(table), list(to_insert))
     if to_update:
-        stmt = (
-            update(table)
-            .where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)))
-            .values({c: bindparam(f"v_{c}") for c in values})
-        )
+        stmt = update(table).where(by_key).values({c: bindparam(f"v_{c}") for c in values})
         conn.execute(stmt, to_update)
     deleted = 0
     if delete_missing:
         stale = [k for k in existing if k not in seen]
-        if stale:  # by the keys: a fact table (aggregate) has no surrogate key
-            gone = delete(table).where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)))
-            conn.execute(gone, [{f"k_{k}": v for k, v in zip(keys, key, strict=True)}
-                                for key in stale])  # fmt: skip
+        if stale:
+            conn.execute(delete(table).where(by_key),
+                         [{f"k_{k}": v for k, v in zip(keys, key, strict=True)}
+                          for key in stale])  # fmt: skip
             deleted = len(stale)
     return {
         "inserted": len(to_insert),
