@@ -25,6 +25,7 @@ from jzplan.report.markdown import progress_table
 from jzplan.store.alerts import read_alerts
 from jzplan.store.db import init_store
 from jzplan.store.progress import read_progress
+from jzplan.validate import import_engine
 
 
 def unit_names(catalog: Catalog, codes: Iterable[str]) -> str:
@@ -68,7 +69,7 @@ def main() -> None:
         prefect_server() as ready,
         temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
     ):
-        ready()
+        ready(meanwhile=import_engine)
         for period in period_range(Period(2012, 1), Period(2013, 12)):
             t0 = time.perf_counter()
             if period.year == settings.plan_year:

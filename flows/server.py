@@ -5,7 +5,9 @@ The temporary server is the one Prefect's client would start on first use (the s
 command as ``prefect.server.api.server.SubprocessASGIServer``, on the same PREFECT_HOME), but
 started here at once, before the run imports its flows, so that its ~5 s boot overlaps them,
 and without importing Prefect's server module into the run's process (seconds of imports the
-client itself never needs). The caller waits for it (``ready()``) before its first flow. At
+client itself never needs). The caller waits for it (``ready()``) before its first flow,
+and may give ``ready`` work for the wait (``ready(meanwhile=...)``: a run imports Great
+Expectations there, ~2 s it would otherwise pay after the server answered). At
 exit it is sent SIGTERM and left to finish its graceful shutdown on its own (Prefect's client
 waited up to 5 s for it): the run's log and event workers have drained by then, as their
 exit handlers run before this one's."""
@@ -22,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Protocol
 
 import prefect
 from prefect.settings import (
@@ -36,7 +39,7 @@ from jzplan.ops.prefect_ui import UiConfig, client_api, server_healthy
 
 
 @contextmanager
-def prefect_server(config: UiConfig | None = None) -> Iterator[Callable[[], None]]:
+def prefect_server(config: UiConfig | None = None) -> Iterator[Ready]:
     """Run the flows inside against the Prefect server that answers (PREFECT_API_URL, else
     the one ``make ui`` started with ``config``), saying which on stderr; else a temporary
     server, booting meanwhile. Yields ``ready``: call it before the first flow."""
@@ -55,8 +58,14 @@ def prefect_server(config: UiConfig | None = None) -> Iterator[Callable[[], None
         yield _ready
 
 
-def _ready() -> None:
-    """A running server is ready."""
+class Ready(Protocol):
+    """Wait for the server; ``meanwhile`` is done while it boots (not at all if it answers)."""
+
+    def __call__(self, meanwhile: Callable[[], None] | None = None) -> None: ...
+
+
+def _ready(meanwhile: Callable[[], None] | None = None) -> None:
+    """A running server is ready: there is no wait to fill."""
 
 
 class TemporaryServer:
@@ -95,13 +104,15 @@ class TemporaryServer:
             env=env,
         )  # fmt: skip
 
-    def ready(self) -> None:
+    def ready(self, meanwhile: Callable[[], None] | None = None) -> None:
         """Wait until ``/health`` answers (``temporary_server_failed`` if the process exits
-        or the startup timeout passes first)."""
+        or the startup timeout passes first), doing ``meanwhile`` first if it does not yet."""
         if self._ready:
             return
         timeout = float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
         deadline = time.monotonic() + timeout
+        if meanwhile is not None and not server_healthy(self.api_url, timeout=1.0):
+            meanwhile()
         while not server_healthy(self.api_url, timeout=1.0):
             code = self.process.poll()
             if code is not None or time.monotonic() > deadline:

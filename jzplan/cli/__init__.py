@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jzplan.cli import ops as ops_cli
 from jzplan.cli import plans as plans_cli
@@ -23,6 +22,9 @@ from jzplan.core.errors import OperatorError
 from jzplan.core.periods import Period, parse_period
 from jzplan.core.settings import Settings
 from jzplan.ingest import template
+
+if TYPE_CHECKING:
+    from flows.server import Ready
 
 
 def _progress(period: Period) -> int:
@@ -242,8 +244,11 @@ def _dispatch(argv: list[str] | None) -> int:
         return _flow_command(args, months, ready)
 
 
-def _flow_command(args: argparse.Namespace, months: list[Period], ready: Callable[[], None]) -> int:
-    """The flow of ``args.command``, imported while the server boots, run once it is ready."""
+def _flow_command(args: argparse.Namespace, months: list[Period], ready: Ready) -> int:
+    """The flow of ``args.command``, imported while the server boots (a monthly run's
+    validation engine too), run once it is ready."""
+    from jzplan.validate import import_engine
+
     if args.command == "deadline":
         from flows.deadline import deadline_check
 
@@ -253,12 +258,12 @@ def _flow_command(args: argparse.Namespace, months: list[Period], ready: Callabl
     if args.command == "run":
         from flows.monthly import monthly_progress
 
-        ready()
+        ready(meanwhile=import_engine)
         print(monthly_progress(period=str(months[0])))
         return 0
     from flows.backfill import backfill
 
-    ready()
+    ready(meanwhile=import_engine)
     for summary in backfill(start=args.start, end=args.end):
         print(summary)
     return 0

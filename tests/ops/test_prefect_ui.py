@@ -152,21 +152,23 @@ def by_hand() -> int:
     return 1
 
 config = replace(UiConfig(), port=int(sys.argv[1]), run_dir=Path(sys.argv[2]))
+waited = []
 with prefect_server(config) as ready:
-    ready()
+    ready(meanwhile=lambda: waited.append("meanwhile"))
     assert by_hand.with_options(flow_run_name=sys.argv[3])() == 1
 print("server module imported:", any(m.startswith("prefect.server") for m in sys.modules))
+print("work done while the server booted:", waited)
 """
 
 
 def _by_hand(
-    port: int, run_dir: Path, run_name: str, home: Path
+    port: int, run_dir: Path, run_name: str, home: Path, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """BY_HAND in a new process, with no PREFECT_API_URL; it must succeed, without ever
-    importing Prefect's server module (what a client run needs not)."""
+    """BY_HAND in a new process, with no PREFECT_API_URL (and ``env``); it must succeed,
+    without ever importing Prefect's server module (what a client run needs not)."""
     done = subprocess.run(
         [sys.executable, "-c", BY_HAND, str(port), str(run_dir), run_name],
-        env=_environ(home),
+        env=_environ(home) | env,
         cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,
@@ -184,6 +186,8 @@ def test_a_run_by_hand_uses_the_server_ui_started(ui: RunningUi, tmp_path: Path)
     run_name = f"by-hand-{uuid.uuid4().hex[:8]}"
     done = _by_hand(ui.config.port, ui.config.run_dir, run_name, tmp_path / "prefect")
     assert f"Prefect 服务器：{ui.config.api_url}（make ui 启动" in done.stderr
+    # a running server: nothing to do meanwhile
+    assert "work done while the server booted: []" in done.stdout
     found = httpx.post(
         f"{ui.config.api_url}/flow_runs/filter",
         json={"flow_runs": {"name": {"any_": [run_name]}}},
@@ -198,9 +202,11 @@ def test_a_run_by_hand_uses_the_server_ui_started(ui: RunningUi, tmp_path: Path)
 
 def test_a_run_by_hand_with_no_server_boots_the_temporary_one_meanwhile(tmp_path: Path) -> None:
     """No server answers: ``prefect_server`` boots Prefect's temporary server in the
-    background while the caller imports, and the flow runs on it once ``ready()``."""
+    background while the caller imports and does its ``meanwhile`` work, and the flow runs on
+    it once ``ready()``."""
     done = _by_hand(_free_port(), tmp_path / "run", "by-hand", tmp_path / "prefect")
     assert "本次启动临时服务器" in done.stderr
+    assert "work done while the server booted: ['meanwhile']" in done.stdout
 
 
 def test_ui_stop_ends_what_ui_started(ui: RunningUi) -> None:
