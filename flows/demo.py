@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from flows.deadline import deadline_check
 from flows.monthly import monthly_progress
@@ -64,11 +63,8 @@ def main() -> None:
     print(f"月报收件箱：{settings.inbox_dir}")
     # the demo makes its own store (var/ of a clean checkout), as `jzplan init` would
     init_store(settings.database_url, timeout=settings.lock_timeout_seconds)
-    # A demo run needs no heartbeats; they slow every flow run down.
-    with (
-        prefect_server() as ready,
-        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-    ):
+    # runs started by hand send no heartbeats (flows.server.hand_run_settings)
+    with prefect_server() as ready:
         ready(meanwhile=import_engine)
         for period in period_range(Period(2012, 1), Period(2013, 12)):
             t0 = time.perf_counter()

@@ -24,11 +24,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import prefect
 from prefect.settings import (
     PREFECT_API_URL,
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
     PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
     get_current_settings,
     temporary_settings,
@@ -48,14 +49,23 @@ def prefect_server(config: UiConfig | None = None) -> Iterator[Ready]:
     print(said, file=sys.stderr, flush=True)
     if url is None:
         server = TemporaryServer.boot()
-        with temporary_settings({PREFECT_API_URL: server.api_url}):
+        with temporary_settings({PREFECT_API_URL: server.api_url, **hand_run_settings()}):
             yield server.ready
         return
-    if url == configured:
+    with temporary_settings({PREFECT_API_URL: url, **hand_run_settings()}):
         yield _ready
-        return
-    with temporary_settings({PREFECT_API_URL: url}):
-        yield _ready
+
+
+def hand_run_settings() -> dict[Any, Any]:
+    """A run started by hand sends no flow-run heartbeats unless they are configured
+    (PREFECT_FLOWS_HEARTBEAT_FREQUENCY, in the environment or the profile). Prefect's
+    heartbeat thread sleeps in 1 s steps and the run's end waits for it: ~0.5 s more per
+    flow run, for a signal that only a zombie-run automation reads, while the operator's
+    terminal shows a run started by hand dying. Scheduled runs keep Prefect's default."""
+    explicit = get_current_settings().to_environment_variables(exclude_unset=True)
+    if "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" in explicit:
+        return {}
+    return {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
 
 
 class Ready(Protocol):

@@ -155,6 +155,8 @@ config = replace(UiConfig(), port=int(sys.argv[1]), run_dir=Path(sys.argv[2]))
 waited = []
 with prefect_server(config) as ready:
     ready(meanwhile=lambda: waited.append("meanwhile"))
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
+    print("heartbeats:", PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value())
     assert by_hand.with_options(flow_run_name=sys.argv[3])() == 1
 print("server module imported:", any(m.startswith("prefect.server") for m in sys.modules))
 print("work done while the server booted:", waited)
@@ -186,8 +188,9 @@ def test_a_run_by_hand_uses_the_server_ui_started(ui: RunningUi, tmp_path: Path)
     run_name = f"by-hand-{uuid.uuid4().hex[:8]}"
     done = _by_hand(ui.config.port, ui.config.run_dir, run_name, tmp_path / "prefect")
     assert f"Prefect 服务器：{ui.config.api_url}（make ui 启动" in done.stderr
-    # a running server: nothing to do meanwhile
+    # a running server: nothing to do meanwhile; a run by hand sends no heartbeats
     assert "work done while the server booted: []" in done.stdout
+    assert "heartbeats: None" in done.stdout
     found = httpx.post(
         f"{ui.config.api_url}/flow_runs/filter",
         json={"flow_runs": {"name": {"any_": [run_name]}}},
@@ -203,10 +206,17 @@ def test_a_run_by_hand_uses_the_server_ui_started(ui: RunningUi, tmp_path: Path)
 def test_a_run_by_hand_with_no_server_boots_the_temporary_one_meanwhile(tmp_path: Path) -> None:
     """No server answers: ``prefect_server`` boots Prefect's temporary server in the
     background while the caller imports and does its ``meanwhile`` work, and the flow runs on
-    it once ``ready()``."""
-    done = _by_hand(_free_port(), tmp_path / "run", "by-hand", tmp_path / "prefect")
+    it once ``ready()``; heartbeats configured explicitly are kept."""
+    done = _by_hand(
+        _free_port(),
+        tmp_path / "run",
+        "by-hand",
+        tmp_path / "prefect",
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY="60",
+    )
     assert "本次启动临时服务器" in done.stderr
     assert "work done while the server booted: ['meanwhile']" in done.stdout
+    assert "heartbeats: 60" in done.stdout
 
 
 def test_ui_stop_ends_what_ui_started(ui: RunningUi) -> None:
