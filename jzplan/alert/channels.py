@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from jzplan.alert.mail import (
@@ -29,6 +28,7 @@ from jzplan.alert.mail import (
     send_email,
 )
 from jzplan.alert.messages import event_spec
+from jzplan.core.files import read_yaml
 from jzplan.core.settings import Settings
 from jzplan.core.states import AlertSeverity
 from jzplan.store.tracking import AlertEvent
@@ -85,7 +85,7 @@ class ChannelsFile(BaseModel):
 def _channels_file(path: Path) -> ChannelsFile:
     if not path.is_file():
         return ChannelsFile()
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = read_yaml(path) or {}
     return ChannelsFile.model_validate(raw)
 
 

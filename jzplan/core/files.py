@@ -1,10 +1,23 @@
-"""Writing an output file whole or not at all."""
+"""Reading a YAML configuration file; writing an output file whole or not at all."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+# libyaml's parser (PyYAML's wheels carry it): the same documents, 5-10× faster than the
+# pure-Python one, which cost a monthly run ~0.1 s for the few configuration files it reads
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> Any:
+    """The YAML document in ``path`` (UTF-8), as ``yaml.safe_load`` reads it."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+
 
 # A report is read by whoever serves the report folder; the process's umask is not read
 # (os.umask sets it to read it, which is not safe beside threads)

@@ -13,8 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 
-import yaml
-
+from jzplan.core.files import read_yaml
 from jzplan.core.states import IssueSeverity
 
 DEFAULT_FINDINGS_FILE = Path(__file__).resolve().parents[2] / "expectations" / "findings.yaml"
@@ -56,7 +55,7 @@ class PolicyError(ValueError):
 def load_policy(path: Path) -> Mapping[str, FindingAction]:
     """``findings:`` of ``path`` as code → action; raises ``PolicyError`` on an unknown code or
     action (a typo must not silently reject or accept files)."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = read_yaml(path) or {}
     table = raw.get("findings") if isinstance(raw, dict) else None
     if not isinstance(table, dict):
         raise PolicyError(f"{path}: no 'findings:' mapping")

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from jzplan.core.files import read_yaml
 from jzplan.reference.catalog import ALIASES_FILE, Catalog, CatalogError, normalize_name
 
 HEADER = (
@@ -74,7 +75,7 @@ def add_learned_alias(catalog_dir: Path, catalog: Catalog, alias: LearnedAlias) 
     path = catalog_dir / ALIASES_FILE
     entries: list[Any] = []
     if path.exists():
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        entries = read_yaml(path) or []
     entries.append(alias.entry())
     text = HEADER + yaml.safe_dump(entries, allow_unicode=True, sort_keys=False)
     fd, tmp = tempfile.mkstemp(dir=catalog_dir, prefix=".aliases-", suffix=".yaml")

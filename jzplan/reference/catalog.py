@@ -10,8 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
-import yaml
-
+from jzplan.core.files import read_yaml
 from jzplan.core.periods import Period
 from jzplan.reference.catalog_checks import check_indicator_names, check_tree, check_unit_history
 from jzplan.reference.catalog_history import (
@@ -308,7 +307,7 @@ def read_learned_aliases(catalog_dir: Path) -> dict[str, tuple[str, ...]]:
     path = catalog_dir / ALIASES_FILE
     if not path.exists():
         return {}
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    raw = read_yaml(path) or []
     if not isinstance(raw, list):
         raise CatalogError(f"{ALIASES_FILE}: a list of learned names expected")
     out: dict[str, list[str]] = {}
@@ -322,8 +321,8 @@ def read_learned_aliases(catalog_dir: Path) -> dict[str, tuple[str, ...]]:
 def load_catalog(catalog_dir: Path) -> Catalog:
     """Read and cross-check ``org_units.yaml``, ``indicators.yaml`` and the learned names of
     ``aliases.yaml`` (each name, learned or not, belongs to one indicator)."""
-    org = yaml.safe_load((catalog_dir / "org_units.yaml").read_text(encoding="utf-8"))
-    raw_inds = yaml.safe_load((catalog_dir / "indicators.yaml").read_text(encoding="utf-8"))
+    org = read_yaml(catalog_dir / "org_units.yaml")
+    raw_inds = read_yaml(catalog_dir / "indicators.yaml")
 
     indicators: dict[str, Indicator] = {}
     for raw in raw_inds:
@@ -384,7 +383,7 @@ def _read_folding(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Neutral qualifier words and period patterns (none when the file is absent)."""
     if not path.is_file():
         return (), ()
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = read_yaml(path) or {}
     neutral = tuple(normalize_name(str(w)) for w in raw.get("neutral_qualifiers") or ())
     periods = tuple(str(p) for p in raw.get("period_patterns") or ())
     for pattern in periods:

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from jzplan.core.files import read_yaml
 from jzplan.reference.catalog import UNIT_FACTORS, Catalog
 
 RELATIONS_FILE = "relations.yaml"
@@ -50,8 +49,8 @@ class Rules:
 
 def load_rules(expectations_dir: Path, catalog: Catalog) -> Rules:
     """``relations.yaml`` and ``plausible_ranges.yaml``, checked against the catalog."""
-    rel = yaml.safe_load((expectations_dir / RELATIONS_FILE).read_text(encoding="utf-8"))
-    raw_ranges = yaml.safe_load((expectations_dir / RANGES_FILE).read_text(encoding="utf-8"))
+    rel = read_yaml(expectations_dir / RELATIONS_FILE)
+    raw_ranges = read_yaml(expectations_dir / RANGES_FILE)
 
     def known(code: str, where: str) -> str:
         if code not in catalog.indicators:
