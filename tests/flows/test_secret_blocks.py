@@ -1,0 +1,31 @@
+"""Channel secrets named as Prefect Secret blocks, read from the real test server."""
+
+from __future__ import annotations
+
+import uuid
+
+from prefect.blocks.system import Secret
+
+from jzplan.alert.channels import SecretRef
+from tasks.notify import secret_resolver
+
+
+def test_a_secret_block_is_read_once_per_resolver_and_an_env_var_comes_first() -> None:
+    name = f"hook-{uuid.uuid4().hex[:8]}"
+    Secret(value="https://robot.example/one").save(name)
+    resolve = secret_resolver({"HOOK_URL": "https://env.example/"})
+
+    assert resolve(SecretRef(block=name)) == "https://robot.example/one"
+    Secret(value="https://robot.example/two").save(name, overwrite=True)
+    # the same resolver (one delivery) keeps what it read; a new one reads the block again
+    assert resolve(SecretRef(block=name)) == "https://robot.example/one"
+    assert secret_resolver({})(SecretRef(block=name)) == "https://robot.example/two"
+    assert resolve(SecretRef(env="HOOK_URL", block=name)) == "https://env.example/"
+    assert resolve(SecretRef(env="UNSET_URL", block=name)) == "https://robot.example/one"
+
+
+def test_a_missing_secret_block_resolves_to_nothing() -> None:
+    resolve = secret_resolver({})
+    missing = SecretRef(block=f"absent-{uuid.uuid4().hex[:8]}")
+    assert resolve(missing) is None
+    assert resolve(missing) is None
