@@ -20,6 +20,7 @@ from jzplan.cli.checks import check_arguments
 from jzplan.cli.parser import ChineseArgumentParser
 from jzplan.core.errors import OperatorError
 from jzplan.core.periods import Period, parse_period
+from jzplan.core.process import exit_without_collecting
 from jzplan.core.settings import Settings
 from jzplan.ingest import template
 
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     # locked" tracebacks), unless the operator set these; before Prefect is imported
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    exit_without_collecting()
     try:
         return _dispatch(argv)
     except OperatorError as exc:
