@@ -7,7 +7,7 @@ started here at once, before the run imports its flows, so that its ~5 s boot ov
 and without importing Prefect's server module into the run's process (seconds of imports the
 client itself never needs). The caller waits for it (``ready()``) before its first flow,
 and may give ``ready`` work for the wait (``ready(meanwhile=...)``: a run imports Great
-Expectations there, ~2 s it would otherwise pay after the server answered). At
+Expectations there, ~1 s it would otherwise pay after the server answered). At
 exit it is sent SIGTERM and left to finish its graceful shutdown on its own (Prefect's client
 waited up to 5 s for it): the run's log and event workers have drained by then, as their
 exit handlers run before this one's."""

@@ -1,11 +1,59 @@
 """Great Expectations suites over parsed submissions and the store's history."""
 
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import threading
+from collections.abc import Sequence
+from types import ModuleType
+
+# Modules GE imports at its own import for expectations and renderers this project never uses
+# (KL divergence, KS tests, their altair charts): ~1 s of the 2 s ``import great_expectations``
+# costs in a new process. Imported during GE's import, they are lazy modules (the standard
+# library's LazyLoader): a module object whose code runs at its first attribute access.
+DEFERRED = ("scipy.stats", "altair")
+
+_lock = threading.Lock()
+
+
+class _Deferring(importlib.abc.MetaPathFinder):
+    """Finds ``names`` as the other finders do, with their loaders made lazy."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = frozenset(names)
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self.names:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec: importlib.machinery.ModuleSpec | None = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = importlib.util.LazyLoader(spec.loader)
+                return spec
+        return None
+
 
 def import_engine() -> None:
-    """Import Great Expectations and the project's expectation types now (about 2 s in a new
-    process, most of it GE's own imports: scipy, altair): for a caller with idle time to
-    fill, such as a run waiting for its temporary Prefect server. Validation imports them
-    lazily anyway; a run that validates nothing never calls this."""
-    import great_expectations  # noqa: F401
+    """Import Great Expectations and the project's expectation types, ``DEFERRED`` modules
+    left lazy. Every path of this package that imports GE calls this first, so that the
+    first import in a process is this one; a caller with idle time to fill (a run waiting for
+    its temporary Prefect server) calls it early. A run that validates nothing never does."""
+    if "jzplan.validate.custom_expectations" in sys.modules:
+        return
+    with _lock:
+        deferring = _Deferring([n for n in DEFERRED if n not in sys.modules])
+        sys.meta_path.insert(0, deferring)
+        try:
+            import great_expectations  # noqa: F401
 
-    import jzplan.validate.custom_expectations  # noqa: F401
+            import jzplan.validate.custom_expectations  # noqa: F401
+        finally:
+            sys.meta_path.remove(deferring)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jzplan.store.db import Bind
+from jzplan.validate import import_engine
 from jzplan.validate.rules import load_suite_dict
 from jzplan.validate.store_checks import read_validation_documents
 from jzplan.validate.validator import SUITES
@@ -86,6 +87,7 @@ def _build(
     run_name: str,
     labels: dict[int, str] | None,
 ) -> None:
+    import_engine()
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (

@@ -15,7 +15,8 @@ The first two need nothing but the file (they run where files are prepared, in p
 history suite needs the store and runs when the file is loaded, in order, so a late or
 corrected previous month in the same batch is already there.
 
-GE is imported lazily (about 2.5 s) and its context is built once per validator; each
+GE is imported lazily (``jzplan.validate.import_engine``: ~1 s in a new process, scipy.stats
+and altair left lazy) and its context is built once per validator; each
 expectation's ``meta`` carries the stable rule code, its severity (error rejects the file,
 warning loads it, flags it and raises an alert) and the Chinese message shown to the office
 (``jzplan.validate.results``, ``jzplan.validate.messages``).
@@ -37,6 +38,7 @@ import pandas as pd
 
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.reference.catalog import Catalog
+from jzplan.validate import import_engine
 from jzplan.validate.columns import (
     Columns,
     IndicatorFacts,
@@ -102,6 +104,7 @@ class SubmissionValidator:
         *,
         outlier: OutlierSettings | None = None,
     ) -> None:
+        import_engine()
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.execution_engine import pandas_execution_engine
