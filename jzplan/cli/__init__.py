@@ -20,12 +20,14 @@ from jzplan.cli.checks import check_arguments
 from jzplan.cli.parser import ChineseArgumentParser
 from jzplan.core.errors import OperatorError
 from jzplan.core.periods import Period, parse_period
-from jzplan.core.process import exit_without_collecting
+from jzplan.core.process import exit_without_collecting, imports_done
 from jzplan.core.settings import Settings
 from jzplan.ingest import template
 
 if TYPE_CHECKING:
     from flows.server import Ready
+
+FLOW_COMMANDS = ("run", "deadline", "backfill")
 
 
 def _progress(period: Period) -> int:
@@ -209,6 +211,8 @@ def _dispatch(argv: list[str] | None) -> int:
     args = parser.parse_args(argv)
     # months, codes, and for a flow command its store and inbox: before any work starts
     months = check_arguments(args, Settings())
+    if args.command not in FLOW_COMMANDS:
+        imports_done()  # a flow command's are done once its flow is imported
 
     if args.command == "init":
         return _init()
@@ -255,17 +259,20 @@ def _flow_command(args: argparse.Namespace, months: list[Period], ready: Ready) 
         from flows.deadline import deadline_check
 
         ready()
+        imports_done()
         print(deadline_check(period=str(months[0])))
         return 0
     if args.command == "run":
         from flows.monthly import monthly_progress
 
         ready(meanwhile=import_engine)
+        imports_done()  # after the engine imported meanwhile, if it was
         print(monthly_progress(period=str(months[0])))
         return 0
     from flows.backfill import backfill
 
     ready(meanwhile=import_engine)
+    imports_done()
     for summary in backfill(start=args.start, end=args.end):
         print(summary)
     return 0

@@ -29,3 +29,44 @@ def test_importing_flows_freezes_the_heap_as_the_last_exit_handler() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-2:] == ["before it: False", "at the end: True"]
     assert "handlers added: 2" in done.stdout
+
+
+STARTING = """
+import gc
+from jzplan.core import process
+process.imports_done()  # not started by an entry point: nothing happens
+print("untouched:", gc.isenabled(), gc.get_freeze_count() == 0)
+process.start_without_collecting()
+import pandas  # noqa: F401
+print("while importing:", gc.isenabled(), gc.get_stats()[2]["collections"])
+process.imports_done()
+print("imports done:", gc.isenabled(), gc.get_freeze_count() > 0)
+frozen = gc.get_freeze_count()
+process.imports_done()  # once only
+print("again:", gc.get_freeze_count() == frozen)
+"""
+
+
+def test_an_entry_point_imports_without_collecting_then_freezes_what_it_imported() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", STARTING], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "untouched: True True",
+        "while importing: False 0",
+        "imports done: True True",
+        "again: True",
+    ]
+
+
+def test_the_jzplan_command_starts_at_the_entry_point() -> None:
+    scripts = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'jzplan = "jzplan.entry:main"' in scripts
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from jzplan.entry import main; sys.exit(main())",
+         "--help"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "run" in done.stdout
