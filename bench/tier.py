@@ -19,7 +19,7 @@ from bench.stages import (
     rejected_units,
     validation_floors,
 )
-from bench.stores import Store, open_store, setup_store
+from bench.stores import Store, close_store, open_store, setup_store
 
 
 def run_tier(bench: Bench, name: str, dbs: list[str], *, units: int | None) -> None:
@@ -77,7 +77,7 @@ def run_tier(bench: Bench, name: str, dbs: list[str], *, units: int | None) -> N
         with stage_guard(bench, name, "-", "idempotency", last):
             _idempotency(bench, name, generated, last, catalog, validator, stores)
     for store in stores:
-        store.engine.dispose()
+        close_store(store)
 
 
 def _run_period(
