@@ -11,6 +11,8 @@ import threading
 from collections.abc import Sequence
 from types import ModuleType
 
+from jzplan.core.process import imported_later
+
 # Modules GE imports at its own import for expectations and renderers this project never uses
 # (KL divergence, KS tests, their altair charts): ~1 s of the 2 s ``import great_expectations``
 # costs in a new process. Imported during GE's import, they are lazy modules (the standard
@@ -64,3 +66,4 @@ def import_engine() -> None:
             sys.meta_path.remove(deferring)
             if collecting:
                 gc.enable()
+        imported_later()

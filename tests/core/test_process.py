@@ -35,6 +35,7 @@ STARTING = """
 import gc
 from jzplan.core import process
 process.imports_done()  # not started by an entry point: nothing happens
+process.imported_later()
 print("untouched:", gc.isenabled(), gc.get_freeze_count() == 0)
 process.start_without_collecting()
 import pandas  # noqa: F401
@@ -44,6 +45,9 @@ print("imports done:", gc.isenabled(), gc.get_freeze_count() > 0)
 frozen = gc.get_freeze_count()
 process.imports_done()  # once only
 print("again:", gc.get_freeze_count() == frozen)
+later = [[i] for i in range(1000)]  # what a later import makes (tracked objects)
+process.imported_later()
+print("later import frozen:", gc.get_freeze_count() >= frozen + 1000)
 """
 
 
@@ -57,6 +61,7 @@ def test_an_entry_point_imports_without_collecting_then_freezes_what_it_imported
         "while importing: False 0",
         "imports done: True True",
         "again: True",
+        "later import frozen: True",
     ]
 
 
