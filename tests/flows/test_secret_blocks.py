@@ -7,7 +7,7 @@ import uuid
 from prefect.blocks.system import Secret
 
 from jzplan.alert.channels import SecretRef
-from tasks.notify import secret_resolver
+from tasks.notify import secret_block_names, secret_resolver
 
 
 def test_a_secret_block_is_read_once_per_resolver_and_an_env_var_comes_first() -> None:
@@ -29,3 +29,11 @@ def test_a_missing_secret_block_resolves_to_nothing() -> None:
     missing = SecretRef(block=f"absent-{uuid.uuid4().hex[:8]}")
     assert resolve(missing) is None
     assert resolve(missing) is None
+
+
+def test_the_server_lists_its_secret_blocks_by_name_in_one_request() -> None:
+    name = f"listed-{uuid.uuid4().hex[:8]}"
+    Secret(value="s3cret").save(name)
+    names = secret_block_names()
+    assert name in names
+    assert f"absent-{uuid.uuid4().hex[:8]}" not in names
