@@ -14,7 +14,8 @@ from jzplan.validate import DEFERRED, import_engine
 import_engine()
 import_engine()  # once is enough; again is a no-op
 print("lazy after import:", [type(sys.modules[m]).__name__ for m in DEFERRED])
-print("finders left:", [type(f).__name__ for f in sys.meta_path if type(f).__name__ == "_Deferring"])
+left = [type(f).__name__ for f in sys.meta_path if type(f).__name__ == "_Deferring"]
+print("finders left:", left)
 from jzplan.validate.validator import SubmissionValidator  # builds on the same GE
 import scipy.stats, altair
 print("scipy works:", scipy.stats.norm.cdf(0.0), "altair works:", altair.Chart.__name__)
