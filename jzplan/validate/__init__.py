@@ -20,6 +20,7 @@ from jzplan.core.process import imported_later
 DEFERRED = ("scipy.stats", "altair")
 
 _lock = threading.Lock()
+_ready = False
 
 
 class _Deferring(importlib.abc.MetaPathFinder):
@@ -46,12 +47,17 @@ class _Deferring(importlib.abc.MetaPathFinder):
 
 def import_engine() -> None:
     """Import Great Expectations and the project's expectation types, ``DEFERRED`` modules
-    left lazy. Every path of this package that imports GE calls this first, so that the
-    first import in a process is this one; a caller with idle time to fill (a run waiting for
-    its temporary Prefect server) calls it early. A run that validates nothing never does."""
-    if "jzplan.validate.custom_expectations" in sys.modules:
+    left lazy, and keep expectation configurations per validation
+    (``jzplan.validate.ge_configuration``). Every path of this package that uses GE calls
+    this first, so that the first import in a process is this one; a caller with idle time to
+    fill (a run waiting for its temporary Prefect server) calls it early. A run that
+    validates nothing never does."""
+    global _ready
+    if _ready:
         return
     with _lock:
+        if _ready:
+            return
         deferring = _Deferring([n for n in DEFERRED if n not in sys.modules])
         sys.meta_path.insert(0, deferring)
         # no cyclic collection during the import: it makes ~1M objects, none garbage, and
@@ -62,8 +68,12 @@ def import_engine() -> None:
             import great_expectations  # noqa: F401
 
             import jzplan.validate.custom_expectations  # noqa: F401
+            from jzplan.validate.ge_configuration import install
+
+            install()
         finally:
             sys.meta_path.remove(deferring)
             if collecting:
                 gc.enable()
+        _ready = True
         imported_later()

@@ -46,6 +46,7 @@ from jzplan.validate.columns import (
     validation_columns,
     validation_frame,
 )
+from jzplan.validate.ge_configuration import configurations_kept
 from jzplan.validate.history_checks import OutlierSettings, history_columns
 from jzplan.validate.results import (
     RuleResult,
@@ -307,9 +308,10 @@ class SuiteCheck:
             batch_parameters={"dataframe": batch},
             result_format=RESULT_FORMAT,
         )
-        result = validator.validate_expectation_suite(
-            self.definition.suite, expectation_parameters=parameters
-        )
+        with configurations_kept():
+            result = validator.validate_expectation_suite(
+                self.definition.suite, expectation_parameters=parameters
+            )
         run_id = RunIdentifier(run_time=datetime.datetime.now(datetime.UTC))
         meta: Any = result.meta
         meta.update(

@@ -188,3 +188,32 @@ def test_data_docs_store_backend_and_page_view_env() -> None:
     assert callable(getattr(results.store_backend, "set", None)), _says(internal)
     for view in (DefaultJinjaPageView, DefaultJinjaIndexPageView):
         assert hasattr(view(), "env"), _says(f"{internal} ({view.__name__})")
+
+
+def test_expectation_configuration_is_a_rebuilt_property(validator: SubmissionValidator) -> None:
+    """validate/ge_configuration.py keeps Expectation.configuration, a property GE rebuilds
+    on every access, once per expectation inside a suite's validation; outside it every
+    access still builds a new, equal configuration, and results are the same either way."""
+    from great_expectations.expectations.expectation import Expectation
+
+    from jzplan.validate.ge_configuration import configurations_kept
+
+    internal = "Expectation.configuration (a property rebuilt on each access)"
+    assert isinstance(Expectation.__dict__.get("configuration"), property), _says(internal)
+    suite = validator.suite_check(STRUCTURE_SUITE).definition.suite
+    expectation = suite.expectations[0]
+    first, second = expectation.configuration, expectation.configuration
+    assert first is not second and first == second, _says(internal)
+    with configurations_kept():
+        kept = expectation.configuration
+        assert expectation.configuration is kept and kept == first
+        other = suite.expectations[1]
+        assert other.configuration is other.configuration is not kept
+    assert expectation.configuration is not kept
+    check = validator.suite_check(STRUCTURE_SUITE)
+    with_kept = check.validate(_frame(validator)).to_json_dict()
+    with configurations_kept():  # nested scopes: the inner one's own
+        again = check.validate(_frame(validator)).to_json_dict()
+    for doc in (with_kept, again):
+        doc.pop("meta")
+    assert with_kept == again
