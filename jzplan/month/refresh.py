@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from jzplan.alert.explanations import sync_validation_alerts
@@ -50,11 +51,18 @@ class LoadedBulk:
     frame: pd.DataFrame
 
 
-def period_figures(engine: Bind, period: Period, bulks: Sequence[LoadedBulk] = ()) -> pd.DataFrame:
+def period_figures(
+    engine: Bind, period: Period, bulks: Sequence[LoadedBulk] = (), *, masked: bool = False
+) -> pd.DataFrame:
     """The period's current figures (org_unit, indicator, value). With ``bulks``: the
     figures of the units whose current submission is one of those files' (the store says
     which) from the file's frame, the rest from the store, read only for submissions of
-    other files (a national month's first load reads nothing back)."""
+    other files (a national month's first load reads nothing back).
+
+    ``masked``: a file's rows that are not current figures (a rejected unit's, another
+    period's) are kept without a value (NaN) instead of removed, for ``aggregate_period``,
+    which skips figures without a value: the same totals without copying the file's
+    millions of rows of text (0.4-0.6 s on a national month with 4 units rejected)."""
     if not bulks:
         return period_values(engine, period)
     parts = []
@@ -63,7 +71,13 @@ def period_figures(engine: Bind, period: Period, bulks: Sequence[LoadedBulk] = (
         frame = bulk.frame
         mine = (frame["period"] == str(period)) & frame["org_unit"].isin(list(units))
         own = frame[["org_unit", "indicator", "value"]]
-        if not mine.all():  # a whole month loaded (the usual case): no copy of its rows
+        if mine.all():  # a whole month loaded (the usual case): no copy of its rows
+            pass
+        elif masked:
+            values = pd.to_numeric(own["value"], errors="coerce").to_numpy(np.float64, copy=True)
+            values[~mine.to_numpy(bool)] = np.nan
+            own = own.assign(value=values)
+        else:
             own = own.loc[mine]
         parts.append(own.astype({"org_unit": "str", "indicator": "str", "value": "float64"}))
     rest = period_values(engine, period, except_bulk_files=[b.bulk_file_id for b in bulks])
@@ -76,7 +90,7 @@ def refresh_aggregates(
     """The period's totals at every level of the hierarchy, from its current figures
     (``period_figures``); returns the rewrite's inserted, updated, deleted and unchanged
     counts."""
-    figures = period_figures(engine, period, bulks)
+    figures = period_figures(engine, period, bulks, masked=True)
     return write_aggregates(engine, period, aggregate_period(figures, catalog, period))
 
 
