@@ -48,10 +48,11 @@ class _Deferring(importlib.abc.MetaPathFinder):
 def import_engine() -> None:
     """Import Great Expectations and the project's expectation types, ``DEFERRED`` modules
     left lazy, and keep expectation configurations per validation
-    (``jzplan.validate.ge_configuration``). Every path of this package that uses GE calls
-    this first, so that the first import in a process is this one; a caller with idle time to
-    fill (a run waiting for its temporary Prefect server) calls it early. A run that
-    validates nothing never does."""
+    (``jzplan.validate.ge_configuration``). Where GE can first be used in a process calls
+    this first (``SubmissionValidator``, Data Docs; GE's results reach the rest of the
+    package only through a validator), so that the first import is this one; a caller with
+    idle time to fill (a run waiting for its temporary Prefect server) calls it early. A run
+    that validates nothing never does."""
     global _ready
     if _ready:
         return

@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from jzplan.core.submissions import ParsedSubmission
-from jzplan.validate import import_engine
 from jzplan.validate.columns import Columns
 from jzplan.validate.history_checks import OutlierSettings
 from jzplan.validate.results import ValidationReport, suite_document
@@ -207,7 +206,6 @@ def _split(
     """GE's result ``r`` on ``whole`` (the files' ``frames`` one after another) as one result
     per file, or None. Failing values of a column in ``keys`` (renumbered per batch) are read
     from the file's own frame."""
-    import_engine()
     from great_expectations.core.expectation_validation_result import (
         ExpectationValidationResult,
     )
@@ -327,7 +325,6 @@ def _report(
 ) -> ValidationReport:
     """One suite's report of one file from its GE results, as ``SubmissionValidator.run``
     builds it from a GE validation of the file alone."""
-    import_engine()
     from great_expectations.execution_engine import pandas_execution_engine
 
     found, suite = validator.suite_results(parsed, columns, name, evrs)

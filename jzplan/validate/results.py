@@ -14,7 +14,6 @@ import pandas as pd
 from jzplan.core.states import IssueSeverity
 from jzplan.core.submissions import ParsedSubmission, SubmissionIssue
 from jzplan.reference.catalog import Catalog
-from jzplan.validate import import_engine
 from jzplan.validate.columns import Columns
 from jzplan.validate.messages import issue_detail, locate_issue, row_facts
 
@@ -81,7 +80,6 @@ def suite_document(
 ) -> dict[str, Any]:
     """One suite's GE validation result document from its expectations' results (in the
     suite's order), as a single GE validation of the suite would have written it."""
-    import_engine()
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResult,
     )
