@@ -73,16 +73,17 @@ def secret_resolver(environ: dict[str, str] | None = None) -> Resolver:
     month's deliveries name 12 blocks, each a round trip (most of them 404s) before."""
     env = os.environ if environ is None else environ
     blocks: dict[str, str | None] = {}
-    existing: list[set[str]] = []
+    existing: set[str] | None = None
 
     def block(name: str) -> str | None:
-        if not existing:
-            existing.append(secret_block_names())
+        nonlocal existing
+        if existing is None:
+            existing = secret_block_names()
         if name not in blocks:
             from prefect.blocks.system import Secret
 
             blocks[name] = None
-            if name in existing[0]:
+            if name in existing:
                 with suppress(ValueError):  # removed since it was listed
                     blocks[name] = str(Secret.load(name).get())  # type: ignore[union-attr]
         return blocks[name]
