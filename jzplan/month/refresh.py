@@ -71,12 +71,13 @@ def period_figures(
         frame = bulk.frame
         mine = (frame["period"] == str(period)) & frame["org_unit"].isin(list(units))
         own = frame[["org_unit", "indicator", "value"]]
-        if masked and not mine.all():
-            values = pd.to_numeric(own["value"], errors="coerce").to_numpy(np.float64, copy=True)
-            values[~mine.to_numpy(bool)] = np.nan
-            own = own.assign(value=values)
-        elif not mine.all():  # a whole month loaded (the usual case): no copy of its rows
-            own = own.loc[mine]
+        if not mine.all():  # a whole month loaded (the usual case): no copy of its rows
+            if masked:
+                values = pd.to_numeric(own["value"], errors="coerce").to_numpy(np.float64)
+                values = np.where(mine.to_numpy(bool), values, np.nan)
+                own = own.assign(value=values)
+            else:
+                own = own.loc[mine]
         parts.append(own.astype({"org_unit": "str", "indicator": "str", "value": "float64"}))
     rest = period_values(engine, period, except_bulk_files=[b.bulk_file_id for b in bulks])
     return pd.concat([p for p in (rest, *parts) if not p.empty] or [rest], ignore_index=True)
