@@ -28,7 +28,6 @@ from jzplan.month.runs import load_month as run_month
 from jzplan.store.locks import run_locked
 from jzplan.track.history import StatusLoad
 from jzplan.validate.shared import SharedValidator
-from tasks import artifacts
 from tasks.evaluate import refresh
 from tasks.ingest import check_history, discover, load, prepare, validate_batch
 from tasks.notify import deliver_alerts, load_status
@@ -137,13 +136,9 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         # files for a released (or too old) month: kept as pending corrections, nothing recomputed
         summary["pending_corrections"] = log_corrections(arrival, outcomes, locked)
         summary["locked"] = [str(p) for p in locked]  # affected, but released: not recomputed
-        # the artifacts the tasks handed to the background (tasks.artifacts), all on the
-        # server before the run ends; a failure fails the run
-        artifacts.drain()
         logger.info("%s 完成：%s", arrival, summary)
         return summary
     finally:
-        artifacts.drain(raise_first=False)  # on failure: nothing left behind, no new error
         resources.close()
 
 
