@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-import httpx
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.urls import url_for
 
 from jzplan.alert.channels import Channel
+from jzplan.alert.http import http_client
 from jzplan.alert.watch import RunFacts, notice_channels, notice_text, send_notice
 from jzplan.core.settings import Settings
 from jzplan.core.states import PipelineNotice
@@ -32,7 +32,7 @@ class NoticeNotSent(RuntimeError):
 @task(name="send-operator-notice", task_run_name="notice-{channel.name}", retries=2,
       retry_delay_seconds=10, cache_policy=NO_CACHE)  # fmt: skip
 def send_to(channel: Channel, title: str, body: str, key: str) -> str:
-    with httpx.Client() as http:
+    with http_client() as http:
         status = send_notice([channel], title, body, secret_resolver(), http, key=key)[channel.name]
     if status.startswith("failed"):
         raise NoticeNotSent(status)

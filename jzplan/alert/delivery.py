@@ -27,6 +27,7 @@ from jzplan.alert.channels import (
     send,
 )
 from jzplan.alert.facts import MessageFacts, message_facts
+from jzplan.alert.http import http_client
 from jzplan.alert.messages import SEVERITY_RANK, digest, event_spec, severity_rank
 from jzplan.alert.operators import KIND, operator_route, sync_failure_alerts
 from jzplan.store import tracking
@@ -81,7 +82,7 @@ def notify(
     """
     results: list[ChannelResult] = []
     own_client = client is None
-    http = client or httpx.Client()
+    http = client or http_client()
     try:
         for ch in channels:
             if not ch.enabled:
@@ -230,7 +231,7 @@ def _deliver(
     operators = load_operator_channels(channels_file)
     offices = load_office_channels(channels_file).values()
     configured = {c.name for c in (*area, *operators, *(c for cs in offices for c in cs))}
-    with nullcontext(client) if client is not None else httpx.Client() as http:
+    with nullcontext(client) if client is not None else http_client() as http:
         box = _Outbox(bind, resolve, http, at, backoff)
         targets = [e for e in tracking.pending_alert_events(bind, "notified") if e.kind != KIND]
         box.facts = message_facts(bind, targets) if targets else None

@@ -27,6 +27,7 @@ from jzplan.alert.channels import (
     load_office_channels,
     send,
 )
+from jzplan.alert.http import http_client
 from jzplan.core.states import MessageKind, MessageStatus
 from jzplan.store.channel_states import (
     delivery_lease,
@@ -147,7 +148,7 @@ def _deliver(
     offices = office_channels(channels_file, area)
     book = ChannelBook(bind, now, backoff)
     taken = office_delivered_to(bind, [m.id for m in pending])
-    http = client or httpx.Client()
+    http = client or http_client()
     results = []
     try:
         for m in pending:
