@@ -22,10 +22,15 @@ What is measured
 - **warm**: ``monthly_progress(period=...)`` called in one Python process that has imported
   everything and already run the flow once (an untimed warm-up run): the flow call to its
   return; also that process's CPU time over the call (``warm_cpu_median``, every thread of
-  the process, not the server's), steadier than wall time on a shared machine.
+  the process, not the server's), steadier than wall time on a shared machine. Each timed
+  run is followed by the month's **re-run** on the same copy, every file of it now stored,
+  as an operator re-runs a month (``warm_rerun_median``, ``warm_rerun_cpu_median``).
 - **cold**: a new ``python`` process per run, what a process worker does for a scheduled
   run: interpreter start, imports and the flow call, to the process's exit (``cold``), with
   the flow call alone (``cold_flow``) measured inside it.
+- **jzplan run**: the operator's command in a new process, with the running server and
+  with Prefect's temporary one, each on a fresh copy and then again on it (re-run):
+  ``bench.prefect_cli``.
 - Prefect's settings are its defaults (flow heartbeats on, logs to the API), as in the
   scheduled deployment.
 
@@ -59,6 +64,10 @@ PYTHON = sys.executable
 FIRST_MONTH = "2012-01"
 PLAN_YEAR = 2013
 
+if __package__ in (None, ""):  # run as a script: bench/ is on sys.path, the repository is not
+    sys.path.insert(0, str(ROOT))
+
+from bench.prefect_cli import cli_runs, fresh_copy, store_env, timed_process  # noqa: E402
 
 # --- the server ----------------------------------------------------------------------------
 
@@ -143,31 +152,10 @@ def _previous(period: str) -> str:
     return f"{y - 1:04d}-12" if m == 1 else f"{y:04d}-{m - 1:02d}"
 
 
-def _store_env(folder: Path) -> dict[str, str]:
-    return {
-        "JZPLAN_DATABASE_URL": f"sqlite:///{folder / 'jzplan.db'}",
-        "JZPLAN_ARCHIVE_DIR": str(folder / "archive"),
-        "JZPLAN_REPORT_DIR": str(folder / "reports"),
-        "JZPLAN_DATA_DOCS_DIR": str(folder / "data_docs"),
-    }
-
-
-def _timed_process(argv: list[str], env: dict[str, str], what: str) -> tuple[float, Any]:
-    """Run ``argv`` in a new process: its wall seconds and the finished process (output
-    captured); its output shown and ``RuntimeError`` when it fails."""
-    started = time.perf_counter()
-    proc = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-8000:])
-        raise RuntimeError(f"{what} failed ({proc.returncode})")
-    return wall, proc
-
-
 def _child(mode: str, env: dict[str, str], *args: str) -> dict[str, Any]:
     """Run this script in a new process; it prints one JSON line last."""
     argv = [PYTHON, str(Path(__file__).resolve()), f"--child-{mode}", *args]
-    wall, proc = _timed_process(argv, env, f"bench child {mode}")
+    wall, proc = timed_process(argv, env, f"bench child {mode}")
     out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     out["process_wall"] = wall
     return out
@@ -182,19 +170,9 @@ def prepare_state(state: Path, period: str, env: dict[str, str]) -> float:
         shutil.rmtree(state)
     state.mkdir(parents=True)
     started = time.perf_counter()
-    _child("setup", {**env, **_store_env(state)}, period)
+    _child("setup", {**env, **store_env(state)}, period)
     marker.write_text(json.dumps({"period": period}))
     return time.perf_counter() - started
-
-
-def fresh_copy(state: Path, folder: Path) -> dict[str, str]:
-    """A copy of the prepared store (database and archive) in ``folder``; its settings."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    shutil.copy2(state / "jzplan.db", folder / "jzplan.db")
-    shutil.copytree(state / "archive", folder / "archive")
-    return _store_env(folder)
 
 
 # --- children --------------------------------------------------------------------------------
@@ -237,7 +215,8 @@ def _warm_child(
 ) -> dict[str, Any]:
     import flows.monthly  # noqa: F401  (everything imported before the first call)
 
-    out: dict[str, Any] = {"walls": [], "flow_runs": [], "cpus": []}
+    out: dict[str, Any] = {"walls": [], "flow_runs": [], "cpus": [], "rerun_walls": [],
+                           "rerun_cpus": []}  # fmt: skip
     for i in range(repeat + (2 if profile else 1)):
         os.environ.update(fresh_copy(Path(state), Path(runs) / f"warm-{i}"))
         if profile and i == repeat + 1:
@@ -252,12 +231,15 @@ def _warm_child(
             continue
         cpu: list[float] = []
         wall, run_id = _timed_flow(period, cpu)
+        again, _ = _timed_flow(period, cpu)  # the month re-run: every file of it stored
         if i == 0:
             out["warmup"] = wall  # imports done, GE context and clients not yet built
         else:
             out["walls"].append(wall)
             out["cpus"].append(cpu[0])
             out["flow_runs"].append(run_id)
+            out["rerun_walls"].append(again)
+            out["rerun_cpus"].append(cpu[1])
     return out
 
 
@@ -268,39 +250,6 @@ def _cold_child(period: str) -> dict[str, Any]:
     imported = time.perf_counter() - started
     wall, run_id = _timed_flow(period)
     return {"imports": imported, "flow": wall, "flow_run": run_id}
-
-
-def _cli(env: dict[str, str], period: str) -> tuple[float, str]:
-    """``jzplan run --period`` as an operator types it, in a new process: wall seconds and
-    the line saying which Prefect server it used."""
-    argv = [str(Path(PYTHON).with_name("jzplan")), "run", "--period", period]
-    wall, proc = _timed_process(argv, env, "jzplan run")
-    said = next((ln for ln in proc.stderr.splitlines() if ln.startswith("Prefect 服务器")), "")
-    return wall, said
-
-
-def cli_runs(
-    env: dict[str, str], state: Path, runs: Path, period: str, repeat: int, home: Path
-) -> dict[str, float]:
-    """``jzplan run`` on fresh copies of the store: ``repeat`` times against the running
-    server (PREFECT_API_URL), then ``repeat`` times with no server (Prefect's temporary one,
-    on a PREFECT_HOME of its own whose database one untimed run creates first)."""
-    out: dict[str, float] = {}
-    running = [_cli({**env, **fresh_copy(state, runs / f"cli-{i}")}, period)[0]
-               for i in range(repeat)]  # fmt: skip
-    out["cli_running_median"] = statistics.median(running)
-    home.mkdir(parents=True, exist_ok=True)
-    alone = {k: v for k, v in env.items() if k != "PREFECT_API_URL"} | {"PREFECT_HOME": str(home)}
-    _cli({**alone, **fresh_copy(state, runs / "cli-temp-setup")}, period)
-    temporary = []
-    for i in range(repeat):
-        wall, said = _cli({**alone, **fresh_copy(state, runs / f"cli-temp-{i}")}, period)
-        if "临时服务器" not in said:  # `make ui` runs here: that is what it used
-            print(f"jzplan run with no PREFECT_API_URL: not timed, it said {said!r}")
-            return out
-        temporary.append(wall)
-    out["cli_temporary_median"] = statistics.median(temporary)
-    return out
 
 
 # --- stages from the server ------------------------------------------------------------------
@@ -412,6 +361,10 @@ def run(
             # wall time on a shared machine
             results["warm_cpu_median"] = statistics.median(warm["cpus"])
             say(f"warm median CPU time of the flow's process: {results['warm_cpu_median']:.2f} s")
+            results["warm_rerun_median"] = statistics.median(warm["rerun_walls"])
+            results["warm_rerun_cpu_median"] = statistics.median(warm["rerun_cpus"])
+            say(f"warm re-run of the stored month: median {results['warm_rerun_median']:.2f} s"
+                f" (CPU {results['warm_rerun_cpu_median']:.2f} s)")  # fmt: skip
             stage_runs = [stage_times(url, r) for r in warm["flow_runs"]]
 
             if cold:
@@ -431,9 +384,12 @@ def run(
 
             if cold:
                 results |= cli_runs(env, state, runs, period, repeat, tmp / "prefect-temporary")
+                nan = float("nan")
                 say(f"jzplan run, new process: running server median "
-                    f"{results['cli_running_median']:.2f} s, temporary server median "
-                    f"{results.get('cli_temporary_median', float('nan')):.2f} s")  # fmt: skip
+                    f"{results['cli_running_median']:.2f} s (re-run "
+                    f"{results['cli_running_rerun_median']:.2f} s), temporary server median "
+                    f"{results.get('cli_temporary_median', nan):.2f} s (re-run "
+                    f"{results.get('cli_temporary_rerun_median', nan):.2f} s)")  # fmt: skip
 
             stages = _median_stages(stage_runs)
             say("per stage, warm runs (median seconds, from the server's task runs):")

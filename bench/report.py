@@ -72,10 +72,15 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
 # the stages of a month end to end, each with the floor its line was measured against
 E2E_STAGES = ("read", "validate", "validate-history", "load", "aggregate")
 # what the six-township month is held to (issue 22): seconds
+# (the first run of the month into a store without its files, and its re-run with every
+# file stored: the case the issue measured)
 SIX_TOWNSHIP_TARGETS = {
-    "cli_running_median": ("jzplan run, new process, running server", 5.0),
-    "cli_temporary_median": ("jzplan run, new process, temporary server", 10.0),
-    "warm_median": ("warm flow call", 1.5),
+    "cli_running_median": ("jzplan run, new process, running server, first run", 5.0),
+    "cli_running_rerun_median": ("jzplan run, new process, running server, re-run", 5.0),
+    "cli_temporary_median": ("jzplan run, new process, temporary server, first run", 10.0),
+    "cli_temporary_rerun_median": ("jzplan run, new process, temporary server, re-run", 10.0),
+    "warm_median": ("warm flow call, first run", 1.5),
+    "warm_rerun_median": ("warm flow call, re-run", 1.5),
 }
 
 
