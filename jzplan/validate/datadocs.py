@@ -21,7 +21,10 @@ from typing import Any
 from jzplan.store.db import Bind
 from jzplan.validate import import_engine
 from jzplan.validate.rules import load_suite_dict
-from jzplan.validate.store_checks import read_validation_documents
+from jzplan.validate.store_checks import (
+    read_validation_documents,
+    read_validation_fingerprints,
+)
 from jzplan.validate.validator import SUITES
 
 SITE = "jzplan"
@@ -46,24 +49,27 @@ def build_data_docs(
 ) -> Path:
     """Write the Data Docs site of these submissions' validations to ``folder`` (replaced)
     and return its ``index.html``. A site built from the same documents, labels and suites
-    is left as it is (a rerun of a stored month need not import GE to rebuild it)."""
-    documents = read_validation_documents(bind, submission_ids)
-    digest = _site_digest(documents, expectations_dir, run_name, labels or {})
+    is left as it is (a rerun of a stored month need not import GE, nor read the documents,
+    to rebuild it)."""
+    stored = read_validation_fingerprints(bind, submission_ids)
+    digest = _site_digest(stored, expectations_dir, run_name, labels or {})
     index, marker = folder / "index.html", folder / BUILT_FROM
     if index.is_file() and marker.is_file() and marker.read_text("utf-8") == digest:
         return index
+    documents = read_validation_documents(bind, submission_ids)
     _build(documents, folder, expectations_dir, run_name=run_name, labels=labels)
     marker.write_text(digest, "utf-8")
     return index
 
 
 def _site_digest(
-    documents: Sequence[dict[str, Any]],
+    stored: Sequence[tuple[int, str, int, int]],
     expectations_dir: Path,
     run_name: str,
     labels: dict[int, str],
 ) -> str:
-    """sha256 of all a site is built from: the documents and their labels, the suites, this
+    """sha256 of all a site is built from: the stored documents (``read_validation_
+    fingerprints``: a document is never changed in place) and their labels, the suites, this
     module (its page views) and GE's version."""
     from importlib.metadata import version
 
@@ -72,10 +78,8 @@ def _site_digest(
         digest.update((expectations_dir / f"{name}.json").read_bytes())
     digest.update(Path(__file__).read_bytes())
     digest.update(version("great_expectations").encode())
-    mine = {str(d["submission_id"]): labels.get(int(d["submission_id"])) for d in documents}
-    digest.update(
-        json.dumps([run_name, mine, documents], sort_keys=True, default=str).encode("utf-8")
-    )
+    mine = {str(sub_id): labels.get(sub_id) for sub_id, *_ in stored}
+    digest.update(json.dumps([run_name, mine, stored], sort_keys=True).encode("utf-8"))
     return digest.hexdigest()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, Text, cast, func, insert, select
 
 from jzplan.core.markup import md_escape
 from jzplan.core.periods import Period
@@ -324,6 +324,27 @@ def read_validation_documents(bind: Bind, submission_ids: Sequence[int]) -> list
             {"submission_id": int(s), "suite": str(n), "document": d}
             for s, n, d in conn.execute(query)
         ]
+
+
+def read_validation_fingerprints(
+    bind: Bind, submission_ids: Sequence[int]
+) -> list[tuple[int, str, int, int]]:
+    """(submission_id, suite, row id, length of the stored JSON) of the given submissions'
+    documents, in id and suite order: what tells one set of documents from another without
+    reading them. A document is written once and never changed (``write_validation_documents``);
+    a document written anew is a new row."""
+    query = (
+        select(
+            _document.c.submission_id,
+            _document.c.suite,
+            _document.c.id,
+            func.length(cast(_document.c.document, Text)),
+        )
+        .where(_document.c.submission_id.in_(list(submission_ids)))
+        .order_by(_document.c.submission_id, _document.c.suite)
+    )
+    with connect(bind) as conn:
+        return [(int(s), str(n), int(i), int(size or 0)) for s, n, i, size in conn.execute(query)]
 
 
 def read_validation_results(bind: Bind, submission_ids: Sequence[int]) -> pd.DataFrame:

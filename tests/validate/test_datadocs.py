@@ -87,3 +87,42 @@ def test_pages_equal_uncompiled_ones(
     (one.parent / "index.html").unlink()  # a site someone removed a page of: built again
     build_data_docs(engine, ids[:1], tmp_path / "docs-0", EXPECTATIONS, run_name="test")
     assert _pages(one.parent) and (one.parent / "index.html").is_file()
+
+
+def test_a_document_written_since_builds_the_site_again(
+    engine: Engine,
+    catalog: Catalog,
+    plan: Plan,
+    validator: SubmissionValidator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The site's digest is taken from the stored documents' rows, not their JSON: a
+    document stored since (another suite's, for a submission of the site) is a new row."""
+    sync_reference(engine, catalog, plan)
+    sub_id = record_submission(
+        engine, sha256="a" * 64, file_name="file.xlsx", archive_path="-", arrival_period=PERIOD,
+        received_at=datetime(2013, 4, 3, tzinfo=UTC), org_unit=UNIT, period=PERIOD,
+        filed_on=None,
+    )  # fmt: skip
+    results = validator.validate(submission(good_rows(catalog))).documents
+    write_validation_documents(engine, sub_id, results)
+    built: list[list[str]] = []
+
+    def record(documents: list[dict[str, object]], folder: Path, *a: object, **k: object) -> None:
+        built.append([str(d["suite"]) for d in documents])
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "index.html").write_text("site", "utf-8")
+
+    monkeypatch.setattr(datadocs, "_build", record)
+    site = tmp_path / "docs"
+    for _ in range(2):
+        build_data_docs(engine, [sub_id], site, EXPECTATIONS, run_name="test")
+    assert len(built) == 1  # the second call found the site built from the same rows
+    suites = built[0]
+    write_validation_documents(engine, sub_id, [{**results[0], "suite_name": "later_suite"}])
+    build_data_docs(engine, [sub_id], site, EXPECTATIONS, run_name="test")
+    assert built[1] == sorted([*suites, "later_suite"])
+    # labels are part of what a site is built from
+    build_data_docs(engine, [sub_id], site, EXPECTATIONS, run_name="test", labels={sub_id: "x"})
+    assert len(built) == 3
