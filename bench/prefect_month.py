@@ -20,7 +20,10 @@ What is measured
   every affected month (2013-06: May and June), alert, write the reports and Data Docs,
   publish artifacts, deliver alerts.
 - **warm**: ``monthly_progress(period=...)`` called in one Python process that has imported
-  everything and already run the flow once (an untimed warm-up run): the flow call to its
+  everything and already run the flow once (an untimed warm-up run), with the settings of a
+  run by hand (``flows.server.hand_run_settings``: no flow-run heartbeats). A process runs
+  months one after another only by hand (``jzplan backfill``, ``make demo``); a worker or a
+  served deployment starts a new process per run (**cold**). The flow call to its
   return; also that process's CPU time over the call (``warm_cpu_median``, every thread of
   the process, not the server's), steadier than wall time on a shared machine. Each timed
   run is followed by the month's **re-run** on the same copy, every file of it now stored,
@@ -31,8 +34,10 @@ What is measured
 - **jzplan run**: the operator's command in a new process, with the running server and
   with Prefect's temporary one, each on a fresh copy and then again on it (re-run):
   ``bench.prefect_cli``.
-- Prefect's settings are its defaults (flow heartbeats on, logs to the API), as in the
-  scheduled deployment.
+- Prefect's settings are its defaults (flow heartbeats on, logs to the API) in the cold
+  runs, as in the scheduled deployment; the warm runs send no heartbeats, as runs by hand.
+  (Until 2026-12-05 the warm runs kept the heartbeats: their wall time was the work rounded
+  up to the next second, since the run's end waits for the heartbeat thread's 1 s sleep.)
 
 Per stage: from the server's task runs of each timed run (the flow's own tasks:
 ``ingest-*`` in parallel, so their span, then ``load-*``, ``refresh-*``, ``report-*`` …);
@@ -213,10 +218,21 @@ def _timed_flow(period: str, cpu: list[float] | None = None) -> tuple[float, str
 def _warm_child(
     period: str, state: str, runs: str, repeat: int, profile: str | None
 ) -> dict[str, Any]:
+    from prefect.settings import temporary_settings
+
     import flows.monthly  # noqa: F401  (everything imported before the first call)
+    from flows.server import hand_run_settings
 
     out: dict[str, Any] = {"walls": [], "flow_runs": [], "cpus": [], "rerun_walls": [],
                            "rerun_cpus": []}  # fmt: skip
+    with temporary_settings(hand_run_settings()):  # a warm process is a run by hand
+        _warm_runs(out, period, state, runs, repeat, profile)
+    return out
+
+
+def _warm_runs(
+    out: dict[str, Any], period: str, state: str, runs: str, repeat: int, profile: str | None
+) -> None:
     for i in range(repeat + (2 if profile else 1)):
         os.environ.update(fresh_copy(Path(state), Path(runs) / f"warm-{i}"))
         if profile and i == repeat + 1:
@@ -240,7 +256,6 @@ def _warm_child(
             out["flow_runs"].append(run_id)
             out["rerun_walls"].append(again)
             out["rerun_cpus"].append(cpu[1])
-    return out
 
 
 def _cold_child(period: str) -> dict[str, Any]:
