@@ -15,7 +15,7 @@ from jzplan.store.reference import sync_reference
 from jzplan.store.submissions import record_submission
 from jzplan.validate import datadocs
 from jzplan.validate.datadocs import build_data_docs
-from jzplan.validate.store_checks import write_validation_documents
+from jzplan.validate.store_checks import read_validation_documents, write_validation_documents
 from jzplan.validate.validator import SubmissionValidator
 from tests.validate.cases import DEFECTS, EXPECTATIONS, PERIOD, UNIT, good_rows, submission
 
@@ -35,14 +35,12 @@ def _pages(folder: Path) -> dict[str, str]:
     }
 
 
-def test_pages_equal_uncompiled_ones(
-    engine: Engine,
-    catalog: Catalog,
-    plan: Plan,
-    validator: SubmissionValidator,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def stored(
+    engine: Engine, catalog: Catalog, plan: Plan, validator: SubmissionValidator
+) -> list[int]:
+    """Two submissions of the store (one good, one with a unit mismatch) and their GE
+    documents; their ids."""
     sync_reference(engine, catalog, plan)
     ids = []
     for k, rows in enumerate([good_rows(catalog), DEFECTS["unit_mismatch"][0](good_rows(catalog))]):
@@ -60,7 +58,13 @@ def test_pages_equal_uncompiled_ones(
         )
         write_validation_documents(engine, sub_id, validator.validate(parsed).documents)
         ids.append(sub_id)
+    return ids
 
+
+def test_pages_equal_uncompiled_ones(
+    engine: Engine, stored: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = stored
     build = [
         build_data_docs(engine, ids, tmp_path / f"docs-{i}", EXPECTATIONS, run_name="test")
         for i in range(2)  # the second with every template already compiled
@@ -90,23 +94,12 @@ def test_pages_equal_uncompiled_ones(
 
 
 def test_a_document_written_since_builds_the_site_again(
-    engine: Engine,
-    catalog: Catalog,
-    plan: Plan,
-    validator: SubmissionValidator,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    engine: Engine, stored: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The site's digest is taken from the stored documents' rows, not their JSON: a
     document stored since (another suite's, for a submission of the site) is a new row."""
-    sync_reference(engine, catalog, plan)
-    sub_id = record_submission(
-        engine, sha256="a" * 64, file_name="file.xlsx", archive_path="-", arrival_period=PERIOD,
-        received_at=datetime(2013, 4, 3, tzinfo=UTC), org_unit=UNIT, period=PERIOD,
-        filed_on=None,
-    )  # fmt: skip
-    results = validator.validate(submission(good_rows(catalog))).documents
-    write_validation_documents(engine, sub_id, results)
+    sub_id = stored[0]
+    first = read_validation_documents(engine, [sub_id])[0]["document"]
     built: list[list[str]] = []
 
     def record(documents: list[dict[str, object]], folder: Path, *a: object, **k: object) -> None:
@@ -120,7 +113,7 @@ def test_a_document_written_since_builds_the_site_again(
         build_data_docs(engine, [sub_id], site, EXPECTATIONS, run_name="test")
     assert len(built) == 1  # the second call found the site built from the same rows
     suites = built[0]
-    write_validation_documents(engine, sub_id, [{**results[0], "suite_name": "later_suite"}])
+    write_validation_documents(engine, sub_id, [{**first, "suite_name": "later_suite"}])
     build_data_docs(engine, [sub_id], site, EXPECTATIONS, run_name="test")
     assert built[1] == sorted([*suites, "later_suite"])
     # labels are part of what a site is built from
