@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, Text, cast, func, insert, select
+from sqlalchemy import Select, Table, Text, cast, func, insert, select
 
 from jzplan.core.markup import md_escape
 from jzplan.core.periods import Period
@@ -312,13 +312,19 @@ def write_validation_documents(
         return len(rows)
 
 
-def read_validation_documents(bind: Bind, submission_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """(submission_id, suite, document) of the given submissions, in id and suite order."""
-    query = (
-        select(_document.c.submission_id, _document.c.suite, _document.c.document)
+def _documents_of(submission_ids: Sequence[int], *columns: Any) -> Select[Any]:
+    """(submission_id, suite, ``columns``) of the given submissions' documents, in id and
+    suite order."""
+    return (
+        select(_document.c.submission_id, _document.c.suite, *columns)
         .where(_document.c.submission_id.in_(list(submission_ids)))
         .order_by(_document.c.submission_id, _document.c.suite)
     )
+
+
+def read_validation_documents(bind: Bind, submission_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """(submission_id, suite, document) of the given submissions, in id and suite order."""
+    query = _documents_of(submission_ids, _document.c.document)
     with connect(bind) as conn:
         return [
             {"submission_id": int(s), "suite": str(n), "document": d}
@@ -333,18 +339,10 @@ def read_validation_fingerprints(
     documents, in id and suite order: what tells one set of documents from another without
     reading them. A document is written once and never changed (``write_validation_documents``);
     a document written anew is a new row."""
-    query = (
-        select(
-            _document.c.submission_id,
-            _document.c.suite,
-            _document.c.id,
-            func.length(cast(_document.c.document, Text)),
-        )
-        .where(_document.c.submission_id.in_(list(submission_ids)))
-        .order_by(_document.c.submission_id, _document.c.suite)
-    )
+    size = func.length(cast(_document.c.document, Text))
+    query = _documents_of(submission_ids, _document.c.id, size)
     with connect(bind) as conn:
-        return [(int(s), str(n), int(i), int(size or 0)) for s, n, i, size in conn.execute(query)]
+        return [(int(s), str(n), int(i), int(z or 0)) for s, n, i, z in conn.execute(query)]
 
 
 def read_validation_results(bind: Bind, submission_ids: Sequence[int]) -> pd.DataFrame:
