@@ -69,7 +69,7 @@ PYTHON = sys.executable
 FIRST_MONTH = "2012-01"
 PLAN_YEAR = 2013
 
-if __package__ in (None, ""):  # run as a script: bench/ is on sys.path, the repository is not
+if str(ROOT) not in sys.path:  # run as a script (as every child is): bench/ is on it, not ROOT
     sys.path.insert(0, str(ROOT))
 
 from bench.prefect_cli import cli_runs, fresh_copy, store_env, timed_process  # noqa: E402
@@ -431,7 +431,6 @@ def main() -> None:
     parser.add_argument("--child-cold", action="store_true", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.child_setup or args.child_warm or args.child_cold:
-        sys.path.insert(0, str(ROOT))
         if args.child_setup:
             out = _setup_child(rest[0])
         elif args.child_warm:
