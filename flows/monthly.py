@@ -28,6 +28,7 @@ from jzplan.month.runs import load_month as run_month
 from jzplan.store.locks import run_locked
 from jzplan.track.history import StatusLoad
 from jzplan.validate.shared import SharedValidator
+from tasks import artifacts
 from tasks.evaluate import refresh
 from tasks.ingest import check_history, discover, load, prepare, validate_batch
 from tasks.notify import deliver_alerts, load_status
@@ -86,56 +87,62 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     shared = SharedValidator(settings.expectations_dir, resources.catalog)
     plan_year = arrival.year  # later months of this year (and last year's) are recomputed
     try:
-        # a month of a year without its plan file stops here (plan_missing), before any work
-        resources.plan_for(arrival.year)
-        batch = discover(inbox, arrival)
-        files = list(batch.files)
-        # 1. Archive and parse every file on the task runner (threads or Dask): no database
-        #    writes, so any number at once, and a killed run leaves nothing half done. Then the
-        #    township files' suites, once for the batch (GE's cost is per validation).
-        prepared = prepare_batch(settings, resources, shared, files, arrival) if files else []
-        # 2. Load the files in name order and recompute every affected month in ONE
-        #    transaction holding the store's write lock: a second run of the month waits and
-        #    then finds every file stored; a killed run rolls back. Retried as a whole.
-        outcomes, status, refreshed, locked = run_locked(
-            resources.engine,
-            lambda conn: load_month(conn, prepared, res, shared, inbox, arrival, plan_year),
-            timeout=settings.lock_timeout_seconds,
-            on_retry=lambda n, exc: logger.warning(
-                "%s：第 %d 次入库失败，整体重试：%s", arrival, n, exc
-            ),
-        )
-        # entries not read (symlinks, folders, unsafe names): 已拒收, each with its reason
-        outcomes = outcomes + [refused_outcome(issue) for issue in batch.refused]
-        summary: dict[str, Any] = {"period": str(arrival), "files": len(files)}
-        # rows of 重点工作进展.csv and 排名.csv left out, each located (file, row, column, code)
-        summary["status_issues"] = [str(i) for i in status.issues]
-        summary["status_rows"] = {  # rows loaded from 重点工作进展.csv and 排名.csv
-            "progress": sum(status.reports.values()),
-            "ranking": sum(status.rankings.values()),
-        }
-        summary["outcomes"] = [o.summary() for o in outcomes]  # per file: status, codes
-        # 3. Publish after the commit: reports and artifacts show only what is stored.
-        summary |= publish_month(res, arrival, outcomes, refreshed)
-        # Validation: per-rule table, Data Docs (linked in the artifact and here), plan check
-        summary["validation"] = publish_validation(res, arrival, [upstream(o) for o in outcomes])
-        summary["data_docs"] = summary["validation"].get("data_docs")
-        # A receipt (回执) for every file, to its own office; never fails the month
-        summary["receipts"] = send_receipts(res, arrival)
-        # the page of every month, once the month's reports and its receipts folder exist
-        publish_index(resources)
-        # New and resolved alerts of this run (any month, any kind): Prefect events, channels
-        summary["alerts_delivered"] = deliver_alerts(res)
-        summary["recomputed"] = [str(p) for p in sorted(refreshed)]
-        summary["accepted"] = sum(o.status == IngestStatus.ACCEPTED for o in outcomes)
-        summary["rejected"] = sum(o.status == IngestStatus.REJECTED for o in outcomes)
-        summary["duplicates"] = sum(o.status == IngestStatus.DUPLICATE for o in outcomes)
-        summary["refused"] = sum(o.status == IngestStatus.REFUSED for o in outcomes)
-        summary["held"] = sum(o.status == IngestStatus.HELD for o in outcomes)  # 有待确认
-        summary["stale"] = sum(o.status == IngestStatus.STALE for o in outcomes)  # 未采用
-        # files for a released (or too old) month: kept as pending corrections, nothing recomputed
-        summary["pending_corrections"] = log_corrections(arrival, outcomes, locked)
-        summary["locked"] = [str(p) for p in locked]  # affected, but released: not recomputed
+        # the tasks' artifacts go to the server from a background thread; all are sent
+        # (or the run fails) before the block ends
+        with artifacts.sent_in_background():
+            # a month of a year without its plan file stops here (plan_missing), before any work
+            resources.plan_for(arrival.year)
+            batch = discover(inbox, arrival)
+            files = list(batch.files)
+            # 1. Archive and parse every file on the task runner (threads or Dask): no database
+            #    writes, so any number at once, and a killed run leaves nothing half done. Then the
+            #    township files' suites, once for the batch (GE's cost is per validation).
+            prepared = prepare_batch(settings, resources, shared, files, arrival) if files else []
+            # 2. Load the files in name order and recompute every affected month in ONE
+            #    transaction holding the store's write lock: a second run of the month waits and
+            #    then finds every file stored; a killed run rolls back. Retried as a whole.
+            outcomes, status, refreshed, locked = run_locked(
+                resources.engine,
+                lambda conn: load_month(conn, prepared, res, shared, inbox, arrival, plan_year),
+                timeout=settings.lock_timeout_seconds,
+                on_retry=lambda n, exc: logger.warning(
+                    "%s：第 %d 次入库失败，整体重试：%s", arrival, n, exc
+                ),
+            )
+            # entries not read (symlinks, folders, unsafe names): 已拒收, each with its reason
+            outcomes = outcomes + [refused_outcome(issue) for issue in batch.refused]
+            summary: dict[str, Any] = {"period": str(arrival), "files": len(files)}
+            # rows of 重点工作进展.csv and 排名.csv left out, each located (file, row, column, code)
+            summary["status_issues"] = [str(i) for i in status.issues]
+            summary["status_rows"] = {  # rows loaded from 重点工作进展.csv and 排名.csv
+                "progress": sum(status.reports.values()),
+                "ranking": sum(status.rankings.values()),
+            }
+            summary["outcomes"] = [o.summary() for o in outcomes]  # per file: status, codes
+            # 3. Publish after the commit: reports and artifacts show only what is stored.
+            summary |= publish_month(res, arrival, outcomes, refreshed)
+            # Validation: per-rule table, Data Docs (linked in the artifact and here), plan check
+            summary["validation"] = publish_validation(
+                res, arrival, [upstream(o) for o in outcomes]
+            )
+            summary["data_docs"] = summary["validation"].get("data_docs")
+            # A receipt (回执) for every file, to its own office; never fails the month
+            summary["receipts"] = send_receipts(res, arrival)
+            # the page of every month, once the month's reports and its receipts folder exist
+            publish_index(resources)
+            # New and resolved alerts of this run (any month, any kind): Prefect events, channels
+            summary["alerts_delivered"] = deliver_alerts(res)
+            summary["recomputed"] = [str(p) for p in sorted(refreshed)]
+            summary["accepted"] = sum(o.status == IngestStatus.ACCEPTED for o in outcomes)
+            summary["rejected"] = sum(o.status == IngestStatus.REJECTED for o in outcomes)
+            summary["duplicates"] = sum(o.status == IngestStatus.DUPLICATE for o in outcomes)
+            summary["refused"] = sum(o.status == IngestStatus.REFUSED for o in outcomes)
+            summary["held"] = sum(o.status == IngestStatus.HELD for o in outcomes)  # 有待确认
+            summary["stale"] = sum(o.status == IngestStatus.STALE for o in outcomes)  # 未采用
+            # files for a released (or too old) month: kept as pending corrections, nothing
+            # recomputed
+            summary["pending_corrections"] = log_corrections(arrival, outcomes, locked)
+            summary["locked"] = [str(p) for p in locked]  # affected, but released: not recomputed
         logger.info("%s 完成：%s", arrival, summary)
         return summary
     finally:

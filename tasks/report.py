@@ -30,6 +30,7 @@ from jzplan.report.markdown import monthly_report
 from jzplan.report.pdf import render_pdf
 from jzplan.report.versions import HISTORY_FILE, list_versions, month_folder
 from jzplan.report.workbook import write_workbook
+from tasks import artifacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,8 @@ def released_links(report_dir: Path, period: Period, base_url: str | None) -> st
         month_folder(report_dir, period) / HISTORY_FILE, base_url, report_dir
     )
     label = f"正式版（第{current.number}版）"
-    create_link_artifact(
+    artifacts.publish(
+        create_link_artifact,
         key=f"report-{period}-released",
         link=current_link,
         link_text=f"{period.label}目标进度月报{label}",
@@ -87,7 +89,8 @@ def publish(
     ingested: list[IngestOutcome],
 ) -> PublishedReport | None:
     if ingested:
-        create_table_artifact(
+        artifacts.publish(
+            create_table_artifact,
             key=f"submissions-{period}",
             table=submission_table(ingested, resources.catalog),
             description=f"{period} 批次收到的月报及校验结果",
@@ -136,7 +139,8 @@ def publish(
     )
     path = write_atomic(stem.with_suffix(".md"), markdown)
     index = index_link(resources)  # the run writes the page once, after its receipts
-    create_link_artifact(
+    artifacts.publish(
+        create_link_artifact,
         key=f"report-{period}",
         link=html_link,
         link_text=f"{period.label}目标进度月报（{data.figures}；HTML，含图表）",
@@ -148,7 +152,8 @@ def publish(
         links += f" · [PDF 月报（打印）]({report_link(pdf, base_url)})"
     links += released_links(report_dir, period, base_url)
     links += f" · [全部月份]({index})\n\n"
-    create_markdown_artifact(
+    artifacts.publish(
+        create_markdown_artifact,
         markdown=links + markdown,
         key=f"progress-{period}",
         description=f"{period.label}目标进度表",

@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from jzplan.core.periods import Period
 from jzplan.month.resources import Resources
 from jzplan.report.markdown import group_rows, overall_progress, stored_contribution_table
+from tasks import artifacts
 
 # Artifact keys are lowercase ASCII: one per target group
 GROUP_KEYS = {
@@ -34,20 +35,23 @@ def publish_tracking(resources: Resources, period: Period, progress: pd.DataFram
     notes = resources.plan_notes_of(period.year)
     for group, rows in group_rows(plan, catalog, progress, notes).items():
         slug = GROUP_KEYS.get(group, "other")
-        create_table_artifact(
+        artifacts.publish(
+            create_table_artifact,
             key=f"progress-{period}-{slug}",
             table=rows,
             description=f"{period.label} {group} 目标进度（序时、季节、年末预计）",
         )
     overall = overall_progress(progress)
-    create_progress_artifact(
+    artifacts.publish(
+        create_progress_artifact,
         progress=overall,
         key=f"overall-progress-{period}",
         description=f"{period.label} 已完成或进度正常的目标占比",
     )
     table = stored_contribution_table(resources.engine, plan, catalog, period, progress)
     if table:
-        create_markdown_artifact(
+        artifacts.publish(
+            create_markdown_artifact,
             markdown=f"# {period.label} 各单位对新区目标的贡献\n\n{table}",
             key=f"contributions-{period}",
             description=f"{period.label} 各乡镇（街道）及直报单位占新区合计的比重",

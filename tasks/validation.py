@@ -24,6 +24,7 @@ from jzplan.validate.store_checks import (
     rules_failed,
     summarise_results,
 )
+from tasks import artifacts
 
 
 # Retried: it writes the Data Docs folder and reads the store.
@@ -49,7 +50,8 @@ def publish_validation(
     unit_names = {code: unit.name for code, unit in resources.catalog.org_units.items()}
     rows = summarise_results(results, rule_names, unit_names)
     if rows:
-        create_table_artifact(
+        artifacts.publish(
+            create_table_artifact,
             key=f"validation-{period}",
             table=rows,
             description=f"{period} 批次月报校验：每条规则的检查与未通过数",
@@ -77,7 +79,8 @@ def publish_validation(
         logger.info("Data Docs：%s", docs.as_uri())
     waiting = open_warnings(resources.engine, period, resources.catalog)
     out["warnings_open"] = len(waiting)
-    create_markdown_artifact(
+    artifacts.publish(
+        create_markdown_artifact,
         markdown=batch_markdown(
             period,
             rows,
@@ -95,13 +98,15 @@ def publish_validation(
         resources.catalog,
         load_rules(resources.settings.expectations_dir, resources.catalog),
     )
-    create_markdown_artifact(
+    artifacts.publish(
+        create_markdown_artifact,
         markdown=plan_check_markdown(plan),
         key=f"plan-check-{plan.year}",
         description=f"{plan.year} 年计划一致性检查（{len(plan.problems)} 处不一致）",
     )
     if plan.findings:
-        create_table_artifact(
+        artifacts.publish(
+            create_table_artifact,
             key=f"plan-check-table-{plan.year}",
             table=plan_check_table(plan),
             description=f"{plan.year} 年计划一致性检查：每处发现及涉及的数字",
