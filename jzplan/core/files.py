@@ -24,18 +24,24 @@ def read_yaml(path: Path) -> Any:
 REPORT_FILE_MODE = 0o644
 
 
-def write_atomic(target: Path, data: bytes | str, *, mode: int = REPORT_FILE_MODE) -> Path:
-    """``data`` (text as UTF-8) to ``target`` through a temporary name in the same folder,
-    renamed over ``target`` only once it is complete and flushed to disk: a failure (a full
-    disk, an exception) removes the temporary file and leaves the previous ``target`` as it
-    was; a reader never sees a half-written file."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+def write_atomic(
+    target: Path, data: bytes | str | tuple[bytes, ...], *, mode: int = REPORT_FILE_MODE
+) -> Path:
+    """``data`` (text as UTF-8; a tuple of byte strings, one after another) to ``target``
+    through a temporary name in the same folder, renamed over ``target`` only once it is
+    complete and flushed to disk: a failure (a full disk, an exception) removes the temporary
+    file and leaves the previous ``target`` as it was; a reader never sees a half-written
+    file."""
+    chunks = (data.encode("utf-8"),) if isinstance(data, str) else data
+    if isinstance(chunks, bytes):
+        chunks = (chunks,)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(payload)
+            for chunk in chunks:
+                out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
         tmp.chmod(mode)

@@ -4,6 +4,7 @@ stack, so nothing depends on fonts on the machine that writes it."""
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -256,6 +257,18 @@ def _release(header: VersionHeader | None) -> dict[str, object] | None:
     }
 
 
+@cache
+def _plotly_js() -> str:
+    """plotly.js, read from plotly's package once per process (3.6 MB)."""
+    js: str = get_plotlyjs()
+    return js
+
+
+@cache
+def _plotly_js_bytes() -> bytes:
+    return _plotly_js().encode("utf-8")
+
+
 def render_report(
     data: ReportData,
     plan: Plan,
@@ -267,6 +280,17 @@ def render_report(
     """The month's report as a self-contained HTML page (``version``: a released version's
     heading, note and change section; ``briefing``: its 文字分析, built from ``data`` when
     not given)."""
+    return _render(data, plan, catalog, version, briefing, _plotly_js())
+
+
+def _render(
+    data: ReportData,
+    plan: Plan,
+    catalog: Catalog,
+    version: VersionHeader | None,
+    briefing: Briefing | None,
+    plotly_js: str,
+) -> str:
     table = group_rows(plan, catalog, data.progress, data.plan_notes)
     status_of = dict(zip(data.progress["target_id"], data.progress["status"], strict=True))
     groups = [
@@ -322,7 +346,7 @@ def render_report(
         change_columns=CHANGE_COLUMNS,
         no_changes=NO_CHANGES,
         font_stack=FONT_STACK,
-        plotly_js=get_plotlyjs(),
+        plotly_js=plotly_js,
     )
 
 
@@ -335,6 +359,11 @@ def write_report(
     version: VersionHeader | None = None,
     briefing: Briefing | None = None,
 ) -> Path:
-    """Write the month's HTML report to ``path`` (UTF-8, atomically) and return it."""
-    html = render_report(data, plan, catalog, version=version, briefing=briefing)
-    return write_atomic(path, html)
+    """Write the month's HTML report to ``path`` (UTF-8, atomically) and return it: the
+    page of ``render_report``, plotly.js written from its encoded bytes rather than joined
+    into the page and encoded again for every report (~25 ms a report)."""
+    mark = f"/*plotly.js {secrets.token_hex(16)}*/"  # in no page's text
+    before, found, after = _render(data, plan, catalog, version, briefing, mark).partition(mark)
+    if not found:
+        raise RuntimeError("report.html.j2 no longer writes plotly_js")
+    return write_atomic(path, (before.encode("utf-8"), _plotly_js_bytes(), after.encode("utf-8")))

@@ -82,3 +82,11 @@ def test_a_full_archive_disk_leaves_no_part_file(tmp_path: Path) -> None:
         assert caught.value.errno == errno.ENOSPC
         left = [p.name for p in disk.rglob("*") if p.is_file()]
         assert left == []
+
+
+def test_chunks_are_written_one_after_another(tmp_path: Path) -> None:
+    target = tmp_path / "progress-2013-06.html"
+    write_atomic(target, (b"<html>", "月报".encode(), b"</html>"))
+    assert target.read_text(encoding="utf-8") == "<html>月报</html>"
+    write_atomic(target, b"bytes")
+    assert target.read_bytes() == b"bytes"

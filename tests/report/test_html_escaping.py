@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from plotly.offline import get_plotlyjs
 
 from jzplan.core.periods import Period
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.report.data import ReportData, summarise
-from jzplan.report.html import write_report
+from jzplan.report.html import render_report, write_report
 from jzplan.store.alerts import ALERT_COLUMNS
 from tests.hostile_text import HOSTILE
 from tests.progress_frames import progress_of
@@ -61,3 +62,30 @@ def test_hostile_text_is_escaped_in_the_html(plan: Plan, catalog: Catalog, tmp_p
     assert "<b>数字</b>" not in body and 'href="http://x.example' not in body
     assert "宁郭镇\\x0a2013年06月\\x07月报.xlsx" in body
     assert "\x07" not in html and "铃\\x07退格\\x08换页\\x0c" in body
+
+
+def test_the_written_page_is_the_rendered_page_whatever_the_text(
+    plan: Plan, catalog: Catalog, tmp_path: Path
+) -> None:
+    """write_report writes plotly.js from its bytes beside the page; the file is still
+    exactly ``render_report``'s page, plotly.js once, even when a sender's note looks like
+    the place it goes."""
+    progress = progress_of(plan, {})
+    progress["note"] = ["/*plotly.js 0123456789abcdef0123456789abcdef*/ {{ plotly_js }}"] * len(
+        progress
+    )
+    data = ReportData(
+        period=Period(2013, 6),
+        progress=progress,
+        summary=summarise(progress),
+        courses=[],
+        contributions=pd.DataFrame(columns=["target_id", "org_unit", "value", "share_pct"]),
+        timeliness=pd.DataFrame(columns=["org_unit", "period", "state", "timeliness", "detail"]),
+        warnings=_alerts(["/*plotly.js*/"]),
+        open_alerts=_alerts([]),
+    )
+    written = write_report(data, plan, catalog, tmp_path / "progress-2013-06.html")
+    page = written.read_text(encoding="utf-8")
+    assert page == render_report(data, plan, catalog)
+    assert page.count(get_plotlyjs()) == 1
+    assert page.count("/*plotly.js 0123456789abcdef0123456789abcdef*/") == len(progress)
