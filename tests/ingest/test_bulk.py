@@ -7,9 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from jzplan.core.periods import Period
+from jzplan.ingest import bulk
 from jzplan.ingest.bulk import coded, is_bulk, read_bulk
 from jzplan.ingest.inbox import discover_submissions
 from jzplan.reference.catalog import Catalog
@@ -125,6 +128,80 @@ def test_code_columns_come_with_their_codes(catalog: Catalog, tmp_path: Path) ->
     assert frame["org_unit"].tolist()[:4] == ["NGZ", "NGZ", np.nan, ""]
     frame.loc[0, "org_unit"] = "YMZ"
     assert coded(parsed, "org_unit") is None and coded(parsed, "indicator") is not None
+
+
+def test_a_parquet_files_own_dictionaries_are_read_as_its_rows_hold_them(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """Code columns read as the file's dictionaries: row groups with dictionaries of their
+    own are unified, and a dictionary holding values no row has (pyarrow writes an Arrow
+    dictionary as it is) yields neither an extra period nor an extra code."""
+
+    def text(values: list[str | None], dictionary: list[str]) -> pa.DictionaryArray:
+        index = pa.array([None if v is None else dictionary.index(v) for v in values], pa.int32())
+        return pa.DictionaryArray.from_arrays(index, pa.array(dictionary))
+
+    path = tmp_path / "groups.parquet"
+    groups = [
+        (["NGZ", "YMZ"], ["NGZ", "YMZ", "LWJ"], ["2013-06", "2099-01"]),
+        (["LWJ", None], ["LWJ", "NGZ"], ["2013-06"]),
+    ]
+    schema = None
+    tables = []
+    for units, unit_dictionary, periods in groups:
+        table = pa.table(
+            {
+                "单位代码": text(units, unit_dictionary),
+                "报告期": text(["2013-06"] * len(units), periods),
+                "指标代码": text(["fai"] * len(units), ["gdp", "fai"]),
+                "本期累计": pa.array([1.0, 2.0]),
+            }
+        )
+        schema = schema or table.schema
+        tables.append(table)
+    assert schema is not None
+    with pq.ParquetWriter(path, schema) as writer:
+        for table in tables:
+            writer.write_table(table)
+    assert pq.ParquetFile(path).metadata.num_row_groups == 2
+    parsed = read_bulk(path, catalog)
+    assert parsed.period == MONTH
+    assert parsed.frame["org_unit"].tolist() == ["NGZ", "YMZ", "LWJ", np.nan]
+    for column, expected in (("org_unit", ["NGZ", "YMZ", "LWJ"]), ("period", ["2013-06"]),
+                             ("indicator", ["fai"])):  # fmt: skip
+        found = coded(parsed, column)
+        assert found is not None
+        assert sorted(found.uniques) == sorted(expected), column
+        text_back = found.uniques.take(found.codes, allow_fill=True)
+        pd.testing.assert_index_equal(text_back, pd.Index(parsed.frame[column]), check_names=False)
+
+
+def test_a_large_files_code_columns_are_coded_alike_in_threads(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past bulk._PARALLEL_ROWS the code columns are encoded in threads: the same frame and
+    codes as one after another."""
+    n = 30_000
+    rng = np.random.default_rng(7)
+    units = np.array(["NGZ", " YMZ", "LWJ ", "", "SJZ"])[rng.integers(0, 5, n)]
+    figures = pd.DataFrame(
+        {"单位代码": units, "报告期": "2013-06",
+         "指标代码": np.array(["fai", "gdp"])[rng.integers(0, 2, n)],
+         "本期累计": rng.random(n), "本月": rng.random(n),
+         "计量单位": np.array(["万元", "亿元"])[rng.integers(0, 2, n)]}
+    )  # fmt: skip
+    path = tmp_path / "large.csv"
+    figures.to_csv(path, index=False)
+    monkeypatch.setattr(bulk, "_PARALLEL_ROWS", n + 1)
+    serial = read_bulk(path, catalog)
+    monkeypatch.setattr(bulk, "_PARALLEL_ROWS", 1_000)
+    threaded = read_bulk(path, catalog)
+    pd.testing.assert_frame_equal(serial.frame, threaded.frame)
+    for column in ("org_unit", "period", "indicator", "unit"):
+        a, b = coded(serial, column), coded(threaded, column)
+        assert a is not None and b is not None
+        assert np.array_equal(a.codes, b.codes) and a.uniques.equals(b.uniques), column
+    assert set(serial.frame["org_unit"].dropna()) == {"NGZ", "YMZ", "LWJ", "SJZ"}  # trimmed
 
 
 def test_missing_column_rejects_the_file(catalog: Catalog, tmp_path: Path) -> None:
