@@ -174,6 +174,11 @@ class DomainRecordsOnceEngine(PandasExecutionEngine):
     def _forget(self, _: Any) -> None:
         self._records = {}
 
+    def forget(self) -> None:
+        """Drop the records kept (the validator's ``release``)."""
+        self._records = {}
+        self._records_of = None
+
 
 def _frozen(kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
     """The domain kwargs as a dictionary key; None when one is not plain data (a row

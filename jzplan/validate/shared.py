@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,16 +27,53 @@ class FileValidator(Protocol):
     ) -> ValidationReport: ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A process's validator, for the suites' files as they were when it was built and the
+    catalog it was built with; ``lock``: held by whoever validates with it."""
+
+    key: tuple[str, str]
+    catalog: Catalog
+    validator: SubmissionValidator
+    lock: threading.Lock
+
+
+_KEPT: list[_Kept] = []  # at most one: the current suites' and catalog's
+_KEPT_LOCK = threading.Lock()
+
+
+def _suites_key(expectations_dir: Path) -> tuple[str, str]:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in expectations_dir.rglob("*") if p.is_file()):
+        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return str(expectations_dir.resolve()), digest.hexdigest()
+
+
+def kept_validator(expectations_dir: Path, catalog: Catalog) -> _Kept:
+    """The process's validator for these suites and this catalog (the one ``load_reference``
+    keeps while its files stay the same), built when there is none: a warm process's next
+    run does not build GE's context and suites again (~0.1 s a run on the demo month)."""
+    key = _suites_key(expectations_dir)
+    with _KEPT_LOCK:
+        for kept in _KEPT:
+            if kept.key == key and kept.catalog is catalog:
+                return kept
+        kept = _Kept(key, catalog, SubmissionValidator(expectations_dir, catalog), threading.Lock())
+        _KEPT[:] = [kept]  # only the current files' are kept
+        return kept
+
+
 class SharedValidator:
-    """One Great Expectations context for a run, built on first use, validating one frame at
-    a time: a GE context is not known to be thread-safe, and parsing (the larger part) stays
-    parallel. Sent to another process (a Dask worker), it travels as its suites' folder and
-    catalog, and builds its own context there when it first validates."""
+    """A run's Great Expectations validator, taken on first use from those the process keeps
+    (``kept_validator``), validating one frame at a time: a GE context is not known to be
+    thread-safe, and parsing (the larger part) stays parallel. Sent to another process (a
+    Dask worker), it travels as its suites' folder and catalog, and takes that process's
+    validator there when it first validates."""
 
     def __init__(self, expectations_dir: Path, catalog: Catalog) -> None:
         self.expectations_dir = expectations_dir
         self.catalog = catalog
-        self._validator: SubmissionValidator | None = None
+        self._kept: _Kept | None = None
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -43,22 +82,28 @@ class SharedValidator:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.expectations_dir = state["expectations_dir"]
         self.catalog = state["catalog"]
-        self._validator = None
+        self._kept = None
         self._lock = threading.Lock()
 
     @property
     def built(self) -> bool:
-        """Whether this run has built its Great Expectations context (seconds of work: a run
-        whose files are all stored already, or refused, never needs it)."""
-        return self._validator is not None
+        """Whether this run has needed its Great Expectations validator (seconds of work in a
+        new process: a run whose files are all stored already, or refused, never needs it)."""
+        return self._kept is not None
 
     @contextmanager
     def exclusive(self) -> Iterator[SubmissionValidator]:
-        """The validator itself, no other thread validating meanwhile."""
+        """The validator itself, no other thread (of this run or another run of the process)
+        validating meanwhile; what GE kept of the frames validated is dropped after."""
         with self._lock:
-            if self._validator is None:
-                self._validator = SubmissionValidator(self.expectations_dir, self.catalog)
-            yield self._validator
+            if self._kept is None:
+                self._kept = kept_validator(self.expectations_dir, self.catalog)
+            kept = self._kept
+        with kept.lock:
+            try:
+                yield kept.validator
+            finally:
+                kept.validator.release()
 
     def validate(
         self, parsed: ParsedSubmission, *, history: pd.DataFrame | None = None

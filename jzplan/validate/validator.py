@@ -143,6 +143,16 @@ class SubmissionValidator:
         for name in STATUS_SUITES:
             self._add_suite(ctx, batch_definition, name, runs=False)
         self.context = ctx
+        self._source = source
+
+    def release(self) -> None:
+        """Drop what GE's execution engine keeps of the last frame validated (its batch and
+        the domain records made of it): a validator kept for a process's next run holds no
+        file's rows meanwhile (on a national month, gigabytes)."""
+        engine = self._source.get_execution_engine()
+        engine.batch_manager.reset_batch_cache()
+        engine.batch_manager.batch_data_cache.clear()
+        engine.forget()
 
     def _add_suite(self, ctx: Any, batch_definition: Any, name: str, *, runs: bool = True) -> None:
         """The suite ``name`` as one GE validation, and as the runs of a large file."""
