@@ -83,7 +83,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     batch_folder(inbox, arrival)  # a missing batch folder stops the run: not "nothing arrived"
     resources = open_resources(settings)
     res = untraversed(resources)
-    # the run's one GE context, built when a file is first validated
+    # the run's GE validator, taken when a file is first validated (the process keeps it)
     shared = SharedValidator(settings.expectations_dir, resources.catalog)
     plan_year = arrival.year  # later months of this year (and last year's) are recomputed
     try:
