@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,15 @@ def read_yaml(path: Path) -> Any:
 
 # A report is read by whoever serves the report folder; the process's umask is not read
 # (os.umask sets it to read it, which is not safe beside threads)
+def files_digest(paths: Iterable[Path]) -> str:
+    """sha256 of these files, in the order given: each one's path and bytes (a file renamed,
+    changed, added or removed changes it)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 REPORT_FILE_MODE = 0o644
 
 

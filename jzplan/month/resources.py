@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from jzplan.core.errors import OperatorError
+from jzplan.core.files import files_digest
 from jzplan.core.settings import Settings
 from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.reference.plan import Plan, PlanError, load_plan
@@ -120,10 +121,7 @@ def load_reference(settings: Settings) -> tuple[Catalog, Plan]:
     warm process's next run need not read and cross-check them again)."""
     files = sorted(p for p in settings.catalog_dir.rglob("*") if p.is_file())
     plan_file = settings.plan_file()
-    digest = hashlib.sha256()
-    for path in (*files, plan_file):
-        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    key = (f"{settings.catalog_dir}|{plan_file}", digest.hexdigest())
+    key = (f"{settings.catalog_dir}|{plan_file}", files_digest((*files, plan_file)))
     with _REFERENCE_LOCK:
         found = _REFERENCE.get(key)
     if found is None:

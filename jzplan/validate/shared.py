@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from jzplan.core.files import files_digest
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.reference.catalog import Catalog
 from jzplan.validate.results import ValidationReport
@@ -43,10 +43,8 @@ _KEPT_LOCK = threading.Lock()
 
 
 def _suites_key(expectations_dir: Path) -> tuple[str, str]:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in expectations_dir.rglob("*") if p.is_file()):
-        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    return str(expectations_dir.resolve()), digest.hexdigest()
+    files = sorted(p for p in expectations_dir.rglob("*") if p.is_file())
+    return str(expectations_dir.resolve()), files_digest(files)
 
 
 def kept_validator(expectations_dir: Path, catalog: Catalog) -> _Kept:
