@@ -29,30 +29,35 @@ def _alerts(messages: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(ALERT_COLUMNS))
 
 
-def test_hostile_text_is_escaped_in_the_html(plan: Plan, catalog: Catalog, tmp_path: Path) -> None:
-    progress = progress_of(plan, {})
-    progress["note"] = [HOSTILE[i % len(HOSTILE)] for i in range(len(progress))]
-    messages = [*HOSTILE, f"{FILE_NAME}：第 3 行 <b>数字</b>"]
-    data = ReportData(
+def _report_data(
+    progress: pd.DataFrame,
+    timeliness: list[dict[str, str]],
+    *,
+    warnings: list[str],
+    open_alerts: list[str],
+) -> ReportData:
+    """June's report data of ``progress``, with these submissions' timeliness and alerts."""
+    return ReportData(
         period=Period(2013, 6),
         progress=progress,
         summary=summarise(progress),
         courses=[],
         contributions=pd.DataFrame(columns=["target_id", "org_unit", "value", "share_pct"]),
         timeliness=pd.DataFrame(
-            [
-                {
-                    "org_unit": "NGZ",
-                    "period": "2013-06",
-                    "state": "returned",
-                    "timeliness": "",
-                    "detail": FILE_NAME,
-                }
-            ]
+            timeliness, columns=["org_unit", "period", "state", "timeliness", "detail"]
         ),
-        warnings=_alerts(messages),
-        open_alerts=_alerts(messages),
+        warnings=_alerts(warnings),
+        open_alerts=_alerts(open_alerts),
     )
+
+
+def test_hostile_text_is_escaped_in_the_html(plan: Plan, catalog: Catalog, tmp_path: Path) -> None:
+    progress = progress_of(plan, {})
+    progress["note"] = [HOSTILE[i % len(HOSTILE)] for i in range(len(progress))]
+    messages = [*HOSTILE, f"{FILE_NAME}：第 3 行 <b>数字</b>"]
+    returned = {"org_unit": "NGZ", "period": "2013-06", "state": "returned", "timeliness": "",
+                "detail": FILE_NAME}  # fmt: skip
+    data = _report_data(progress, [returned], warnings=messages, open_alerts=messages)
     html = write_report(data, plan, catalog, tmp_path / "progress-2013-06.html").read_text(
         encoding="utf-8"
     )
@@ -74,16 +79,7 @@ def test_the_written_page_is_the_rendered_page_whatever_the_text(
     progress["note"] = ["/*plotly.js 0123456789abcdef0123456789abcdef*/ {{ plotly_js }}"] * len(
         progress
     )
-    data = ReportData(
-        period=Period(2013, 6),
-        progress=progress,
-        summary=summarise(progress),
-        courses=[],
-        contributions=pd.DataFrame(columns=["target_id", "org_unit", "value", "share_pct"]),
-        timeliness=pd.DataFrame(columns=["org_unit", "period", "state", "timeliness", "detail"]),
-        warnings=_alerts(["/*plotly.js*/"]),
-        open_alerts=_alerts([]),
-    )
+    data = _report_data(progress, [], warnings=["/*plotly.js*/"], open_alerts=[])
     written = write_report(data, plan, catalog, tmp_path / "progress-2013-06.html")
     page = written.read_text(encoding="utf-8")
     assert page == render_report(data, plan, catalog)
