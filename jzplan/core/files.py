@@ -21,8 +21,6 @@ def read_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
 
 
-# A report is read by whoever serves the report folder; the process's umask is not read
-# (os.umask sets it to read it, which is not safe beside threads)
 def files_digest(paths: Iterable[Path]) -> str:
     """sha256 of these files, in the order given: each one's path and bytes (a file renamed,
     changed, added or removed changes it)."""
@@ -32,6 +30,8 @@ def files_digest(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+# A report is read by whoever serves the report folder; the process's umask is not read
+# (os.umask sets it to read it, which is not safe beside threads)
 REPORT_FILE_MODE = 0o644
 
 
