@@ -15,21 +15,15 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
-from jzplan.core.files import write_atomic
 from jzplan.core.periods import Period
 from jzplan.month.loading import IngestOutcome
 from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources
 from jzplan.month.runs import submission_table
-from jzplan.report.briefing import build_briefing
-from jzplan.report.briefing_render import briefing_path, write_briefing_docx
-from jzplan.report.data import read_report_data
-from jzplan.report.html import report_link, write_report
+from jzplan.report.html import report_link
 from jzplan.report.index_page import INDEX_FILE, write_index
-from jzplan.report.markdown import monthly_report
-from jzplan.report.pdf import render_pdf
+from jzplan.report.rolling import write_month
 from jzplan.report.versions import HISTORY_FILE, list_versions, month_folder
-from jzplan.report.workbook import write_workbook
 from tasks import artifacts
 
 
@@ -88,6 +82,8 @@ def publish(
     outcome: PeriodOutcome,
     ingested: list[IngestOutcome],
 ) -> PublishedReport | None:
+    """The month's report files (``write_month``) and its artifacts: the batch's
+    submissions, the report's links and its progress table."""
     if ingested:
         artifacts.publish(
             create_table_artifact,
@@ -97,53 +93,30 @@ def publish(
         )
     if outcome.progress_frame is None:
         return None
-    plan, catalog, engine = resources.plan_of(period.year), resources.catalog, resources.engine
-    report_dir = resources.settings.report_dir
-    report_dir.mkdir(parents=True, exist_ok=True)
-    stem = report_dir / f"progress-{period}"
-    data = read_report_data(
-        engine, plan, catalog, period, rules=resources.rules, history=outcome.history
-    )
-    briefing = build_briefing(data, plan, catalog)
-    html = write_report(data, plan, catalog, stem.with_suffix(".html"), briefing=briefing)
-    workbook = write_workbook(
-        engine,
-        plan,
-        catalog,
-        period,
-        stem.with_suffix(".xlsx"),
-        progress=data.progress,
-        facts_now=data.facts,
-        notes=data.plan_notes,
-        briefing=briefing,
-    )
-    docx = write_briefing_docx(briefing, briefing_path(stem))
     settings = resources.settings
-    pdf = (
-        render_pdf(html, stem.with_suffix(".pdf"), chromium=settings.chromium)
-        if settings.report_pdf
-        else None
+    report = write_month(
+        resources.engine,
+        resources.plan_of(period.year),
+        resources.catalog,
+        resources.rules,
+        period,
+        settings.report_dir,
+        progress=outcome.progress_frame,
+        standings={u: um.status for u, um in outcome.unit_months.items()},
+        history=outcome.history,
+        chromium=settings.chromium if settings.report_pdf else None,
     )
+    html, workbook, docx, pdf = report.html, report.workbook, report.briefing, report.pdf
+    report_dir = settings.report_dir
     base_url = settings.report_base_url
     html_link, workbook_link = report_link(html, base_url), report_link(workbook, base_url)
     docx_link = report_link(docx, base_url)
-    markdown = monthly_report(
-        plan,
-        catalog,
-        period,
-        outcome.progress_frame,
-        {u: um.status for u, um in outcome.unit_months.items()},
-        data.open_alerts,
-        figures=data.figures,
-        notes=data.plan_notes,
-    )
-    path = write_atomic(stem.with_suffix(".md"), markdown)
     index = index_link(resources)  # the run writes the page once, after its receipts
     artifacts.publish(
         create_link_artifact,
         key=f"report-{period}",
         link=html_link,
-        link_text=f"{period.label}目标进度月报（{data.figures}；HTML，含图表）",
+        link_text=f"{period.label}目标进度月报（{report.figures}；HTML，含图表）",
         description=f"月报：{html}；Excel：{workbook}；文字分析：{docx}；[全部月份]({index})",
     )
     links = f"[HTML 月报（图表）]({html_link}) · [Excel 报表]({workbook_link})"
@@ -154,8 +127,8 @@ def publish(
     links += f" · [全部月份]({index})\n\n"
     artifacts.publish(
         create_markdown_artifact,
-        markdown=links + markdown,
+        markdown=links + report.text,
         key=f"progress-{period}",
         description=f"{period.label}目标进度表",
     )
-    return PublishedReport(path, html, workbook, docx, pdf)
+    return PublishedReport(report.markdown, html, workbook, docx, pdf)

@@ -58,18 +58,14 @@ def _progress(period: Period) -> int:
 
 
 def _report(month: Period, out_dir: str | None, *, pdf: bool = False) -> int:
-    """Write a stored month's HTML report, Excel workbook and briefing again (no flow run);
-    with ``pdf``, print the HTML report to PDF beside it."""
+    """Write a stored month's report files (Markdown, HTML, Excel, the briefing) again (no
+    flow run); with ``pdf``, print the HTML report to PDF beside them."""
     from pathlib import Path
 
     from jzplan.month.resources import open_resources
-    from jzplan.report.briefing import build_briefing
-    from jzplan.report.briefing_render import briefing_path, write_briefing_docx
-    from jzplan.report.data import read_report_data
-    from jzplan.report.html import write_report
     from jzplan.report.index_page import write_index
+    from jzplan.report.rolling import write_month
     from jzplan.report.versions import is_version_path
-    from jzplan.report.workbook import write_workbook
 
     settings = Settings()
     folder = Path(out_dir) if out_dir else settings.report_dir
@@ -78,39 +74,24 @@ def _report(month: Period, out_dir: str | None, *, pdf: bool = False) -> int:
             "version_folder",
             f"{folder} 是已发布版本的文件夹，其中的文件不会改写；请另选 --out 目录",
         )
-    stem = folder / f"progress-{month}"
     resources = open_resources(settings)
     try:
         try:
-            plan = resources.plan_of(month.year)
-            data = read_report_data(
-                resources.engine, plan, resources.catalog, month, rules=resources.rules
-            )
+            report = write_month(
+                resources.engine, resources.plan_of(month.year), resources.catalog,
+                resources.rules, month, folder, chromium=settings.chromium if pdf else None,
+            )  # fmt: skip
         except LookupError as exc:
             print(f"[no_progress] {exc}", file=sys.stderr)
             return 1
-        catalog = resources.catalog
-        briefing = build_briefing(data, plan, catalog)
-        html = write_report(data, plan, catalog, stem.with_suffix(".html"), briefing=briefing)
-        workbook = write_workbook(
-            resources.engine, plan, catalog, month, stem.with_suffix(".xlsx"),
-            progress=data.progress, facts_now=data.facts, notes=data.plan_notes,
-            briefing=briefing,
-        )  # fmt: skip
-        docx = write_briefing_docx(briefing, briefing_path(stem))
-        printed = None
-        if pdf:
-            from jzplan.report.pdf import render_pdf
-
-            printed = render_pdf(html, stem.with_suffix(".pdf"), chromium=settings.chromium)
         index = write_index(resources.engine, resources.catalog, folder, settings.receipts_dir)
     finally:
         resources.close()
-    print(f"HTML 月报：{html}")
-    print(f"Excel 报表：{workbook}")
-    print(f"文字分析：{docx}")
-    if printed is not None:
-        print(f"PDF 月报（A4 横向）：{printed}")
+    print(f"HTML 月报：{report.html}")
+    print(f"Excel 报表：{report.workbook}")
+    print(f"文字分析：{report.briefing}")
+    if report.pdf is not None:
+        print(f"PDF 月报（A4 横向）：{report.pdf}")
     print(f"各月索引：{index}")
     return 0
 
