@@ -39,6 +39,9 @@ What is measured
   (Until 2026-12-05 the warm runs kept the heartbeats: their wall time was the work rounded
   up to the next second, since the run's end waits for the heartbeat thread's 1 s sleep.)
 
+Every timed run (warm, cold, ``jzplan run``) starts once the machine is quiet: the server has
+written the previous run (``bench.prefect_cli.wait_quiet``, which says why).
+
 Per stage: from the server's task runs of each timed run (the flow's own tasks:
 ``ingest-*`` in parallel, so their span, then ``load-*``, ``refresh-*``, ``report-*`` …);
 ``flow-other`` is the flow run's wall time not inside any of its tasks (opening the store,
@@ -72,7 +75,13 @@ PLAN_YEAR = 2013
 if str(ROOT) not in sys.path:  # run as a script (as every child is): bench/ is on it, not ROOT
     sys.path.insert(0, str(ROOT))
 
-from bench.prefect_cli import cli_runs, fresh_copy, store_env, timed_process  # noqa: E402
+from bench.prefect_cli import (  # noqa: E402
+    cli_runs,
+    fresh_copy,
+    store_env,
+    timed_process,
+    wait_quiet,
+)
 
 # --- the server ----------------------------------------------------------------------------
 
@@ -206,6 +215,7 @@ def _setup_child(period: str) -> dict[str, Any]:
 def _timed_flow(period: str, cpu: list[float] | None = None) -> tuple[float, str]:
     from flows.monthly import monthly_progress
 
+    wait_quiet()  # the server done with the previous run (bench.prefect_cli)
     started, cpu_started = time.perf_counter(), time.process_time()
     state = monthly_progress(period=period, return_state=True)
     state.result()  # raises if the run failed
