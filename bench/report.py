@@ -133,6 +133,7 @@ def extra_lines(results: dict[str, Any]) -> list[str]:
             f"{e2e['seconds']:.1f} s ({stages}) = {against}; "
             f"peak memory {e2e['peak_mib'] / 1024:.2f} GiB; "
             f"setup before it {e2e['setup_seconds']:.1f} s, "
+            f"then {e2e.get('quiet_wait_seconds', 0.0):.1f} s waiting for a quiet machine, "
             f"whole process {e2e['process_seconds']:.1f} s; "
             f"load: {e2e['load']}"
         )

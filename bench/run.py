@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jzplan  # noqa: F401  (first, as in every process of the pipeline: its settings of pyarrow)
 from bench.end_to_end import e2e_child, run_e2e, run_prefect
 from bench.measure import Bench
 from bench.report import machine, markdown, print_table
