@@ -90,6 +90,7 @@ def _report(month: Period, out_dir: str | None, *, pdf: bool = False) -> int:
     print(f"HTML 月报：{report.html}")
     print(f"Excel 报表：{report.workbook}")
     print(f"文字分析：{report.briefing}")
+    print(f"Markdown 进度表：{report.markdown}")
     if report.pdf is not None:
         print(f"PDF 月报（A4 横向）：{report.pdf}")
     print(f"各月索引：{index}")
@@ -155,7 +156,7 @@ def _add_report_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     prog = sub.add_parser("progress", help="打印某月的目标进度表")
     prog.add_argument("--period", required=True, type=parse_period)
     rep = sub.add_parser(
-        "report", help="重新生成某月的 HTML 月报、Excel 报表与文字分析（读库，不运行流程）"
+        "report", help="重新生成某月的月报文件：HTML、Excel、文字分析、Markdown（读库，不运行流程）"
     )
     rep.add_argument("--period", required=True, type=parse_period)
     rep.add_argument("--out", help="输出目录，默认 JZPLAN_REPORT_DIR")
