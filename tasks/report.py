@@ -4,7 +4,6 @@ the progress table and link the HTML report, the workbook and that page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import task
@@ -22,18 +21,9 @@ from jzplan.month.resources import Resources
 from jzplan.month.runs import submission_table
 from jzplan.report.html import report_link
 from jzplan.report.index_page import INDEX_FILE, write_index
-from jzplan.report.rolling import write_month
+from jzplan.report.rolling import MonthReport, write_month
 from jzplan.report.versions import HISTORY_FILE, list_versions, month_folder
 from tasks import artifacts
-
-
-@dataclass(frozen=True, slots=True)
-class PublishedReport:
-    markdown: Path
-    html: Path
-    workbook: Path
-    briefing: Path
-    pdf: Path | None = None  # with JZPLAN_REPORT_PDF
 
 
 def released_links(report_dir: Path, period: Period, base_url: str | None) -> str:
@@ -81,7 +71,7 @@ def publish(
     period: Period,
     outcome: PeriodOutcome,
     ingested: list[IngestOutcome],
-) -> PublishedReport | None:
+) -> MonthReport | None:
     """The month's report files (``write_month``) and its artifacts: the batch's
     submissions, the report's links and its progress table."""
     if ingested:
@@ -106,8 +96,7 @@ def publish(
         history=outcome.history,
         chromium=settings.chromium if settings.report_pdf else None,
     )
-    html, workbook, docx, pdf = report.html, report.workbook, report.briefing, report.pdf
-    report_dir = settings.report_dir
+    html, workbook, docx = report.html, report.workbook, report.briefing
     base_url = settings.report_base_url
     html_link, workbook_link = report_link(html, base_url), report_link(workbook, base_url)
     docx_link = report_link(docx, base_url)
@@ -121,9 +110,9 @@ def publish(
     )
     links = f"[HTML 月报（图表）]({html_link}) · [Excel 报表]({workbook_link})"
     links += f" · [文字分析（Word）]({docx_link})"
-    if pdf is not None:
-        links += f" · [PDF 月报（打印）]({report_link(pdf, base_url)})"
-    links += released_links(report_dir, period, base_url)
+    if report.pdf is not None:
+        links += f" · [PDF 月报（打印）]({report_link(report.pdf, base_url)})"
+    links += released_links(settings.report_dir, period, base_url)
     links += f" · [全部月份]({index})\n\n"
     artifacts.publish(
         create_markdown_artifact,
@@ -131,4 +120,4 @@ def publish(
         key=f"progress-{period}",
         description=f"{period.label}目标进度表",
     )
-    return PublishedReport(report.markdown, html, workbook, docx, pdf)
+    return report
