@@ -3,18 +3,19 @@ DBAPI cursor, never SQLAlchemy Row objects one by one."""
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from psycopg.abc import Buffer
-from psycopg.adapt import Loader
 from sqlalchemy import Connection, Select, String
+
+if TYPE_CHECKING:
+    from psycopg.adapt import Loader
 
 
 def read_frame(conn: Connection, query: Select[Any], columns: Sequence[str]) -> pd.DataFrame:
@@ -56,21 +57,29 @@ def read_frame(conn: Connection, query: Select[Any], columns: Sequence[str]) -> 
     return pd.DataFrame(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
 
 
-class _Float8ArrayLoader(Loader):
+@functools.cache
+def _float8_array_loader() -> type[Loader]:
     """PostgreSQL's binary float8[] (no NULLs) straight into numpy: 4 million values without
-    4 million Python floats."""
+    4 million Python floats. Made on first use: a run on SQLite never imports psycopg (0.1 s
+    of every new process)."""
+    import psycopg
+    from psycopg.abc import Buffer
+    from psycopg.adapt import Loader
 
-    format = psycopg.pq.Format.BINARY
+    class Float8ArrayLoader(Loader):
+        format = psycopg.pq.Format.BINARY
 
-    def load(self, data: Buffer) -> np.ndarray:
-        view = memoryview(data)
-        if int.from_bytes(view[0:4], "big") == 0:  # no dimension: an empty array
-            return np.zeros(0)
-        if int.from_bytes(view[4:8], "big"):
-            raise ValueError("float8[] with NULLs")
-        n = int.from_bytes(view[12:16], "big")
-        record = np.dtype([("length", ">i4"), ("value", ">f8")])
-        return np.frombuffer(view[20:], dtype=record, count=n)["value"].astype(np.float64)
+        def load(self, data: Buffer) -> np.ndarray:
+            view = memoryview(data)
+            if int.from_bytes(view[0:4], "big") == 0:  # no dimension: an empty array
+                return np.zeros(0)
+            if int.from_bytes(view[4:8], "big"):
+                raise ValueError("float8[] with NULLs")
+            n = int.from_bytes(view[12:16], "big")
+            record = np.dtype([("length", ">i4"), ("value", ">f8")])
+            return np.frombuffer(view[20:], dtype=record, count=n)["value"].astype(np.float64)
+
+    return Float8ArrayLoader
 
 
 _FLOAT8_ARRAY_OID = 1022
@@ -97,7 +106,7 @@ def read_values(conn: Connection, query: Select[Any]) -> pd.DataFrame:
     )
     raw: Any = conn.connection.driver_connection
     with raw.cursor(binary=True) as cur:
-        cur.adapters.register_loader(_FLOAT8_ARRAY_OID, _Float8ArrayLoader)
+        cur.adapters.register_loader(_FLOAT8_ARRAY_OID, _float8_array_loader())
         cur.execute(packed)
         units, indicators, values = cur.fetchone()
     if units is None:

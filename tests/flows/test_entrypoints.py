@@ -25,15 +25,19 @@ def test_entrypoint_is_a_flow(deployment: dict[str, object]) -> None:
     assert set(dict(deployment.get("parameters") or {})) <= params  # type: ignore[call-overload]
 
 
-def test_entrypoints_import_great_expectations_only_when_a_run_uses_it() -> None:
+def test_entrypoints_import_great_expectations_or_psycopg_only_when_a_run_uses_them() -> None:
     """GE takes ~2 s to import: a worker's new process pays it only when its run validates
-    (jzplan.validate.datadocs once imported all of GE whenever the import system probed it)."""
+    (jzplan.validate.datadocs once imported all of GE whenever the import system probed it).
+    psycopg (0.1 s) only when the store is PostgreSQL (jzplan.store.fastread)."""
     modules = [
         str(d["entrypoint"]).split(":")[0].removesuffix(".py").replace("/", ".")
         for d in DEPLOYMENTS
     ]
-    code = f"import sys; import {', '.join(modules)}; print('great_expectations' in sys.modules)"
+    code = (
+        f"import sys; import {', '.join(modules)}; "
+        "print(sorted({'great_expectations', 'psycopg'} & set(sys.modules)))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert out.stdout.strip() == "False", out.stderr[-2000:]
+    assert out.stdout.strip() == "[]", out.stderr[-2000:]
