@@ -23,11 +23,13 @@ What is measured
   everything and already run the flow once (an untimed warm-up run), with the settings of a
   run by hand (``flows.server.hand_run_settings``: no flow-run heartbeats). A process runs
   months one after another only by hand (``jzplan backfill``, ``make demo``); a worker or a
-  served deployment starts a new process per run (**cold**). The flow call to its
-  return; also that process's CPU time over the call (``warm_cpu_median``, every thread of
-  the process, not the server's), steadier than wall time on a shared machine. Each timed
-  run is followed by the month's **re-run** on the same copy, every file of it now stored,
-  as an operator re-runs a month (``warm_rerun_median``, ``warm_rerun_cpu_median``).
+  served deployment starts a new process per run (**cold**). The process starts as those
+  commands do (``jzplan.core.process``: no cyclic collection during its imports, which are
+  then frozen, and so is GE once the warm-up run imports it). The flow call to its return;
+  also that process's CPU time over the call (``warm_cpu_median``, every thread of the
+  process, not the server's), steadier than wall time on a shared machine. Each timed run is
+  followed by the month's **re-run** on the same copy, every file of it now stored, as an
+  operator re-runs a month (``warm_rerun_median``, ``warm_rerun_cpu_median``).
 - **cold**: a new ``python`` process per run, what a process worker does for a scheduled
   run: interpreter start, imports and the flow call, to the process's exit (``cold``), with
   the flow call alone (``cold_flow``) measured inside it.
@@ -228,10 +230,18 @@ def _timed_flow(period: str, cpu: list[float] | None = None) -> tuple[float, str
 def _warm_child(
     period: str, state: str, runs: str, repeat: int, profile: str | None
 ) -> dict[str, Any]:
+    from jzplan.core.process import imports_done, start_without_collecting
+
+    # started as the `jzplan` command starts (`jzplan backfill` is a warm process): no cyclic
+    # collection during the imports, then what they made frozen (jzplan.core.process); GE,
+    # imported by the warm-up run, is frozen then too
+    start_without_collecting()
     from prefect.settings import temporary_settings
 
     import flows.monthly  # noqa: F401  (everything imported before the first call)
     from flows.server import hand_run_settings
+
+    imports_done()
 
     out: dict[str, Any] = {"walls": [], "flow_runs": [], "cpus": [], "rerun_walls": [],
                            "rerun_cpus": []}  # fmt: skip
