@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from pydantic import Field
 
+from flows import entrypoint_imported
 from jzplan.core.settings import Settings
 from jzplan.month.answers import answer_lines, answer_question, answering_for
 from jzplan.month.resources import open_resources
@@ -63,3 +64,8 @@ def answer_held_row(
         "alias_added": done.alias_added,
         "refreshed": [str(p) for p in done.refreshed],
     }
+
+
+# the last line: a worker's flow-run process has imported this deployment's entrypoint
+# (jzplan.core.process)
+entrypoint_imported()

@@ -6,6 +6,7 @@ from typing import Any
 
 from prefect import flow
 
+from flows import entrypoint_imported
 from flows.monthly import monthly_progress
 from flows.params import Month
 from jzplan.core.periods import parse_range
@@ -24,3 +25,8 @@ def backfill(start: Month, end: Month, inbox_dir: str | None = None) -> list[dic
         inbox_dir: 收件箱目录；留空则用 JZPLAN_INBOX_DIR
     """
     return [monthly_progress(period=str(p), inbox_dir=inbox_dir) for p in parse_range(start, end)]
+
+
+# the last line: a worker's flow-run process has imported this deployment's entrypoint
+# (jzplan.core.process)
+entrypoint_imported()

@@ -10,6 +10,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+from flows import entrypoint_imported
 from flows.params import Month, period_param, scheduled_start
 from flows.run_names import NAME_UPCOMING_RUNS
 from flows.runner import untraversed
@@ -67,3 +68,8 @@ def deadline_check(period: Month | None = None, inbox_dir: str | None = None) ->
         return summary
     finally:
         resources.close()
+
+
+# the last line: a worker's flow-run process has imported this deployment's entrypoint
+# (jzplan.core.process)
+entrypoint_imported()

@@ -10,6 +10,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows import entrypoint_imported
 from flows.params import scheduled_start
 from flows.run_names import NAME_UPCOMING_RUNS, deliver_run_name
 from flows.runner import untraversed
@@ -61,3 +62,8 @@ def deliver_pending_flow() -> dict[str, Any]:
         return summary
     finally:
         resources.close()
+
+
+# the last line: a worker's flow-run process has imported this deployment's entrypoint
+# (jzplan.core.process)
+entrypoint_imported()

@@ -15,6 +15,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.urls import url_for
 
+from flows import entrypoint_imported
 from jzplan.alert.channels import Channel
 from jzplan.alert.http import http_client
 from jzplan.alert.watch import RunFacts, notice_channels, notice_text, send_notice
@@ -76,3 +77,8 @@ def notify_operators(
     if failed:
         raise NoticeNotSent(f"运维通知未送达：{'、'.join(failed)}")
     return results
+
+
+# the last line: a worker's flow-run process has imported this deployment's entrypoint
+# (jzplan.core.process)
+entrypoint_imported()

@@ -10,6 +10,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+from flows import entrypoint_imported
 from flows.params import Month, period_param, scheduled_start
 from flows.run_names import NAME_UPCOMING_RUNS
 from flows.runner import untraversed
@@ -64,3 +65,8 @@ def deadline_reminder(period: Month | None = None) -> dict[str, Any]:
         return summary
     finally:
         resources.close()
+
+
+# the last line: a worker's flow-run process has imported this deployment's entrypoint
+# (jzplan.core.process)
+entrypoint_imported()

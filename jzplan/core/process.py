@@ -8,6 +8,12 @@ point turns the collector off first (``start_without_collecting``) and, once the
 imports are done (``imports_done``), freezes what they made (``gc.freeze``: never traversed
 again, so later passes over the run's own objects are shorter too) and turns it back on.
 
+A worker's flow-run process (``python -m prefect.engine``, the run's id in
+``PREFECT__FLOW_RUN_ID``) is started by Prefect, not by an entry point of ours: Prefect is
+imported first, then the deployment's entrypoint module. ``flows`` turns the collector off as
+soon as it is imported there (``start_flow_run``) and the entrypoint module's last line turns
+it back on, freezing what the imports made (``entrypoint_imported``).
+
 Ending: at exit, CPython's finalization runs the collector over all of them several times
 while it tears the modules down: 1.2-1.3 s of every ``jzplan run`` (measured: the last exit
 handler returned at 7.63 s, the process ended at 8.91 s; with the heap frozen, 0.07 s
@@ -21,10 +27,12 @@ from __future__ import annotations
 
 import atexit
 import gc
+import os
 
 _registered = False
 _starting = False
 _entry = False
+_flow_run = False
 
 
 def start_without_collecting() -> None:
@@ -43,6 +51,34 @@ def imports_done() -> None:
         gc.freeze()
         gc.enable()
         _starting = False
+
+
+def start_flow_run() -> None:
+    """``start_without_collecting`` in a worker's flow-run process, called where ``flows`` is
+    first imported; nothing in a process an entry point started (it already has), nor in one
+    without ``PREFECT__FLOW_RUN_ID`` (a test, a script calling a flow)."""
+    global _flow_run
+    import multiprocessing
+
+    # a process a run's own starts (a local Dask cluster's worker) inherits the variable but
+    # never imports an entrypoint's module: it keeps its collector
+    if (
+        os.environ.get("PREFECT__FLOW_RUN_ID")
+        and not _entry
+        and multiprocessing.parent_process() is None
+    ):
+        start_without_collecting()
+        _flow_run = True
+
+
+def entrypoint_imported() -> None:
+    """The last line of every prefect.yaml entrypoint's module: ``imports_done`` in a flow-run
+    process ``start_flow_run`` started, nothing elsewhere (where ``make demo`` or ``jzplan
+    run`` import several of these modules, their own ``imports_done`` comes after all)."""
+    global _flow_run
+    if _flow_run:
+        _flow_run = False
+        imports_done()
 
 
 def imported_later() -> None:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = """
@@ -75,3 +77,66 @@ def test_the_jzplan_command_starts_at_the_entry_point() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "run" in done.stdout
+
+
+# an entrypoint loaded as a worker's flow-run process loads it (prefect.flow_engine.load_flow:
+# the module executed from its path), with the run's id in the environment or without it
+LOAD = """
+import gc, json, sys
+import prefect
+from prefect.utilities.importtools import load_script_as_module
+gc.collect()
+disabled = []
+gc.callbacks.append(lambda phase, info: None)
+import builtins
+_import = builtins.__import__
+def watch(name, *args, **kwargs):  # is the collector on while pandas is imported?
+    if name == "pandas" and "pandas" not in sys.modules:
+        disabled.append(not gc.isenabled())
+    return _import(name, *args, **kwargs)
+builtins.__import__ = watch
+load_script_as_module(sys.argv[1])
+builtins.__import__ = _import
+print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                  "pandas_without_collector": disabled}))
+"""
+
+
+def _load(entrypoint: str, flow_run_id: str | None) -> dict[str, object]:
+    import json
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT__FLOW_RUN_ID"}
+    if flow_run_id:
+        env["PREFECT__FLOW_RUN_ID"] = flow_run_id
+    path = entrypoint.split(":")[0]
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD, path], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    out: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+def _entrypoints() -> list[str]:
+    import yaml
+
+    deployments = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    return sorted({str(d["entrypoint"]) for d in deployments["deployments"]})
+
+
+@pytest.mark.parametrize("entrypoint", _entrypoints())
+def test_a_flow_run_process_imports_its_entrypoint_without_collecting(entrypoint: str) -> None:
+    """Every prefect.yaml entrypoint module ends with ``entrypoint_imported``: in a worker's
+    flow-run process the collector is off while the pipeline is imported, then on again with
+    the imported heap frozen; a run whose module forgot it would run with no collection."""
+    out = _load(entrypoint, "8a1f0a52-3c1e-4a39-9a57-0d6bd0c1a001")
+    assert out["enabled"] is True
+    assert int(out["frozen"]) > 100_000  # type: ignore[call-overload]
+    assert out["pandas_without_collector"] in ([True], [])
+
+
+def test_elsewhere_importing_an_entrypoint_leaves_the_collector_alone() -> None:
+    out = _load("flows/monthly.py:monthly_progress", None)
+    assert out == {"enabled": True, "frozen": 0, "pandas_without_collector": [False]}
