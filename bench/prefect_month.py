@@ -30,9 +30,12 @@ What is measured
   process, not the server's), steadier than wall time on a shared machine. Each timed run is
   followed by the month's **re-run** on the same copy, every file of it now stored, as an
   operator re-runs a month (``warm_rerun_median``, ``warm_rerun_cpu_median``).
-- **cold**: a new ``python`` process per run, what a process worker does for a scheduled
-  run: interpreter start, imports and the flow call, to the process's exit (``cold``), with
-  the flow call alone (``cold_flow``) measured inside it.
+- **cold**: what a process worker does for a scheduled run: a new ``python -m prefect.engine``
+  process per flow run of a deployment of the monthly entrypoint (``bench.prefect_engine``),
+  to the process's exit (``cold``); the flow run itself as the server timed it
+  (``cold_flow``), and the process's start to it (``cold_imports``). Until 2026-12-06 a
+  script imported ``flows.monthly`` and called the flow: not the engine's path, which loads
+  the entrypoint from its file after reading the run.
 - **jzplan run**: the operator's command in a new process, with the running server and
   with Prefect's temporary one, each on a fresh copy and then again on it (re-run):
   ``bench.prefect_cli``.
@@ -84,6 +87,7 @@ from bench.prefect_cli import (  # noqa: E402
     timed_process,
     wait_quiet,
 )
+from bench.prefect_engine import cold_runs  # noqa: E402
 
 # --- the server ----------------------------------------------------------------------------
 
@@ -278,15 +282,6 @@ def _warm_runs(
             out["rerun_cpus"].append(cpu[1])
 
 
-def _cold_child(period: str) -> dict[str, Any]:
-    started = time.perf_counter()
-    import flows.monthly  # noqa: F401
-
-    imported = time.perf_counter() - started
-    wall, run_id = _timed_flow(period)
-    return {"imports": imported, "flow": wall, "flow_run": run_id}
-
-
 # --- stages from the server ------------------------------------------------------------------
 
 _SUFFIX = re.compile(r"(-[A-Z]{2,4})?(-\d{4}-\d{2})?(-[0-9a-f]{3})?$")
@@ -402,19 +397,9 @@ def run(
                 f" (CPU {results['warm_rerun_cpu_median']:.2f} s)")  # fmt: skip
             stage_runs = [stage_times(url, r) for r in warm["flow_runs"]]
 
-            if cold:
-                colds, flows_, imports = [], [], []
-                for i in range(1, repeat + 1):
-                    c = _child("cold", {**env, **fresh_copy(state, runs / f"cold-{i}")}, period)
-                    colds.append(c["process_wall"])
-                    flows_.append(c["flow"])
-                    imports.append(c["imports"])
-                    say(f"cold run {i}: {c['process_wall']:.2f} s (imports {c['imports']:.2f} s,"
-                        f" flow call {c['flow']:.2f} s)")  # fmt: skip
-                results["cold_median"] = statistics.median(colds)
-                results["cold_flow_median"] = statistics.median(flows_)
-                results["cold_imports_median"] = statistics.median(imports)
-                say(f"cold median: {results['cold_median']:.2f} s (flow call "
+            if cold:  # a worker's new process per run (bench.prefect_engine)
+                results |= cold_runs(url, env, state, runs, period, repeat, say)
+                say(f"cold median: {results['cold_median']:.2f} s (flow run "
                     f"{results['cold_flow_median']:.2f} s)")  # fmt: skip
 
             if cold:
@@ -448,15 +433,12 @@ def main() -> None:
     parser.add_argument("--profile", help="cProfile one more warm run into this file")
     parser.add_argument("--child-setup", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-warm", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--child-cold", action="store_true", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
-    if args.child_setup or args.child_warm or args.child_cold:
+    if args.child_setup or args.child_warm:
         if args.child_setup:
             out = _setup_child(rest[0])
-        elif args.child_warm:
-            out = _warm_child(rest[0], rest[1], rest[2], int(rest[3]), rest[4] or None)
         else:
-            out = _cold_child(rest[0])
+            out = _warm_child(rest[0], rest[1], rest[2], int(rest[3]), rest[4] or None)
         print(json.dumps(out))
         return
     run(
