@@ -15,13 +15,14 @@ from flows import entrypoint_imported
 from flows.params import Month, period_param, scheduled_start
 from flows.run_names import NAME_UPCOMING_RUNS
 from flows.runner import task_runner, untraversed, upstream
+from jzplan.core.limits import Limits
 from jzplan.core.periods import Period, month_before
 from jzplan.core.settings import Settings
 from jzplan.core.states import IngestStatus, MessageKind, count_statuses
 from jzplan.ingest.cell_policy import load_policy
 from jzplan.ingest.inbox import batch_folder
 from jzplan.month.loading import IngestOutcome, refused_outcome
-from jzplan.month.prepare import PreparedFile
+from jzplan.month.prepare import PreparedFile, stored_already
 from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources, open_resources
 from jzplan.month.runs import MonthSteps, stored_shas
@@ -195,8 +196,29 @@ def prepare_batch(
     files: list[Path],
     arrival: Period,
 ) -> list[PreparedFile]:
-    """Every file archived and parsed on the task runner, then the township files' suites
-    run once for the batch."""
+    """Every file archived and parsed on the task runner (a stored form found before:
+    ``stored_already``), then the township files' suites run once for the batch."""
+    known = stored_shas(resources.engine)
+    limits = settings.limits()
+    # a stored form starts no task: a re-run of a month sends its files to none
+    stored = stored_already(files, known, limits)
+    for path, already in stored.items():
+        get_run_logger().info("%s：已入库的文件（sha256 %s…）", path.name, already.sha256[:12])
+    rest = [f for f in files if f not in stored]
+    fresh = iter(_prepare_files(settings, resources, shared, rest, known, limits) if rest else [])
+    prepared = [stored[f] if f in stored else next(fresh) for f in files]
+    return validate_batch(untraversed(prepared), untraversed(shared), arrival)
+
+
+def _prepare_files(
+    settings: Settings,
+    resources: Resources,
+    shared: SharedValidator,
+    files: list[Path],
+    known: frozenset[str],
+    limits: Limits,
+) -> list[PreparedFile]:
+    """``prepare`` of each file on the task runner, in the files' order."""
     # quoted on threads only: Dask sends arguments as plain tuples, not annotations
     as_is = untraversed if settings.task_runner == "thread" else _same
     with task_runner(settings) as runner:
@@ -207,15 +229,14 @@ def prepare_batch(
                 "catalog": as_is(unmapped(resources.catalog)),
                 "validator": as_is(unmapped(shared)),
                 "archive_dir": unmapped(settings.archive_dir),
-                "known": as_is(unmapped(stored_shas(resources.engine))),
+                "known": as_is(unmapped(known)),
                 "defer": unmapped(True),
-                "limits": unmapped(settings.limits()),
+                "limits": unmapped(limits),
                 # a plain dict: Dask pickles the arguments (a mappingproxy does not pickle)
                 "policy": as_is(unmapped(dict(load_policy(settings.findings_file)))),
             },
         )
-        prepared = [f.result() for f in futures]
-    return validate_batch(untraversed(prepared), untraversed(shared), arrival)
+        return [f.result() for f in futures]
 
 
 def load_month(

@@ -145,6 +145,35 @@ def prepare_file(
                                     file_format=file_format), exc)  # fmt: skip
 
 
+# A file up to this size (a form: tens of KB) is hashed before any task starts, so a stored one
+# starts none; a larger one (a bulk file) is hashed by its own task, which reads it anyway
+HASHED_FIRST_BYTES = 8 << 20
+
+
+def stored_already(
+    paths: Sequence[Path], known: Collection[str], limits: Limits = DEFAULT_LIMITS
+) -> dict[Path, PreparedFile]:
+    """The files of ``paths`` the store already has (their sha256 in ``known``), each as
+    ``prepare_file`` would return it, found by hashing the small ones (``HASHED_FIRST_BYTES``).
+    A re-run of a month then starts no task for a file it has. Any file not found here, or
+    that cannot be read as a regular file, is left to ``prepare_file`` (which refuses it with
+    its reason, or reads it)."""
+    found: dict[Path, PreparedFile] = {}
+    if not known:
+        return found
+    for path in paths:
+        try:
+            if path.lstat().st_size > HASHED_FIRST_BYTES:
+                continue
+            data = read_regular(path, limits.max_bytes_for(path.suffix))
+        except (InboxRefusal, OSError):
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if sha in known:
+            found[path] = PreparedFile(path, sha)
+    return found
+
+
 def crashed(prepared: PreparedFile, exc: Exception) -> PreparedFile:
     """``prepared`` rejected with ``internal_error``: parsing or validating it raised ``exc``
     (a bug or an input nothing foresaw); the file keeps its submission row and this reason."""

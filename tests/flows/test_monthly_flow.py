@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.client.schemas.sorting import ArtifactSort
 
+import flows.monthly
 from flows.backfill import backfill
 from flows.monthly import monthly_progress
 from jzplan.core.periods import Period
@@ -28,7 +30,9 @@ from tests.flows.conftest import MonthRun
 pytestmark = pytest.mark.flow
 
 
-def test_month_end_to_end_late_file_and_rerun(flow_env: Path) -> None:
+def test_month_end_to_end_late_file_and_rerun(
+    flow_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # History for growth targets, then the month LWJ misses and the batch its late file comes with.
     backfill(start="2012-12", end="2013-01")
     may = monthly_progress(period="2013-05")
@@ -43,7 +47,16 @@ def test_month_end_to_end_late_file_and_rerun(flow_env: Path) -> None:
         open_alerts = read_alerts(engine, open_only=True)
         assert "missing:LWJ:2013-05" in set(open_alerts["dedup_key"])
 
+        sent: list[list[str]] = []  # the files sent to ingest tasks (the real function runs)
+        real = flows.monthly._prepare_files
+
+        def spy(*args: Any) -> Any:
+            sent.append([p.name for p in args[3]])
+            return real(*args)
+
+        monkeypatch.setattr(flows.monthly, "_prepare_files", spy)
         june = monthly_progress(period="2013-06")
+        assert [len(names) for names in sent] == [june["files"]]  # all new: each to its task
         assert june["recomputed"] == ["2013-05", "2013-06"]
         assert june["missing_units"] == []
         agg = read_aggregates(engine, [Period(2013, 5)])
@@ -80,6 +93,7 @@ def test_month_end_to_end_late_file_and_rerun(flow_env: Path) -> None:
         again = monthly_progress(period="2013-06")
         assert again["duplicates"] == again["files"] and again["accepted"] == 0
         assert dump_tables(engine) == before
+        assert len(sent) == 1  # every form stored: no ingest task started for any
     finally:
         engine.dispose()
 
