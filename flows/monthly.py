@@ -32,7 +32,14 @@ from jzplan.track.history import StatusLoad
 from jzplan.validate.shared import SharedValidator
 from tasks import artifacts
 from tasks.evaluate import refresh
-from tasks.ingest import check_history, discover, load, prepare, validate_batch
+from tasks.ingest import (
+    check_history,
+    discover,
+    load,
+    log_stored,
+    prepare,
+    validate_batch,
+)
 from tasks.notify import deliver_alerts, load_status
 from tasks.office import deliver_office, queue_batch_receipts, write_batch_receipts
 from tasks.report import publish, publish_index
@@ -202,8 +209,8 @@ def prepare_batch(
     limits = settings.limits()
     # a stored form starts no task: a re-run of a month sends its files to none
     stored = stored_already(files, known, limits)
-    for path, already in stored.items():
-        get_run_logger().info("%s：已入库的文件（sha256 %s…）", path.name, already.sha256[:12])
+    for already in stored.values():
+        log_stored(already)
     rest = [f for f in files if f not in stored]
     fresh = iter(_prepare_files(settings, resources, shared, rest, known, limits) if rest else [])
     prepared = [stored[f] if f in stored else next(fresh) for f in files]

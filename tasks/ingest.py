@@ -115,10 +115,18 @@ def prepare(
     if prepared.refused is not None:
         get_run_logger().warning("%s：%s", IngestStatus.REFUSED.label, prepared.refused)
     elif prepared.parsed is None:
-        get_run_logger().info("%s：已入库的文件（sha256 %s…）", path.name, prepared.sha256[:12])
+        log_stored(prepared)
     elif not prepared.pending:
         _log_prepared(prepared)
     return prepared
+
+
+def log_stored(prepared: PreparedFile) -> None:
+    """A file the store already has, only hashed: by its task, or by the flow before any
+    (``jzplan.month.prepare.stored_already``)."""
+    get_run_logger().info(
+        "%s：已入库的文件（sha256 %s…）", prepared.path.name, prepared.sha256[:12]
+    )
 
 
 def _log_prepared(prepared: PreparedFile) -> None:
