@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Table, select
 
@@ -27,6 +28,9 @@ PROGRESS_EXTRA_FLOATS = (
     "expected_seasonal", "forecast", "forecast_low", "forecast_high", "required_monthly",
 )  # fmt: skip
 _PROGRESS_EXTRA = (*PROGRESS_EXTRA_FLOATS, "pace_model")
+_FLOATS = frozenset(
+    ("actual", "expected", "target_value", "completion_pct", *PROGRESS_EXTRA_FLOATS)
+)
 
 
 def write_progress(bind: Bind, period: Period, frame: pd.DataFrame) -> dict[str, int]:
@@ -75,14 +79,16 @@ def read_progress(bind: Bind, period: Period) -> pd.DataFrame:
     )
     with connect(bind) as conn:
         rows = conn.execute(query).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=["target_id", "period", *columns])
-    return frame.astype(
-        {
-            "actual": "float64",
-            "expected": "float64",
-            "target_value": "float64",
-            "completion_pct": "float64",
-            "provisional": "bool",
-            **dict.fromkeys(PROGRESS_EXTRA_FLOATS, "float64"),
-        }
-    )
+    names = ["target_id", "period", *columns]
+    # built a column at a time, floats straight into arrays: 0.9 against 2.1 ms for a month
+    # of 137 targets (a month's report reads every month of its year)
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    data: dict[str, object] = {}
+    for name, column in zip(names, values, strict=True):
+        if name in _FLOATS:
+            data[name] = np.array([np.nan if v is None else v for v in column], np.float64)
+        elif name == "provisional":
+            data[name] = np.array(column, bool)
+        else:  # text: what pandas infers from the values (object when there are none)
+            data[name] = list(column) if rows else np.array([], object)
+    return pd.DataFrame(data, columns=names)

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from jzplan.core.periods import Period
 from jzplan.store.dump import dump_tables
-from jzplan.store.progress import read_progress, write_progress
+from jzplan.store.progress import PROGRESS_EXTRA_FLOATS, read_progress, write_progress
 
 
 def _progress(actual: float | None, status: str) -> pd.DataFrame:
@@ -43,3 +43,26 @@ def test_write_progress_changed_only(ref_engine: Engine) -> None:
     assert read["completion_pct"].isna()["main-gdp"]
     assert read.loc["main-gdp", "note"] == "5/7 单位已报"
     assert read_progress(ref_engine, Period(2013, 4)).empty
+
+
+def test_read_progress_types_as_pandas_infers_them(ref_engine: Engine) -> None:
+    """Built column by column, the frame is the one pandas makes of the rows and casts."""
+    frame = _progress(18.0, "behind")
+    frame["forecast"] = [None, 13.5]
+    frame["pace_model"] = ["seasonal", None]
+    write_progress(ref_engine, Period(2013, 3), frame)
+    read = read_progress(ref_engine, Period(2013, 3))
+    names = list(read.columns)
+    rows = [tuple(r) for r in read.itertuples(index=False, name=None)]
+    floats = ["actual", "expected", "target_value", "completion_pct", *PROGRESS_EXTRA_FLOATS]
+    expected = pd.DataFrame(rows, columns=names).astype(
+        {**dict.fromkeys(floats, "float64"), "provisional": "bool"}
+    )
+    pd.testing.assert_frame_equal(read, expected)
+    assert read.loc[0, "pace_model"] == "seasonal" and pd.isna(read.loc[1, "pace_model"])
+    assert read.loc[1, "forecast"] == 13.5 and pd.isna(read.loc[0, "forecast"])
+
+    empty = read_progress(ref_engine, Period(2013, 4))
+    assert list(empty.columns) == names and empty.empty
+    assert {str(empty[c].dtype) for c in floats} == {"float64"}
+    assert empty["provisional"].dtype == bool and empty["target_id"].dtype == object
