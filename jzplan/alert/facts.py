@@ -17,6 +17,7 @@ from jzplan.store.db import Bind
 from jzplan.store.month_states import MonthStanding, read_months
 from jzplan.store.progress import read_progress
 from jzplan.store.reference import TargetMeasure, read_target_measures, read_unit_names
+from jzplan.store.rows import frame_dicts
 from jzplan.store.tracking import AlertEvent
 
 # pace_model (jzplan.track.progress) → which stored expected-to-date set the status, and its name
@@ -137,7 +138,7 @@ def message_facts(
     targets: dict[tuple[str, str], TargetFacts] = {}
     for period in _periods(p for _, p in wanted):
         period_text = str(period)
-        rows = {str(r["target_id"]): r for r in read_progress(bind, period).to_dict("records")}
+        rows = {str(r["target_id"]): r for r in frame_dicts(read_progress(bind, period))}
         before = read_progress(bind, period.previous())
         pairs = zip(before["target_id"], before["status"], strict=True)
         previous = {str(t): _status(s) for t, s in pairs}

@@ -31,6 +31,7 @@ from jzplan.report.briefing_model import (
 )
 from jzplan.report.data import SUMMARY_BUCKETS, ReportData, key_targets, rows_by_target
 from jzplan.report.markdown import display_unit
+from jzplan.store.rows import frame_dicts
 from jzplan.track.hysteresis import HELD_PREFIXES
 from jzplan.track.progress import PACED_KINDS
 
@@ -364,7 +365,7 @@ STANDING_WORDS = {
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+    return frame_dicts(frame)
 
 
 def timeliness_sentence(month: BriefingMonth) -> Sentence:

@@ -29,6 +29,7 @@ from jzplan.store.alerts import read_alerts
 from jzplan.store.db import Bind
 from jzplan.store.month_states import read_month
 from jzplan.store.progress import read_progress
+from jzplan.store.rows import frame_dicts
 from jzplan.store.unit_months import UnitMonth, unit_months
 from jzplan.track.aggregate import Fact, FactKey
 from jzplan.track.contributions import contributions
@@ -140,8 +141,8 @@ def target_course(
 def rows_by_target(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """A ``read_progress`` frame's rows by target id (the first row of an id)."""
     out: dict[str, dict[str, Any]] = {}
-    for record in frame.to_dict("records"):
-        out.setdefault(str(record["target_id"]), {str(k): v for k, v in record.items()})
+    for record in frame_dicts(frame):
+        out.setdefault(str(record["target_id"]), record)
     return out
 
 

@@ -29,6 +29,7 @@ from jzplan.report.data import UNIT_MONTH_LABELS, ReportData, TargetCourse
 from jzplan.report.markdown import TABLE_COLUMNS, contribution_rows, group_rows
 from jzplan.report.plan_notes import PlanNote
 from jzplan.report.versions_diff import CHANGE_COLUMNS, NO_CHANGES, VersionHeader
+from jzplan.store.rows import frame_dicts
 
 FONT_STACK = (
     '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", '
@@ -196,7 +197,7 @@ def _timeliness_grid(data: ReportData, catalog: Catalog) -> list[dict[str, objec
     periods = list(dict.fromkeys(str(p) for p in grid["period"]))
     out: list[dict[str, object]] = []
     for unit in catalog.reporting_units:
-        mine = {str(r["period"]): r for r in grid[grid["org_unit"] == unit.code].to_dict("records")}
+        mine = {str(r["period"]): r for r in frame_dicts(grid[grid["org_unit"] == unit.code])}
         if not mine:  # not valid in any month of the grid
             continue
         cells = []
@@ -228,7 +229,7 @@ def _alert_rows(frame: pd.DataFrame, catalog: Catalog) -> list[dict[str, str]]:
             "message": visible(r["message"]),  # a file name's control characters as \\xNN
             "since": str(r["first_seen"]),
         }
-        for r in frame.to_dict("records")
+        for r in frame_dicts(frame)
     ]
 
 

@@ -23,6 +23,7 @@ from jzplan.reference.display import number as _number
 from jzplan.reference.plan import GROUPS, Plan, Target
 from jzplan.report.plan_notes import NOTE_MARK, PlanNote
 from jzplan.store.db import Bind
+from jzplan.store.rows import frame_dicts
 from jzplan.store.unit_months import SHOWN, UnitMonth, unit_statuses
 from jzplan.track.contributions import contributions
 from jzplan.track.history import month_facts
@@ -152,7 +153,7 @@ def group_rows(
     notes: Mapping[str, PlanNote] | None = None,
 ) -> dict[str, list[dict[str, str]]]:
     """Per target group, the rows of its table (for table artifacts)."""
-    by_id = {str(r["target_id"]): r for r in progress.to_dict("records")}
+    by_id = {str(r["target_id"]): r for r in frame_dicts(progress)}
     notes = notes or {}
     out: dict[str, list[dict[str, str]]] = {}
     for t in plan.targets:
@@ -184,12 +185,12 @@ def contribution_rows(
 ) -> tuple[list[OrgUnit], list[ContributionRow]]:
     """The units that contribute (catalog order) and a row per target of ``contributions``."""
     units = [u for u in catalog.units if u.code in set(contributions["org_unit"])]
-    totals = {str(r["target_id"]): r for r in progress.to_dict("records")}
+    totals = {str(r["target_id"]): r for r in frame_dicts(progress)}
     rows: list[ContributionRow] = []
     for target_id, part in contributions.groupby("target_id", sort=False):
         t = plan.target(str(target_id))
         total = totals.get(t.id, {})
-        shares = {str(r["org_unit"]): r["share_pct"] for r in part.to_dict("records")}
+        shares = dict(zip(map(str, part["org_unit"]), part["share_pct"].tolist(), strict=True))
         rows.append(
             ContributionRow(
                 t,

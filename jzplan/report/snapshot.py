@@ -21,6 +21,7 @@ from jzplan.reference.plan import Plan
 from jzplan.store.alerts import read_alerts
 from jzplan.store.db import Bind
 from jzplan.store.progress import read_progress
+from jzplan.store.rows import frame_dicts
 from jzplan.track.history import month_facts
 
 SNAPSHOT_FORMAT = 1
@@ -141,7 +142,7 @@ def _figures(bind: Bind, catalog: Catalog, period: Period) -> tuple[FigureValue,
 
 
 def _targets(bind: Bind, plan: Plan, catalog: Catalog, period: Period) -> tuple[TargetState, ...]:
-    rows = {str(r["target_id"]): r for r in read_progress(bind, period).to_dict("records")}
+    rows = {str(r["target_id"]): r for r in frame_dicts(read_progress(bind, period))}
     out = []
     for t in plan.targets:
         row: dict[Any, Any] = rows.get(t.id, {})
@@ -177,7 +178,7 @@ def alerts_open_at(alerts: pd.DataFrame, period: Period) -> pd.DataFrame:
 
 def _alerts(bind: Bind, catalog: Catalog, period: Period) -> tuple[AlertEntry, ...]:
     out = []
-    for r in alerts_open_at(read_alerts(bind), period).to_dict("records"):
+    for r in frame_dicts(alerts_open_at(read_alerts(bind), period)):
         unit = str(r["org_unit"]) if present(r["org_unit"]) else None
         known = unit is not None and unit in catalog.org_units
         out.append(

@@ -62,6 +62,7 @@ from jzplan.report.sheet_print import set_print_setup
 from jzplan.report.versions_diff import CHANGE_COLUMNS, CHANGES_TITLE, NO_CHANGES, VersionHeader
 from jzplan.store.db import Bind
 from jzplan.store.progress import read_progress
+from jzplan.store.rows import frame_dicts
 from jzplan.track.aggregate import Fact, FactKey
 from jzplan.track.comparable import comparable_base
 from jzplan.track.history import month_facts
@@ -303,7 +304,7 @@ def _write_sheet(ws: Worksheet, title: str, period: Period, rows: pd.DataFrame) 
     # Setting a style on a cell looks it up in the workbook's style tables (slow in openpyxl):
     # a cell takes a copy of the styles of the first cell styled alike instead.
     styled: dict[tuple[object, ...], StyleArray] = {}
-    for r, record in enumerate(rows.to_dict("records"), start=_FIRST_DATA_ROW):
+    for r, record in enumerate(frame_dicts(rows), start=_FIRST_DATA_ROW):
         unit = record.get("单位")
         amount_format = WHOLE_FORMAT if unit in WHOLE_UNITS else AMOUNT_FORMAT
         group = record["row_kind"] == "group"
