@@ -9,8 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from jzplan.core.periods import Period
 from jzplan.core.states import TargetStatus, Timeliness, UnitMonthStatus
 from jzplan.ingest.form_writer import ytd_span
@@ -364,10 +362,6 @@ STANDING_WORDS = {
 }
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame_dicts(frame)
-
-
 def timeliness_sentence(month: BriefingMonth) -> Sentence:
     """The month's forms: all on time, or how many on time and who is late, missing,
     returned or has open questions, by name."""
@@ -466,10 +460,10 @@ def build_briefing(data: ReportData, plan: Plan, catalog: Catalog) -> Briefing:
     """The month's 文字分析: the area's parts, then each reporting unit that has targets of
     its own (the townships, in catalog order)."""
     parts: dict[str, list[dict[str, Any]]] = {}
-    for r in _records(data.contributions):
+    for r in frame_dicts(data.contributions):
         parts.setdefault(str(r["target_id"]), []).append(r)
     grid = data.timeliness
-    standings = _records(grid[grid["period"] == str(data.period)])
+    standings = frame_dicts(grid[grid["period"] == str(data.period)])
     month = BriefingMonth(plan, catalog, data, rows_by_target(data.progress), parts, standings)
     sections = area_sections(month)
     units = [u for u in catalog.reporting_units if any(t.scope == u.code for t in plan.targets)]
