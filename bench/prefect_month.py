@@ -20,14 +20,17 @@ What is measured
   every affected month (2013-06: May and June), alert, write the reports and Data Docs,
   publish artifacts, deliver alerts.
 - **warm**: ``monthly_progress(period=...)`` called in one Python process that has imported
-  everything and already run the flow once (an untimed warm-up run), with the settings of a
-  run by hand (``flows.server.hand_run_settings``: no flow-run heartbeats). A process runs
+  everything and already run the flow twice (untimed warm-up runs; since 2026-12-06 two, not
+  one: a process running months one after another starts its Data Docs helper process in its
+  second run, ``jzplan.validate.docs_helper``), with the settings of a run by hand
+  (``flows.server.hand_run_settings``: no flow-run heartbeats). A process runs
   months one after another only by hand (``jzplan backfill``, ``make demo``); a worker or a
   served deployment starts a new process per run (**cold**). The process starts as those
   commands do (``jzplan.core.process``: no cyclic collection during its imports, which are
   then frozen, and so is GE once the warm-up run imports it). The flow call to its return;
   also that process's CPU time over the call (``warm_cpu_median``, every thread of the
-  process, not the server's), steadier than wall time on a shared machine. Each timed run is
+  process plus its Data Docs helper process's (``jzplan.validate.docs_helper``), not the
+  server's), steadier than wall time on a shared machine. Each timed run is
   followed by the month's **re-run** on the same copy, every file of it now stored, as an
   operator re-runs a month (``warm_rerun_median``, ``warm_rerun_cpu_median``).
 - **cold**: what a process worker does for a scheduled run: a new ``python -m prefect.engine``
@@ -220,14 +223,16 @@ def _setup_child(period: str) -> dict[str, Any]:
 
 def _timed_flow(period: str, cpu: list[float] | None = None) -> tuple[float, str]:
     from flows.monthly import monthly_progress
+    from jzplan.validate.docs_helper import shared_helper
 
+    helper = shared_helper()  # the Data Docs helper's CPU counts as the run's
     wait_quiet()  # the server done with the previous run (bench.prefect_cli)
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started = time.perf_counter(), time.process_time() + helper.cpu_seconds()
     state = monthly_progress(period=period, return_state=True)
     state.result()  # raises if the run failed
     wall = time.perf_counter() - started
     if cpu is not None:
-        cpu.append(time.process_time() - cpu_started)
+        cpu.append(time.process_time() + helper.cpu_seconds() - cpu_started)
     return wall, str(state.state_details.flow_run_id)
 
 
@@ -254,12 +259,18 @@ def _warm_child(
     return out
 
 
+# untimed runs first: the first imports GE and builds the clients; the second starts the Data
+# Docs helper (jzplan.validate.docs_helper), as a process running months one after another
+# has it from its third month on
+_WARM_UPS = 2
+
+
 def _warm_runs(
     out: dict[str, Any], period: str, state: str, runs: str, repeat: int, profile: str | None
 ) -> None:
-    for i in range(repeat + (2 if profile else 1)):
+    for i in range(repeat + _WARM_UPS + (1 if profile else 0)):
         os.environ.update(fresh_copy(Path(state), Path(runs) / f"warm-{i}"))
-        if profile and i == repeat + 1:
+        if profile and i == repeat + _WARM_UPS:
             import cProfile
 
             prof = cProfile.Profile()
@@ -274,7 +285,7 @@ def _warm_runs(
         again, _ = _timed_flow(period, cpu)  # the month re-run: every file of it stored
         if i == 0:
             out["warmup"] = wall  # imports done, GE context and clients not yet built
-        else:
+        elif i >= _WARM_UPS:
             out["walls"].append(wall)
             out["cpus"].append(cpu[0])
             out["flow_runs"].append(run_id)
@@ -381,7 +392,7 @@ def run(
 
             warm = _child("warm", env, period, str(state), str(runs), str(repeat), profile or "")
             walls: list[float] = warm["walls"]
-            say(f"warm warm-up run (not counted): {warm['warmup']:.2f} s")
+            say(f"warm first warm-up run (not counted): {warm['warmup']:.2f} s")
             for i, w in enumerate(walls, 1):
                 results[f"warm_{i}"] = w
                 say(f"warm run {i}: {w:.2f} s")

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from flows import entrypoint_imported
 from flows.params import Month, period_param, scheduled_start
 from flows.run_names import NAME_UPCOMING_RUNS
-from flows.runner import task_runner, untraversed, upstream
+from flows.runner import docs_helper, task_runner, untraversed, upstream
 from jzplan.core.limits import Limits
 from jzplan.core.periods import Period, month_before
 from jzplan.core.settings import Settings
@@ -44,7 +44,7 @@ from tasks.notify import deliver_alerts, load_status
 from tasks.office import deliver_office, queue_batch_receipts, write_batch_receipts
 from tasks.report import publish, publish_index
 from tasks.track import publish_tracking
-from tasks.validation import publish_validation
+from tasks.validation import publish_validation, start_batch_docs
 
 T = TypeVar("T")
 
@@ -60,6 +60,10 @@ def default_period(now: datetime | None = None, timezone: str | None = None) -> 
 
 def _same(value: T) -> T:
     return value
+
+
+# monthly runs begun in this process (a second one: it runs months one after another)
+_runs_in_process = 0
 
 
 def _run_name() -> str:
@@ -85,6 +89,8 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
         period: 报告期（批次），YYYY-MM；留空则为计划运行时间（北京时间）的上一个月
         inbox_dir: 收件箱目录，其下每月一个 YYYY-MM 文件夹；留空则用 JZPLAN_INBOX_DIR
     """
+    global _runs_in_process
+    _runs_in_process += 1
     settings = Settings()
     arrival = period_param(period, lambda: default_period(timezone=settings.timezone))
     inbox = Path(inbox_dir) if inbox_dir else settings.inbox_dir
@@ -128,11 +134,13 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
                 "ranking": sum(status.rankings.values()),
             }
             summary["outcomes"] = [o.summary() for o in outcomes]  # per file: status, codes
-            # 3. Publish after the commit: reports and artifacts show only what is stored.
+            # 3. Publish after the commit: reports and artifacts show only what is stored. The
+            #    Data Docs first: the helper process (if ready) builds them meanwhile.
+            docs = start_batch_docs(resources, arrival, outcomes, docs_helper(settings))
             summary |= publish_month(res, arrival, outcomes, refreshed)
             # Validation: per-rule table, Data Docs (linked in the artifact and here), plan check
             summary["validation"] = publish_validation(
-                res, arrival, [upstream(o) for o in outcomes]
+                res, arrival, [upstream(o) for o in outcomes], untraversed(docs)
             )
             summary["data_docs"] = summary["validation"].get("data_docs")
             # A receipt (回执) for every file, to its own office; never fails the month
@@ -212,6 +220,11 @@ def prepare_batch(
     for already in stored.values():
         log_stored(already)
     rest = [f for f in files if f not in stored]
+    helper = docs_helper(settings)
+    # new files make a new Data Docs site; a process that ran a month before runs more
+    # (jzplan.validate.docs_helper): its helper imports GE meanwhile, for this or the next
+    if rest and helper is not None and _runs_in_process > 1:
+        helper.start()
     fresh = iter(_prepare_files(settings, resources, shared, rest, known, limits) if rest else [])
     prepared = [stored[f] if f in stored else next(fresh) for f in files]
     return validate_batch(untraversed(prepared), untraversed(shared), arrival)

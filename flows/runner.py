@@ -2,7 +2,8 @@
 
 Chosen when the flow runs, not at import: ``JZPLAN_TASK_RUNNER=dask`` with
 ``JZPLAN_DASK_ADDRESS=tcp://scheduler:8786`` uses an existing cluster; without an address a
-temporary local cluster of ``JZPLAN_DASK_WORKERS`` workers lives for the run.
+temporary local cluster of ``JZPLAN_DASK_WORKERS`` workers lives for the run. The run's Data
+Docs helper process too (``docs_helper``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import opaque, quote
 
 from jzplan.core.settings import Settings
+from jzplan.validate.docs_helper import DocsHelper, shared_helper
 
 T = TypeVar("T")
 
@@ -45,3 +47,9 @@ def task_runner(settings: Settings) -> TaskRunner[Any]:
             }
         )
     return ThreadPoolTaskRunner()
+
+
+def docs_helper(settings: Settings) -> DocsHelper | None:
+    """The process's Data Docs helper (``jzplan.validate.docs_helper``), unless turned off
+    (``JZPLAN_DATA_DOCS_HELPER=0``)."""
+    return shared_helper() if settings.data_docs_helper else None

@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     # --- validation (issue 4) ---
     # Great Expectations' static Data Docs, one site per monthly run: <dir>/<YYYY-MM>/index.html
     data_docs_dir: Path = PROJECT_ROOT / "var" / "data_docs"
+    # A run that validates new files builds its Data Docs in a helper process on the other
+    # core while it writes its reports (jzplan.validate.docs_helper); off: in the run's own
+    data_docs_helper: bool = True
     # History bounds (jzplan.validate.history_checks): median ± k·MAD of the unit's own changes ...
     outlier_k: float = Field(default=5.0, gt=0)
     # ... learned from at least this many past changes (fewer: no check)

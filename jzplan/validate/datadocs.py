@@ -4,7 +4,8 @@ Every suite run's result document is stored with its submission (``validation_do
 wherever the file was validated (a thread, a Dask worker, the loading transaction), so the
 docs are built once per run from the store: the suites' pages plus one validation page per
 submission and suite, under ``<folder>/index.html``. GE is imported here (about 2.5 s); call
-it only from the run, never at import time.
+it only from the run, never at import time. A run sends its site to the helper process
+(``jzplan.validate.docs_helper``) when one is ready, and builds it itself otherwise.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import logging
 import shutil
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jzplan.store.db import Bind
 from jzplan.validate import import_engine
+from jzplan.validate.docs_helper import DocsHelper, SiteRequest
 from jzplan.validate.rules import load_suite_dict
 from jzplan.validate.store_checks import (
     read_validation_documents,
@@ -51,15 +55,82 @@ def build_data_docs(
     and return its ``index.html``. A site built from the same documents, labels and suites
     is left as it is (a rerun of a stored month need not import GE, nor read the documents,
     to rebuild it)."""
+    job = start_data_docs(
+        bind, submission_ids, folder, expectations_dir, run_name=run_name, labels=labels
+    )
+    return job.wait()
+
+
+@dataclass
+class DataDocsJob:
+    """A site being built (``start_data_docs``): ``wait`` returns its ``index.html`` once it
+    is written, by the helper process or, when the helper was not used or failed, here."""
+
+    index: Path
+    request: SiteRequest | None  # None: the site stands as built before
+    digest: str
+    helper: DocsHelper | None = None
+    answer: Future[str | None] | None = None
+    # why the helper's site was not used (its error, or no answer), once ``wait`` returned
+    helper_error: str | None = None
+    built_by_helper: bool = False
+    _done: bool = False
+
+    def wait(self) -> Path:
+        if self.request is None or self._done:
+            return self.index
+        built = False
+        if self.helper is not None and self.answer is not None:
+            self.helper_error = self.helper.result(self.answer)
+            built = self.helper_error is None
+        if not built:
+            build_site(self.request)
+        (self.request.folder / BUILT_FROM).write_text(self.digest, "utf-8")
+        self.built_by_helper, self._done = built, True
+        return self.index
+
+
+def start_data_docs(
+    bind: Bind,
+    submission_ids: Sequence[int],
+    folder: Path,
+    expectations_dir: Path,
+    *,
+    run_name: str,
+    labels: dict[int, str] | None = None,
+    helper: DocsHelper | None = None,
+) -> DataDocsJob:
+    """``build_data_docs`` begun: the site is sent to ``helper`` (``jzplan.validate.
+    docs_helper``) when it is ready and idle, else built by the job's ``wait``."""
     stored = read_validation_fingerprints(bind, submission_ids)
     digest = _site_digest(stored, expectations_dir, run_name, labels or {})
     index, marker = folder / "index.html", folder / BUILT_FROM
     if index.is_file() and marker.is_file() and marker.read_text("utf-8") == digest:
-        return index
+        return DataDocsJob(index, None, digest)
     documents = read_validation_documents(bind, submission_ids)
-    _build(documents, folder, expectations_dir, run_name=run_name, labels=labels)
-    marker.write_text(digest, "utf-8")
-    return index
+    request = SiteRequest(documents, folder, expectations_dir, run_name, dict(labels or {}))
+    answer = helper.submit(request) if helper is not None else None
+    return DataDocsJob(index, request, digest, helper if answer else None, answer)
+
+
+def build_site(request: SiteRequest) -> None:
+    """The site of ``request`` written to its folder (replaced), without its digest."""
+    _build(
+        request.documents,
+        request.folder,
+        request.expectations_dir,
+        run_name=request.run_name,
+        labels=request.labels,
+    )
+
+
+def warm_up() -> None:
+    """Import what a build uses (GE's site builder, the page views), as a helper does before
+    it says it is ready."""
+    import great_expectations.render.renderer.site_builder  # noqa: F401
+
+    for name in ("CompiledPageView", "CompiledIndexPageView"):
+        __getattr__(name)
 
 
 def _site_digest(

@@ -11,9 +11,34 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from flows.monthly import monthly_progress
+from jzplan.validate.docs_helper import shared_helper
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.flow
+
+
+def test_a_ready_helper_builds_the_runs_data_docs(
+    flow_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the process's Data Docs helper ready, the run sends it the site and goes on."""
+    inbox = flow_env / "inbox" / "2013-01"
+    inbox.mkdir(parents=True)
+    for name in ("宁郭镇_2013年01月_月报.xlsx", "新区直报_2013年01月_月报.xlsx"):
+        shutil.copy(REPO_ROOT / "data" / "inbox" / "2013-01" / name, inbox / name)
+    monkeypatch.setenv("JZPLAN_DATA_DOCS_DIR", str(flow_env / "docs"))
+    helper = shared_helper()
+    helper.start()
+    assert helper.wait_ready(120), helper.last_error
+
+    summary = monthly_progress(period="2013-01", inbox_dir=str(flow_env / "inbox"))
+
+    assert summary["validation"]["data_docs_by"] == "helper"
+    docs = Path(summary["data_docs"])
+    assert docs == flow_env / "docs" / "2013-01" / "index.html" and docs.is_file()
+    assert len(list((docs.parent / "validations").rglob("*.html"))) == 6  # 2 files x 3 suites
+    again = monthly_progress(period="2013-01", inbox_dir=str(flow_env / "inbox"))
+    assert "data_docs_by" not in again["validation"]  # the same site: not built again
+    assert again["data_docs"] == summary["data_docs"]
 
 
 def test_monthly_run_builds_data_docs_and_artifacts(
@@ -27,10 +52,12 @@ def test_monthly_run_builds_data_docs_and_artifacts(
     (inbox / "environ.csv").symlink_to("/proc/self/environ")
     (inbox / "子文件夹").mkdir()
     monkeypatch.setenv("JZPLAN_DATA_DOCS_DIR", str(flow_env / "docs"))
+    monkeypatch.setenv("JZPLAN_DATA_DOCS_HELPER", "0")  # built by the run itself
 
     summary = monthly_progress(period="2013-01", inbox_dir=str(flow_env / "inbox"))
 
     assert (summary["files"], summary["accepted"], summary["refused"]) == (2, 2, 2)
+    assert summary["validation"]["data_docs_by"] == "run"
     docs = Path(summary["data_docs"])
     assert docs == flow_env / "docs" / "2013-01" / "index.html" and docs.is_file()
     assert len(list((docs.parent / "validations").rglob("*.html"))) == 6  # 2 files x 3 suites

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -15,6 +22,7 @@ from jzplan.store.reference import sync_reference
 from jzplan.store.submissions import record_submission
 from jzplan.validate import datadocs
 from jzplan.validate.datadocs import build_data_docs
+from jzplan.validate.docs_helper import DocsHelper
 from jzplan.validate.store_checks import read_validation_documents, write_validation_documents
 from jzplan.validate.validator import SubmissionValidator
 from tests.validate.cases import DEFECTS, EXPECTATIONS, PERIOD, UNIT, good_rows, submission
@@ -119,3 +127,88 @@ def test_a_document_written_since_builds_the_site_again(
     # labels are part of what a site is built from
     build_data_docs(engine, [sub_id], site, EXPECTATIONS, run_name="test", labels={sub_id: "x"})
     assert len(built) == 3
+
+
+# --- the helper process (jzplan.validate.docs_helper) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def helper() -> Iterator[DocsHelper]:
+    """A real helper process, ready (it has imported GE)."""
+    started = DocsHelper(timeout=120)
+    started.start()
+    assert started.wait_ready(120), started.last_error
+    yield started
+    started.close()
+
+
+def _job(engine: Engine, ids: list[int], folder: Path, helper: DocsHelper | None) -> Any:
+    return datadocs.start_data_docs(
+        engine, ids, folder, EXPECTATIONS, run_name="test", labels={ids[0]: "NGZ-x"},
+        helper=helper,
+    )  # fmt: skip
+
+
+def test_the_helper_builds_the_pages_the_run_would(
+    engine: Engine, stored: list[int], tmp_path: Path, helper: DocsHelper
+) -> None:
+    by_helper = _job(engine, stored, tmp_path / "helper", helper)
+    assert by_helper.answer is not None  # sent: the helper was ready and idle
+    assert _job(engine, stored, tmp_path / "busy", helper).answer is None  # one at a time
+    index = by_helper.wait()
+    assert by_helper.built_by_helper and by_helper.helper_error is None
+    here = _job(engine, stored, tmp_path / "here", None)
+    assert here.wait() == tmp_path / "here" / "index.html" and not here.built_by_helper
+    assert len(_pages(index.parent)) == 1 + 3 + 2 * 2
+    assert _pages(index.parent) == _pages(tmp_path / "here")
+    # its digest written as the run's own: the same call finds the site built
+    again = _job(engine, stored, tmp_path / "helper", helper)
+    assert again.request is None and again.answer is None
+    assert helper.cpu_seconds() > 0
+
+
+def test_a_helper_that_dies_leaves_the_site_to_the_run(
+    engine: Engine, stored: list[int], tmp_path: Path
+) -> None:
+    doomed = DocsHelper(timeout=60)
+    assert _job(engine, stored, tmp_path / "unstarted", doomed).answer is None  # not started
+    doomed.start()
+    assert doomed.wait_ready(120), doomed.last_error
+    pid = doomed.pid
+    assert pid is not None
+    job = _job(engine, stored, tmp_path / "site", doomed)
+    os.kill(pid, signal.SIGKILL)  # in the middle of its build, or before it began
+    index = job.wait()
+    assert not job.built_by_helper and job.helper_error  # EOF on its pipe
+    assert len(_pages(index.parent)) == 1 + 3 + 2 * 2 and (index.parent / ".built-from").is_file()
+    assert doomed.pid is None and not doomed.ready()
+    assert _job(engine, stored, tmp_path / "later", doomed).answer is None  # until restarted
+    doomed.start()  # a later run starts another
+    assert doomed.wait_ready(120)
+    doomed.close()
+    assert doomed.pid is None
+
+
+def test_the_helper_ends_with_its_parent(tmp_path: Path) -> None:
+    """A parent killed outright: the helper sees its stdin close and exits."""
+    script = (
+        "import sys; from jzplan.validate.docs_helper import DocsHelper\n"
+        "h = DocsHelper(); h.start(); assert h.wait_ready(120)\n"
+        "print(h.pid, flush=True); sys.stdin.read()\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    pid = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    for _ in range(200):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the helper outlived its parent")
