@@ -146,13 +146,15 @@ def log_delivery(run: DeliveryRun) -> dict[str, Any]:
 # it is logged, left in the outbox with backoff and reported to the operators (推送失败); the
 # deliver-pending deployment sends it later. Transitions are kept until delivered.
 @task(name="deliver-alerts", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def deliver_alerts(resources: Resources) -> dict[str, Any]:
+def deliver_alerts(resources: Resources, secrets: Resolver | None = None) -> dict[str, Any]:
+    """Deliver the run's new and resolved alerts; ``secrets``: the run's resolver, shared
+    with its other deliveries (``secret_resolver``)."""
     settings, engine = resources.settings, resources.engine
     run = deliver_pending(
         engine,
         prefect_emitter,
         settings.alert_channels_file,
-        secret_resolver(),
+        secrets or secret_resolver(),
         backoff=delivery_backoff(settings),
         timezone=settings.timezone,
         also_owed=office_owed(engine, settings.alert_channels_file, resources.catalog.area.code),

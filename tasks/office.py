@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
 from jzplan.alert.backoff import delivery_backoff
+from jzplan.alert.channels import Resolver
 from jzplan.alert.deadlines import deadline_of
 from jzplan.alert.office_delivery import OfficeResult, deliver_office_messages
 from jzplan.alert.reminders import ReminderRun, queue_reminders
@@ -99,12 +100,16 @@ def log_office(
 # the outbox, the channel waits out its backoff and deliver-pending sends it, nothing twice.
 @task(name="deliver-office-messages", task_run_name="deliver-{kind}", retries=2,
       retry_delay_seconds=5, cache_policy=NO_CACHE)  # fmt: skip
-def deliver_office(resources: Resources, kind: MessageKind) -> dict[str, Any]:
+def deliver_office(
+    resources: Resources, kind: MessageKind, secrets: Resolver | None = None
+) -> dict[str, Any]:
+    """Send the outbox's messages of ``kind``; ``secrets``: the run's resolver (one listing
+    of the server's Secret blocks per run, ``tasks.notify.secret_resolver``)."""
     settings = resources.settings
     results = deliver_office_messages(
         resources.engine,
         settings.alert_channels_file,
-        secret_resolver(),
+        secrets or secret_resolver(),
         area=resources.catalog.area.code,
         now=datetime.now(UTC),
         kind=kind,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
+from pathlib import Path
 
+import pytest
 from prefect.blocks.system import Secret
 
 from jzplan.alert.channels import SecretRef
 from tasks.notify import secret_block_names, secret_resolver
+from tests.conftest import REPO_ROOT
 
 
 def test_a_secret_block_is_read_once_per_resolver_and_an_env_var_comes_first() -> None:
@@ -37,3 +41,28 @@ def test_the_server_lists_its_secret_blocks_by_name_in_one_request() -> None:
     names = secret_block_names()
     assert name in names
     assert f"absent-{uuid.uuid4().hex[:8]}" not in names
+
+
+def test_a_monthly_run_lists_the_secret_blocks_once(
+    flow_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receipts and the alerts of a run share its resolver: the demo's channels name
+    their URLs by Secret block, and the server is asked which exist once per run."""
+    import tasks.notify
+    from flows.monthly import monthly_progress
+
+    inbox = flow_env / "inbox" / "2013-01"
+    inbox.mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "data" / "inbox" / "2013-01" / "宁郭镇_2013年01月_月报.xlsx", inbox)
+    listed: list[set[str]] = []
+
+    def counted() -> set[str]:
+        listed.append(secret_block_names_real())
+        return listed[-1]
+
+    secret_block_names_real = tasks.notify.secret_block_names
+    monkeypatch.setattr(tasks.notify, "secret_block_names", counted)
+    summary = monthly_progress(period="2013-01", inbox_dir=str(flow_env / "inbox"))
+    assert summary["receipts"]["delivered"]["skipped"]  # the receipts' channels were resolved
+    assert summary["alerts_delivered"]["channels"]  # and the alerts'
+    assert len(listed) == 1
