@@ -203,6 +203,11 @@ def _heading(number: int, text: str) -> dict[str, object]:
     return {"指标": f"{_NUMERALS[number]}、{text}", "key": text, "row_kind": "group"}
 
 
+def progress_by_target(progress: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """A ``read_progress`` frame's rows by target id (missing values None)."""
+    return {str(r["target_id"]): r for r in frame_dicts(progress)}
+
+
 def sheet_rows(
     plan: Plan,
     catalog: Catalog,
@@ -212,14 +217,17 @@ def sheet_rows(
     facts_now: Mapping[FactKey, Fact],
     facts_last_year: Mapping[FactKey, Fact],
     notes: Mapping[str, PlanNote] | None = None,
+    by_id: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """The rows of one unit's sheet: the sheet's columns, then ``META_COLUMNS``.
 
     ``progress`` is a ``read_progress`` frame (canonical units); the facts are ``month_facts``
     of the month and of the same month last year; ``notes`` the plan's contradictions
-    (``plan_notes``), in 备注.
+    (``plan_notes``), in 备注; ``by_id``: ``progress_by_target(progress)``, if the caller has
+    it (one for every sheet of a workbook).
     """
-    by_id = {str(r["target_id"]): r for r in progress.to_dict("records")}
+    if by_id is None:
+        by_id = progress_by_target(progress)
     targets = [t for t in plan.targets if t.scope == unit_code]
     notes = notes or {}
     sections = {
@@ -260,9 +268,10 @@ def workbook_sheets(
     notes: Mapping[str, PlanNote] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Sheet name (the unit's name) → its rows: the area first, then the townships."""
+    by_id = progress_by_target(progress)
     return {
         u.name: sheet_rows(
-            plan, catalog, period, u.code, progress, facts_now, facts_last_year, notes
+            plan, catalog, period, u.code, progress, facts_now, facts_last_year, notes, by_id
         )
         for u in (catalog.area, *catalog.townships)
         if u.validity.covers(period)
