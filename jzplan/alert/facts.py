@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import TargetStatus
@@ -136,10 +138,17 @@ def message_facts(
         bind, [*(e.org_unit for e in events if e.org_unit), *(m.scope for m in measures.values())]
     )
     targets: dict[tuple[str, str], TargetFacts] = {}
+    frames: dict[Period, pd.DataFrame] = {}  # a month and the next one both read it
+
+    def progress(period: Period) -> pd.DataFrame:
+        if period not in frames:
+            frames[period] = read_progress(bind, period)
+        return frames[period]
+
     for period in _periods(p for _, p in wanted):
         period_text = str(period)
-        rows = {str(r["target_id"]): r for r in frame_dicts(read_progress(bind, period))}
-        before = read_progress(bind, period.previous())
+        rows = {str(r["target_id"]): r for r in frame_dicts(progress(period))}
+        before = progress(period.previous())
         pairs = zip(before["target_id"], before["status"], strict=True)
         previous = {str(t): _status(s) for t, s in pairs}
         for target_id, p in wanted:
