@@ -17,7 +17,7 @@ import shutil
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ class DataDocsJob:
     # why the helper's site was not used (its error, or no answer), once ``wait`` returned
     helper_error: str | None = None
     built_by_helper: bool = False
-    _done: bool = False
+    _done: bool = field(default=False, init=False)
 
     def wait(self) -> Path:
         if self.request is None or self._done:
@@ -110,7 +110,7 @@ def start_data_docs(
     documents = read_validation_documents(bind, submission_ids)
     request = SiteRequest(documents, folder, expectations_dir, run_name, dict(labels or {}))
     answer = helper.submit(request) if helper is not None else None
-    return DataDocsJob(index, request, digest, helper if answer else None, answer)
+    return DataDocsJob(index, request, digest, helper if answer is not None else None, answer)
 
 
 def build_site(request: SiteRequest) -> None:

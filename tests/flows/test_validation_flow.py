@@ -41,6 +41,25 @@ def test_a_ready_helper_builds_the_runs_data_docs(
     assert again["data_docs"] == summary["data_docs"]
 
 
+def test_data_docs_that_cannot_begin_early_are_built_by_the_task(
+    flow_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.monthly
+
+    inbox = flow_env / "inbox" / "2013-01"
+    inbox.mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "data" / "inbox" / "2013-01" / "宁郭镇_2013年01月_月报.xlsx", inbox)
+
+    def unreadable(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("store unreadable for a moment")
+
+    monkeypatch.setattr(flows.monthly, "start_batch_docs", unreadable)
+    summary = monthly_progress(period="2013-01", inbox_dir=str(flow_env / "inbox"))
+    assert summary["validation"]["data_docs_by"] == "run"
+    docs = Path(summary["data_docs"])
+    assert len(list((docs.parent / "validations").rglob("*.html"))) == 3  # 1 file x 3 suites
+
+
 def test_monthly_run_builds_data_docs_and_artifacts(
     flow_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
