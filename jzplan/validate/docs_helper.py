@@ -113,7 +113,7 @@ class DocsHelper:
         assert proc.stdout is not None
         try:
             answer = _read(proc.stdout)
-        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
             answer = f"{type(exc).__name__}: {exc}"
         if answer == _READY:
             self._ready.set()
