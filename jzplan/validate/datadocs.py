@@ -42,25 +42,6 @@ def document_label(submission_id: int, org_unit: str | None, period: str | None)
     return f"{org_unit or 'unknown'}-{period or 'unknown'}-{submission_id}"
 
 
-def build_data_docs(
-    bind: Bind,
-    submission_ids: Sequence[int],
-    folder: Path,
-    expectations_dir: Path,
-    *,
-    run_name: str,
-    labels: dict[int, str] | None = None,
-) -> Path:
-    """Write the Data Docs site of these submissions' validations to ``folder`` (replaced)
-    and return its ``index.html``. A site built from the same documents, labels and suites
-    is left as it is (a rerun of a stored month need not import GE, nor read the documents,
-    to rebuild it)."""
-    job = start_data_docs(
-        bind, submission_ids, folder, expectations_dir, run_name=run_name, labels=labels
-    )
-    return job.wait()
-
-
 @dataclass
 class DataDocsJob:
     """A site being built (``start_data_docs``): ``wait`` returns its ``index.html`` once it
@@ -100,8 +81,11 @@ def start_data_docs(
     labels: dict[int, str] | None = None,
     helper: DocsHelper | None = None,
 ) -> DataDocsJob:
-    """``build_data_docs`` begun: the site is sent to ``helper`` (``jzplan.validate.
-    docs_helper``) when it is ready and idle, else built by the job's ``wait``."""
+    """Begin the Data Docs site of these submissions' validations in ``folder`` (replaced);
+    the job's ``wait`` returns its ``index.html`` once written. The site is sent to
+    ``helper`` (``jzplan.validate.docs_helper``) when it is ready and idle, else built by
+    ``wait``. A site built from the same documents, labels and suites is left as it is (a
+    rerun of a stored month need not import GE, nor read the documents, to rebuild it)."""
     stored = read_validation_fingerprints(bind, submission_ids)
     digest = _site_digest(stored, expectations_dir, run_name, labels or {})
     index, marker = folder / "index.html", folder / BUILT_FROM

@@ -17,14 +17,21 @@ from tests.conftest import REPO_ROOT
 pytestmark = pytest.mark.flow
 
 
+def _inbox(flow_env: Path, *units: str) -> Path:
+    """The 2013-01 inbox of ``flow_env`` with the demo's forms of these units."""
+    inbox = flow_env / "inbox" / "2013-01"
+    inbox.mkdir(parents=True)
+    for unit in units:
+        name = f"{unit}_2013年01月_月报.xlsx"
+        shutil.copy(REPO_ROOT / "data" / "inbox" / "2013-01" / name, inbox / name)
+    return inbox
+
+
 def test_a_ready_helper_builds_the_runs_data_docs(
     flow_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the process's Data Docs helper ready, the run sends it the site and goes on."""
-    inbox = flow_env / "inbox" / "2013-01"
-    inbox.mkdir(parents=True)
-    for name in ("宁郭镇_2013年01月_月报.xlsx", "新区直报_2013年01月_月报.xlsx"):
-        shutil.copy(REPO_ROOT / "data" / "inbox" / "2013-01" / name, inbox / name)
+    _inbox(flow_env, "宁郭镇", "新区直报")
     monkeypatch.setenv("JZPLAN_DATA_DOCS_DIR", str(flow_env / "docs"))
     helper = shared_helper()
     helper.start()
@@ -46,9 +53,7 @@ def test_data_docs_that_cannot_begin_early_are_built_by_the_task(
 ) -> None:
     import flows.monthly
 
-    inbox = flow_env / "inbox" / "2013-01"
-    inbox.mkdir(parents=True)
-    shutil.copy(REPO_ROOT / "data" / "inbox" / "2013-01" / "宁郭镇_2013年01月_月报.xlsx", inbox)
+    _inbox(flow_env, "宁郭镇")
 
     def unreadable(*args: object, **kwargs: object) -> None:
         raise RuntimeError("store unreadable for a moment")
@@ -63,10 +68,7 @@ def test_data_docs_that_cannot_begin_early_are_built_by_the_task(
 def test_monthly_run_builds_data_docs_and_artifacts(
     flow_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inbox = flow_env / "inbox" / "2013-01"
-    inbox.mkdir(parents=True)
-    for name in ("宁郭镇_2013年01月_月报.xlsx", "新区直报_2013年01月_月报.xlsx"):
-        shutil.copy(REPO_ROOT / "data" / "inbox" / "2013-01" / name, inbox / name)
+    inbox = _inbox(flow_env, "宁郭镇", "新区直报")
     # not read, listed as 已拒收 (tests/ingest/test_inbox_boundary.py has every case)
     (inbox / "environ.csv").symlink_to("/proc/self/environ")
     (inbox / "子文件夹").mkdir()

@@ -21,7 +21,7 @@ from jzplan.reference.plan import Plan
 from jzplan.store.reference import sync_reference
 from jzplan.store.submissions import record_submission
 from jzplan.validate import datadocs
-from jzplan.validate.datadocs import build_data_docs
+from jzplan.validate.datadocs import start_data_docs
 from jzplan.validate.docs_helper import DocsHelper
 from jzplan.validate.store_checks import read_validation_documents, write_validation_documents
 from jzplan.validate.validator import SubmissionValidator
@@ -32,6 +32,11 @@ _VOLATILE = re.compile(
     r"\d{8}T\d{6}\.\d+Z|\d{4}-\d\d-\d\d[T ][\d:.]+(?:\+00:00|Z)?"
     r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
+
+
+def _site(engine: Engine, ids: list[int], folder: Path, **kwargs: Any) -> Path:
+    """The site of ``ids`` built in ``folder`` by this process; its ``index.html``."""
+    return start_data_docs(engine, ids, folder, EXPECTATIONS, run_name="test", **kwargs).wait()
 
 
 def _pages(folder: Path) -> dict[str, str]:
@@ -74,13 +79,13 @@ def test_pages_equal_uncompiled_ones(
 ) -> None:
     ids = stored
     build = [
-        build_data_docs(engine, ids, tmp_path / f"docs-{i}", EXPECTATIONS, run_name="test")
+        _site(engine, ids, tmp_path / f"docs-{i}")
         for i in range(2)  # the second with every template already compiled
     ]
     assert datadocs._BYTECODE
     with monkeypatch.context() as m:
         m.setattr(datadocs, "_bytecode_cache", lambda: None)  # GE's own: compiled per build
-        plain = build_data_docs(engine, ids, tmp_path / "plain", EXPECTATIONS, run_name="test")
+        plain = _site(engine, ids, tmp_path / "plain")
     expected = _pages(plain.parent)
     assert len(expected) == 1 + 3 + 2 * 2  # index, suites, 2 submissions x 2 suites
     for index in build:
@@ -88,16 +93,13 @@ def test_pages_equal_uncompiled_ones(
     # the same documents into a folder they built: left as it is; other ones: built again
     before = {p: p.stat().st_mtime_ns for p in build[0].parent.rglob("*.html")}
     monkeypatch.setattr(datadocs, "_build", lambda *a, **k: pytest.fail("built again"))
-    assert (
-        build_data_docs(engine, ids, tmp_path / "docs-0", EXPECTATIONS, run_name="test")
-        == (build[0])
-    )
+    assert _site(engine, ids, tmp_path / "docs-0") == build[0]
     assert {p: p.stat().st_mtime_ns for p in build[0].parent.rglob("*.html")} == before
     monkeypatch.undo()
-    one = build_data_docs(engine, ids[:1], tmp_path / "docs-0", EXPECTATIONS, run_name="test")
+    one = _site(engine, ids[:1], tmp_path / "docs-0")
     assert len(_pages(one.parent)) == 1 + 3 + 2  # the second submission's pages are gone
     (one.parent / "index.html").unlink()  # a site someone removed a page of: built again
-    build_data_docs(engine, ids[:1], tmp_path / "docs-0", EXPECTATIONS, run_name="test")
+    _site(engine, ids[:1], tmp_path / "docs-0")
     assert _pages(one.parent) and (one.parent / "index.html").is_file()
 
 
@@ -118,14 +120,14 @@ def test_a_document_written_since_builds_the_site_again(
     monkeypatch.setattr(datadocs, "_build", record)
     site = tmp_path / "docs"
     for _ in range(2):
-        build_data_docs(engine, [sub_id], site, EXPECTATIONS, run_name="test")
+        _site(engine, [sub_id], site)
     assert len(built) == 1  # the second call found the site built from the same rows
     suites = built[0]
     write_validation_documents(engine, sub_id, [{**first, "suite_name": "later_suite"}])
-    build_data_docs(engine, [sub_id], site, EXPECTATIONS, run_name="test")
+    _site(engine, [sub_id], site)
     assert built[1] == sorted([*suites, "later_suite"])
     # labels are part of what a site is built from
-    build_data_docs(engine, [sub_id], site, EXPECTATIONS, run_name="test", labels={sub_id: "x"})
+    _site(engine, [sub_id], site, labels={sub_id: "x"})
     assert len(built) == 3
 
 

@@ -30,7 +30,7 @@ from jzplan.store.models import (
 from jzplan.store.reference import sync_reference
 from jzplan.store.submissions import load_submission, record_submission
 from jzplan.track.progress import Thresholds
-from jzplan.validate.datadocs import build_data_docs
+from jzplan.validate.datadocs import start_data_docs
 from jzplan.validate.validator import SubmissionValidator
 from tests.validate.cases import (
     DEFECTS,
@@ -161,13 +161,13 @@ def test_warning_alert_explained_then_asked_again(
     alert = _alert(engine)
     assert alert["resolved"] is None and "重新说明" in str(alert["message"])
 
-    index = build_data_docs(
+    index = start_data_docs(
         engine,
         [first.submission_id, same.submission_id],
         tmp_path / "docs",
         EXPECTATIONS,
         run_name="test",
-    )
+    ).wait()
     assert index.is_file()
     pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
     assert len(pages) == 6  # 2 submissions x 3 suites
