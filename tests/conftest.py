@@ -5,6 +5,7 @@ No Prefect here; flow tests have their own conftest in tests/flows/.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -23,6 +24,12 @@ from jzplan.validate.validator import SubmissionValidator
 from tests.dbutil import BACKENDS, backend_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# A test process runs many months one after another: its runs would start the Data Docs
+# helper (jzplan.validate.docs_helper) and then build each site there or in the run, by
+# which was ready first. The suite builds them in the run, as a one-month process does; the
+# helper's own tests turn it on (tests/validate/test_datadocs.py, test_validation_flow.py).
+os.environ.setdefault("JZPLAN_DATA_DOCS_HELPER", "false")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -33,6 +33,7 @@ def test_a_ready_helper_builds_the_runs_data_docs(
     """With the process's Data Docs helper ready, the run sends it the site and goes on."""
     _inbox(flow_env, "宁郭镇", "新区直报")
     monkeypatch.setenv("JZPLAN_DATA_DOCS_DIR", str(flow_env / "docs"))
+    monkeypatch.setenv("JZPLAN_DATA_DOCS_HELPER", "true")  # off for the suite (conftest)
     helper = shared_helper()
     helper.start()
     assert helper.wait_ready(120), helper.last_error
