@@ -40,11 +40,27 @@ def test_within_the_block_the_call_runs_later_in_the_callers_context() -> None:
         artifacts.publish(rec.create, key="plan-check-2013")
         assert rec.made == []
         rec.gate.set()
-    assert rec.made == [
-        ("progress-2013-06", "task-run-1", False),
+    assert sorted(rec.made) == [  # sent side by side: in either order
         ("plan-check-2013", "none", False),
+        ("progress-2013-06", "task-run-1", False),
     ]
     assert sender.close() == 2  # closed once already: nothing more to wait for
+
+
+def test_artifacts_go_out_side_by_side() -> None:
+    """Several requests in flight at once: each of these waits until all are being sent,
+    which one sender at a time never reaches (the barrier breaks after 5 s)."""
+    together = threading.Barrier(artifacts._SENDERS, timeout=5)
+    sent: list[str] = []
+
+    def create(*, key: str) -> None:
+        together.wait()
+        sent.append(key)
+
+    with artifacts.sent_in_background():
+        for k in range(artifacts._SENDERS):
+            artifacts.publish(create, key=f"progress-2013-{k + 1:02d}")
+    assert len(sent) == artifacts._SENDERS
 
 
 def test_tasks_on_other_threads_inherit_the_block() -> None:
