@@ -56,6 +56,7 @@ from jzplan.reference.display import WHOLE_UNITS, ceiling_margin, in_display_uni
 from jzplan.reference.plan import GROUPS, QUANTITATIVE_KINDS, Plan, Target, target_value_canonical
 from jzplan.report.briefing_model import Briefing
 from jzplan.report.briefing_render import add_briefing_sheet
+from jzplan.report.data import rows_by_target
 from jzplan.report.markdown import display_unit, revision_note
 from jzplan.report.plan_notes import NOTE_MARK, PlanNote
 from jzplan.report.sheet_print import set_print_setup
@@ -203,11 +204,6 @@ def _heading(number: int, text: str) -> dict[str, object]:
     return {"指标": f"{_NUMERALS[number]}、{text}", "key": text, "row_kind": "group"}
 
 
-def progress_by_target(progress: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """A ``read_progress`` frame's rows by target id (missing values None)."""
-    return {str(r["target_id"]): r for r in frame_dicts(progress)}
-
-
 def sheet_rows(
     plan: Plan,
     catalog: Catalog,
@@ -223,11 +219,11 @@ def sheet_rows(
 
     ``progress`` is a ``read_progress`` frame (canonical units); the facts are ``month_facts``
     of the month and of the same month last year; ``notes`` the plan's contradictions
-    (``plan_notes``), in 备注; ``by_id``: ``progress_by_target(progress)``, if the caller has
+    (``plan_notes``), in 备注; ``by_id``: ``rows_by_target(progress)``, if the caller has
     it (one for every sheet of a workbook).
     """
     if by_id is None:
-        by_id = progress_by_target(progress)
+        by_id = rows_by_target(progress)
     targets = [t for t in plan.targets if t.scope == unit_code]
     notes = notes or {}
     sections = {
@@ -268,7 +264,7 @@ def workbook_sheets(
     notes: Mapping[str, PlanNote] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Sheet name (the unit's name) → its rows: the area first, then the townships."""
-    by_id = progress_by_target(progress)
+    by_id = rows_by_target(progress)
     return {
         u.name: sheet_rows(
             plan, catalog, period, u.code, progress, facts_now, facts_last_year, notes, by_id
