@@ -138,7 +138,7 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
             summary["outcomes"] = [o.summary() for o in outcomes]  # per file: status, codes
             # 3. Publish after the commit: reports and artifacts show only what is stored. The
             #    Data Docs first: the helper process (if ready) builds them meanwhile.
-            docs = start_docs(resources, arrival, outcomes, settings)
+            docs = start_docs(resources, arrival, outcomes)
             summary |= publish_month(res, arrival, outcomes, refreshed)
             # Validation: per-rule table, Data Docs (linked in the artifact and here), plan check
             summary["validation"] = publish_validation(
@@ -171,12 +171,12 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
 
 
 def start_docs(
-    resources: Resources, arrival: Period, outcomes: list[IngestOutcome], settings: Settings
+    resources: Resources, arrival: Period, outcomes: list[IngestOutcome]
 ) -> DataDocsJob | None:
     """``start_batch_docs`` with the process's helper; None (the validation task builds the
     site itself, with its retry) when it cannot begin (the store's documents unreadable)."""
     try:
-        return start_batch_docs(resources, arrival, outcomes, docs_helper(settings))
+        return start_batch_docs(resources, arrival, outcomes, docs_helper(resources.settings))
     except Exception as exc:  # the task reads them again, and is retried
         get_run_logger().warning("%s Data Docs 未能提前开始生成，由校验任务生成：%s", arrival, exc)
         return None
