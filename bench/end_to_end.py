@@ -22,7 +22,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def e2e_child(out: Path, tier_name: str, units: int | None) -> dict[str, Any]:
     """In this (fresh) process: setup, then read → validate → load → aggregate → evaluate of
-    the tier's last month on PostgreSQL; wall times and the process's peak memory."""
+    the tier's last month on PostgreSQL; wall times and the process's peak memory. The
+    process starts as the pipeline's do (``jzplan run``, a worker's flow run): glibc keeps
+    freed memory (``keep_freed_memory``), and the month's modules are imported before it
+    (``jzplan.ingest.bulk`` too, which the monthly flow's import brings)."""
+    from jzplan.core.process import keep_freed_memory
+
+    keep_freed_memory()
+    import jzplan.ingest.bulk  # noqa: F401
     from jzplan.core.periods import Period
     from jzplan.month.loading import load_prepared
     from jzplan.month.refresh import LoadedBulk, refresh_aggregates, refresh_tracking

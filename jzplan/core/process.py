@@ -21,13 +21,28 @@ later). ``gc.freeze()`` as the last exit handler moves every object out of the c
 sight first. Nothing is lost that an exit would keep: objects still die by reference count,
 files are flushed and closed, exit handlers and ``weakref.finalize`` callbacks have all run;
 only cyclic garbage is left to the operating system, as CPython never promises to finalize
-it at exit anyway."""
+it at exit anyway.
+
+Memory: glibc's malloc serves a block of more than its mmap threshold (128 KiB, rising with
+the blocks freed to at most 32 MiB) with a fresh mapping and unmaps it when freed, and gives
+the top of its heap back above a trim threshold. A bulk month's columns are such blocks
+(4 million rows: 32 MB a column, more for a frame's blocks), allocated and freed again by
+every step: each new one is faulted in page by page (zeroed by the kernel) although the
+process has just freed as much. The same starts raise both thresholds to 1 GiB
+(``keep_freed_memory``): freed columns stay in the heap for the next ones. Measured on the
+national month in a fresh process (``make bench``'s end to end, 3 runs each, alternated, 2-core
+machine, 2026-12-06): validation 1.80-2.32 s -> 1.34-1.68 s, the month (median) 10.47 s ->
+9.81 s, peak memory 1.86-1.88 -> 1.99 GiB. A
+process started with glibc's own ``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_TRIM_THRESHOLD_`` is
+left as it is; elsewhere than glibc (``mallopt`` absent) nothing happens."""
 
 from __future__ import annotations
 
 import atexit
+import ctypes
 import gc
 import os
+import sys
 
 _registered = False
 _starting = False
@@ -35,10 +50,31 @@ _entry = False
 _flow_run = False
 
 
+_M_TRIM_THRESHOLD = -1  # glibc's malloc.h
+_M_MMAP_THRESHOLD = -3
+_KEPT = 1 << 30
+_TUNABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+
+
+def keep_freed_memory() -> bool:
+    """Raise glibc's mmap and trim thresholds to 1 GiB (module docstring); whether it did."""
+    if not sys.platform.startswith("linux") or any(name in os.environ for name in _TUNABLES):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, _KEPT)) and bool(mallopt(_M_TRIM_THRESHOLD, _KEPT))
+
+
 def start_without_collecting() -> None:
-    """An entry point's first call: no cyclic collection until ``imports_done``."""
+    """An entry point's first call: no cyclic collection until ``imports_done``; freed
+    memory kept for reuse (``keep_freed_memory``)."""
     global _starting, _entry
     gc.disable()
+    keep_freed_memory()
     _starting = _entry = True
 
 

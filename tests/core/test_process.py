@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,46 @@ def test_a_flow_run_process_imports_its_entrypoint_without_collecting(entrypoint
 def test_elsewhere_importing_an_entrypoint_leaves_the_collector_alone() -> None:
     out = _load("flows/monthly.py:monthly_progress", None)
     assert out == {"enabled": True, "frozen": 0, "pandas_without_collector": [False]}
+
+
+MEMORY = """
+import resource
+from jzplan.core import process
+
+def faults_of_reuse():
+    b"x" * 64_000_000  # malloc'd, written and freed
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    b"x" * 64_000_000  # the same again
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+print("default:", faults_of_reuse())
+print("kept:", process.keep_freed_memory())
+faults_of_reuse()
+print("reused:", faults_of_reuse())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_a_started_process_reuses_freed_columns_instead_of_faulting_them_in_again() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(": ") for line in done.stdout.splitlines())
+    # 64 MB is 15,625 pages of 4 KiB: glibc maps and unmaps it each time by default
+    assert int(lines["default"]) > 10_000
+    assert lines["kept"] == "True"
+    assert int(lines["reused"]) < 1_000
+
+
+def test_glibc_settings_of_the_operator_are_left_alone() -> None:
+    code = "from jzplan.core import process; print(process.keep_freed_memory())"
+    env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "131072"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
