@@ -70,7 +70,7 @@ def e2e_child(out: Path, tier_name: str, units: int | None) -> dict[str, Any]:
     )  # fmt: skip
     t = lap("load", t)
     # as the monthly flow does: the file's figures from memory, the store read for the rest
-    bulks = [LoadedBulk(outcome.bulk_file_id, read.parsed.frame)] if outcome.bulk_file_id else []
+    bulks = [LoadedBulk.of(outcome.bulk_file_id, read.parsed)] if outcome.bulk_file_id else []
     refresh_aggregates(store.engine, catalog=catalog, period=p, bulks=bulks)
     t = lap("aggregate", t)
     refresh_tracking(store.engine, catalog=catalog, plan=plan, period=p, thresholds=Thresholds())

@@ -212,7 +212,7 @@ def _store_stages(
         except ImportError as exc:
             raise Unavailable(str(exc)) from None
         # as the monthly flow does: the file's figures from memory, the store read for the rest
-        bulks = [LoadedBulk(outcome.bulk_file_id, frame)] if outcome.bulk_file_id else []
+        bulks = [LoadedBulk.of(outcome.bulk_file_id, read.parsed)] if outcome.bulk_file_id else []
         _, line = bench.measure(
             name, db, "aggregate",
             lambda: refresh_aggregates(store.engine, catalog=catalog, period=p, bulks=bulks),

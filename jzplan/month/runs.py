@@ -134,7 +134,7 @@ def loaded_bulks(
     """The batch's bulk files the load recorded (a ``bulk_file`` id), with their parsed
     frames: the month's totals take their figures from memory."""
     return [
-        LoadedBulk(o.bulk_file_id, p.parsed.frame)
+        LoadedBulk.of(o.bulk_file_id, p.parsed)
         for p, o in zip(prepared, outcomes, strict=True)
         if p.parsed is not None and p.parsed.bulk and o.bulk_file_id
     ]

@@ -219,8 +219,12 @@ def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
 
     Arrow-backed strings are first compared with their neighbours: a unit's figures come
     together in a file, so 4 million figures of 40,000 units are 40,000 lookups (hashing
-    every code costs several times more)."""
+    every code costs several times more). Categories (a bulk file's codes,
+    ``jzplan.month.refresh.period_figures``) are looked up once per category."""
     array = values.array
+    if isinstance(array, pd.Categorical):
+        found: np.ndarray = np.append(index.get_indexer(array.categories), -1)
+        return found[np.asarray(array.codes)]
     arrow = pa.array(array) if isinstance(array, pd.arrays.ArrowExtensionArray) else None
     if arrow is None or not (
         pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)

@@ -238,8 +238,23 @@ def test_the_month_just_loaded_is_aggregated_from_memory_as_from_the_store(
             aggregate_period(from_store, catalog, MONTH),
             check_exact=True,
         )
+        # with the file's codes (what the monthly run hands over): rows looked up by code,
+        # and, when the file holds every current figure, org_unit and indicator as categories
+        by_code = LoadedBulk.of(outcome.bulk_file_id, prepared.parsed)
+        assert set(by_code.codes) == {"org_unit", "period", "indicator"}
+        pd.testing.assert_frame_equal(
+            _sorted(period_figures(store, MONTH, [by_code])), from_store, check_exact=True
+        )
+        coded = period_figures(store, MONTH, [by_code], masked=True)
+        alone = period_values(store, MONTH, except_bulk_files=[outcome.bulk_file_id]).empty
+        assert isinstance(coded["org_unit"].dtype, pd.CategoricalDtype) == alone
+        pd.testing.assert_frame_equal(
+            aggregate_period(coded, catalog, MONTH),
+            aggregate_period(from_store, catalog, MONTH),
+            check_exact=True,
+        )
         assert from_store["org_unit"].nunique() >= 5  # YMZ and DIR only from all.csv on
-    counts = refresh_aggregates(store, catalog=catalog, period=MONTH, bulks=[bulk])
+    counts = refresh_aggregates(store, catalog=catalog, period=MONTH, bulks=[by_code])
     assert counts["inserted"] > 0
     again = refresh_aggregates(store, catalog=catalog, period=MONTH)
     assert again["inserted"] == again["updated"] == again["deleted"] == 0  # the same totals
