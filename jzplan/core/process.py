@@ -30,11 +30,11 @@ the top of its heap back above a trim threshold. A bulk month's columns are such
 every step: each new one is faulted in page by page (zeroed by the kernel) although the
 process has just freed as much. The same starts raise both thresholds to 1 GiB
 (``keep_freed_memory``): freed columns stay in the heap for the next ones. Measured on the
-national month in a fresh process (``make bench``'s end to end, 3 runs each, alternated, 2-core
-machine, 2026-12-06): validation 1.80-2.32 s -> 1.34-1.68 s, the month (median) 10.47 s ->
-9.81 s, peak memory 1.86-1.88 -> 1.99 GiB. A
-process started with glibc's own ``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_TRIM_THRESHOLD_`` is
-left as it is; elsewhere than glibc (``mallopt`` absent) nothing happens."""
+national month in a fresh process (``make bench``'s end to end, 3 runs each, alternated,
+2-core machine, 2026-12-06): validation 1.80-2.32 s -> 1.34-1.68 s, the month (median)
+10.47 s -> 9.81 s, peak memory 1.86-1.88 -> 1.99 GiB. A process started with glibc's own
+``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_TRIM_THRESHOLD_`` is left as it is; elsewhere than
+glibc (``mallopt`` absent) nothing happens."""
 
 from __future__ import annotations
 
