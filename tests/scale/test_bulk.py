@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
@@ -165,6 +167,43 @@ def test_store_reads_keep_text_columns_text(engine: Engine) -> None:
     with engine.connect() as conn:
         frame = read_frame(conn, query, ["code", "v"])
     assert frame["code"].tolist() == ["0101"] and frame["v"].tolist() == [1.5]
+
+
+def test_store_reads_frame_text_columns_as_pandas_would(bare_engine: Engine) -> None:
+    """Every value of every row read, text columns in pandas' "str" dtype with a missing one
+    kept missing, numbers as numbers; a text-typed column holding numbers (SQLite keeps what
+    it is given) keeps them."""
+    from sqlalchemy import (
+        Float,
+        Integer,
+        String,
+        literal,
+        literal_column,
+        null,
+        type_coerce,
+        union_all,
+    )
+
+    from jzplan.store.fastread import read_frame
+
+    def row(n: int, code: str | None, value: float | None) -> Any:
+        return select(
+            literal(n, Integer).label("n"),
+            (literal(code, String) if code is not None else null()).label("code"),
+            (literal(value, Float) if value is not None else null()).label("v"),
+        )
+
+    query = union_all(row(1, "0101", 1.5), row(2, None, 2.0), row(3, "a b", None)).subquery()
+    ordered = select(type_coerce(query.c.code, String), query.c.v).order_by(query.c.n)
+    with bare_engine.connect() as conn:
+        frame = read_frame(conn, ordered, ["code", "v"])
+    assert frame["code"].dtype == pd.StringDtype("pyarrow", na_value=np.nan)
+    assert frame["code"][0] == "0101" and pd.isna(frame["code"][1]) and frame["code"][2] == "a b"
+    assert frame["v"].tolist()[:2] == [1.5, 2.0] and pd.isna(frame["v"][2])
+    if bare_engine.dialect.name == "sqlite":
+        numbers = select(literal_column("5", String).label("code"))
+        with bare_engine.connect() as conn:
+            assert read_frame(conn, numbers, ["code"])["code"].tolist() == [5]
 
 
 def test_period_values_reads_the_current_figures(
