@@ -100,8 +100,9 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
     batch_folder(inbox, arrival)  # a missing batch folder stops the run: not "nothing arrived"
     resources = open_resources(settings)
     res = untraversed(resources)
-    # the run's GE validator, taken when a file is first validated (the process keeps it)
-    shared = SharedValidator(settings.expectations_dir, resources.catalog)
+    # the run's suites: in the process's validator, taken when a file is first validated (the
+    # process keeps it), or, in a process that has none, in its helper if one runs
+    shared = SharedValidator(settings.expectations_dir, resources.catalog, docs_helper(settings))
     plan_year = arrival.year  # later months of this year (and last year's) are recomputed
     try:
         # the tasks' artifacts go to the server from a background thread; all are sent

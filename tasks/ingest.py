@@ -149,8 +149,7 @@ def validate_batch(
     """The file suites of the batch's parsed township files, one GE validation per suite."""
     if not to_validate([p for p in prepared if p.pending]):
         return prepared
-    with validator.exclusive() as checking:
-        checked = validate_prepared(prepared, checking)
+    checked = validate_prepared(prepared, validator)
     for before, after in zip(prepared, checked, strict=True):
         if before.pending:
             _log_prepared(after)

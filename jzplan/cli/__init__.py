@@ -23,6 +23,7 @@ from jzplan.core.periods import Period, parse_period
 from jzplan.core.process import exit_without_collecting, imports_done
 from jzplan.core.settings import Settings
 from jzplan.ingest import template
+from jzplan.validate.docs_helper import shared_helper
 
 if TYPE_CHECKING:
     from flows.server import Ready
@@ -192,7 +193,12 @@ def _dispatch(argv: list[str] | None) -> int:
     plans_cli.add_parsers(sub)  # plan-new: next year's plan file, drafted
     args = parser.parse_args(argv)
     # months, codes, and for a flow command its store and inbox: before any work starts
-    months = check_arguments(args, Settings())
+    settings = Settings()
+    months = check_arguments(args, settings)
+    if args.command == "run" and settings.data_docs_helper:
+        # GE imported on the other core while this process imports the pipeline: the run's
+        # suites and Data Docs are done there (jzplan.validate.docs_helper)
+        shared_helper().start()
     if args.command not in FLOW_COMMANDS:
         imports_done()  # a flow command's are done once its flow is imported
 
@@ -247,7 +253,9 @@ def _flow_command(args: argparse.Namespace, months: list[Period], ready: Ready) 
     if args.command == "run":
         from flows.monthly import monthly_progress
 
-        ready(meanwhile=import_engine)
+        # GE is the helper's to import, if it runs (not this process's: its own would only
+        # compete for the cores)
+        ready(meanwhile=None if shared_helper().starting() else import_engine)
         imports_done()  # after the engine imported meanwhile, if it was
         print(monthly_progress(period=str(months[0])))
         return 0

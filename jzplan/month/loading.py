@@ -23,7 +23,6 @@ from jzplan.month.prepare import (
     fitted,
     row_lengths,
     stored_names,
-    to_validate,
 )
 from jzplan.store.bulk_load import find_bulk_file, load_bulk
 from jzplan.store.currency import STALE_CODE, Reason, Standing
@@ -38,7 +37,7 @@ from jzplan.store.submissions import (
 )
 from jzplan.validate.history_checks import OutlierSettings
 from jzplan.validate.results import ValidationReport
-from jzplan.validate.shared import SharedValidator
+from jzplan.validate.shared import SharedValidator, Suites
 from jzplan.validate.store_checks import validate_against_store, write_validation_documents
 from jzplan.validate.validator import SubmissionValidator
 
@@ -91,7 +90,7 @@ def load_prepared(
     bind: Bind,
     arrival: Period,
     received_at: datetime,
-    validator: SubmissionValidator | None = None,
+    validator: Suites | None = None,
     outlier: OutlierSettings | None = None,
     against_store: ValidationReport | None = None,
     policy: CorrectionPolicy | None = None,
@@ -132,15 +131,25 @@ def load_shared(
     against_store: ValidationReport | None = None,
     policy: CorrectionPolicy | None = None,
 ) -> IngestOutcome:
-    """``load_prepared`` with the run's shared validator, entered (and so built) only for a
-    file with parsed content: one stored already or refused is recorded without it."""
-    if not to_validate([prepared]):
-        return load_prepared(prepared, bind=bind, arrival=arrival, received_at=received_at)
-    with validator.exclusive() as checking:
-        return load_prepared(
-            prepared, bind=bind, arrival=arrival, received_at=received_at, validator=checking,
-            outlier=outlier, against_store=against_store, policy=policy,
-        )  # fmt: skip
+    """``load_prepared`` with the run's shared validator, used (and so built) only when a
+    file's history suite runs as it loads: not for one stored already or refused, nor for a
+    township file whose suite ran with its group (``against_store``)."""
+    return load_prepared(
+        prepared, bind=bind, arrival=arrival, received_at=received_at, validator=validator,
+        outlier=outlier, against_store=against_store, policy=policy,
+    )  # fmt: skip
+
+
+def _against_store(
+    conn: Connection, parsed: ParsedSubmission, validator: Suites, outlier: OutlierSettings | None
+) -> ValidationReport:
+    """``validate_against_store`` with this process's validator (it reads the store in the
+    month's transaction)."""
+
+    def check(here: SubmissionValidator) -> ValidationReport:
+        return validate_against_store(conn, parsed, here, outlier)
+
+    return validator.here(check)
 
 
 def duplicate_outcome(conn: Connection, path: Path, sha: str) -> IngestOutcome | None:
@@ -164,7 +173,7 @@ def load_form(
     conn: Connection,
     arrival: Period,
     received_at: datetime,
-    validator: SubmissionValidator | None = None,
+    validator: Suites | None = None,
     outlier: OutlierSettings | None = None,
     against_store: ValidationReport | None = None,
     policy: CorrectionPolicy | None = None,
@@ -196,7 +205,7 @@ def load_form(
         and not any(i.severity == IssueSeverity.ERROR for i in issues)
     ):
         try:
-            against_store = validate_against_store(conn, parsed, validator, outlier)
+            against_store = _against_store(conn, parsed, validator, outlier)
         except SQLAlchemyError:
             raise  # the month's transaction fails with its real cause, no retry inside it
         except Exception as exc:  # the suite crashed on this file: it is rejected, with why
@@ -327,7 +336,7 @@ def load_bulk_file(
     conn: Connection,
     arrival: Period,
     received_at: datetime,
-    validator: SubmissionValidator | None = None,
+    validator: Suites | None = None,
     outlier: OutlierSettings | None = None,
 ) -> IngestOutcome:
     """A bulk file: its units loaded or rejected one by one, in the caller's transaction;
@@ -345,7 +354,7 @@ def load_bulk_file(
     ).astype(np.int64)
     if validator is not None and not (rowless or parsed.frame.empty):
         try:
-            against_store = validate_against_store(conn, parsed, validator, outlier)
+            against_store = _against_store(conn, parsed, validator, outlier)
         except SQLAlchemyError:
             raise  # the month's transaction fails with its real cause, no retry inside it
         except Exception as exc:  # the suite crashed on this file: rejected whole, with why

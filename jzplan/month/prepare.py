@@ -28,7 +28,7 @@ from jzplan.store.models import BulkFileRow, SubmissionRow, text_lengths
 from jzplan.validate.batch import validate_files
 from jzplan.validate.history_checks import OutlierSettings
 from jzplan.validate.results import ValidationReport
-from jzplan.validate.shared import FileValidator, SharedValidator
+from jzplan.validate.shared import FileValidator, SharedValidator, Suites
 from jzplan.validate.store_checks import validate_many_against_store
 from jzplan.validate.validator import SubmissionValidator
 
@@ -234,9 +234,7 @@ def to_validate(prepared: Sequence[PreparedFile]) -> bool:
     return any(p.parsed is not None for p in prepared)
 
 
-def validate_prepared(
-    prepared: Sequence[PreparedFile], validator: SubmissionValidator
-) -> list[PreparedFile]:
+def validate_prepared(prepared: Sequence[PreparedFile], validator: Suites) -> list[PreparedFile]:
     """The file suites of every ``pending`` file, run once for all of them
     (``jzplan.validate.batch``); each file's report is the one its own validation gives."""
     todo = [i for i, p in enumerate(prepared) if p.pending and p.parsed is not None]
@@ -245,17 +243,23 @@ def validate_prepared(
         return out
     parsed = [cast(ParsedSubmission, prepared[i].parsed) for i in todo]
     try:
-        reports = validate_files(validator, parsed)
+        reports = validator.call(validate_files, parsed)
     except Exception:  # one file crashes the batch's suites: each file on its own, below
         for i in todo:
             try:
-                out[i] = _with_report(prepared[i], validator.validate(parsed[todo.index(i)]))
+                report = validator.call(_file_suites, parsed[todo.index(i)])
+                out[i] = _with_report(prepared[i], report)
             except Exception as exc:
                 out[i] = crashed(prepared[i], exc)
         return out
     for i, report in zip(todo, reports, strict=True):
         out[i] = _with_report(prepared[i], report)
     return out
+
+
+def _file_suites(validator: SubmissionValidator, parsed: ParsedSubmission) -> ValidationReport:
+    """One file's own validation (what ``validate_prepared`` falls back to)."""
+    return validator.validate(parsed)
 
 
 def _with_report(prepared: PreparedFile, report: ValidationReport) -> PreparedFile:
@@ -301,18 +305,17 @@ def history_reports(
     validator: SharedValidator,
     outlier: OutlierSettings | None = None,
 ) -> list[ValidationReport | None]:
-    """``validate_history`` in the run's shared validator, entered (and so built) only when
+    """``validate_history`` with the run's shared validator (here or in its helper), only when
     some file has parsed content: a run of stored or refused files needs no GE context."""
     if not to_validate(prepared):
         return [None] * len(prepared)
-    with validator.exclusive() as checking:
-        return validate_history(bind, prepared, checking, outlier)
+    return validate_history(bind, prepared, validator, outlier)
 
 
 def validate_history(
     bind: Bind,
     prepared: Sequence[PreparedFile],
-    validator: SubmissionValidator,
+    validator: Suites,
     outlier: OutlierSettings | None = None,
 ) -> list[ValidationReport | None]:
     """The history suite of a run of ``history_groups`` against the store as it is now, run

@@ -19,17 +19,15 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jzplan.store.db import Bind
 from jzplan.validate import import_engine
-from jzplan.validate.docs_helper import DocsHelper, SiteRequest
+from jzplan.validate.docs_helper import Answer, DocsHelper, SiteRequest
 from jzplan.validate.rules import load_suite_dict
-from jzplan.validate.store_checks import (
-    read_validation_documents,
-    read_validation_fingerprints,
-)
 from jzplan.validate.validator import SUITES
+
+if TYPE_CHECKING:
+    from jzplan.store.db import Bind
 
 SITE = "jzplan"
 # in a built site's folder: the digest of what built it (``_site_digest``)
@@ -51,7 +49,7 @@ class DataDocsJob:
     request: SiteRequest | None  # None: the site stands as built before
     digest: str
     helper: DocsHelper | None = None
-    answer: Future[str | None] | None = None
+    answer: Future[Answer] | None = None
     # why the helper's site was not used (its error, or no answer), once ``wait`` returned
     helper_error: str | None = None
     built_by_helper: bool = False
@@ -86,6 +84,9 @@ def start_data_docs(
     ``helper`` (``jzplan.validate.docs_helper``) when it is ready and idle, else built by
     ``wait``. A site built from the same documents, labels and suites is left as it is (a
     rerun of a stored month need not import GE, nor read the documents, to rebuild it)."""
+    # the store's reading is the run's (the helper that builds sites never imports it)
+    from jzplan.validate.store_checks import read_validation_documents, read_validation_fingerprints
+
     stored = read_validation_fingerprints(bind, submission_ids)
     digest = _site_digest(stored, expectations_dir, run_name, labels or {})
     index, marker = folder / "index.html", folder / BUILT_FROM

@@ -1,5 +1,5 @@
 """A run's Data Docs built in a helper process, on the machine's other core, while the run
-writes its reports.
+writes its reports; and, in a process that runs one month, the run's suites too.
 
 A first run of a month builds a Data Docs site of about 30 pages (GE's site builder and its
 Jinja views, ``jzplan.validate.datadocs``): 0.3-0.4 s of pure Python on the 2-core machine,
@@ -9,20 +9,30 @@ helper process (``python -m jzplan.validate.docs_helper``) imports GE once and t
 every site it is sent, while the run goes on with its reports; the run waits for it at the
 end of its validation task.
 
+- Started by ``jzplan run`` first thing (``jzplan.entry``), before the command imports the
+  pipeline (2.4-2.7 s, CPU-bound, in the run's own process): the helper imports GE (about
+  2.4 s with what it needs) and builds the settings' validator on the other core meanwhile,
+  and the run sends it every suite (``SuiteCall``, from ``jzplan.validate.shared.
+  SharedValidator.call``): file suites, history suites, status files. The run never imports
+  GE, and the site is the helper's too. Measured 2026-12-07, ``jzplan run --period 2013-06``
+  with a running server, 4 first runs each, alternated: 5.76-6.18 s with the helper,
+  7.43-8.17 s without; re-runs of the stored month (nothing to validate) 3.89-4.00 s against
+  3.86-3.93 s.
 - Started in a process that runs months one after another (``jzplan backfill``, ``make
-  demo``): by its second run that validates new files (``flows.monthly``), its GE import
-  (about 2 s) overlapping that run's work, and kept for the next ones. A process that runs
-  one month (``jzplan run``, a worker's flow-run process) never starts it: the helper would
-  not be ready in time, and its import would only compete for the cores (measured with a
-  helper started by the run: ``jzplan run`` 7.3-9.7 s against 6.0-7.4 s without). It ends
-  when its parent does: its stdin closes and it exits at once; it never reads a signal meant
-  for the parent's terminal (a session of its own).
-- Used only when ready and idle (``submit`` returns None otherwise): the run then builds the
-  site itself, as before. Any failure of the helper (it died, a broken pipe, an error it
-  reports, no answer in ``timeout`` seconds) leaves the site to the run's own build, so the
-  site, and any real error, are the in-process build's.
-- One request at a time: a pickled ``SiteRequest`` in, ``None`` (built) or the error's
-  traceback out, each frame length-prefixed on the pipes.
+  demo``): by its second run that validates new files (``flows.monthly``), its import
+  overlapping that run's work, and kept for the next ones. Such a process validates with the
+  validator its first run built (``SharedValidator.call`` sends nothing when the process has
+  one: no request and answer to pay) and sends the helper its sites. A worker's flow-run
+  process does not start it (its first import is Prefect's engine, not ours). It ends when
+  its parent does: its stdin closes and it exits at once; it never reads a signal meant for
+  the parent's terminal (a session of its own).
+- A site is sent only when the helper is ready and idle (``submit`` returns None
+  otherwise): the run then builds it itself. A suite waits for the helper to be ready and
+  idle. Any failure of the helper (it died, a broken pipe, an error it reports, no answer in
+  ``timeout`` seconds) leaves the work to the run's own process, so the site, the reports,
+  and any real error, are the in-process ones.
+- One request at a time: a pickled request in, ``(None, value)`` or ``(traceback, None)``
+  out, each frame length-prefixed on the pipes.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ import subprocess
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +54,11 @@ from typing import IO, Any
 
 _HEADER = struct.Struct("!Q")
 _READY = "ready"
+
+
+class HelperUnavailable(RuntimeError):
+    """The helper could not answer a ``call`` (not running, died, or no answer in time): the
+    caller does the work itself."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +70,22 @@ class SiteRequest:
     expectations_dir: Path
     run_name: str
     labels: dict[int, str]
+
+
+# a request's answer: (None, its value) or (why it failed, None)
+Answer = tuple[str | None, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteCall:
+    """``function(validator, *args)`` with the helper's validator of these suites and this
+    catalog (``catalog``: the run's catalog pickled, kept by the helper while the same bytes
+    come). ``function``: a module-level function, sent by its name."""
+
+    expectations_dir: Path
+    catalog: bytes
+    function: Callable[..., Any]
+    args: tuple[Any, ...]
 
 
 def _write(stream: IO[bytes], value: object) -> None:
@@ -80,6 +112,7 @@ class DocsHelper:
         self.timeout = timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._ready = threading.Event()
+        self._settled = threading.Event()  # ready, or failed to be
         self._busy = threading.Lock()  # held from a request's send to its answer
         self._state = threading.Lock()
         self.last_error: str | None = None
@@ -95,6 +128,7 @@ class DocsHelper:
             if self._proc is not None and self._proc.poll() is None:
                 return
             self._ready.clear()
+            self._settled.clear()
             root = str(Path(__file__).resolve().parents[2])  # where ``jzplan`` is found
             env = dict(os.environ)
             env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
@@ -120,19 +154,32 @@ class DocsHelper:
         else:
             self.last_error = str(answer)
             self._stop(proc)
+        self._settled.set()
 
     def ready(self) -> bool:
         return self._ready.is_set() and self.pid is not None
 
     def wait_ready(self, timeout: float) -> bool:
         """Wait until the helper has imported GE (tests, benches); whether it has."""
-        return self._ready.wait(timeout) and self.pid is not None
+        self._settled.wait(timeout)
+        return self.ready()
 
-    def submit(self, request: SiteRequest) -> Future[str | None] | None:
-        """Send ``request`` if the helper is ready and idle: a future of ``None`` (built) or
-        why it was not; None when the run must build the site itself."""
+    def starting(self) -> bool:
+        """Whether the helper runs (ready, or still importing GE)."""
+        return self.pid is not None
+
+    def submit(self, request: SiteRequest) -> Future[Answer] | None:
+        """Send ``request`` if the helper is ready and idle: a future of its answer (see
+        ``result``); None when the run must build the site itself."""
+        if not self._busy.acquire(blocking=False):
+            return None
+        return self._send(request)
+
+    def _send(self, request: SiteRequest | SuiteCall) -> Future[Answer] | None:
+        """Send ``request``, the busy lock held (released with the answer, or here)."""
         proc = self._proc
-        if not self.ready() or proc is None or not self._busy.acquire(blocking=False):
+        if not self.ready() or proc is None:
+            self._busy.release()
             return None
         assert proc.stdin is not None
         try:
@@ -142,34 +189,53 @@ class DocsHelper:
             self.last_error = f"{type(exc).__name__}: {exc}"
             self._stop(proc)
             return None
-        answer: Future[str | None] = Future()
+        answer: Future[Answer] = Future()
         threading.Thread(target=self._answer, args=(proc, answer), daemon=True).start()
         return answer
 
-    def _answer(self, proc: subprocess.Popen[bytes], answer: Future[str | None]) -> None:
+    def _answer(self, proc: subprocess.Popen[bytes], answer: Future[Answer]) -> None:
         assert proc.stdout is not None
         try:
-            result = _read(proc.stdout)
-            error = None if result is None else str(result)
-        except (EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error, value = _read(proc.stdout)
+            error = None if error is None else str(error)
+        except (EOFError, OSError, ValueError, TypeError, pickle.UnpicklingError) as exc:
+            error, value = f"{type(exc).__name__}: {exc}", None
             self._stop(proc)
         finally:
             self._busy.release()
         if error is not None:
             self.last_error = error
-        answer.set_result(error)
+        answer.set_result((error, value))
 
-    def result(self, answer: Future[str | None]) -> str | None:
-        """The answer of ``answer`` (None: built); no answer in ``timeout`` seconds stops the
+    def result(self, answer: Future[Answer]) -> str | None:
+        """The error of ``answer`` (None: done); no answer in ``timeout`` seconds stops the
         helper (a later run starts another) and is an error."""
+        return self._wait(answer)[0]
+
+    def _wait(self, answer: Future[Answer]) -> Answer:
         try:
             return answer.result(timeout=self.timeout)
         except TimeoutError:
             proc = self._proc
             if proc is not None:
                 self._stop(proc)
-            return f"no answer in {self.timeout:g} s"
+            return f"no answer in {self.timeout:g} s", None
+
+    def call(self, request: SuiteCall) -> Any:
+        """``request`` done in the helper, waiting for it to be ready and idle (at most
+        ``timeout`` seconds each); its value. ``HelperUnavailable`` when it could not answer,
+        with the error it reported or why not."""
+        if not self.starting() or not self.wait_ready(self.timeout):
+            raise HelperUnavailable(self.last_error or "the helper is not running")
+        if not self._busy.acquire(timeout=self.timeout):
+            raise HelperUnavailable(f"busy for {self.timeout:g} s")
+        answer = self._send(request)
+        if answer is None:
+            raise HelperUnavailable(self.last_error or "the helper stopped")
+        error, value = self._wait(answer)
+        if error is not None:
+            raise HelperUnavailable(error)
+        return value
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the running helper has used (Linux; 0.0 elsewhere)."""
@@ -225,10 +291,16 @@ def shared_helper() -> DocsHelper:
 
 
 def main() -> None:  # pragma: no cover - runs in the helper process (tested through it)
-    """The helper: import GE, say so, then build each site asked for until stdin closes."""
+    """The helper: import GE, say so, build the settings' validator, then do each request
+    until stdin closes."""
+    from jzplan.core.process import imports_done, start_without_collecting
+
+    start_without_collecting()  # started as the run's own process is (jzplan.core.process)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but frames on the answer pipe
     try:
+        import jzplan.validate.batch  # the functions a run sends, imported now
+        import jzplan.validate.status_checks  # noqa: F401
         from jzplan.validate import datadocs, import_engine
 
         import_engine()
@@ -237,6 +309,9 @@ def main() -> None:  # pragma: no cover - runs in the helper process (tested thr
         _write(stdout, traceback.format_exc())
         return
     _write(stdout, _READY)
+    catalogs: dict[bytes, Any] = {}  # the run's catalog, one object while its bytes stay
+    own = _prebuilt()  # while the run imports the pipeline and parses its files
+    imports_done()
     while True:
         try:
             request = _read(stdin)
@@ -244,12 +319,51 @@ def main() -> None:  # pragma: no cover - runs in the helper process (tested thr
             sys.stderr.flush()
             os._exit(0)
         try:
-            datadocs.build_site(request)
-            answer: str | None = None
+            answer: Answer = (None, _serve(request, catalogs, own))
         except BaseException:
-            answer = traceback.format_exc()
+            answer = (traceback.format_exc(), None)
         _write(stdout, answer)
 
 
+def _prebuilt() -> Any:
+    """The settings' catalog, its validator built and kept (``kept_validator``): what a run
+    sends is that catalog, as a rule; None when it cannot be read (a request builds its own)."""
+    try:
+        from jzplan.core.settings import Settings
+        from jzplan.reference.catalog import load_catalog
+        from jzplan.validate.shared import kept_validator
+
+        settings = Settings()
+        catalog = load_catalog(settings.catalog_dir)
+        kept_validator(settings.expectations_dir, catalog)
+        return catalog
+    except Exception:
+        return None
+
+
+def _serve(request: SiteRequest | SuiteCall, catalogs: dict[bytes, Any], own: Any) -> Any:
+    """What the helper does with one request (in the helper process); ``own``: the catalog
+    the helper built a validator for before the first request (``_prebuilt``)."""
+    from jzplan.validate import datadocs
+    from jzplan.validate.shared import kept_validator
+
+    if isinstance(request, SiteRequest):
+        datadocs.build_site(request)
+        return None
+    if request.catalog not in catalogs:
+        catalogs.clear()
+        catalog = pickle.loads(request.catalog)  # our parent's own catalog
+        catalogs[request.catalog] = own if own is not None and catalog == own else catalog
+    kept = kept_validator(request.expectations_dir, catalogs[request.catalog])
+    with kept.lock:
+        try:
+            return request.function(kept.validator, *request.args)
+        finally:
+            kept.validator.release()
+
+
 if __name__ == "__main__":
-    main()
+    # run as this module, not as ``__main__``: the requests unpickle as its classes
+    from jzplan.validate.docs_helper import main as module_main
+
+    module_main()

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+import pickle
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 
 import pandas as pd
 
 from jzplan.core.files import files_digest
 from jzplan.core.submissions import ParsedSubmission
 from jzplan.reference.catalog import Catalog
+from jzplan.validate.docs_helper import DocsHelper, HelperUnavailable, SuiteCall
+from jzplan.validate.history_checks import OutlierSettings
 from jzplan.validate.results import ValidationReport
 from jzplan.validate.validator import SubmissionValidator
+
+_log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class FileValidator(Protocol):
@@ -25,6 +33,22 @@ class FileValidator(Protocol):
     def validate(
         self, parsed: ParsedSubmission, *, history: pd.DataFrame | None = None
     ) -> ValidationReport: ...
+
+
+class Suites(Protocol):
+    """Where suites run: a ``SubmissionValidator`` (here), or a run's ``SharedValidator``
+    (here, or in the process's helper)."""
+
+    expectations_dir: Path
+
+    @property
+    def outlier(self) -> OutlierSettings: ...
+
+    def call(self, function: Callable[Concatenate[SubmissionValidator, P], R],
+             *args: P.args, **kwargs: P.kwargs) -> R: ...  # fmt: skip
+
+    def here(self, function: Callable[Concatenate[SubmissionValidator, P], R],
+             *args: P.args, **kwargs: P.kwargs) -> R: ...  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,24 +88,64 @@ def kept_validator(expectations_dir: Path, catalog: Catalog) -> _Kept:
 class SharedValidator:
     """A run's Great Expectations validator, taken on first use from those the process keeps
     (``kept_validator``), validating one frame at a time: a GE context is not known to be
-    thread-safe, and parsing (the larger part) stays parallel. Sent to another process (a
-    Dask worker), it travels as its suites' folder and catalog, and takes that process's
-    validator there when it first validates."""
+    thread-safe, and parsing (the larger part) stays parallel. With ``helper`` (the process's
+    ``jzplan.validate.docs_helper``), ``call`` sends the suites there while this process has
+    no validator of its own. Sent to another process (a Dask worker), it travels as its
+    suites' folder and catalog, and takes that process's validator there when it first
+    validates."""
 
-    def __init__(self, expectations_dir: Path, catalog: Catalog) -> None:
+    def __init__(
+        self, expectations_dir: Path, catalog: Catalog, helper: DocsHelper | None = None
+    ) -> None:
         self.expectations_dir = expectations_dir
         self.catalog = catalog
+        self.helper = helper
         self._kept: _Kept | None = None
         self._lock = threading.Lock()
+        self._catalog_bytes: bytes | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {"expectations_dir": self.expectations_dir, "catalog": self.catalog}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.expectations_dir = state["expectations_dir"]
-        self.catalog = state["catalog"]
-        self._kept = None
-        self._lock = threading.Lock()
+        self.__init__(state["expectations_dir"], state["catalog"])  # type: ignore[misc]
+
+    @property
+    def outlier(self) -> OutlierSettings:
+        """The outlier settings of the validators the process keeps (their default)."""
+        return OutlierSettings()
+
+    def call(self, function: Callable[Concatenate[SubmissionValidator, P], R],
+             *args: P.args, **kwargs: P.kwargs) -> R:  # fmt: skip
+        """``function(validator, *args)``: in the helper process when this process has no
+        validator of its own and a helper runs (``jzplan.validate.docs_helper``: a one-month
+        process never imports GE then), otherwise here (``here``). A helper that cannot
+        answer, or reports an error, leaves the work to this process: the value, and any real
+        error, are its own."""
+        helper = self.helper
+        if helper is not None and not kwargs and not self._has_own() and helper.starting():
+            if self._catalog_bytes is None:
+                self._catalog_bytes = pickle.dumps(self.catalog, pickle.HIGHEST_PROTOCOL)
+            request = SuiteCall(self.expectations_dir, self._catalog_bytes, function, args)
+            try:
+                return cast(R, helper.call(request))
+            except HelperUnavailable as exc:  # done here, below: its own error if it fails
+                _log.warning("校验辅助进程未能完成，由本进程校验：%s", str(exc)[-2000:])
+        return self.here(function, *args, **kwargs)
+
+    def here(self, function: Callable[Concatenate[SubmissionValidator, P], R],
+             *args: P.args, **kwargs: P.kwargs) -> R:  # fmt: skip
+        """``function(validator, *args, **kwargs)`` with this process's validator."""
+        with self.exclusive() as validator:
+            return function(validator, *args, **kwargs)
+
+    def _has_own(self) -> bool:
+        """Whether this process keeps a validator of these suites and this catalog (built by
+        an earlier run, or this one)."""
+        if self._kept is not None:
+            return True
+        with _KEPT_LOCK:
+            return any(k.catalog is self.catalog for k in _KEPT)
 
     @property
     def built(self) -> bool:

@@ -19,10 +19,9 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pandas as pd
 
@@ -40,6 +39,7 @@ from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
 from jzplan.validate.messages import issue_detail
 from jzplan.validate.results import MAX_DETAILS, RuleResult, severity_of
+from jzplan.validate.shared import Suites
 from jzplan.validate.validator import (
     PROGRESS_SUITE,
     RANKING_SUITE,
@@ -50,14 +50,6 @@ from jzplan.validate.validator import (
 SUITE_OF = {StatusFileKind.PROGRESS: PROGRESS_SUITE, StatusFileKind.RANKING: RANKING_SUITE}
 TABLE_RULES = ("missing_columns", "empty_status_file")
 KEY_RULE_PREFIX = "duplicate_"
-
-
-class ExclusiveValidator(Protocol):
-    """A ``SharedValidator``: the run's GE context, one validation at a time."""
-
-    expectations_dir: Path
-
-    def exclusive(self) -> AbstractContextManager[SubmissionValidator]: ...
 
 
 def _valid_date(text: str) -> bool:
@@ -111,7 +103,7 @@ class StatusChecker:
     """The suites as the parser's ``TableCheck``: one GE validation per file, in the run's
     context. ``lengths``: the store's text lengths of each kind's rows."""
 
-    validator: ExclusiveValidator
+    validator: Suites  # the run's SharedValidator: here, or in its helper process
     plan: Plan
     catalog: Catalog
     lengths: Mapping[StatusFileKind, Mapping[str, int]]
@@ -134,20 +126,30 @@ class StatusChecker:
     def _run(
         self, name: str, table: StatusTable, frame: pd.DataFrame, parameters: dict[str, int]
     ) -> TableFindings:
-        with self.validator.exclusive() as validator:
-            check, specs = validator.suite_check(name), validator.suite_specs(name)
-            evrs = list(check.validate(frame, parameters).results)
-            # duplicates count among the rows no other rule holds (a row left out for its own
-            # fault conflicts with none): once those are known, the key rules run again
-            others = [r for r in evrs if not _is_key_rule(r)]
-            held = findings(table, frame, others, specs).held
-            if held and any(not r.success for r in evrs if _is_key_rule(r)):
-                keys = [c for s in specs if _is_key_spec(s) for c in columns_read(s["kwargs"])]
-                again = frame.copy()
-                again.loc[again["line"].isin(held), keys] = None
-                second = check.validate(again, parameters).results
-                evrs = others + [r for r in second if _is_key_rule(r)]
-        return findings(table, frame, evrs, specs)
+        return self.validator.call(run_status_suite, name, table, frame, parameters)
+
+
+def run_status_suite(
+    validator: SubmissionValidator,
+    name: str,
+    table: StatusTable,
+    frame: pd.DataFrame,
+    parameters: dict[str, int],
+) -> TableFindings:
+    """The findings of suite ``name`` on a status file's ``frame``."""
+    check, specs = validator.suite_check(name), validator.suite_specs(name)
+    evrs = list(check.validate(frame, parameters).results)
+    # duplicates count among the rows no other rule holds (a row left out for its own
+    # fault conflicts with none): once those are known, the key rules run again
+    others = [r for r in evrs if not _is_key_rule(r)]
+    held = findings(table, frame, others, specs).held
+    if held and any(not r.success for r in evrs if _is_key_rule(r)):
+        keys = [c for s in specs if _is_key_spec(s) for c in columns_read(s["kwargs"])]
+        again = frame.copy()
+        again.loc[again["line"].isin(held), keys] = None
+        second = check.validate(again, parameters).results
+        evrs = others + [r for r in second if _is_key_rule(r)]
+    return findings(table, frame, evrs, specs)
 
 
 def check_digest(

@@ -29,6 +29,7 @@ from jzplan.validate.batch import validate_histories
 from jzplan.validate.history_checks import OutlierSettings, history_periods
 from jzplan.validate.results import MAX_ISSUES_PER_RULE, RuleResult, ValidationReport
 from jzplan.validate.rules import load_suite_dict
+from jzplan.validate.shared import Suites
 from jzplan.validate.validator import (
     CROSS_FIELD_SUITE,
     HISTORY_SUITE,
@@ -99,10 +100,16 @@ def validate_against_store(
     return validator.validate_history(parsed, history, settings)
 
 
+def _against_store(
+    validator: SubmissionValidator, bind: Bind, parsed: ParsedSubmission, settings: OutlierSettings
+) -> ValidationReport:
+    return validate_against_store(bind, parsed, validator, settings)
+
+
 def validate_many_against_store(
     bind: Bind,
     parsed: Sequence[ParsedSubmission],
-    validator: SubmissionValidator,
+    validator: Suites,
     settings: OutlierSettings | None = None,
 ) -> list[ValidationReport]:
     """``validate_against_store`` of each file, the township files' history suites run as
@@ -113,14 +120,18 @@ def validate_many_against_store(
     todo: list[int] = []
     histories: list[pd.DataFrame] = []
     for i, p in enumerate(parsed):
-        if p.bulk:
-            reports[i] = validate_against_store(bind, p, validator, settings)
+        if p.bulk:  # read and checked in slices of units, here
+            reports[i] = validator.here(_against_store, bind, p, settings)
         elif p.org_unit is None or p.period is None:
             reports[i] = ValidationReport((), ())
         else:
             todo.append(i)
             histories.append(read_unit_history(bind, p.org_unit, p.period, settings))
-    checked = validate_histories(validator, [parsed[i] for i in todo], histories, settings)
+    checked = (
+        validator.call(validate_histories, [parsed[i] for i in todo], histories, settings)
+        if todo
+        else []
+    )
     for i, report in zip(todo, checked, strict=True):
         reports[i] = report
     return [r if r is not None else ValidationReport((), ()) for r in reports]

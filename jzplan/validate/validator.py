@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,8 @@ FILE_SUITES: tuple[str, ...] = (STRUCTURE_SUITE, CROSS_FIELD_SUITE)
 PROGRESS_SUITE = "status_progress"
 RANKING_SUITE = "status_ranking"
 STATUS_SUITES: tuple[str, ...] = (PROGRESS_SUITE, RANKING_SUITE)
+P = ParamSpec("P")
+R = TypeVar("R")
 _FINGERPRINT_BELOW_BYTES = 2**20
 # from this many rows each expectation runs on its own narrow batch; below, a suite is one GE
 # validation of the whole frame (a township file: ~20 rows, where GE's fixed cost per
@@ -144,6 +146,14 @@ class SubmissionValidator:
             self._add_suite(ctx, batch_definition, name, runs=False)
         self.context = ctx
         self._source = source
+
+    def call(self, function: Callable[Concatenate[SubmissionValidator, P], R],
+             *args: P.args, **kwargs: P.kwargs) -> R:  # fmt: skip
+        """``function(self, *args, **kwargs)`` (what a ``SharedValidator`` may send to its
+        helper process, this validator does here)."""
+        return function(self, *args, **kwargs)
+
+    here = call
 
     def release(self) -> None:
         """Drop what GE's execution engine keeps of the last frame validated (its batch and
