@@ -11,7 +11,7 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import unmapped
 from sqlalchemy import Connection
 
-from flows import entrypoint_imported
+from flows import entrypoint_imported, worker_start  # noqa: F401  (worker_start: first)
 from flows.params import Month, period_param, scheduled_start
 from flows.run_names import NAME_UPCOMING_RUNS
 from flows.runner import docs_helper, task_runner, untraversed, upstream

@@ -13,22 +13,9 @@ def main() -> int:
 
     start_without_collecting()
     if sys.argv[1:2] == ["run"]:
-        _start_helper()
+        from jzplan.validate.docs_helper import start_for_one_month
+
+        start_for_one_month()
     from jzplan.cli import main as cli_main
 
     return cli_main()
-
-
-def _start_helper() -> None:
-    """The helper, unless turned off (``JZPLAN_DATA_DOCS_HELPER=0``); settings that do not
-    read are left to the command line to report."""
-    from jzplan.core.settings import Settings
-
-    try:
-        wanted = Settings().data_docs_helper
-    except Exception:  # the command line says what is wrong, in its own words
-        return
-    if wanted:
-        from jzplan.validate.docs_helper import shared_helper
-
-        shared_helper().start()

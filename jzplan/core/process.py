@@ -107,6 +107,12 @@ def start_flow_run() -> None:
         _flow_run = True
 
 
+def importing_flow_run_entrypoint() -> bool:
+    """Whether this is a worker's flow-run process still importing its entrypoint (between
+    ``start_flow_run`` and ``entrypoint_imported``)."""
+    return _flow_run
+
+
 def entrypoint_imported() -> None:
     """The last line of every prefect.yaml entrypoint's module: ``imports_done`` in a flow-run
     process ``start_flow_run`` started, nothing elsewhere (where ``make demo`` or ``jzplan

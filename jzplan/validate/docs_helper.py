@@ -23,7 +23,8 @@ end of its validation task.
   overlapping that run's work, and kept for the next ones. Such a process validates with the
   validator its first run built (``SharedValidator.call`` sends nothing when the process has
   one: no request and answer to pay) and sends the helper its sites. A worker's flow-run
-  process does not start it (its first import is Prefect's engine, not ours). It ends when
+  process for a monthly run starts it as ``jzplan run`` does, when it begins importing the
+  entrypoint (``flows/worker_start.py``; Prefect's engine is imported before). It ends when
   its parent does: its stdin closes and it exits at once; it never reads a signal meant for
   the parent's terminal (a session of its own).
 - A site is sent only when the helper is ready and idle (``submit`` returns None
@@ -274,6 +275,20 @@ class DocsHelper:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=wait)
         self._stop(proc)
+
+
+def start_for_one_month() -> None:
+    """Start this process's helper (``shared_helper``) first thing in a process that runs one
+    month (``jzplan run``, a worker's monthly flow run), unless ``JZPLAN_DATA_DOCS_HELPER`` is
+    off; settings that do not read leave it unstarted (the command says what is wrong)."""
+    from jzplan.core.settings import Settings
+
+    try:
+        wanted = Settings().data_docs_helper
+    except Exception:  # reported by the command, in its own words
+        return
+    if wanted:
+        shared_helper().start()
 
 
 _shared: DocsHelper | None = None

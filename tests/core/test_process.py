@@ -98,8 +98,9 @@ def watch(name, *args, **kwargs):  # is the collector on while pandas is importe
 builtins.__import__ = watch
 load_script_as_module(sys.argv[1])
 builtins.__import__ = _import
+from jzplan.validate.docs_helper import shared_helper
 print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
-                  "pandas_without_collector": disabled}))
+                  "pandas_without_collector": disabled, "helper": shared_helper().starting()}))
 """
 
 
@@ -108,6 +109,7 @@ def _load(entrypoint: str, flow_run_id: str | None) -> dict[str, object]:
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "PREFECT__FLOW_RUN_ID"}
+    env["JZPLAN_DATA_DOCS_HELPER"] = "true"  # as deployed (the suite turns it off)
     if flow_run_id:
         env["PREFECT__FLOW_RUN_ID"] = flow_run_id
     path = entrypoint.split(":")[0]
@@ -136,11 +138,16 @@ def test_a_flow_run_process_imports_its_entrypoint_without_collecting(entrypoint
     assert out["enabled"] is True
     assert int(out["frozen"]) > 100_000  # type: ignore[call-overload]
     assert out["pandas_without_collector"] in ([True], [])
+    # a process of monthly runs (one, or a backfill's) starts its validation helper while it
+    # imports (flows.worker_start); the other deployments validate nothing
+    assert out["helper"] is entrypoint.startswith(("flows/monthly.py:", "flows/backfill.py:"))
 
 
 def test_elsewhere_importing_an_entrypoint_leaves_the_collector_alone() -> None:
     out = _load("flows/monthly.py:monthly_progress", None)
-    assert out == {"enabled": True, "frozen": 0, "pandas_without_collector": [False]}
+    assert out == {
+        "enabled": True, "frozen": 0, "pandas_without_collector": [False], "helper": False
+    }  # fmt: skip
 
 
 MEMORY = """
