@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -132,16 +131,6 @@ def test_a_document_written_since_builds_the_site_again(
 
 
 # --- the helper process (jzplan.validate.docs_helper) ---------------------------------------
-
-
-@pytest.fixture(scope="module")
-def helper() -> Iterator[DocsHelper]:
-    """A real helper process, ready (it has imported GE)."""
-    started = DocsHelper(timeout=120)
-    started.start()
-    assert started.wait_ready(120), started.last_error
-    yield started
-    started.close()
 
 
 def _job(engine: Engine, ids: list[int], folder: Path, helper: DocsHelper | None) -> Any:

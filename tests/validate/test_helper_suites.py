@@ -10,7 +10,6 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +58,6 @@ def assert_same(other: ValidationReport, own: ValidationReport) -> None:
 def where(validator: SubmissionValidator) -> int:
     """The process a call ran in (sent to the helper by name: a module-level function)."""
     return os.getpid()
-
-
-@pytest.fixture(scope="module")
-def helper() -> Iterator[DocsHelper]:
-    started = DocsHelper(timeout=120)
-    started.start()
-    assert started.wait_ready(120), started.last_error
-    yield started
-    started.close()
 
 
 @pytest.fixture
