@@ -23,7 +23,7 @@ from jzplan.core.periods import Period, parse_period
 from jzplan.core.process import exit_without_collecting, imports_done
 from jzplan.core.settings import Settings
 from jzplan.ingest import template
-from jzplan.validate.docs_helper import shared_helper
+from jzplan.validate.docs_helper import shared_helper, start_for_one_month
 
 if TYPE_CHECKING:
     from flows.server import Ready
@@ -193,12 +193,9 @@ def _dispatch(argv: list[str] | None) -> int:
     plans_cli.add_parsers(sub)  # plan-new: next year's plan file, drafted
     args = parser.parse_args(argv)
     # months, codes, and for a flow command its store and inbox: before any work starts
-    settings = Settings()
-    months = check_arguments(args, settings)
-    if args.command == "run" and settings.data_docs_helper:
-        # GE imported on the other core while this process imports the pipeline: the run's
-        # suites and Data Docs are done there (jzplan.validate.docs_helper)
-        shared_helper().start()
+    months = check_arguments(args, Settings())
+    if args.command == "run":  # started already when the `jzplan` command is (jzplan.entry)
+        start_for_one_month()
     if args.command not in FLOW_COMMANDS:
         imports_done()  # a flow command's are done once its flow is imported
 
