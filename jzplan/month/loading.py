@@ -38,8 +38,7 @@ from jzplan.store.submissions import (
 from jzplan.validate.history_checks import OutlierSettings
 from jzplan.validate.results import ValidationReport
 from jzplan.validate.shared import SharedValidator, Suites
-from jzplan.validate.store_checks import validate_against_store, write_validation_documents
-from jzplan.validate.validator import SubmissionValidator
+from jzplan.validate.store_checks import checked_against_store, write_validation_documents
 
 _submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
 
@@ -140,18 +139,6 @@ def load_shared(
     )  # fmt: skip
 
 
-def _against_store(
-    conn: Connection, parsed: ParsedSubmission, validator: Suites, outlier: OutlierSettings | None
-) -> ValidationReport:
-    """``validate_against_store`` with this process's validator (it reads the store in the
-    month's transaction)."""
-
-    def check(here: SubmissionValidator) -> ValidationReport:
-        return validate_against_store(conn, parsed, here, outlier)
-
-    return validator.here(check)
-
-
 def duplicate_outcome(conn: Connection, path: Path, sha: str) -> IngestOutcome | None:
     """The outcome of a file the store already has (a form or a bulk file), by sha256."""
     seen = find_submission_by_sha(conn, sha)
@@ -205,7 +192,7 @@ def load_form(
         and not any(i.severity == IssueSeverity.ERROR for i in issues)
     ):
         try:
-            against_store = _against_store(conn, parsed, validator, outlier)
+            against_store = validator.here(checked_against_store, conn, parsed, outlier)
         except SQLAlchemyError:
             raise  # the month's transaction fails with its real cause, no retry inside it
         except Exception as exc:  # the suite crashed on this file: it is rejected, with why
@@ -354,7 +341,7 @@ def load_bulk_file(
     ).astype(np.int64)
     if validator is not None and not (rowless or parsed.frame.empty):
         try:
-            against_store = _against_store(conn, parsed, validator, outlier)
+            against_store = validator.here(checked_against_store, conn, parsed, outlier)
         except SQLAlchemyError:
             raise  # the month's transaction fails with its real cause, no retry inside it
         except Exception as exc:  # the suite crashed on this file: rejected whole, with why

@@ -100,9 +100,14 @@ def validate_against_store(
     return validator.validate_history(parsed, history, settings)
 
 
-def _against_store(
-    validator: SubmissionValidator, bind: Bind, parsed: ParsedSubmission, settings: OutlierSettings
+def checked_against_store(
+    validator: SubmissionValidator,
+    bind: Bind,
+    parsed: ParsedSubmission,
+    settings: OutlierSettings | None = None,
 ) -> ValidationReport:
+    """``validate_against_store`` with the validator first: what ``Suites.here`` runs (the
+    store is read in the caller's transaction, so never in a helper process)."""
     return validate_against_store(bind, parsed, validator, settings)
 
 
@@ -121,7 +126,7 @@ def validate_many_against_store(
     histories: list[pd.DataFrame] = []
     for i, p in enumerate(parsed):
         if p.bulk:  # read and checked in slices of units, here
-            reports[i] = validator.here(_against_store, bind, p, settings)
+            reports[i] = validator.here(checked_against_store, bind, p, settings)
         elif p.org_unit is None or p.period is None:
             reports[i] = ValidationReport((), ())
         else:

@@ -20,6 +20,7 @@ from jzplan.month.prepare import INTERNAL_ERROR, prepare_file, validate_prepared
 from jzplan.reference.catalog import Catalog
 from jzplan.store.locks import locked_transaction
 from jzplan.store.models import ObservationRow
+from jzplan.validate import store_checks
 from jzplan.validate.validator import SubmissionValidator
 from tests.ingest import bulkfiles, corpus
 from tests.ingest.corpus import PERIOD, standard, write
@@ -90,7 +91,9 @@ def test_a_file_that_crashes_is_rejected_and_the_batch_loads(
         monkeypatch.setattr(prepare, "validate_files", _crash_on(crashing, prepare.validate_files))
     else:
         monkeypatch.setattr(
-            loading, "validate_against_store", _crash_on(crashing, loading.validate_against_store)
+            store_checks,
+            "validate_against_store",
+            _crash_on(crashing, store_checks.validate_against_store),
         )
     outcomes = {o.file: o for o in _run_month(store, catalog, validator, files, tmp_path)}
 
@@ -118,7 +121,9 @@ def test_a_bulk_file_whose_history_suite_crashes_is_rejected_whole(
     june = tmp_path / "inbox" / str(bulkfiles.MONTH)
     bulk = bulkfiles.bulk_csv(bulkfiles.june_figures(catalog), june / "全区_2013年06月_汇总.csv")
     monkeypatch.setattr(
-        loading, "validate_against_store", _crash_on(bulk.name, loading.validate_against_store)
+        store_checks,
+        "validate_against_store",
+        _crash_on(bulk.name, store_checks.validate_against_store),
     )
     prepared = prepare_file(
         bulk, catalog=catalog, validator=validator, archive_dir=tmp_path / "archive",
