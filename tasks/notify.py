@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
+import threading
+from concurrent.futures import Future
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -67,18 +70,24 @@ def check_submissions(resources: Resources, inbox_dir: Path, period: Period) -> 
     return outcome
 
 
-def secret_resolver(environ: dict[str, str] | None = None) -> Resolver:
+def secret_resolver(environ: dict[str, str] | None = None, *, listed: bool = False) -> Resolver:
     """An env var first, then a Prefect Secret block of that name. The resolver asks the
     server once which Secret blocks exist and reads only those, each once: a six-township
-    month's deliveries name 12 blocks, each a round trip (most of them 404s) before."""
+    month's deliveries name 12 blocks, each a round trip (most of them 404s) before.
+
+    ``listed``: ask at once, on a background thread, so that the answer is there when the
+    first block is read (a monthly run makes its resolver at its start and delivers at its
+    end: the listing, 40-80 ms on a server busy with the run's own events, is then off the
+    run's path); a failure of it is raised where the first block is read, as without."""
     env = os.environ if environ is None else environ
     blocks: dict[str, str | None] = {}
+    listing: Future[set[str]] | None = _list_in_background() if listed else None
     existing: set[str] | None = None
 
     def block(name: str) -> str | None:
         nonlocal existing
         if existing is None:
-            existing = secret_block_names()
+            existing = listing.result() if listing is not None else secret_block_names()
         if name not in blocks:
             from prefect.blocks.system import Secret
 
@@ -94,6 +103,22 @@ def secret_resolver(environ: dict[str, str] | None = None) -> Resolver:
         return block(ref.block) if ref.block else None
 
     return resolve
+
+
+def _list_in_background() -> Future[set[str]]:
+    """``secret_block_names`` on a daemon thread, in the caller's context (its Prefect
+    settings and client)."""
+    future: Future[set[str]] = Future()
+    context = contextvars.copy_context()
+
+    def work() -> None:
+        try:
+            future.set_result(context.run(secret_block_names))
+        except BaseException as exc:  # raised to whoever reads the first block
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="jzplan-secret-listing", daemon=True).start()
+    return future
 
 
 def secret_block_names() -> set[str]:

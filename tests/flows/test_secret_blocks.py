@@ -35,6 +35,29 @@ def test_a_missing_secret_block_resolves_to_nothing() -> None:
     assert resolve(missing) is None
 
 
+def test_a_resolver_listed_at_once_reads_what_one_listed_later_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Asked on a background thread when the resolver is made, the listing is the same, is
+    made once, and its failure is raised where the first block is read, not before."""
+    import tasks.notify
+
+    name = f"early-{uuid.uuid4().hex[:8]}"
+    Secret(value="https://robot.example/early").save(name)
+    resolve = secret_resolver({}, listed=True)
+    assert resolve(SecretRef(block=name)) == "https://robot.example/early"
+    assert resolve(SecretRef(block=f"absent-{uuid.uuid4().hex[:8]}")) is None
+
+    def refused() -> set[str]:
+        raise RuntimeError("server refused the listing")
+
+    monkeypatch.setattr(tasks.notify, "secret_block_names", refused)
+    failing = secret_resolver({"HOOK_URL": "https://env.example/"}, listed=True)
+    assert failing(SecretRef(env="HOOK_URL", block=name)) == "https://env.example/"
+    with pytest.raises(RuntimeError, match="refused the listing"):
+        failing(SecretRef(block=name))
+
+
 def test_the_server_lists_its_secret_blocks_by_name_in_one_request() -> None:
     name = f"listed-{uuid.uuid4().hex[:8]}"
     Secret(value="s3cret").save(name)
