@@ -79,20 +79,13 @@ def name_scheduled_runs(settings: Settings | None = None, *, schedule: bool = Tr
     returns how many runs were renamed."""
     settings = settings or Settings()
     renamed = 0
+    scheduled = FlowFilter(name=FlowFilterName(any_=SCHEDULED_FLOWS))
     with get_client(sync_client=True) as client:
-        flows = client.read_flows(flow_filter=FlowFilter(name=FlowFilterName(any_=SCHEDULED_FLOWS)))
-        flow_names = {f.id: f.name for f in flows}
-        if not flow_names:
-            return 0
-        deployments = [
-            d
-            for d in client.read_deployments(
-                flow_filter=FlowFilter(name=FlowFilterName(any_=SCHEDULED_FLOWS))
-            )
-            if d.schedules
-        ]
+        # the deployments first: a server without scheduled ones (runs by hand) is one request
+        deployments = [d for d in client.read_deployments(flow_filter=scheduled) if d.schedules]
         if not deployments:
             return 0
+        flow_names = {f.id: f.name for f in client.read_flows(flow_filter=scheduled)}
         if schedule:
             for d in deployments:
                 response = client.request(
