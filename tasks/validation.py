@@ -17,7 +17,6 @@ from jzplan.month.resources import Resources
 from jzplan.validate.datadocs import DataDocsJob, document_label, start_data_docs
 from jzplan.validate.docs_helper import DocsHelper
 from jzplan.validate.plan_check import check_plan, plan_check_markdown, plan_check_table
-from jzplan.validate.rules import load_rules
 from jzplan.validate.store_checks import (
     batch_markdown,
     read_validation_results,
@@ -124,11 +123,8 @@ def publish_validation(
         description=f"{period} 校验结果与 Data Docs 链接",
     )
 
-    plan = check_plan(
-        resources.plan_of(period.year),
-        resources.catalog,
-        load_rules(resources.settings.expectations_dir, resources.catalog),
-    )
+    # the run's rules, read once (its reports read them too)
+    plan = check_plan(resources.plan_of(period.year), resources.catalog, resources.rules)
     artifacts.publish(
         create_markdown_artifact,
         markdown=plan_check_markdown(plan),
