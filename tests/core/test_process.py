@@ -39,12 +39,14 @@ import gc
 from jzplan.core import process
 process.imports_done()  # not started by an entry point: nothing happens
 process.imported_later()
+default = gc.get_threshold()
 print("untouched:", gc.isenabled(), gc.get_freeze_count() == 0)
 process.start_without_collecting()
 import pandas  # noqa: F401
 print("while importing:", gc.isenabled(), gc.get_stats()[2]["collections"])
 process.imports_done()
 print("imports done:", gc.isenabled(), gc.get_freeze_count() > 0)
+print("less often:", gc.get_threshold() == process.COLLECT_THRESHOLDS != default)
 frozen = gc.get_freeze_count()
 process.imports_done()  # once only
 print("again:", gc.get_freeze_count() == frozen)
@@ -63,6 +65,7 @@ def test_an_entry_point_imports_without_collecting_then_freezes_what_it_imported
         "untouched: True True",
         "while importing: False 0",
         "imports done: True True",
+        "less often: True",
         "again: True",
         "later import frozen: True",
     ]
