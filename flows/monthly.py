@@ -22,16 +22,18 @@ from jzplan.core.settings import Settings
 from jzplan.core.states import IngestStatus, MessageKind, count_statuses
 from jzplan.ingest.cell_policy import load_policy
 from jzplan.ingest.inbox import batch_folder
+from jzplan.ingest.status_files import TableFindings
 from jzplan.month.loading import IngestOutcome, refused_outcome
 from jzplan.month.prepare import PreparedFile, stored_already
 from jzplan.month.refresh import PeriodOutcome
 from jzplan.month.resources import Resources, open_resources
 from jzplan.month.runs import MonthSteps, stored_shas
 from jzplan.month.runs import load_month as run_month
+from jzplan.month.status_ahead import check_status_ahead
 from jzplan.store.locks import run_locked
 from jzplan.track.history import StatusLoad
 from jzplan.validate.datadocs import DataDocsJob
-from jzplan.validate.shared import SharedValidator
+from jzplan.validate.shared import Ahead, SharedValidator
 from tasks import artifacts
 from tasks.evaluate import refresh
 from tasks.ingest import (
@@ -115,6 +117,10 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
             resources.plan_for(arrival.year)
             batch = discover(inbox, arrival)
             files = list(batch.files)
+            # the status files' suites begun in the helper (if one runs), for the load to take
+            status_ahead = check_status_ahead(
+                inbox, arrival, resources.plan_of(arrival.year), resources.catalog, shared
+            )
             # 1. Archive and parse every file on the task runner (threads or Dask): no database
             #    writes, so any number at once, and a killed run leaves nothing half done. Then the
             #    township files' suites, once for the batch (GE's cost is per validation).
@@ -124,7 +130,9 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
             #    then finds every file stored; a killed run rolls back. Retried as a whole.
             outcomes, status, refreshed, locked = run_locked(
                 resources.engine,
-                lambda conn: load_month(conn, prepared, res, shared, inbox, arrival, plan_year),
+                lambda conn: load_month(
+                    conn, prepared, res, shared, inbox, arrival, plan_year, status_ahead
+                ),
                 timeout=settings.lock_timeout_seconds,
                 on_retry=lambda n, exc: logger.warning(
                     "%s：第 %d 次入库失败，整体重试：%s", arrival, n, exc
@@ -285,6 +293,7 @@ def load_month(
     inbox: Path,
     arrival: Period,
     plan_year: int,
+    status_ahead: Ahead[dict[str, TableFindings]] | None = None,
 ) -> tuple[list[IngestOutcome], StatusLoad, dict[Period, PeriodOutcome], tuple[Period, ...]]:
     """The batch's files loaded, its status files read, and every affected month (later
     months of the year the store has included) recomputed, in the month's transaction
@@ -300,7 +309,7 @@ def load_month(
             upstream(p), c, res, validator, arrival, untraversed(against_store), received_at
         ),
         load_status=lambda c: load_status.with_options(retries=0)(  # the run's GE context
-            res, inbox, arrival, bind=c, validator=validator
+            res, inbox, arrival, bind=c, validator=validator, ahead=untraversed(status_ahead)
         ),
         refresh=lambda p, c, b: refresh.with_options(retries=0)(res, p, arrival, bind=c, bulks=b),
     )

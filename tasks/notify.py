@@ -20,10 +20,11 @@ from jzplan.alert.deadlines import DeadlineOutcome, arrived_units, check_deadlin
 from jzplan.alert.delivery import DeliveryRun, deliver_pending
 from jzplan.alert.office_delivery import office_owed
 from jzplan.core.periods import Period
+from jzplan.ingest.status_files import TableFindings
 from jzplan.month.resources import Resources
 from jzplan.month.runs import month_status
 from jzplan.track.history import StatusLoad
-from jzplan.validate.shared import SharedValidator
+from jzplan.validate.shared import Ahead, SharedValidator
 
 
 @task(name="load-status-submissions", task_run_name="status-{period}", retries=2,
@@ -34,13 +35,16 @@ def load_status(
     period: Period,
     bind: Connection | None = None,
     validator: SharedValidator | None = None,
+    ahead: Ahead[dict[str, TableFindings]] | None = None,
 ) -> StatusLoad:
     """With ``bind`` (the month's transaction) the rows join that transaction; ``validator``:
-    the run's GE context, for the status suites (a new one when not given). Each file is
+    the run's GE context, for the status suites (a new one when not given); ``ahead``: the
+    files' findings begun in the run's helper (``jzplan.month.status_ahead``). Each file is
     archived and recorded in ``status_file``."""
     res = resources
     shared = validator or SharedValidator(res.settings.expectations_dir, res.catalog)
-    loaded = month_status(res, inbox_dir, period, bind if bind is not None else res.engine, shared)
+    target = bind if bind is not None else res.engine
+    loaded = month_status(res, inbox_dir, period, target, shared, ahead=ahead)
     logger = get_run_logger()
     for issue in loaded.issues:
         logger.warning(str(issue))

@@ -419,6 +419,16 @@ def _ranking_row_issues(
     return found
 
 
+def parse_of_kind(
+    kind: StatusFileKind, path: Path, period: Period, plan: Plan, catalog: Catalog, *,
+    lengths: Mapping[str, int], check: TableCheck | None = None, data: bytes | None = None,
+) -> ParsedStatusFile:  # fmt: skip
+    """``parse_status_file`` or ``parse_ranking_file``, as ``kind`` says."""
+    if kind == StatusFileKind.PROGRESS:
+        return parse_status_file(path, period, plan, lengths=lengths, check=check, data=data)
+    return parse_ranking_file(path, period, catalog, lengths=lengths, check=check, data=data)
+
+
 def discover_status_files(inbox_dir: Path, period: Period) -> tuple[Path | None, Path | None]:
     """The month's (status file, ranking file), each None when it did not arrive as a regular
     file (a symlink is refused by ``jzplan.ingest.inbox.scan_batch``, never followed)."""

@@ -13,14 +13,15 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from jzplan.core.periods import Period
-from jzplan.core.states import IngestStatus, StatusFileKind
+from jzplan.core.states import IngestStatus
+from jzplan.ingest.status_files import TableFindings
 from jzplan.month.holds import correction_policy
 from jzplan.month.loading import IngestOutcome, load_order, load_shared, restate
 from jzplan.month.prepare import PreparedFile, history_groups, history_reports
 from jzplan.month.refresh import LoadedBulk, PeriodOutcome, refresh_period
 from jzplan.month.resources import Resources
+from jzplan.month.status_ahead import status_lengths
 from jzplan.reference.catalog import Catalog
-from jzplan.store import tracking
 from jzplan.store.db import Bind, connect
 from jzplan.store.models import SubmissionRow
 from jzplan.store.month_states import mark_produced, released_months
@@ -30,7 +31,7 @@ from jzplan.store.unit_months import PERIOD_CONTRADICTIONS, counted_period
 from jzplan.track.history import StatusLoad, StatusReceipt, load_status_submissions
 from jzplan.validate.history_checks import outlier_settings
 from jzplan.validate.results import ValidationReport
-from jzplan.validate.shared import SharedValidator
+from jzplan.validate.shared import Ahead, SharedValidator
 from jzplan.validate.status_checks import StatusChecker
 
 PRODUCER = "monthly-progress"  # who moves a month to 待审核 in the audit
@@ -179,18 +180,17 @@ def month_status(
     bind: Bind,
     validator: SharedValidator,
     received_at: datetime | None = None,
+    ahead: Ahead[dict[str, TableFindings]] | None = None,
 ) -> StatusLoad:
     """The month's 重点工作进展.csv and 排名.csv: validated by their suites in the run's GE
-    context, archived and recorded in ``status_file``, loaded into ``bind``."""
-    lengths = {
-        StatusFileKind.PROGRESS: tracking.status_report_lengths(),
-        StatusFileKind.RANKING: tracking.ranking_lengths(),
-    }
+    context (or taken from ``ahead``: ``jzplan.month.status_ahead``), archived and recorded
+    in ``status_file``, loaded into ``bind``."""
     return load_status_submissions(
         bind, inbox, period, plan=resources.plan_of(period.year), catalog=resources.catalog,
         check=StatusChecker(
-            validator, resources.plan_of(period.year), resources.catalog, lengths,
+            validator, resources.plan_of(period.year), resources.catalog, status_lengths(),
             known=lambda digest: clean_check_results(bind, digest),
+            ahead=ahead.take if ahead is not None else None,
         ),
         receipt=StatusReceipt(resources.settings.archive_dir, received_at or datetime.now(UTC)),
     )  # fmt: skip

@@ -19,8 +19,7 @@ from jzplan.ingest.status_files import (
     discover_status_files,
     latest_rankings,
     latest_reports,
-    parse_ranking_file,
-    parse_status_file,
+    parse_of_kind,
 )
 from jzplan.reference.catalog import Catalog
 from jzplan.reference.plan import Plan
@@ -149,7 +148,7 @@ def load_status_submissions(
         archived = None
         if receipt is not None:
             _, archived = archive_received(path, data, receipt.archive_dir, "csv")
-        parsed = _parse(kind, path, period, plan, catalog, check, data)
+        parsed = parse_status(kind, path, period, plan, catalog, check, data)
         out.files.append(path.name)
         out.issues += parsed.issues
         out.outcomes[path.name] = parsed.outcome
@@ -167,12 +166,15 @@ def load_status_submissions(
     return out
 
 
-def _parse(
+def parse_status(
     kind: StatusFileKind, path: Path, period: Period, plan: Plan, catalog: Catalog,
     check: TableCheck | None, data: bytes,
 ) -> ParsedStatusFile:  # fmt: skip
-    if kind == StatusFileKind.PROGRESS:
-        lengths = tracking.status_report_lengths()
-        return parse_status_file(path, period, plan, lengths=lengths, check=check, data=data)
-    lengths = tracking.ranking_lengths()
-    return parse_ranking_file(path, period, catalog, lengths=lengths, check=check, data=data)
+    """A status file's ``data`` (read from ``path``) parsed as the month's load parses it,
+    its rules those of ``check``, with the store's text lengths."""
+    lengths = (
+        tracking.status_report_lengths()
+        if kind == StatusFileKind.PROGRESS
+        else tracking.ranking_lengths()
+    )
+    return parse_of_kind(kind, path, period, plan, catalog, lengths=lengths, check=check, data=data)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
+from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast
 
 import pandas as pd
 
@@ -124,14 +124,29 @@ class SharedValidator:
         error, are its own."""
         helper = self.helper
         if helper is not None and not kwargs and not self._has_own() and helper.starting():
-            if self._catalog_bytes is None:
-                self._catalog_bytes = pickle.dumps(self.catalog, pickle.HIGHEST_PROTOCOL)
-            request = SuiteCall(self.expectations_dir, self._catalog_bytes, function, args)
+            request = self._suite_call(function, args)
             try:
                 return cast(R, helper.call(request))
             except HelperUnavailable as exc:  # done here, below: its own error if it fails
                 _log.warning("校验辅助进程未能完成，由本进程校验：%s", str(exc)[-2000:])
         return self.here(function, *args, **kwargs)
+
+    def ahead(self, function: Callable[Concatenate[SubmissionValidator, P], R],
+              *args: P.args, **kwargs: P.kwargs) -> Ahead[R] | None:  # fmt: skip
+        """``function(validator, *args)`` begun in the helper process, for the run to take
+        later (``Ahead.take``), while it goes on with other work: the helper's core is idle
+        while the run parses and loads. Sent as soon as the helper is ready and idle (a
+        one-month process's helper is still importing GE when its run begins). None without
+        a running helper, or with keyword arguments (nothing is begun)."""
+        helper = self.helper
+        if helper is None or kwargs or not helper.starting():
+            return None
+        return Ahead(helper, self._suite_call(function, args))
+
+    def _suite_call(self, function: Callable[..., Any], args: tuple[Any, ...]) -> SuiteCall:
+        if self._catalog_bytes is None:
+            self._catalog_bytes = pickle.dumps(self.catalog, pickle.HIGHEST_PROTOCOL)
+        return SuiteCall(self.expectations_dir, self._catalog_bytes, function, args)
 
     def here(self, function: Callable[Concatenate[SubmissionValidator, P], R],
              *args: P.args, **kwargs: P.kwargs) -> R:  # fmt: skip
@@ -172,3 +187,48 @@ class SharedValidator:
     ) -> ValidationReport:
         with self.exclusive() as validator:
             return validator.validate(parsed, history=history)
+
+
+class Ahead(Generic[R]):
+    """A ``SuiteCall`` sent to the helper from a thread of its own once the helper is ready
+    (``SharedValidator.ahead``). ``take`` is the run's: the value when the helper has
+    answered or is at it (waited for: less than doing it again); None when it failed, could
+    not be sent, or was not yet sent (then it never is: the run does the work itself)."""
+
+    def __init__(self, helper: DocsHelper, request: SuiteCall) -> None:
+        self._helper = helper
+        self._request = request
+        self._lock = threading.Lock()
+        self._sent = False
+        self._taken = False
+        self._done = threading.Event()
+        self._value: R | None = None
+        threading.Thread(target=self._run, name="jzplan-suites-ahead", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            if not self._helper.wait_ready(self._helper.timeout):
+                return
+            with self._lock:
+                if self._taken:
+                    return
+                self._sent = True
+            self._value = cast(R, self._helper.call(self._request))
+        except HelperUnavailable as exc:  # the run does the work itself
+            _log.warning("校验辅助进程未能提前完成，由本进程校验：%s", str(exc)[-2000:])
+        finally:
+            self._done.set()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until the helper has answered, or the work was not sent (tests); whether so."""
+        return self._done.wait(timeout)
+
+    def take(self) -> R | None:
+        """The helper's value (waiting while it works on it), or None: the run does it."""
+        with self._lock:
+            self._taken = True
+            sent = self._sent
+        if not sent and not self._done.is_set():
+            return None
+        self._done.wait()
+        return self._value

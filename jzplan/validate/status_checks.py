@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from jzplan.core.periods import Period
 from jzplan.core.states import StatusFileKind
 from jzplan.core.submissions import SubmissionIssue
 from jzplan.ingest.status_files import (
@@ -32,6 +33,7 @@ from jzplan.ingest.status_files import (
     TableFindings,
     missing_columns,
     parse_date,
+    parse_of_kind,
     ranking_codes,
     shown,
 )
@@ -110,6 +112,9 @@ class StatusChecker:
     # the rule results of a file checked clean under a digest (``check_digest``), or None: the
     # store's status_file (``jzplan.store.status_files.clean_check_results``)
     known: Callable[[str], Sequence[Mapping[str, Any]] | None] | None = None
+    # the findings the run's helper found ahead, by digest (``jzplan.month.status_ahead``), or
+    # None (none: not sent, or failed)
+    ahead: Callable[[], Mapping[str, TableFindings] | None] | None = None
 
     def __call__(self, table: StatusTable) -> TableFindings:
         frame = status_frame(table, plan=self.plan, catalog=self.catalog)
@@ -120,6 +125,9 @@ class StatusChecker:
             # the suite read exactly this before and every rule passed: it would again (a
             # rerun of a month need not build a GE context for its status files)
             return TableFindings(results=tuple(dict(r) for r in results), checked_with=digest)
+        found_ahead = self.ahead() if self.ahead is not None else None
+        if found_ahead is not None and digest in found_ahead:
+            return found_ahead[digest]  # the same suite on the same frame, in the helper
         found = self._run(name, table, frame, parameters)
         return dataclasses.replace(found, checked_with=digest)
 
@@ -258,3 +266,30 @@ def _plain(value: Any) -> str:
     if isinstance(value, float) and not math.isnan(value):
         return f"{value:g}"
     return "" if value is None else str(value)
+
+
+def status_findings(
+    validator: SubmissionValidator,
+    files: Sequence[tuple[StatusFileKind, Path, bytes]],
+    period: Period,
+    plan: Plan,
+    catalog: Catalog,
+    lengths: Mapping[StatusFileKind, Mapping[str, int]],
+) -> dict[str, TableFindings]:
+    """Each of ``files`` (kind, path, bytes) parsed as the month's load parses it, its suite
+    run with ``validator`` (the helper process's: ``jzplan.month.status_ahead``); the
+    findings under their digest (``TableFindings.checked_with``)."""
+    check = StatusChecker(validator, plan, catalog, lengths)
+    found: dict[str, TableFindings] = {}
+
+    def recorded(table: StatusTable) -> TableFindings:
+        findings = check(table)
+        if findings.checked_with is not None:
+            found[findings.checked_with] = findings
+        return findings
+
+    for kind, path, data in files:
+        lengths_of = lengths.get(kind, {})
+        parse_of_kind(kind, path, period, plan, catalog, lengths=lengths_of, check=recorded,
+                      data=data)  # fmt: skip
+    return found

@@ -179,3 +179,109 @@ def test_a_helper_that_fails_to_start_is_known_at_once() -> None:
     with pytest.raises(HelperUnavailable):
         broken.call(SuiteCall(EXPECTATIONS, b"", where, ()))
     broken.close()
+
+
+def _month_status_files(tmp_path: Path, progress: str, ranking: str) -> Path:
+    """An inbox whose 2013-06 holds the two status files (utf-8)."""
+    folder = tmp_path / "inbox" / "2013-06"
+    folder.mkdir(parents=True)
+    (folder / "重点工作进展.csv").write_text(progress, encoding="utf-8")
+    (folder / "排名.csv").write_text(ranking, encoding="utf-8")
+    return tmp_path / "inbox"
+
+
+def _case(cases: list[Any], name: str) -> str:
+    return next(text for case, text, *_ in cases if case == name)
+
+
+def test_status_files_checked_ahead_in_the_helper_are_what_the_load_finds(
+    helper: DocsHelper,
+    fresh: Catalog,
+    catalog: Catalog,
+    plan: Plan,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sent when the run begins (``check_status_ahead``), the files' suites run in the
+    helper; the load parses the same files and takes each one's findings from there (no
+    suite run in the run's process), equal to what its own suites find."""
+    import jzplan.validate.status_checks as status_checks
+    from jzplan.month.status_ahead import check_status_ahead, status_lengths
+    from jzplan.track.history import parse_status
+
+    period = Period(2013, 6)
+    progress = _case(STATUS_CASES, "notes_row_at_the_bottom")
+    ranking = RANKING_CASES[0][1]
+    inbox = _month_status_files(tmp_path, progress, ranking)
+    shared = SharedValidator(EXPECTATIONS, fresh, helper)
+    ahead = check_status_ahead(inbox, period, plan, fresh, shared)
+    assert ahead is not None and ahead.wait(120)
+    found = ahead.take()
+    assert found is not None and len(found) == 2
+
+    own = StatusChecker(SharedValidator(EXPECTATIONS, catalog), plan, catalog, status_lengths())
+    paths = [inbox / "2013-06" / "重点工作进展.csv", inbox / "2013-06" / "排名.csv"]
+    expected = [
+        parse_status(kind, path, period, plan, catalog, own, path.read_bytes())
+        for kind, path in zip(StatusFileKind, paths, strict=True)
+    ]
+
+    def not_here(*args: object) -> None:
+        raise AssertionError("the load ran a status suite itself")
+
+    monkeypatch.setattr(status_checks, "run_status_suite", not_here)
+    taking = StatusChecker(shared, plan, fresh, status_lengths(), ahead=ahead.take)
+    for (kind, path), want in zip(zip(StatusFileKind, paths, strict=True), expected, strict=True):
+        got = parse_status(kind, path, period, plan, fresh, taking, path.read_bytes())
+        assert _located(got) == _located(want) and got.results == want.results
+        assert got.outcome == want.outcome
+    assert _located(expected[0])  # the notes row: findings, not a clean file
+
+
+def test_a_status_file_changed_since_it_was_checked_ahead_is_checked_again(
+    helper: DocsHelper, fresh: Catalog, plan: Plan, tmp_path: Path
+) -> None:
+    from jzplan.month.status_ahead import check_status_ahead, status_lengths
+    from jzplan.track.history import parse_status
+
+    period = Period(2013, 6)
+    good = _case(STATUS_CASES, "good")
+    inbox = _month_status_files(tmp_path, good, RANKING_CASES[0][1])
+    shared = SharedValidator(EXPECTATIONS, fresh, helper)
+    ahead = check_status_ahead(inbox, period, plan, fresh, shared)
+    assert ahead is not None and ahead.wait(120) and ahead.take()
+    path = inbox / "2013-06" / "重点工作进展.csv"
+    changed = _case(STATUS_CASES, "notes_row_at_the_bottom")
+    path.write_text(changed, encoding="utf-8")  # the office's second file, same name
+    checker = StatusChecker(shared, plan, fresh, status_lengths(), ahead=ahead.take)
+    parsed = parse_status(StatusFileKind.PROGRESS, path, period, plan, fresh, checker,
+                          path.read_bytes())  # fmt: skip
+    assert {i.code for i in parsed.issues} >= {"unknown_target", "unknown_status"}
+
+
+def test_nothing_is_checked_ahead_without_a_running_helper(
+    fresh: Catalog, plan: Plan, tmp_path: Path
+) -> None:
+    from jzplan.month.status_ahead import check_status_ahead
+
+    inbox = _month_status_files(tmp_path, _case(STATUS_CASES, "good"), RANKING_CASES[0][1])
+    period = Period(2013, 6)
+    no_helper = SharedValidator(EXPECTATIONS, fresh)
+    assert check_status_ahead(inbox, period, plan, fresh, no_helper) is None
+    unstarted = SharedValidator(EXPECTATIONS, fresh, DocsHelper())
+    assert check_status_ahead(inbox, period, plan, fresh, unstarted) is None
+    empty = tmp_path / "empty"
+    (empty / "2013-06").mkdir(parents=True)
+    assert check_status_ahead(empty, period, plan, fresh, unstarted) is None
+
+
+def test_work_begun_ahead_and_not_yet_sent_is_left_to_the_run(fresh: Catalog) -> None:
+    """A helper still importing GE when the run takes the work: never sent, the run does it."""
+    slow = DocsHelper(timeout=120)
+    slow.start()  # importing GE for seconds
+    ahead = SharedValidator(EXPECTATIONS, fresh, slow).ahead(where)
+    assert ahead is not None
+    assert ahead.take() is None  # taken before it could be sent
+    assert slow.wait_ready(120), slow.last_error
+    assert ahead.take() is None  # and it never was
+    slow.close()
