@@ -76,18 +76,19 @@ def main() -> None:
     # the demo makes its own store (var/ of a clean checkout), as `jzplan init` would
     init_store(settings.database_url, timeout=settings.lock_timeout_seconds)
     # runs started by hand send no heartbeats (flows.server.hand_run_settings)
-    # one Prefect client for every run, as `jzplan backfill`'s months share their parent's
-    # (a client of its own per flow call: ~16 ms, Prefect builds a TLS context for each)
-    with prefect_server() as ready, SyncClientContext.get_or_create():
+    with prefect_server() as ready:
         ready(meanwhile=import_engine)
-        for period in period_range(Period(2012, 1), Period(2013, 12)):
-            t0 = time.perf_counter()
-            if period.year == settings.plan_year:
-                due = deadline_check(period=str(period))
-                late = unit_names(catalog, due["missing_units"])
-                print(f"deadline-{period}：截止 {due['due']}，未报 {late}")
-            s = monthly_progress(period=str(period))
-            print(monthly_line(catalog, period, s) + f"（{time.perf_counter() - t0:.1f} 秒）")
+        # one Prefect client for every run, once the server answers, as `jzplan backfill`'s
+        # months share their parent's (one per flow call: ~16 ms of TLS context each)
+        with SyncClientContext.get_or_create():
+            for period in period_range(Period(2012, 1), Period(2013, 12)):
+                t0 = time.perf_counter()
+                if period.year == settings.plan_year:
+                    due = deadline_check(period=str(period))
+                    late = unit_names(catalog, due["missing_units"])
+                    print(f"deadline-{period}：截止 {due['due']}，未报 {late}")
+                s = monthly_progress(period=str(period))
+                print(monthly_line(catalog, period, s) + f"（{time.perf_counter() - t0:.1f} 秒）")
 
     resources = open_resources(settings)
     try:
