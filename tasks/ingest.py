@@ -30,7 +30,7 @@ from jzplan.ingest.cell_policy import FIGURE_CELL_POLICY, FindingAction
 from jzplan.ingest.form_identity import file_label
 from jzplan.ingest.inbox import Batch, scan_batch
 from jzplan.month.holds import correction_policy
-from jzplan.month.loading import IngestOutcome, load_shared
+from jzplan.month.loading import IngestOutcome, load_prepared
 from jzplan.month.prepare import (
     PreparedFile,
     history_reports,
@@ -188,12 +188,12 @@ def load(
     """Record and load (or reject) a prepared file in the caller's transaction; its history
     suite's report ``against_store`` from ``check_history``; ``received_at`` the run's one
     receipt time (files of one run are one receipt: ``jzplan.store.currency``)."""
-    outcome = load_shared(
+    outcome = load_prepared(
         prepared,
-        validator,
         bind=conn,
         arrival=arrival,
         received_at=received_at or datetime.now(UTC),
+        validator=validator,
         # else the history suite runs here, against the store inside the month's transaction
         outlier=outlier_settings(resources.settings),
         against_store=against_store,

@@ -37,7 +37,7 @@ from jzplan.store.submissions import (
 )
 from jzplan.validate.history_checks import OutlierSettings
 from jzplan.validate.results import ValidationReport
-from jzplan.validate.shared import SharedValidator, Suites
+from jzplan.validate.shared import Suites
 from jzplan.validate.store_checks import checked_against_store, write_validation_documents
 
 _submission: Table = SubmissionRow.__table__  # type: ignore[assignment]
@@ -117,26 +117,6 @@ def load_prepared(
         return load_form(
             prepared, parsed, conn, arrival, received_at, validator, outlier, against_store, policy
         )
-
-
-def load_shared(
-    prepared: PreparedFile,
-    validator: SharedValidator,
-    *,
-    bind: Bind,
-    arrival: Period,
-    received_at: datetime,
-    outlier: OutlierSettings | None = None,
-    against_store: ValidationReport | None = None,
-    policy: CorrectionPolicy | None = None,
-) -> IngestOutcome:
-    """``load_prepared`` with the run's shared validator, used (and so built) only when a
-    file's history suite runs as it loads: not for one stored already or refused, nor for a
-    township file whose suite ran with its group (``against_store``)."""
-    return load_prepared(
-        prepared, bind=bind, arrival=arrival, received_at=received_at, validator=validator,
-        outlier=outlier, against_store=against_store, policy=policy,
-    )  # fmt: skip
 
 
 def duplicate_outcome(conn: Connection, path: Path, sha: str) -> IngestOutcome | None:

@@ -16,7 +16,7 @@ from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus
 from jzplan.ingest.status_files import TableFindings
 from jzplan.month.holds import correction_policy
-from jzplan.month.loading import IngestOutcome, load_order, load_shared, restate
+from jzplan.month.loading import IngestOutcome, load_order, load_prepared, restate
 from jzplan.month.prepare import PreparedFile, history_groups, history_reports
 from jzplan.month.refresh import LoadedBulk, PeriodOutcome, refresh_period
 from jzplan.month.resources import Resources
@@ -156,9 +156,9 @@ def plain_steps(
         return history_reports(conn, group, validator, outlier)
 
     def load(p: PreparedFile, conn: Connection, report: ValidationReport | None) -> IngestOutcome:
-        return load_shared(
-            p, validator, bind=conn, arrival=arrival, received_at=received_at or datetime.now(UTC),
-            outlier=outlier, against_store=report, policy=policy,
+        return load_prepared(
+            p, bind=conn, arrival=arrival, received_at=received_at or datetime.now(UTC),
+            validator=validator, outlier=outlier, against_store=report, policy=policy,
         )  # fmt: skip
 
     def status(conn: Connection) -> StatusLoad:
