@@ -20,8 +20,8 @@ from jzplan.month.loading import IngestOutcome, load_order, load_prepared, resta
 from jzplan.month.prepare import PreparedFile, history_groups, history_reports
 from jzplan.month.refresh import LoadedBulk, PeriodOutcome, refresh_period
 from jzplan.month.resources import Resources
-from jzplan.month.status_ahead import status_lengths
 from jzplan.reference.catalog import Catalog
+from jzplan.store import tracking
 from jzplan.store.db import Bind, connect
 from jzplan.store.models import SubmissionRow
 from jzplan.store.month_states import mark_produced, released_months
@@ -188,7 +188,7 @@ def month_status(
     return load_status_submissions(
         bind, inbox, period, plan=resources.plan_of(period.year), catalog=resources.catalog,
         check=StatusChecker(
-            validator, resources.plan_of(period.year), resources.catalog, status_lengths(),
+            validator, resources.plan_of(period.year), resources.catalog, tracking.status_lengths(),
             known=lambda digest: clean_check_results(bind, digest),
             ahead=ahead.take if ahead is not None else None,
         ),

@@ -24,14 +24,6 @@ from jzplan.validate.shared import Ahead, SharedValidator
 from jzplan.validate.status_checks import status_findings
 
 
-def status_lengths() -> dict[StatusFileKind, dict[str, int]]:
-    """The store's text lengths of each kind's rows (what the suites are given)."""
-    return {
-        StatusFileKind.PROGRESS: dict(tracking.status_report_lengths()),
-        StatusFileKind.RANKING: dict(tracking.ranking_lengths()),
-    }
-
-
 def check_status_ahead(
     inbox: Path, period: Period, plan: Plan, catalog: Catalog, validator: SharedValidator
 ) -> Ahead[dict[str, TableFindings]] | None:
@@ -48,5 +40,5 @@ def check_status_ahead(
             continue
     if not files:
         return None
-    lengths = status_lengths()
+    lengths = tracking.status_lengths()
     return validator.ahead(status_findings, files, period, plan, catalog, lengths)

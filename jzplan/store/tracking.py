@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import RowMapping, Table, insert, select, update
 
+from jzplan.core.states import StatusFileKind
 from jzplan.ingest.status_files import ParsedStatusFile, Ranking, StatusReport
 from jzplan.store.db import Bind, connect, transaction
 from jzplan.store.models import (
@@ -37,6 +38,17 @@ def status_report_lengths() -> dict[str, int]:
 def ranking_lengths() -> dict[str, int]:
     """The longest text each ranking column holds (e.g. published_by)."""
     return text_lengths(RankingRow)
+
+
+def lengths_of(kind: StatusFileKind) -> dict[str, int]:
+    """The longest text each column of ``kind``'s rows holds (what its parser and suite are
+    given)."""
+    return status_report_lengths() if kind == StatusFileKind.PROGRESS else ranking_lengths()
+
+
+def status_lengths() -> dict[StatusFileKind, dict[str, int]]:
+    """``lengths_of`` each kind of status file."""
+    return {kind: lengths_of(kind) for kind in StatusFileKind}
 
 
 def write_status_reports(bind: Bind, parsed: ParsedStatusFile) -> dict[str, int]:

@@ -172,9 +172,5 @@ def parse_status(
 ) -> ParsedStatusFile:  # fmt: skip
     """A status file's ``data`` (read from ``path``) parsed as the month's load parses it,
     its rules those of ``check``, with the store's text lengths."""
-    lengths = (
-        tracking.status_report_lengths()
-        if kind == StatusFileKind.PROGRESS
-        else tracking.ranking_lengths()
-    )
+    lengths = tracking.lengths_of(kind)
     return parse_of_kind(kind, path, period, plan, catalog, lengths=lengths, check=check, data=data)

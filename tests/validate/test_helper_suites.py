@@ -206,7 +206,8 @@ def test_status_files_checked_ahead_in_the_helper_are_what_the_load_finds(
     helper; the load parses the same files and takes each one's findings from there (no
     suite run in the run's process), equal to what its own suites find."""
     import jzplan.validate.status_checks as status_checks
-    from jzplan.month.status_ahead import check_status_ahead, status_lengths
+    from jzplan.month.status_ahead import check_status_ahead
+    from jzplan.store.tracking import status_lengths
     from jzplan.track.history import parse_status
 
     period = Period(2013, 6)
@@ -241,7 +242,8 @@ def test_status_files_checked_ahead_in_the_helper_are_what_the_load_finds(
 def test_a_status_file_changed_since_it_was_checked_ahead_is_checked_again(
     helper: DocsHelper, fresh: Catalog, plan: Plan, tmp_path: Path
 ) -> None:
-    from jzplan.month.status_ahead import check_status_ahead, status_lengths
+    from jzplan.month.status_ahead import check_status_ahead
+    from jzplan.store.tracking import status_lengths
     from jzplan.track.history import parse_status
 
     period = Period(2013, 6)
