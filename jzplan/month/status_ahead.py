@@ -30,6 +30,8 @@ def check_status_ahead(
     """The month's status files sent to the run's helper to be checked ahead; None when none
     arrived or the run has no helper (a file that cannot be read now is left to the load,
     which says why)."""
+    if not validator.helped():  # nothing is read for a helper that is not there
+        return None
     files: list[tuple[StatusFileKind, Path, bytes]] = []
     for kind, path in zip(StatusFileKind, discover_status_files(inbox, period), strict=True):
         if path is None:

@@ -123,7 +123,7 @@ class SharedValidator:
         answer, or reports an error, leaves the work to this process: the value, and any real
         error, are its own."""
         helper = self.helper
-        if helper is not None and not kwargs and not self._has_own() and helper.starting():
+        if helper is not None and not kwargs and not self._has_own() and self.helped():
             request = self._suite_call(function, args)
             try:
                 return cast(R, helper.call(request))
@@ -139,9 +139,13 @@ class SharedValidator:
         one-month process's helper is still importing GE when its run begins). None without
         a running helper, or with keyword arguments (nothing is begun)."""
         helper = self.helper
-        if helper is None or kwargs or not helper.starting():
+        if helper is None or kwargs or not self.helped():
             return None
         return Ahead(helper, self._suite_call(function, args))
+
+    def helped(self) -> bool:
+        """Whether the run has a helper process running (ready, or still importing GE)."""
+        return self.helper is not None and self.helper.starting()
 
     def _suite_call(self, function: Callable[..., Any], args: tuple[Any, ...]) -> SuiteCall:
         if self._catalog_bytes is None:

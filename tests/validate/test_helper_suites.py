@@ -262,19 +262,31 @@ def test_a_status_file_changed_since_it_was_checked_ahead_is_checked_again(
 
 
 def test_nothing_is_checked_ahead_without_a_running_helper(
-    fresh: Catalog, plan: Plan, tmp_path: Path
+    helper: DocsHelper,
+    fresh: Catalog,
+    plan: Plan,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import jzplan.month.status_ahead as status_ahead
     from jzplan.month.status_ahead import check_status_ahead
 
     inbox = _month_status_files(tmp_path, _case(STATUS_CASES, "good"), RANKING_CASES[0][1])
     period = Period(2013, 6)
-    no_helper = SharedValidator(EXPECTATIONS, fresh)
-    assert check_status_ahead(inbox, period, plan, fresh, no_helper) is None
-    unstarted = SharedValidator(EXPECTATIONS, fresh, DocsHelper())
-    assert check_status_ahead(inbox, period, plan, fresh, unstarted) is None
+
+    def not_read(*args: object) -> bytes:
+        raise AssertionError("a status file was read for a helper that is not there")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(status_ahead, "read_regular", not_read)
+        no_helper = SharedValidator(EXPECTATIONS, fresh)
+        assert check_status_ahead(inbox, period, plan, fresh, no_helper) is None
+        unstarted = SharedValidator(EXPECTATIONS, fresh, DocsHelper())
+        assert check_status_ahead(inbox, period, plan, fresh, unstarted) is None
     empty = tmp_path / "empty"
     (empty / "2013-06").mkdir(parents=True)
-    assert check_status_ahead(empty, period, plan, fresh, unstarted) is None
+    running = SharedValidator(EXPECTATIONS, fresh, helper)
+    assert check_status_ahead(empty, period, plan, fresh, running) is None
 
 
 def test_work_begun_ahead_and_not_yet_sent_is_left_to_the_run(fresh: Catalog) -> None:
