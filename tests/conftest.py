@@ -21,6 +21,7 @@ from jzplan.store.db import make_engine, migrate
 from jzplan.store.reference import sync_reference
 from jzplan.validate.rules import Rules, load_rules
 from jzplan.validate.validator import SubmissionValidator
+from tests import xlsx_crosscheck
 from tests.dbutil import BACKENDS, backend_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # which was ready first. The suite builds them in the run, as a one-month process does; the
 # helper's own tests turn it on (tests/validate/test_datadocs.py, test_validation_flow.py).
 os.environ.setdefault("JZPLAN_DATA_DOCS_HELPER", "false")
+
+
+@pytest.fixture(autouse=True)
+def _xlsx_read_both_ways(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every plain .xlsx a test reads is read by openpyxl too; the test fails where the two
+    readings differ (tests/xlsx_crosscheck.py)."""
+    from jzplan.ingest import readers
+
+    monkeypatch.setattr(readers, "_plain", xlsx_crosscheck.checked_plain)
+    xlsx_crosscheck.MISMATCHES.clear()
+    yield
+    assert not xlsx_crosscheck.MISMATCHES, xlsx_crosscheck.MISMATCHES[:5]
 
 
 @pytest.fixture(params=BACKENDS)

@@ -22,6 +22,7 @@ import openpyxl
 import xlrd
 
 from jzplan.core.limits import DEFAULT_LIMITS, MIB, Limits, mib
+from jzplan.ingest import xlsx_plain
 
 # Suffixes a submission may have; anything else is refused before reading.
 # .parquet: bulk files only (jzplan.ingest.bulk), many units in one file
@@ -240,8 +241,11 @@ def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
 def read_xlsx(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[SheetRows]:
     """An .xlsx workbook (merged cells: value in the top-left cell only); a formula cell with
     no saved value comes out as ``UncachedFormula``. The zip is checked first (``check_zip``)
-    and each sheet is read as far as it holds cells, within the form's rows and columns."""
+    and each sheet is read as far as it holds cells, within the form's rows and columns: by
+    python-calamine when the workbook is plain (``jzplan.ingest.xlsx_plain``), else openpyxl."""
     check_zip(data, limits)
+    if plain := _plain(data, limits):
+        return plain
     sheets = _xlsx_rows(data, limits, data_only=True)
     if not has_formulas(data):
         return sheets
@@ -256,6 +260,22 @@ def read_xlsx(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[SheetRows]:
             while row and row[-1] is None:
                 row.pop()
     return sheets
+
+
+def _plain(data: bytes, limits: Limits) -> list[SheetRows] | None:
+    """The sheets of a plain workbook, read by python-calamine (``jzplan.ingest.xlsx_plain``);
+    None when the workbook is not plain or calamine fails on it (openpyxl then reads it)."""
+    try:
+        if not xlsx_plain.is_plain(data, limits):
+            return None
+        sheets = xlsx_plain.plain_sheets(data)
+    except BaseException as exc:  # calamine's panics are BaseExceptions (pyo3)
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        return None
+    if sheets is None:
+        return None
+    return [SheetRows(name, capped_rows(rows, name, limits)) for name, rows in sheets]
 
 
 def _is_formula(value: object) -> bool:
