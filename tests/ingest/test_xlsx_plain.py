@@ -202,6 +202,12 @@ ODD_CELLS = [
     b'<c r="B4" t="n"><v>2.5</v></c><c r="B4" t="n"><v>7</v></c>',
     b'<c r="C4" t="n"><v>2.5</v></c><c r="B4" t="n"><v>7</v></c>',
     b'<c r="b4" t="n"><v>2.5</v></c>', b'<c r="B4" t="n"><v>-1.5E-3</v></c>',
+    # calamine read these as empty (a CDATA value, a value beside an inline string) or read
+    # text openpyxl does not (an inline string in a cell of another type)
+    b'<c r="B4"><v><![CDATA[5]]></v></c>', b'<c r="B4" t="inlineStr"><is><t>x</t></is><v>5</v></c>',
+    b'<c r="B4"><is><t>abc</t></is></c>', b'<c r="B4" t="n"><is><t>abc</t></is></c>',
+    b"<c r='B4' t='s'><v>0</v></c>", b'<c r="B4" t=\'e\'><v>#N/A</v></c>',
+    b'<c r="B4" t="str"><v>5</v></c>', b'<c r="B4" t="s"><v></v></c>', b'<c r="B4" t="b"/>',
 ]  # fmt: skip
 
 
