@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from prefect import flow, get_run_logger
+from prefect import get_run_logger
 from prefect.runtime import flow_run
 from pydantic import Field
 
 from flows import entrypoint_imported
+from flows.plain_flow import flow
 from jzplan.core.settings import Settings
 from jzplan.month.answers import answer_lines, answer_question, answering_for
 from jzplan.month.resources import open_resources

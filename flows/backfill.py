@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow
-
 from flows import entrypoint_imported
 from flows.monthly import monthly_progress
 from flows.params import Month
+from flows.plain_flow import flow
 from jzplan.core.periods import parse_range
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import entrypoint_imported
 from flows.params import scheduled_start
+from flows.plain_flow import flow
 from flows.run_names import NAME_UPCOMING_RUNS, deliver_run_name
 from flows.runner import untraversed
 from jzplan.alert.backoff import delivery_backoff

@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from prefect import flow, get_run_logger
+from prefect import get_run_logger
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import unmapped
 from sqlalchemy import Connection
 
 from flows import entrypoint_imported, worker_start  # noqa: F401  (worker_start: first)
 from flows.params import Month, period_param, scheduled_start
+from flows.plain_flow import flow
 from flows.run_names import NAME_UPCOMING_RUNS
 from flows.runner import docs_helper, task_runner, untraversed, upstream
 from jzplan.alert.channels import Resolver

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from prefect import flow, get_run_logger, task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.urls import url_for
 
 from flows import entrypoint_imported
+from flows.plain_flow import flow
 from jzplan.alert.channels import Channel
 from jzplan.alert.http import http_client
 from jzplan.alert.watch import RunFacts, notice_channels, notice_text, send_notice

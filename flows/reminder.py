@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import get_run_logger
 from prefect.runtime import flow_run
 
 from flows import entrypoint_imported
 from flows.params import Month, period_param, scheduled_start
+from flows.plain_flow import flow
 from flows.run_names import NAME_UPCOMING_RUNS
 from flows.runner import untraversed
 from jzplan.alert.reminders import reminder_period
