@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 
 from jzplan.core.errors import OperatorError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
 
 Bind = Engine | Connection
 
@@ -170,6 +173,8 @@ def init_store(url: str | URL, *, timeout: float = 600.0) -> set[str]:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic configuration without an ini file; ``connection`` is used by env.py when given."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
@@ -183,31 +188,55 @@ def migrate(bind: Bind, revision: str = "heads") -> None:
     the engine's own, or the caller's when ``bind`` is a Connection (e.g. one holding the
     store lock). For PostgreSQL the tables go to the connection's first search_path schema.
     """
+    from alembic import command
+
     with transaction(bind) as connection:
         command.upgrade(alembic_config(connection), revision)
 
 
+# Checking that a store is at head is every run's first question; Alembic (0.08 s to import
+# in a new process, once the pipeline is imported) is only imported to migrate. The
+# database's revisions are read as Alembic reads them, from its version table; the scripts'
+# from their ``revision`` and ``down_revision`` lines (tests/store/test_schema_heads.py
+# compares both with Alembic's own answers).
+
+
 def current_heads(bind: Bind) -> set[str]:
     """The Alembic revisions the database is at (one per branch); empty before migrating."""
-    from alembic.runtime.migration import MigrationContext
-
     with connect(bind) as connection:
-        return set(MigrationContext.configure(connection).get_current_heads())
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return set()
+        rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+        return {str(row[0]) for row in rows}
+
+
+_REVISION = re.compile(r"""^revision\s*(?::[^=\n]*)?=\s*["']([^"']+)["']""", re.MULTILINE)
+# one revision, None, or a merge's tuple (over several lines)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(\([^)]*\)|.+)$", re.MULTILINE)
+
+
+def _scripts() -> dict[str, tuple[str, ...]]:
+    """Each migration script's revision and the revisions it revises."""
+    found: dict[str, tuple[str, ...]] = {}
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            raise ValueError(f"{path.name}: no revision or down_revision line")
+        found[revision[1]] = tuple(re.findall(r"""["']([^"']+)["']""", down[1]))
+    return found
 
 
 def script_heads() -> set[str]:
     """The head revision of every branch of the migration scripts."""
-    from alembic.script import ScriptDirectory
-
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    scripts = _scripts()
+    revised = {down for downs in scripts.values() for down in downs}
+    return set(scripts) - revised
 
 
 def script_revisions() -> set[str]:
     """Every revision of the migration scripts."""
-    from alembic.script import ScriptDirectory
-
-    scripts = ScriptDirectory.from_config(alembic_config())
-    return {r.revision for r in scripts.walk_revisions()}
+    return set(_scripts())
 
 
 @contextmanager
