@@ -4,7 +4,7 @@ parameters without importing fastapi.
 To create a flow run, Prefect serializes its parameters with ``fastapi.encoders.
 jsonable_encoder``, imported there and then (``prefect.flows.Flow.serialize_parameters``).
 No other part of a client run imports fastapi, and importing it (with starlette) costs a new
-process 0.26-0.28 s on the 2-core machine once the pipeline is imported, on the critical path
+process 0.22-0.28 s on the 2-core machine once the pipeline is imported, on the critical path
 of every ``jzplan run`` and every flow a new process calls. Every parameter of our flows is a
 string, a number, a boolean or None (a period, a folder, a count), which that encoder returns
 as it is: a flow run whose parameters are all of those types stores them as they are, and

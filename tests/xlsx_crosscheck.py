@@ -4,9 +4,6 @@ whole session and fails the test that read a workbook on which the two disagree,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from jzplan.core.limits import Limits
 from jzplan.ingest import readers
 from jzplan.ingest.readers import SheetRows
@@ -37,18 +34,8 @@ def difference(ours: list[SheetRows], reference: list[SheetRows]) -> str | None:
 
 def reference_rows(data: bytes, limits: Limits) -> list[SheetRows]:
     """The sheets as openpyxl reads them (``readers.read_xlsx`` without its plain path)."""
-    with plain_path_off():
-        return readers.read_xlsx(data, limits)
-
-
-@contextmanager
-def plain_path_off() -> Iterator[None]:
-    original = readers._plain
-    readers._plain = lambda data, limits: None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        readers._plain = original  # type: ignore[assignment]
+    readers.check_zip(data, limits)
+    return readers.openpyxl_sheets(data, limits)
 
 
 def checked_plain(data: bytes, limits: Limits) -> list[SheetRows] | None:
