@@ -289,7 +289,6 @@ def status_findings(
         return findings
 
     for kind, path, data in files:
-        lengths_of = lengths.get(kind, {})
-        parse_of_kind(kind, path, period, plan, catalog, lengths=lengths_of, check=recorded,
+        parse_of_kind(kind, path, period, plan, catalog, lengths=lengths[kind], check=recorded,
                       data=data)  # fmt: skip
     return found
