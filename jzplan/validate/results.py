@@ -103,15 +103,6 @@ def suite_document(
 
 
 @dataclass(frozen=True, slots=True)
-class _SuiteResults:
-    """One suite's rule results, located issues and error rows (positions) of one file."""
-
-    results: list[RuleResult]
-    issues: list[SubmissionIssue]
-    error_rows: list[np.ndarray]
-
-
-@dataclass(frozen=True, slots=True)
 class SuiteResults:
     """One suite's rule results, located issues and error rows (positions) of one file."""
 
