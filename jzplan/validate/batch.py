@@ -335,7 +335,7 @@ def _report(
         if frame.memory_usage().sum() < pandas_execution_engine.HASH_THRESHOLD:
             fingerprint = pandas_execution_engine.hash_pandas_dataframe
             markers["pandas_data_fingerprint"] = fingerprint(frame)  # type: ignore[no-untyped-call]
-    document = suite_document(name, found, meta=meta, batch_id=run.batch_id)
+    document = suite_document(name, found, meta=meta)
     error_rows = suite.error_rows
     rows = np.unique(np.concatenate(error_rows)) if error_rows else np.zeros(0, np.int64)
     return ValidationReport(tuple(suite.results), tuple(suite.issues), (document,), rows)

@@ -271,14 +271,7 @@ class SubmissionValidator:
             results += suite.results
             issues += suite.issues
             error_rows += suite.error_rows
-            documents.append(
-                suite_document(
-                    name,
-                    found,
-                    meta=runs[0].meta if runs else None,
-                    batch_id=runs[0].batch_id if runs else None,
-                )
-            )
+            documents.append(suite_document(name, found, meta=runs[0].meta if runs else None))
         rows = np.unique(np.concatenate(error_rows)) if error_rows else np.zeros(0, np.int64)
         return ValidationReport(tuple(results), tuple(issues), tuple(documents), rows)
 

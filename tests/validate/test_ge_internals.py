@@ -6,6 +6,7 @@ naming the internal when a GE release changes it underneath.
 
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import Any
 
@@ -217,3 +218,54 @@ def test_expectation_configuration_is_a_rebuilt_property(validator: SubmissionVa
     for doc in (with_kept, again):
         doc.pop("meta")
     assert with_kept == again
+
+
+def test_suite_document_is_ges_own(
+    validator: SubmissionValidator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """results.suite_document writes the document ExpectationSuiteValidationResult's
+    to_json_dict writes (key order included), without its deep copies: checked on every
+    suite's results of a batch with failing rules of each kind (file and cross-field suites,
+    partial unexpected lists) and on a suite with no results."""
+    import json
+
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResult,
+    )
+
+    from jzplan.validate import batch, results
+    from tests.validate.cases import DEFECTS
+
+    internal = "ExpectationSuiteValidationResult.to_json_dict and its schemas"
+    calls: list[tuple[str, list[Any], Any]] = []
+
+    def recorded(name: str, found: list[Any], *, meta: Any = None) -> dict[str, Any]:
+        calls.append((name, list(found), copy.deepcopy(meta)))
+        return results.suite_document(name, found, meta=meta)
+
+    monkeypatch.setattr(batch, "suite_document", recorded)
+    catalog = validator.catalog
+    parsed = [submission(good_rows(catalog))]
+    for code in ("negative_value", "parts_sum_to_whole", "unknown_org_unit", "duplicate_indicator"):
+        parsed.append(submission(DEFECTS[code][0](good_rows(catalog))))
+    validate_files(validator, parsed)
+    assert {name for name, _, _ in calls} >= set(FILE_SUITES), calls
+    assert any(not r.success for _, found, _ in calls for r in found)
+    for name, found, meta in [*calls, ("township_monthly", [], None)]:
+        successful = sum(1 for r in found if r.success)
+        theirs = ExpectationSuiteValidationResult(
+            success=successful == len(found),
+            results=found,
+            suite_name=name,
+            statistics={
+                "evaluated_expectations": len(found),
+                "successful_expectations": successful,
+                "unsuccessful_expectations": len(found) - successful,
+                "success_percent": 100.0 * successful / len(found) if found else None,
+            },
+            meta=copy.deepcopy(meta),
+        ).to_json_dict()  # type: ignore[no-untyped-call]
+        ours = results.suite_document(name, found, meta=meta)
+        assert json.dumps(ours, ensure_ascii=False) == json.dumps(theirs, ensure_ascii=False), (
+            _says(internal)
+        )
