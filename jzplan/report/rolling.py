@@ -67,7 +67,8 @@ def write_month(
     html = write_report(data, plan, catalog, stem.with_suffix(".html"), briefing=briefing)
     workbook = write_workbook(
         bind, plan, catalog, period, stem.with_suffix(".xlsx"),
-        progress=data.progress, facts_now=data.facts, notes=data.plan_notes, briefing=briefing,
+        progress=data.progress, facts_now=data.facts, facts_then=data.facts_last_year,
+        notes=data.plan_notes, briefing=briefing,
     )  # fmt: skip
     docx = write_briefing_docx(briefing, briefing_path(stem))
     pdf = None

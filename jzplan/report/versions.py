@@ -261,7 +261,8 @@ def _write_files(
     write_report(data, plan, catalog, folder / names["html"], version=header, briefing=briefing)
     write_workbook(
         bind, plan, catalog, period, folder / names["workbook"], progress=data.progress,
-        facts_now=data.facts, version=header, notes=data.plan_notes, briefing=briefing,
+        facts_now=data.facts, facts_then=data.facts_last_year, version=header,
+        notes=data.plan_notes, briefing=briefing,
     )  # fmt: skip
     write_briefing_docx(briefing, folder / names["briefing"])
     units = [u.code for u in catalog.reporting_units_in(period)]

@@ -403,21 +403,25 @@ def write_workbook(
     *,
     progress: pd.DataFrame | None = None,
     facts_now: Mapping[FactKey, Fact] | None = None,
+    facts_then: Mapping[FactKey, Fact] | None = None,
     version: VersionHeader | None = None,
     notes: Mapping[str, PlanNote] | None = None,
     briefing: Briefing | None = None,
 ) -> Path:
     """Read the month's progress and figures from the store and write the workbook to ``path``.
 
-    ``progress`` and ``facts_now``: the month's ``read_progress`` and ``month_facts`` when the
-    caller has already read them (the HTML report has); ``version``: a released version's
+    ``progress``, ``facts_now`` and ``facts_then``: the month's ``read_progress`` and
+    ``month_facts`` and the same month's of last year, when the caller has already read them
+    (the HTML report has); ``version``: a released version's
     heading and change sheet (``build_workbook``); ``notes``: the plan's contradictions
     (``ReportData.plan_notes``), in 备注; ``briefing``: the month's 文字分析 sheet."""
     if progress is None:
         progress = read_progress(bind, period)
     now = month_facts(bind, period) if facts_now is None else facts_now
     then = period.same_month_last_year()
-    last_year = comparable_base(month_facts(bind, then), catalog, then, period)
+    last_year = comparable_base(
+        month_facts(bind, then) if facts_then is None else facts_then, catalog, then, period
+    )
     sheets = workbook_sheets(plan, catalog, period, progress, now, last_year, notes)
     wb = build_workbook(sheets, period, version=version, briefing=briefing)
     save_workbook(wb, path, creator=catalog.area.name)
