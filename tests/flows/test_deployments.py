@@ -267,6 +267,10 @@ def test_scheduled_runs_carry_their_readable_names(deployed: dict[str, Any]) -> 
                          deliver_pending_flow))  # fmt: skip
     with get_client(sync_client=True) as client:
         client.update_flow_run(runs[0].id, name="honest-skua")
+    # a run by hand (no deployment) leaves it: the scheduler adds runs as its own start
+    by_hand = runs[0].model_copy(update={"deployment_id": None})
+    name_upcoming_runs(monthly_progress, by_hand, runs[0].state)
+    assert {r.id: r.name for r in _waiting_runs(ids)}[runs[0].id] == "honest-skua"
     name_upcoming_runs(monthly_progress, runs[0], runs[0].state)
     assert {r.id: r.name for r in _waiting_runs(ids)} == {r.id: r.name for r in runs}
 
