@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 from typing import Any
 
 from bench.hostile import describe
@@ -83,6 +84,50 @@ SIX_TOWNSHIP_TARGETS = {
     "warm_rerun_median": ("warm flow call, re-run", 1.5),
 }
 
+# A Python loop of 10^7 additions (``loop_seconds``) on the machine whose `make bench` first
+# met the six-township targets (bench/RESULTS.md, twelfth pass: 0.56-0.61 s). Those targets
+# are seconds, not ratios to a floor of the same run: on a machine N times slower, the same
+# code takes about N times as long (the fourteenth pass: 3.1 times, its floors too).
+REFERENCE_LOOP_SECONDS = 0.58
+
+
+# at a module's top level, as the passes timed it by hand (``python -c``): names in a dict,
+# about 4 times slower than the same loop in a function
+_LOOP = compile("total = 0\nfor i in range(10**7):\n    total += i\n", "<loop>", "exec")
+
+
+def loop_seconds(repeat: int = 3) -> float:
+    """The best of ``repeat`` timings of a Python loop of 10^7 additions: the machine's speed
+    at the interpreter's own work (what the six-township month mostly is)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        exec(_LOOP, {})  # a constant loop, the bench's own
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def machine_lines(results: dict[str, Any]) -> list[str]:
+    found = results.get("machine") or {}
+    loop = found.get("loop_seconds")
+    if not loop:
+        return []
+    before = found.get("loop_seconds_prefect")
+    again = f", {before:.2f} s before the six-township month" if before else ""
+    return [
+        f"machine: a Python loop of 10^7 additions {loop:.2f} s at the start{again} (best of 3;"
+        f" {REFERENCE_LOOP_SECONDS:g} s on the machine that first met the six-township"
+        " targets, bench/RESULTS.md)"
+    ]
+
+
+def _six_township_scale(results: dict[str, Any]) -> float | None:
+    """How many times slower than the reference machine the six-township month ran: the loop
+    timed just before it, else at the run's start; None when the run did not time it."""
+    found = results.get("machine") or {}
+    loop = found.get("loop_seconds_prefect") or found.get("loop_seconds")
+    return loop / REFERENCE_LOOP_SECONDS if loop else None
+
 
 def floor_sum(lines: list[dict[str, Any]], tier: str, db: str, period: str) -> dict[str, float]:
     """The best floor of each end-to-end stage of ``period`` (store stages on ``db``)."""
@@ -116,7 +161,8 @@ def history_lines(lines: list[dict[str, Any]]) -> list[str]:
 
 
 def extra_lines(results: dict[str, Any]) -> list[str]:
-    out = history_lines(results["lines"])
+    out = machine_lines(results) + history_lines(results["lines"])
+    scale = _six_township_scale(results)
     e2e = results.get("e2e")
     if e2e and "error" not in e2e:
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in e2e["stages"].items())
@@ -152,7 +198,14 @@ def extra_lines(results: dict[str, Any]) -> list[str]:
                 if key in prefect:
                     seconds = prefect[key]
                     verdict = "within" if seconds < target else "OVER"
-                    out.append(f"six townships, {what}: {seconds:.2f} s ({verdict} {target:g} s)")
+                    line = f"six townships, {what}: {seconds:.2f} s ({verdict} {target:g} s)"
+                    if scale is not None and seconds >= target:
+                        # an estimate for the reader, never the verdict
+                        line += (
+                            f"; ≈ {seconds / scale:.2f} s at the reference machine's speed"
+                            f" ({scale:.2f}× slower here by the loop)"
+                        )
+                    out.append(line)
     for db, r in (results.get("hostile") or {}).items():
         out.append(f"hostile month ({db}): {describe(r)}")
     for key, units in (results.get("rejected_units") or {}).items():
@@ -202,5 +255,6 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "load_average": os.getloadavg(),
+        "loop_seconds": loop_seconds(),
         "versions": versions,
     }

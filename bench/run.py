@@ -42,7 +42,7 @@ from typing import Any
 import jzplan  # noqa: F401  (first, as in every process of the pipeline: its settings of pyarrow)
 from bench.end_to_end import e2e_child, run_e2e, run_prefect
 from bench.measure import Bench
-from bench.report import machine, markdown, print_table
+from bench.report import loop_seconds, machine, markdown, print_table
 from bench.tier import run_tier
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> None:
         run_e2e(bench, "national", args.units)
     if "small" in tiers and not args.no_prefect:
         print("\n== six townships through Prefect (bench/prefect_month.py)", flush=True)
+        # the machine's speed again, just before the targets in seconds: a shared machine's
+        # changes within one run (this loop took 0.95-1.88 s in one session)
+        bench.extra["machine"]["loop_seconds_prefect"] = loop_seconds()
         run_prefect(bench, args.prefect_repeat)
     if not args.no_hostile:
         print("\n== the hostile month (tests/hostile) through monthly-progress", flush=True)
