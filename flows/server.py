@@ -68,6 +68,23 @@ def hand_run_settings() -> dict[Any, Any]:
     return {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
 
 
+# Prefect's default startup timeout (20 s) is for its own temporary server on a home it has
+# booted before. This one may be a PREFECT_HOME's first boot, which creates and migrates its
+# database first: 18.3-19.4 s on a quiet 2-core machine of this workplace (2026-12-07), over
+# 20 s under load (a first `jzplan run` there stopped with temporary_server_failed).
+FIRST_BOOT_TIMEOUT_SECONDS = 120.0
+
+
+def startup_timeout() -> float:
+    """How long ``ready`` waits for the temporary server: PREFECT_SERVER_EPHEMERAL_STARTUP_
+    TIMEOUT_SECONDS when it is set (environment, profile or settings), else 120 s (the
+    Makefile's too)."""
+    explicit = get_current_settings().to_environment_variables(exclude_unset=True)
+    if "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" in explicit:
+        return float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    return FIRST_BOOT_TIMEOUT_SECONDS
+
+
 class Ready(Protocol):
     """Wait for the server; ``meanwhile`` is done while it boots (not at all if it answers)."""
 
@@ -119,7 +136,7 @@ class TemporaryServer:
         or the startup timeout passes first), doing ``meanwhile`` first if it does not yet."""
         if self._ready:
             return
-        timeout = float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+        timeout = startup_timeout()
         deadline = time.monotonic() + timeout
         if meanwhile is not None and not server_healthy(self.api_url, timeout=1.0):
             meanwhile()

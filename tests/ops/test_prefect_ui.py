@@ -219,6 +219,27 @@ def test_a_run_by_hand_with_no_server_boots_the_temporary_one_meanwhile(tmp_path
     assert "heartbeats: 60" in done.stdout
 
 
+def test_a_first_boot_is_waited_for_two_minutes_unless_configured(tmp_path: Path) -> None:
+    """A PREFECT_HOME's first boot creates and migrates its database (18-19 s on a quiet
+    2-core machine here, more under load): with no timeout configured, as in an operator's
+    shell, the temporary server is waited for 120 s, not Prefect's 20 s; a configured
+    timeout is kept."""
+    code = "from flows.server import startup_timeout; print(startup_timeout())"
+
+    def timeout(**env: str) -> float:
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env=_environ(tmp_path / "prefect") | env,
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        return float(done.stdout.strip())
+
+    assert timeout() == 120.0
+    assert timeout(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="45") == 45.0
+
+
 def test_ui_stop_ends_what_ui_started(ui: RunningUi) -> None:
     said = stop_ui(ui.config)
 
