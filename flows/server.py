@@ -1,9 +1,10 @@
 """Which Prefect server a run started by hand uses (``jzplan run``/``deadline``/``backfill``,
 ``make demo``): the one that answers, else a temporary one, said on stderr.
 
-The temporary server is the one Prefect's client would start on first use (the same uvicorn
-command as ``prefect.server.api.server.SubprocessASGIServer``, on the same PREFECT_HOME), but
-started here at once, before the run imports its flows, so that its ~5 s boot overlaps them,
+The temporary server is the one Prefect's client would start on first use (the uvicorn
+command of ``prefect.server.api.server.SubprocessASGIServer``, on the same PREFECT_HOME, its
+factory ``flows.server_app.create_app``: Prefect's, imported without the cyclic collector),
+but started here at once, before the run imports its flows, so that its ~5 s boot overlaps them,
 and without importing Prefect's server module into the run's process (seconds of imports the
 client itself never needs). The caller waits for it (``ready()``) before its first flow,
 and may give ``ready`` work for the wait (``ready(meanwhile=...)``: a run imports Great
@@ -124,7 +125,7 @@ class TemporaryServer:
         return subprocess.Popen(
             [
                 sys.executable, "-m", "uvicorn", "--app-dir", app_dir,
-                "--factory", "prefect.server.api.server:create_app",
+                "--factory", "flows.server_app:create_app",
                 "--host", "127.0.0.1", "--port", str(self.port),
                 "--log-level", "error", "--lifespan", "on",
             ],
