@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import prefect
 from prefect.settings import (
@@ -38,6 +38,9 @@ from prefect.settings import (
 
 from jzplan.core.errors import OperatorError
 from jzplan.ops.prefect_ui import UiConfig, client_api, server_healthy
+
+if TYPE_CHECKING:
+    from prefect.settings.legacy import Setting
 
 
 @contextmanager
@@ -63,10 +66,14 @@ def hand_run_settings() -> dict[Any, Any]:
     heartbeat thread sleeps in 1 s steps and the run's end waits for it: ~0.5 s more per
     flow run, for a signal that only a zombie-run automation reads, while the operator's
     terminal shows a run started by hand dying. Scheduled runs keep Prefect's default."""
-    explicit = get_current_settings().to_environment_variables(exclude_unset=True)
-    if "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" in explicit:
+    if _configured(PREFECT_FLOWS_HEARTBEAT_FREQUENCY):
         return {}
     return {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+
+
+def _configured(setting: Setting) -> bool:
+    """Whether ``setting`` is set (environment, profile or settings), not Prefect's default."""
+    return setting.name in get_current_settings().to_environment_variables(exclude_unset=True)
 
 
 # Prefect's default startup timeout (20 s) is for its own temporary server on a home it has
@@ -80,8 +87,7 @@ def startup_timeout() -> float:
     """How long ``ready`` waits for the temporary server: PREFECT_SERVER_EPHEMERAL_STARTUP_
     TIMEOUT_SECONDS when it is set (environment, profile or settings), else 120 s (the
     Makefile's too)."""
-    explicit = get_current_settings().to_environment_variables(exclude_unset=True)
-    if "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" in explicit:
+    if _configured(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS):
         return float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
     return FIRST_BOOT_TIMEOUT_SECONDS
 
