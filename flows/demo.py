@@ -7,39 +7,13 @@ next month), then the monthly run (09:00 on the 6th).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jzplan.core.periods import Period, period_range
 from jzplan.core.process import imports_done, start_without_collecting
-from jzplan.core.states import TargetStatus
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from jzplan.reference.catalog import Catalog
-
-
-def unit_names(catalog: Catalog, codes: Iterable[str]) -> str:
-    """Units by name (苏家作乡、李万街道), 无 when none: what a reader of the console knows."""
-    return "、".join(catalog.unit(u).name for u in codes) or "无"
-
-
-def monthly_line(catalog: Catalog, period: Period, summary: Mapping[str, Any]) -> str:
-    """A monthly run's line: files, units by name, status counts in the fixed order."""
-    s = summary
-    counts = s.get("status_counts") or {}
-    # TargetStatus order, as count_statuses lists them (a summary stored before it may not)
-    status = "，".join(f"{k.label} {counts[k]}" for k in TargetStatus if k in counts)
-    missing = unit_names(catalog, s.get("missing_units") or [])
-    returned = [u for u, st in (s.get("unit_months") or {}).items() if st == "returned"]
-    if returned:
-        missing += f"；退回待改 {unit_names(catalog, returned)}"
-    return (
-        f"monthly-{period}：文件 {s['files']}，接收 {s['accepted']}，退回 {s['rejected']}，"
-        f"重复 {s['duplicates']}，重算 {'、'.join(s['recomputed'])}；未报 {missing}"
-        + (f"；{status}" if status else "")
-    )
 
 
 def alert_count_line(targets: int, alerts: pd.DataFrame) -> str:
@@ -59,6 +33,7 @@ def main() -> None:
     from flows.monthly import monthly_progress
     from flows.server import prefect_server
     from jzplan.core.settings import Settings
+    from jzplan.month.lines import deadline_line, monthly_line
     from jzplan.month.resources import open_resources
     from jzplan.reference.catalog import load_catalog
     from jzplan.report.markdown import progress_table
@@ -84,9 +59,7 @@ def main() -> None:
             for period in period_range(Period(2012, 1), Period(2013, 12)):
                 t0 = time.perf_counter()
                 if period.year == settings.plan_year:
-                    due = deadline_check(period=str(period))
-                    late = unit_names(catalog, due["missing_units"])
-                    print(f"deadline-{period}：截止 {due['due']}，未报 {late}")
+                    print(deadline_line(catalog, deadline_check(period=str(period))))
                 s = monthly_progress(period=str(period))
                 print(monthly_line(catalog, period, s) + f"（{time.perf_counter() - t0:.1f} 秒）")
 

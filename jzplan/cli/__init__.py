@@ -23,6 +23,8 @@ from jzplan.core.periods import Period, parse_period
 from jzplan.core.process import exit_without_collecting, imports_done
 from jzplan.core.settings import Settings
 from jzplan.ingest import template
+from jzplan.month.lines import deadline_line, monthly_line, run_lines
+from jzplan.reference.catalog import Catalog, load_catalog
 from jzplan.validate.docs_helper import shared_helper, start_for_one_month
 
 if TYPE_CHECKING:
@@ -245,7 +247,7 @@ def _flow_command(args: argparse.Namespace, months: list[Period], ready: Ready) 
 
         ready()
         imports_done()
-        print(deadline_check(period=str(months[0])))
+        print(deadline_line(_catalog(), deadline_check(period=str(months[0]))))
         return 0
     if args.command == "run":
         from flows.monthly import monthly_progress
@@ -254,15 +256,23 @@ def _flow_command(args: argparse.Namespace, months: list[Period], ready: Ready) 
         # compete for the cores)
         ready(meanwhile=None if shared_helper().starting() else import_engine)
         imports_done()  # after the engine imported meanwhile, if it was
-        print(monthly_progress(period=str(months[0])))
+        summary = monthly_progress(period=str(months[0]))
+        print("\n".join(run_lines(_catalog(), months[0], summary)))
         return 0
     from flows.backfill import backfill
 
     ready(meanwhile=import_engine)
     imports_done()
+    catalog = None
     for summary in backfill(start=args.start, end=args.end):
-        print(summary)
+        catalog = catalog or _catalog()
+        print(monthly_line(catalog, Period.parse(summary["period"]), summary))
     return 0
+
+
+def _catalog() -> Catalog:
+    """The catalog a run's lines name units by (read after the run: a few milliseconds)."""
+    return load_catalog(Settings().catalog_dir)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from flows.monthly import monthly_progress
 from jzplan.cli import main
 from jzplan.core.periods import Period
 from jzplan.ingest.form_writer import FormRow, write_form
+from jzplan.month.lines import run_lines
 from jzplan.reference.catalog import load_catalog
 from jzplan.store.aggregates import read_aggregates
 from jzplan.store.alerts import read_alerts
@@ -109,6 +110,10 @@ def test_the_office_loop(flow_env: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert (summary["accepted"], summary["rejected"]) == (6, 1)
     assert summary["unit_months"]["NGZ"] == "questions"
     assert summary["unit_months"]["WCJ"] == "returned"
+    # what `jzplan run` prints of it: units by name, the returned file with its codes
+    lines = run_lines(catalog, MARCH, summary)
+    assert "；退回待改 文昌街道；有待确认 宁郭镇" in lines[0]
+    assert any(line.startswith(f"  {WCJ_FILE}：已退回（") for line in lines[1:])
     attracted, n_attracted = _area(url, "investment_attracted")
     assert n_attracted == len(catalog.reporters_of("investment_attracted")) - 1  # but WCJ
     input_before, n_input = _area(url, "project_input")
