@@ -300,14 +300,14 @@ def send(
     if channel.type == "email":
         server = smtp_server(channel, resolve, smtp or SmtpDefaults.from_settings(Settings()))
         if server is None:
-            return "no smtp host"
+            return "未配置 SMTP 服务器"
         if not channel.sender or not channel.recipients:
             raise DeliveryError(f"{channel.name}: sender and recipients are required")
         send_email(server, email_message(title, body, channel.sender, channel.recipients, key=key))
         return None
     url = resolve(channel.url) if channel.url else None
     if not url:
-        return "no url"
+        return "未配置 URL"
     if channel.type == "webhook":
         _post(http, channel, url, webhook_payload(title, body, events, key), key)
         return None

@@ -30,6 +30,7 @@ from jzplan.alert.facts import MessageFacts, message_facts
 from jzplan.alert.http import http_client
 from jzplan.alert.messages import SEVERITY_RANK, digest, event_spec, severity_rank
 from jzplan.alert.operators import KIND, operator_route, sync_failure_alerts
+from jzplan.core.states import ChannelStatus
 from jzplan.store import tracking
 from jzplan.store.alert_deliveries import delivered_to, record_deliveries
 from jzplan.store.channel_states import (
@@ -56,10 +57,14 @@ def emit_events(events: Sequence[AlertEvent], emitter: Emitter) -> list[int]:
     return done
 
 
+# why a channel was skipped before anything was sent (besides a missing URL or mail server)
+DISABLED, NOTHING = "已停用", "没有要发送的告警"
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelResult:
     channel: str
-    status: str  # sent | skipped | failed
+    status: ChannelStatus
     alerts: int = 0
     detail: str = ""
 
@@ -86,13 +91,13 @@ def notify(
     try:
         for ch in channels:
             if not ch.enabled:
-                results.append(ChannelResult(ch.name, "skipped", detail="disabled"))
+                results.append(ChannelResult(ch.name, ChannelStatus.SKIPPED, detail=DISABLED))
                 continue
             wanted = [
                 e for e in events if severity_rank(e.severity) >= SEVERITY_RANK[ch.min_severity]
             ]
             if not wanted:
-                results.append(ChannelResult(ch.name, "skipped", detail="nothing to send"))
+                results.append(ChannelResult(ch.name, ChannelStatus.SKIPPED, detail=NOTHING))
                 continue
             title, body = digest(wanted, facts=facts)
             key = message_key(ch.name, (e.id for e in wanted))
@@ -101,12 +106,12 @@ def notify(
                     ch, title, body, resolve, http, events=wanted, key=key, clock_ms=clock_ms
                 )
             except SEND_ERRORS as exc:
-                results.append(ChannelResult(ch.name, "failed", len(wanted), str(exc)))
+                results.append(ChannelResult(ch.name, ChannelStatus.FAILED, len(wanted), str(exc)))
                 continue
             if skipped:
-                results.append(ChannelResult(ch.name, "skipped", detail=skipped))
+                results.append(ChannelResult(ch.name, ChannelStatus.SKIPPED, detail=skipped))
             else:
-                results.append(ChannelResult(ch.name, "sent", len(wanted)))
+                results.append(ChannelResult(ch.name, ChannelStatus.SENT, len(wanted)))
     finally:
         if own_client:
             http.close()
@@ -131,7 +136,7 @@ class DeliveryRun:
 
     @property
     def failed(self) -> list[ChannelResult]:
-        return [r for r in (*self.results, *self.operators) if r.status == "failed"]
+        return [r for r in (*self.results, *self.operators) if r.status == ChannelStatus.FAILED]
 
 
 class _Outbox:
@@ -160,12 +165,14 @@ class _Outbox:
         if wanted and ch.enabled and not state.due(self.at):
             self.owed.setdefault(ch.name, set()).update(e.id for e in wanted)
             when = state.next_attempt_at.isoformat() if state.next_attempt_at else ""
-            return ChannelResult(ch.name, "deferred", len(wanted), f"退避中，{when} 后重试")
+            return ChannelResult(
+                ch.name, ChannelStatus.DEFERRED, len(wanted), f"退避中，{when} 后重试"
+            )
         [result] = notify(wanted, [ch], self.resolve, client=self.http, facts=self.facts)
-        if result.status == "sent":
+        if result.status == ChannelStatus.SENT:
             record_deliveries(self.bind, ch.name, [e.id for e in wanted], self.at)
             self.book.succeeded(ch.name)
-        elif result.status == "failed":
+        elif result.status == ChannelStatus.FAILED:
             self.owed.setdefault(ch.name, set()).update(e.id for e in wanted)
             self.book.failed(ch.name, result.detail)
         return result

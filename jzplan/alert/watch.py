@@ -210,7 +210,7 @@ def send_notice(
     key: str | None = None,
 ) -> dict[str, str]:
     """Send one notice through every enabled channel: name → ``sent``, why it was skipped
-    (``no url``), or ``failed: <error>``; one channel's failure does not stop the others."""
+    (``未配置 URL``), or ``failed: <error>``; one channel's failure does not stop the others."""
     results: dict[str, str] = {}
     for channel in channels:
         if not channel.enabled:

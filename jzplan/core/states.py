@@ -367,6 +367,26 @@ class MessageStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class ChannelStatus(StrEnum):
+    """What one delivery did on one notification channel (webhook, DingTalk, WeCom, email): sent;
+    skipped (disabled, nothing for it, or no URL or mail server configured: said in its
+    detail); failed (kept for a retry); deferred (the channel is waiting out its backoff)."""
+
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    DEFERRED = "deferred"
+
+    @property
+    def label(self) -> str:
+        return {
+            ChannelStatus.SENT: "已发送",
+            ChannelStatus.SKIPPED: "未发送",
+            ChannelStatus.FAILED: "发送失败",
+            ChannelStatus.DEFERRED: "暂缓",
+        }[self]
+
+
 class ReceiptStatus(StrEnum):
     """The status line of a file's receipt (回执): loaded; loaded with rows held as questions
     (or disagreeing with a batch-mate); loaded but some rows left out (a status file); returned."""

@@ -136,7 +136,7 @@ def test_the_smtp_server_comes_from_the_settings(monkeypatch: pytest.MonkeyPatch
         assert smtp.envelopes == [("jzplan@jzxq.gov.cn", ["mubiaoban@jzxq.gov.cn"])]
     monkeypatch.delenv("JZPLAN_SMTP_HOST")
     [result] = notify(event, [email], env_resolver({}))
-    assert (result.status, result.detail) == ("skipped", "no smtp host")
+    assert (result.status, result.detail) == ("skipped", "未配置 SMTP 服务器")
 
 
 def test_a_channel_may_override_the_smtp_settings(monkeypatch: pytest.MonkeyPatch) -> None:

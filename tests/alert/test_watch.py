@@ -152,7 +152,7 @@ def test_a_notice_goes_through_every_operators_channel_one_failure_not_stopping_
             results = send_notice(channels, "【运行失败】x", "正文", env_resolver(env), http,
                                   key="k1")  # fmt: skip
     assert results == {"broken": "failed: broken: HTTP 500", "ops": "sent", "ops-wecom": "sent",
-                       "unset": "no url", "off": "disabled"}  # fmt: skip
+                       "unset": "未配置 URL", "off": "disabled"}  # fmt: skip
     by_path = {r.path: r for r in good.requests}
     assert by_path["/a"].body["title"] == "【运行失败】x"
     assert by_path["/a"].headers["idempotency-key"] == "k1"
