@@ -19,6 +19,7 @@ from jzplan.alert.deadlines import deadline_of
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.ingest.inbox import batch_folder
+from jzplan.month.lines import deadline_line
 from jzplan.month.resources import open_resources
 from tasks.notify import check_submissions, deliver_alerts
 
@@ -65,7 +66,7 @@ def deadline_check(period: Month | None = None, inbox_dir: str | None = None) ->
             "alerts": outcome.alerts,
             "delivered": delivered,
         }
-        get_run_logger().info("%s 截止检查完成：%s", p, summary)
+        get_run_logger().info(deadline_line(resources.catalog, summary))
         return summary
     finally:
         resources.close()

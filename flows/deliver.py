@@ -19,8 +19,8 @@ from jzplan.alert.backoff import delivery_backoff
 from jzplan.alert.outbox import drain_outboxes
 from jzplan.core.settings import Settings
 from jzplan.month.resources import Resources, open_resources
-from tasks.notify import log_delivery, prefect_emitter, secret_resolver
-from tasks.office import log_office
+from tasks.notify import delivery_line, log_delivery, prefect_emitter, secret_resolver
+from tasks.office import log_office, office_line
 
 
 def _run_name() -> str:
@@ -41,9 +41,12 @@ def drain(resources: Resources) -> dict[str, Any]:
         backoff=delivery_backoff(settings),
         timezone=settings.timezone,
     )
-    return {"office": log_office(None, run.office, resources.catalog) | {
-                "withdrawn": run.withdrawn},
-            "alerts": log_delivery(run.alerts)}  # fmt: skip
+    office = log_office(None, run.office, resources.catalog)
+    alerts = log_delivery(run.alerts)
+    logger = get_run_logger()
+    logger.info(office_line(None, office, resources.catalog) + f"；撤回 {run.withdrawn} 条")
+    logger.info(delivery_line(run.alerts))
+    return {"office": office | {"withdrawn": run.withdrawn}, "alerts": alerts}
 
 
 @flow(
@@ -58,9 +61,7 @@ def deliver_pending_flow() -> dict[str, Any]:
     once its backoff (after a failure) is over; open or resolve the operators' 推送失败 alerts."""
     resources = open_resources(Settings())
     try:
-        summary = drain(untraversed(resources))
-        get_run_logger().info("待发队列：%s", summary)
-        return summary
+        return drain(untraversed(resources))
     finally:
         resources.close()
 

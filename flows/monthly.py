@@ -24,6 +24,7 @@ from jzplan.core.states import IngestStatus, MessageKind, count_statuses
 from jzplan.ingest.cell_policy import load_policy
 from jzplan.ingest.inbox import batch_folder
 from jzplan.ingest.status_files import TableFindings
+from jzplan.month.lines import file_lines, monthly_line
 from jzplan.month.loading import IngestOutcome, refused_outcome
 from jzplan.month.prepare import PreparedFile, stored_already
 from jzplan.month.refresh import PeriodOutcome
@@ -175,7 +176,9 @@ def monthly_progress(period: Month | None = None, inbox_dir: str | None = None) 
             # recomputed
             summary["pending_corrections"] = log_corrections(arrival, outcomes, locked)
             summary["locked"] = [str(p) for p in locked]  # affected, but released: not recomputed
-        logger.info("%s 完成：%s", arrival, summary)
+        logger.info(
+            "\n".join([monthly_line(resources.catalog, arrival, summary), *file_lines(summary)])
+        )
         return summary
     finally:
         resources.close()

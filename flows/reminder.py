@@ -19,6 +19,7 @@ from jzplan.alert.reminders import reminder_period
 from jzplan.core.periods import Period
 from jzplan.core.settings import Settings
 from jzplan.core.states import MessageKind
+from jzplan.month.lines import unit_names
 from jzplan.month.resources import open_resources
 from tasks.office import deliver_office, queue_period_reminders
 
@@ -62,7 +63,10 @@ def deadline_reminder(period: Month | None = None) -> dict[str, Any]:
             "withdrawn": run.withdrawn,
             "delivered": delivered,
         }
-        get_run_logger().info("%s 催报完成：%s", p, summary)
+        get_run_logger().info(
+            "%s 催报完成：未报 %s；新发催报 %d 条，撤回 %d 条",
+            p, unit_names(resources.catalog, run.missing), run.queued, run.withdrawn,
+        )  # fmt: skip
         return summary
     finally:
         resources.close()

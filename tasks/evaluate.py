@@ -9,6 +9,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Connection
 
 from jzplan.core.periods import Period
+from jzplan.month.lines import counts_text, unit_names
 from jzplan.month.refresh import LoadedBulk, PeriodOutcome, refresh_period
 from jzplan.month.resources import Resources
 
@@ -42,9 +43,9 @@ def refresh(
     get_run_logger().info(
         "%s：汇总 %s；目标进度 %s；告警 %s；未报 %s",
         period,
-        outcome.aggregates,
-        outcome.progress,
-        outcome.alerts,
-        "、".join(resources.catalog.unit(u).name for u in outcome.missing_units) or "无",
+        counts_text(outcome.aggregates),
+        counts_text(outcome.progress),
+        counts_text(outcome.alerts),
+        unit_names(resources.catalog, outcome.missing_units),
     )
     return outcome

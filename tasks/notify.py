@@ -17,10 +17,12 @@ from sqlalchemy import Connection
 from jzplan.alert.backoff import delivery_backoff
 from jzplan.alert.channels import Resolver, SecretRef
 from jzplan.alert.deadlines import DeadlineOutcome, arrived_units, check_deadline, deadline_of
-from jzplan.alert.delivery import DeliveryRun, deliver_pending
+from jzplan.alert.delivery import ChannelResult, DeliveryRun, deliver_pending
 from jzplan.alert.office_delivery import office_owed
 from jzplan.core.periods import Period
+from jzplan.core.states import ChannelStatus
 from jzplan.ingest.status_files import TableFindings
+from jzplan.month.lines import counts_text
 from jzplan.month.resources import Resources
 from jzplan.month.runs import month_status
 from jzplan.track.history import StatusLoad
@@ -48,10 +50,10 @@ def load_status(
     logger = get_run_logger()
     for issue in loaded.issues:
         logger.warning(str(issue))
-    outcomes = {name: str(o) for name, o in loaded.outcomes.items()}
+    files = "、".join(f"{name} {o.label}" for name, o in loaded.outcomes.items())
     logger.info(
         "%s：重点工作进展与排名 %s；进展 %s；排名 %s",
-        period, outcomes or "未收到", loaded.reports, loaded.rankings,
+        period, files or "未收到", counts_text(loaded.reports), counts_text(loaded.rankings),
     )  # fmt: skip
     return loaded
 
@@ -147,6 +149,28 @@ def prefect_emitter(*, event: str, resource: dict[str, str], payload: dict[str, 
     return emit_event(event=event, resource=resource, payload=payload)
 
 
+def channel_line(result: ChannelResult) -> str:
+    """One channel's result as the run's log says it: 通知渠道 wecom：未发送（0 条），未配置 URL."""
+    detail = f"，{result.detail}" if result.detail else ""
+    return f"通知渠道 {result.channel}：{result.status.label}（{result.alerts} 条）{detail}"
+
+
+def delivery_line(run: DeliveryRun) -> str:
+    """What one delivery did, in one line of the run's log (its summary stays the task's
+    result): the alerts opened and resolved, events emitted, transitions notified, owed."""
+    opened, resolved = run.recorded.get("opened", 0), run.recorded.get("resolved", 0)
+    line = (
+        f"告警推送：新增 {opened} 条，解除 {resolved} 条；"
+        f"事件 {run.emitted} 个，通知 {run.notified} 条"
+    )
+    owed = sum(run.pending.values())
+    return (
+        line
+        + (f"；待补发 {owed} 条" if owed else "")
+        + ("（另一次推送进行中）" if run.busy else "")
+    )
+
+
 def log_delivery(run: DeliveryRun) -> dict[str, Any]:
     """Each channel's result in the log (a failure named, as a warning) and the summary: what
     went out, and what each channel still owes."""
@@ -154,8 +178,8 @@ def log_delivery(run: DeliveryRun) -> dict[str, Any]:
     if run.busy:
         logger.info("另一次推送正在进行，本次未推送；待发内容由 deliver-pending 补发")
     for r in (*run.results, *run.operators):
-        line = f"通知渠道 {r.channel}：{r.status}（{r.alerts} 条）{r.detail}"
-        if r.status == "failed":
+        line = channel_line(r)
+        if r.status == ChannelStatus.FAILED:
             logger.warning("%s；留在待发队列，退避后由 deliver-pending 重试", line)
         else:
             logger.info(line)
@@ -165,8 +189,8 @@ def log_delivery(run: DeliveryRun) -> dict[str, Any]:
             "；".join(f"{name} {n} 条" for name, n in sorted(run.pending.items())),
         )
     return {"recorded": run.recorded, "emitted": run.emitted, "notified": run.notified,
-            "channels": {r.channel: r.status for r in run.results},
-            "operators": {r.channel: r.status for r in run.operators},
+            "channels": {r.channel: r.status.value for r in run.results},
+            "operators": {r.channel: r.status.value for r in run.operators},
             "failure_alerts": {k: v for k, v in run.failure_alerts.items() if v},
             "pending": run.pending, "busy": run.busy}  # fmt: skip
 
@@ -189,5 +213,5 @@ def deliver_alerts(resources: Resources, secrets: Resolver | None = None) -> dic
         also_owed=office_owed(engine, settings.alert_channels_file, resources.catalog.area.code),
     )
     summary = log_delivery(run)
-    get_run_logger().info("告警推送：%s", summary)
+    get_run_logger().info(delivery_line(run))
     return summary

@@ -116,5 +116,16 @@ def deliver_office(
         backoff=delivery_backoff(settings),
     )
     summary = log_office(kind, results, resources.catalog)
-    get_run_logger().info("%s推送：%s", kind.label, summary)
+    get_run_logger().info(office_line(kind, summary, resources.catalog))
     return summary
+
+
+def office_line(kind: MessageKind | None, summary: dict[str, Any], catalog: Catalog) -> str:
+    """One delivery of office messages in one line of the run's log: sent, the offices with
+    no channel configured and those whose channel failed (retried by deliver-pending), by name."""
+    line = f"{kind.label if kind else '回执、催报'}推送：已送达 {summary['sent']} 条"
+    for label, key in (("未配置渠道", "skipped"), ("待重试", "pending")):
+        if summary[key]:
+            names = "、".join(catalog.org_units[u].name for u in summary[key])
+            line += f"；{label} {names}"
+    return line

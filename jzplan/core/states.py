@@ -162,6 +162,14 @@ class StatusFileOutcome(StrEnum):
     PARTIAL = "partial"
     REJECTED = "rejected"
 
+    @property
+    def label(self) -> str:
+        return {
+            StatusFileOutcome.ACCEPTED: "已接收",
+            StatusFileOutcome.PARTIAL: "已接收·部分行未入库",
+            StatusFileOutcome.REJECTED: "已退回",
+        }[self]
+
 
 class TargetStatus(StrEnum):
     """Where a target stands at the end of a month. The members' order, best first, is the one

@@ -12,6 +12,12 @@ from jzplan.core.periods import Period
 from jzplan.core.states import IngestStatus, TargetStatus, UnitMonthStatus
 from jzplan.reference.catalog import Catalog
 
+# the keys of a write's or an alert sync's counts (jzplan.store, jzplan.alert.lifecycle)
+_COUNT_LABELS = {
+    "inserted": "新增", "updated": "更新", "deleted": "删除", "unchanged": "未变",
+    "opened": "新增", "reopened": "重新打开", "resolved": "解除",
+}  # fmt: skip
+
 # files a reader need not look at again: stored now, or stored before
 _SETTLED = frozenset({IngestStatus.ACCEPTED, IngestStatus.DUPLICATE})
 
@@ -83,3 +89,8 @@ def deadline_line(catalog: Catalog, summary: Mapping[str, Any]) -> str:
     late = unit_names(catalog, summary.get("missing_units") or [])
     due = datetime.fromisoformat(summary["due"]).strftime("%Y-%m-%d %H:%M")
     return f"deadline-{summary['period']}：截止 {due}，未报 {late}"
+
+
+def counts_text(counts: Mapping[str, int]) -> str:
+    """A write's counts in words, in their own order: 新增 79，更新 0，删除 0，未变 0."""
+    return "，".join(f"{_COUNT_LABELS.get(k, k)} {n}" for k, n in counts.items()) or "无"

@@ -7,7 +7,8 @@ import pandas as pd
 
 from flows.demo import alert_count_line
 from jzplan.core.periods import Period
-from jzplan.month.lines import deadline_line, monthly_line, run_lines, unit_names
+from jzplan.core.states import StatusFileOutcome
+from jzplan.month.lines import counts_text, deadline_line, monthly_line, run_lines, unit_names
 from jzplan.reference.catalog import Catalog
 
 SUMMARY = {
@@ -75,3 +76,11 @@ def test_a_deadline_line_names_the_late_units(catalog: Catalog) -> None:
     assert (
         deadline_line(catalog, summary) == "deadline-2013-05：截止 2013-06-05 17:00，未报 苏家作乡"
     )
+
+
+def test_counts_read_as_words_in_their_own_order() -> None:
+    counts = {"inserted": 79, "updated": 0, "deleted": 0, "unchanged": 2}
+    assert counts_text(counts) == "新增 79，更新 0，删除 0，未变 2"
+    assert counts_text({"opened": 4, "reopened": 1, "resolved": 6}) == "新增 4，重新打开 1，解除 6"
+    assert counts_text({}) == "无"
+    assert all(o.label for o in StatusFileOutcome)

@@ -1,0 +1,43 @@
+"""What a run's log says of its deliveries: one Chinese line each, offices by name, statuses in
+words (ChannelStatus.label), never a dict as Python writes it."""
+
+from __future__ import annotations
+
+from jzplan.alert.delivery import ChannelResult, DeliveryRun
+from jzplan.core.states import ChannelStatus, MessageKind
+from jzplan.reference.catalog import Catalog
+from tasks.notify import channel_line, delivery_line
+from tasks.office import office_line
+
+
+def test_a_channel_says_its_status_in_words_and_why() -> None:
+    skipped = ChannelResult("wecom", ChannelStatus.SKIPPED, detail="未配置 URL")
+    assert channel_line(skipped) == "通知渠道 wecom：未发送（0 条），未配置 URL"
+    sent = ChannelResult("dingtalk", ChannelStatus.SENT, 3)
+    assert channel_line(sent) == "通知渠道 dingtalk：已发送（3 条）"
+    assert all(s.label for s in ChannelStatus)
+
+
+def test_a_delivery_is_one_line_with_what_it_still_owes() -> None:
+    run = DeliveryRun(
+        recorded={"opened": 4, "resolved": 6}, emitted=10, notified=7,
+        results=[ChannelResult("webhook", ChannelStatus.FAILED, 3, "HTTP 500")],
+        pending={"webhook": 3},
+    )  # fmt: skip
+    assert delivery_line(run) == (
+        "告警推送：新增 4 条，解除 6 条；事件 10 个，通知 7 条；待补发 3 条"
+    )
+    quiet = DeliveryRun(recorded={}, emitted=0, notified=0, results=[], busy=True)
+    assert delivery_line(quiet) == (
+        "告警推送：新增 0 条，解除 0 条；事件 0 个，通知 0 条（另一次推送进行中）"
+    )
+
+
+def test_office_messages_name_the_offices(catalog: Catalog) -> None:
+    summary = {"sent": 5, "skipped": ["NGZ", "WCJ"], "pending": ["SJZ"]}
+    assert office_line(MessageKind.RECEIPT, summary, catalog) == (
+        "回执推送：已送达 5 条；未配置渠道 宁郭镇、文昌街道；待重试 苏家作乡"
+    )
+    assert office_line(
+        MessageKind.REMINDER, {"sent": 0, "skipped": [], "pending": []}, catalog
+    ) == ("催报推送：已送达 0 条")
