@@ -19,7 +19,13 @@ from flows import entrypoint_imported
 from flows.plain_flow import flow
 from jzplan.alert.channels import Channel
 from jzplan.alert.http import http_client
-from jzplan.alert.watch import RunFacts, notice_channels, notice_text, send_notice
+from jzplan.alert.watch import (
+    RunFacts,
+    notice_channels,
+    notice_results_text,
+    notice_text,
+    send_notice,
+)
 from jzplan.core.settings import Settings
 from jzplan.core.states import PipelineNotice
 from tasks.notify import secret_resolver
@@ -73,7 +79,7 @@ def notify_operators(
     for name, future in futures.items():
         future.wait()
         results[name] = str(future.result()) if future.state.is_completed() else "failed"
-    logger.info("运维通知「%s」：%s", title, results)
+    logger.info("运维通知「%s」：%s", title, notice_results_text(results))
     failed = sorted(n for n, r in results.items() if r == "failed")
     if failed:
         raise NoticeNotSent(f"运维通知未送达：{'、'.join(failed)}")

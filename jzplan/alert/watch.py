@@ -5,7 +5,7 @@ Pure functions; the automations and the flow that sends the notices are in flows
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -223,3 +223,18 @@ def send_notice(
         else:
             results[channel.name] = skipped or "sent"
     return results
+
+
+def notice_results_text(results: Mapping[str, str]) -> str:
+    """``send_notice``'s results for the run's log, in words: wecom 已发送、email 未发送（未配置
+    SMTP 服务器）、webhook 发送失败（HTTP 500）."""
+    words = {"sent": "已发送", "disabled": "已停用", "failed": "发送失败"}
+
+    def word(result: str) -> str:
+        if result in words:
+            return words[result]
+        if result.startswith("failed: "):
+            return f"发送失败（{result.removeprefix('failed: ')}）"
+        return f"未发送（{result}）"  # why it was skipped, in Chinese already
+
+    return "、".join(f"{name} {word(r)}" for name, r in results.items()) or "无"

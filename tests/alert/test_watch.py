@@ -16,6 +16,7 @@ from jzplan.alert.watch import (
     monthly_cron,
     monthly_window,
     notice_channels,
+    notice_results_text,
     notice_text,
     send_notice,
 )
@@ -153,6 +154,11 @@ def test_a_notice_goes_through_every_operators_channel_one_failure_not_stopping_
                                   key="k1")  # fmt: skip
     assert results == {"broken": "failed: broken: HTTP 500", "ops": "sent", "ops-wecom": "sent",
                        "unset": "未配置 URL", "off": "disabled"}  # fmt: skip
+    # the run's log says it in words (flows/notify.py)
+    assert notice_results_text(results) == (
+        "broken 发送失败（broken: HTTP 500）、ops 已发送、ops-wecom 已发送、"
+        "unset 未发送（未配置 URL）、off 已停用"
+    )
     by_path = {r.path: r for r in good.requests}
     assert by_path["/a"].body["title"] == "【运行失败】x"
     assert by_path["/a"].headers["idempotency-key"] == "k1"
