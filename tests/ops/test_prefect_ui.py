@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -217,6 +218,45 @@ def test_a_run_by_hand_with_no_server_boots_the_temporary_one_meanwhile(tmp_path
     assert "本次启动临时服务器" in done.stderr
     assert "work done while the server booted: ['meanwhile']" in done.stdout
     assert "heartbeats: 60" in done.stdout
+
+
+# a short run of many tasks on the temporary server, then exit (the server is stopped)
+MANY_TASKS = """
+from prefect import flow, task
+from flows.server import prefect_server
+
+@task
+def step(i: int) -> int:
+    return i
+
+@flow(name="jzplan-test-many-tasks", persist_result=False)
+def many() -> int:
+    return sum(step(i) for i in range(20))
+
+with prefect_server() as ready:
+    ready()
+    print(many())
+"""
+
+
+def test_the_temporary_server_records_the_whole_run_before_it_stops(tmp_path: Path) -> None:
+    """At exit the run waits until the temporary server has recorded what it sent, then stops
+    it: every task run reaches the server's database (the history a server started later on
+    that PREFECT_HOME shows), with no flush cancelled on the terminal. Stopped at once, 1-5 of
+    these 20 task runs were recorded and "Error flushing … events" printed after exit."""
+    home = tmp_path / "prefect"
+    # the server inherits the pipes: run() returns once it has exited, its database final
+    done = subprocess.run(
+        [sys.executable, "-c", MANY_TASKS],
+        env=_environ(home), cwd=Path(__file__).resolve().parents[2],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == str(sum(range(20)))
+    assert "Error flushing" not in done.stderr
+    with sqlite3.connect(home / "prefect.db") as db:
+        states = db.execute("SELECT state_type, count(*) FROM task_run GROUP BY 1").fetchall()
+    assert states == [("COMPLETED", 20)]
 
 
 def test_a_first_boot_is_waited_for_two_minutes_unless_configured(tmp_path: Path) -> None:
