@@ -3,6 +3,7 @@ delivery through each office's own channel (the ``office_message`` outbox)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -75,20 +76,40 @@ def queue_period_reminders(resources: Resources, period: Period) -> ReminderRun:
     return run
 
 
+def office_notes(
+    kind: MessageKind | None, results: Sequence[OfficeResult], catalog: Catalog
+) -> list[tuple[int, str]]:
+    """A log line (level, text) for each office message that did not go out. A failure is a
+    warning (deliver-pending retries it); an office with no channel configured is reported
+    at INFO, not as a warning: not an error (data/alerting/channels.yaml), and the shipped
+    file configures none, so every run of a new install would warn once per office."""
+    label = kind.label if kind else "回执、催报"
+    notes: list[tuple[int, str]] = []
+    for r in results:
+        unit = catalog.org_units[r.org_unit].name
+        if r.status == MessageStatus.SKIPPED:
+            notes.append(
+                (logging.INFO, f"{label} 未送达 {unit}：本单位未配置可用的渠道（{r.detail}）")
+            )
+        elif r.deferred:
+            notes.append((logging.INFO, f"{label} 暂缓 {unit}：{r.detail}"))
+        elif r.failed:
+            notes.append(
+                (
+                    logging.WARNING,
+                    f"{label} 发送失败 {unit}：{r.detail}（留待 deliver-pending 重试）",
+                )
+            )
+    return notes
+
+
 def log_office(
     kind: MessageKind | None, results: Sequence[OfficeResult], catalog: Catalog
 ) -> dict[str, Any]:
     """Each office message that did not go out, named in the log; the summary's counts."""
     logger = get_run_logger()
-    label = kind.label if kind else "回执、催报"
-    for r in results:
-        unit = catalog.org_units[r.org_unit].name
-        if r.status == MessageStatus.SKIPPED:
-            logger.warning("%s 未送达 %s：本单位未配置可用的渠道（%s）", label, unit, r.detail)
-        elif r.deferred:
-            logger.info("%s 暂缓 %s：%s", label, unit, r.detail)
-        elif r.failed:
-            logger.warning("%s 发送失败 %s：%s（留待 deliver-pending 重试）", label, unit, r.detail)
+    for level, line in office_notes(kind, results, catalog):
+        logger.log(level, line)
     return {
         "sent": sum(r.status == MessageStatus.SENT for r in results),
         "skipped": sorted({r.org_unit for r in results if r.status == MessageStatus.SKIPPED}),

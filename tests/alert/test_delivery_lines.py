@@ -3,11 +3,14 @@ words (ChannelStatus.label), never a dict as Python writes it."""
 
 from __future__ import annotations
 
+import logging
+
 from jzplan.alert.delivery import ChannelResult, DeliveryRun
-from jzplan.core.states import ChannelStatus, MessageKind
+from jzplan.alert.office_delivery import OfficeResult
+from jzplan.core.states import ChannelStatus, MessageKind, MessageStatus
 from jzplan.reference.catalog import Catalog
 from tasks.notify import channel_line, delivery_line
-from tasks.office import office_line
+from tasks.office import office_line, office_notes
 
 
 def test_a_channel_says_its_status_in_words_and_why() -> None:
@@ -41,3 +44,23 @@ def test_office_messages_name_the_offices(catalog: Catalog) -> None:
     assert office_line(
         MessageKind.REMINDER, {"sent": 0, "skipped": [], "pending": []}, catalog
     ) == ("催报推送：已送达 0 条")
+
+
+def test_an_office_with_no_channel_is_reported_not_warned(catalog: Catalog) -> None:
+    """The shipped channels.yaml configures no office's URL: every run of a new install
+    skips each office's receipt. That is not an error, so not a warning (make demo's console
+    shows warnings: it showed seven a month); a failed send is."""
+    results = [
+        OfficeResult("r1", "NGZ", MessageStatus.SKIPPED, detail="NGZ-wecom: 未配置 URL"),
+        OfficeResult("r2", "WCJ", None, detail="WCJ-email: SMTP 连接失败"),
+        OfficeResult("r3", "SJZ", None, detail="退避中", deferred=True),
+        OfficeResult("r4", "YMZ", MessageStatus.SENT, sent_by=("YMZ-wecom",)),
+    ]
+    assert office_notes(MessageKind.RECEIPT, results, catalog) == [
+        (logging.INFO, "回执 未送达 宁郭镇：本单位未配置可用的渠道（NGZ-wecom: 未配置 URL）"),
+        (
+            logging.WARNING,
+            "回执 发送失败 文昌街道：WCJ-email: SMTP 连接失败（留待 deliver-pending 重试）",
+        ),
+        (logging.INFO, "回执 暂缓 苏家作乡：退避中"),
+    ]
