@@ -38,6 +38,7 @@ from prefect.settings import (
 )
 
 from jzplan.core.errors import OperatorError
+from jzplan.core.procfs import cpu_seconds
 from jzplan.ops.prefect_ui import UiConfig, client_api, server_healthy
 
 if TYPE_CHECKING:
@@ -169,15 +170,6 @@ class TemporaryServer:
                 self.process.send_signal(signal.SIGTERM)
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """The CPU time ``pid`` has used (Linux's /proc), None where that cannot be read."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
 def wait_recorded(
     pid: int, *, window: float = 0.2, busy: float = 0.1, limit: float = 10.0
 ) -> float:
@@ -188,10 +180,10 @@ def wait_recorded(
     terminal after the command returned; of a 20-task run only 1-5 task runs recorded, the
     last task of make demo's last month left RUNNING in the UI's history)."""
     started = time.monotonic()
-    before = _cpu_seconds(pid)
+    before = cpu_seconds(pid)
     while before is not None and time.monotonic() - started < limit:
         time.sleep(window)
-        after = _cpu_seconds(pid)
+        after = cpu_seconds(pid)
         if after is None or (after - before) / window < busy:
             break
         before = after

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from jzplan.core.procfs import stat_fields
+
 
 @dataclass(frozen=True)
 class Started:
@@ -79,15 +81,6 @@ def read_started(run_dir: Path, name: str) -> Started | None:
         return None
 
 
-def _proc_state(pid: int) -> str | None:
-    """The state letter of /proc/<pid>/stat (``Z`` a zombie), or None without /proc."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[0]
-
-
 def is_running(started: Started) -> bool:
     """Whether the process is alive (not a zombie) and still runs the recorded command."""
     try:
@@ -96,7 +89,8 @@ def is_running(started: Started) -> bool:
         return False
     except PermissionError:
         return False  # a process of another user took the number
-    if _proc_state(started.pid) == "Z":
+    fields = stat_fields(started.pid)  # the state letter first: Z a zombie
+    if fields is not None and fields[0] == "Z":
         return False
     try:
         cmdline = Path(f"/proc/{started.pid}/cmdline").read_bytes()

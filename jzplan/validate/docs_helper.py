@@ -53,6 +53,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from jzplan.core.procfs import cpu_seconds
+
 _HEADER = struct.Struct("!Q")
 _READY = "ready"
 
@@ -241,12 +243,7 @@ class DocsHelper:
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the running helper has used (Linux; 0.0 elsewhere)."""
         pid = self.pid
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError, TypeError):
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return (cpu_seconds(pid) if pid is not None else None) or 0.0
 
     def _stop(self, proc: subprocess.Popen[bytes]) -> None:
         self._ready.clear()
