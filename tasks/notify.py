@@ -22,7 +22,7 @@ from jzplan.alert.office_delivery import office_owed
 from jzplan.core.periods import Period
 from jzplan.core.states import ChannelStatus
 from jzplan.ingest.status_files import TableFindings
-from jzplan.month.lines import counts_text
+from jzplan.month.lines import counts_text, unit_names
 from jzplan.month.resources import Resources
 from jzplan.month.runs import month_status
 from jzplan.track.history import StatusLoad
@@ -69,7 +69,7 @@ def check_submissions(resources: Resources, inbox_dir: Path, period: Period) -> 
         arrived=arrived_units(inbox_dir, period, resources.catalog, resources.settings.limits()),
         due=due,
     )
-    names = "、".join(resources.catalog.unit(u).name for u in outcome.missing_units) or "无"
+    names = unit_names(resources.catalog, outcome.missing_units)
     get_run_logger().info(
         "%s 月报截止 %s：未报 %s；告警 %s", period, due.isoformat(), names, outcome.alerts
     )

@@ -19,6 +19,7 @@ from jzplan.alert.office_delivery import OfficeResult, deliver_office_messages
 from jzplan.alert.reminders import ReminderRun, queue_reminders
 from jzplan.core.periods import Period
 from jzplan.core.states import MessageKind, MessageStatus
+from jzplan.month.lines import unit_names
 from jzplan.month.loading import IngestOutcome
 from jzplan.month.prepare import PreparedFile
 from jzplan.month.receipts import queue_receipts, received_files, write_receipts
@@ -68,7 +69,7 @@ def queue_period_reminders(resources: Resources, period: Period) -> ReminderRun:
     """One reminder per unit without an accepted form for ``period`` (once: the outbox)."""
     due = deadline_of(resources.settings).of(period)
     run = queue_reminders(resources.engine, resources.catalog, period, due, datetime.now(UTC))
-    names = "、".join(resources.catalog.unit(u).name for u in run.missing) or "无"
+    names = unit_names(resources.catalog, run.missing)
     get_run_logger().info(
         "%s 催报（截止 %s）：未报 %s；新增 %d 条，撤回 %d 条",
         period, due.isoformat(), names, run.queued, run.withdrawn,
@@ -83,7 +84,7 @@ def office_notes(
     warning (deliver-pending retries it); an office with no channel configured is reported
     at INFO, not as a warning: not an error (data/alerting/channels.yaml), and the shipped
     file configures none, so every run of a new install would warn once per office."""
-    label = kind.label if kind else "回执、催报"
+    label = _label(kind)
     notes: list[tuple[int, str]] = []
     for r in results:
         unit = catalog.org_units[r.org_unit].name
@@ -144,9 +145,13 @@ def deliver_office(
 def office_line(kind: MessageKind | None, summary: dict[str, Any], catalog: Catalog) -> str:
     """One delivery of office messages in one line of the run's log: sent, the offices with
     no channel configured and those whose channel failed (retried by deliver-pending), by name."""
-    line = f"{kind.label if kind else '回执、催报'}推送：已送达 {summary['sent']} 条"
+    line = f"{_label(kind)}推送：已送达 {summary['sent']} 条"
     for label, key in (("未配置渠道", "skipped"), ("待重试", "pending")):
         if summary[key]:
-            names = "、".join(catalog.org_units[u].name for u in summary[key])
-            line += f"；{label} {names}"
+            line += f"；{label} {unit_names(catalog, summary[key])}"
     return line
+
+
+def _label(kind: MessageKind | None) -> str:
+    """The messages' name: one kind's, or both (the outbox drain sends both)."""
+    return kind.label if kind else "回执、催报"
