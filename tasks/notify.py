@@ -71,7 +71,11 @@ def check_submissions(resources: Resources, inbox_dir: Path, period: Period) -> 
     )
     names = unit_names(resources.catalog, outcome.missing_units)
     get_run_logger().info(
-        "%s 月报截止 %s：未报 %s；告警 %s", period, due.isoformat(), names, outcome.alerts
+        "%s 月报截止 %s：未报 %s；告警 %s",
+        period,
+        due.isoformat(),
+        names,
+        counts_text(outcome.alerts),
     )
     return outcome
 
