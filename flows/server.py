@@ -28,6 +28,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import httpx
 import prefect
 from prefect.settings import (
     PREFECT_API_URL,
@@ -147,19 +148,25 @@ class TemporaryServer:
             return
         timeout = startup_timeout()
         deadline = time.monotonic() + timeout
-        if meanwhile is not None and not server_healthy(self.api_url, timeout=1.0):
-            meanwhile()
-        while not server_healthy(self.api_url, timeout=1.0):
-            code = self.process.poll()
-            if code is not None or time.monotonic() > deadline:
-                why = f"进程退出，代码 {code}" if code is not None else f"{timeout:g} 秒内未应答"
-                raise OperatorError(
-                    "temporary_server_failed",
-                    f"临时 Prefect 服务器 {self.api_url} 未能启动（{why}）；"
-                    "可先运行 make ui 启动常驻服务器，或设置 PREFECT_API_URL",
-                )
-            time.sleep(0.1)
+        # one client for every question (jzplan.ops.prefect_ui.server_healthy says why)
+        with httpx.Client() as client:
+            if meanwhile is not None and not server_healthy(self.api_url, 1.0, client):
+                meanwhile()
+            while not server_healthy(self.api_url, 1.0, client):
+                self._check_booting(timeout, deadline)
+                time.sleep(0.1)
         self._ready = True
+
+    def _check_booting(self, timeout: float, deadline: float) -> None:
+        """``temporary_server_failed`` when the process has exited or the time is up."""
+        code = self.process.poll()
+        if code is not None or time.monotonic() > deadline:
+            why = f"进程退出，代码 {code}" if code is not None else f"{timeout:g} 秒内未应答"
+            raise OperatorError(
+                "temporary_server_failed",
+                f"临时 Prefect 服务器 {self.api_url} 未能启动（{why}）；"
+                "可先运行 make ui 启动常驻服务器，或设置 PREFECT_API_URL",
+            )
 
     def stop(self) -> None:
         """Once the server has recorded what the run sent (``wait_recorded``), SIGTERM, not
