@@ -71,7 +71,8 @@ def run(out: Path) -> dict[str, Any]:
     results: dict[str, Any] = {}
     home = folder / "prefect-server"
     home.mkdir(parents=True, exist_ok=True)
-    with prefect_server(home, os.environ.get("JZPLAN_BENCH_PREFECT_URL")) as api_url:
+    with prefect_server(home, os.environ.get("JZPLAN_BENCH_PREFECT_URL")) as server:
+        api_url = server.url
         for db in ("sqlite", "postgresql"):
             where = folder / db
             where.mkdir(parents=True, exist_ok=True)

@@ -43,7 +43,10 @@ What is measured
   the entrypoint from its file after reading the run.
 - **jzplan run**: the operator's command in a new process, with the running server and
   with Prefect's temporary one, each on a fresh copy and then again on it (re-run):
-  ``bench.prefect_cli``.
+  ``bench.prefect_cli``. With where its CPU went (since 2026-12-07, ``bench.cpu_use``): the
+  run, its validation helper, the temporary server it started or the running one (this
+  bench's own; not one given with ``--api-url``): the least wall time that CPU allows on the
+  machine's cores, whatever runs in parallel.
 - Prefect's settings are its defaults (flow heartbeats on, logs to the API) in the cold
   runs, as in the scheduled deployment; the warm runs send no heartbeats, as runs by hand.
   (Until 2026-12-05 the warm runs kept the heartbeats: their wall time was the work rounded
@@ -74,6 +77,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +90,9 @@ if str(ROOT) not in sys.path:  # run as a script (as every child is): bench/ is 
     sys.path.insert(0, str(ROOT))
 
 from bench.prefect_cli import (  # noqa: E402
+    CPU_CASES,
     cli_runs,
+    cpu_line,
     fresh_copy,
     store_env,
     timed_process,
@@ -123,13 +129,21 @@ def _healthy(api_url: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Server:
+    """A Prefect server's API address, and its process when this bench started it."""
+
+    url: str
+    pid: int | None = None
+
+
 @contextlib.contextmanager
-def prefect_server(home: Path, api_url: str | None) -> Iterator[str]:
+def prefect_server(home: Path, api_url: str | None) -> Iterator[Server]:
     """The given server, or a new one on a free loopback port, stopped on exit."""
     if api_url:
         if not _healthy(api_url):
             raise RuntimeError(f"no Prefect server answers at {api_url}")
-        yield api_url
+        yield Server(api_url)
         return
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
@@ -148,7 +162,7 @@ def prefect_server(home: Path, api_url: str | None) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Prefect server did not start; see {home / 'server.log'}")
             time.sleep(0.5)
-        yield url
+        yield Server(url, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -384,7 +398,8 @@ def run(
     try:
         home = tmp / "prefect"
         home.mkdir()
-        with prefect_server(home, api_url) as url:
+        with prefect_server(home, api_url) as server:
+            url = server.url
             say(f"Prefect server: {url}" + ("" if api_url else " (started for this run)"))
             env = {**_quiet_env(home), "PREFECT_API_URL": url,
                    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING"}  # fmt: skip
@@ -419,13 +434,18 @@ def run(
                     f"{results['cold_flow_median']:.2f} s)")  # fmt: skip
 
             if cold:
-                results |= cli_runs(env, state, runs, period, repeat, tmp / "prefect-temporary")
+                results |= cli_runs(
+                    env, state, runs, period, repeat, tmp / "prefect-temporary", server.pid
+                )
                 nan = float("nan")
                 say(f"jzplan run, new process: running server median "
                     f"{results['cli_running_median']:.2f} s (re-run "
                     f"{results['cli_running_rerun_median']:.2f} s), temporary server median "
                     f"{results.get('cli_temporary_median', nan):.2f} s (re-run "
                     f"{results.get('cli_temporary_rerun_median', nan):.2f} s)")  # fmt: skip
+                for prefix, what in CPU_CASES:
+                    if f"{prefix}_cpu" in results:
+                        say(cpu_line(what, results, prefix, os.cpu_count() or 1))
 
             stages = _median_stages(stage_runs)
             say("per stage, warm runs (median seconds, from the server's task runs):")

@@ -123,6 +123,18 @@ def machine_lines(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def cpu_bound(prefect: dict[str, Any], prefix: str, cores: int) -> str:
+    """``; CPU … s = at least … s on N cores`` for a case ``bench.cpu_use`` accounted for
+    (the run's processes and the server together: no parallel order of the work is faster
+    than that on this machine); empty otherwise."""
+    total = prefect.get(f"{prefix}_cpu")
+    if not total:
+        return ""
+    return f"; CPU of the run, its helper and the server {total:.2f} s = at least " + (
+        f"{total / cores:.2f} s on {cores} cores"
+    )
+
+
 def floor_sum(lines: list[dict[str, Any]], tier: str, db: str, period: str) -> dict[str, float]:
     """The best floor of each end-to-end stage of ``period`` (store stages on ``db``)."""
     out: dict[str, float] = {}
@@ -179,6 +191,7 @@ def extra_lines(results: dict[str, Any]) -> list[str]:
     elif e2e:
         out.append(f"end to end: failed: {e2e['error'].splitlines()[-1] if e2e['error'] else ''}")
     prefect = results.get("prefect")
+    cores = (results.get("machine") or {}).get("cores") or os.cpu_count() or 1
     if prefect:
         if "error" in prefect:
             out.append(f"six townships through Prefect: n/a ({prefect['error']})")
@@ -191,7 +204,10 @@ def extra_lines(results: dict[str, Any]) -> list[str]:
                 if key in prefect:
                     seconds = prefect[key]
                     verdict = "within" if seconds < target else "OVER"
-                    out.append(f"six townships, {what}: {seconds:.2f} s ({verdict} {target:g} s)")
+                    out.append(
+                        f"six townships, {what}: {seconds:.2f} s ({verdict} {target:g} s)"
+                        + cpu_bound(prefect, key.removesuffix("_median"), cores)
+                    )
     for db, r in (results.get("hostile") or {}).items():
         out.append(f"hostile month ({db}): {describe(r)}")
     for key, units in (results.get("rejected_units") or {}).items():
