@@ -18,9 +18,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import openpyxl
-import xlrd
-
 from jzplan.core.limits import DEFAULT_LIMITS, MIB, Limits, mib
 from jzplan.ingest import xlsx_plain
 
@@ -101,6 +98,13 @@ class Workbook:
     format: str
     sheets: list[SheetRows]
     encoding: str | None = None
+
+
+# openpyxl and xlrd are imported where a workbook is read, not with this module: the
+# validation helper (jzplan.validate.docs_helper) imports it through the suites' columns
+# (jzplan.ingest.bulk) and never reads a workbook; openpyxl was 0.13-0.14 s of the helper's
+# start, on the way to a cold run's first validation (2026-12-07).
+_LAZY_READERS = ("openpyxl", "xlrd")
 
 
 def detect_format(data: bytes, suffix: str) -> str:
@@ -294,6 +298,8 @@ def _xlsx_rows(data: bytes, limits: Limits, *, data_only: bool) -> list[SheetRow
     """Each sheet's rows as the sheet's XML holds them: its ``<dimension>`` is not trusted
     (read-only openpyxl would pad every row and column up to it: A1:XFD1048576 is 17 billion
     cells), so the dimensions are reset and rows are read up to the form's limits."""
+    import openpyxl  # here, not at the top: _LAZY_READERS
+
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     try:
         sheets = []
@@ -342,6 +348,8 @@ def capped_rows(rows: Iterable[Iterable[object]], sheet: str, limits: Limits) ->
 def read_xls(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[SheetRows]:
     """A legacy .xls (BIFF) workbook through xlrd; dates become datetimes, errors #TEXT. A
     sheet past the form's rows or columns (xlrd's ``nrows``/``ncols``) is a ``LimitError``."""
+    import xlrd  # here, not at the top: _LAZY_READERS
+
     book = xlrd.open_workbook(file_contents=data, on_demand=True)
     try:
         sheets: list[SheetRows] = []
@@ -378,6 +386,8 @@ def _check_xls_size(sheet: str, nrows: int, ncols: int, limits: Limits) -> None:
 
 
 def _xls_value(ctype: int, value: object, datemode: int) -> object:
+    import xlrd  # imported by read_xls already: a lookup
+
     if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
         return None
     if ctype == xlrd.XL_CELL_DATE:
