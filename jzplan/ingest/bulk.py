@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from jzplan.core.limits import DEFAULT_LIMITS, Limits, mib
 from jzplan.core.periods import Period
@@ -129,6 +128,10 @@ def _columns(names: list[str]) -> dict[str, str]:
 
 def _read_table(data: bytes, suffix: str) -> pa.Table:
     if data.startswith(PARQUET_MAGIC):
+        # imported for a Parquet file only: with pyarrow.fs and its S3 module, 40-80 ms of
+        # every run's start and of its validation helper's, for a month of spreadsheets
+        import pyarrow.parquet as pq
+
         try:
             schema = pq.read_schema(io.BytesIO(data))
             text = [
