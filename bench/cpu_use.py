@@ -34,6 +34,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jzplan.core.procfs import cpu_seconds, stat_fields
+
 # a started process's kind, by a part of its command line
 KINDS = (("jzplan.validate.docs_helper", "helper"), ("uvicorn", "temporary server"))
 SAMPLE_SECONDS = 0.1
@@ -65,16 +67,6 @@ class CpuUse:
         return out
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """utime + stime of ``pid`` (None when it has ended or /proc is not there)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            fields = f.read().rsplit(b")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def busy_cores_seconds() -> float:
     """CPU seconds this machine's cores have spent busy since boot (/proc/stat; 0 elsewhere)."""
     try:
@@ -88,13 +80,9 @@ def busy_cores_seconds() -> float:
 def _parents() -> dict[int, int]:
     out: dict[int, int] = {}
     for name in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                out[int(name)] = int(f.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
+        fields = stat_fields(int(name)) if name.isdigit() else None
+        if fields is not None and len(fields) > 1:
+            out[int(name)] = int(fields[1])  # the parent's pid, after the state
     return out
 
 
