@@ -280,6 +280,11 @@ def smtp_server(channel: Channel, resolve: Resolver, defaults: SmtpDefaults) -> 
     return SmtpServer(host, port, tls, user, password, channel.timeout_seconds)
 
 
+# why a channel sent nothing because it is switched off (enabled: false): a skip reason, in
+# the words of send()'s own (未配置 URL, 未配置 SMTP 服务器)
+DISABLED = "已停用"
+
+
 def send(
     channel: Channel,
     title: str,

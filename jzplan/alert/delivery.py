@@ -17,6 +17,7 @@ import httpx
 
 from jzplan.alert.backoff import DEFAULT_BACKOFF, Backoff, ChannelBook
 from jzplan.alert.channels import (
+    DISABLED,
     SEND_ERRORS,
     Channel,
     Resolver,
@@ -57,8 +58,9 @@ def emit_events(events: Sequence[AlertEvent], emitter: Emitter) -> list[int]:
     return done
 
 
-# why a channel was skipped before anything was sent (besides a missing URL or mail server)
-DISABLED, NOTHING = "已停用", "没有要发送的告警"
+# why a channel was skipped before anything was sent (besides DISABLED and a missing URL or
+# mail server)
+NOTHING = "没有要发送的告警"
 
 
 @dataclass(frozen=True, slots=True)

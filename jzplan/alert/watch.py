@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from jzplan.alert.channels import (
+    DISABLED,
     SEND_ERRORS,
     Channel,
     Resolver,
@@ -23,7 +24,7 @@ from jzplan.alert.channels import (
 )
 from jzplan.core.errors import OperatorError
 from jzplan.core.settings import Settings
-from jzplan.core.states import PipelineNotice
+from jzplan.core.states import ChannelStatus, PipelineNotice
 
 PRODUCT = "焦作新区目标跟踪"
 
@@ -228,13 +229,15 @@ def send_notice(
 def notice_results_text(results: Mapping[str, str]) -> str:
     """``send_notice``'s results for the run's log, in words: wecom 已发送、email 未发送（未配置
     SMTP 服务器）、webhook 发送失败（HTTP 500）."""
-    words = {"sent": "已发送", "disabled": "已停用", "failed": "发送失败"}
+    words = {"sent": ChannelStatus.SENT.label, "disabled": DISABLED,
+             "failed": ChannelStatus.FAILED.label}  # fmt: skip
 
     def word(result: str) -> str:
         if result in words:
             return words[result]
         if result.startswith("failed: "):
-            return f"发送失败（{result.removeprefix('failed: ')}）"
-        return f"未发送（{result}）"  # why it was skipped, in Chinese already
+            return f"{ChannelStatus.FAILED.label}（{result.removeprefix('failed: ')}）"
+        # why it was skipped, in Chinese already
+        return f"{ChannelStatus.SKIPPED.label}（{result}）"
 
     return "、".join(f"{name} {word(r)}" for name, r in results.items()) or "无"
