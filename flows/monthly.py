@@ -38,14 +38,7 @@ from jzplan.validate.datadocs import DataDocsJob
 from jzplan.validate.shared import Ahead, SharedValidator
 from tasks import artifacts
 from tasks.evaluate import refresh
-from tasks.ingest import (
-    check_history,
-    discover,
-    load,
-    log_stored,
-    prepare,
-    validate_batch,
-)
+from tasks.ingest import discover, load_batch, log_stored, prepare, validate_batch
 from tasks.notify import deliver_alerts, load_status, secret_resolver
 from tasks.office import deliver_office, queue_batch_receipts, write_batch_receipts
 from tasks.report import publish, publish_index
@@ -308,9 +301,8 @@ def load_month(
     # no retry inside the month's transaction: on PostgreSQL a failed statement aborts it and
     # a retry would hide the cause behind InFailedSqlTransaction; run_locked retries the month
     steps = MonthSteps(
-        check_history=lambda g, c: check_history(untraversed(g), c, res, validator, arrival),
-        load=lambda p, c, against_store: load(
-            upstream(p), c, res, validator, arrival, untraversed(against_store), received_at
+        load_files=lambda files, c: load_batch(
+            [upstream(p) for p in files], c, res, validator, arrival, received_at
         ),
         load_status=lambda c: load_status.with_options(retries=0)(  # the run's GE context
             res, inbox, arrival, bind=c, validator=validator, ahead=untraversed(status_ahead)

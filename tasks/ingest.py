@@ -6,14 +6,14 @@ cluster with ``JZPLAN_TASK_RUNNER=dask``; a bulk file is validated there too). T
 files' suites then run once for the whole batch (``jzplan.validate.batch``: GE's cost is
 per validation, not per row), and their history suites once per run of files that cannot
 change each other's history, inside the store's locked transaction, before those files are
-loaded one after another (see ``jzplan.store.locks``). The flow builds the run's validator
-(``SharedValidator``) and passes it to every task.
+loaded one after another, all in one task (see ``jzplan.store.locks``). The flow builds the
+run's validator (``SharedValidator``) and passes it to every task.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +29,11 @@ from jzplan.core.states import IngestStatus, IssueSeverity
 from jzplan.ingest.cell_policy import FIGURE_CELL_POLICY, FindingAction
 from jzplan.ingest.form_identity import file_label
 from jzplan.ingest.inbox import Batch, scan_batch
-from jzplan.month.holds import correction_policy
-from jzplan.month.loading import IngestOutcome, load_prepared
-from jzplan.month.prepare import (
-    PreparedFile,
-    history_reports,
-    prepare_file,
-    to_validate,
-    validate_prepared,
-)
+from jzplan.month.loading import IngestOutcome
+from jzplan.month.prepare import PreparedFile, prepare_file, to_validate, validate_prepared
 from jzplan.month.resources import Resources
+from jzplan.month.runs import LoadedFiles, file_steps, load_files
 from jzplan.reference.catalog import Catalog
-from jzplan.validate.history_checks import outlier_settings
 from jzplan.validate.results import ValidationReport
 from jzplan.validate.shared import SharedValidator
 
@@ -156,51 +149,30 @@ def validate_batch(
     return checked
 
 
-# No retries: it runs inside the month's transaction, which is retried as a whole.
-@task(
-    name="validate-history",
-    task_run_name="validate-history-{arrival}",
-    cache_policy=NO_CACHE,
-)
-def check_history(
+# No retries: it runs inside the month's transaction, which is retried as a whole. One task
+# for the batch's files (their history suites and loads), not one per file: they are one
+# transaction, and a task run costs the server ~30 ms of CPU (issue 22)
+@task(name="load-submissions", task_run_name="load-{arrival}", cache_policy=NO_CACHE)
+def load_batch(
     prepared: list[PreparedFile],
     conn: Connection,
     resources: Resources,
     validator: SharedValidator,
     arrival: Period,
-) -> list[ValidationReport | None]:
-    """The history suite of files none of which changes another's history (a run of
-    ``history_groups``), against the store inside the month's transaction, before they load."""
-    return history_reports(conn, prepared, validator, outlier_settings(resources.settings))
-
-
-# No retries: it runs inside the month's transaction, which is retried as a whole.
-@task(name="load-submission", task_run_name=lambda: _run_name("load"), cache_policy=NO_CACHE)
-def load(
-    prepared: PreparedFile,
-    conn: Connection,
-    resources: Resources,
-    validator: SharedValidator,
-    arrival: Period,
-    against_store: ValidationReport | None = None,
     received_at: datetime | None = None,
-) -> IngestOutcome:
-    """Record and load (or reject) a prepared file in the caller's transaction; its history
-    suite's report ``against_store`` from ``check_history``; ``received_at`` the run's one
-    receipt time (files of one run are one receipt: ``jzplan.store.currency``)."""
-    outcome = load_prepared(
-        prepared,
-        bind=conn,
-        arrival=arrival,
-        received_at=received_at or datetime.now(UTC),
-        validator=validator,
-        # else the history suite runs here, against the store inside the month's transaction
-        outlier=outlier_settings(resources.settings),
-        against_store=against_store,
-        policy=correction_policy(resources.settings),  # a released month's: kept aside
-    )
-    _log_outcome(outcome)
-    return outcome
+) -> LoadedFiles:
+    """The batch's files loaded in the caller's transaction (``jzplan.month.runs.load_files``:
+    each run of files that cannot change each other's history checked by the history suite
+    against the store, then each file recorded and loaded, or rejected), each file's outcome
+    logged; ``received_at`` the run's one receipt time (``jzplan.store.currency``)."""
+    check, load = file_steps(resources, validator, arrival, received_at)
+
+    def logged(p: PreparedFile, c: Connection, report: ValidationReport | None) -> IngestOutcome:
+        outcome = load(p, c, report)
+        _log_outcome(outcome)
+        return outcome
+
+    return load_files(conn, prepared, check, logged)
 
 
 # loaded, but not the unit's current file: held, stale, or kept as a released month's correction

@@ -65,13 +65,21 @@ def affected_periods(
     return sorted(periods | later)
 
 
+# the history suite of a run of files that cannot change each other's history
+CheckHistory = Callable[[list[PreparedFile], Connection], list[ValidationReport | None]]
+# one file recorded and loaded (or rejected), given its history suite's report
+LoadFile = Callable[[PreparedFile, Connection, ValidationReport | None], IngestOutcome]
+# the batch's files in the order loaded, and each one's outcome
+LoadedFiles = tuple[list[PreparedFile], list[IngestOutcome]]
+
+
 @dataclass(frozen=True, slots=True)
 class MonthSteps:
     """The steps of a month's locked transaction, each given the transaction's connection:
-    plain functions (``plain_steps``), or the flow's Prefect tasks around the same functions."""
+    plain functions (``plain_steps``), or the flow's Prefect tasks around the same functions.
+    ``load_files``: ``load_files`` with the run's ``file_steps``."""
 
-    check_history: Callable[[list[PreparedFile], Connection], list[ValidationReport | None]]
-    load: Callable[[PreparedFile, Connection, ValidationReport | None], IngestOutcome]
+    load_files: Callable[[Sequence[PreparedFile], Connection], LoadedFiles]
     load_status: Callable[[Connection], StatusLoad]
     # a period, the transaction, the batch's bulk files just loaded (figures in memory)
     refresh: Callable[[Period, Connection, Sequence[LoadedBulk]], PeriodOutcome]
@@ -104,14 +112,7 @@ def load_month(
     ``plan_year`` that the store has, so the store ends as if the months had run in order.
     A released month is never recomputed (its later files are pending corrections); the
     batch's month, once produced, is 待审核 (``jzplan.store.month_states``)."""
-    loaded: list[IngestOutcome] = []
-    # the files in load_order (name order; one unit's month by filing date): any order of
-    # the batch loads alike (jzplan.store.currency)
-    groups = history_groups(load_order(prepared))
-    for group in groups:
-        checked = steps.check_history(group, conn)
-        loaded += [steps.load(p, conn, r) for p, r in zip(group, checked, strict=True)]
-    loaded = restate(conn, loaded)  # a form held after its batch-mate loaded is reported held
+    order, loaded = steps.load_files(prepared, conn)
     status = steps.load_status(conn)
     # this year's months, and last year's (a late file for December)
     stored = (
@@ -123,7 +124,7 @@ def load_month(
     kept = {o.period for o in loaded if o.status == IngestStatus.PENDING_CORRECTION and o.period}
     # released months the batch would change: left as they are
     locked = released_months(conn, [*affected, *map(Period.parse, kept)])
-    bulks = loaded_bulks([p for group in groups for p in group], loaded)
+    bulks = loaded_bulks(order, loaded)
     refreshed = {p: steps.refresh(p, conn, bulks) for p in affected if p not in locked}
     mark_produced(conn, arrival, actor=PRODUCER, at=datetime.now(UTC))
     return MonthLoad(loaded, status, refreshed, tuple(sorted(locked)))
@@ -149,17 +150,10 @@ def plain_steps(
     received_at: datetime | None = None,
 ) -> MonthSteps:
     """The steps as plain functions (what the flow's tasks call), for runs without Prefect."""
-    outlier = outlier_settings(resources.settings)
-    policy = correction_policy(resources.settings)
+    check, load = file_steps(resources, validator, arrival, received_at)
 
-    def check(group: list[PreparedFile], conn: Connection) -> list[ValidationReport | None]:
-        return history_reports(conn, group, validator, outlier)
-
-    def load(p: PreparedFile, conn: Connection, report: ValidationReport | None) -> IngestOutcome:
-        return load_prepared(
-            p, bind=conn, arrival=arrival, received_at=received_at or datetime.now(UTC),
-            validator=validator, outlier=outlier, against_store=report, policy=policy,
-        )  # fmt: skip
+    def files(prepared: Sequence[PreparedFile], conn: Connection) -> LoadedFiles:
+        return load_files(conn, prepared, check, load)
 
     def status(conn: Connection) -> StatusLoad:
         return month_status(resources, inbox, arrival, conn, validator)
@@ -170,7 +164,52 @@ def plain_steps(
             thresholds=resources.thresholds, as_of=arrival, bulks=bulks,
         )  # fmt: skip
 
-    return MonthSteps(check, load, status, refresh)
+    return MonthSteps(files, status, refresh)
+
+
+def file_steps(
+    resources: Resources,
+    validator: SharedValidator,
+    arrival: Period,
+    received_at: datetime | None = None,
+) -> tuple[CheckHistory, LoadFile]:
+    """The history suite of a run of files, against the store inside the month's
+    transaction, and the load of one file (record, reject or load; a released month's file
+    kept aside), as the run's settings have them; ``received_at`` the run's one receipt time
+    (files of one run are one receipt: ``jzplan.store.currency``)."""
+    outlier = outlier_settings(resources.settings)
+    policy = correction_policy(resources.settings)
+    at = received_at or datetime.now(UTC)
+
+    def check(group: list[PreparedFile], conn: Connection) -> list[ValidationReport | None]:
+        return history_reports(conn, group, validator, outlier)
+
+    def load(p: PreparedFile, conn: Connection, report: ValidationReport | None) -> IngestOutcome:
+        return load_prepared(
+            p, bind=conn, arrival=arrival, received_at=at, validator=validator,
+            outlier=outlier, against_store=report, policy=policy,
+        )  # fmt: skip
+
+    return check, load
+
+
+def load_files(
+    conn: Connection, prepared: Sequence[PreparedFile], check: CheckHistory, load: LoadFile
+) -> LoadedFiles:
+    """The batch's files loaded in the month's transaction ``conn``: in ``load_order`` (name
+    order; one unit's month by filing date: any order of the batch loads alike,
+    ``jzplan.store.currency``), each run of files that cannot change each other's history
+    (``history_groups``: a unit's second file waits until its first is loaded) checked by
+    the history suite against the store, then each of its files loaded. Returns the files in
+    that order and their outcomes, restated (a form held after its batch-mate loaded is
+    reported held)."""
+    order: list[PreparedFile] = []
+    loaded: list[IngestOutcome] = []
+    for group in history_groups(load_order(prepared)):
+        checked = check(group, conn)
+        loaded += [load(p, conn, r) for p, r in zip(group, checked, strict=True)]
+        order += group
+    return order, restate(conn, loaded)
 
 
 def month_status(
