@@ -81,7 +81,7 @@ def write_briefing_docx(briefing: Briefing, path: Path) -> Path:
     """Write the Word document to ``path`` atomically; the same briefing gives the same bytes."""
     buffer = io.BytesIO()
     briefing_document(briefing).save(buffer)
-    return write_atomic(path, normalize_zip(buffer.getvalue(), {}))
+    return write_atomic(path, normalize_zip(buffer.getvalue()))
 
 
 def add_briefing_sheet(wb: openpyxl.Workbook, briefing: Briefing) -> None:
