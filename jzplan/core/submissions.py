@@ -28,6 +28,30 @@ OBSERVATION_COLUMNS: tuple[str, ...] = (
 )
 
 
+_NUMBERS = {"value": np.float64, "value_month": np.float64, "row": np.int64}
+
+
+def observation_frame(
+    records: list[dict[str, object]], org: str | None, period: Period | None
+) -> pd.DataFrame:
+    """A form's figures (``records``: every column of ``OBSERVATION_COLUMNS`` but org_unit and
+    period) as ``ParsedSubmission.frame``: built a column at a time, numbers straight into
+    arrays (0.36 against 1.83 ms for 30 rows through records, insert and astype; the same
+    frame, dtypes included, on the demo's 169 workbooks)."""
+    own = [c for c in OBSERVATION_COLUMNS if c not in ("org_unit", "period")]
+    if not records:  # the dtypes pandas gives an empty frame (its text columns: object)
+        frame = pd.DataFrame(records, columns=own)
+        frame.insert(0, "org_unit", org)
+        frame.insert(1, "period", None if period is None else str(period))
+        return frame.astype({c: np.dtype(t) for c, t in _NUMBERS.items()})
+    n, label = len(records), None if period is None else str(period)
+    data: dict[str, object] = {"org_unit": [org] * n, "period": [label] * n}
+    for c in own:
+        values = [r[c] for r in records]
+        data[c] = np.array(values, dtype=_NUMBERS[c]) if c in _NUMBERS else values
+    return pd.DataFrame(data, columns=list(OBSERVATION_COLUMNS))
+
+
 @dataclass(frozen=True, slots=True)
 class SubmissionIssue:
     """One problem in one file, located for the office that sent it."""

@@ -17,18 +17,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from jzplan.core.limits import DEFAULT_LIMITS, Limits
 from jzplan.core.periods import Period
 from jzplan.core.states import FigureOutcome, IssueSeverity
 from jzplan.core.submissions import (
-    OBSERVATION_COLUMNS,
     FigureCell,
     HeldRow,
     ParsedSubmission,
     SubmissionIssue,
+    observation_frame,
 )
 from jzplan.ingest.cell_policy import (
     FIGURE_CELL_POLICY,
@@ -370,18 +369,6 @@ def _row_record(
     }
 
 
-def _frame(
-    records: list[dict[str, object]], org: str | None, period: Period | None
-) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        records, columns=[c for c in OBSERVATION_COLUMNS if c not in ("org_unit", "period")]
-    )
-    frame.insert(0, "org_unit", org)
-    frame.insert(1, "period", None if period is None else str(period))
-    frame = frame.astype({"value": "float64", "value_month": "float64", "row": "int64"})
-    return frame[list(OBSERVATION_COLUMNS)]
-
-
 def interpret_sheets(
     sheets: Sequence[SheetRows],
     path: Path,
@@ -438,7 +425,7 @@ def interpret_sheets(
         period=ident.period,
         filed_by=ident.filed_by,
         filed_on=ident.filed_on,
-        frame=_frame(records, org.code if org else None, ident.period),
+        frame=observation_frame(records, org.code if org else None, ident.period),
         issues=issues.issues,
         figures=figures,
         explanations=explanations,
