@@ -77,6 +77,24 @@ def read_units_history(
     )
 
 
+def read_units_histories(
+    bind: Bind, wanted: Sequence[tuple[str, Period]], settings: OutlierSettings | None = None
+) -> list[pd.DataFrame]:
+    """``read_unit_history`` of each (unit, period) of ``wanted``, read one query per period
+    (a batch's township forms: one query, not one per form)."""
+    units_of: dict[Period, set[str]] = {}
+    for unit, period in wanted:
+        units_of.setdefault(period, set()).add(unit)
+    read = {p: read_units_history(bind, sorted(u), p, settings) for p, u in units_of.items()}
+    parts = {p: dict(tuple(f.groupby("org_unit", sort=False))) for p, f in read.items()}
+    return [
+        parts[period]
+        .get(unit, read[period].iloc[:0])[list(HISTORY_FRAME_COLUMNS)]
+        .sort_values(["period", "indicator"], ignore_index=True)
+        for unit, period in wanted
+    ]
+
+
 def validate_against_store(
     bind: Bind,
     parsed: ParsedSubmission,
@@ -123,7 +141,7 @@ def validate_many_against_store(
     settings = settings or validator.outlier
     reports: list[ValidationReport | None] = [None] * len(parsed)
     todo: list[int] = []
-    histories: list[pd.DataFrame] = []
+    wanted: list[tuple[str, Period]] = []
     for i, p in enumerate(parsed):
         if p.bulk:  # read and checked in slices of units, here
             reports[i] = validator.here(checked_against_store, bind, p, settings)
@@ -131,7 +149,8 @@ def validate_many_against_store(
             reports[i] = ValidationReport((), ())
         else:
             todo.append(i)
-            histories.append(read_unit_history(bind, p.org_unit, p.period, settings))
+            wanted.append((p.org_unit, p.period))
+    histories = read_units_histories(bind, wanted, settings)
     checked = (
         validator.call(validate_histories, [parsed[i] for i in todo], histories, settings)
         if todo
