@@ -28,7 +28,7 @@ from jzplan.report.plan_notes import PlanNote, plan_notes
 from jzplan.store.alerts import read_alerts
 from jzplan.store.db import Bind
 from jzplan.store.month_states import read_month
-from jzplan.store.progress import read_progress
+from jzplan.store.progress import read_actuals, read_progress
 from jzplan.store.rows import frame_dicts
 from jzplan.store.unit_months import UnitMonth, unit_months
 from jzplan.track.aggregate import Fact, FactKey
@@ -179,13 +179,13 @@ def read_report_data(
     (``load_history`` of the plan's units), when the caller has it: the targets' pace curves
     read nothing else."""
     months = period_range(Period(period.year, 1), period)
-    monthly = [read_progress(bind, p) for p in months]
-    progress = monthly[-1]
+    progress = read_progress(bind, period)
     if progress.empty:
         raise LookupError(f"{period} 尚无目标进度，先运行该月的 monthly-progress")
     if history is None:
         history = load_history(bind, period, catalog=catalog)
-    by_month = [rows_by_target(frame) for frame in monthly]
+    # the earlier months' actuals (all a course reads of them), then the month's whole rows
+    by_month = [*read_actuals(bind, months[:-1]), rows_by_target(progress)]
     courses = []
     for t in key_targets(plan, catalog):
         curve = [(p.linear, p.seasonal) for p in pace_curve(t, catalog, history)]
