@@ -36,13 +36,14 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from copy import copy
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pandas as pd
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
@@ -286,6 +287,48 @@ def _cell_value(value: object) -> object:
     return str(value)
 
 
+def _style(
+    cell: Cell,
+    key: tuple[object, ...],
+    styled: dict[tuple[object, ...], StyleArray],
+    apply: Callable[..., None],
+    *args: object,
+) -> None:
+    """``apply(cell, *args)``, the styles of kind ``key``; or, once the workbook has a cell of
+    that kind (``styled``), a copy of that cell's."""
+    if key in styled:
+        cell._style = copy(styled[key])
+        return
+    apply(cell, *args)
+    styled[key] = copy(cell._style)
+
+
+def _data_style(
+    cell: Cell,
+    box: Border,
+    name: str,
+    fmt: str | None,
+    bold: bool,
+    coloured: tuple[str, str] | None,
+) -> None:
+    """A figure table cell's styles: column ``name``'s, a figure's number format ``fmt``, the
+    bold of a group heading, the colours of a status."""
+    cell.border = box
+    if fmt is not None:
+        cell.number_format = fmt
+    elif name in PCT_COLUMNS:
+        cell.number_format = PCT_FORMAT
+    elif name in ("单位", "状态"):
+        cell.alignment = Alignment(horizontal="center")
+    elif name == REMARK_COLUMN:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if bold:
+        cell.font = Font(bold=True)
+    if coloured is not None:
+        cell.fill = PatternFill("solid", fgColor=coloured[0])
+        cell.font = Font(color=coloured[1])
+
+
 def _write_sheet(
     ws: Worksheet,
     title: str,
@@ -303,25 +346,22 @@ def _write_sheet(
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-    cell = ws.cell(row=_TITLE_ROW, column=1, value=title)
-    if ("title",) in styled:
-        cell._style = copy(styled[("title",)])
-    else:
+    def title_style(cell: Cell) -> None:
         cell.font = Font(bold=True, size=14)
         cell.alignment = center
-        styled[("title",)] = copy(cell._style)
-    ws.merge_cells(start_row=_TITLE_ROW, start_column=1, end_row=_TITLE_ROW, end_column=ncols)
-    ws.row_dimensions[_TITLE_ROW].height = 30
-    for c, name in enumerate(columns, start=1):
-        cell = ws.cell(row=_HEADER_ROW, column=c, value=name)
-        if ("header",) in styled:
-            cell._style = copy(styled[("header",)])
-            continue
+
+    def header_style(cell: Cell) -> None:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
         cell.alignment = center
         cell.border = box
-        styled[("header",)] = copy(cell._style)
+
+    _style(ws.cell(row=_TITLE_ROW, column=1, value=title), ("title",), styled, title_style)
+    ws.merge_cells(start_row=_TITLE_ROW, start_column=1, end_row=_TITLE_ROW, end_column=ncols)
+    ws.row_dimensions[_TITLE_ROW].height = 30
+    for c, name in enumerate(columns, start=1):
+        cell = ws.cell(row=_HEADER_ROW, column=c, value=name)
+        _style(cell, ("header",), styled, header_style)
 
     figure_columns = {"年度目标", ytd_column(period)}
     for r, record in enumerate(frame_dicts(rows), start=_FIRST_DATA_ROW):
@@ -336,24 +376,7 @@ def _write_sheet(
             coloured = colours if name == "状态" else None
             fmt = amount_format if name in figure_columns else None
             key = (name, fmt, bold, coloured)
-            if key in styled:
-                cell._style = copy(styled[key])
-                continue
-            cell.border = box
-            if name in figure_columns:
-                cell.number_format = amount_format
-            elif name in PCT_COLUMNS:
-                cell.number_format = PCT_FORMAT
-            elif name in ("单位", "状态"):
-                cell.alignment = Alignment(horizontal="center")
-            elif name == REMARK_COLUMN:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if bold:
-                cell.font = Font(bold=True)
-            if coloured is not None:
-                cell.fill = PatternFill("solid", fgColor=coloured[0])
-                cell.font = Font(color=coloured[1])
-            styled[key] = copy(cell._style)
+            _style(cell, key, styled, _data_style, box, *key)
 
     labels = [str(v) for v in rows["指标"] if isinstance(v, str)]
     ws.column_dimensions["A"].width = min(60, max([16, *(_text_width(s) + 2 for s in labels)]))
