@@ -21,6 +21,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from jzplan.core.files import write_atomic
 from jzplan.core.periods import Period
@@ -344,8 +345,6 @@ def _write_standard_foot(ws: Worksheet, r: int, foot: FormFoot, note: str) -> No
 def save_workbook(wb: openpyxl.Workbook, path: Path, *, creator: str) -> None:
     """Save with fixed timestamps, so the same workbook gives the same bytes; atomically (a
     failure leaves the previous file)."""
-    from openpyxl.writer.excel import ExcelWriter
-
     wb.properties.creator = creator
     wb.properties.lastModifiedBy = creator
     wb.properties.created = FIXED_TIMESTAMP
